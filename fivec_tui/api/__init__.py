@@ -1,0 +1,58 @@
+"""The 5c platform protocol: request building, response parsing, errors, push payloads.
+
+Pure and small; httpx only at its edge (:class:`FivecClient`).  No SQLite, no Textual.
+"""
+
+from .client import NODES, Credentials, FivecClient, Path, mask, md5_hex, resolve_base_url
+from .errors import (
+    AuthError,
+    ContentEncodingError,
+    FivecError,
+    ParseError,
+    PlatformError,
+    ThroughputExceeded,
+    TransportError,
+    UnauthorizedIP,
+)
+from .models import (
+    Balance,
+    BatchItem,
+    BillingEntry,
+    BlacklistResult,
+    Record,
+    Reply,
+    Report,
+    SendResult,
+    Submission,
+    Success,
+    Unparsed,
+)
+
+__all__ = [
+    "NODES",
+    "AuthError",
+    "Balance",
+    "BatchItem",
+    "BillingEntry",
+    "BlacklistResult",
+    "ContentEncodingError",
+    "Credentials",
+    "FivecClient",
+    "FivecError",
+    "ParseError",
+    "Path",
+    "PlatformError",
+    "Record",
+    "Reply",
+    "Report",
+    "SendResult",
+    "Submission",
+    "Success",
+    "ThroughputExceeded",
+    "TransportError",
+    "UnauthorizedIP",
+    "Unparsed",
+    "mask",
+    "md5_hex",
+    "resolve_base_url",
+]

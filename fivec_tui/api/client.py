@@ -1,0 +1,401 @@
+"""The one async client for every platform endpoint (SOAP excluded).
+
+>>> async with FivecClient(Credentials("user", md5_hex("pw"), "key"), "http://127.0.0.1:8000") as c:
+...     balance = await c.balance()
+
+Requests are POSTed as forms whose values are percent-encoded in the request's ``encode``
+(secrets never end up in a URL or a log line).  Destructive pulls come in two steps,
+``pull_*_body`` returning the body text and ``parse_*`` reading it, so that a caller can commit
+the body before parsing it.  Sends are never retried: see :meth:`FivecClient.send`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlencode
+from xml.sax.saxutils import escape
+
+import httpx
+
+from .errors import ContentEncodingError, TransportError
+from .models import (
+    Balance,
+    BatchItem,
+    BillingEntry,
+    BlacklistResult,
+    Record,
+    Reply,
+    Report,
+    SendResult,
+    Submission,
+    Success,
+    Unparsed,
+)
+from .parse import (
+    parse_balance,
+    parse_billing,
+    parse_blacklist,
+    parse_records,
+    parse_replies,
+    parse_reports,
+    parse_send,
+    parse_success,
+)
+from .wire import check_representable, decode_body, normalize_encode, percent_encode, to_unix
+
+NODES = {
+    "main": "m.5c.com.cn",
+    "bj": "bj.5c.com.cn",
+    "hk": "hk.5c.com.cn",
+    "us": "us.5c.com.cn",
+    "euro": "euro.5c.com.cn",
+}
+MAX_CONTENT = 500
+
+
+class Path:
+    """The platform's endpoints, relative to the base URL."""
+
+    SEND = "/api/send/index.php"
+    BATCH = "/api/send/sms_batch.php"
+    QUERY = "/api/query/index.php"
+    RECV = "/api/recv/index.php"
+    REPLY = "/api/reply/index.php"
+    BLACK = "/api/black/index.php"
+    BIND = "/api/bind/index.php"
+    USER = "/api/user/index.php"
+
+
+def md5_hex(password: str) -> str:
+    """The 32-char lowercase md5 the platform takes as ``password_md5``."""
+    return hashlib.md5(password.encode("utf-8")).hexdigest()
+
+
+def mask(secret: str) -> str:
+    """Show that a secret is set without showing it."""
+    if not secret:
+        return "(unset)"
+    return f"{secret[:2]}…{'*' * 6} ({len(secret)} chars)"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    password_md5: str = field(repr=False)
+    apikey: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"Credentials(username={self.username!r}, password_md5={mask(self.password_md5)!r}, "
+            f"apikey={mask(self.apikey)!r})"
+        )
+
+    def params(self) -> dict[str, str]:
+        return {
+            "username": self.username,
+            "password_md5": self.password_md5.lower(),
+            "apikey": self.apikey,
+        }
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.password_md5, self.apikey) if s)
+
+
+def resolve_base_url(node: str, https: bool = True) -> str:
+    """A node name (``main``, ``bj``, ``hk``, ``us``, ``euro``) or a full URL to a base URL."""
+    value = node.strip()
+    if value in NODES:
+        return f"{'https' if https else 'http'}://{NODES[value]}"
+    if value.startswith(("http://", "https://")):
+        return value.rstrip("/")
+    raise ValueError(f"unknown node {node!r}: use one of {', '.join(NODES)} or a full URL")
+
+
+def _form(params: dict[str, object], encode: str) -> bytes:
+    clean = {k: str(v) for k, v in params.items() if v is not None and v != ""}
+    return urlencode(clean, encoding="utf-8" if encode == "UTF-8" else "gbk").encode("ascii")
+
+
+class FivecClient:
+    """Async client.  Use as an async context manager, or call :meth:`aclose`."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        base_url: str,
+        *,
+        encode: str = "UTF-8",
+        timeout: float = 15.0,
+        send_timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.credentials = credentials
+        self.base_url = base_url.rstrip("/")
+        self.encode = normalize_encode(encode)
+        self.send_timeout = send_timeout
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            transport=transport,
+            headers={"User-Agent": "fivec-tui"},
+            follow_redirects=False,
+        )
+
+    async def __aenter__(self) -> FivecClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- transport ------------------------------------------------------------------------
+    def _request(
+        self, path: str, params: dict[str, object], enc: str, *, auth: bool, timeout: float | None
+    ):
+        body = {**(self.credentials.params() if auth else {}), **params}
+        return self._http.post(
+            path,
+            content=_form(body, enc),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        )
+
+    async def _post(self, path: str, params: dict[str, object], *, auth: bool = True) -> str:
+        enc = self.encode
+        try:
+            response = await self._request(path, params, enc, auth=auth, timeout=None)
+        except httpx.HTTPError as exc:
+            raise TransportError(f"{path}: {type(exc).__name__}: {exc}") from None
+        if response.status_code != 200:
+            raise TransportError(f"{path}: HTTP {response.status_code}")
+        return decode_body(response.content, enc)
+
+    # -- sending --------------------------------------------------------------------------
+    @staticmethod
+    def check_content(content: str, encode: str) -> None:
+        """Refuse before sending: empty, over 500 characters, or not representable."""
+        if not content:
+            raise ContentEncodingError("content is empty")
+        if len(content) > MAX_CONTENT:
+            raise ContentEncodingError(f"content is {len(content)} characters; at most 500")
+        check_representable(content, encode)
+
+    def _send_fields(self, sub: Submission, encode: str) -> dict[str, object]:
+        return {
+            "mobile": ",".join(sub.mobiles),
+            "startTime": to_unix(sub.start_time) if sub.start_time else None,
+            "ext": sub.ext or None,
+            "encode": encode,
+        }
+
+    async def send(
+        self,
+        mobiles: Sequence[str],
+        content: str,
+        *,
+        encode: str | None = None,
+        start_time: datetime | None = None,
+        ext: str = "",
+        form: str = "params",
+        templet_code: str = "",
+        variables: dict[str, object] | None = None,
+    ) -> SendResult:
+        """Send one content to many numbers.
+
+        ``form`` is ``params`` (plain form fields), ``json`` or ``xml`` (the ``data=``
+        forms); ``templet_code`` with ``variables`` sends a template (always JSON).  A request
+        whose answer never came returns ``outcome='unknown'``: it is never retried here.
+        """
+        enc = normalize_encode(encode or self.encode)
+        if templet_code:
+            form = "json"
+            content = json.dumps(variables or {}, ensure_ascii=True, separators=(",", ":"))
+        self.check_content(content, enc)
+        sub = Submission(tuple(mobiles), content, enc, form, start_time, ext, templet_code)
+        fields = self._send_fields(sub, enc)
+        if form == "params":
+            params: dict[str, object] = {**fields, "content": content}
+        elif form == "json":
+            doc = {
+                "type": "send",
+                **self.credentials.params(),
+                **{k: str(v) for k, v in fields.items() if v is not None},
+                "content": percent_encode(content, enc),
+            }
+            if templet_code:
+                doc["templet_code"] = templet_code
+            params = {"format": "json", "data": json.dumps(doc, ensure_ascii=False)}
+        elif form == "xml":
+            doc_fields = {
+                "type": "send",
+                **self.credentials.params(),
+                **{k: str(v) for k, v in fields.items() if v is not None},
+                "content": percent_encode(content, enc),
+            }
+            inner = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in doc_fields.items())
+            params = {
+                "format": "xml",
+                "data": f"<?xml version='1.0' encoding='{enc}' ?><sms>{inner}</sms>",
+            }
+        else:
+            raise ValueError(f"unknown send form {form!r}")
+        return await self._submit(Path.SEND, params, sub, enc, auth=form == "params")
+
+    async def send_batch(
+        self, items: Iterable[BatchItem], *, encode: str | None = None
+    ) -> SendResult:
+        """Many different messages in one ``sms_batch.php`` request (domestic only)."""
+        enc = normalize_encode(encode or self.encode)
+        batch = list(items)
+        if not batch:
+            raise ContentEncodingError("an empty batch")
+        xml_items = []
+        for item in batch:
+            self.check_content(item.content, enc)
+            start = to_unix(item.start_time) if item.start_time else 0
+            xml_items.append(
+                f"<item><mobile>{escape(','.join(item.mobiles))}</mobile>"
+                f"<content>{percent_encode(item.content, enc)}</content>"
+                f"<startTime>{start}</startTime></item>"
+            )
+        account = "".join(
+            f"<{k}>{escape(v)}</{k}>"
+            for k, v in {**self.credentials.params(), "encode": enc}.items()
+        )
+        data = (
+            f'<?xml version="1.0" encoding="{enc.lower()}"?><sms><account>{account}</account>'
+            f"<sms_list>{''.join(xml_items)}</sms_list></sms>"
+        )
+        mobiles = tuple(m for item in batch for m in item.mobiles)
+        sub = Submission(mobiles, f"({len(batch)} messages)", enc, "batch")
+        return await self._submit(Path.BATCH, {"format": "xml", "data": data}, sub, enc, auth=False)
+
+    async def _submit(
+        self, path: str, params: dict[str, object], sub: Submission, enc: str, *, auth: bool
+    ) -> SendResult:
+        try:
+            response = await self._request(path, params, enc, auth=auth, timeout=self.send_timeout)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # Never connected: nothing can have been sent.
+            raise TransportError(f"{path}: {type(exc).__name__}: {exc}") from None
+        except httpx.HTTPError as exc:
+            return SendResult("unknown", sub, detail=f"{type(exc).__name__}: {exc}")
+        if response.status_code != 200:
+            return SendResult("unknown", sub, detail=f"HTTP {response.status_code}")
+        text = decode_body(response.content, enc)
+        return SendResult("accepted", sub, parse_send(text), text)
+
+    # -- queries --------------------------------------------------------------------------
+    async def balance(self) -> Balance:
+        return parse_balance(await self._post(Path.QUERY, {}))
+
+    async def records(self, start: datetime, end: datetime) -> list[Record | Unparsed]:
+        """Every message the account sent between ``start`` and ``end`` (repeatable)."""
+        body = await self._post(
+            Path.QUERY,
+            {"action": "record", "from": to_unix(start), "to": to_unix(end), "encode": self.encode},
+        )
+        return parse_records(body, self.encode)
+
+    async def billing(
+        self, start: datetime, end: datetime, agent_username: str = ""
+    ) -> list[BillingEntry | Unparsed]:
+        body = await self._post(
+            Path.QUERY,
+            {
+                "action": "billing",
+                "from": to_unix(start),
+                "to": to_unix(end),
+                "agent_username": agent_username,
+                "encode": self.encode,
+            },
+        )
+        return parse_billing(body)
+
+    async def pull_reports_body(self) -> str:
+        """DESTRUCTIVE: the next chunk of status reports, as body text (commit it first)."""
+        return await self._post(Path.RECV, {"encode": self.encode})
+
+    async def reports_for(
+        self, mobiles: Sequence[str], start: datetime, end: datetime
+    ) -> list[Report | Unparsed]:
+        """Reports of some numbers in a window (treat as possibly destructive)."""
+        body = await self._post(
+            Path.RECV,
+            {"from": to_unix(start), "to": to_unix(end), "mobile": ",".join(mobiles)},
+        )
+        return parse_reports(body)
+
+    async def pull_replies_body(self, *, debug: bool = False, match_msgid: bool = False) -> str:
+        """DESTRUCTIVE unless ``debug``: the next replies, as body text (commit it first)."""
+        return await self._post(
+            Path.REPLY,
+            {
+                "encode": self.encode,
+                "debug": 1 if debug else None,
+                "matchApiMsgId": 1 if match_msgid else None,
+            },
+        )
+
+    async def replies_between(
+        self, start: datetime, end: datetime, mobiles: Sequence[str] = ()
+    ) -> list[Reply | Unparsed]:
+        """``queryByCondition``: replies in a window, repeatable."""
+        body = await self._post(
+            Path.REPLY,
+            {
+                "encode": self.encode,
+                "action": "queryByCondition",
+                "from": to_unix(start),
+                "to": to_unix(end),
+                "mobile": ",".join(mobiles),
+            },
+        )
+        return parse_replies(body, self.encode)
+
+    # -- blacklist, binding, sub-accounts -------------------------------------------------
+    async def blacklist_check(self, mobile: str) -> BlacklistResult:
+        body = await self._post(Path.BLACK, {"action": "check", "mobile": mobile})
+        return parse_blacklist(body, mobile)
+
+    async def blacklist_remove(self, mobile: str) -> Success:
+        """Ask to whitelist a blacklisted number (opt-outs only; complaints cannot be)."""
+        return parse_success(await self._post(Path.BLACK, {"action": "add", "mobile": mobile}))
+
+    async def bind_ip(self, ips: Sequence[str], action: str = "0") -> Success:
+        return parse_success(await self._post(Path.BIND, {"ip": ",".join(ips), "action": action}))
+
+    async def user_create(
+        self, child: str, password: str, contact_mobile: str, company: str = ""
+    ) -> Success:
+        params = {
+            "action": "reg",
+            "childUsername": child,
+            "regPassword": password,
+            "regCompanyName": company,
+            "regContactMobile": contact_mobile,
+        }
+        return parse_success(await self._post(Path.USER, params))
+
+    async def user_lock(self, child: str, lock: bool = True) -> Success:
+        params = {"action": "lock", "childUsername": child, "lockUserValue": 1 if lock else -1}
+        return parse_success(await self._post(Path.USER, params))
+
+    async def user_info(self, child: str, *, status: bool = True, apikey: bool = False) -> Success:
+        params = {
+            "action": "info",
+            "childUsername": child,
+            "queryStatus": 1 if status else None,
+            "queryApikey": 1 if apikey else None,
+        }
+        return parse_success(await self._post(Path.USER, params))
+
+    async def user_charge(self, child: str, amount: int) -> Success:
+        params = {"action": "charge", "childUsername": child, "chargeNumber": amount}
+        return parse_success(await self._post(Path.USER, params))

@@ -1,0 +1,244 @@
+"""Pure parsers: response body text in, typed results out.
+
+Every parser trims BOM/whitespace, raises the matching :class:`PlatformError` for
+``error:`` bodies, and returns pieces it cannot read as :class:`Unparsed` with their raw text
+(list answers) or raises :class:`ParseError` (single-value answers).  Nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+
+from .errors import ParseError, error_for
+from .models import (
+    Balance,
+    BillingEntry,
+    BlacklistResult,
+    Quota,
+    Record,
+    Reply,
+    Report,
+    Success,
+    Unparsed,
+)
+from .wire import clean_body, parse_time, percent_decode
+
+NO_RECORD = "no record"
+REPLY_SEPARATOR = "|||"
+
+
+def split_status(body: str) -> tuple[str, str]:
+    """``'success:x'`` → ``('success', 'x')``, splitting on the first colon only."""
+    text = clean_body(body)
+    head, sep, rest = text.partition(":")
+    if sep and head.strip().lower() in ("success", "error"):
+        return head.strip().lower(), rest
+    return "", text
+
+
+def raise_for_error(body: str) -> str:
+    """Raise the typed error for an ``error:`` body; return the trimmed body otherwise."""
+    kind, rest = split_status(body)
+    if kind == "error":
+        raise error_for(rest, clean_body(body))
+    return clean_body(body)
+
+
+def _json_status(text: str) -> tuple[str, str] | None:
+    """The ``{"status": ..., "msg": ...}`` answer of ``format=json`` requests."""
+    if not text.startswith("{"):
+        return None
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(doc, dict) or "status" not in doc:
+        return None
+    return str(doc.get("status", "")).strip().lower(), str(doc.get("msg", "")).strip()
+
+
+def parse_send(body: str) -> str:
+    """A send answer → the msgid.  Accepts ``success:<msgid>`` and the JSON form."""
+    text = clean_body(body)
+    status = _json_status(text) or split_status(text)
+    kind, rest = status
+    rest = rest.strip()
+    if kind == "error":
+        raise error_for(rest, text)
+    if kind == "success" and rest:
+        return rest
+    raise ParseError(f"not a send answer: {text[:200]!r}", text)
+
+
+def parse_success(body: str) -> Success:
+    """A ``success:<message>`` answer."""
+    text = raise_for_error(body)
+    kind, rest = split_status(text)
+    if kind != "success":
+        raise ParseError(f"expected success:..., got {text[:200]!r}", text)
+    return Success(rest.strip(), text)
+
+
+def _decimal(value: str, raw: str) -> Decimal:
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        raise ParseError(f"not a number: {value!r}", raw) from None
+    if not number.is_finite():
+        raise ParseError(f"not a finite number: {value!r}", raw)
+    return number
+
+
+def parse_balance(body: str) -> Balance:
+    """``'30029.000/30110.000'`` → remaining and total."""
+    text = raise_for_error(body)
+    left, sep, right = text.partition("/")
+    if not sep:
+        raise ParseError(f"not a balance: {text[:200]!r}", text)
+    return Balance(_decimal(left, text), _decimal(right, text), text)
+
+
+def _items(text: str, separator: str) -> list[str]:
+    return [item.strip() for item in text.split(separator) if item.strip()]
+
+
+def parse_report_line(item: str) -> Report | Unparsed:
+    """One ``[ext,]msgid,mobile,STATUS,time`` item."""
+    fields = [f.strip() for f in item.split(",")]
+    if len(fields) == 4:
+        ext, (msgid, mobile, status, when) = "", fields
+    elif len(fields) == 5:
+        ext, msgid, mobile, status, when = fields
+    elif len(fields) == 6:  # the doc's table shows an internal serial after the msgid
+        ext, msgid, _serial, mobile, status, when = fields
+    else:
+        return Unparsed(item, f"expected 4 to 6 fields, got {len(fields)}")
+    if not msgid or not status:
+        return Unparsed(item, "empty msgid or status")
+    try:
+        reported = parse_time(when) if when else None
+    except ParseError as exc:
+        return Unparsed(item, str(exc))
+    return Report(msgid, mobile, status.upper(), reported, ext, item)
+
+
+def parse_reports(body: str) -> list[Report | Unparsed]:
+    """A status-report pull: ``no record`` or ``;``-separated reports."""
+    text = raise_for_error(body)
+    if not text or text.lower() == NO_RECORD:
+        return []
+    return [parse_report_line(item) for item in _items(text, ";")]
+
+
+def parse_reply_line(item: str, encode: str | None) -> Reply | Unparsed:
+    """One ``ext,replyid,mobile,content,time`` item (4 fields: no ext)."""
+    fields = item.split(",")
+    if len(fields) < 4:
+        return Unparsed(item, f"expected 5 fields, got {len(fields)}")
+    when = fields[-1].strip()
+    if len(fields) == 4:
+        ext, reply_id, mobile = "", fields[0].strip(), fields[1].strip()
+        content_raw = fields[2]
+    else:  # unencoded commas inside the content: the middle fields are the content
+        ext, reply_id, mobile = (f.strip() for f in fields[:3])
+        content_raw = ",".join(fields[3:-1])
+    try:
+        received = parse_time(when) if when else None
+    except ParseError as exc:
+        return Unparsed(item, str(exc))
+    content, clean = percent_decode(content_raw.strip(), encode)
+    return Reply(mobile, content, received, ext, reply_id, item, clean and len(fields) <= 5)
+
+
+def parse_replies(body: str, encode: str | None = "UTF-8") -> list[Reply | Unparsed]:
+    """A reply pull or ``queryByCondition`` answer: items joined by ``|||``."""
+    text = raise_for_error(body)
+    if not text or text.lower() == NO_RECORD:
+        return []
+    return [parse_reply_line(item, encode) for item in _items(text, REPLY_SEPARATOR)]
+
+
+def parse_record_line(item: str, encode: str | None) -> Record | Unparsed:
+    """``username,msgid,mobile1|mobile2,content,unixtime``."""
+    fields = item.split(",")
+    if len(fields) < 5:
+        return Unparsed(item, f"expected 5 fields, got {len(fields)}")
+    username, msgid, mobiles = (f.strip() for f in fields[:3])
+    content, _ = percent_decode(",".join(fields[3:-1]).strip(), encode)
+    try:
+        sent = parse_time(fields[-1]) if fields[-1].strip() else None
+    except ParseError as exc:
+        return Unparsed(item, str(exc))
+    if not msgid:
+        return Unparsed(item, "empty msgid")
+    numbers = tuple(m.strip() for m in mobiles.split("|") if m.strip())
+    return Record(username, msgid, numbers, content, sent, item)
+
+
+def parse_records(body: str, encode: str | None = "UTF-8") -> list[Record | Unparsed]:
+    """An ``action=record`` answer: ``;``-separated records."""
+    text = raise_for_error(body)
+    if not text or text.lower() == NO_RECORD:
+        return []
+    return [parse_record_line(item, encode) for item in _items(text, ";")]
+
+
+BILLING_KINDS = ("domestic", "international", "mms", "voice")
+
+
+def parse_billing_line(item: str) -> BillingEntry | Unparsed:
+    """``username:u,sum:61/0/0/0,balance:974|83/157.000|74.320/110|95/0|0``.
+
+    ``balance`` holds four ``total|remaining`` pairs separated by ``/`` in the order of
+    :data:`BILLING_KINDS`.
+    """
+    parts: dict[str, str] = {}
+    for chunk in item.split(","):
+        key, sep, value = chunk.partition(":")
+        if not sep:
+            return Unparsed(item, f"field without a colon: {chunk!r}")
+        parts[key.strip().lower()] = value.strip()
+    try:
+        sums = [int(v) for v in parts["sum"].split("/")]
+        pairs = [p.split("|") for p in parts["balance"].split("/")]
+        balances = {
+            kind: Quota(_decimal(p[0], item), _decimal(p[1], item))
+            for kind, p in zip(BILLING_KINDS, pairs, strict=False)
+        }
+    except (KeyError, ValueError, IndexError) as exc:
+        return Unparsed(item, f"unreadable billing entry: {exc}")
+    return BillingEntry(
+        parts.get("username", ""), dict(zip(BILLING_KINDS, sums, strict=False)), balances, item
+    )
+
+
+def parse_billing(body: str) -> list[BillingEntry | Unparsed]:
+    text = raise_for_error(body)
+    if not text or text.lower() == NO_RECORD:
+        return []
+    return [parse_billing_line(item) for item in _items(text, ";")]
+
+
+def parse_blacklist(body: str, mobile: str) -> BlacklistResult:
+    """``success:Non black number`` or ``success:Black number;Desc:...;Addtime:...``."""
+    text = raise_for_error(body)
+    kind, rest = split_status(text)
+    if kind != "success":
+        raise ParseError(f"not a blacklist answer: {text[:200]!r}", text)
+    head, *fields = rest.split(";")
+    head = head.strip().lower()
+    if head == "non black number":
+        return BlacklistResult(mobile, False, raw=text)
+    if head != "black number":
+        raise ParseError(f"not a blacklist answer: {text[:200]!r}", text)
+    info = {}
+    for f in fields:
+        key, _, value = f.partition(":")
+        info[key.strip().lower()] = value.strip()
+    added = info.get("addtime", "")
+    try:
+        added_at = parse_time(added) if added else None
+    except ParseError:
+        added_at = None
+    return BlacklistResult(mobile, True, info.get("desc", ""), added, added_at, text)

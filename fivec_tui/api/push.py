@@ -1,0 +1,123 @@
+"""Parsers for what the platform pushes: reports and replies in string, JSON or XML form.
+
+The platform POSTs ``data=<payload>``; these take the payload after the form layer has
+URL-decoded it once.  Push bodies are unsigned and come from the network, so XML goes
+through defusedxml (no entities, no DTDs) and every item that cannot be read is kept as
+:class:`Unparsed`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+from xml.etree.ElementTree import Element
+
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
+
+from .errors import ParseError
+from .models import PushBatch, Reply, Report, Unparsed
+from .wire import clean_body, parse_time
+
+Kind = Literal["report", "reply"]
+REPORT_FIELDS = ("msgid", "mobile", "status", "receivetime")
+REPLY_FIELDS = ("ext", "replyid", "mobile", "content", "receivetime")
+
+
+def detect_format(payload: str) -> Literal["string", "json", "xml"]:
+    text = clean_body(payload)
+    if text.startswith("{") or text.startswith("["):
+        return "json"
+    if text.startswith("<"):
+        return "xml"
+    return "string"
+
+
+def _build(kind: Kind, fields: dict[str, str], raw: str) -> Report | Reply | Unparsed:
+    when = (fields.get("receivetime") or "").strip()
+    try:
+        at = parse_time(when) if when else None
+    except ParseError as exc:
+        return Unparsed(raw, str(exc))
+    mobile = (fields.get("mobile") or "").strip()
+    if kind == "report":
+        msgid = (fields.get("msgid") or "").strip()
+        status = (fields.get("status") or "").strip().upper()
+        if not msgid or not status:
+            return Unparsed(raw, "report without msgid or status")
+        return Report(msgid, mobile, status, at, "", raw)
+    if not mobile:
+        return Unparsed(raw, "reply without mobile")
+    return Reply(
+        mobile,
+        fields.get("content") or "",
+        at,
+        (fields.get("ext") or "").strip(),
+        (fields.get("replyid") or "").strip(),
+        raw,
+    )
+
+
+def _from_string(kind: Kind, text: str) -> list:
+    names = REPORT_FIELDS if kind == "report" else REPLY_FIELDS
+    out: list = []
+    for item in (i for i in text.split(";") if i.strip()):
+        parts = item.split(",")
+        if len(parts) < len(names):
+            out.append(Unparsed(item, f"expected {len(names)} fields, got {len(parts)}"))
+            continue
+        if kind == "reply" and len(parts) > len(names):  # commas inside the content
+            parts = [*parts[:3], ",".join(parts[3:-1]), parts[-1]]
+        elif len(parts) > len(names):
+            out.append(Unparsed(item, f"expected {len(names)} fields, got {len(parts)}"))
+            continue
+        fields = dict(zip(names, parts, strict=True))
+        if kind == "reply":
+            fields = {k: (v if k == "content" else v.strip()) for k, v in fields.items()}
+        out.append(_build(kind, fields, item))
+    return out
+
+
+def _from_json(kind: Kind, text: str) -> list:
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        return [Unparsed(text, f"invalid JSON: {exc}")]
+    items = doc.get("results") if isinstance(doc, dict) else doc
+    if not isinstance(items, list):
+        return [Unparsed(text, "JSON without a results list")]
+    out: list = []
+    for item in items:
+        raw = json.dumps(item, ensure_ascii=False)
+        if not isinstance(item, dict):
+            out.append(Unparsed(raw, "results item is not an object"))
+            continue
+        fields = {str(k).lower(): "" if v is None else str(v) for k, v in item.items()}
+        out.append(_build(kind, fields, raw))
+    return out
+
+
+def _text_of(element: Element) -> str:
+    return "".join(element.itertext())
+
+
+def _from_xml(kind: Kind, text: str) -> list:
+    try:
+        root = SafeET.fromstring(text.encode("utf-8"))
+    except (SafeET.ParseError, DefusedXmlException, ValueError) as exc:
+        return [Unparsed(text, f"rejected XML: {type(exc).__name__}: {exc}")]
+    out: list = []
+    for item in root.iter("item"):
+        fields = {child.tag.lower(): _text_of(child) for child in item}
+        fields = {k: (v if k == "content" else v.strip()) for k, v in fields.items()}
+        raw = SafeET.tostring(item, encoding="unicode")
+        out.append(_build(kind, fields, raw))
+    return out
+
+
+def parse_push(kind: Kind, payload: str) -> PushBatch:
+    """Parse one pushed ``data`` payload of reports or replies, whatever its format."""
+    text = clean_body(payload)
+    fmt = detect_format(text)
+    parser = {"string": _from_string, "json": _from_json, "xml": _from_xml}[fmt]
+    return PushBatch(fmt, parser(kind, text) if text else [])

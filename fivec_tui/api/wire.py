@@ -1,0 +1,129 @@
+"""Wire-level helpers: the ``encode`` parameter, percent-encoding and platform times.
+
+The platform percent-encodes content in the request's encoding (GBK when ``encode`` is
+absent) and writes times as Beijing wall-clock time without an offset.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import quote_plus, unquote_to_bytes
+
+from .errors import ContentEncodingError, ParseError
+
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "gbk": "gbk", "gb2312": "gbk", "gb18030": "gbk"}
+
+
+def normalize_encode(name: str | None) -> str:
+    """``'UTF-8'``/``'utf8'``/``'GBK'``... to the platform's spelling (``UTF-8`` or ``GBK``).
+
+    >>> normalize_encode("utf8")
+    'UTF-8'
+    """
+    if name is None or not name.strip():
+        return "GBK"
+    key = _ENCODINGS.get(name.strip().lower())
+    if key is None:
+        raise ContentEncodingError(f"unsupported encode {name!r}: use UTF-8 or GBK")
+    return "UTF-8" if key == "utf-8" else "GBK"
+
+
+def codec(encode: str | None) -> str:
+    """The Python codec for a platform ``encode`` value."""
+    return "utf-8" if normalize_encode(encode) == "UTF-8" else "gbk"
+
+
+def check_representable(text: str, encode: str) -> bytes:
+    """Encode ``text`` or raise a clear error naming the first character that cannot be sent."""
+    try:
+        return text.encode(codec(encode))
+    except UnicodeEncodeError as exc:
+        bad = text[exc.start : exc.end]
+        raise ContentEncodingError(
+            f"content cannot be sent as {normalize_encode(encode)}: {bad!r} (U+{ord(bad[0]):04X}) "
+            f"at position {exc.start}; use encode UTF-8 or remove it"
+        ) from None
+
+
+def percent_encode(text: str, encode: str) -> str:
+    """Percent-encode ``text`` in the platform encoding, as the doc's ``urlencode`` does."""
+    return quote_plus(check_representable(text, encode))
+
+
+_PCT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+
+
+def percent_decode(value: str, encode: str | None) -> tuple[str, bool]:
+    """Decode percent-encoded platform text.  Returns ``(text, clean)``.
+
+    Tolerant by design: a stray ``%`` stays literal, and bytes that are not valid in the
+    request's encoding are tried in the other one before being replaced.  ``clean`` is False
+    whenever anything had to be guessed, so callers can keep the raw text beside it.
+    """
+    raw = value.replace("+", " ").encode("utf-8", "surrogateescape")
+    clean = _PCT.search(raw) is None
+    data = unquote_to_bytes(raw)
+    first = codec(encode) if encode else "utf-8"
+    for name in (first, "gbk" if first == "utf-8" else "utf-8"):
+        try:
+            return data.decode(name), clean and name == first
+        except UnicodeDecodeError:
+            continue
+    return data.decode(first, errors="replace"), False
+
+
+def decode_body(data: bytes, encode: str | None) -> str:
+    """A response body as text: request encoding first, then the other, BOM removed."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    first = codec(encode) if encode else "utf-8"
+    for name in (first, "gbk" if first == "utf-8" else "utf-8"):
+        try:
+            return data.decode(name)
+        except UnicodeDecodeError:
+            continue
+    return data.decode(first, errors="replace")
+
+
+def clean_body(text: str) -> str:
+    """Trim the whitespace, CR/LF and BOM that real bodies carry around them."""
+    return text.strip().lstrip("\ufeff").strip()
+
+
+def parse_beijing(text: str) -> datetime:
+    """``'2013-09-12 09:09:31'`` (Beijing time) to an aware datetime.
+
+    >>> parse_beijing("2013-09-12 09:09:31").astimezone(UTC).isoformat()
+    '2013-09-12T01:09:31+00:00'
+    """
+    value = text.strip()
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value, fmt).replace(tzinfo=BEIJING)
+        except ValueError:
+            continue
+    raise ParseError(f"not a platform time: {value!r}", text)
+
+
+def parse_unix(text: str) -> datetime:
+    """A unix timestamp (as the push payloads carry) to an aware UTC datetime."""
+    value = text.strip()
+    if not value.isdigit() or len(value) > 12:
+        raise ParseError(f"not a unix timestamp: {value!r}", text)
+    return datetime.fromtimestamp(int(value), UTC)
+
+
+def parse_time(text: str) -> datetime:
+    """Either form the platform uses: unix digits or Beijing wall-clock."""
+    value = text.strip()
+    return parse_unix(value) if value.isdigit() else parse_beijing(value)
+
+
+def to_unix(when: datetime) -> int:
+    """An aware datetime to the 10-digit unix timestamps the platform takes."""
+    if when.tzinfo is None:
+        raise ValueError("naive datetime: give a timezone")
+    return int(when.timestamp())
