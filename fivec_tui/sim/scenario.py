@@ -1,0 +1,178 @@
+"""Scenarios: what the simulated platform does, read from TOML files in ``data/scenarios``.
+
+A scenario names the demo account, the background traffic of "other systems", the mix of
+report outcomes (and phases that change it, such as a carrier outage), the reply stream,
+push settings and faults per endpoint.  See ``data/scenarios/demo.toml`` for every key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..resources import data_dir
+
+DEFAULT_MIX = {"DELIVRD": 0.95, "UNDELIV": 0.03, "EXPIRED": 0.02}
+ENDPOINTS = ("send", "batch", "query", "recv", "reply", "black", "bind", "user")
+FAULT_KEYS = (
+    "latency_ms",
+    "timeout",
+    "http_5xx",
+    "reset",
+    "garbage",
+    "truncate",
+    "bom",
+    "crlf",
+    "hang_s",
+)
+
+
+class ScenarioError(ValueError):
+    pass
+
+
+@dataclass
+class Phase:
+    name: str
+    start_s: float
+    end_s: float
+    prefixes: tuple[str, ...]
+    mix: dict[str, float]
+
+
+@dataclass
+class Scenario:
+    name: str
+    description: str = ""
+    account: dict[str, Any] = field(default_factory=dict)
+    speed: float = 1.0
+    throughput: int = 0
+    keywords: tuple[str, ...] = ()
+    never_report: float = 0.01
+    delay_median: float = 2.0
+    delay_sigma: float = 0.6
+    mix: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
+    phases: list[Phase] = field(default_factory=list)
+    chunk: int = 500
+    ext_prefix: bool = False
+    traffic_rate: float = 0.0
+    traffic_recipients: tuple[int, ...] = (1,)
+    traffic_templates: tuple[str, ...] = ("您的验证码是{code}，5分钟内有效。【美联软通】",)
+    mobile_pool: int = 5000
+    reply_rate: float = 0.0
+    reply_pool: tuple[str, ...] = ("好的",)
+    reply_wire_pool: tuple[str, ...] = ()
+    push_reports: bool = False
+    push_replies: bool = False
+    push_format: str = "string"
+    blacklist: dict[str, dict[str, Any]] = field(default_factory=dict)
+    faults: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def mix_at(self, elapsed: float, mobile: str) -> dict[str, float]:
+        for phase in self.phases:
+            if phase.start_s <= elapsed < phase.end_s and (
+                not phase.prefixes or mobile.startswith(phase.prefixes)
+            ):
+                return phase.mix
+        return self.mix
+
+    def phase_at(self, elapsed: float) -> Phase | None:
+        return next((p for p in self.phases if p.start_s <= elapsed < p.end_s), None)
+
+
+def _mix(where: str, table: Any) -> dict[str, float]:
+    if not isinstance(table, dict) or not table:
+        raise ScenarioError(f"{where}: expected a table of status = weight")
+    try:
+        mix = {str(k): float(v) for k, v in table.items()}
+    except (TypeError, ValueError):
+        raise ScenarioError(f"{where}: weights must be numbers") from None
+    if any(v < 0 for v in mix.values()) or sum(mix.values()) <= 0:
+        raise ScenarioError(f"{where}: weights must be >= 0 with a positive sum")
+    return mix
+
+
+def from_dict(data: dict[str, Any], name: str = "custom") -> Scenario:
+    try:
+        account = dict(data.get("account") or {})
+        account.setdefault("username", "demo")
+        account.setdefault("apikey", "d72f33697f8443b397bddba173e30410")
+        account.setdefault("password", "demo123456")
+        account.setdefault(
+            "password_md5", hashlib.md5(str(account["password"]).encode()).hexdigest()
+        )
+        reports = data.get("reports") or {}
+        traffic = data.get("traffic") or {}
+        replies = data.get("replies") or {}
+        push = data.get("push") or {}
+        phases = [
+            Phase(
+                str(p.get("name", "phase")),
+                float(p["start_s"]),
+                float(p["end_s"]),
+                tuple(p.get("prefixes", ())),
+                _mix(f"phases[{i}].mix", p.get("mix")),
+            )
+            for i, p in enumerate(data.get("phases") or [])
+        ]
+        faults = data.get("faults") or {}
+        for endpoint, table in faults.items():
+            if endpoint not in ENDPOINTS:
+                raise ScenarioError(f"faults.{endpoint}: unknown endpoint (use {ENDPOINTS})")
+            bad = set(table) - set(FAULT_KEYS)
+            if bad:
+                raise ScenarioError(f"faults.{endpoint}: unknown keys {sorted(bad)}")
+        return Scenario(
+            name=str(data.get("name", name)),
+            description=str(data.get("description", "")),
+            account=account,
+            speed=float(data.get("speed", 1.0)),
+            throughput=int(data.get("throughput", 0)),
+            keywords=tuple(data.get("keywords", ())),
+            never_report=float(reports.get("never", 0.01)),
+            delay_median=float(reports.get("delay_median_s", 2.0)),
+            delay_sigma=float(reports.get("delay_sigma", 0.6)),
+            mix=_mix("reports.mix", reports.get("mix", DEFAULT_MIX)),
+            phases=phases,
+            chunk=int(reports.get("chunk", 500)),
+            ext_prefix=bool(reports.get("ext_prefix", False)),
+            traffic_rate=float(traffic.get("rate", 0.0)),
+            traffic_recipients=tuple(int(n) for n in traffic.get("recipients", (1,))),
+            traffic_templates=tuple(traffic.get("templates", Scenario.traffic_templates)),
+            mobile_pool=int(traffic.get("mobile_pool", 5000)),
+            reply_rate=float(replies.get("rate", 0.0)),
+            reply_pool=tuple(replies.get("pool", ("好的",))),
+            reply_wire_pool=tuple(replies.get("wire_pool", ())),
+            push_reports=bool(push.get("reports", False)),
+            push_replies=bool(push.get("replies", False)),
+            push_format=str(push.get("format", "string")),
+            blacklist=dict(data.get("blacklist") or {}),
+            faults={k: {kk: float(vv) for kk, vv in v.items()} for k, v in faults.items()},
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, ScenarioError):
+            raise
+        raise ScenarioError(f"scenario {name}: {type(exc).__name__}: {exc}") from None
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in (data_dir() / "scenarios").glob("*.toml"))
+
+
+def load(name_or_path: str) -> Scenario:
+    """A shipped scenario by name (``demo``, ``quiet``, ``flood``, ``hostile``) or a file."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = data_dir() / "scenarios" / f"{name_or_path}.toml"
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(
+            f"no scenario {name_or_path!r}; shipped: {', '.join(available())}"
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
+    return from_dict(data, path.stem)

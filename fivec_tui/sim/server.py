@@ -1,0 +1,381 @@
+"""The simulator's HTTP face: the platform's endpoints, fault injection, inspection.
+
+Endpoints answer as the API document says (HTTP 200 with ``success:``/``error:`` bodies).
+``/_sim/state`` (GET) and ``/_sim/control`` (POST JSON) are for tests and demos only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web
+
+from . import wire
+from .state import Account, Platform, SimError
+
+Handler = Callable[[web.Request, dict[str, bytes]], Awaitable[str]]
+ROUTES = {
+    "/api/send/index.php": "send",
+    "/api/send/sms_batch.php": "batch",
+    "/api/query/index.php": "query",
+    "/api/recv/index.php": "recv",
+    "/api/reply/index.php": "reply",
+    "/api/black/index.php": "black",
+    "/api/bind/index.php": "bind",
+    "/api/user/index.php": "user",
+}
+
+
+def _s(fields: dict[str, bytes], key: str) -> str:
+    return fields.get(key, b"").decode("utf-8", errors="replace").strip()
+
+
+def _ts(value: str, missing: str) -> float:
+    if not value:
+        raise SimError(missing)
+    try:
+        return float(int(value))
+    except ValueError:
+        raise SimError(missing) from None
+
+
+class SimServer:
+    """The platform's HTTP endpoints over a :class:`Platform`."""
+
+    def __init__(self, platform: Platform, seed: int = 0) -> None:
+        self.platform = platform
+        self.fault_rng = random.Random(seed ^ 0x5C5C)
+        self.faults: dict[str, dict[str, float]] = {
+            k: dict(v) for k, v in platform.scenario.faults.items()
+        }
+        self.push_urls: dict[str, str] = {}
+        self.requests: dict[str, int] = {}
+        self.log: list[dict[str, Any]] = []
+        self.app = web.Application(middlewares=[self._faults], client_max_size=32 * 1024 * 1024)
+        handlers: dict[str, Handler] = {
+            "send": self.send,
+            "batch": self.batch,
+            "query": self.query,
+            "recv": self.recv,
+            "reply": self.reply,
+            "black": self.black,
+            "bind": self.bind,
+            "user": self.user,
+        }
+        for path, name in ROUTES.items():
+            self.app.router.add_route("*", path, self._endpoint(name, handlers[name]))
+        self.app.router.add_get("/_sim/state", self.state)
+        self.app.router.add_post("/_sim/control", self.control)
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _endpoint(self, name: str, handler: Handler):
+        async def run(request: web.Request) -> web.Response:
+            fields = wire.form_fields(request.rel_url.raw_query_string, await request.read())
+            self.requests[name] = self.requests.get(name, 0) + 1
+            try:
+                cs = wire.charset(_s(fields, "encode") or None)
+            except SimError:
+                cs = "gbk"
+            try:
+                body = await handler(request, fields)
+            except SimError as exc:
+                body = f"error:{exc}"
+            self.log.append({"endpoint": name, "body": body[:200]})
+            del self.log[:-1000]
+            return web.Response(
+                body=body.encode(cs, errors="replace"), content_type="text/plain", charset=cs
+            )
+
+        return run
+
+    @web.middleware
+    async def _faults(self, request: web.Request, handler) -> web.StreamResponse:
+        name = ROUTES.get(request.path)
+        spec = self.faults.get(name or "", {})
+        if not spec:
+            return await handler(request)
+        rng = self.fault_rng
+        if spec.get("latency_ms"):
+            await asyncio.sleep(spec["latency_ms"] / 1000 * rng.uniform(0.5, 1.5))
+        if rng.random() < spec.get("timeout", 0):
+            await asyncio.sleep(spec.get("hang_s", 60))
+        if rng.random() < spec.get("http_5xx", 0):
+            return web.Response(status=rng.choice((500, 502, 503)), text="Bad Gateway")
+        if rng.random() < spec.get("reset", 0):
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError
+        response = await handler(request)
+        assert isinstance(response, web.Response)
+        body = response.body if isinstance(response.body, bytes) else b""
+        if rng.random() < spec.get("garbage", 0):
+            body = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
+        elif rng.random() < spec.get("truncate", 0) and len(body) > 1:
+            body = body[: rng.randrange(1, len(body))]
+        if rng.random() < spec.get("bom", 0):
+            body = b"\xef\xbb\xbf" + body
+        if rng.random() < spec.get("crlf", 0):
+            body = b"\r\n" + body + b"\r\n"
+        response.body = body
+        return response
+
+    def _account(self, request: web.Request, fields: dict[str, str]) -> Account:
+        return self.platform.authenticate(
+            fields.get("username", ""),
+            fields.get("password_md5", ""),
+            fields.get("apikey", ""),
+            request.remote or "",
+        )
+
+    def _auth(self, request: web.Request, fields: dict[str, bytes]) -> Account:
+        return self._account(
+            request, {k: _s(fields, k) for k in ("username", "password_md5", "apikey")}
+        )
+
+    # -- sending --------------------------------------------------------------------------
+    async def send(self, request: web.Request, fields: dict[str, bytes]) -> str:
+        fmt = _s(fields, "format").lower()
+        if fmt in ("json", "xml"):
+            doc = wire.parse_data(fmt, fields.get("data", b""))
+            account = self._account(request, doc)
+            cs = wire.charset(doc.get("encode"))
+            mobiles, content = doc.get("mobile", ""), wire.unquote_in(doc.get("content", ""), cs)
+            start, ext, templet = (
+                doc.get("startTime", ""),
+                doc.get("ext", ""),
+                doc.get("templet_code", ""),
+            )
+        else:
+            account = self._auth(request, fields)
+            cs = wire.charset(_s(fields, "encode") or None)
+            mobiles = _s(fields, "mobile")
+            content = wire.text(fields.get("content", b""), cs)
+            start, ext, templet = _s(fields, "startTime"), _s(fields, "ext"), ""
+        if templet:
+            content = self._render(templet, content)
+        numbers = [m.strip() for m in mobiles.replace(";", ",").split(",") if m.strip()]
+        when = float(start) if start.isdigit() else 0.0
+        msg = self.platform.submit(account, numbers, content, when, ext)
+        return f"success:{msg.msgid}"
+
+    def _render(self, code: str, content: str) -> str:
+        try:
+            variables = json.loads(content)
+        except ValueError:
+            raise SimError("Missing message content") from None
+        if not isinstance(variables, dict):
+            raise SimError("Missing message content")
+        text = f"模板{code}:" + "".join(
+            f"{k}={v};" for k, v in variables.items() if k != "{短信签名}"
+        )
+        return text + str(variables.get("{短信签名}") or "【美联软通】")
+
+    async def batch(self, request: web.Request, fields: dict[str, bytes]) -> str:
+        account_fields, items = wire.parse_batch(fields.get("data", b""))
+        account = self._account(request, account_fields)
+        cs = wire.charset(account_fields.get("encode"))
+        if not items:
+            raise SimError("Missing recipient")
+        first = None
+        for item in items:
+            numbers = [m for m in item.get("mobile", "").replace(";", ",").split(",") if m]
+            start = item.get("startTime", "0")
+            msg = self.platform.submit(
+                account,
+                numbers,
+                wire.unquote_in(item.get("content", ""), cs),
+                float(start) if start.isdigit() else 0.0,
+            )
+            first = first or msg
+        return f"success:{first.msgid}"
+
+    # -- queries --------------------------------------------------------------------------
+    async def query(self, request: web.Request, fields: dict[str, bytes]) -> str:
+        account = self._auth(request, fields)
+        action = _s(fields, "action")
+        if not action:
+            return f"{account.balance:.3f}/{account.total:.3f}"
+        start = _ts(_s(fields, "from"), "Missing from parameter")
+        end = _ts(_s(fields, "to"), "Missing to parameter")
+        cs = wire.charset(_s(fields, "encode") or None)
+        if action == "record":
+            return wire.records_body(
+                self.platform.records_between(account.username, start, end), cs
+            )
+        if action == "billing":
+            agent = _s(fields, "agent_username")
+            names = [account.username] + [
+                a.username for a in self.platform.accounts.values() if a.parent == account.username
+            ]
+            if agent:
+                names = [n for n in names if n == agent]
+            rows = [self.platform.accounts[n] for n in names]
+            return (
+                "".join(
+                    f"username:{a.username},sum:{a.sent_today}/0/0/0,"
+                    f"balance:{a.total:.0f}|{a.balance:.0f}/0.000|0.000/0|0/0|0;"
+                    for a in rows
+                )
+                or "no record"
+            )
+        raise SimError("Missing to parameter" if not action else f"Unknown action {action}")
+
+    async def recv(self, request: web.Request, fields: dict[str, bytes]) -> str:
+        account = self._auth(request, fields)
+        if _s(fields, "mobile") or _s(fields, "from"):
+            start = _ts(_s(fields, "from"), "Missing from parameter")
+            end = _ts(_s(fields, "to"), "Missing to parameter")
+            mobiles = [m for m in _s(fields, "mobile").split(",") if m]
+            if not mobiles:
+                raise SimError("Missing recipient")
+            return wire.reports_body(self.platform.reports_for(mobiles, start, end), False)
+        reports = self.platform.pull_reports(account.username, self.platform.scenario.chunk)
+        return wire.reports_body(reports, self.platform.scenario.ext_prefix)
+
+    async def reply(self, request: web.Request, fields: dict[str, bytes]) -> str:
+        self._auth(request, fields)
+        cs = wire.charset(_s(fields, "encode") or None)
+        if _s(fields, "action") == "queryByCondition":
+            start = _ts(_s(fields, "from"), "Missing from parameter")
+            end = _ts(_s(fields, "to"), "Missing to parameter")
+            mobiles = [m for m in _s(fields, "mobile").split(",") if m.strip()]
+            return wire.replies_body(self.platform.replies_between(start, end, mobiles), cs)
+        replies = self.platform.pull_replies(
+            self.platform.scenario.chunk, debug=_s(fields, "debug") == "1"
+        )
+        if _s(fields, "matchApiMsgId") == "1":
+            replies = [self._matched(r) for r in replies]
+        return wire.replies_body(replies, cs)
+
+    def _matched(self, reply):
+        for report in reversed(self.platform.reports_by_mobile.get(reply.mobile, [])):
+            return replace(reply, reply_id=report[1])
+        return reply
+
+    # -- blacklist, binding, sub-accounts -------------------------------------------------
+    async def black(self, request: web.Request, fields: dict[str, bytes]) -> str:
+        account = self._auth(request, fields)
+        mobile = _s(fields, "mobile")
+        if not mobile:
+            raise SimError("Missing recipient")
+        if _s(fields, "action") == "add":
+            self.platform.blacklist_remove(account, mobile)
+            return "success:Added white number"
+        entry = self.platform.blacklist_check(account, mobile)
+        if entry is None:
+            return "success:Non black number"
+        return f"success:Black number;Desc:{entry.desc};Addtime:{wire.beijing(entry.added_at)}"
+
+    async def bind(self, request: web.Request, fields: dict[str, bytes]) -> str:
+        account = self._auth(request, fields)
+        ips = [ip.strip() for ip in _s(fields, "ip").split(",") if ip.strip()]
+        account.bound_ips = ips
+        return "success:Bind IP success" if ips else "success:Unbind IP success"
+
+    async def user(self, request: web.Request, fields: dict[str, bytes]) -> str:
+        account = self._auth(request, fields)
+        action, child = _s(fields, "action"), _s(fields, "childUsername")
+        if not child:
+            raise SimError("Missing childUsername parameter")
+        if action == "reg":
+            return self._reg(account, child, fields)
+        target = self.platform.accounts.get(child)
+        if target is None or target.parent != account.username:
+            raise SimError("APIKEY or password error")
+        if action == "lock":
+            lock = _s(fields, "lockUserValue") == "1"
+            target.blocked = lock
+            return "success:Lock user success" if lock else "success:Unlock user success"
+        if action == "info":
+            if _s(fields, "queryApikey") == "1":
+                return f"success:{target.apikey}"
+            return "success:Account is locked" if target.blocked else "success:Account is normal"
+        if action == "charge":
+            try:
+                amount = Decimal(_s(fields, "chargeNumber"))
+            except ArithmeticError:
+                raise SimError("Missing message content") from None
+            if amount > 0 and account.balance < amount:
+                raise SimError("Account balance is insufficient")
+            account.balance -= amount
+            target.balance += amount
+            target.total += max(amount, Decimal(0))
+            return "success:Operation subaccount recharge success"
+        raise SimError(f"Unknown action {action}")
+
+    def _reg(self, account: Account, child: str, fields: dict[str, bytes]) -> str:
+        if len(child) < 6:
+            raise SimError("childUsername minimum length of 6 bits")
+        if len(child) > 15:
+            raise SimError("childUsername max length of 15 bits")
+        if not child.isalnum():
+            raise SimError("RegUsername contains special characters")
+        password = _s(fields, "regPassword")
+        if not password:
+            raise SimError("Missing regPassword parameter")
+        if not password.isalnum():
+            raise SimError("regPassword contains special characters")
+        if child in self.platform.accounts:
+            raise SimError("Username already exists")
+        if sum(a.parent == account.username for a in self.platform.accounts.values()) >= 20:
+            raise SimError("Child account reached the upper limit")
+        self.platform.add_account(
+            Account(
+                child,
+                hashlib.md5(password.encode()).hexdigest(),
+                hashlib.md5(f"{child}:{password}".encode()).hexdigest(),
+                Decimal(0),
+                Decimal(0),
+                parent=account.username,
+                contact_mobile=_s(fields, "regContactMobile"),
+                company=_s(fields, "regCompanyName"),
+            )
+        )
+        return "success:User added successfully"
+
+    # -- inspection -----------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        p = self.platform
+        p.release_due()
+        return {
+            "scenario": p.scenario.name,
+            "requests": dict(self.requests),
+            "counters": dict(p.counters),
+            "queued_reports": {u: len(q) for u, q in p.report_queue.items()},
+            "pending_reports": p.pending_reports,
+            "served_reports": len(p.served),
+            "replies": len(p.replies),
+            "unconsumed_replies": sum(not r.consumed for r in p.replies),
+            "balance": str(p.main.balance),
+            "faults": self.faults,
+            "push_urls": self.push_urls,
+        }
+
+    async def state(self, request: web.Request) -> web.Response:
+        return web.json_response(self.snapshot())
+
+    async def control(self, request: web.Request) -> web.Response:
+        """``{"faults": {endpoint: {...}}, "reply": {"mobile", "content"}, "push": {...}}``."""
+        try:
+            doc = await request.json()
+        except ValueError:
+            return web.json_response({"error": "expected JSON"}, status=400)
+        if "faults" in doc:
+            self.faults = {
+                k: {kk: float(vv) for kk, vv in v.items()} for k, v in doc["faults"].items()
+            }
+        if "reply" in doc:
+            r = doc["reply"]
+            self.platform.add_reply(
+                str(r["mobile"]), str(r.get("content", "")), ext=str(r.get("ext", "0"))
+            )
+        if "push" in doc:
+            self.push_urls.update({k: str(v) for k, v in doc["push"].items()})
+        return web.json_response(self.snapshot())
