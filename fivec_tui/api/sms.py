@@ -1,0 +1,73 @@
+"""Message arithmetic and recipient validation, shared by the CLI and the send form."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import phonenumbers
+
+GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€"
+)
+SIGNATURE = re.compile(r"【[^【】]{1,20}】")
+
+
+def parts(content: str, *, international: bool = False) -> int:
+    """Billed parts: ≤70 characters is one, longer splits at 67 (pure GSM-7 abroad: 160/153)."""
+    n = len(content)
+    if n == 0:
+        return 0
+    single, multi = (160, 153) if international and set(content) <= GSM7 else (70, 67)
+    return 1 if n <= single else math.ceil(n / multi)
+
+
+def has_signature(content: str) -> bool:
+    """Mainland traffic needs a 【签名】 at the start or end."""
+    text = content.strip()
+    return any(m.start() == 0 or m.end() == len(text) for m in SIGNATURE.finditer(text))
+
+
+@dataclass
+class Recipients:
+    valid: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+
+
+def split_numbers(text: str) -> list[str]:
+    return [t for t in re.split(r"[\s,;，；、]+", text) if t]
+
+
+def normalize_mobile(token: str) -> str | None:
+    """A mainland mobile as 11 digits, an international one as country code + number."""
+    raw = token.strip()
+    digits = re.sub(r"[\s\-()]", "", raw)
+    if re.fullmatch(r"1[3-9]\d{9}", digits):
+        return digits
+    if re.fullmatch(r"(\+?86)1[3-9]\d{9}", digits):
+        return digits[-11:]
+    try:
+        number = phonenumbers.parse(digits if digits.startswith("+") else f"+{digits}", None)
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code == 86 or not phonenumbers.is_valid_number(number):
+        return None
+    return f"{number.country_code}{number.national_number}"
+
+
+def parse_recipients(text: str) -> Recipients:
+    """Typed or pasted numbers → valid (in order, deduplicated), invalid, duplicates."""
+    out, seen = Recipients(), set()
+    for token in split_numbers(text):
+        mobile = normalize_mobile(token)
+        if mobile is None:
+            out.invalid.append(token)
+        elif mobile in seen:
+            out.duplicates.append(mobile)
+        else:
+            seen.add(mobile)
+            out.valid.append(mobile)
+    return out

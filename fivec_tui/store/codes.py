@@ -1,0 +1,49 @@
+"""Status codes: family and meaning, from ``data/status_codes.toml``."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+
+from ..resources import data_dir
+
+OPT_OUTS = frozenset({"T", "TD", "N", "R", "退订", "STOP", "UNSUBSCRIBE"})
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    code: str
+    family: str
+    family_label: str
+    meaning: str
+
+
+@cache
+def _table() -> dict:
+    return tomllib.loads((data_dir() / "status_codes.toml").read_text("utf-8"))
+
+
+def describe(code: str) -> CodeInfo:
+    """Family and meaning of a status code; unknown codes keep their text."""
+    table = _table()
+    families = table["families"]
+    entry = table["codes"].get(code)
+    if entry:
+        family, meaning = entry
+    else:
+        family = (
+            table["prefixes"].get(code.split(":", 1)[0], "unknown") if ":" in code else "unknown"
+        )
+        meaning = "Not in the code table: shown as the carrier sent it"
+    return CodeInfo(code, family, families.get(family, family), meaning)
+
+
+def family(code: str) -> str:
+    return describe(code).family
+
+
+def is_opt_out(content: str) -> bool:
+    """Replies like ``T``, ``TD``, ``退订`` that ask to stop messages."""
+    text = content.strip().strip("。.!！ ").upper()
+    return text in OPT_OUTS or "退订" in text

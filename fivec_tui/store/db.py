@@ -1,0 +1,176 @@
+"""The SQLite cache: opening, pragmas and versioned migrations.
+
+One file per profile.  WAL lets the TUI read while the poller writes; ``synchronous=FULL``
+because a destructive read committed is the only copy there is.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+MIGRATIONS: list[str] = [
+    # 1: the whole first schema
+    """
+    CREATE TABLE journal (
+        id INTEGER PRIMARY KEY,
+        stream TEXT NOT NULL,            -- reports | replies | records
+        source TEXT NOT NULL,            -- pull | push | query
+        received_at REAL NOT NULL,
+        encode TEXT,
+        body TEXT NOT NULL,
+        parsed_at REAL,
+        items INTEGER,
+        unparsed INTEGER
+    );
+    CREATE INDEX journal_unparsed ON journal(parsed_at) WHERE parsed_at IS NULL;
+    CREATE TABLE unparsed (
+        id INTEGER PRIMARY KEY, journal_id INTEGER, stream TEXT, raw TEXT, reason TEXT,
+        UNIQUE(journal_id, raw)
+    );
+    CREATE TABLE records (
+        id INTEGER PRIMARY KEY,
+        msgid TEXT NOT NULL, mobile TEXT NOT NULL, content TEXT, sent_at REAL,
+        username TEXT, minute INTEGER, prefix TEXT,
+        UNIQUE(msgid, mobile)
+    );
+    CREATE INDEX records_sent ON records(sent_at);
+    CREATE INDEX records_mobile ON records(mobile, sent_at);
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        msgid TEXT NOT NULL, mobile TEXT NOT NULL, status TEXT NOT NULL, ext TEXT,
+        reported_at REAL, journal_id INTEGER, counted INTEGER NOT NULL DEFAULT 0,
+        UNIQUE(msgid, mobile)
+    );
+    CREATE INDEX reports_uncounted ON reports(msgid, mobile) WHERE counted = 0;
+    CREATE INDEX reports_mobile ON reports(mobile);
+    CREATE INDEX reports_status ON reports(status, id);
+    CREATE TABLE replies (
+        id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,
+        mobile TEXT, content TEXT, ext TEXT, reply_id TEXT, received_at REAL,
+        raw TEXT, clean INTEGER, opt_out INTEGER, journal_id INTEGER
+    );
+    CREATE INDEX replies_mobile ON replies(mobile, received_at);
+    CREATE INDEX replies_time ON replies(received_at);
+    CREATE TABLE rollup (
+        minute INTEGER NOT NULL, prefix TEXT NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (minute, prefix, status)
+    ) WITHOUT ROWID;
+    CREATE TABLE latency (
+        minute INTEGER NOT NULL, bucket INTEGER NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (minute, bucket)
+    ) WITHOUT ROWID;
+    CREATE TABLE balance (id INTEGER PRIMARY KEY, at REAL, remaining REAL, total REAL, raw TEXT);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY, created_at REAL, updated_at REAL, state TEXT NOT NULL,
+        msgid TEXT, mobiles TEXT, content TEXT, encode TEXT, form TEXT, parts INTEGER,
+        detail TEXT
+    );
+    CREATE TABLE blacklist_lookups (
+        id INTEGER PRIMARY KEY, at REAL, mobile TEXT, black INTEGER, description TEXT,
+        added TEXT, action TEXT, raw TEXT
+    );
+    CREATE INDEX blacklist_mobile ON blacklist_lookups(mobile, at);
+    CREATE TABLE poll_runs (
+        id INTEGER PRIMARY KEY, job TEXT, started_at REAL, duration REAL, outcome TEXT,
+        error TEXT, items INTEGER
+    );
+    CREATE INDEX poll_runs_job ON poll_runs(job, id);
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY, at REAL, rule TEXT, state TEXT, message TEXT, payload TEXT,
+        acked INTEGER DEFAULT 0
+    );
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT);
+    CREATE TABLE forward_queue (
+        id INTEGER PRIMARY KEY, journal_id INTEGER, target TEXT, body TEXT,
+        attempts INTEGER DEFAULT 0, next_at REAL, state TEXT DEFAULT 'queued', last_error TEXT
+    );
+    CREATE INDEX forward_due ON forward_queue(state, next_at);
+    """,
+]
+
+
+class Store:
+    """A connection to the cache.  Each thread or task group that writes opens its own.
+
+    Calls are serialised by a lock so one instance may be handed to a worker thread.
+    """
+
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        if not readonly:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(
+            str(self.path), timeout=30, check_same_thread=False, isolation_level=None
+        )
+        self.db = sqlite_utils.Database(self.conn)
+        self.lock = threading.RLock()
+        self.conn.execute("PRAGMA busy_timeout = 30000")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = FULL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        if not readonly:
+            self.migrate()
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+    @property
+    def version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def migrate(self) -> None:
+        with self.transaction():
+            current = self.version
+            for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``: one writer, all or nothing."""
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
+        with self.lock:
+            cursor = self.conn.execute(sql, params)
+            names = [d[0] for d in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def scalar(self, sql: str, params: tuple | dict = ()):
+        with self.lock:
+            row = self.conn.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        value = self.scalar("SELECT value FROM settings WHERE key = ?", (key,))
+        return default if value is None else value
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO settings(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def integrity_ok(self) -> bool:
+        return self.scalar("PRAGMA integrity_check") == "ok"
+
+    def register(self, name: str, fn: Callable, nargs: int) -> None:
+        self.conn.create_function(name, nargs, fn, deterministic=True)

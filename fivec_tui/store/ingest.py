@@ -1,0 +1,374 @@
+"""Writing to the cache: journal first, then idempotent set-based ingest with rollups.
+
+A destructive body is committed to ``journal`` before it is parsed (:func:`journal`), then
+:func:`ingest_journal` parses it and inserts the rows in one transaction.  Unique keys make
+that safe to run twice, so :func:`replay` can re-ingest whatever a crash left unparsed.
+
+Rollups are keyed by the *send* minute of the record: a record adds to ``SENT``; a report
+adds to its status once both it and its record are present (whichever arrives second does
+the counting), so a window's delivery numbers are sums over minutes, not over reports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Iterable, Sequence
+
+from ..api import Balance, BlacklistResult, Record, Reply, Report, Unparsed
+from ..api.parse import parse_records, parse_replies, parse_reports
+from ..api.push import parse_push
+from .codes import is_opt_out
+from .db import Store
+
+#: Upper bounds (seconds) of the latency histogram buckets; the last is open-ended.
+LATENCY_BOUNDS = (1, 2, 3, 5, 8, 13, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200, 1800, 3600)
+
+
+def latency_bucket(seconds: float | None) -> int:
+    if seconds is None or seconds < 0 or math.isnan(seconds):
+        seconds = 0.0
+    for i, bound in enumerate(LATENCY_BOUNDS):
+        if seconds <= bound:
+            return i
+    return len(LATENCY_BOUNDS)
+
+
+def prefix_of(mobile: str) -> str:
+    """Carrier hint: the 3-digit mainland prefix, or ``intl``."""
+    m = mobile.removeprefix("+86") if mobile.startswith("+86") else mobile
+    if len(m) == 13 and m.startswith("86"):
+        m = m[2:]
+    return m[:3] if len(m) == 11 and m.startswith("1") else "intl"
+
+
+def _ts(value) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+# -- journal --------------------------------------------------------------------------------
+def journal(store: Store, stream: str, source: str, body: str, encode: str | None = None) -> int:
+    """Commit a raw body before anything else touches it.  Returns its journal id."""
+    with store.transaction() as conn:
+        cur = conn.execute(
+            "INSERT INTO journal(stream, source, received_at, encode, body) VALUES (?,?,?,?,?)",
+            (stream, source, time.time(), encode, body),
+        )
+        return int(cur.lastrowid)
+
+
+def journal_push(store: Store, stream: str, body: str, forward_to: Sequence[str]) -> int:
+    """Commit a pushed body and its forward-queue entries in one transaction."""
+    now = time.time()
+    with store.transaction() as conn:
+        jid = int(
+            conn.execute(
+                "INSERT INTO journal(stream, source, received_at, encode, body) "
+                "VALUES (?, 'push', ?, 'UTF-8', ?)",
+                (stream, now, body),
+            ).lastrowid
+        )
+        conn.executemany(
+            "INSERT INTO forward_queue(journal_id, target, body, next_at) VALUES (?,?,?,?)",
+            [(jid, target, body, now) for target in forward_to],
+        )
+    return jid
+
+
+def forward_queued(store: Store, limit: int = 50) -> list[dict]:
+    """Queued forwards, per target in arrival order."""
+    return store.query(
+        "SELECT * FROM forward_queue WHERE state = 'queued' ORDER BY target, id LIMIT ?", (limit,)
+    )
+
+
+def forward_done(store: Store, forward_id: int) -> None:
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE forward_queue SET state = 'done', attempts = attempts + 1 WHERE id = ?",
+            (forward_id,),
+        )
+
+
+def forward_failed(store: Store, forward_id: int, error: str, next_at: float) -> None:
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE forward_queue SET attempts = attempts + 1, last_error = ?, next_at = ? WHERE id = ?",
+            (error, next_at, forward_id),
+        )
+
+
+def _parse(stream: str, source: str, body: str, encode: str | None) -> list:
+    if source == "push":
+        return parse_push("report" if stream == "reports" else "reply", body).items
+    if stream == "reports":
+        return parse_reports(body)
+    if stream == "replies":
+        return parse_replies(body, encode)
+    return parse_records(body, encode)
+
+
+def ingest_journal(store: Store, journal_id: int) -> dict[str, int]:
+    """Parse one journal body and ingest it (idempotent).  Returns counts of new rows.
+
+    A body the platform marked as an error was already raised by the client before being
+    journaled, so anything the parser raises here is unexpected and stays unparsed-marked.
+    """
+    row = store.query("SELECT * FROM journal WHERE id = ?", (journal_id,))
+    if not row:
+        raise KeyError(journal_id)
+    entry = row[0]
+    items = _parse(entry["stream"], entry["source"], entry["body"], entry["encode"])
+    with store.transaction() as conn:
+        counts = _ingest_items(store, entry["stream"], items, journal_id)
+        conn.execute(
+            "UPDATE journal SET parsed_at = ?, items = ?, unparsed = ? WHERE id = ?",
+            (time.time(), len(items), counts["unparsed"], journal_id),
+        )
+    return counts
+
+
+def _ingest_items(store: Store, stream: str, items: list, journal_id: int | None) -> dict[str, int]:
+    bad = [i for i in items if isinstance(i, Unparsed)]
+    if bad:
+        store.conn.executemany(
+            "INSERT OR IGNORE INTO unparsed(journal_id, stream, raw, reason) VALUES (?,?,?,?)",
+            [(journal_id, stream, u.raw, u.reason) for u in bad],
+        )
+    if stream == "reports":
+        new = _reports(store, [i for i in items if isinstance(i, Report)], journal_id)
+    elif stream == "replies":
+        new = _replies(store, [i for i in items if isinstance(i, Reply)], journal_id)
+    else:
+        new = _records(store, [i for i in items if isinstance(i, Record)])
+    return {"new": new, "unparsed": len(bad), "items": len(items)}
+
+
+def replay(store: Store) -> int:
+    """Ingest every journal body a crash left unparsed.  Returns how many."""
+    ids = [
+        r["id"] for r in store.query("SELECT id FROM journal WHERE parsed_at IS NULL ORDER BY id")
+    ]
+    for journal_id in ids:
+        ingest_journal(store, journal_id)
+    return len(ids)
+
+
+# -- set-based ingest (inside the caller's transaction) ------------------------------------
+_COUNT_MATCHED = """
+    INSERT INTO rollup(minute, prefix, status, n)
+    SELECT r.minute, r.prefix, p.status, count(*) FROM reports p
+    JOIN records r ON r.msgid = p.msgid AND r.mobile = p.mobile
+    WHERE p.counted = 0 AND {where}
+    GROUP BY 1, 2, 3
+    ON CONFLICT(minute, prefix, status) DO UPDATE SET n = n + excluded.n
+"""
+_LATENCY_MATCHED = """
+    INSERT INTO latency(minute, bucket, n)
+    SELECT r.minute, latency_bucket(p.reported_at - r.sent_at), count(*) FROM reports p
+    JOIN records r ON r.msgid = p.msgid AND r.mobile = p.mobile
+    WHERE p.counted = 0 AND {where}
+    GROUP BY 1, 2
+    ON CONFLICT(minute, bucket) DO UPDATE SET n = n + excluded.n
+"""
+_MARK_MATCHED = """
+    UPDATE reports SET counted = 1 WHERE counted = 0 AND {where} AND EXISTS (
+        SELECT 1 FROM records r WHERE r.msgid = reports.msgid AND r.mobile = reports.mobile)
+"""
+
+
+def _count_matched(store: Store, where: str, params: tuple) -> None:
+    conn = store.conn
+    conn.create_function("latency_bucket", 1, latency_bucket, deterministic=True)
+    conn.execute(_COUNT_MATCHED.format(where=where), params)
+    conn.execute(_LATENCY_MATCHED.format(where=where), params)
+    conn.execute(_MARK_MATCHED.format(where=where.replace("p.", "reports.")), params)
+
+
+def _reports(store: Store, reports: Sequence[Report], journal_id: int | None) -> int:
+    if not reports:
+        return 0
+    conn = store.conn
+    before = conn.execute("SELECT coalesce(max(id), 0) FROM reports").fetchone()[0]
+    conn.executemany(
+        "INSERT OR IGNORE INTO reports(msgid, mobile, status, ext, reported_at, journal_id) "
+        "VALUES (?,?,?,?,?,?)",
+        [(r.msgid, r.mobile, r.status, r.ext, _ts(r.reported_at), journal_id) for r in reports],
+    )
+    new = conn.execute("SELECT count(*) FROM reports WHERE id > ?", (before,)).fetchone()[0]
+    if new:
+        _count_matched(store, "p.id > ?", (before,))
+    return new
+
+
+def _records(store: Store, records: Sequence[Record]) -> int:
+    rows = []
+    for rec in records:
+        sent = _ts(rec.sent_at)
+        minute = int(sent // 60) if sent is not None else None
+        for mobile in rec.mobiles:
+            rows.append(
+                (rec.msgid, mobile, rec.content, sent, rec.username, minute, prefix_of(mobile))
+            )
+    if not rows:
+        return 0
+    conn = store.conn
+    before = conn.execute("SELECT coalesce(max(id), 0) FROM records").fetchone()[0]
+    conn.executemany(
+        "INSERT OR IGNORE INTO records(msgid, mobile, content, sent_at, username, minute, prefix) "
+        "VALUES (?,?,?,?,?,?,?)",
+        rows,
+    )
+    new = conn.execute("SELECT count(*) FROM records WHERE id > ?", (before,)).fetchone()[0]
+    if new:
+        conn.execute(
+            "INSERT INTO rollup(minute, prefix, status, n) "
+            "SELECT minute, prefix, 'SENT', count(*) FROM records WHERE id > ? AND minute IS NOT NULL "
+            "GROUP BY 1, 2 ON CONFLICT(minute, prefix, status) DO UPDATE SET n = n + excluded.n",
+            (before,),
+        )
+        # Reports that arrived before their record are counted now.
+        _count_matched(
+            store,
+            "EXISTS (SELECT 1 FROM records n WHERE n.id > ? AND n.msgid = p.msgid)",
+            (before,),
+        )
+    return new
+
+
+def reply_key(r: Reply) -> str:
+    when = f"{_ts(r.received_at):.0f}" if r.received_at else ""
+    return hashlib.sha1(
+        "\x1f".join((r.ext, r.reply_id, r.mobile, r.content, when)).encode("utf-8", "surrogatepass")
+    ).hexdigest()
+
+
+def _replies(store: Store, replies: Sequence[Reply], journal_id: int | None) -> int:
+    if not replies:
+        return 0
+    conn = store.conn
+    before = conn.total_changes
+    conn.executemany(
+        "INSERT OR IGNORE INTO replies(key, mobile, content, ext, reply_id, received_at, raw, "
+        "clean, opt_out, journal_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                reply_key(r),
+                r.mobile,
+                r.content,
+                r.ext,
+                r.reply_id,
+                _ts(r.received_at),
+                r.raw,
+                int(r.content_clean),
+                int(is_opt_out(r.content)),
+                journal_id,
+            )
+            for r in replies
+        ],
+    )
+    return conn.total_changes - before
+
+
+def ingest_items(
+    store: Store, stream: str, items: Iterable, journal_id: int | None = None
+) -> dict[str, int]:
+    """Ingest already-parsed items (repeatable queries that need no journal)."""
+    with store.transaction():
+        return _ingest_items(store, stream, list(items), journal_id)
+
+
+# -- the small streams -----------------------------------------------------------------------
+def add_balance(store: Store, balance: Balance) -> None:
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO balance(at, remaining, total, raw) VALUES (?,?,?,?)",
+            (time.time(), float(balance.remaining), float(balance.total), balance.raw),
+        )
+
+
+def add_blacklist_lookup(store: Store, result: BlacklistResult, action: str = "check") -> None:
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO blacklist_lookups(at, mobile, black, description, added, action, raw) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (
+                time.time(),
+                result.mobile,
+                int(result.black),
+                result.description,
+                result.added,
+                action,
+                result.raw,
+            ),
+        )
+
+
+def add_poll_run(
+    store: Store, job: str, started: float, outcome: str, error: str = "", items: int = 0
+) -> None:
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO poll_runs(job, started_at, duration, outcome, error, items) VALUES (?,?,?,?,?,?)",
+            (job, started, time.time() - started, outcome, error, items),
+        )
+
+
+def outbox_add(
+    store: Store, mobiles: Sequence[str], content: str, encode: str, form: str, parts: int
+) -> int:
+    """Record a send *before* it goes out, state ``sending``."""
+    now = time.time()
+    with store.transaction() as conn:
+        cur = conn.execute(
+            "INSERT INTO outbox(created_at, updated_at, state, mobiles, content, encode, form, parts) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            (now, now, "sending", ",".join(mobiles), content, encode, form, parts),
+        )
+        return int(cur.lastrowid)
+
+
+def outbox_update(
+    store: Store, outbox_id: int, state: str, msgid: str = "", detail: str = ""
+) -> None:
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE outbox SET state = ?, msgid = ?, detail = ?, updated_at = ? WHERE id = ?",
+            (state, msgid, detail, time.time(), outbox_id),
+        )
+
+
+def add_alert(store: Store, rule: str, state: str, message: str, payload: dict) -> int:
+    with store.transaction() as conn:
+        cur = conn.execute(
+            "INSERT INTO alerts(at, rule, state, message, payload) VALUES (?,?,?,?,?)",
+            (time.time(), rule, state, message, json.dumps(payload, ensure_ascii=False)),
+        )
+        return int(cur.lastrowid)
+
+
+def prune(store: Store, days: float) -> dict[str, int]:
+    """Drop rows older than ``days`` (rollups are kept four times as long: they are small)."""
+    cut = time.time() - days * 86400
+    counts = {}
+    with store.transaction() as conn:
+        for table, column in (
+            ("reports", "reported_at"),
+            ("records", "sent_at"),
+            ("replies", "received_at"),
+            ("balance", "at"),
+            ("poll_runs", "started_at"),
+            ("blacklist_lookups", "at"),
+        ):
+            counts[table] = conn.execute(f"DELETE FROM {table} WHERE {column} < ?", (cut,)).rowcount
+        counts["journal"] = conn.execute(
+            "DELETE FROM journal WHERE received_at < ? AND parsed_at IS NOT NULL", (cut,)
+        ).rowcount
+        old_minute = int((time.time() - 4 * days * 86400) // 60)
+        for table in ("rollup", "latency"):
+            counts[table] = conn.execute(
+                f"DELETE FROM {table} WHERE minute < ?", (old_minute,)
+            ).rowcount
+    return counts

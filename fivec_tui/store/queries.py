@@ -1,0 +1,391 @@
+"""Reading the cache: everything the screens and the CLI show.
+
+Window numbers come from the per-minute rollups, so they cost the same for ten thousand or
+ten million cached reports.  Lists are paged in SQL; nothing returns an unbounded table.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import asdict, dataclass, field
+
+from .codes import describe
+from .db import Store
+from .ingest import LATENCY_BOUNDS
+
+PAGE = 200
+
+
+@dataclass
+class Summary:
+    window_s: int
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    pending: int = 0
+    delivery_rate: float | None = None
+    latency_p50_s: float | None = None
+    latency_p95_s: float | None = None
+    failures: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def _minutes(window_s: float, now: float | None) -> tuple[int, int]:
+    now = time.time() if now is None else now
+    return int((now - window_s) // 60), int(now // 60)
+
+
+def percentile(buckets: dict[int, int], q: float) -> float | None:
+    """Estimate a percentile from histogram buckets (linear inside the bucket)."""
+    total = sum(buckets.values())
+    if not total:
+        return None
+    target = q * total
+    seen = 0
+    for bucket in sorted(buckets):
+        n = buckets[bucket]
+        if seen + n >= target:
+            lo = LATENCY_BOUNDS[bucket - 1] if bucket > 0 else 0.0
+            hi = LATENCY_BOUNDS[bucket] if bucket < len(LATENCY_BOUNDS) else lo * 2
+            return lo + (hi - lo) * ((target - seen) / n)
+        seen += n
+    return float(LATENCY_BOUNDS[-1])
+
+
+def summary(store: Store, window_s: float = 3600, now: float | None = None) -> Summary:
+    """Delivery in the window (by send time): sent, delivered, failed, pending, rate, latency.
+
+    ``delivery_rate`` is delivered / (delivered + failed): messages still pending count
+    neither way, so a burst just sent does not look like an outage.
+    """
+    lo, hi = _minutes(window_s, now)
+    rows = store.query(
+        "SELECT status, sum(n) AS n FROM rollup WHERE minute BETWEEN ? AND ? GROUP BY status",
+        (lo, hi),
+    )
+    s = Summary(int(window_s))
+    for row in rows:
+        if row["status"] == "SENT":
+            s.sent = row["n"]
+        elif row["status"] == "DELIVRD":
+            s.delivered = row["n"]
+        else:
+            s.failed += row["n"]
+            s.failures[row["status"]] = row["n"]
+    s.failures = dict(sorted(s.failures.items(), key=lambda kv: -kv[1]))
+    s.pending = max(s.sent - s.delivered - s.failed, 0)
+    finals = s.delivered + s.failed
+    s.delivery_rate = s.delivered / finals if finals else None
+    hist = {
+        r["bucket"]: r["n"]
+        for r in store.query(
+            "SELECT bucket, sum(n) AS n FROM latency WHERE minute BETWEEN ? AND ? GROUP BY bucket",
+            (lo, hi),
+        )
+    }
+    s.latency_p50_s = percentile(hist, 0.50)
+    s.latency_p95_s = percentile(hist, 0.95)
+    return s
+
+
+def series(store: Store, window_s: float = 3600, now: float | None = None) -> list[dict]:
+    """Per minute: sent, delivered, failed (by send minute), oldest first, gaps filled."""
+    lo, hi = _minutes(window_s, now)
+    rows = store.query(
+        "SELECT minute, "
+        "sum(CASE WHEN status = 'SENT' THEN n ELSE 0 END) AS sent, "
+        "sum(CASE WHEN status = 'DELIVRD' THEN n ELSE 0 END) AS delivered, "
+        "sum(CASE WHEN status NOT IN ('SENT', 'DELIVRD') THEN n ELSE 0 END) AS failed "
+        "FROM rollup WHERE minute BETWEEN ? AND ? GROUP BY minute",
+        (lo, hi),
+    )
+    by_minute = {r["minute"]: r for r in rows}
+    return [
+        by_minute.get(m, {"minute": m, "sent": 0, "delivered": 0, "failed": 0})
+        for m in range(lo + 1, hi + 1)
+    ]
+
+
+def failure_breakdown(store: Store, window_s: float = 3600, now: float | None = None) -> list[dict]:
+    """Failures by code with family and meaning, most frequent first."""
+    out = []
+    for code, n in summary(store, window_s, now).failures.items():
+        info = describe(code)
+        out.append(
+            {
+                "status": code,
+                "n": n,
+                "family": info.family,
+                "family_label": info.family_label,
+                "meaning": info.meaning,
+            }
+        )
+    return out
+
+
+def prefixes(store: Store, window_s: float = 3600, now: float | None = None) -> list[dict]:
+    """Delivery by carrier prefix (a hint: numbers can be ported)."""
+    lo, hi = _minutes(window_s, now)
+    return store.query(
+        "SELECT prefix, sum(CASE WHEN status = 'SENT' THEN n ELSE 0 END) AS sent, "
+        "sum(CASE WHEN status = 'DELIVRD' THEN n ELSE 0 END) AS delivered, "
+        "sum(CASE WHEN status NOT IN ('SENT', 'DELIVRD') THEN n ELSE 0 END) AS failed "
+        "FROM rollup WHERE minute BETWEEN ? AND ? GROUP BY prefix ORDER BY sent DESC LIMIT 50",
+        (lo, hi),
+    )
+
+
+def pending_older_than(
+    store: Store, age_s: float, horizon_s: float = 86400, now: float | None = None
+) -> int:
+    """Messages sent more than ``age_s`` ago (within the horizon) with no report yet."""
+    now = time.time() if now is None else now
+    s = summary(store, horizon_s, now - age_s)
+    return s.pending
+
+
+def _filters(filters: dict[str, str | None], columns: dict[str, str]) -> tuple[str, list]:
+    clauses, params = [], []
+    for key, value in filters.items():
+        if value:
+            clauses.append(columns[key])
+            params.append(value if "LIKE" not in columns[key] else f"%{value}%")
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def recent_reports(
+    store: Store,
+    *,
+    mobile: str | None = None,
+    msgid: str | None = None,
+    status: str | None = None,
+    limit: int = PAGE,
+    before_id: int | None = None,
+) -> list[dict]:
+    where, params = _filters(
+        {
+            "mobile": mobile,
+            "msgid": msgid,
+            "status": status,
+            "before": before_id and str(before_id),
+        },
+        {
+            "mobile": "p.mobile = ?",
+            "msgid": "p.msgid = ?",
+            "status": "p.status = ?",
+            "before": "p.id < ?",
+        },
+    )
+    return store.query(
+        "SELECT p.id, p.msgid, p.mobile, p.status, p.ext, p.reported_at, r.sent_at, "
+        "p.reported_at - r.sent_at AS latency FROM reports p "
+        "LEFT JOIN records r ON r.msgid = p.msgid AND r.mobile = p.mobile"
+        f"{where} ORDER BY p.id DESC LIMIT ?",
+        (*params, min(limit, PAGE * 5)),
+    )
+
+
+def recent_replies(
+    store: Store,
+    *,
+    mobile: str | None = None,
+    text: str | None = None,
+    limit: int = PAGE,
+    after_id: int | None = None,
+) -> list[dict]:
+    where, params = _filters(
+        {"mobile": mobile, "text": text, "after": after_id and str(after_id)},
+        {"mobile": "mobile = ?", "text": "content LIKE ?", "after": "id > ?"},
+    )
+    return store.query(
+        "SELECT id, mobile, content, ext, reply_id, received_at, opt_out, clean FROM replies"
+        f"{where} ORDER BY id DESC LIMIT ?",
+        (*params, min(limit, PAGE * 5)),
+    )
+
+
+def answered(store: Store, mobile: str, at: float | None) -> dict | None:
+    """The sent message a reply most likely answers: the last record to that number before it."""
+    rows = store.query(
+        "SELECT msgid, content, sent_at FROM records WHERE mobile = ? AND sent_at <= ? "
+        "ORDER BY sent_at DESC LIMIT 1",
+        (mobile, at if at is not None else time.time()),
+    )
+    return rows[0] if rows else None
+
+
+def search_messages(
+    store: Store,
+    *,
+    mobile: str | None = None,
+    msgid: str | None = None,
+    status: str | None = None,
+    since: float | None = None,
+    until: float | None = None,
+    limit: int = PAGE,
+) -> list[dict]:
+    """Sent messages (one row per recipient) with their report, newest first."""
+    clauses, params = [], []
+    for cond, value in (
+        ("r.mobile = ?", mobile),
+        ("r.msgid = ?", msgid),
+        ("r.sent_at >= ?", since),
+        ("r.sent_at <= ?", until),
+    ):
+        if value is not None and value != "":
+            clauses.append(cond)
+            params.append(value)
+    if status == "PENDING":
+        clauses.append("p.status IS NULL")
+    elif status:
+        clauses.append("p.status = ?")
+        params.append(status)
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    return store.query(
+        "SELECT r.msgid, r.mobile, r.content, r.sent_at, p.status, p.reported_at, "
+        "p.reported_at - r.sent_at AS latency FROM records r "
+        f"LEFT JOIN reports p ON p.msgid = r.msgid AND p.mobile = r.mobile{where} "
+        "ORDER BY r.sent_at DESC, r.id DESC LIMIT ?",
+        (*params, min(limit, PAGE * 5)),
+    )
+
+
+def story(store: Store, msgid: str) -> dict:
+    """One message's full story: its record rows, each recipient's report, replies after it."""
+    recipients = store.query(
+        "SELECT r.mobile, r.content, r.sent_at, p.status, p.reported_at, "
+        "p.reported_at - r.sent_at AS latency FROM records r "
+        "LEFT JOIN reports p ON p.msgid = r.msgid AND p.mobile = r.mobile "
+        "WHERE r.msgid = ? ORDER BY r.mobile LIMIT 1000",
+        (msgid,),
+    )
+    orphans = store.query(
+        "SELECT mobile, status, reported_at FROM reports WHERE msgid = ? AND counted = 0 LIMIT 1000",
+        (msgid,),
+    )
+    outbox = store.query("SELECT * FROM outbox WHERE msgid = ?", (msgid,))
+    sent_at = min((r["sent_at"] for r in recipients if r["sent_at"]), default=None)
+    mobiles = [r["mobile"] for r in recipients] or [o["mobile"] for o in orphans]
+    replies: list[dict] = []
+    if mobiles:
+        marks = ",".join("?" * len(mobiles[:500]))
+        replies = store.query(
+            f"SELECT mobile, content, received_at, opt_out FROM replies WHERE mobile IN ({marks}) "
+            "AND received_at >= ? ORDER BY received_at LIMIT 500",
+            (*mobiles[:500], sent_at or 0),
+        )
+    return {
+        "msgid": msgid,
+        "sent_at": sent_at,
+        "recipients": recipients,
+        "unmatched_reports": orphans,
+        "outbox": outbox,
+        "replies": replies,
+    }
+
+
+@dataclass
+class BalanceView:
+    remaining: float | None = None
+    total: float | None = None
+    at: float | None = None
+    burn_per_hour: float | None = None
+    runs_out_in_s: float | None = None
+    history: list[dict] = field(default_factory=list)
+
+
+def balance(store: Store, window_s: float = 3600, now: float | None = None) -> BalanceView:
+    """Latest balance, burn rate over the window (recharges excluded) and time left."""
+    now = time.time() if now is None else now
+    rows = store.query(
+        "SELECT at, remaining, total FROM balance WHERE at >= ? ORDER BY at LIMIT 2000",
+        (now - window_s,),
+    )
+    last = store.query("SELECT at, remaining, total FROM balance ORDER BY id DESC LIMIT 1")
+    view = BalanceView(history=rows)
+    if not last:
+        return view
+    view.remaining, view.total, view.at = last[0]["remaining"], last[0]["total"], last[0]["at"]
+    spent = sum(max(a["remaining"] - b["remaining"], 0) for a, b in itertools.pairwise(rows))
+    span = rows[-1]["at"] - rows[0]["at"] if len(rows) > 1 else 0
+    if span >= 60:
+        view.burn_per_hour = spent / span * 3600
+        if view.burn_per_hour > 0:
+            view.runs_out_in_s = view.remaining / view.burn_per_hour * 3600
+    return view
+
+
+def health(store: Store) -> list[dict]:
+    """Per job: the last run, the last success and the errors since it."""
+    return store.query(
+        "SELECT job, max(started_at) AS last_run, "
+        "max(CASE WHEN outcome = 'ok' THEN started_at END) AS last_success, "
+        "(SELECT error FROM poll_runs p2 WHERE p2.job = p.job AND outcome != 'ok' "
+        " ORDER BY id DESC LIMIT 1) AS last_error, "
+        "sum(CASE WHEN outcome != 'ok' AND started_at > coalesce("
+        " (SELECT max(started_at) FROM poll_runs p3 WHERE p3.job = p.job AND outcome = 'ok'), 0)"
+        " THEN 1 ELSE 0 END) AS errors_since_success "
+        "FROM poll_runs p WHERE started_at > ? GROUP BY job ORDER BY job",
+        (time.time() - 86400,),
+    )
+
+
+def blacklist_history(store: Store, limit: int = 100) -> list[dict]:
+    return store.query(
+        "SELECT at, mobile, black, description, added, action FROM blacklist_lookups "
+        "ORDER BY id DESC LIMIT ?",
+        (limit,),
+    )
+
+
+def cached_black(store: Store, mobiles: list[str]) -> set[str]:
+    """Numbers whose latest cached lookup said black."""
+    if not mobiles:
+        return set()
+    marks = ",".join("?" * len(mobiles))
+    rows = store.query(
+        f"SELECT mobile, black FROM blacklist_lookups WHERE id IN (SELECT max(id) FROM "
+        f"blacklist_lookups WHERE mobile IN ({marks}) GROUP BY mobile)",
+        tuple(mobiles),
+    )
+    return {r["mobile"] for r in rows if r["black"]}
+
+
+def alerts(store: Store, limit: int = 100) -> list[dict]:
+    return store.query("SELECT * FROM alerts ORDER BY id DESC LIMIT ?", (limit,))
+
+
+def export_rows(store: Store, kind: str, since: float | None, batch: int = 5000):
+    """Yield rows of reports, replies, records or balance in id order, ``batch`` at a time."""
+    sql = {
+        "reports": "SELECT id, msgid, mobile, status, ext, reported_at FROM reports "
+        "WHERE id > ? AND coalesce(reported_at, 0) >= ? ORDER BY id LIMIT ?",
+        "replies": "SELECT id, mobile, content, ext, reply_id, received_at FROM replies "
+        "WHERE id > ? AND coalesce(received_at, 0) >= ? ORDER BY id LIMIT ?",
+        "records": "SELECT id, msgid, mobile, content, sent_at, username FROM records "
+        "WHERE id > ? AND coalesce(sent_at, 0) >= ? ORDER BY id LIMIT ?",
+        "balance": "SELECT id, at, remaining, total FROM balance "
+        "WHERE id > ? AND at >= ? ORDER BY id LIMIT ?",
+    }[kind]
+    last = 0
+    while True:
+        rows = store.query(sql, (last, since or 0, batch))
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1]["id"]
+
+
+def count(store: Store, kind: str, since: float | None = None) -> int:
+    column = {
+        "reports": "reported_at",
+        "replies": "received_at",
+        "records": "sent_at",
+        "balance": "at",
+    }[kind]
+    return store.scalar(
+        f"SELECT count(*) FROM {kind} WHERE coalesce({column}, 0) >= ?", (since or 0,)
+    )
