@@ -43,7 +43,7 @@ from .api.wire import normalize_encode
 
 APP_NAME = "fivec-tui"
 SECRET_KEYS = ("password", "password_md5", "apikey")
-STREAM_MODES = ("pull", "push", "off")
+STREAM_MODES = ("pull", "push", "watch", "off")  # watch: replies via queryByCondition only
 DEFAULT_STREAMS = {"reports": "pull", "replies": "pull", "records": "pull", "balance": "pull"}
 DEFAULT_INTERVALS = {"reports": 5.0, "replies": 10.0, "records": 30.0, "balance": 60.0}
 ENV = {

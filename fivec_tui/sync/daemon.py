@@ -1,0 +1,157 @@
+"""``fivec-tui poll``: the headless daemon around :class:`Engine`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from ..api import FivecClient
+from ..config import Profile
+from ..store import Store
+from .engine import Engine
+from .lock import LockHeld, PollerLock
+from .push import Forwarder, PushConfig, PushReceiver
+
+log = logging.getLogger("fivec_tui.poll")
+
+
+class Redact(logging.Filter):
+    """Last line of defence: no secret reaches a log line, whatever code logged it."""
+
+    def __init__(self, secrets: tuple[str, ...]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if len(s) >= 6]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(s in message for s in self.secrets):
+            for s in self.secrets:
+                message = message.replace(s, "***")
+            record.msg, record.args = message, ()
+        return True
+
+
+def setup_logging(profile: Profile, log_file: Path) -> None:
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    redact = Redact(profile.secrets())
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger("fivec_tui")
+    root.setLevel(logging.INFO)
+    for handler in (
+        logging.FileHandler(log_file, encoding="utf-8"),
+        logging.StreamHandler(sys.stderr),
+    ):
+        handler.setFormatter(fmt)
+        handler.addFilter(redact)
+        root.addHandler(handler)
+
+
+def confirm_destructive(engine: Engine, yes: bool) -> bool:
+    """Ask once per account before taking reports and replies away from other consumers."""
+    if engine.consent or not engine.destructive_streams:
+        return True
+    if yes:
+        engine.grant_consent()
+        return True
+    if not sys.stdin.isatty():
+        print(
+            "refusing to pull: reports and replies are destructive reads that take them away "
+            "from any other consumer of this account. Re-run with --yes to consent (remembered), "
+            "or set streams.reports/replies to 'push', 'watch' or 'off'.",
+            file=sys.stderr,
+        )
+        return False
+    print(
+        f"Pulling {' and '.join(engine.destructive_streams)} for {engine.profile.username} takes "
+        "them away from any other system reading them (e.g. your backend).",
+        file=sys.stderr,
+    )
+    if input("Pull anyway? [y/N] ").strip().lower() in ("y", "yes"):
+        engine.grant_consent()
+        return True
+    return False
+
+
+def _push_config(profile: Profile, listen: str | None) -> PushConfig | None:
+    push = profile.push
+    if not listen and not push.get("listen"):
+        return None
+    host, _, port = (listen or push["listen"]).rpartition(":")
+    token = str(push.get("token", ""))
+    if len(token) < 16:
+        raise ValueError("push receiver needs push.token (16+ random characters) in the profile")
+    forward = push.get("forward") or {}
+    return PushConfig(
+        token,
+        host or "127.0.0.1",
+        int(port),
+        list(push.get("allow", [])),
+        int(push.get("max_body", 1024 * 1024)),
+        {k: list(v) for k, v in forward.items() if isinstance(v, list)},
+    )
+
+
+def run_poll(
+    profile: Profile,
+    db_path: Path,
+    *,
+    once: bool,
+    yes: bool,
+    listen: str | None,
+    log_file: str | None,
+) -> int:
+    lock = PollerLock(db_path)
+    try:
+        lock.acquire()
+    except LockHeld as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        setup_logging(profile, Path(log_file) if log_file else db_path.with_suffix(".log"))
+        return asyncio.run(_serve(profile, db_path, once=once, yes=yes, listen=listen))
+    finally:
+        lock.release()
+
+
+async def _serve(
+    profile: Profile, db_path: Path, *, once: bool, yes: bool, listen: str | None
+) -> int:
+    store = Store(db_path)
+    push_config = _push_config(profile, listen)
+    async with FivecClient(
+        profile.credentials, profile.base_url, encode=profile.encode, timeout=profile.timeout
+    ) as client:
+        forwarder = Forwarder(store) if push_config and push_config.forward else None
+        engine = Engine(profile, store, client, forwarder=forwarder)
+        if not confirm_destructive(engine, yes):
+            return 2
+        if once:
+            counts = await engine.run_once()
+            for name, n in counts.items():
+                state = engine.jobs[name]
+                print(
+                    f"{name}: {n} new"
+                    + (f" (error: {state.last_error})" if state.last_error else "")
+                )
+            return 1 if any(engine.jobs[n].last_error for n in counts) else 0
+        receiver = PushReceiver(store, push_config) if push_config else None
+        if receiver:
+            log.info("push receiver on %s", await receiver.start())
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await engine.start()
+        log.info("polling %s at %s into %s", profile.username, profile.base_url, db_path)
+        await stop.wait()
+        log.info("stopping: finishing the job in flight")
+        await engine.stop()
+        if receiver:
+            await receiver.stop()
+        if forwarder:
+            await forwarder.aclose()
+    store.close()
+    return 0

@@ -1,0 +1,264 @@
+"""The sync engine: APScheduler jobs that keep the cache current.
+
+Each stream is one job, re-armed only after its last run finished (no overlap), with
+exponential backoff and jitter on errors (slower on ``Throughput Rate Exceeded`` and on
+credential errors, which never fix themselves).  Destructive pulls keep the loss window to a
+single request: the body is committed to the journal before it is parsed, and the next chunk
+is only asked for after that commit.  Replies close the window entirely: read with
+``debug=1``, commit, then consume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from ..api import AuthError, FivecClient, FivecError, ThroughputExceeded
+from ..api.parse import raise_for_error
+from ..config import Profile
+from ..store import Store, ingest_items, ingest_journal, journal, replay
+from ..store import ingest as store_ingest
+from .push import Forwarder
+
+log = logging.getLogger("fivec_tui.sync")
+CONSENT_KEY = "consent.destructive"
+MAX_BACKOFF_S = 300.0
+MAX_CHUNKS_PER_RUN = 200
+RECORDS_OVERLAP_S = 600.0
+
+
+@dataclass
+class JobState:
+    """Health of one job, for the UI and the CLI."""
+
+    name: str
+    mode: str
+    interval: float
+    last_run: float | None = None
+    last_success: float | None = None
+    last_error: str = ""
+    last_error_kind: str = ""
+    failures: int = 0
+    failing_since: float | None = None
+    next_run: float | None = None
+    backoff_s: float = 0.0
+    items_total: int = 0
+    running: bool = False
+    note: str = ""
+
+    @property
+    def status(self) -> str:
+        if self.mode == "off":
+            return "off"
+        if self.note:
+            return "waiting"
+        if self.failures:
+            return "failing" if self.failures >= 3 else "degraded"
+        return "ok" if self.last_success else "starting"
+
+
+@dataclass
+class Engine:
+    """Owns the client, a writer connection to the store, and the scheduler."""
+
+    profile: Profile
+    store: Store
+    client: FivecClient
+    consent: bool = False
+    on_change: Callable[[str, dict], None] | None = None
+    jobs: dict[str, JobState] = field(default_factory=dict)
+    rng: random.Random = field(default_factory=random.Random)
+    forwarder: Forwarder | None = None
+
+    def __post_init__(self) -> None:
+        self.scheduler: AsyncIOScheduler | None = None
+        if self.store.get_setting(f"{CONSENT_KEY}.{self.profile.username}") == "yes":
+            self.consent = True
+        for name in ("reports", "replies", "records", "balance"):
+            mode = self.profile.streams.get(name, "pull")
+            self.jobs[name] = JobState(name, mode, self.profile.intervals.get(name, 30.0))
+        self.jobs["prune"] = JobState("prune", "pull", 3600.0)
+        if self.forwarder is not None:
+            self.jobs["forward"] = JobState("forward", "pull", 2.0)
+        self._runners = {
+            "reports": self._reports,
+            "replies": self._replies,
+            "records": self._records,
+            "balance": self._balance,
+            "prune": self._prune,
+            "forward": self._forward,
+        }
+
+    # -- consent --------------------------------------------------------------------------
+    @property
+    def destructive_streams(self) -> list[str]:
+        return [n for n in ("reports", "replies") if self.jobs[n].mode == "pull"]
+
+    def grant_consent(self) -> None:
+        """Remember that this account's reports and replies may be taken by this tool."""
+        self.consent = True
+        self.store.set_setting(f"{CONSENT_KEY}.{self.profile.username}", "yes")
+        for name in self.destructive_streams:
+            self.jobs[name].note = ""
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Start the scheduler in the running loop and arm every enabled job."""
+        await asyncio.to_thread(replay, self.store)
+        self.scheduler = AsyncIOScheduler(job_defaults={"misfire_grace_time": 60, "coalesce": True})
+        self.scheduler.start()
+        for job in self.jobs.values():
+            if job.mode not in ("off", "push"):
+                self._arm(job.name, 0.1)
+
+    async def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        while any(j.running for j in self.jobs.values()):
+            await asyncio.sleep(0.05)
+
+    def _arm(self, name: str, delay: float) -> None:
+        if self.scheduler is None:
+            return
+        when = datetime.now(UTC) + timedelta(seconds=delay)
+        self.jobs[name].next_run = when.timestamp()
+        self.scheduler.add_job(
+            self.run_job,
+            "date",
+            run_date=when,
+            args=[name],
+            id=name,
+            replace_existing=True,
+            max_instances=1,
+        )
+
+    def trigger(self, name: str) -> None:
+        """Run a job now (e.g. after a send, pull its reports sooner)."""
+        if not self.jobs[name].running:
+            self._arm(name, 0)
+
+    # -- one run --------------------------------------------------------------------------
+    async def run_job(self, name: str) -> int:
+        """Run one job, record its health, and re-arm it.  Never raises."""
+        job = self.jobs[name]
+        if job.running:
+            return 0
+        job.running, job.last_run = True, time.time()
+        started, items = job.last_run, 0
+        try:
+            if name in self.destructive_streams and not self.consent:
+                job.note = "waiting for consent to pull (it takes data from other consumers)"
+            else:
+                items = await self._runners[name]()
+                job.note = ""
+                job.last_success, job.failures, job.failing_since = time.time(), 0, None
+                job.last_error = job.last_error_kind = ""
+                job.backoff_s, job.items_total = 0.0, job.items_total + items
+            await asyncio.to_thread(
+                store_ingest.add_poll_run, self.store, name, started, "ok", "", items
+            )
+            delay = job.interval
+        except Exception as exc:  # a failed poll is recorded and backed off, never fatal
+            delay = self._failed(job, exc)
+            await asyncio.to_thread(
+                store_ingest.add_poll_run, self.store, name, started, "error", job.last_error, 0
+            )
+        finally:
+            job.running = False
+        if items and self.on_change:
+            self.on_change(name, {"items": items})
+        self._arm(name, delay)
+        return items
+
+    def _failed(self, job: JobState, exc: Exception) -> float:
+        job.failures += 1
+        job.failing_since = job.failing_since or time.time()
+        job.last_error = str(exc) if isinstance(exc, FivecError) else f"{type(exc).__name__}: {exc}"
+        job.last_error_kind = type(exc).__name__
+        if not isinstance(exc, FivecError):
+            log.exception("job %s crashed", job.name)
+        factor = 4.0 if isinstance(exc, ThroughputExceeded | AuthError) else 1.0
+        base = min(job.interval * factor * 2 ** min(job.failures - 1, 10), MAX_BACKOFF_S)
+        job.backoff_s = base * self.rng.uniform(0.5, 1.5)
+        log.warning(
+            "%s failed (%d in a row): %s; next try in %.0fs",
+            job.name,
+            job.failures,
+            job.last_error,
+            job.backoff_s,
+        )
+        return job.backoff_s
+
+    async def _commit(self, stream: str, body: str, encode: str | None = None) -> dict:
+        jid = await asyncio.to_thread(journal, self.store, stream, "pull", body, encode)
+        return await asyncio.to_thread(ingest_journal, self.store, jid)
+
+    async def _reports(self) -> int:
+        total = 0
+        for _ in range(MAX_CHUNKS_PER_RUN):
+            body = raise_for_error(await self.client.pull_reports_body())
+            counts = await self._commit("reports", body)
+            total += counts["new"]
+            if not counts["items"]:
+                break
+        return total
+
+    async def _replies(self) -> int:
+        if self.jobs["replies"].mode == "watch":
+            now = datetime.now(UTC)
+            items = await self.client.replies_between(now - timedelta(hours=1), now)
+            return (await asyncio.to_thread(ingest_items, self.store, "replies", items))["new"]
+        total = 0
+        for _ in range(MAX_CHUNKS_PER_RUN):
+            enc = self.client.encode
+            peek = raise_for_error(await self.client.pull_replies_body(debug=True))
+            total += (await self._commit("replies", peek, enc))["new"]
+            taken = raise_for_error(await self.client.pull_replies_body())
+            counts = await self._commit("replies", taken, enc)
+            total += counts["new"]
+            if not counts["items"]:
+                break
+        return total
+
+    async def _records(self) -> int:
+        now = datetime.now(UTC)
+        last = self.jobs["records"].last_success
+        start = (
+            datetime.fromtimestamp(last - RECORDS_OVERLAP_S, UTC)
+            if last
+            else now - timedelta(hours=1)
+        )
+        items = await self.client.records(start, now + timedelta(seconds=5))
+        return (await asyncio.to_thread(ingest_items, self.store, "records", items))["new"]
+
+    async def _balance(self) -> int:
+        balance = await self.client.balance()
+        await asyncio.to_thread(store_ingest.add_balance, self.store, balance)
+        return 1
+
+    async def _prune(self) -> int:
+        counts = await asyncio.to_thread(
+            store_ingest.prune, self.store, self.profile.retention_days
+        )
+        return sum(counts.values())
+
+    async def _forward(self) -> int:
+        return await self.forwarder.run_once() if self.forwarder else 0
+
+    async def run_once(self) -> dict[str, int]:
+        """Every enabled pull once, until drained (``poll --once``).  Errors are reported."""
+        out = {}
+        await asyncio.to_thread(replay, self.store)
+        for name in ("records", "reports", "replies", "balance"):
+            if self.jobs[name].mode in ("off", "push"):
+                continue
+            out[name] = await self.run_job(name)
+        return out
