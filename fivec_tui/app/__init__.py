@@ -1,0 +1,1 @@
+"""The Textual app: screens, widgets, .tcss; reads the store, talks to sync."""

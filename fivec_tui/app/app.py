@@ -1,0 +1,156 @@
+"""The Textual app: screens as modes, a calm refresh loop, the sync engine in the same loop."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from rich.text import Text
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from ..api import FivecClient
+from ..config import Profile
+from ..store import Store
+from ..sync import Engine
+from .base import StoreScreen
+from .blacklist import BlacklistScreen
+from .dashboard import DashboardScreen
+from .messages import MessagesScreen
+from .replies import RepliesScreen
+from .safe import safe_text
+from .send import Confirm, SendScreen
+from .themes import load_theme, remember_theme, remembered_theme, theme_files
+
+Startup = Callable[["FivecApp"], Awaitable[None]]
+
+
+def parse_at(value: str) -> datetime | None:
+    """The send form's schedule field: blank for now, else an ISO time (naive: local)."""
+    if not value.strip():
+        return None
+    when = datetime.fromisoformat(value.strip())
+    return when if when.tzinfo else when.astimezone()
+
+
+class FivecApp(App):
+    CSS_PATH = "fivec.tcss"
+    TITLE = "fivec-tui"
+    MODES = {
+        "dashboard": DashboardScreen,
+        "replies": RepliesScreen,
+        "messages": MessagesScreen,
+        "send": SendScreen,
+        "blacklist": BlacklistScreen,
+    }
+    DEFAULT_MODE = "dashboard"
+    BINDINGS = [
+        Binding("d", "switch_mode('dashboard')", "Dashboard", id="nav.dashboard"),
+        Binding("r", "switch_mode('replies')", "Replies", id="nav.replies"),
+        Binding("m", "switch_mode('messages')", "Messages", id="nav.messages"),
+        Binding("s", "switch_mode('send')", "Send", id="nav.send"),
+        Binding("b", "switch_mode('blacklist')", "Blacklist", id="nav.blacklist"),
+        Binding("p", "pause", "Pause", id="app.pause"),
+        Binding("question_mark", "show_help_panel", "Keys", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        profile: Profile,
+        store: Store,
+        *,
+        client: FivecClient | None = None,
+        startup: Startup | None = None,
+        refresh_s: float = 2.0,
+        keymap: dict[str, str] | None = None,
+        note: str = "",
+    ) -> None:
+        super().__init__()
+        self.profile, self.store, self.client = profile, store, client
+        self.engine: Engine | None = None
+        self.startup, self.refresh_s, self.note = startup, refresh_s, note
+        self.paused = False
+        self.theme_errors: list[str] = []
+        self._keymap = keymap or {}
+        for path in theme_files():
+            try:
+                self.register_theme(load_theme(path))
+            except ValueError as exc:
+                self.theme_errors.append(str(exc))
+        saved = remembered_theme()
+        self.theme = saved if saved in self.available_themes else "fivec-dark"
+
+    def on_mount(self) -> None:
+        if self._keymap:
+            self.set_keymap(self._keymap)
+        for error in self.theme_errors:
+            self.notify(error, title="theme not loaded", severity="warning", markup=False)
+        self.set_interval(self.refresh_s, self._tick)
+        signal.signal(signal.SIGHUP, lambda *_: self.call_later(self.exit))
+        if self.startup:
+            self._start()
+
+    @work(exit_on_error=False, group="startup")
+    async def _start(self) -> None:
+        try:
+            await self.startup(self)
+        except Exception as exc:  # shown, not fatal: the cache can still be read
+            self.notify(
+                str(exc), title="sync not started", severity="error", timeout=30, markup=False
+            )
+            self.note = f"sync not started: {exc}"
+
+    def watch_theme(self, theme: str) -> None:
+        remember_theme(theme)
+
+    def banner(self) -> Text:
+        mode = "LIVE" if self.engine else "read-only"
+        state = (
+            Text(" PAUSED (p) ", "reverse yellow")
+            if self.paused
+            else Text(f" {mode} ", "reverse green" if self.engine else "reverse")
+        )
+        streams = "  ".join(f"{k}:{v}" for k, v in self.profile.streams.items())
+        return Text.assemble(
+            state,
+            " ",
+            safe_text(self.profile.username or "(no account)"),
+            " @ ",
+            safe_text(self.profile.base_url),
+            f"   {streams}   ",
+            safe_text(self.note, "yellow"),
+        )
+
+    def _tick(self) -> None:
+        if not self.paused and isinstance(self.screen, StoreScreen):
+            self.screen.refresh_data()
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        self.notify("updates paused (p resumes)" if self.paused else "updates resumed")
+        self._tick()
+        if isinstance(self.screen, DashboardScreen):
+            self.screen.query_one("#banner").update(self.banner())
+
+    def pull_soon(self) -> None:
+        """After a send: fetch records and reports now rather than at the next interval."""
+        if self.engine:
+            for name in ("records", "reports"):
+                if self.engine.jobs[name].mode == "pull":
+                    self.engine.trigger(name)
+
+    async def ask_consent(self) -> bool:
+        """The first destructive pull on an account asks; the answer is remembered."""
+        body = Text(
+            f"Pulling status reports and replies for {self.profile.username} TAKES them: any other "
+            "system reading them (your backend, another tool) will no longer get them. Set "
+            "streams.reports / streams.replies to 'push', 'watch' or 'off' to avoid this."
+        )
+        return bool(await self.push_screen_wait(Confirm("Pull reports and replies?", body)))
+
+    async def on_unmount(self) -> None:
+        if self.engine:
+            await self.engine.stop()

@@ -1,0 +1,54 @@
+"""What every screen shares: periodic refresh from the store, off the UI thread."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.screen import Screen
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist
+
+if TYPE_CHECKING:
+    from .app import FivecApp
+
+
+class StoreScreen(Screen):
+    """A screen that reads the store in a thread worker and applies the result on the UI."""
+
+    @property
+    def fivec(self) -> FivecApp:
+        return self.app  # type: ignore[return-value]
+
+    def on_screen_resume(self) -> None:
+        self.refresh_data()
+
+    def load(self) -> Any:
+        """Runs in a worker thread: query the store, return plain data."""
+        return None
+
+    def show(self, data: Any) -> None:
+        """Runs on the UI: put ``data`` into widgets."""
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="refresh")
+    def refresh_data(self) -> None:
+        data = self.load()
+        self.app.call_from_thread(self.show, data)
+
+
+def fill(table: DataTable, rows: list[tuple[str, tuple]]) -> None:
+    """Replace a table's rows by key, keeping the cursor on the same row when it still exists."""
+    keep = None
+    if table.row_count and table.cursor_row >= 0:
+        try:
+            keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except CellDoesNotExist:
+            keep = None
+    with table.app.batch_update():
+        table.clear()
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
+        if keep is not None:
+            keys = [k for k, _ in rows]
+            if keep in keys:
+                table.move_cursor(row=keys.index(keep), animate=False)

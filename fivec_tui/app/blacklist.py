@@ -1,0 +1,129 @@
+"""Blacklist: look a number up, keep the history, request removal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+
+from ..api import FivecError
+from ..api.sms import parse_recipients
+from ..store import queries
+from ..store.ingest import add_blacklist_lookup
+from .base import StoreScreen, fill
+from .safe import safe_text, when
+from .send import Confirm
+
+RULES = (
+    "Only numbers blacklisted for an opt-out reply (TD, 退订) can be whitelisted, and only on "
+    "non-marketing accounts. Complaint blacklists (10086, MIIT) cannot be removed. The number "
+    "is whitelisted for this account only."
+)
+
+
+class BlacklistScreen(StoreScreen):
+    BINDINGS = [Binding("ctrl+r", "remove", "Request removal", id="blacklist.remove")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="black-form"):
+            yield Input(placeholder="mobile number, then enter", id="black-mobile")
+            yield Button("Check", id="check", variant="primary")
+            yield Button("Remove…", id="remove", variant="warning")
+        yield Static(id="black-result")
+        yield Static("lookup history", classes="caption")
+        yield DataTable(id="black-history", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(
+            "time", "mobile", "result", "description", "added", "action"
+        )
+
+    def load(self) -> dict[str, Any]:
+        return {"rows": queries.blacklist_history(self.fivec.store)}
+
+    def show(self, data: dict[str, Any]) -> None:
+        fill(
+            self.query_one(DataTable),
+            [
+                (
+                    str(i),
+                    (
+                        when(r["at"], True),
+                        safe_text(r["mobile"]),
+                        Text("BLACK", "bold red") if r["black"] else Text("clear", "green"),
+                        safe_text(r["description"], limit=40),
+                        safe_text(r["added"]),
+                        r["action"],
+                    ),
+                )
+                for i, r in enumerate(data["rows"])
+            ],
+        )
+
+    def _mobile(self) -> str | None:
+        recipients = parse_recipients(self.query_one("#black-mobile", Input).value)
+        if len(recipients.valid) != 1 or recipients.invalid:
+            self.notify("enter one valid mobile number", severity="error")
+            return None
+        return recipients.valid[0]
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.check()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.check() if event.button.id == "check" else self.action_remove()
+
+    def check(self) -> None:
+        mobile = self._mobile()
+        if mobile:
+            self._check(mobile)
+
+    @work(exclusive=True, exit_on_error=False, group="blacklist")
+    async def _check(self, mobile: str) -> None:
+        box = self.query_one("#black-result", Static)
+        if self.fivec.client is None:
+            box.update(Text("no account configured", "red"))
+            return
+        try:
+            result = await self.fivec.client.blacklist_check(mobile)
+        except FivecError as exc:
+            box.update(safe_text(f"lookup failed: {exc}", "red"))
+            return
+        add_blacklist_lookup(self.fivec.store, result)
+        if result.black:
+            box.update(
+                Text.assemble(
+                    (f"{mobile}: BLACK", "bold red"),
+                    " — ",
+                    safe_text(result.description),
+                    f" (added {result.added})",
+                )
+            )
+        else:
+            box.update(Text(f"{mobile}: not on the platform blacklist", "green"))
+        self.refresh_data()
+
+    def action_remove(self) -> None:
+        mobile = self._mobile()
+        if mobile:
+            self.app.push_screen(
+                Confirm(f"Request whitelisting of {mobile}?", Text(RULES)),
+                lambda ok: self._remove(mobile) if ok else None,
+            )
+
+    @work(exclusive=True, exit_on_error=False, group="blacklist")
+    async def _remove(self, mobile: str) -> None:
+        box = self.query_one("#black-result", Static)
+        try:
+            result = await self.fivec.client.blacklist_remove(mobile)
+        except FivecError as exc:
+            box.update(safe_text(f"{mobile}: removal refused: {exc}", "bold red"))
+            return
+        box.update(safe_text(f"{mobile}: {result.message}", "green"))

@@ -1,0 +1,178 @@
+"""Dashboard: is delivery healthy right now, what fails and why, balance, replies, jobs."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+
+from ..store import queries
+from .base import StoreScreen, fill
+from .safe import ago, duration, rate_class, safe_text, when
+
+WINDOWS = (("5 min", 300), ("1 hour", 3600), ("24 hours", 86400))
+
+
+class RateBox(Static):
+    """Delivery for one window, coloured by health."""
+
+    def update_summary(self, label: str, s: queries.Summary) -> None:
+        rate = "—" if s.delivery_rate is None else f"{s.delivery_rate:.1%}"
+        lat = (
+            ""
+            if s.latency_p50_s is None
+            else f"\np50 {s.latency_p50_s:.1f}s p95 {s.latency_p95_s:.1f}s"
+        )
+        self.remove_class("healthy", "degraded", "failing", "idle")
+        self.add_class(rate_class(s.delivery_rate))
+        self.update(
+            Text.assemble(
+                (f"{label}\n", "bold"),
+                (f"{rate}", "bold"),
+                " delivered\n",
+                f"sent {s.sent} ok {s.delivered}\nfail {s.failed} pend {s.pending}",
+                lat,
+            )
+        )
+
+
+class DashboardScreen(StoreScreen):
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Static(id="banner")
+            with Horizontal(id="rates"):
+                for i, _ in enumerate(WINDOWS):
+                    yield RateBox(id=f"rate{i}", classes="ratebox")
+                yield Static(id="balance", classes="ratebox")
+            yield Static(
+                "sent per minute, last hour (by send time)", classes="caption", id="chart-caption"
+            )
+            yield Sparkline([], id="chart")
+            with Horizontal(id="tables"):
+                with Vertical():
+                    yield Static("failures, last hour", classes="caption")
+                    yield DataTable(id="failures", cursor_type="row", zebra_stripes=True)
+                with Vertical():
+                    yield Static("sync jobs", classes="caption")
+                    yield DataTable(id="health", cursor_type="row")
+            yield Static("latest reports and replies", classes="caption")
+            yield DataTable(id="feed", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#failures", DataTable).add_columns("code", "n", "family", "meaning")
+        self.query_one("#health", DataTable).add_columns(
+            "job", "mode", "state", "last ok", "errors", "next"
+        )
+        self.query_one("#feed", DataTable).add_columns("time", "kind", "mobile", "what")
+
+    def load(self) -> dict[str, Any]:
+        store = self.fivec.store
+        now = time.time()
+        feed = [
+            ("report", r["reported_at"], r["mobile"], r["status"], f"r{r['id']}")
+            for r in queries.recent_reports(store, limit=12)
+        ]
+        feed += [
+            ("reply", r["received_at"], r["mobile"], r["content"], f"m{r['id']}")
+            for r in queries.recent_replies(store, limit=12)
+        ]
+        feed.sort(key=lambda f: f[1] or 0, reverse=True)
+        return {
+            "now": now,
+            "summaries": [queries.summary(store, w, now) for _, w in WINDOWS],
+            "series": queries.series(store, 3600, now),
+            "failures": queries.failure_breakdown(store, 3600, now),
+            "balance": queries.balance(store, 3600, now),
+            "feed": feed[:16],
+            "db_health": queries.health(store),
+        }
+
+    def show(self, data: dict[str, Any]) -> None:
+        app, now = self.fivec, data["now"]
+        self.query_one("#banner", Static).update(app.banner())
+        for i, (label, _) in enumerate(WINDOWS):
+            self.query_one(f"#rate{i}", RateBox).update_summary(label, data["summaries"][i])
+        b = data["balance"]
+        runs_out = duration(b.runs_out_in_s) if b.runs_out_in_s else "—"
+        burn = f"{b.burn_per_hour:,.0f}/h" if b.burn_per_hour else "—"
+        remaining = f"{b.remaining:,.0f}" if b.remaining is not None else "—"
+        self.query_one("#balance", Static).update(
+            Text.assemble(
+                ("balance\n", "bold"),
+                (remaining, "bold"),
+                f"\nburn {burn} (1h)\nruns out in {runs_out}",
+                f"\nas of {when(b.at)}",
+            )
+        )
+        self.query_one("#chart", Sparkline).data = [m["sent"] for m in data["series"]] or [0]
+        fill(
+            self.query_one("#failures", DataTable),
+            [
+                (f["status"], (safe_text(f["status"]), str(f["n"]), f["family"], f["meaning"]))
+                for f in data["failures"][:20]
+            ],
+        )
+        fill(self.query_one("#health", DataTable), self._health_rows(data, now))
+        fill(
+            self.query_one("#feed", DataTable),
+            [
+                (
+                    key,
+                    (
+                        when(at),
+                        kind,
+                        safe_text(mobile),
+                        safe_text(
+                            what, "red" if kind == "report" and what != "DELIVRD" else "", 60
+                        ),
+                    ),
+                )
+                for kind, at, mobile, what, key in data["feed"]
+            ],
+        )
+
+    def _health_rows(self, data: dict[str, Any], now: float) -> list:
+        engine = self.fivec.engine
+        if engine is not None:
+            style = {
+                "ok": "green",
+                "degraded": "yellow",
+                "failing": "bold red",
+                "waiting": "yellow",
+            }
+            return [
+                (
+                    j.name,
+                    (
+                        j.name,
+                        j.mode,
+                        Text(j.status, style.get(j.status, "")),
+                        ago(j.last_success, now),
+                        str(j.failures),
+                        "—" if j.next_run is None else duration(j.next_run - now),
+                    ),
+                )
+                for j in engine.jobs.values()
+            ]
+        return [  # attached read-only: what the daemon wrote
+            (
+                r["job"],
+                (
+                    r["job"],
+                    "daemon",
+                    Text("failing", "bold red")
+                    if r["errors_since_success"]
+                    else Text("ok", "green"),
+                    ago(r["last_success"], now),
+                    str(r["errors_since_success"]),
+                    "—",
+                ),
+            )
+            for r in data["db_health"]
+        ]

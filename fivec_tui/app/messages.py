@@ -1,0 +1,116 @@
+"""Messages: search sent messages, and one message's full story."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from ..store import queries
+from .base import StoreScreen, fill
+from .safe import duration, safe_text, when
+
+
+class MessagesScreen(StoreScreen):
+    BINDINGS = [
+        Binding("/", "search", "Search", id="messages.search"),
+        Binding("c", "copy", "Copy msgid", id="messages.copy"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="message-filters"):
+            yield Input(placeholder="mobile or msgid", id="msg-term")
+            yield Input(placeholder="status (DELIVRD, PENDING, MK:0001…)", id="msg-status")
+        yield DataTable(id="messages", cursor_type="row", zebra_stripes=True)
+        yield Static(id="story")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(
+            "sent", "msgid", "mobile", "status", "latency", "content"
+        )
+
+    def load(self) -> dict[str, Any]:
+        term = self.query_one("#msg-term", Input).value.strip()
+        status = self.query_one("#msg-status", Input).value.strip().upper() or None
+        msgid = term if len(term) >= 12 and term.isdigit() else None
+        mobile = term if term and not msgid else None
+        return {
+            "rows": queries.search_messages(
+                self.fivec.store, mobile=mobile, msgid=msgid, status=status, limit=200
+            )
+        }
+
+    def show(self, data: dict[str, Any]) -> None:
+        fill(
+            self.query_one(DataTable),
+            [
+                (
+                    f"{r['msgid']}/{r['mobile']}",
+                    (
+                        when(r["sent_at"], True),
+                        r["msgid"],
+                        safe_text(r["mobile"]),
+                        safe_text(
+                            r["status"] or "pending",
+                            "" if r["status"] in (None, "DELIVRD") else "red",
+                        ),
+                        duration(r["latency"]),
+                        safe_text(r["content"], limit=60),
+                    ),
+                )
+                for r in data["rows"]
+            ],
+        )
+
+    def action_search(self) -> None:
+        self.query_one("#msg-term", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.refresh_data()
+
+    def _selected_msgid(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return key.split("/")[0] if key else None
+
+    def action_copy(self) -> None:
+        msgid = self._selected_msgid()
+        if msgid:
+            self.app.copy_to_clipboard(msgid)  # OSC 52: works over SSH
+            self.notify(f"copied msgid {msgid}", markup=False)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        msgid = (event.row_key.value or "").split("/")[0]
+        if not msgid:
+            return
+        s = queries.story(self.fivec.store, msgid)
+        lines = [
+            Text(
+                f"msgid {msgid}  sent {when(s['sent_at'], True)}  {len(s['recipients'])} recipient(s)\n",
+                "bold",
+            )
+        ]
+        if s["recipients"]:
+            lines.append(safe_text(s["recipients"][0]["content"], limit=300))
+            lines.append(Text("\n"))
+        for r in s["recipients"][:20]:
+            lines.append(
+                Text(f"  {r['mobile']}  {r['status'] or 'pending'}  {duration(r['latency'])}\n")
+            )
+        for r in s["replies"][:10]:
+            lines += [
+                Text(f"  reply {when(r['received_at'])} {r['mobile']}: "),
+                safe_text(r["content"], limit=80),
+                Text("\n"),
+            ]
+        for o in s["outbox"]:
+            lines.append(Text(f"  sent from this tool: {o['state']} {o['detail'] or ''}\n", "cyan"))
+        self.query_one("#story", Static).update(Text.assemble(*lines))

@@ -1,0 +1,127 @@
+"""Replies inbox: newest first, follow mode, opt-outs marked, search, what a reply answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from ..store import queries
+from .base import StoreScreen, fill
+from .safe import safe_text, when
+
+
+class RepliesScreen(StoreScreen):
+    BINDINGS = [
+        Binding("f", "follow", "Follow", id="replies.follow"),
+        Binding("/", "search", "Search", id="replies.search"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.following = True
+        self.newest_seen = 0
+        self.waiting = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="search: mobile or text (enter)", id="reply-search")
+        yield Static(id="reply-status")
+        yield DataTable(id="replies", cursor_type="row", zebra_stripes=True)
+        yield Static(id="reply-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("time", "mobile", "", "content")
+
+    def load(self) -> dict[str, Any]:
+        term = self.query_one("#reply-search", Input).value.strip()
+        mobile = term if term.isdigit() else None
+        text = None if mobile else term or None
+        return {
+            "rows": queries.recent_replies(self.fivec.store, mobile=mobile, text=text, limit=200)
+        }
+
+    def show(self, data: dict[str, Any]) -> None:
+        rows = data["rows"]
+        table = self.query_one(DataTable)
+        top = rows[0]["id"] if rows else 0
+        if table.cursor_row > 0:
+            self.following = False
+        if not self.following and self.newest_seen:
+            self.waiting = sum(r["id"] > self.newest_seen for r in rows)
+            self._status()
+            return
+        self.newest_seen, self.waiting = top, 0
+        fill(
+            table,
+            [
+                (
+                    str(r["id"]),
+                    (
+                        when(r["received_at"], True),
+                        safe_text(r["mobile"]),
+                        Text("OPT-OUT", "bold yellow") if r["opt_out"] else Text(""),
+                        safe_text(r["content"], limit=200),
+                    ),
+                )
+                for r in rows
+            ],
+        )
+        self._status()
+
+    def _status(self) -> None:
+        mode = (
+            "following new replies"
+            if self.following
+            else f"paused — {self.waiting} new (f to follow)"
+        )
+        self.query_one("#reply-status", Static).update(
+            Text(mode, "dim" if self.following else "yellow")
+        )
+
+    def action_follow(self) -> None:
+        self.following = True
+        self.query_one(DataTable).move_cursor(row=0)
+        self.refresh_data()
+
+    def action_search(self) -> None:
+        self.query_one("#reply-search", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.following = True
+        self.refresh_data()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row > 0:
+            self.following = False
+        self._detail(event.row_key.value)
+
+    def _detail(self, key: str | None) -> None:
+        if not key:
+            return
+        row = self.fivec.store.query("SELECT * FROM replies WHERE id = ?", (int(key),))
+        if not row:
+            return
+        r = row[0]
+        sent = queries.answered(self.fivec.store, r["mobile"], r["received_at"])
+        parts = [Text("reply: ", "bold"), safe_text(r["content"]), Text("\n")]
+        if not r["clean"]:
+            parts += [
+                Text("(content could not be decoded cleanly; raw: ", "yellow"),
+                safe_text(r["raw"]),
+                Text(")\n"),
+            ]
+        if sent:
+            parts += [
+                Text("answers: ", "bold"),
+                safe_text(sent["msgid"]),
+                Text(f" at {when(sent['sent_at'], True)}: "),
+                safe_text(sent["content"], limit=120),
+            ]
+        else:
+            parts.append(Text("answers: no message to this number in the cache", "dim"))
+        self.query_one("#reply-detail", Static).update(Text.assemble(*parts))

@@ -1,0 +1,73 @@
+"""Untrusted text (replies, server errors, pushed data) made safe to show.
+
+Strings handed to Textual widgets are parsed as markup: ``[/]`` raises and ``[@click=...]``
+becomes an action.  Rich also passes ESC, C1 controls and bidi overrides to the terminal.
+Everything from outside goes through :func:`safe_text`, which returns a :class:`Text` (never
+parsed as markup) with every control and bidi character replaced by a visible escape.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+from rich.text import Text
+
+_BIDI = {0x200E, 0x200F, 0x061C} | set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+
+
+def visible(text: str) -> str:
+    """Replace control, format and bidi characters by ``\\xNN``/``\\uNNNN`` escapes."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in "\t":
+            out.append(" ")
+        elif code < 0x20 or 0x7F <= code <= 0x9F:
+            out.append(f"\\x{code:02x}")
+        elif code in _BIDI or unicodedata.category(ch) in ("Cf", "Cs", "Co", "Zl", "Zp"):
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def safe_text(value: object, style: str = "", limit: int | None = None) -> Text:
+    """Any outside value as inert :class:`Text`, optionally cut to ``limit`` characters."""
+    text = visible("" if value is None else str(value))
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return Text(text, style=style, no_wrap=limit is not None)
+
+
+def when(ts: float | None, with_date: bool = False) -> str:
+    """An instant in the viewer's local time."""
+    if ts is None:
+        return "—"
+    return datetime.fromtimestamp(ts).strftime("%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
+
+
+def ago(ts: float | None, now: float) -> str:
+    if ts is None:
+        return "never"
+    return duration(now - ts) + " ago"
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    s = abs(seconds)
+    if s < 90:
+        return f"{s:.0f}s"
+    if s < 5400:
+        return f"{s / 60:.0f}m"
+    if s < 172800:
+        return f"{s / 3600:.1f}h"
+    return f"{s / 86400:.1f}d"
+
+
+def rate_class(rate: float | None) -> str:
+    """Colour meaning of a delivery rate: healthy, degraded, failing."""
+    if rate is None:
+        return "idle"
+    return "healthy" if rate >= 0.95 else "degraded" if rate >= 0.85 else "failing"
