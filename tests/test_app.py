@@ -1,0 +1,142 @@
+"""The TUI driven with Pilot on the in-process simulator."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.text import Text
+from textual.widgets import DataTable, Input, Static, TextArea
+
+from fivec_tui.app.dashboard import RateBox
+from fivec_tui.app.run import demo_app
+from fivec_tui.app.safe import safe_text, visible
+
+HOSTILE = [
+    "[/]",
+    "[@click=app.quit]x[/]",
+    "\x1b[2J\x1b]0;owned\x07",
+    "\x9b31m",
+    "\u202etxt.exe",
+    "",
+    "长" * 500,
+]
+
+
+async def wait_for(predicate, pilot, timeout=15.0):
+    for _ in range(int(timeout / 0.1)):
+        if predicate():
+            return True
+        await pilot.pause(0.1)
+    return False
+
+
+def test_visible_escapes_controls_and_bidi():
+    assert visible("a\x1b[2Jb") == "a\\x1b[2Jb"
+    assert visible("\u202e\x9b\x00") == "\\u202e\\x9b\\x00"
+    assert isinstance(safe_text("[/]"), Text) and safe_text("[/]").plain == "[/]"
+
+
+async def test_demo_shows_live_numbers_and_pause(tmp_path):
+    app = demo_app("demo", seed=1, speed=1.0, db_dir=str(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        box = app.screen.query_one("#rate0", RateBox)
+        assert await wait_for(
+            lambda: "sent 0 " not in str(box.render()) and "sent" in str(box.render()), pilot
+        )
+        await pilot.press("p")
+        assert app.paused
+        await pilot.press("p")
+        assert not app.paused
+        await app.simulator.stop()
+
+
+async def test_send_flow_and_report_arrives(tmp_path):
+    app = demo_app("quiet", seed=2, db_dir=str(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert await wait_for(lambda: app.engine is not None, pilot)
+        await pilot.press("s")
+        app.screen.query_one("#to", TextArea).text = "13800138000, 13800138000, 123"
+        app.screen.query_one("#content", TextArea).text = "你好【美联】"
+        await pilot.pause(0.2)
+        check = str(app.screen.query_one("#to-check", Static).render())
+        assert "invalid: 123" in check and "duplicate" in check
+        app.screen.query_one("#to", TextArea).text = "13800138000"
+        await pilot.pause(0.1)
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        await pilot.press("y")
+        result = app.screen.query_one("#send-result", Static)
+        assert await wait_for(lambda: "msgid" in str(result.render()), pilot)
+        msgid = str(result.render()).split()[-1]
+        assert app.store.scalar("SELECT state FROM outbox WHERE msgid = ?", (msgid,)) == "accepted"
+        assert await wait_for(
+            lambda: (
+                app.store.scalar("SELECT status FROM reports WHERE msgid = ?", (msgid,))
+                == "DELIVRD"
+            ),
+            pilot,
+        )
+        await pilot.press("m")
+        table = app.screen.query_one("#messages", DataTable)
+        assert await wait_for(lambda: table.row_count >= 1, pilot)
+        await app.simulator.stop()
+
+
+async def test_blacklist_lookups(tmp_path):
+    app = demo_app("quiet", seed=3, db_dir=str(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert await wait_for(lambda: app.client is not None, pilot)
+        await pilot.press("b")
+        box = app.screen.query_one("#black-result", Static)
+        for mobile, expect in (("13800000001", "BLACK"), ("13800138000", "not on")):
+            app.screen.query_one("#black-mobile", Input).value = mobile
+            app.screen.query_one("#black-mobile", Input).focus()
+            await pilot.press("enter")
+            assert await wait_for(lambda e=expect: e in str(box.render()), pilot)
+        table = app.screen.query_one(DataTable)
+        assert await wait_for(lambda: table.row_count == 2, pilot)
+        await app.simulator.stop()
+
+
+async def test_hostile_replies_shown_literally_everywhere(tmp_path):
+    app = demo_app("quiet", seed=4, db_dir=str(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert await wait_for(lambda: app.engine is not None, pilot)
+        for text in HOSTILE:
+            app.simulator.platform.add_reply("13800138000", text)
+        assert await wait_for(
+            lambda: (app.store.scalar("SELECT count(*) FROM replies") or 0) == len(HOSTILE), pilot
+        )
+        await pilot.pause(1.5)  # dashboard feed renders them
+        await pilot.press("r")
+        table = app.screen.query_one("#replies", DataTable)
+        assert await wait_for(lambda: table.row_count == len(HOSTILE), pilot)
+        cells = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+        assert "[@click=app.quit]x[/]" in cells and "[/]" in cells
+        assert any("\\x1b[2J" in c for c in cells) and not any("\x1b" in c for c in cells)
+        for row in range(table.row_count):
+            table.move_cursor(row=row)
+            await pilot.pause(0.05)
+        assert app.is_running
+        await app.simulator.stop()
+
+
+async def test_replies_follow_mode_pauses_when_scrolled(tmp_path):
+    app = demo_app("quiet", seed=5, db_dir=str(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert await wait_for(lambda: app.engine is not None, pilot)
+        for i in range(3):
+            app.simulator.platform.add_reply(f"1380013800{i}", f"r{i}")
+        await pilot.press("r")
+        table = app.screen.query_one("#replies", DataTable)
+        assert await wait_for(lambda: table.row_count == 3, pilot)
+        table.focus()
+        await pilot.press("down")
+        app.simulator.platform.add_reply("13800138009", "new one")
+        status = app.screen.query_one("#reply-status", Static)
+        assert await wait_for(lambda: "1 new" in str(status.render()), pilot)
+        assert table.row_count == 3
+        await pilot.press("f")
+        assert await wait_for(lambda: table.row_count == 4, pilot)
+        await app.simulator.stop()
+        await asyncio.sleep(0)

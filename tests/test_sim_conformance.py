@@ -1,0 +1,168 @@
+"""The simulator driven with plain HTTP (not the project's client): exact documented shapes."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import httpx
+import pytest
+
+
+@pytest.fixture
+async def http(sim):
+    async with httpx.AsyncClient(base_url=sim.base_url) as h:
+        yield h
+
+
+@pytest.fixture
+def auth(sim):
+    a = sim.account
+    return {"username": a.username, "password_md5": a.password_md5, "apikey": a.apikey}
+
+
+async def test_credential_errors_exact(http, auth):
+    cases = [
+        ({}, "error:Missing username"),
+        ({"username": "demo"}, "error:Missing password"),
+        ({"username": "demo", "password_md5": "x" * 32}, "error:Missing apikey"),
+        ({**auth, "password_md5": "abc"}, "error:Invalid md5 password length"),
+        ({**auth, "apikey": "wrong"}, "error:APIKEY or password error"),
+        (
+            {**auth, "encode": "latin1", "mobile": "13800000000", "content": "x"},
+            "error:Unrecognized encoding",
+        ),
+        ({**auth, "encode": "UTF-8", "content": "x"}, "error:Missing recipient"),
+        ({**auth, "encode": "UTF-8", "mobile": "13800000000"}, "error:Missing message content"),
+    ]
+    for params, expected in cases:
+        r = await http.get("/api/send/index.php", params=params)
+        assert r.status_code == 200 and r.text == expected, params
+
+
+async def test_send_msgid_balance_and_gbk_default(http, auth, sim):
+    r = await http.post(
+        "/api/send/index.php",
+        content=(
+            "username=demo&password_md5="
+            + auth["password_md5"]
+            + "&apikey="
+            + auth["apikey"]
+            + "&mobile=13800138000&content=%C4%E3%BA%C3%A1%BE%C7%A9%C3%FB%A1%BF"
+        ),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert re.fullmatch(r"success:\d{14}", r.text)
+    msg = sim.platform.messages[r.text.split(":")[1]]
+    assert msg.content == "你好【签名】"  # GBK when encode is absent
+    r = await http.get("/api/query/index.php", params=auth)
+    assert r.text == "9999.000/10000.000"
+    long = "字" * 71  # two parts
+    await http.get(
+        "/api/send/index.php",
+        params={**auth, "encode": "UTF-8", "mobile": "13800138000,13900139000", "content": long},
+    )
+    assert (await http.get("/api/query/index.php", params=auth)).text == "9995.000/10000.000"
+
+
+async def test_keyword_block_and_missing_window(http, auth, sim):
+    sim.platform.scenario.keywords = ("党中央",)
+    r = await http.get(
+        "/api/send/index.php",
+        params={**auth, "encode": "UTF-8", "mobile": "13800138000", "content": "党中央好"},
+    )
+    assert r.text == "error:Black keywords is:党中央"
+    r = await http.get("/api/query/index.php", params={**auth, "action": "record"})
+    assert r.text == "error:Missing from parameter"
+
+
+async def test_report_served_exactly_once(http, auth, sim):
+    await http.get(
+        "/api/send/index.php",
+        params={
+            **auth,
+            "encode": "UTF-8",
+            "mobile": "13800138000,13900139000",
+            "content": "hi【x】",
+        },
+    )
+    await asyncio.sleep(1.5)
+    first = (await http.get("/api/recv/index.php", params=auth)).text
+    assert re.fullmatch(
+        r"(\d{14},1[3-9]\d{9},[A-Z:0-9 ]+,\d{4}-\d\d-\d\d \d\d:\d\d:\d\d;){2}", first
+    )
+    assert (await http.get("/api/recv/index.php", params=auth)).text == "no record"
+
+
+async def test_reply_consumed_once_but_debug_and_query_repeat(http, auth, sim):
+    sim.platform.add_reply("13800138000", "好的")
+    for _ in range(2):
+        body = (
+            await http.get("/api/reply/index.php", params={**auth, "encode": "UTF-8", "debug": "1"})
+        ).text
+        assert ",13800138000,%E5%A5%BD%E7%9A%84," in body
+    assert (
+        "13800138000"
+        in (await http.get("/api/reply/index.php", params={**auth, "encode": "UTF-8"})).text
+    )
+    assert (
+        await http.get("/api/reply/index.php", params={**auth, "encode": "UTF-8"})
+    ).text == "no record"
+    q = {**auth, "encode": "UTF-8", "action": "queryByCondition", "from": "0", "to": "9999999999"}
+    for _ in range(2):
+        assert "%E5%A5%BD%E7%9A%84" in (await http.get("/api/reply/index.php", params=q)).text
+
+
+async def test_blacklist_and_removal_rules(http, auth):
+    r = await http.get(
+        "/api/black/index.php", params={**auth, "action": "check", "mobile": "13800000001"}
+    )
+    assert re.fullmatch(
+        r"success:Black number;Desc:用户投诉;Addtime:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", r.text
+    )
+    r = await http.get(
+        "/api/black/index.php", params={**auth, "action": "add", "mobile": "13800000001"}
+    )
+    assert r.text == "error:Non black number or no allow operation"
+    r = await http.get(
+        "/api/black/index.php", params={**auth, "action": "add", "mobile": "13800000002"}
+    )
+    assert r.text == "success:Added white number"
+    r = await http.get(
+        "/api/black/index.php", params={**auth, "action": "check", "mobile": "13800000002"}
+    )
+    assert r.text == "success:Non black number"
+
+
+async def test_ip_binding_refuses_other_addresses(http, auth):
+    assert (
+        await http.get("/api/bind/index.php", params={**auth, "ip": "10.9.9.9"})
+    ).text.startswith("success:")
+    assert (
+        await http.get("/api/query/index.php", params=auth)
+    ).text == "error:Unauthorized IP address"
+
+
+async def test_throughput_limit(http, auth, sim):
+    sim.platform.scenario.throughput = 3
+    texts = [
+        (
+            await http.get(
+                "/api/send/index.php",
+                params={**auth, "encode": "UTF-8", "mobile": "13800138000", "content": "x"},
+            )
+        ).text
+        for _ in range(5)
+    ]
+    assert texts.count("error:Throughput Rate Exceeded") == 2
+
+
+async def test_faults_are_injected(http, auth, sim):
+    sim.server.faults = {"query": {"http_5xx": 1.0}}
+    assert (await http.get("/api/query/index.php", params=auth)).status_code in (500, 502, 503)
+    sim.server.faults = {"query": {"bom": 1.0, "crlf": 1.0}}
+    assert (await http.get("/api/query/index.php", params=auth)).content.startswith(
+        b"\r\n\xef\xbb\xbf"
+    )
+    state = (await http.get("/_sim/state")).json()
+    assert state["requests"]["query"] == 1  # the 5xx was refused before the endpoint saw it

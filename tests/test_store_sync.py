@@ -1,0 +1,182 @@
+"""Cache and sync engine: journal-first ingest, idempotency, rollups, engine against the sim."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from fivec_tui.api import Record, Report
+from fivec_tui.config import Profile
+from fivec_tui.store import Store, ingest_items, ingest_journal, journal, queries, replay
+from fivec_tui.sync import Engine, LockHeld, PollerLock, PushConfig, PushReceiver
+from fivec_tui.sync.push import Forwarder
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "c.db")
+    yield s
+    s.close()
+
+
+def at(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def test_report_before_record_is_matched_once_and_summary_adds_up(store):
+    now = time.time()
+    ingest_items(
+        store,
+        "reports",
+        [
+            Report("11111111111111", "13800000000", "DELIVRD", at(now + 4)),
+            Report("11111111111111", "13900000000", "MK:0001", at(now + 9)),
+        ],
+    )
+    assert queries.summary(store, 3600).sent == 0
+    rec = Record(
+        "demo", "11111111111111", ("13800000000", "13900000000", "13700000000"), "hi", at(now)
+    )
+    for _ in range(3):  # records are re-read in overlapping windows: counted once
+        ingest_items(store, "records", [rec])
+        ingest_items(
+            store, "reports", [Report("11111111111111", "13800000000", "DELIVRD", at(now + 4))]
+        )
+    s = queries.summary(store, 3600)
+    assert (s.sent, s.delivered, s.failed, s.pending) == (3, 1, 1, 1)
+    assert s.delivery_rate == 0.5 and s.failures == {"MK:0001": 1}
+    assert 3 <= s.latency_p50_s <= 8
+
+
+def test_journal_commits_before_parsing_and_replay_is_idempotent(store):
+    jid = journal(store, "reports", "pull", "1,13800000000,DELIVRD,2024-01-01 00:00:00;junk;")
+    assert store.scalar("SELECT count(*) FROM journal WHERE parsed_at IS NULL") == 1
+    assert replay(store) == 1 and replay(store) == 0
+    assert ingest_journal(store, jid)["new"] == 0  # second ingest of the same body adds nothing
+    assert store.scalar("SELECT count(*) FROM reports") == 1
+    assert store.scalar("SELECT raw FROM unparsed") == "junk"
+    assert store.integrity_ok()
+
+
+def test_replies_opt_out_and_dedup(store):
+    jid = journal(
+        store,
+        "replies",
+        "pull",
+        "0,1,13800000000,TD,2024-01-01 00:00:00|||0,2,13800000000,%E5%A5%BD,2024-01-01 00:00:01",
+        "UTF-8",
+    )
+    ingest_journal(store, jid)
+    ingest_journal(store, jid)
+    rows = queries.recent_replies(store)
+    assert [(r["content"], r["opt_out"]) for r in rows] == [("好", 0), ("TD", 1)]
+
+
+def test_lock_refuses_second_poller(tmp_path):
+    with PollerLock(tmp_path / "c.db"), pytest.raises(LockHeld, match=r"pid \d+"):
+        PollerLock(tmp_path / "c.db").acquire()
+
+
+def _profile(sim) -> Profile:
+    a = sim.account
+    return Profile("t", a.username, a.password_md5, a.apikey, base_url=sim.base_url)
+
+
+async def test_engine_pulls_everything_exactly_once(sim, client, store):
+    sim.platform.scenario.delay_median = 0.05
+    for i in range(30):
+        await client.send([f"1380000{i:04d}", f"1390000{i:04d}"], f"m{i}【x】")
+    sim.platform.add_reply("13800000001", "好的")
+    await asyncio.sleep(1.0)
+    engine = Engine(_profile(sim), store, client, consent=True)
+    counts = await engine.run_once()
+    assert counts["records"] == 60 and counts["reports"] == 60
+    assert store.scalar("SELECT count(*) FROM reports") == len(sim.platform.served) == 60
+    assert store.scalar("SELECT count(*) FROM replies") == 1
+    assert sim.platform.replies[0].consumed
+    s = queries.summary(store, 600)
+    assert s.sent == 60 and s.delivered + s.failed == 60 and s.pending == 0
+
+
+async def test_engine_waits_for_consent(sim, client, store):
+    engine = Engine(_profile(sim), store, client)
+    await engine.run_once()
+    assert engine.jobs["reports"].status == "waiting"
+    assert sim.server.requests.get("recv", 0) == 0
+    engine.grant_consent()
+    assert Engine(_profile(sim), store, client).consent  # remembered in the cache
+
+
+async def test_faults_back_off_then_catch_up(sim, client, store):
+    engine = Engine(_profile(sim), store, client, consent=True)
+    sim.server.faults = {"recv": {"http_5xx": 1.0}, "query": {"garbage": 1.0}}
+    await engine.run_once()
+    assert engine.jobs["reports"].failures == 1 and engine.jobs["reports"].backoff_s > 0
+    assert "HTTP 5" in engine.jobs["reports"].last_error
+    sim.server.faults = {}
+    await client.send(["13800138000"], "x【y】")
+    await asyncio.sleep(1.2)
+    await engine.run_once()
+    assert (
+        engine.jobs["reports"].failures == 0 and store.scalar("SELECT count(*) FROM reports") == 1
+    )
+    health = {h["job"]: h for h in queries.health(store)}
+    assert health["reports"]["last_success"] is not None
+
+
+async def test_push_receiver_token_size_formats_and_forwarding(store):
+    received: list[str] = []
+    down = {"n": 2}
+
+    async def downstream(request):
+        from aiohttp import web
+
+        if down["n"] > 0:
+            down["n"] -= 1
+            return web.Response(status=503)
+        received.append((await request.post())["data"])
+        return web.Response(text="success")
+
+    from aiohttp import web
+
+    app = web.Application()
+    app.router.add_post("/hook", downstream)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    target = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/hook"
+    token = "t" * 24
+    receiver = PushReceiver(store, PushConfig(token, max_body=4096, forward={"reports": [target]}))
+    await receiver.start()
+    base = f"http://127.0.0.1:{receiver.port}/push"
+    payloads = [
+        "1,13800000000,DELIVRD,1462879547;2,13800000001,UNDELIV,1462879547",
+        '{"results":[{"msgid":"3","mobile":"13800000002","status":"DELIVRD","receivetime":"1462879547"}]}',
+        '<?xml version="1.0" encoding="utf-8"?><results><item><msgid>4</msgid><mobile>13800000003</mobile><status>NOSEND</status><receivetime>1462880473</receivetime></item></results>',
+    ]
+    async with httpx.AsyncClient() as h:
+        assert (
+            await h.post(f"{base}/wrong-token-xxxxxxxxxxx/reports", data={"data": payloads[0]})
+        ).status_code == 404
+        assert (
+            await h.post(f"{base}/{token}/reports", data={"data": "x" * 5000})
+        ).status_code == 413
+        bomb = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><results><item><msgid>&b;</msgid></item></results>'
+        assert (await h.post(f"{base}/{token}/reports", data={"data": bomb})).text == "success"
+        for p in payloads:
+            assert (await h.post(f"{base}/{token}/reports", data={"data": p})).text == "success"
+    assert store.scalar("SELECT count(*) FROM reports") == 4
+    assert store.scalar("SELECT count(*) FROM unparsed") == 1  # the bomb, kept raw, not expanded
+    forwarder = Forwarder(store)
+    for _ in range(6):
+        await forwarder.run_once()
+        store.conn.execute("UPDATE forward_queue SET next_at = 0")
+    assert received == [bomb, *payloads]  # everything, in order, after the target came back
+    await forwarder.aclose()
+    await receiver.stop()
+    await runner.cleanup()
