@@ -241,7 +241,7 @@ class FivecClient:
             inner = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in doc_fields.items())
             params = {
                 "format": "xml",
-                "data": f"<?xml version='1.0' encoding='{enc}' ?><sms>{inner}</sms>",
+                "data": f"<?xml version='1.0' encoding='UTF-8' ?><sms>{inner}</sms>",
             }
         else:
             raise ValueError(f"unknown send form {form!r}")
@@ -269,7 +269,7 @@ class FivecClient:
             for k, v in {**self.credentials.params(), "encode": enc}.items()
         )
         data = (
-            f'<?xml version="1.0" encoding="{enc.lower()}"?><sms><account>{account}</account>'
+            f'<?xml version="1.0" encoding="utf-8"?><sms><account>{account}</account>'
             f"<sms_list>{''.join(xml_items)}</sms_list></sms>"
         )
         mobiles = tuple(m for item in batch for m in item.mobiles)

@@ -104,8 +104,6 @@ class SimServer:
         rng = self.fault_rng
         if spec.get("latency_ms"):
             await asyncio.sleep(spec["latency_ms"] / 1000 * rng.uniform(0.5, 1.5))
-        if rng.random() < spec.get("timeout", 0):
-            await asyncio.sleep(spec.get("hang_s", 60))
         if rng.random() < spec.get("http_5xx", 0):
             return web.Response(status=rng.choice((500, 502, 503)), text="Bad Gateway")
         if rng.random() < spec.get("reset", 0):
@@ -114,6 +112,9 @@ class SimServer:
             raise asyncio.CancelledError
         response = await handler(request)
         assert isinstance(response, web.Response)
+        if rng.random() < spec.get("timeout", 0):
+            # The request was handled (a send went out), only the answer never comes back.
+            await asyncio.sleep(spec.get("hang_s", 60))
         body = response.body if isinstance(response.body, bytes) else b""
         if rng.random() < spec.get("garbage", 0):
             body = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))

@@ -250,7 +250,7 @@ class Platform:
 
     def records_between(self, username: str, start: float, end: float) -> list[Message]:
         lo = bisect.bisect_left(self._record_times, start)
-        hi = bisect.bisect_right(self._record_times, end)
+        hi = bisect.bisect_left(self._record_times, end + 1)  # 'to' covers its whole second
         out = []
         for msgid in self._record_ids[lo:hi]:
             msg = self.messages.get(msgid)
@@ -289,7 +289,7 @@ class Platform:
     def reports_for(self, mobiles: list[str], start: float, end: float) -> list:
         self.release_due()
         return [
-            r for m in mobiles for r in self.reports_by_mobile.get(m, []) if start <= r[4] <= end
+            r for m in mobiles for r in self.reports_by_mobile.get(m, []) if start <= r[4] < end + 1
         ]
 
     @property
@@ -336,7 +336,9 @@ class Platform:
     def replies_between(self, start: float, end: float, mobiles: list[str]) -> list[SimReply]:
         wanted = set(mobiles)
         return [
-            r for r in self.replies if start <= r.at <= end and (not wanted or r.mobile in wanted)
+            r
+            for r in self.replies
+            if start <= r.at < end + 1 and (not wanted or r.mobile in wanted)
         ]
 
     # -- blacklist ------------------------------------------------------------------------

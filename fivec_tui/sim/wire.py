@@ -70,7 +70,7 @@ def parse_data(fmt: str, data: bytes) -> dict[str, str]:
         return {str(k): "" if v is None else str(v) for k, v in doc.items()}
     try:
         root = ElementTree.fromstring(raw.encode("utf-8"))
-    except ElementTree.ParseError:
+    except (ElementTree.ParseError, ValueError):
         raise SimError("Missing username") from None
     return {child.tag: (child.text or "").strip() for child in root}
 
@@ -79,7 +79,7 @@ def parse_batch(data: bytes) -> tuple[dict[str, str], list[dict[str, str]]]:
     raw = data.decode("utf-8", errors="replace")
     try:
         root = ElementTree.fromstring(raw.encode("utf-8"))
-    except ElementTree.ParseError:
+    except (ElementTree.ParseError, ValueError):
         raise SimError("Missing username") from None
     account = root.find("account")
     fields = {c.tag: (c.text or "").strip() for c in (account if account is not None else [])}
