@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from textual import work
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
@@ -14,7 +15,15 @@ if TYPE_CHECKING:
 
 
 class StoreScreen(Screen):
-    """A screen that reads the store in a thread worker and applies the result on the UI."""
+    """A screen that reads the store in a thread worker and applies the result on the UI.
+
+    ``escape`` leaves a text field so that the single-letter navigation keys work again.
+    """
+
+    BINDINGS = [Binding("escape", "leave_field", "Leave field", id="screen.leave", show=False)]
+
+    def action_leave_field(self) -> None:
+        self.set_focus(None)
 
     @property
     def fivec(self) -> FivecApp:

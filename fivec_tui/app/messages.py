@@ -16,6 +16,7 @@ from .safe import duration, safe_text, when
 
 
 class MessagesScreen(StoreScreen):
+    AUTO_FOCUS = "#messages"
     BINDINGS = [
         Binding("/", "search", "Search", id="messages.search"),
         Binding("c", "copy", "Copy msgid", id="messages.copy"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
@@ -15,6 +16,7 @@ from .safe import safe_text, when
 
 
 class RepliesScreen(StoreScreen):
+    AUTO_FOCUS = "#replies"
     BINDINGS = [
         Binding("f", "follow", "Follow", id="replies.follow"),
         Binding("/", "search", "Search", id="replies.search"),
@@ -49,8 +51,6 @@ class RepliesScreen(StoreScreen):
         rows = data["rows"]
         table = self.query_one(DataTable)
         top = rows[0]["id"] if rows else 0
-        if table.cursor_row > 0:
-            self.following = False
         if not self.following and self.newest_seen:
             self.waiting = sum(r["id"] > self.newest_seen for r in rows)
             self._status()
@@ -95,9 +95,13 @@ class RepliesScreen(StoreScreen):
         self.following = True
         self.refresh_data()
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.cursor_row > 0:
+    def on_key(self, event: events.Key) -> None:
+        """Moving down the list is reading: stop pulling rows away until `f`."""
+        if event.key in ("down", "pagedown", "end") and self.focused is self.query_one(DataTable):
             self.following = False
+            self._status()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._detail(event.row_key.value)
 
     def _detail(self, key: str | None) -> None:
