@@ -55,23 +55,10 @@ def run_tui(ctx) -> int:
     try:
         lock.acquire()
     except LockHeld as exc:
-        app = FivecApp(
-            profile,
-            store,
-            client=client,
-            refresh_s=refresh,
-            keymap=keymap,
-            note=f"attached read-only: poll daemon pid {exc.holder} owns the sync",
-        )
+        mode = {"note": f"attached read-only: poll daemon pid {exc.holder} owns the sync"}
     else:
-        app = FivecApp(
-            profile,
-            store,
-            client=client,
-            refresh_s=refresh,
-            keymap=keymap,
-            startup=lambda a: _start_engine(a, lock),
-        )
+        mode = {"startup": lambda a: _start_engine(a, lock)}
+    app = FivecApp(profile, store, client=client, refresh_s=refresh, keymap=keymap, **mode)
     try:
         app.run()
     finally:

@@ -38,10 +38,12 @@ async def main(duration: float) -> None:
         generated = sim.platform.counters.get("sent_recipients", 0)
         served = len(sim.platform.served)
         cached = store.scalar("SELECT count(*) FROM reports")
-        print(f"{elapsed:.1f}s: generated {generated / elapsed:.0f} msg/s, served "
-              f"{served / elapsed:.0f} reports/s, cached {cached / elapsed:.0f} reports/s; "
-              f"cached/served {cached / max(served, 1):.3f}; reports failures "
-              f"{engine.jobs['reports'].failures}")
+        print(
+            f"{elapsed:.1f}s: generated {generated / elapsed:.0f} msg/s, served "
+            f"{served / elapsed:.0f} reports/s, cached {cached / elapsed:.0f} reports/s; "
+            f"cached/served {cached / max(served, 1):.3f}; reports failures "
+            f"{engine.jobs['reports'].failures}"
+        )
 
 
 if __name__ == "__main__":
