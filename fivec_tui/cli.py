@@ -10,10 +10,9 @@ import asyncio
 import contextlib
 import json
 import os
-import re
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +20,7 @@ import rich_click as click
 from rich.console import Console
 
 from . import config as cfg
+from . import when as whens
 from .api import (
     ContentEncodingError,
     FivecClient,
@@ -34,36 +34,24 @@ from .api.wire import BEIJING
 T = TypeVar("T")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-_REL = re.compile(r"^-(\d+(?:\.\d+)?)\s*([smhdw])$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 class UsageError(click.UsageError):
     exit_code = 2
 
 
-def parse_when(value: str, now: datetime | None = None) -> datetime:
-    """``now``, ``-1h``/``-30m``/``-2d``, or an ISO date/time (naive means local time)."""
-    now = now or datetime.now(UTC)
-    text = value.strip().lower()
-    if text == "now":
-        return now
-    if m := _REL.match(text):
-        return now - timedelta(seconds=float(m[1]) * _UNITS[m[2]])
+def parse_when(value: str) -> datetime:
     try:
-        when = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise UsageError(
-            f"bad time {value!r}: use ISO (2026-11-25T10:00), 'now' or '-1h'"
-        ) from None
-    return when if when.tzinfo else when.astimezone()
+        return whens.parse_when(value)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def parse_window(value: str) -> float:
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhdw])", value.strip().lower())
-    if not m:
-        raise UsageError(f"bad window {value!r}: use e.g. 5m, 1h, 24h")
-    return float(m[1]) * _UNITS[m[2]]
+    try:
+        return whens.parse_window(value)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def iso(ts: float | datetime | None) -> str | None:
@@ -173,7 +161,7 @@ def main(ctx: click.Context, config, profile, base_url, db) -> None:
 @main.command()
 @click.option("--to", "to", required=True, help="Recipients, comma separated.")
 @click.option("--content", help="Message text (≤500 characters, signature 【…】 included).")
-@click.option("--at", "at", help="Send later: ISO time (no offset means local time).")
+@click.option("--at", "at", help="Send later: ISO time (no offset: local time) or +10m.")
 @click.option("--template", help="Template code (templet_code); use --var for its variables.")
 @click.option(
     "--var", "variables", multiple=True, help="Template variable NAME=VALUE (repeatable)."

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 
 from rich.text import Text
 from textual import work
@@ -25,14 +24,6 @@ from .send import Confirm, SendScreen
 from .themes import load_theme, remember_theme, remembered_theme, theme_files
 
 Startup = Callable[["FivecApp"], Awaitable[None]]
-
-
-def parse_at(value: str) -> datetime | None:
-    """The send form's schedule field: blank for now, else an ISO time (naive: local)."""
-    if not value.strip():
-        return None
-    when = datetime.fromisoformat(value.strip())
-    return when if when.tzinfo else when.astimezone()
 
 
 class FivecApp(App):

@@ -13,6 +13,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 from ..api import ContentEncodingError, FivecClient, FivecError
 from ..api.sms import has_signature, parse_recipients, parts
 from ..store import queries
+from ..when import parse_when
 from .base import StoreScreen
 from .safe import safe_text
 
@@ -63,7 +64,7 @@ class SendScreen(StoreScreen):
                     allow_blank=False,
                     id="encode",
                 )
-                yield Input(placeholder="schedule: ISO time (blank: now)", id="at")
+                yield Input(placeholder="schedule: ISO time or +10m (blank: now)", id="at")
                 yield Input(placeholder="template code (optional)", id="template")
                 yield Input(placeholder="template vars: name=value; name=value", id="vars")
             yield Button("Send (ctrl+s)", variant="primary", id="send")
@@ -148,11 +149,11 @@ class SendScreen(StoreScreen):
     @work(exclusive=True, exit_on_error=False, group="send")
     async def _go(self, mobiles: list[str], content: str, encode: str, template: str) -> None:
         from ..sync import outbox
-        from .app import parse_at
 
         result_box = self.query_one("#send-result", Static)
         try:
-            at = parse_at(self.query_one("#at", Input).value)
+            text = self.query_one("#at", Input).value
+            at = parse_when(text) if text.strip() else None
             result = await outbox.send(
                 self.fivec.store,
                 self.fivec.client,

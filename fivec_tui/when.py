@@ -1,0 +1,40 @@
+"""Times as people type them, for the CLI and the forms: one parser for both."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_RELATIVE = re.compile(r"^([+-])(\d+(?:\.\d+)?)\s*([smhdw])$")
+_WINDOW = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
+
+
+def parse_when(value: str, now: datetime | None = None) -> datetime:
+    """``now``, ``-1h``/``+10m``/``-2d``, or an ISO date/time (naive means local time).
+
+    >>> parse_when("-1h", datetime(2026, 1, 1, 12, tzinfo=UTC)).hour
+    11
+    """
+    now = now or datetime.now(UTC)
+    text = value.strip().lower()
+    if text == "now":
+        return now
+    if m := _RELATIVE.match(text):
+        delta = timedelta(seconds=float(m[2]) * _UNITS[m[3]])
+        return now + delta if m[1] == "+" else now - delta
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(
+            f"bad time {value!r}: use ISO (2026-11-25T10:00), 'now', '-1h' or '+10m'"
+        ) from None
+    return when if when.tzinfo else when.astimezone()
+
+
+def parse_window(value: str) -> float:
+    """``5m``, ``1h``, ``24h`` ... as seconds."""
+    m = _WINDOW.match(value.strip().lower())
+    if not m:
+        raise ValueError(f"bad window {value!r}: use e.g. 5m, 1h, 24h")
+    return float(m[1]) * _UNITS[m[2]]
