@@ -98,7 +98,7 @@ class Profile:
         return Credentials(self.username, self.password_md5, self.apikey)
 
     def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self.password_md5, self.apikey) if s)
+        return self.credentials.secrets()
 
     def require_account(self) -> None:
         missing = [k for k in ("username", "password_md5", "apikey") if not getattr(self, k)]

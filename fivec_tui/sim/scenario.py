@@ -79,9 +79,6 @@ class Scenario:
                 return phase.mix
         return self.mix
 
-    def phase_at(self, elapsed: float) -> Phase | None:
-        return next((p for p in self.phases if p.start_s <= elapsed < p.end_s), None)
-
 
 def _mix(where: str, table: Any) -> dict[str, float]:
     if not isinstance(table, dict) or not table:

@@ -226,7 +226,7 @@ class SimServer:
                 )
                 or "no record"
             )
-        raise SimError("Missing to parameter" if not action else f"Unknown action {action}")
+        raise SimError(f"Unknown action {action}")
 
     async def recv(self, request: web.Request, fields: dict[str, bytes]) -> str:
         account = self._auth(request, fields)

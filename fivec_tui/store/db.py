@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -171,6 +171,3 @@ class Store:
 
     def integrity_ok(self) -> bool:
         return self.scalar("PRAGMA integrity_check") == "ok"
-
-    def register(self, name: str, fn: Callable, nargs: int) -> None:
-        self.conn.create_function(name, nargs, fn, deterministic=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import time
 from collections.abc import Iterable, Sequence
 
@@ -27,13 +26,10 @@ from .db import Store
 LATENCY_BOUNDS = (1, 2, 3, 5, 8, 13, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200, 1800, 3600)
 
 
-def latency_bucket(seconds: float | None) -> int:
-    if seconds is None or seconds < 0 or math.isnan(seconds):
-        seconds = 0.0
-    for i, bound in enumerate(LATENCY_BOUNDS):
-        if seconds <= bound:
-            return i
-    return len(LATENCY_BOUNDS)
+def _bucket_sql(expr: str) -> str:
+    """A CASE expression giving the latency bucket of ``expr`` (NULL or negative: bucket 0)."""
+    whens = " ".join(f"WHEN {expr} <= {bound} THEN {i}" for i, bound in enumerate(LATENCY_BOUNDS))
+    return f"CASE WHEN {expr} IS NULL THEN 0 {whens} ELSE {len(LATENCY_BOUNDS)} END"
 
 
 def prefix_of(mobile: str) -> str:
@@ -167,12 +163,13 @@ _COUNT_MATCHED = """
 """
 _LATENCY_MATCHED = """
     INSERT INTO latency(minute, bucket, n)
-    SELECT r.minute, latency_bucket(p.reported_at - r.sent_at), count(*) FROM reports p
+    SELECT r.minute, {bucket}, count(*) FROM reports p
     JOIN records r ON r.msgid = p.msgid AND r.mobile = p.mobile
     WHERE p.counted = 0 AND {where}
     GROUP BY 1, 2
     ON CONFLICT(minute, bucket) DO UPDATE SET n = n + excluded.n
 """
+_LATENCY_BUCKET = _bucket_sql("(p.reported_at - r.sent_at)")
 _MARK_MATCHED = """
     UPDATE reports SET counted = 1 WHERE counted = 0 AND {where} AND EXISTS (
         SELECT 1 FROM records r WHERE r.msgid = reports.msgid AND r.mobile = reports.mobile)
@@ -181,23 +178,33 @@ _MARK_MATCHED = """
 
 def _count_matched(store: Store, where: str, params: tuple) -> None:
     conn = store.conn
-    conn.create_function("latency_bucket", 1, latency_bucket, deterministic=True)
     conn.execute(_COUNT_MATCHED.format(where=where), params)
-    conn.execute(_LATENCY_MATCHED.format(where=where), params)
+    conn.execute(_LATENCY_MATCHED.format(where=where, bucket=_LATENCY_BUCKET), params)
     conn.execute(_MARK_MATCHED.format(where=where.replace("p.", "reports.")), params)
+
+
+def _insert_new(store: Store, table: str, columns: str, rows: list[tuple]) -> tuple[int, int]:
+    """``INSERT OR IGNORE`` the rows; returns (max id before, how many were new).
+
+    Rows added after ``before`` are exactly the new ones, which the rollups then count.
+    """
+    conn = store.conn
+    before = conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+    marks = ",".join("?" * len(columns.split(",")))
+    conn.executemany(f"INSERT OR IGNORE INTO {table}({columns}) VALUES ({marks})", rows)
+    new = conn.execute(f"SELECT count(*) FROM {table} WHERE id > ?", (before,)).fetchone()[0]
+    return before, new
 
 
 def _reports(store: Store, reports: Sequence[Report], journal_id: int | None) -> int:
     if not reports:
         return 0
-    conn = store.conn
-    before = conn.execute("SELECT coalesce(max(id), 0) FROM reports").fetchone()[0]
-    conn.executemany(
-        "INSERT OR IGNORE INTO reports(msgid, mobile, status, ext, reported_at, journal_id) "
-        "VALUES (?,?,?,?,?,?)",
+    before, new = _insert_new(
+        store,
+        "reports",
+        "msgid, mobile, status, ext, reported_at, journal_id",
         [(r.msgid, r.mobile, r.status, r.ext, _ts(r.reported_at), journal_id) for r in reports],
     )
-    new = conn.execute("SELECT count(*) FROM reports WHERE id > ?", (before,)).fetchone()[0]
     if new:
         _count_matched(store, "p.id > ?", (before,))
     return new
@@ -214,16 +221,11 @@ def _records(store: Store, records: Sequence[Record]) -> int:
             )
     if not rows:
         return 0
-    conn = store.conn
-    before = conn.execute("SELECT coalesce(max(id), 0) FROM records").fetchone()[0]
-    conn.executemany(
-        "INSERT OR IGNORE INTO records(msgid, mobile, content, sent_at, username, minute, prefix) "
-        "VALUES (?,?,?,?,?,?,?)",
-        rows,
+    before, new = _insert_new(
+        store, "records", "msgid, mobile, content, sent_at, username, minute, prefix", rows
     )
-    new = conn.execute("SELECT count(*) FROM records WHERE id > ?", (before,)).fetchone()[0]
     if new:
-        conn.execute(
+        store.conn.execute(
             "INSERT INTO rollup(minute, prefix, status, n) "
             "SELECT minute, prefix, 'SENT', count(*) FROM records WHERE id > ? AND minute IS NOT NULL "
             "GROUP BY 1, 2 ON CONFLICT(minute, prefix, status) DO UPDATE SET n = n + excluded.n",

@@ -44,7 +44,6 @@ class JobState:
     last_run: float | None = None
     last_success: float | None = None
     last_error: str = ""
-    last_error_kind: str = ""
     failures: int = 0
     failing_since: float | None = None
     next_run: float | None = None
@@ -160,7 +159,7 @@ class Engine:
                 items = await self._runners[name]()
                 job.note = ""
                 job.last_success, job.failures, job.failing_since = time.time(), 0, None
-                job.last_error = job.last_error_kind = ""
+                job.last_error = ""
                 job.backoff_s, job.items_total = 0.0, job.items_total + items
             await asyncio.to_thread(
                 store_ingest.add_poll_run, self.store, name, started, "ok", "", items
@@ -182,7 +181,6 @@ class Engine:
         job.failures += 1
         job.failing_since = job.failing_since or time.time()
         job.last_error = str(exc) if isinstance(exc, FivecError) else f"{type(exc).__name__}: {exc}"
-        job.last_error_kind = type(exc).__name__
         if not isinstance(exc, FivecError):
             log.exception("job %s crashed", job.name)
         factor = 4.0 if isinstance(exc, ThroughputExceeded | AuthError) else 1.0

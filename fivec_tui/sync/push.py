@@ -23,7 +23,7 @@ from ..store import Store, ingest_journal
 from ..store import ingest as store_ingest
 
 log = logging.getLogger("fivec_tui.push")
-STREAMS = {"reports": "reports", "replies": "replies"}
+STREAMS = ("reports", "replies")
 DEFAULT_MAX_BODY = 1024 * 1024
 
 
@@ -60,8 +60,11 @@ class PushReceiver:
 
     async def receive(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        stream = STREAMS.get(request.match_info["stream"])
-        if not hmac.compare_digest(token.encode(), self.config.token.encode()) or stream is None:
+        stream = request.match_info["stream"]
+        if (
+            not hmac.compare_digest(token.encode(), self.config.token.encode())
+            or stream not in STREAMS
+        ):
             self.stats["refused"] += 1
             return web.Response(status=404, text="not found")
         if not self._allowed(request.remote):
