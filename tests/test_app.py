@@ -79,6 +79,11 @@ async def test_send_flow_and_report_arrives(tmp_path):
         await pilot.press("m")
         table = app.screen.query_one("#messages", DataTable)
         assert await wait_for(lambda: table.row_count >= 1, pilot)
+        table.focus()
+        await pilot.press("enter")
+        story = app.screen.query_one("#story", Static)
+        assert await wait_for(lambda: f"msgid {msgid}" in str(story.render()), pilot)
+        assert "DELIVRD" in str(story.render())
         await app.simulator.stop()
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from textual import work
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable
@@ -39,10 +39,21 @@ class StoreScreen(Screen):
     def show(self, data: Any) -> None:
         """Runs on the UI: put ``data`` into widgets."""
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="refresh")
     def refresh_data(self) -> None:
-        data = self.load()
-        self.app.call_from_thread(self.show, data)
+        self.off_ui(self.load, self.show, group="refresh")
+
+    def off_ui(self, query: Callable[[], Any], then: Callable[[Any], None], group: str) -> None:
+        """Run ``query`` (store reads) in a thread; hand its result to ``then`` on the UI.
+
+        Within a group only the newest call survives, so a fast typist or scroller never
+        queues stale queries.
+        """
+
+        def job() -> None:
+            result = query()
+            self.app.call_from_thread(then, result)
+
+        self.run_worker(job, thread=True, exclusive=True, exit_on_error=False, group=group)
 
 
 def fill(table: DataTable, rows: list[tuple[str, tuple]]) -> None:

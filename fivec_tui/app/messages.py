@@ -90,9 +90,11 @@ class MessagesScreen(StoreScreen):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         msgid = (event.row_key.value or "").split("/")[0]
-        if not msgid:
-            return
-        s = queries.story(self.fivec.store, msgid)
+        if msgid:
+            self.off_ui(lambda: queries.story(self.fivec.store, msgid), self._story, "story")
+
+    def _story(self, s: dict) -> None:
+        msgid = s["msgid"]
         lines = [
             Text(
                 f"msgid {msgid}  sent {when(s['sent_at'], True)}  {len(s['recipients'])} recipient(s)\n",

@@ -102,16 +102,14 @@ class RepliesScreen(StoreScreen):
             self._status()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._detail(event.row_key.value)
+        if event.row_key.value:
+            reply_id = int(event.row_key.value)
+            self.off_ui(lambda: queries.reply(self.fivec.store, reply_id), self._detail, "detail")
 
-    def _detail(self, key: str | None) -> None:
-        if not key:
+    def _detail(self, found: tuple[dict, dict | None] | None) -> None:
+        if found is None:
             return
-        row = self.fivec.store.query("SELECT * FROM replies WHERE id = ?", (int(key),))
-        if not row:
-            return
-        r = row[0]
-        sent = queries.answered(self.fivec.store, r["mobile"], r["received_at"])
+        r, sent = found
         parts = [Text("reply: ", "bold"), safe_text(r["content"]), Text("\n")]
         if not r["clean"]:
             parts += [

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TextArea
 
 from ..api import ContentEncodingError, FivecClient, FivecError
-from ..api.sms import has_signature, parse_recipients, parts
+from ..api.sms import Recipients, has_signature, parse_recipients, parts
 from ..store import queries
 from ..when import parse_when
 from .base import StoreScreen
@@ -80,16 +80,12 @@ class SendScreen(StoreScreen):
 
     def _update_counts(self) -> None:
         recipients = parse_recipients(self.query_one("#to", TextArea).text)
-        black = queries.cached_black(self.fivec.store, recipients.valid[:500])
-        bits = [Text(f"{len(recipients.valid)} valid", "green")]
-        if recipients.invalid:
-            bits.append(Text("  invalid: ", "red"))
-            bits.append(safe_text(", ".join(recipients.invalid[:10]), "red", 80))
-        if recipients.duplicates:
-            bits.append(Text(f"  {len(recipients.duplicates)} duplicate(s) dropped", "yellow"))
-        if black:
-            bits.append(Text(f"  blacklisted (cached): {', '.join(sorted(black)[:5])}", "bold red"))
-        self.query_one("#to-check", Static).update(Text.assemble(*bits))
+        valid = recipients.valid[:500]
+        self.off_ui(
+            lambda: queries.cached_black(self.fivec.store, valid),
+            lambda black: self._show_recipients(recipients, black),
+            "blackcheck",
+        )
         content = self.query_one("#content", TextArea).text
         n = parts(content)
         cost = n * len(recipients.valid)
@@ -102,6 +98,17 @@ class SendScreen(StoreScreen):
                 (over, "bold red"),
             )
         )
+
+    def _show_recipients(self, recipients: Recipients, black: set[str]) -> None:
+        bits = [Text(f"{len(recipients.valid)} valid", "green")]
+        if recipients.invalid:
+            bits.append(Text("  invalid: ", "red"))
+            bits.append(safe_text(", ".join(recipients.invalid[:10]), "red", 80))
+        if recipients.duplicates:
+            bits.append(Text(f"  {len(recipients.duplicates)} duplicate(s) dropped", "yellow"))
+        if black:
+            bits.append(Text(f"  blacklisted (cached): {', '.join(sorted(black)[:5])}", "bold red"))
+        self.query_one("#to-check", Static).update(Text.assemble(*bits))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "send":

@@ -207,6 +207,14 @@ def recent_replies(
     )
 
 
+def reply(store: Store, reply_id: int) -> tuple[dict, dict | None] | None:
+    """One reply in full, with the sent message it most likely answers."""
+    rows = store.query("SELECT * FROM replies WHERE id = ?", (reply_id,))
+    if not rows:
+        return None
+    return rows[0], answered(store, rows[0]["mobile"], rows[0]["received_at"])
+
+
 def answered(store: Store, mobile: str, at: float | None) -> dict | None:
     """The sent message a reply most likely answers: the last record to that number before it."""
     rows = store.query(
