@@ -26,6 +26,7 @@ class Traffic:
         self._reply_carry = 0.0
         self.pool = self._mobiles(self.platform.scenario.mobile_pool)
         self.push_stats = {"delivered": 0, "failed_attempts": 0}
+        self.in_flight = {"report": 0, "reply": 0}
 
     def _mobiles(self, n: int) -> list[str]:
         prefixes = (
@@ -80,24 +81,37 @@ class Traffic:
         p.release_due()
 
     async def run(self) -> None:
+        """Traffic and pushes run side by side: a slow push target never stalls the traffic."""
+        await asyncio.gather(self._tick(), self._push_loop())
+
+    async def _tick(self) -> None:
         loop = asyncio.get_running_loop()
         last = loop.time()
+        while True:
+            await asyncio.sleep(TICK_S)
+            now = loop.time()
+            self.step(now - last)
+            last = now
+
+    async def _push_loop(self) -> None:
         async with httpx.AsyncClient(timeout=10) as http:
             while True:
                 await asyncio.sleep(TICK_S)
-                now = loop.time()
-                self.step(now - last)
-                last = now
-                await self._push(http)
+                self.platform.release_due()
+                for kind in ("report", "reply"):
+                    await self._push(http, kind)
 
-    async def _push(self, http: httpx.AsyncClient) -> None:
-        p, fmt = self.platform, self.platform.scenario.push_format
-        for kind, queue in (("report", p.pushed_reports), ("reply", p.pushed_replies)):
-            url = self.server.push_urls.get(kind)
-            if not url or not queue:
-                continue
-            batch = [queue.popleft() for _ in range(min(PUSH_BATCH, len(queue)))]
-            payload = wire.push_payload(kind, fmt, batch)
+    async def _push(self, http: httpx.AsyncClient, kind: str) -> None:
+        """One batch of ``kind`` to its push URL, retried; put back in order if it never lands."""
+        p = self.platform
+        queue = p.pushed_reports if kind == "report" else p.pushed_replies
+        url = self.server.push_urls.get(kind)
+        if not url or not queue:
+            return
+        batch = [queue.popleft() for _ in range(min(PUSH_BATCH, len(queue)))]
+        self.in_flight[kind] = len(batch)
+        payload = wire.push_payload(kind, p.scenario.push_format, batch)
+        try:
             for attempt in range(PUSH_RETRIES):
                 try:
                     r = await http.post(url, data={"data": payload})
@@ -106,8 +120,9 @@ class Traffic:
                     ok = False
                 if ok:
                     self.push_stats["delivered"] += len(batch)
-                    break
+                    return
                 self.push_stats["failed_attempts"] += 1
                 await asyncio.sleep(min(0.2 * 2**attempt, 5))
-            else:
-                queue.extendleft(reversed(batch))  # kept for the next round, in order
+            queue.extendleft(reversed(batch))  # kept for the next round, in order
+        finally:
+            self.in_flight[kind] = 0
