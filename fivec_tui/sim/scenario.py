@@ -57,7 +57,8 @@ class Scenario:
     mix: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
     phases: list[Phase] = field(default_factory=list)
     chunk: int = 500
-    ext_prefix: bool = False
+    #: True: every report line starts with ext; "mixed": every other chunk does.
+    ext_prefix: bool | str = False
     traffic_rate: float = 0.0
     traffic_recipients: tuple[int, ...] = (1,)
     traffic_templates: tuple[str, ...] = ("您的验证码是{code}，5分钟内有效。【美联软通】",)
@@ -90,6 +91,12 @@ def _mix(where: str, table: Any) -> dict[str, float]:
     if any(v < 0 for v in mix.values()) or sum(mix.values()) <= 0:
         raise ScenarioError(f"{where}: weights must be >= 0 with a positive sum")
     return mix
+
+
+def _ext_prefix(value: Any) -> bool | str:
+    if value == "mixed" or isinstance(value, bool):
+        return value
+    raise ScenarioError(f'reports.ext_prefix: true, false or "mixed", not {value!r}')
 
 
 def from_dict(data: dict[str, Any], name: str = "custom") -> Scenario:
@@ -135,7 +142,7 @@ def from_dict(data: dict[str, Any], name: str = "custom") -> Scenario:
             mix=_mix("reports.mix", reports.get("mix", DEFAULT_MIX)),
             phases=phases,
             chunk=int(reports.get("chunk", 500)),
-            ext_prefix=bool(reports.get("ext_prefix", False)),
+            ext_prefix=_ext_prefix(reports.get("ext_prefix", False)),
             traffic_rate=float(traffic.get("rate", 0.0)),
             traffic_recipients=tuple(int(n) for n in traffic.get("recipients", (1,))),
             traffic_templates=tuple(traffic.get("templates", Scenario.traffic_templates)),

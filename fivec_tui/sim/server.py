@@ -238,7 +238,9 @@ class SimServer:
                 raise SimError("Missing recipient")
             return wire.reports_body(self.platform.reports_for(mobiles, start, end), False)
         reports = self.platform.pull_reports(account.username, self.platform.scenario.chunk)
-        return wire.reports_body(reports, self.platform.scenario.ext_prefix)
+        prefix = self.platform.scenario.ext_prefix
+        with_ext = prefix is True or (prefix == "mixed" and self.requests["recv"] % 2 == 0)
+        return wire.reports_body(reports, with_ext)
 
     async def reply(self, request: web.Request, fields: dict[str, bytes]) -> str:
         self._auth(request, fields)

@@ -51,6 +51,8 @@ class JobState:
     items_total: int = 0
     running: bool = False
     note: str = ""
+    #: True when the last run stopped at its chunk limit with more waiting: it runs again at once.
+    backlog: bool = False
 
     @property
     def status(self) -> str:
@@ -164,7 +166,7 @@ class Engine:
             await asyncio.to_thread(
                 store_ingest.add_poll_run, self.store, name, started, "ok", "", items
             )
-            delay = job.interval
+            delay = 0.0 if job.backlog else job.interval
         except Exception as exc:  # a failed poll is recorded and backed off, never fatal
             delay = self._failed(job, exc)
             await asyncio.to_thread(
@@ -200,12 +202,15 @@ class Engine:
         return await asyncio.to_thread(ingest_journal, self.store, jid)
 
     async def _reports(self) -> int:
-        total = 0
+        """Chunk after chunk until ``no record``; each committed before the next is asked for."""
+        total, job = 0, self.jobs["reports"]
+        job.backlog = True
         for _ in range(MAX_CHUNKS_PER_RUN):
             body = raise_for_error(await self.client.pull_reports_body())
             counts = await self._commit("reports", body)
             total += counts["new"]
             if not counts["items"]:
+                job.backlog = False
                 break
         return total
 
@@ -214,15 +219,18 @@ class Engine:
             now = datetime.now(UTC)
             items = await self.client.replies_between(now - timedelta(hours=1), now)
             return (await asyncio.to_thread(ingest_items, self.store, "replies", items))["new"]
-        total = 0
+        # Peek (debug=1) and commit, then take: only a reply arriving between the two reads
+        # rides on the destructive one alone.
+        total, job, enc = 0, self.jobs["replies"], self.client.encode
+        job.backlog = True
         for _ in range(MAX_CHUNKS_PER_RUN):
-            enc = self.client.encode
             peek = raise_for_error(await self.client.pull_replies_body(debug=True))
             total += (await self._commit("replies", peek, enc))["new"]
             taken = raise_for_error(await self.client.pull_replies_body())
             counts = await self._commit("replies", taken, enc)
             total += counts["new"]
             if not counts["items"]:
+                job.backlog = False
                 break
         return total
 
@@ -259,4 +267,6 @@ class Engine:
             if self.jobs[name].mode in ("off", "push"):
                 continue
             out[name] = await self.run_job(name)
+            while self.jobs[name].backlog and not self.jobs[name].failures:
+                out[name] += await self.run_job(name)
         return out
