@@ -110,6 +110,12 @@ class Platform:
         self.blacklist: dict[str, BlackEntry] = {}
         self.whitelist: dict[str, set[str]] = {}
         self.served: list[Served] = []
+        #: Sizes of the chunks the destructive report pull handed out, in order.
+        self.served_chunks: list[int] = []
+        self._replies_taken = 0
+        #: Reply ids a debug=1 read returned, and ids taken without having been peeked first.
+        self.peeked: set[str] = set()
+        self.taken_unpeeked: set[str] = set()
         self.pushed_reports: deque = deque()
         self.pushed_replies: deque = deque()
         self.counters: dict[str, int] = {}
@@ -283,6 +289,8 @@ class Platform:
         queue = self.report_queue[username]
         out = [queue.popleft() for _ in range(min(limit, len(queue)))]
         self.served.extend(Served(r[1], r[2], r[3], r[4]) for r in out)
+        if out:
+            self.served_chunks.append(len(out))
         self.count("reports_served", len(out))
         return out
 
@@ -325,11 +333,16 @@ class Platform:
         return reply
 
     def pull_replies(self, limit: int, *, debug: bool) -> list[SimReply]:
-        """DESTRUCTIVE unless ``debug``."""
-        out = [r for r in self.replies if not r.consumed][:limit]
-        if not debug:
+        """DESTRUCTIVE unless ``debug``: the oldest ``limit`` replies not yet taken."""
+        out = self.replies[self._replies_taken : self._replies_taken + limit]
+        if debug:
+            self.peeked.update(r.reply_id for r in out)
+        else:
+            self._replies_taken += len(out)
             for r in out:
                 r.consumed = True
+                if r.reply_id not in self.peeked:
+                    self.taken_unpeeked.add(r.reply_id)
             self.count("replies_served", len(out))
         return out
 
