@@ -322,15 +322,17 @@ class FivecClient:
         """DESTRUCTIVE: the next chunk of status reports, as body text (commit it first)."""
         return await self._post(Path.RECV, {"encode": self.encode})
 
-    async def reports_for(
-        self, mobiles: Sequence[str], start: datetime, end: datetime
-    ) -> list[Report | Unparsed]:
-        """Reports of some numbers in a window (treat as possibly destructive)."""
-        body = await self._post(
+    async def reports_for_body(self, mobiles: Sequence[str], start: datetime, end: datetime) -> str:
+        """Reports of some numbers in a window, as body text (possibly destructive: commit it)."""
+        return await self._post(
             Path.RECV,
             {"from": to_unix(start), "to": to_unix(end), "mobile": ",".join(mobiles)},
         )
-        return parse_reports(body)
+
+    async def reports_for(
+        self, mobiles: Sequence[str], start: datetime, end: datetime
+    ) -> list[Report | Unparsed]:
+        return parse_reports(await self.reports_for_body(mobiles, start, end))
 
     async def pull_replies_body(self, *, debug: bool = False, match_msgid: bool = False) -> str:
         """DESTRUCTIVE unless ``debug``: the next replies, as body text (commit it first)."""

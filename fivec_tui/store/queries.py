@@ -147,6 +147,27 @@ def pending_older_than(
     return s.pending
 
 
+def pending_recipients(
+    store: Store,
+    older_than_s: float,
+    horizon_s: float = 86400,
+    limit: int = 500,
+    now: float | None = None,
+) -> list[dict]:
+    """Recipients still without a report ``older_than_s`` after sending (oldest first).
+
+    These are what a crash mid-pull can leave behind; the engine re-queries them per number.
+    """
+    now = time.time() if now is None else now
+    return store.query(
+        "SELECT r.mobile, min(r.sent_at) AS first_sent FROM records r "
+        "LEFT JOIN reports p ON p.msgid = r.msgid AND p.mobile = r.mobile "
+        "WHERE p.id IS NULL AND r.sent_at BETWEEN ? AND ? "
+        "GROUP BY r.mobile ORDER BY first_sent LIMIT ?",
+        (now - horizon_s, now - older_than_s, limit),
+    )
+
+
 def _filters(filters: dict[str, str | None], columns: dict[str, str]) -> tuple[str, list]:
     clauses, params = [], []
     for key, value in filters.items():

@@ -23,7 +23,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from ..api import AuthError, FivecClient, FivecError, ThroughputExceeded
 from ..api.parse import raise_for_error
 from ..config import Profile
-from ..store import Store, ingest_items, ingest_journal, journal, replay
+from ..store import Store, ingest_items, ingest_journal, journal, queries, replay
 from ..store import ingest as store_ingest
 from .push import Forwarder
 
@@ -32,6 +32,7 @@ CONSENT_KEY = "consent.destructive"
 MAX_BACKOFF_S = 300.0
 MAX_CHUNKS_PER_RUN = 200
 RECORDS_OVERLAP_S = 600.0
+RECONCILE_BATCH = 100
 
 
 @dataclass
@@ -77,6 +78,8 @@ class Engine:
     jobs: dict[str, JobState] = field(default_factory=dict)
     rng: random.Random = field(default_factory=random.Random)
     forwarder: Forwarder | None = None
+    #: Recipients pending this long are re-queried per number (what a crash can leave).
+    reconcile_after_s: float = 1800.0
 
     def __post_init__(self) -> None:
         self.scheduler: AsyncIOScheduler | None = None
@@ -86,6 +89,7 @@ class Engine:
             mode = self.profile.streams.get(name, "pull")
             self.jobs[name] = JobState(name, mode, self.profile.intervals.get(name, 30.0))
         self.jobs["prune"] = JobState("prune", "pull", 3600.0)
+        self.jobs["reconcile"] = JobState("reconcile", self.jobs["reports"].mode, 600.0)
         if self.forwarder is not None:
             self.jobs["forward"] = JobState("forward", "pull", 2.0)
         self._runners = {
@@ -94,6 +98,7 @@ class Engine:
             "records": self._records,
             "balance": self._balance,
             "prune": self._prune,
+            "reconcile": self._reconcile,
             "forward": self._forward,
         }
 
@@ -155,7 +160,7 @@ class Engine:
         job.running, job.last_run = True, time.time()
         started, items = job.last_run, 0
         try:
-            if name in self.destructive_streams and not self.consent:
+            if name in (*self.destructive_streams, "reconcile") and not self.consent:
                 job.note = "waiting for consent to pull (it takes data from other consumers)"
             else:
                 items = await self._runners[name]()
@@ -244,6 +249,24 @@ class Engine:
         )
         items = await self.client.records(start, now + timedelta(seconds=5))
         return (await asyncio.to_thread(ingest_items, self.store, "records", items))["new"]
+
+    async def _reconcile(self) -> int:
+        """Ask per number for reports of recipients pending long after sending."""
+        pending = await asyncio.to_thread(
+            queries.pending_recipients, self.store, self.reconcile_after_s
+        )
+        total = 0
+        for i in range(0, len(pending), RECONCILE_BATCH):
+            batch = pending[i : i + RECONCILE_BATCH]
+            start = datetime.fromtimestamp(min(p["first_sent"] for p in batch) - 60, UTC)
+            body = raise_for_error(
+                await self.client.reports_for_body(
+                    [p["mobile"] for p in batch], start, datetime.now(UTC)
+                )
+            )
+            jid = await asyncio.to_thread(journal, self.store, "reports", "query", body)
+            total += (await asyncio.to_thread(ingest_journal, self.store, jid))["new"]
+        return total
 
     async def _balance(self) -> int:
         balance = await self.client.balance()
