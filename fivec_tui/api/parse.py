@@ -105,7 +105,9 @@ def _items(text: str, separator: str) -> list[str]:
 
 def parse_report_line(item: str) -> Report | Unparsed:
     """One ``[ext,]msgid,mobile,STATUS,time`` item."""
-    fields = [f.strip() for f in item.split(",")]
+    fields = item.split(",")
+    if " " in item:  # rare: only then pay for stripping every field
+        fields = [f.strip() for f in fields]
     if len(fields) == 4:
         ext, (msgid, mobile, status, when) = "", fields
     elif len(fields) == 5:

@@ -6,8 +6,10 @@ absent) and writes times as Beijing wall-clock time without an offset.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from urllib.parse import quote_plus, unquote_to_bytes
 
 from .errors import ContentEncodingError, ParseError
@@ -100,6 +102,10 @@ def parse_beijing(text: str) -> datetime:
     '2013-09-12T01:09:31+00:00'
     """
     value = text.strip()
+    if len(value) == 19 and value[10] == " " and value[4] == "-":
+        # The common shape, parsed in C: strptime costs ten times more per report.
+        with contextlib.suppress(ValueError):  # not a real date: the loop below says why
+            return datetime.fromisoformat(value).replace(tzinfo=BEIJING)
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d"):
         try:
             return datetime.strptime(value, fmt).replace(tzinfo=BEIJING)
@@ -116,8 +122,12 @@ def parse_unix(text: str) -> datetime:
     return datetime.fromtimestamp(int(value), UTC)
 
 
+@lru_cache(maxsize=8192)
 def parse_time(text: str) -> datetime:
-    """Either form the platform uses: unix digits or Beijing wall-clock."""
+    """Either form the platform uses: unix digits or Beijing wall-clock.
+
+    Cached: a chunk of reports repeats the same few seconds thousands of times.
+    """
     value = text.strip()
     return parse_unix(value) if value.isdigit() else parse_beijing(value)
 

@@ -92,6 +92,13 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX forward_due ON forward_queue(state, next_at);
     """,
+    # 2: reports are written far more than they are searched: the screens reach reports
+    # through records (indexed by mobile and time) and the unique (msgid, mobile) key, so
+    # these two indexes only taxed every insert.
+    """
+    DROP INDEX reports_mobile;
+    DROP INDEX reports_status
+    """,
 ]
 
 

@@ -157,7 +157,7 @@ _COUNT_MATCHED = """
     INSERT INTO rollup(minute, prefix, status, n)
     SELECT r.minute, r.prefix, p.status, count(*) FROM reports p
     JOIN records r ON r.msgid = p.msgid AND r.mobile = p.mobile
-    WHERE p.counted = 0 AND {where}
+    WHERE {where}
     GROUP BY 1, 2, 3
     ON CONFLICT(minute, prefix, status) DO UPDATE SET n = n + excluded.n
 """
@@ -165,33 +165,30 @@ _LATENCY_MATCHED = """
     INSERT INTO latency(minute, bucket, n)
     SELECT r.minute, {bucket}, count(*) FROM reports p
     JOIN records r ON r.msgid = p.msgid AND r.mobile = p.mobile
-    WHERE p.counted = 0 AND {where}
+    WHERE {where}
     GROUP BY 1, 2
     ON CONFLICT(minute, bucket) DO UPDATE SET n = n + excluded.n
 """
 _LATENCY_BUCKET = _bucket_sql("(p.reported_at - r.sent_at)")
-_MARK_MATCHED = """
-    UPDATE reports SET counted = 1 WHERE counted = 0 AND {where} AND EXISTS (
-        SELECT 1 FROM records r WHERE r.msgid = reports.msgid AND r.mobile = reports.mobile)
-"""
 
 
 def _count_matched(store: Store, where: str, params: tuple) -> None:
-    conn = store.conn
-    conn.execute(_COUNT_MATCHED.format(where=where), params)
-    conn.execute(_LATENCY_MATCHED.format(where=where, bucket=_LATENCY_BUCKET), params)
-    conn.execute(_MARK_MATCHED.format(where=where.replace("p.", "reports.")), params)
+    """Add the reports selected by ``where`` (alias ``p``, joined to their record) to the rollups."""
+    store.conn.execute(_COUNT_MATCHED.format(where=where), params)
+    store.conn.execute(_LATENCY_MATCHED.format(where=where, bucket=_LATENCY_BUCKET), params)
 
 
-def _insert_new(store: Store, table: str, columns: str, rows: list[tuple]) -> tuple[int, int]:
+def _insert_new(
+    store: Store, table: str, columns: str, rows: list[tuple], values: str = ""
+) -> tuple[int, int]:
     """``INSERT OR IGNORE`` the rows; returns (max id before, how many were new).
 
     Rows added after ``before`` are exactly the new ones, which the rollups then count.
     """
     conn = store.conn
     before = conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
-    marks = ",".join("?" * len(columns.split(",")))
-    conn.executemany(f"INSERT OR IGNORE INTO {table}({columns}) VALUES ({marks})", rows)
+    values = values or ",".join("?" * len(columns.split(",")))
+    conn.executemany(f"INSERT OR IGNORE INTO {table}({columns}) VALUES ({values})", rows)
     new = conn.execute(f"SELECT count(*) FROM {table} WHERE id > ?", (before,)).fetchone()[0]
     return before, new
 
@@ -199,14 +196,17 @@ def _insert_new(store: Store, table: str, columns: str, rows: list[tuple]) -> tu
 def _reports(store: Store, reports: Sequence[Report], journal_id: int | None) -> int:
     if not reports:
         return 0
+    # A report whose record is already here is counted now, and stored as counted; the
+    # others wait (counted = 0) for their record.
     before, new = _insert_new(
         store,
         "reports",
-        "msgid, mobile, status, ext, reported_at, journal_id",
+        "msgid, mobile, status, ext, reported_at, journal_id, counted",
         [(r.msgid, r.mobile, r.status, r.ext, _ts(r.reported_at), journal_id) for r in reports],
+        "?1, ?2, ?3, ?4, ?5, ?6, EXISTS (SELECT 1 FROM records WHERE msgid = ?1 AND mobile = ?2)",
     )
     if new:
-        _count_matched(store, "p.id > ?", (before,))
+        _count_matched(store, "p.id > ? AND p.counted = 1", (before,))
     return new
 
 
@@ -231,11 +231,11 @@ def _records(store: Store, records: Sequence[Record]) -> int:
             "GROUP BY 1, 2 ON CONFLICT(minute, prefix, status) DO UPDATE SET n = n + excluded.n",
             (before,),
         )
-        # Reports that arrived before their record are counted now.
-        _count_matched(
-            store,
-            "EXISTS (SELECT 1 FROM records n WHERE n.id > ? AND n.msgid = p.msgid)",
-            (before,),
+        # Reports that arrived before their record are counted now, and marked so.
+        waiting = "counted = 0 AND EXISTS (SELECT 1 FROM records n WHERE n.id > ? AND n.msgid = {0}.msgid AND n.mobile = {0}.mobile)"
+        _count_matched(store, waiting.format("p"), (before,))
+        store.conn.execute(
+            f"UPDATE reports SET counted = 1 WHERE {waiting.format('reports')}", (before,)
         )
     return new
 

@@ -1,0 +1,103 @@
+"""Benchmark (not a test): report ingest vs a raw executemany of the same rows.
+
+All sides write the same N reports to a WAL database with synchronous=FULL. The baselines
+insert pre-parsed tuples with one executemany in one transaction: into a bare table, and into
+the project's own reports table (same unique key). The project's path does what the poller
+does per pulled chunk: commit the raw body to the journal, parse it, insert, count rollups
+against the records, commit. The ratio against the same-table baseline is the figure (the
+project's overhead over SQLite itself; target at least 0.5); the bare-table ratio shows what
+the unique key costs on top.
+
+    .venv/bin/python tests/bench/bench_ingest.py [reports] [chunk]
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fivec_tui.api import Record
+from fivec_tui.api.parse import parse_reports
+from fivec_tui.store import Store, ingest_items, ingest_journal, journal
+
+
+def bodies(n: int, chunk: int, t0: float) -> tuple[list[str], list[Record]]:
+    lines = [
+        f"{10**13 + i // 2},{138 * 10**8 + i:011d},{'DELIVRD' if i % 10 else 'UNDELIV'},"
+        f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(t0 + 8 * 3600 + i % 600))};"
+        for i in range(n)
+    ]
+    records = [
+        Record(
+            "bench",
+            str(10**13 + i),
+            (f"{138 * 10**8 + 2 * i:011d}", f"{138 * 10**8 + 2 * i + 1:011d}"),
+            "x",
+            datetime.fromtimestamp(t0 - 5, UTC),
+        )
+        for i in range(n // 2)
+    ]
+    return ["".join(lines[i : i + chunk]) for i in range(0, n, chunk)], records
+
+
+def baseline(path: Path, chunks: list[str], *, same_table: bool) -> float:
+    rows = [
+        (r.msgid, r.mobile, r.status, r.ext, r.reported_at.timestamp())
+        for c in chunks
+        for r in parse_reports(c)
+    ]
+    if same_table:
+        conn = Store(path).conn  # the project's schema, indexes and pragmas
+    else:
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute(
+            "CREATE TABLE reports (msgid TEXT, mobile TEXT, status TEXT, ext TEXT, reported_at REAL)"
+        )
+    start = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO reports(msgid, mobile, status, ext, reported_at) VALUES (?,?,?,?,?)", rows
+    )
+    conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return len(rows) / elapsed
+
+
+def project(path: Path, chunks: list[str], records: list[Record]) -> float:
+    store = Store(path)
+    ingest_items(store, "records", records)  # the records are known, as in steady state
+    n = 0
+    start = time.perf_counter()
+    for body in chunks:
+        n += ingest_journal(store, journal(store, "reports", "pull", body))["new"]
+    elapsed = time.perf_counter() - start
+    assert store.scalar("SELECT sum(n) FROM rollup WHERE status != 'SENT'") == n
+    store.close()
+    return n / elapsed
+
+
+def main(n: int, chunk: int) -> None:
+    tmp = Path(tempfile.mkdtemp())
+    chunks, records = bodies(n, chunk, time.time())
+    bare = baseline(tmp / "bare.db", chunks, same_table=False)
+    same = baseline(tmp / "same.db", chunks, same_table=True)
+    ours = project(tmp / "ours.db", chunks, records)
+    print(
+        f"{n} reports in chunks of {chunk}: executemany into a bare table {bare:,.0f} rows/s, "
+        f"into the reports table {same:,.0f} rows/s; journal+parse+ingest+rollups "
+        f"{ours:,.0f} rows/s; ratio {ours / same:.2f} (same table), {ours / bare:.2f} (bare)"
+    )
+
+
+if __name__ == "__main__":
+    main(
+        int(sys.argv[1]) if len(sys.argv) > 1 else 200_000,
+        int(sys.argv[2]) if len(sys.argv) > 2 else 2000,
+    )
