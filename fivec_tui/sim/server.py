@@ -56,6 +56,8 @@ class SimServer:
             k: dict(v) for k, v in platform.scenario.faults.items()
         }
         self.push_urls: dict[str, str] = {}
+        #: Indexes into platform.served_chunks of report chunks garbled, cut or never answered.
+        self.damaged_chunks: set[int] = set()
         self.requests: dict[str, int] = {}
         self.log: list[dict[str, Any]] = []
         self.app = web.Application(middlewares=[self._faults], client_max_size=32 * 1024 * 1024)
@@ -110,22 +112,32 @@ class SimServer:
             if request.transport is not None:
                 request.transport.abort()
             raise asyncio.CancelledError
+        chunks = len(self.platform.served_chunks)
         response = await handler(request)
         assert isinstance(response, web.Response)
+        served_a_chunk = len(self.platform.served_chunks) > chunks
+        body = response.body if isinstance(response.body, bytes) else b""
         if rng.random() < spec.get("timeout", 0):
             # The request was handled (a send went out), only the answer never comes back.
+            self._damaged(served_a_chunk, chunks)
             await asyncio.sleep(spec.get("hang_s", 60))
-        body = response.body if isinstance(response.body, bytes) else b""
         if rng.random() < spec.get("garbage", 0):
             body = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
+            self._damaged(served_a_chunk, chunks)
         elif rng.random() < spec.get("truncate", 0) and len(body) > 1:
             body = body[: rng.randrange(1, len(body))]
+            self._damaged(served_a_chunk, chunks)
         if rng.random() < spec.get("bom", 0):
             body = b"\xef\xbb\xbf" + body
         if rng.random() < spec.get("crlf", 0):
             body = b"\r\n" + body + b"\r\n"
         response.body = body
         return response
+
+    def _damaged(self, served_a_chunk: bool, index: int) -> None:
+        """Remember a report chunk whose body never reached the client intact."""
+        if served_a_chunk:
+            self.damaged_chunks.add(index)
 
     def _account(self, request: web.Request, fields: dict[str, str]) -> Account:
         return self.platform.authenticate(

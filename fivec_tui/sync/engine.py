@@ -32,7 +32,9 @@ CONSENT_KEY = "consent.destructive"
 MAX_BACKOFF_S = 300.0
 MAX_CHUNKS_PER_RUN = 200
 RECORDS_OVERLAP_S = 600.0
-RECONCILE_BATCH = 100
+RECONCILE_BATCH = 100  # numbers per recv request
+RECONCILE_MAX = 5000  # recipients per run
+RECONCILE_HORIZON_S = 6 * 3600  # older than this, a report is not coming
 
 
 @dataclass
@@ -253,7 +255,11 @@ class Engine:
     async def _reconcile(self) -> int:
         """Ask per number for reports of recipients pending long after sending."""
         pending = await asyncio.to_thread(
-            queries.pending_recipients, self.store, self.reconcile_after_s
+            queries.pending_recipients,
+            self.store,
+            self.reconcile_after_s,
+            RECONCILE_HORIZON_S,
+            RECONCILE_MAX,
         )
         total = 0
         for i in range(0, len(pending), RECONCILE_BATCH):

@@ -1,0 +1,92 @@
+"""Benchmark (not a test): the delivery summary at 10 million vs 10 thousand cached reports.
+
+Two caches are filled (in SQL, with their rollups, as ingest would leave them) with the same
+last two days of traffic, ``small`` reports; the big one also holds ``big - small`` older
+reports spread over the 28 days before. ``queries.summary`` is timed for the 5 min, 1 h and
+24 h windows on each. The figure is the ratio big/small: target under 2x, because the summary
+reads the per-minute rollups of its window, not the reports.
+
+    .venv/bin/python tests/bench/bench_summary.py [big] [small]
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from fivec_tui.store import Store, queries
+from fivec_tui.store.ingest import _bucket_sql
+
+RECENT_S, HISTORY_S = 2 * 86400, 28 * 86400
+
+
+def _records(conn, first: int, n: int, newest: float, span: float) -> None:
+    """``n`` records evenly spread over ``span`` seconds up to ``newest``."""
+    conn.execute(
+        "WITH RECURSIVE i(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM i WHERE x < ? - 1), "
+        "t(x, at) AS (SELECT x, ? - (x * ?) / ? FROM i) "
+        "INSERT INTO records(msgid, mobile, content, sent_at, username, minute, prefix) "
+        "SELECT 10000000000000 + ? + x, 13800000000 + ? + x, 'x', at, 'bench', "
+        "CAST(at / 60 AS INTEGER), '138' FROM t",
+        (n, newest, span, n, first, first),
+    )
+
+
+def fill(path: Path, n: int, recent: int, now: float) -> Store:
+    store = Store(path)
+    with store.transaction() as conn:
+        _records(conn, 0, recent, now, RECENT_S)
+        if n > recent:
+            _records(conn, recent, n - recent, now - RECENT_S, HISTORY_S)
+        conn.execute(
+            "INSERT INTO reports(msgid, mobile, status, ext, reported_at, counted) "
+            "SELECT msgid, mobile, CASE WHEN id % 20 = 0 THEN 'UNDELIV' ELSE 'DELIVRD' END, '', "
+            "sent_at + id % 30, 1 FROM records"
+        )
+        conn.execute(
+            "INSERT INTO rollup SELECT minute, prefix, 'SENT', count(*) FROM records GROUP BY 1, 2"
+        )
+        conn.execute(
+            "INSERT INTO rollup SELECT r.minute, r.prefix, p.status, count(*) FROM reports p "
+            "JOIN records r USING (msgid, mobile) GROUP BY 1, 2, 3"
+        )
+        conn.execute(
+            f"INSERT INTO latency SELECT r.minute, {_bucket_sql('(p.reported_at - r.sent_at)')}, "
+            "count(*) FROM reports p JOIN records r USING (msgid, mobile) GROUP BY 1, 2"
+        )
+    return store
+
+
+def timed(store: Store, window: float, now: float, runs: int = 50) -> float:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        queries.summary(store, window, now)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main(big: int, small: int) -> None:
+    tmp, now = Path(tempfile.mkdtemp()), time.time()
+    t = time.perf_counter()
+    stores = {
+        small: fill(tmp / "small.db", small, small, now),
+        big: fill(tmp / "big.db", big, small, now),
+    }
+    print(f"filled in {time.perf_counter() - t:.0f}s")
+    for label, window in (("5 min", 300), ("1 h", 3600), ("24 h", 86400)):
+        s, b = timed(stores[small], window, now), timed(stores[big], window, now)
+        print(
+            f"summary {label:>5}: {small:,} reports {s * 1000:.2f} ms, {big:,} reports "
+            f"{b * 1000:.2f} ms, ratio {b / s:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main(
+        int(sys.argv[1]) if len(sys.argv) > 1 else 10_000_000,
+        int(sys.argv[2]) if len(sys.argv) > 2 else 10_000,
+    )
