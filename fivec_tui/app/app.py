@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import time
 from collections.abc import Awaitable, Callable
 
 from rich.text import Text
@@ -58,11 +59,14 @@ class FivecApp(App):
         refresh_s: float = 2.0,
         keymap: dict[str, str] | None = None,
         note: str = "",
+        clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__()
         self.profile, self.store, self.client = profile, store, client
         self.engine: Engine | None = None
         self.startup, self.refresh_s, self.note = startup, refresh_s, note
+        #: What "now" is for every window on screen (fixed in snapshot tests).
+        self.clock = clock
         self.paused = False
         self.theme_errors: list[str] = []
         self._keymap = keymap or {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from rich.text import Text
@@ -25,16 +24,15 @@ class RateBox(Static):
         lat = (
             ""
             if s.latency_p50_s is None
-            else f"\np50 {s.latency_p50_s:.1f}s p95 {s.latency_p95_s:.1f}s"
+            else (f"\np50 {s.latency_p50_s:.0f}s p95 {s.latency_p95_s:.0f}s")
         )
         self.remove_class("healthy", "degraded", "failing", "idle")
         self.add_class(rate_class(s.delivery_rate))
         self.update(
             Text.assemble(
-                (f"{label}\n", "bold"),
-                (f"{rate}", "bold"),
-                " delivered\n",
-                f"sent {s.sent} ok {s.delivered}\nfail {s.failed} pend {s.pending}",
+                (f"{label:<9}", "bold"),
+                (rate, "bold reverse" if rate_class(s.delivery_rate) == "failing" else "bold"),
+                f"\nsent {s.sent} ok {s.delivered}\nfail {s.failed} pend {s.pending}",
                 lat,
             )
         )
@@ -45,6 +43,10 @@ class DashboardScreen(StoreScreen):
         yield Header()
         with VerticalScroll():
             yield Static(id="banner")
+            yield Static(
+                "delivery rate = delivered / (delivered + failed), by send time; burn over 1 h",
+                classes="caption",
+            )
             with Horizontal(id="rates"):
                 for i, _ in enumerate(WINDOWS):
                     yield RateBox(id=f"rate{i}", classes="ratebox")
@@ -73,7 +75,7 @@ class DashboardScreen(StoreScreen):
 
     def load(self) -> dict[str, Any]:
         store = self.fivec.store
-        now = time.time()
+        now = self.fivec.clock()
         feed = [
             ("report", r["reported_at"], r["mobile"], r["status"], f"r{r['id']}")
             for r in queries.recent_reports(store, limit=12)
@@ -90,7 +92,7 @@ class DashboardScreen(StoreScreen):
             "failures": queries.failure_breakdown(store, 3600, now),
             "balance": queries.balance(store, 3600, now),
             "feed": feed[:16],
-            "db_health": queries.health(store),
+            "db_health": queries.health(store, now),
         }
 
     def show(self, data: dict[str, Any]) -> None:
@@ -104,10 +106,9 @@ class DashboardScreen(StoreScreen):
         remaining = f"{b.remaining:,.0f}" if b.remaining is not None else "—"
         self.query_one("#balance", Static).update(
             Text.assemble(
-                ("balance\n", "bold"),
+                ("balance ", "bold"),
                 (remaining, "bold"),
-                f"\nburn {burn} (1h)\nruns out in {runs_out}",
-                f"\nas of {when(b.at)}",
+                f"\nburn {burn}\nout in {runs_out}\nat {when(b.at)}",
             )
         )
         self.query_one("#chart", Sparkline).data = [m["sent"] for m in data["series"]] or [0]

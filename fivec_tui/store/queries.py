@@ -347,7 +347,7 @@ def balance(store: Store, window_s: float = 3600, now: float | None = None) -> B
     return view
 
 
-def health(store: Store) -> list[dict]:
+def health(store: Store, now: float | None = None) -> list[dict]:
     """Per job: the last run, the last success and the errors since it."""
     return store.query(
         "SELECT job, max(started_at) AS last_run, "
@@ -358,7 +358,7 @@ def health(store: Store) -> list[dict]:
         " (SELECT max(started_at) FROM poll_runs p3 WHERE p3.job = p.job AND outcome = 'ok'), 0)"
         " THEN 1 ELSE 0 END) AS errors_since_success "
         "FROM poll_runs p WHERE started_at > ? GROUP BY job ORDER BY job",
-        (time.time() - 86400,),
+        ((time.time() if now is None else now) - 86400,),
     )
 
 
