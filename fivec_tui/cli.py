@@ -14,22 +14,19 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import rich_click as click
 from rich.console import Console
 
 from . import config as cfg
 from . import when as whens
-from .api import (
-    ContentEncodingError,
-    FivecClient,
-    PlatformError,
-    TransportError,
-    md5_hex,
-)
-from .api.sms import parse_recipients, parts
+from .api import ContentEncodingError, PlatformError, TransportError, md5_hex
+from .api.sms import check_content, parse_recipients, parts
 from .api.wire import BEIJING
+
+if TYPE_CHECKING:
+    from .api.client import FivecClient
 
 T = TypeVar("T")
 out = Console(highlight=False, soft_wrap=True)
@@ -94,6 +91,8 @@ class Ctx:
         return profile
 
     def client(self) -> FivecClient:
+        from .api.client import FivecClient
+
         p = self.account()
         return FivecClient(
             p.credentials,
@@ -191,7 +190,7 @@ def send(ctx: Ctx, to, content, at, template, variables, encode, yes, as_json) -
     enc = (encode or profile.encode).upper()
     if not template:
         try:
-            FivecClient.check_content(content, enc)
+            check_content(content, enc)
         except ContentEncodingError as exc:
             raise UsageError(str(exc)) from None
     when = parse_when(at) if at else None

@@ -20,7 +20,15 @@ from fivec_tui.store.ingest import add_balance, add_blacklist_lookup, add_poll_r
 
 NOW = 1795600000.0  # 2026-11-25 15:46:40 Beijing
 STATUSES = ["DELIVRD"] * 30 + ["UNDELIV", "MK:0001", "DB:0144", "EXPIRED", "MA:0054", "ID:0076"]
-REPLIES = ["好的", "TD", "[/] [@click=app.quit]x[/]", "\x1b[2Jcleared", "\u202etxt.exe", "退订", "收到，谢谢"]
+REPLIES = [
+    "好的",
+    "TD",
+    "[/] [@click=app.quit]x[/]",
+    "\x1b[2Jcleared",
+    "\u202etxt.exe",
+    "退订",
+    "收到，谢谢",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -49,19 +57,35 @@ def fixed_app(tmp_path):
         sent = NOW - 3600 + i * 15
         msgid = str(10623347355876 + i * 7919)
         mobile = f"13{rng.randrange(5, 9)}{rng.randrange(10**8):08d}"
-        records.append(Record("demo", msgid, (mobile,), f"您的验证码是{100000 + i}，5分钟内有效。【美联软通】", at(sent)))
+        records.append(
+            Record(
+                "demo",
+                msgid,
+                (mobile,),
+                f"您的验证码是{100000 + i}，5分钟内有效。【美联软通】",
+                at(sent),
+            )
+        )
         if sent < NOW - 20:
-            reports.append(Report(msgid, mobile, rng.choice(STATUSES), at(sent + rng.uniform(1, 12))))
+            reports.append(
+                Report(msgid, mobile, rng.choice(STATUSES), at(sent + rng.uniform(1, 12)))
+            )
     ingest_items(store, "records", records)
     ingest_items(store, "reports", reports)
-    ingest_items(store, "replies", [
-        Reply(records[-1 - 9 * i].mobiles[0], text, at(NOW - 400 + 50 * i), "0", str(1000 + i))
-        for i, text in enumerate(REPLIES)
-    ])
+    ingest_items(
+        store,
+        "replies",
+        [
+            Reply(records[-1 - 9 * i].mobiles[0], text, at(NOW - 400 + 50 * i), "0", str(1000 + i))
+            for i, text in enumerate(REPLIES)
+        ],
+    )
     for i in range(13):
         add_balance(store, Balance(200000 - 90 * i, 250000))
     store.conn.execute("UPDATE balance SET at = ? - (13 - id) * 300", (NOW,))
-    add_blacklist_lookup(store, BlacklistResult("13800000001", True, "用户投诉", "2026-11-24 10:00:00"))
+    add_blacklist_lookup(
+        store, BlacklistResult("13800000001", True, "用户投诉", "2026-11-24 10:00:00")
+    )
     add_blacklist_lookup(store, BlacklistResult("13800138000", False))
     store.conn.execute("UPDATE blacklist_lookups SET at = ? - id * 60", (NOW,))
     for job in ("reports", "replies", "records", "balance"):
@@ -81,7 +105,9 @@ SCREENS = ["d", "r", "m", "s", "b"]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
-@pytest.mark.parametrize("key", SCREENS, ids=["dashboard", "replies", "messages", "send", "blacklist"])
+@pytest.mark.parametrize(
+    "key", SCREENS, ids=["dashboard", "replies", "messages", "send", "blacklist"]
+)
 def test_screen_snapshot(snap_compare, fixed_app, key, size):
     async def go_to(pilot):
         await settle(pilot)

@@ -13,7 +13,7 @@ from fivec_tui.api import Record, Report
 from fivec_tui.config import Profile
 from fivec_tui.store import Store, ingest_items, ingest_journal, journal, queries, replay
 from fivec_tui.sync import Engine, LockHeld, PollerLock, PushConfig, PushReceiver
-from fivec_tui.sync.push import Forwarder
+from fivec_tui.sync.forward import Forwarder
 
 
 @pytest.fixture

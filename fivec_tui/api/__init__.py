@@ -3,7 +3,9 @@
 Pure and small; httpx only at its edge (:class:`FivecClient`).  No SQLite, no Textual.
 """
 
-from .client import NODES, Credentials, FivecClient, Path, mask, md5_hex, resolve_base_url
+from typing import TYPE_CHECKING
+
+from .account import NODES, Credentials, mask, md5_hex, resolve_base_url
 from .errors import (
     AuthError,
     ContentEncodingError,
@@ -56,3 +58,16 @@ __all__ = [
     "md5_hex",
     "resolve_base_url",
 ]
+
+
+if TYPE_CHECKING:
+    from .client import FivecClient, Path
+
+
+def __getattr__(name: str):
+    """The HTTP client (and httpx) load on first use, not with the package: start-up is faster."""
+    if name in ("FivecClient", "Path"):
+        from . import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,16 +11,15 @@ the body before parsing it.  Sends are never retried: see :meth:`FivecClient.sen
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
 import httpx
 
+from .account import Credentials
 from .errors import ContentEncodingError, TransportError
 from .models import (
     Balance,
@@ -45,16 +44,8 @@ from .parse import (
     parse_send,
     parse_success,
 )
-from .wire import check_representable, decode_body, normalize_encode, percent_encode, to_unix
-
-NODES = {
-    "main": "m.5c.com.cn",
-    "bj": "bj.5c.com.cn",
-    "hk": "hk.5c.com.cn",
-    "us": "us.5c.com.cn",
-    "euro": "euro.5c.com.cn",
-}
-MAX_CONTENT = 500
+from .sms import check_content
+from .wire import decode_body, normalize_encode, percent_encode, to_unix
 
 
 class Path:
@@ -68,51 +59,6 @@ class Path:
     BLACK = "/api/black/index.php"
     BIND = "/api/bind/index.php"
     USER = "/api/user/index.php"
-
-
-def md5_hex(password: str) -> str:
-    """The 32-char lowercase md5 the platform takes as ``password_md5``."""
-    return hashlib.md5(password.encode("utf-8")).hexdigest()
-
-
-def mask(secret: str) -> str:
-    """Show that a secret is set without showing it."""
-    if not secret:
-        return "(unset)"
-    return f"{secret[:2]}…{'*' * 6} ({len(secret)} chars)"
-
-
-@dataclass(frozen=True)
-class Credentials:
-    username: str
-    password_md5: str = field(repr=False)
-    apikey: str = field(repr=False)
-
-    def __repr__(self) -> str:
-        return (
-            f"Credentials(username={self.username!r}, password_md5={mask(self.password_md5)!r}, "
-            f"apikey={mask(self.apikey)!r})"
-        )
-
-    def params(self) -> dict[str, str]:
-        return {
-            "username": self.username,
-            "password_md5": self.password_md5.lower(),
-            "apikey": self.apikey,
-        }
-
-    def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self.password_md5, self.apikey) if s)
-
-
-def resolve_base_url(node: str, https: bool = True) -> str:
-    """A node name (``main``, ``bj``, ``hk``, ``us``, ``euro``) or a full URL to a base URL."""
-    value = node.strip()
-    if value in NODES:
-        return f"{'https' if https else 'http'}://{NODES[value]}"
-    if value.startswith(("http://", "https://")):
-        return value.rstrip("/")
-    raise ValueError(f"unknown node {node!r}: use one of {', '.join(NODES)} or a full URL")
 
 
 def _form(params: dict[str, object], encode: str) -> bytes:
@@ -177,15 +123,6 @@ class FivecClient:
         return decode_body(response.content, enc)
 
     # -- sending --------------------------------------------------------------------------
-    @staticmethod
-    def check_content(content: str, encode: str) -> None:
-        """Refuse before sending: empty, over 500 characters, or not representable."""
-        if not content:
-            raise ContentEncodingError("content is empty")
-        if len(content) > MAX_CONTENT:
-            raise ContentEncodingError(f"content is {len(content)} characters; at most 500")
-        check_representable(content, encode)
-
     def _send_fields(self, sub: Submission, encode: str) -> dict[str, object]:
         return {
             "mobile": ",".join(sub.mobiles),
@@ -216,7 +153,7 @@ class FivecClient:
         if templet_code:
             form = "json"
             content = json.dumps(variables or {}, ensure_ascii=True, separators=(",", ":"))
-        self.check_content(content, enc)
+        check_content(content, enc)
         sub = Submission(tuple(mobiles), content, enc, form, start_time, ext, templet_code)
         fields = self._send_fields(sub, enc)
         if form == "params":
@@ -257,7 +194,7 @@ class FivecClient:
             raise ContentEncodingError("an empty batch")
         xml_items = []
         for item in batch:
-            self.check_content(item.content, enc)
+            check_content(item.content, enc)
             start = to_unix(item.start_time) if item.start_time else 0
             xml_items.append(
                 f"<item><mobile>{escape(','.join(item.mobiles))}</mobile>"

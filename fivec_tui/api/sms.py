@@ -6,13 +6,24 @@ import math
 import re
 from dataclasses import dataclass, field
 
-import phonenumbers
+from .errors import ContentEncodingError
+from .wire import check_representable
 
 GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€"
 )
 SIGNATURE = re.compile(r"【[^【】]{1,20}】")
+MAX_CONTENT = 500
+
+
+def check_content(content: str, encode: str) -> None:
+    """Refuse before sending: empty, over 500 characters, or not representable."""
+    if not content:
+        raise ContentEncodingError("content is empty")
+    if len(content) > MAX_CONTENT:
+        raise ContentEncodingError(f"content is {len(content)} characters; at most {MAX_CONTENT}")
+    check_representable(content, encode)
 
 
 def parts(content: str, *, international: bool = False) -> int:
@@ -49,6 +60,8 @@ def normalize_mobile(token: str) -> str | None:
         return digits
     if re.fullmatch(r"(\+?86)1[3-9]\d{9}", digits):
         return digits[-11:]
+    import phonenumbers  # international numbers only; its metadata costs start-up
+
     try:
         number = phonenumbers.parse(digits if digits.startswith("+") else f"+{digits}", None)
     except phonenumbers.NumberParseException:

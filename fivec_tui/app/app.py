@@ -5,16 +5,15 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 
-from ..api import FivecClient
 from ..config import Profile
 from ..store import Store
-from ..sync import Engine
 from .base import StoreScreen
 from .blacklist import BlacklistScreen
 from .dashboard import DashboardScreen
@@ -23,6 +22,10 @@ from .replies import RepliesScreen
 from .safe import safe_text
 from .send import Confirm, SendScreen
 from .themes import load_theme, remember_theme, remembered_theme, theme_files
+
+if TYPE_CHECKING:
+    from ..api.client import FivecClient
+    from ..sync.engine import Engine
 
 Startup = Callable[["FivecApp"], Awaitable[None]]
 
@@ -64,6 +67,7 @@ class FivecApp(App):
         super().__init__()
         self.profile, self.store, self.client = profile, store, client
         self.engine: Engine | None = None
+        self.simulator = None  # the demo's, once started
         self.startup, self.refresh_s, self.note = startup, refresh_s, note
         #: What "now" is for every window on screen (fixed in snapshot tests).
         self.clock = clock
@@ -86,7 +90,7 @@ class FivecApp(App):
         self.set_interval(self.refresh_s, self._tick)
         signal.signal(signal.SIGHUP, lambda *_: self.call_later(self.exit))
         if self.startup:
-            self._start()
+            self.call_after_refresh(self._start)  # the first frame does not wait for the network
 
     @work(exit_on_error=False, group="startup")
     async def _start(self) -> None:

@@ -57,7 +57,13 @@ class StoreScreen(Screen):
 
 
 def fill(table: DataTable, rows: list[tuple[str, tuple]]) -> None:
-    """Replace a table's rows by key, keeping the cursor on the same row when it still exists."""
+    """Replace a table's rows by key, keeping the cursor on the same row when it still exists.
+
+    Unchanged data is not redrawn: a calm screen does no work and nothing flickers.
+    """
+    if getattr(table, "_fivec_rows", None) == rows:
+        return
+    table._fivec_rows = rows
     keep = None
     if table.row_count and table.cursor_row >= 0:
         try:

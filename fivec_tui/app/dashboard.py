@@ -85,11 +85,12 @@ class DashboardScreen(StoreScreen):
             for r in queries.recent_replies(store, limit=12)
         ]
         feed.sort(key=lambda f: f[1] or 0, reverse=True)
+        summaries = [queries.summary(store, w, now) for _, w in WINDOWS]
         return {
             "now": now,
-            "summaries": [queries.summary(store, w, now) for _, w in WINDOWS],
+            "summaries": summaries,
             "series": queries.series(store, 3600, now),
-            "failures": queries.failure_breakdown(store, 3600, now),
+            "failures": queries.failure_breakdown(summaries[1]),  # the 1-hour window
             "balance": queries.balance(store, 3600, now),
             "feed": feed[:16],
             "db_health": queries.health(store, now),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import tempfile
 from pathlib import Path
 
-from ..api import Credentials, FivecClient
 from ..config import Profile, read_file
+from ..sim.scenario import load as load_scenario
 from ..store import Store
-from ..sync import Engine, LockHeld, PollerLock
+from ..sync.lock import LockHeld, PollerLock
 from .app import FivecApp
 
 
@@ -22,11 +24,25 @@ def _app_settings(config_path: Path) -> tuple[float, dict[str, str]]:
     return float(refresh), {str(k): str(v) for k, v in keys.items() if isinstance(v, str)}
 
 
-async def _start_engine(app: FivecApp, lock: PollerLock | None) -> None:
-    engine = Engine(
-        app.profile,
+async def _imported(name: str):
+    """Import a heavy module (httpx, aiohttp, APScheduler) off the UI, after the first frame."""
+    return await asyncio.to_thread(importlib.import_module, name)
+
+
+async def _connect(app: FivecApp, *, sync: bool, consent: bool = False) -> None:
+    """Make the client; with ``sync``, start the engine (asking consent the first time)."""
+    p = app.profile
+    client = await _imported("fivec_tui.api.client")
+    app.client = client.FivecClient(
+        p.credentials, p.base_url, encode=p.encode, timeout=p.timeout, send_timeout=p.send_timeout
+    )
+    if not sync:
+        return
+    engine = (await _imported("fivec_tui.sync.engine")).Engine(
+        p,
         Store(app.store.path),
         app.client,
+        consent=consent,
         on_change=lambda *_: app.call_later(app._tick),
     )
     if not engine.consent and engine.destructive_streams:
@@ -44,21 +60,21 @@ def run_tui(ctx) -> int:
     db_path = ctx.db_path()
     store = Store(db_path)
     refresh, keymap = _app_settings(ctx.config_path)
-    client = FivecClient(
-        profile.credentials,
-        profile.base_url,
-        encode=profile.encode,
-        timeout=profile.timeout,
-        send_timeout=profile.send_timeout,
-    )
     lock = PollerLock(db_path)
     try:
         lock.acquire()
     except LockHeld as exc:
-        mode = {"note": f"attached read-only: poll daemon pid {exc.holder} owns the sync"}
+        note, sync = f"attached read-only: poll daemon pid {exc.holder} owns the sync", False
     else:
-        mode = {"startup": lambda a: _start_engine(a, lock)}
-    app = FivecApp(profile, store, client=client, refresh_s=refresh, keymap=keymap, **mode)
+        note, sync = "", True
+    app = FivecApp(
+        profile,
+        store,
+        refresh_s=refresh,
+        keymap=keymap,
+        note=note,
+        startup=lambda a: _connect(a, sync=sync),
+    )
     try:
         app.run()
     finally:
@@ -69,47 +85,38 @@ def run_tui(ctx) -> int:
 def demo_app(
     scenario: str = "demo", seed: int = 0, speed: float = 1.0, db_dir: str | None = None
 ) -> FivecApp:
-    """The app wired to an in-process simulator and a temporary cache."""
-    from ..sim import Simulator
+    """The app wired to an in-process simulator and a temporary cache.
 
-    sim = Simulator(scenario, seed=seed, speed=speed)
-    account = sim.account
+    The simulator, client and engine start after the first frame, in ``startup``.
+    """
+    plan = load_scenario(scenario)
+    if speed is not None:
+        plan.speed = speed
+    account = plan.account
     tmp = Path(db_dir or tempfile.mkdtemp(prefix="fivec-demo-"))
     profile = Profile(
         "demo",
-        account.username,
-        account.password_md5,
-        account.apikey,
-        base_url="http://127.0.0.1 (simulator)",
+        account["username"],
+        account["password_md5"],
+        account["apikey"],
+        base_url="http://127.0.0.1 (simulator starting)",
     )
     profile.intervals = {"reports": 2.0, "replies": 3.0, "records": 5.0, "balance": 10.0}
     store = Store(tmp / "demo.db")
 
     async def startup(app: FivecApp) -> None:
-        await sim.start()
+        sim = (await _imported("fivec_tui.sim.simulator")).Simulator(plan, seed=seed)
+        app.simulator = await sim.start()
         app.profile.base_url = sim.base_url
-        app.client = FivecClient(
-            Credentials(account.username, account.password_md5, account.apikey), sim.base_url
-        )
-        engine = Engine(
-            app.profile,
-            Store(store.path),
-            app.client,
-            consent=True,
-            on_change=lambda *_: app.call_later(app._tick),
-        )
-        app.engine = engine
-        await engine.start()
+        await _connect(app, sync=True, consent=True)  # nobody else reads the simulator
 
-    app = FivecApp(
+    return FivecApp(
         profile,
         store,
         startup=startup,
         refresh_s=1.0,
         note=f"demo: simulator scenario {scenario!r}; nothing leaves this machine",
     )
-    app.simulator = sim
-    return app
 
 
 def run_demo(scenario: str, seed: int, speed: float) -> int:

@@ -10,8 +10,8 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TextArea
 
-from ..api import ContentEncodingError, FivecClient, FivecError
-from ..api.sms import Recipients, has_signature, parse_recipients, parts
+from ..api import ContentEncodingError, FivecError
+from ..api.sms import Recipients, check_content, has_signature, parse_recipients, parts
 from ..store import queries
 from ..when import parse_when
 from .base import StoreScreen
@@ -124,7 +124,7 @@ class SendScreen(StoreScreen):
             return
         if not template:
             try:
-                FivecClient.check_content(content, encode)
+                check_content(content, encode)
             except ContentEncodingError as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return

@@ -1,92 +1,28 @@
 """A stand-in for the 5c platform on loopback, for the demo, tests and benchmarks.
 
 >>> async with Simulator("demo", seed=1) as sim:
-...     print(sim.base_url, sim.credentials)
+...     print(sim.base_url, sim.account)
 
 It writes the wire formats with its own code (:mod:`fivec_tui.sim.wire`), never the client's
-parsers, so that each checks the other.
+parsers, so that each checks the other.  aiohttp loads with :class:`Simulator`, not with the
+package, so that reading a scenario stays cheap.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from aiohttp import web
+from .scenario import Scenario, ScenarioError
 
-from .scenario import Scenario, ScenarioError, load
-from .server import SimServer
-from .state import Platform
-from .traffic import Traffic
+if TYPE_CHECKING:
+    from .simulator import DemoAccount, Simulator
 
 __all__ = ["DemoAccount", "Scenario", "ScenarioError", "Simulator"]
 
 
-@dataclass(frozen=True)
-class DemoAccount:
-    username: str
-    password: str
-    password_md5: str
-    apikey: str
+def __getattr__(name: str):
+    if name in ("Simulator", "DemoAccount"):
+        from . import simulator
 
-
-class Simulator:
-    """Platform + HTTP server + background traffic, in the running event loop."""
-
-    def __init__(
-        self,
-        scenario: str | Scenario = "demo",
-        *,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        seed: int = 0,
-        speed: float | None = None,
-        traffic: bool = True,
-    ) -> None:
-        self.scenario = load(scenario) if isinstance(scenario, str) else scenario
-        if speed is not None:
-            self.scenario.speed = speed
-        self.platform = Platform(self.scenario, seed)
-        self.server = SimServer(self.platform, seed)
-        self.traffic = Traffic(self.server)
-        self.host, self.port = host, port
-        self._traffic_enabled = traffic
-        self._runner: web.AppRunner | None = None
-        self._task: asyncio.Task | None = None
-
-    @property
-    def account(self) -> DemoAccount:
-        acct = self.scenario.account
-        password = str(acct.get("password", ""))
-        return DemoAccount(acct["username"], password, acct["password_md5"], acct["apikey"])
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    async def start(self) -> Simulator:
-        self._runner = web.AppRunner(self.server.app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
-        if self._traffic_enabled:
-            self._task = asyncio.create_task(self.traffic.run(), name="sim-traffic")
-        return self
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._runner:
-            await self._runner.cleanup()
-
-    async def __aenter__(self) -> Simulator:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
+        return getattr(simulator, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,13 +6,18 @@ because a destructive read committed is the only copy there is.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
+
 
 MIGRATIONS: list[str] = [
     # 1: the whole first schema
@@ -115,7 +120,6 @@ class Store:
         self.conn = sqlite3.connect(
             str(self.path), timeout=30, check_same_thread=False, isolation_level=None
         )
-        self.db = sqlite_utils.Database(self.conn)
         self.lock = threading.RLock()
         self.conn.execute("PRAGMA busy_timeout = 30000")
         self.conn.execute("PRAGMA journal_mode = WAL")
@@ -123,6 +127,11 @@ class Store:
         self.conn.execute("PRAGMA foreign_keys = ON")
         if not readonly:
             self.migrate()
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """The sqlite-utils view of the connection (loaded on first use: it costs start-up)."""
+        return importlib.import_module("sqlite_utils").Database(self.conn)
 
     def close(self) -> None:
         with self.lock:
@@ -154,10 +163,9 @@ class Store:
             self.conn.execute("COMMIT")
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
+        """Rows as dicts (sqlite-utils' ``Database.query``), read whole under the lock."""
         with self.lock:
-            cursor = self.conn.execute(sql, params)
-            names = [d[0] for d in cursor.description or ()]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            return list(self.db.query(sql, params))
 
     def scalar(self, sql: str, params: tuple | dict = ()):
         with self.lock:

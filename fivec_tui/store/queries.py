@@ -109,10 +109,10 @@ def series(store: Store, window_s: float = 3600, now: float | None = None) -> li
     ]
 
 
-def failure_breakdown(store: Store, window_s: float = 3600, now: float | None = None) -> list[dict]:
-    """Failures by code with family and meaning, most frequent first."""
+def failure_breakdown(summary: Summary) -> list[dict]:
+    """A summary's failures by code with family and meaning, most frequent first."""
     out = []
-    for code, n in summary(store, window_s, now).failures.items():
+    for code, n in summary.failures.items():
         info = describe(code)
         out.append(
             {

@@ -8,12 +8,13 @@ import signal
 import sys
 from pathlib import Path
 
-from ..api import FivecClient
+from ..api.client import FivecClient
 from ..config import Profile
 from ..store import Store
 from .engine import Engine
+from .forward import Forwarder
 from .lock import LockHeld, PollerLock
-from .push import Forwarder, PushConfig, PushReceiver
+from .push import PushConfig, PushReceiver
 
 log = logging.getLogger("fivec_tui.poll")
 

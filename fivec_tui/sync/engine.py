@@ -17,21 +17,27 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from ..api import AuthError, FivecClient, FivecError, ThroughputExceeded
+from ..api import AuthError, FivecError, ThroughputExceeded
 from ..api.parse import raise_for_error
 from ..config import Profile
 from ..store import Store, ingest_items, ingest_journal, journal, queries, replay
 from ..store import ingest as store_ingest
-from .push import Forwarder
+from .forward import Forwarder
+
+if TYPE_CHECKING:
+    from ..api.client import FivecClient
 
 log = logging.getLogger("fivec_tui.sync")
 CONSENT_KEY = "consent.destructive"
 MAX_BACKOFF_S = 300.0
 MAX_CHUNKS_PER_RUN = 200
-RECORDS_OVERLAP_S = 600.0
+RECORDS_OVERLAP_S = (
+    60.0  # records late by more than this are missed; at 600 msg/s each second re-read is 600 rows
+)
 RECONCILE_BATCH = 100  # numbers per recv request
 RECONCILE_MAX = 5000  # recipients per run
 RECONCILE_HORIZON_S = 6 * 3600  # older than this, a report is not coming

@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from ..api import FivecClient, PlatformError, SendResult, TransportError
+from ..api import PlatformError, SendResult, TransportError
 from ..api.sms import parts
 from ..store import Store
 from ..store import ingest as store_ingest
+
+if TYPE_CHECKING:
+    from ..api.client import FivecClient
 
 
 async def send(

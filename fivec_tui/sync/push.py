@@ -1,10 +1,9 @@
-"""Push receiver and forwarder: sit between the platform and the customer's push URL.
+"""Push receiver: sit between the platform and the customer's push URL.
 
 The platform signs nothing it pushes, so the receiver sits behind a secret token in the path
 (compared in constant time), an optional IP allowlist and a body-size cap.  A body is
-committed (with its forward-queue entries) before ``success`` is answered; forwarding then
-relays each body to every downstream URL in order, retrying with backoff, so nothing
-downstream loses a report while this tool watches.
+committed (with its forward-queue entries) before ``success`` is answered; the forwarder
+(:mod:`fivec_tui.sync.forward`) then relays it downstream.
 """
 
 from __future__ import annotations
@@ -13,10 +12,8 @@ import asyncio
 import hmac
 import ipaddress
 import logging
-import time
 from dataclasses import dataclass, field
 
-import httpx
 from aiohttp import web
 
 from ..store import Store, ingest_journal
@@ -104,41 +101,3 @@ class PushReceiver:
     async def stop(self) -> None:
         if self._runner:
             await self._runner.cleanup()
-
-
-class Forwarder:
-    """Relays queued push bodies downstream, per target in arrival order."""
-
-    def __init__(self, store: Store, timeout: float = 10.0) -> None:
-        self.store = store
-        self.http = httpx.AsyncClient(timeout=timeout)
-
-    async def run_once(self) -> int:
-        rows = await asyncio.to_thread(store_ingest.forward_queued, self.store, 200)
-        now, sent, blocked = time.time(), 0, set()
-        for row in rows:
-            target = row["target"]
-            if target in blocked:
-                continue
-            if row["next_at"] and row["next_at"] > now:
-                blocked.add(target)  # keep order: nothing later goes before this one
-                continue
-            try:
-                r = await self.http.post(target, data={"data": row["body"]})
-                error = "" if r.status_code == 200 else f"HTTP {r.status_code}"
-            except httpx.HTTPError as exc:
-                error = f"{type(exc).__name__}: {exc}"
-            if error:
-                delay = min(2 ** min(row["attempts"], 8), 300)
-                await asyncio.to_thread(
-                    store_ingest.forward_failed, self.store, row["id"], error, now + delay
-                )
-                blocked.add(target)
-                log.warning("forward to %s failed (%s); retry in %ss", target, error, delay)
-            else:
-                await asyncio.to_thread(store_ingest.forward_done, self.store, row["id"])
-                sent += 1
-        return sent
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
