@@ -81,6 +81,10 @@ async def test_send_flow_and_report_arrives(tmp_path):
         assert await wait_for(lambda: table.row_count >= 1, pilot)
         table.focus()
         await pilot.press("enter")
+        await pilot.press("c")
+        assert app.clipboard == msgid
+        await pilot.press("y")
+        assert app.clipboard == "13800138000"
         story = app.screen.query_one("#story", Static)
         assert await wait_for(lambda: f"msgid {msgid}" in str(story.render()), pilot)
         assert "DELIVRD" in str(story.render())
@@ -143,5 +147,7 @@ async def test_replies_follow_mode_pauses_when_scrolled(tmp_path):
         assert table.row_count == 3
         await pilot.press("f")
         assert await wait_for(lambda: table.row_count == 4, pilot)
+        await pilot.press("c")
+        assert app.clipboard == "13800138009"
         await app.simulator.stop()
         await asyncio.sleep(0)

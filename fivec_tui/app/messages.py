@@ -19,7 +19,8 @@ class MessagesScreen(StoreScreen):
     AUTO_FOCUS = "#messages"
     BINDINGS = [
         Binding("/", "search", "Search", id="messages.search"),
-        Binding("c", "copy", "Copy msgid", id="messages.copy"),
+        Binding("c", "copy('msgid')", "Copy msgid", id="messages.copy"),
+        Binding("y", "copy('mobile')", "Copy mobile", id="messages.copy_mobile"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -75,18 +76,16 @@ class MessagesScreen(StoreScreen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.refresh_data()
 
-    def _selected_msgid(self) -> str | None:
+    def action_copy(self, what: str) -> None:
+        """Copy the selected row's msgid or mobile (the row key is ``msgid/mobile``)."""
         table = self.query_one(DataTable)
         if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return key.split("/")[0] if key else None
-
-    def action_copy(self) -> None:
-        msgid = self._selected_msgid()
-        if msgid:
-            self.app.copy_to_clipboard(msgid)  # OSC 52: works over SSH
-            self.notify(f"copied msgid {msgid}", markup=False)
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
+        msgid, _, mobile = key.partition("/")
+        value = msgid if what == "msgid" else mobile
+        self.app.copy_to_clipboard(value)  # OSC 52: works over SSH
+        self.notify(f"copied {what} {value}", markup=False)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         msgid = (event.row_key.value or "").split("/")[0]

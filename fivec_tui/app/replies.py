@@ -20,6 +20,7 @@ class RepliesScreen(StoreScreen):
     BINDINGS = [
         Binding("f", "follow", "Follow", id="replies.follow"),
         Binding("/", "search", "Search", id="replies.search"),
+        Binding("c", "copy", "Copy mobile", id="replies.copy"),
     ]
 
     def __init__(self) -> None:
@@ -71,6 +72,7 @@ class RepliesScreen(StoreScreen):
                 for r in rows
             ],
         )
+        table.move_cursor(row=0, animate=False)  # following: the newest stays in view
         self._status()
 
     def _status(self) -> None:
@@ -87,6 +89,13 @@ class RepliesScreen(StoreScreen):
         self.following = True
         self.query_one(DataTable).move_cursor(row=0)
         self.refresh_data()
+
+    def action_copy(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            mobile = str(table.get_row_at(table.cursor_row)[1])
+            self.app.copy_to_clipboard(mobile)  # OSC 52: works over SSH
+            self.notify(f"copied {mobile}", markup=False)
 
     def action_search(self) -> None:
         self.query_one("#reply-search", Input).focus()
