@@ -594,17 +594,27 @@ def demo(scenario, seed, speed) -> None:
 @click.option(
     "--listen", help="HOST:PORT for the push receiver (token from the profile's push.token)."
 )
+@click.option("--metrics", help="HOST:PORT to serve Prometheus metrics on (/metrics).")
 @click.option(
     "--log-file", type=click.Path(dir_okay=False), help="Log file (default: next to the cache)."
 )
 @pass_ctx
-def poll(ctx: Ctx, once, yes, listen, log_file) -> None:
-    """Headless daemon: keeps the cache current (stops cleanly on SIGTERM/SIGINT)."""
+def poll(ctx: Ctx, once, yes, listen, metrics, log_file) -> None:
+    """Headless daemon: keeps the cache current, raises alerts, serves metrics.
+
+    Stops cleanly on SIGTERM/SIGINT, finishing the pull in flight.
+    """
     from .sync.daemon import run_poll
 
     try:
         code = run_poll(
-            ctx.account(), ctx.db_path(), once=once, yes=yes, listen=listen, log_file=log_file
+            ctx.account(),
+            ctx.db_path(),
+            once=once,
+            yes=yes,
+            listen=listen,
+            metrics=metrics,
+            log_file=log_file,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
@@ -640,6 +650,25 @@ def stats(ctx: Ctx, window, as_json) -> None:
         )
     for code, n in s.failures.items():
         out.print(f"  {code:<10} {n}", markup=False)
+
+
+@main.command("alerts")
+@click.option("--limit", default=50, show_default=True)
+@json_option
+@pass_ctx
+def alerts_cmd(ctx: Ctx, limit, as_json) -> None:
+    """Alert events from the cache (fired, repeated, resolved), newest first."""
+    from .store import Store, queries
+
+    path = ctx.db_path()
+    if not path.exists():
+        raise UsageError(f"no cache at {path}: run `fivec-tui poll` first")
+    rows = queries.alerts(Store(path, readonly=True), limit)
+    if as_json:
+        emit([{**r, "at": iso(r["at"]), "payload": json.loads(r["payload"] or "{}")} for r in rows])
+        return
+    for r in rows:
+        out.print(f"{iso(r['at'])}  {r['state']:<8} {r['rule']:<14} {r['message']}", markup=False)
 
 
 EXPORT_FIELDS = {

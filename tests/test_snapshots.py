@@ -16,7 +16,7 @@ from fivec_tui.api import Balance, BlacklistResult, Record, Reply, Report
 from fivec_tui.app.app import FivecApp
 from fivec_tui.config import Profile
 from fivec_tui.store import Store, ingest_items
-from fivec_tui.store.ingest import add_balance, add_blacklist_lookup, add_poll_run
+from fivec_tui.store.ingest import add_alert, add_balance, add_blacklist_lookup, add_poll_run
 
 NOW = 1795600000.0  # 2026-11-25 15:46:40 Beijing
 STATUSES = ["DELIVRD"] * 30 + ["UNDELIV", "MK:0001", "DB:0144", "EXPIRED", "MA:0054", "ID:0076"]
@@ -91,6 +91,9 @@ def fixed_app(tmp_path):
     for job in ("reports", "replies", "records", "balance"):
         add_poll_run(store, job, NOW - 5, "ok", "", 10)
     store.conn.execute("UPDATE poll_runs SET started_at = ?, duration = 0.1", (NOW - 5,))
+    add_alert(store, "delivery_rate", "firing", "delivery rate 57.1% over the last 15 min (21 finished)", {})
+    add_alert(store, "balance", "resolved", "balance 198,920", {})
+    store.conn.execute("UPDATE alerts SET at = ? - (3 - id) * 120", (NOW,))
     profile = Profile("snap", "demo", "0" * 32, "k" * 32, base_url="https://m.5c.com.cn")
     return FivecApp(profile, store, refresh_s=3600, clock=lambda: NOW, note="snapshot: fixed data")
 
@@ -101,12 +104,12 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
-SCREENS = ["d", "r", "m", "s", "b"]
+SCREENS = ["d", "r", "m", "s", "b", "a"]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 @pytest.mark.parametrize(
-    "key", SCREENS, ids=["dashboard", "replies", "messages", "send", "blacklist"]
+    "key", SCREENS, ids=["dashboard", "replies", "messages", "send", "blacklist", "alerts"]
 )
 def test_screen_snapshot(snap_compare, fixed_app, key, size):
     async def go_to(pilot):

@@ -14,6 +14,7 @@ from textual.binding import Binding
 
 from ..config import Profile
 from ..store import Store
+from .alerts import AlertsScreen
 from .base import StoreScreen
 from .blacklist import BlacklistScreen
 from .dashboard import DashboardScreen
@@ -25,6 +26,7 @@ from .themes import load_theme, remember_theme, remembered_theme, theme_files
 
 if TYPE_CHECKING:
     from ..api.client import FivecClient
+    from ..sync.alerts import Event
     from ..sync.engine import Engine
 
 Startup = Callable[["FivecApp"], Awaitable[None]]
@@ -39,6 +41,7 @@ class FivecApp(App):
         "messages": MessagesScreen,
         "send": SendScreen,
         "blacklist": BlacklistScreen,
+        "alerts": AlertsScreen,
     }
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
@@ -47,6 +50,7 @@ class FivecApp(App):
         Binding("m", "switch_mode('messages')", "Messages", id="nav.messages"),
         Binding("s", "switch_mode('send')", "Send", id="nav.send"),
         Binding("b", "switch_mode('blacklist')", "Blacklist", id="nav.blacklist"),
+        Binding("a", "switch_mode('alerts')", "Alerts", id="nav.alerts"),
         Binding("p", "pause", "Pause", id="app.pause"),
         Binding("question_mark", "show_help_panel", "Keys", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -140,6 +144,19 @@ class FivecApp(App):
             for name in ("records", "reports"):
                 if self.engine.jobs[name].mode == "pull":
                     self.engine.trigger(name)
+
+    def alert(self, event: Event) -> None:
+        """An alert event from the engine: a toast, and the terminal bell when it fires."""
+        firing = event.state != "resolved"
+        if event.state == "firing":
+            self.bell()
+        self.notify(
+            event.condition.message,
+            title=f"ALERT {event.state}: {event.condition.rule}",
+            severity="error" if firing else "information",
+            timeout=30 if firing else 8,
+            markup=False,
+        )
 
     async def ask_consent(self) -> bool:
         """The first destructive pull on an account asks; the answer is remembered."""

@@ -104,6 +104,10 @@ MIGRATIONS: list[str] = [
     DROP INDEX reports_mobile;
     DROP INDEX reports_status
     """,
+    # 3: the latency histogram keeps its sum too (Prometheus histograms need it)
+    """
+    ALTER TABLE latency ADD COLUMN total_s REAL NOT NULL DEFAULT 0
+    """,
 ]
 
 

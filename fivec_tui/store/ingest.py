@@ -162,12 +162,13 @@ _COUNT_MATCHED = """
     ON CONFLICT(minute, prefix, status) DO UPDATE SET n = n + excluded.n
 """
 _LATENCY_MATCHED = """
-    INSERT INTO latency(minute, bucket, n)
-    SELECT r.minute, {bucket}, count(*) FROM reports p
+    INSERT INTO latency(minute, bucket, n, total_s)
+    SELECT r.minute, {bucket}, count(*), coalesce(sum(max(p.reported_at - r.sent_at, 0)), 0)
+    FROM reports p
     JOIN records r ON r.msgid = p.msgid AND r.mobile = p.mobile
     WHERE {where}
     GROUP BY 1, 2
-    ON CONFLICT(minute, bucket) DO UPDATE SET n = n + excluded.n
+    ON CONFLICT(minute, bucket) DO UPDATE SET n = n + excluded.n, total_s = total_s + excluded.total_s
 """
 _LATENCY_BUCKET = _bucket_sql("(p.reported_at - r.sent_at)")
 
@@ -349,6 +350,11 @@ def add_alert(store: Store, rule: str, state: str, message: str, payload: dict) 
             (time.time(), rule, state, message, json.dumps(payload, ensure_ascii=False)),
         )
         return int(cur.lastrowid)
+
+
+def ack_alert(store: Store, alert_id: int) -> None:
+    with store.transaction() as conn:
+        conn.execute("UPDATE alerts SET acked = 1 WHERE id = ?", (alert_id,))
 
 
 def prune(store: Store, days: float) -> dict[str, int]:

@@ -168,6 +168,18 @@ def pending_recipients(
     )
 
 
+def pending_count(
+    store: Store, older_than_s: float, horizon_s: float = 86400, now: float | None = None
+) -> int:
+    """How many recipients still lack a report ``older_than_s`` after sending."""
+    now = time.time() if now is None else now
+    return store.scalar(
+        "SELECT count(*) FROM records r LEFT JOIN reports p ON p.msgid = r.msgid "
+        "AND p.mobile = r.mobile WHERE p.id IS NULL AND r.sent_at BETWEEN ? AND ?",
+        (now - horizon_s, now - older_than_s),
+    )
+
+
 def _filters(filters: dict[str, str | None], columns: dict[str, str]) -> tuple[str, list]:
     clauses, params = [], []
     for key, value in filters.items():

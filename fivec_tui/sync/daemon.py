@@ -11,6 +11,7 @@ from pathlib import Path
 from ..api.client import FivecClient
 from ..config import Profile
 from ..store import Store
+from . import alerts
 from .engine import Engine
 from .forward import Forwarder
 from .lock import LockHeld, PollerLock
@@ -103,6 +104,7 @@ def run_poll(
     yes: bool,
     listen: str | None,
     log_file: str | None,
+    metrics: str | None = None,
 ) -> int:
     lock = PollerLock(db_path)
     try:
@@ -112,6 +114,13 @@ def run_poll(
         return 1
     try:
         setup_logging(profile, Path(log_file) if log_file else db_path.with_suffix(".log"))
+        if metrics:
+            from .metrics import serve
+
+            host, _, port = metrics.rpartition(":")
+            Store(db_path).close()  # the schema exists before the collector reads it
+            serve(db_path, host or "127.0.0.1", int(port))
+            log.info("metrics on http://%s/metrics", metrics)
         return asyncio.run(_serve(profile, db_path, once=once, yes=yes, listen=listen))
     finally:
         lock.release()
@@ -126,7 +135,9 @@ async def _serve(
         profile.credentials, profile.base_url, encode=profile.encode, timeout=profile.timeout
     ) as client:
         forwarder = Forwarder(store) if push_config and push_config.forward else None
-        engine = Engine(profile, store, client, forwarder=forwarder)
+        engine = Engine(
+            profile, store, client, forwarder=forwarder, alerter=alerts.for_profile(profile, store)
+        )
         if not confirm_destructive(engine, yes):
             return 2
         if once:

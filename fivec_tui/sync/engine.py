@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from ..api import AuthError, FivecError, ThroughputExceeded
@@ -26,6 +27,7 @@ from ..api.parse import raise_for_error
 from ..config import Profile
 from ..store import Store, ingest_items, ingest_journal, journal, queries, replay
 from ..store import ingest as store_ingest
+from .alerts import Alerter, Event, deliver
 from .forward import Forwarder
 
 if TYPE_CHECKING:
@@ -62,6 +64,8 @@ class JobState:
     note: str = ""
     #: True when the last run stopped at its chunk limit with more waiting: it runs again at once.
     backlog: bool = False
+    #: The last error was about credentials or the IP binding: it will not fix itself.
+    needs_person: bool = False
 
     @property
     def status(self) -> str:
@@ -88,6 +92,9 @@ class Engine:
     forwarder: Forwarder | None = None
     #: Recipients pending this long are re-queried per number (what a crash can leave).
     reconcile_after_s: float = 1800.0
+    #: Evaluates the alert rules on its own job; events also go to ``on_alert`` (the TUI).
+    alerter: Alerter | None = None
+    on_alert: Callable[[Event], None] | None = None
 
     def __post_init__(self) -> None:
         self.scheduler: AsyncIOScheduler | None = None
@@ -100,6 +107,9 @@ class Engine:
         self.jobs["reconcile"] = JobState("reconcile", self.jobs["reports"].mode, 600.0)
         if self.forwarder is not None:
             self.jobs["forward"] = JobState("forward", "pull", 2.0)
+        if self.alerter is not None:
+            self.jobs["alerts"] = JobState("alerts", "pull", self.alerter.settings["interval_s"])
+        self._http: httpx.AsyncClient | None = None
         self._runners = {
             "reports": self._reports,
             "replies": self._replies,
@@ -108,6 +118,7 @@ class Engine:
             "prune": self._prune,
             "reconcile": self._reconcile,
             "forward": self._forward,
+            "alerts": self._alerts,
         }
 
     # -- consent --------------------------------------------------------------------------
@@ -138,6 +149,9 @@ class Engine:
             self.scheduler = None
         while any(j.running for j in self.jobs.values()):
             await asyncio.sleep(0.05)
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
     def _arm(self, name: str, delay: float) -> None:
         if self.scheduler is None:
@@ -174,7 +188,7 @@ class Engine:
                 items = await self._runners[name]()
                 job.note = ""
                 job.last_success, job.failures, job.failing_since = time.time(), 0, None
-                job.last_error = ""
+                job.last_error, job.needs_person = "", False
                 job.backoff_s, job.items_total = 0.0, job.items_total + items
             await asyncio.to_thread(
                 store_ingest.add_poll_run, self.store, name, started, "ok", "", items
@@ -196,6 +210,7 @@ class Engine:
         job.failures += 1
         job.failing_since = job.failing_since or time.time()
         job.last_error = str(exc) if isinstance(exc, FivecError) else f"{type(exc).__name__}: {exc}"
+        job.needs_person = isinstance(exc, AuthError)
         if not isinstance(exc, FivecError):
             log.exception("job %s crashed", job.name)
         factor = 4.0 if isinstance(exc, ThroughputExceeded | AuthError) else 1.0
@@ -290,6 +305,18 @@ class Engine:
             store_ingest.prune, self.store, self.profile.retention_days
         )
         return sum(counts.values())
+
+    async def _alerts(self) -> int:
+        """Evaluate the rules; hand each event to the TUI and to the command and webhook."""
+        states = {n: j for n, j in self.jobs.items() if n != "alerts"}
+        events = await asyncio.to_thread(self.alerter.evaluate, states)
+        if events and self._http is None:
+            self._http = httpx.AsyncClient()
+        for event in events:
+            if self.on_alert:
+                self.on_alert(event)
+            await deliver(event, self.profile.name, self.alerter.settings, self._http)
+        return len(events)
 
     async def _forward(self) -> int:
         return await self.forwarder.run_once() if self.forwarder else 0

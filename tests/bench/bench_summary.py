@@ -55,7 +55,8 @@ def fill(path: Path, n: int, recent: int, now: float) -> Store:
         )
         conn.execute(
             f"INSERT INTO latency SELECT r.minute, {_bucket_sql('(p.reported_at - r.sent_at)')}, "
-            "count(*) FROM reports p JOIN records r USING (msgid, mobile) GROUP BY 1, 2"
+            "count(*), sum(p.reported_at - r.sent_at) FROM reports p "
+            "JOIN records r USING (msgid, mobile) GROUP BY 1, 2"
         )
     return store
 

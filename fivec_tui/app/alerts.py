@@ -1,0 +1,69 @@
+"""Alerts: what fired, repeated and resolved, newest first; enter acknowledges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from ..store import queries
+from ..store.ingest import ack_alert
+from .base import StoreScreen, fill
+from .safe import safe_text, when
+
+STATE_STYLE = {"firing": "bold red", "repeat": "red", "resolved": "green"}
+
+
+class AlertsScreen(StoreScreen):
+    AUTO_FOCUS = "#alerts"
+    BINDINGS = [Binding("enter", "ack", "Acknowledge", id="alerts.ack")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="alerts-status")
+        yield DataTable(id="alerts", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("time", "state", "rule", "ack", "message")
+
+    def load(self) -> dict[str, Any]:
+        return {"rows": queries.alerts(self.fivec.store, 200)}
+
+    def show(self, data: dict[str, Any]) -> None:
+        rows = data["rows"]
+        unacked = sum(1 for r in rows if r["state"] != "resolved" and not r["acked"])
+        self.query_one("#alerts-status", Static).update(
+            Text(
+                f"{unacked} unacknowledged" if unacked else "nothing waiting",
+                "bold red" if unacked else "green",
+            )
+        )
+        fill(
+            self.query_one(DataTable),
+            [
+                (
+                    str(r["id"]),
+                    (
+                        when(r["at"], True),
+                        Text(r["state"], STATE_STYLE.get(r["state"], "")),
+                        r["rule"],
+                        "✓" if r["acked"] else "",
+                        safe_text(r["message"], limit=120),
+                    ),
+                )
+                for r in rows
+            ],
+        )
+
+    def action_ack(self) -> None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return
+        alert_id = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        self.off_ui(
+            lambda: ack_alert(self.fivec.store, alert_id), lambda _: self.refresh_data(), "ack"
+        )

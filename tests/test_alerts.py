@@ -1,0 +1,292 @@
+"""Alert rules at their edges, the fire/repeat/resolve cycle, sinks, and the metrics endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from aiohttp import web
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.registry import CollectorRegistry
+
+from fivec_tui.api import Balance, Record, Reply, Report
+from fivec_tui.config import Profile
+from fivec_tui.sim import Simulator
+from fivec_tui.sim.scenario import load
+from fivec_tui.store import Store, ingest_items
+from fivec_tui.store.ingest import add_balance
+from fivec_tui.sync import Engine
+from fivec_tui.sync.alerts import Alerter, config
+from fivec_tui.sync.engine import JobState
+from fivec_tui.sync.metrics import CacheCollector
+
+NOW = 1795600000.0
+_seq = iter(range(10**6))
+
+
+def at(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def traffic(
+    store: Store, when: float, delivered: int, failed: int, status: str = "UNDELIV"
+) -> None:
+    """``delivered + failed`` messages sent at ``when`` with their reports."""
+    records, reports = [], []
+    for i in range(delivered + failed):
+        n = next(_seq)
+        msgid, mobile = str(10**13 + n), f"138{n:08d}"
+        records.append(Record("demo", msgid, (mobile,), "x", at(when)))
+        reports.append(Report(msgid, mobile, "DELIVRD" if i < delivered else status, at(when + 3)))
+    ingest_items(store, "records", records)
+    ingest_items(store, "reports", reports)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(tmp_path / "a.db")
+
+
+def alerter(store: Store, clock: list[float], **settings) -> Alerter:
+    return Alerter("test", store, config({"baseline_days": 0, **settings}), clock=lambda: clock[0])
+
+
+def test_delivery_rate_needs_minimum_volume(store):
+    clock = [NOW]
+    traffic(store, NOW - 120, delivered=10, failed=10)
+    assert alerter(store, clock, rate_min_volume=21).evaluate() == []
+    events = alerter(store, clock, rate_min_volume=20).evaluate()
+    assert [(e.state, e.condition.rule) for e in events] == [("firing", "delivery_rate")]
+    assert "50.0%" in events[0].condition.message
+
+
+def test_delivery_rate_drop_against_the_same_hour_of_previous_days(store):
+    clock = [NOW]
+    for day in (1, 2, 3):
+        traffic(store, NOW - day * 86400 - 120, delivered=99, failed=1)
+    traffic(store, NOW - 120, delivered=94, failed=6)  # 94%: above the 90% floor
+    assert alerter(store, clock, baseline_days=0).evaluate() == []
+    assert alerter(store, clock, baseline_days=3, baseline_drop=0.10).evaluate() == []
+    events = alerter(store, clock, baseline_days=3, baseline_drop=0.04).evaluate()
+    assert [e.condition.rule for e in events] == ["delivery_rate"]
+    assert events[0].condition.fields["baseline"] == pytest.approx(0.99)
+
+
+def test_fire_once_repeat_on_interval_resolve_and_survive_restart(store):
+    clock = [NOW]
+    traffic(store, NOW - 120, delivered=0, failed=60)
+    a = alerter(store, clock, repeat_s=600)
+    assert [e.state for e in a.evaluate()] == ["firing"]
+    clock[0] += 599
+    assert a.evaluate() == []
+    clock[0] += 1
+    assert [e.state for e in a.evaluate()] == ["repeat"]
+    clock[0] += 60
+    assert alerter(store, clock, repeat_s=600).evaluate() == []  # restarted: still active, quiet
+    clock[0] = NOW + 3600  # the bad minutes left the window; new traffic is healthy
+    traffic(store, clock[0] - 60, delivered=60, failed=0)
+    assert [e.state for e in a.evaluate()] == ["resolved"]
+    assert [r["state"] for r in store.query("SELECT state FROM alerts ORDER BY id")] == [
+        "firing",
+        "repeat",
+        "resolved",
+    ]
+
+
+def test_failure_spike_pending_balance_opt_outs(store):
+    clock = [NOW]
+    traffic(store, NOW - 120, delivered=70, failed=30, status="DB:0144")
+    ingest_items(
+        store,
+        "records",
+        [
+            Record("demo", "99999999999999", (f"139{i:08d}",), "x", at(NOW - 3600))
+            for i in range(51)
+        ],
+    )
+    add_balance(store, Balance(500, 10000))
+    ingest_items(
+        store, "replies", [Reply(f"137{i:08d}", "TD", at(NOW - 60), "0", str(i)) for i in range(21)]
+    )
+    rules = {e.condition.id for e in alerter(store, clock, rate_below=0.5).evaluate()}
+    assert rules == {
+        "failure_spike:blacklist",
+        "pending:reports",
+        "balance:account",
+        "opt_outs:replies",
+    }
+    store.set_setting("alerts.active", "{}")  # as if nothing had fired: each edge, one past it
+    quieter = alerter(
+        store,
+        clock,
+        rate_below=0.5,
+        spike_min=31,
+        pending_above=51,
+        balance_below=400,
+        opt_out_above=21,
+        repeat_s=10**9,
+    )
+    assert quieter.evaluate() == []
+
+
+def test_job_rule_auth_at_once_others_after_a_while(store):
+    clock = [NOW]
+    auth = JobState(
+        "reports", "pull", 5, failures=1, failing_since=NOW, last_error="APIKEY", needs_person=True
+    )
+    flaky = JobState(
+        "records", "pull", 5, failures=3, failing_since=NOW - 599, last_error="HTTP 502"
+    )
+    a = alerter(store, clock, job_failing_s=600)
+    assert [e.condition.id for e in a.evaluate({"reports": auth, "records": flaky})] == [
+        "job:reports"
+    ]
+    clock[0] += 1
+    assert [e.condition.id for e in a.evaluate({"reports": auth, "records": flaky})] == [
+        "job:records"
+    ]
+
+
+async def test_outage_alert_reaches_command_and_webhook_once(tmp_path):
+    hooks: list[dict] = []
+
+    async def hook(request):
+        hooks.append(await request.json())
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    hook_url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/hook"
+    out = tmp_path / "alerts.log"
+
+    scenario = load("quiet")
+    scenario.traffic_rate, scenario.delay_median = 40.0, 0.05
+    scenario.mix = {"MA:0054": 0.8, "DELIVRD": 0.2}  # the carrier is down
+    async with Simulator(scenario, seed=3) as sim:
+        a = sim.account
+        profile = Profile("ops", a.username, a.password_md5, a.apikey, base_url=sim.base_url)
+        profile.alerts = {
+            "rate_min_volume": 20,
+            "baseline_days": 0,
+            "repeat_s": 1.0,
+            "command": f'echo "$FIVEC_ALERT_STATE $FIVEC_ALERT_RULE" >> {out}',
+            "webhook": hook_url,
+        }
+        store = Store(tmp_path / "c.db")
+        from fivec_tui.api.client import FivecClient
+        from fivec_tui.sync.alerts import for_profile
+
+        async with FivecClient(profile.credentials, sim.base_url) as client:
+            engine = Engine(
+                profile, store, client, consent=True, alerter=for_profile(profile, store)
+            )
+            await asyncio.sleep(1.5)
+            await engine.run_once()
+            assert await engine.run_job("alerts") >= 1
+            assert await engine.run_job("alerts") == 0  # holding, not yet due again
+            await asyncio.sleep(1.1)
+            await engine.run_job("alerts")  # repeat
+            await engine.stop()
+    await runner.cleanup()
+    lines = out.read_text().splitlines()
+    assert lines.count("firing delivery_rate") == 1 and lines.count("repeat delivery_rate") == 1
+    rate_hooks = [h for h in hooks if h["rule"] == "delivery_rate"]
+    assert [h["state"] for h in rate_hooks] == ["firing", "repeat"]
+    assert rate_hooks[0]["profile"] == "ops" and rate_hooks[0]["value_rate"] < 0.5
+    dumped = json.dumps(hooks) + out.read_text()
+    assert a.apikey not in dumped and a.password_md5 not in dumped
+
+
+def test_metrics_match_stats_json(tmp_path):
+    from click.testing import CliRunner
+
+    from fivec_tui.cli import main
+
+    store = Store(tmp_path / "m.db")
+    now = time.time()
+    traffic(store, now - 600, delivered=40, failed=5, status="MK:0001")
+    add_balance(store, Balance(1234.5, 5000))
+    registry = CollectorRegistry()
+    registry.register(CacheCollector(tmp_path / "m.db"))
+    families = {
+        f.name: f for f in text_string_to_metric_families(generate_latest(registry).decode())
+    }
+    stats = json.loads(
+        CliRunner()
+        .invoke(main, ["--db", str(tmp_path / "m.db"), "stats", "--window", "1h", "--json"])
+        .stdout
+    )
+
+    def value(name: str, **labels) -> float:
+        return next(s.value for s in families[name].samples if s.labels == labels)
+
+    for key in ("sent", "delivered", "failed", "pending"):
+        assert value(f"fivec_{key}", window="1h") == stats[key]
+    assert value("fivec_delivery_rate", window="1h") == pytest.approx(stats["delivery_rate"])
+    assert value("fivec_failures", window="1h", family="handset") == stats["failures"]["MK:0001"]
+    assert value("fivec_balance_remaining") == 1234.5
+    latency = {s.name: s.value for s in families["fivec_report_latency_seconds"].samples}
+    assert latency["fivec_report_latency_seconds_count"] == 45
+    assert latency["fivec_report_latency_seconds_sum"] == pytest.approx(45 * 3)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_poll_serves_metrics_over_http(sim_thread, tmp_path):
+    port = _free_port()
+    a = sim_thread.account
+    env = {
+        "FIVEC_CONFIG": str(tmp_path / "none.toml"),
+        "FIVEC_DB": str(tmp_path / "p.db"),
+        "FIVEC_BASE_URL": sim_thread.base_url,
+        "FIVEC_USERNAME": a.username,
+        "FIVEC_PASSWORD_MD5": a.password_md5,
+        "FIVEC_APIKEY": a.apikey,
+        "PATH": "/usr/bin:/bin",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fivec_tui", "poll", "--yes", "--metrics", f"127.0.0.1:{port}"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=1).text
+                if "fivec_balance_remaining" in body:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        names = {f.name for f in text_string_to_metric_families(body)}
+        assert {
+            "fivec_sent",
+            "fivec_delivery_rate",
+            "fivec_report_latency_seconds",
+            "fivec_job_runs",
+            "fivec_balance_remaining",
+        } <= names
+        assert a.apikey not in body
+    finally:
+        proc.terminate()
+        assert proc.wait(10) == 0
+    assert Path(tmp_path / "p.db").exists()
