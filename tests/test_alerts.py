@@ -290,3 +290,34 @@ def test_poll_serves_metrics_over_http(sim_thread, tmp_path):
         proc.terminate()
         assert proc.wait(10) == 0
     assert Path(tmp_path / "p.db").exists()
+
+
+def test_shipped_dashboard_and_rules_use_metrics_that_exist(tmp_path):
+    import re
+
+    from fivec_tui.resources import data_dir
+
+    store = Store(tmp_path / "m.db")
+    traffic(store, time.time() - 600, delivered=5, failed=1)
+    add_balance(store, Balance(150, 200))
+    add_balance(store, Balance(100, 200))
+    store.conn.execute("UPDATE balance SET at = at - 600 WHERE id = 1")  # a burn rate to show
+    from fivec_tui.store.ingest import add_poll_run
+
+    add_poll_run(store, "reports", time.time(), "ok")
+    ingest_items(store, "replies", [Reply("13800000000", "TD", at(time.time()), "0", "1")])
+    registry = CollectorRegistry()
+    registry.register(CacheCollector(tmp_path / "m.db"))
+    exposed = {
+        s.name
+        for f in text_string_to_metric_families(generate_latest(registry).decode())
+        for s in f.samples
+    }
+    monitoring = data_dir() / "monitoring"
+    dashboard = json.loads((monitoring / "grafana-dashboard.json").read_text())
+    used = set()
+    for text in [t["expr"] for p in dashboard["panels"] for t in p["targets"]] + [
+        (monitoring / "prometheus-rules.yml").read_text()
+    ]:
+        used |= set(re.findall(r"\bfivec_[a-z_]+", text))
+    assert used and used <= exposed, used - exposed

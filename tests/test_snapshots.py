@@ -91,7 +91,13 @@ def fixed_app(tmp_path):
     for job in ("reports", "replies", "records", "balance"):
         add_poll_run(store, job, NOW - 5, "ok", "", 10)
     store.conn.execute("UPDATE poll_runs SET started_at = ?, duration = 0.1", (NOW - 5,))
-    add_alert(store, "delivery_rate", "firing", "delivery rate 57.1% over the last 15 min (21 finished)", {})
+    add_alert(
+        store,
+        "delivery_rate",
+        "firing",
+        "delivery rate 57.1% over the last 15 min (21 finished)",
+        {},
+    )
     add_alert(store, "balance", "resolved", "balance 198,920", {})
     store.conn.execute("UPDATE alerts SET at = ? - (3 - id) * 120", (NOW,))
     profile = Profile("snap", "demo", "0" * 32, "k" * 32, base_url="https://m.5c.com.cn")
