@@ -22,7 +22,7 @@ HOSTILE = [
 ]
 
 
-async def wait_for(predicate, pilot, timeout=15.0):
+async def wait_for(predicate, pilot, timeout=30.0):
     for _ in range(int(timeout / 0.1)):
         if predicate():
             return True

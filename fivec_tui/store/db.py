@@ -166,6 +166,16 @@ class Store:
                 raise
             self.conn.execute("COMMIT")
 
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: every query inside sees the same committed state."""
+        with self.lock:
+            self.conn.execute("BEGIN")
+            try:
+                yield self.conn
+            finally:
+                self.conn.execute("COMMIT")
+
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
         """Rows as dicts (sqlite-utils' ``Database.query``), read whole under the lock."""
         with self.lock:

@@ -62,10 +62,15 @@ def summary(store: Store, window_s: float = 3600, now: float | None = None) -> S
     neither way, so a burst just sent does not look like an outage.
     """
     lo, hi = _minutes(window_s, now)
-    rows = store.query(
-        "SELECT status, sum(n) AS n FROM rollup WHERE minute BETWEEN ? AND ? GROUP BY status",
-        (lo, hi),
-    )
+    with store.read():  # counts and latencies from the same committed state
+        rows = store.query(
+            "SELECT status, sum(n) AS n FROM rollup WHERE minute BETWEEN ? AND ? GROUP BY status",
+            (lo, hi),
+        )
+        latency = store.query(
+            "SELECT bucket, sum(n) AS n FROM latency WHERE minute BETWEEN ? AND ? GROUP BY bucket",
+            (lo, hi),
+        )
     s = Summary(int(window_s))
     for row in rows:
         if row["status"] == "SENT":
@@ -79,13 +84,7 @@ def summary(store: Store, window_s: float = 3600, now: float | None = None) -> S
     s.pending = max(s.sent - s.delivered - s.failed, 0)
     finals = s.delivered + s.failed
     s.delivery_rate = s.delivered / finals if finals else None
-    hist = {
-        r["bucket"]: r["n"]
-        for r in store.query(
-            "SELECT bucket, sum(n) AS n FROM latency WHERE minute BETWEEN ? AND ? GROUP BY bucket",
-            (lo, hi),
-        )
-    }
+    hist = {r["bucket"]: r["n"] for r in latency}
     s.latency_p50_s = percentile(hist, 0.50)
     s.latency_p95_s = percentile(hist, 0.95)
     return s

@@ -1,0 +1,95 @@
+"""A real poller writing at platform peak while readers read, and a second poller refused."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+import time
+
+from fivec_tui.sim import Simulator
+from fivec_tui.sim.scenario import load
+from fivec_tui.store import Store, queries
+
+SECONDS = float(os.environ.get("FIVEC_CONCURRENCY_SECONDS", "12"))
+
+
+def _reader(db, stop_at: float) -> tuple[int, list[str]]:
+    """Read like the TUI does, as fast as possible; return reads done and anything wrong."""
+    store, reads, problems = Store(db, readonly=True), 0, []
+    while time.time() < stop_at:
+        try:
+            for window in (300, 3600):
+                s = queries.summary(store, window)
+                if s.delivered + s.failed > s.sent or s.pending < 0:
+                    problems.append(f"inconsistent summary {s}")
+            with store.read():
+                finals = store.scalar(
+                    "SELECT coalesce(sum(n), 0) FROM rollup WHERE status != 'SENT'"
+                )
+                histogram = store.scalar("SELECT coalesce(sum(n), 0) FROM latency")
+            if finals != histogram:
+                problems.append(
+                    f"torn read: {finals} counted reports vs {histogram} in the histogram"
+                )
+            queries.recent_reports(store, limit=50)
+            reads += 1
+        except sqlite3.OperationalError as exc:
+            problems.append(f"{type(exc).__name__}: {exc}")
+    store.close()
+    return reads, problems
+
+
+async def test_reading_while_the_poller_writes_at_peak(tmp_path):
+    scenario = load("flood")
+    async with Simulator(scenario, seed=1) as sim:
+        a = sim.account
+        config = tmp_path / "config.toml"
+        config.write_text("[profiles.default.intervals]\nreports = 0.2\nrecords = 1\n")
+        env = {
+            **os.environ,
+            "FIVEC_CONFIG": str(config),
+            "FIVEC_DB": str(tmp_path / "c.db"),
+            "FIVEC_BASE_URL": sim.base_url,
+            "FIVEC_USERNAME": a.username,
+            "FIVEC_PASSWORD_MD5": a.password_md5,
+            "FIVEC_APIKEY": a.apikey,
+        }
+        args = [sys.executable, "-m", "fivec_tui", "poll", "--yes"]
+        poller = await asyncio.create_subprocess_exec(
+            *args,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        while not (tmp_path / "c.db").exists():
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)
+        second = await asyncio.create_subprocess_exec(
+            *args,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await second.communicate()
+        assert second.returncode == 1 and f"pid {poller.pid}" in err.decode()
+        stop_at = time.time() + SECONDS
+        results = await asyncio.gather(
+            *[asyncio.to_thread(_reader, tmp_path / "c.db", stop_at) for _ in range(2)]
+        )
+        poller.send_signal(signal.SIGTERM)
+        assert await poller.wait() == 0  # a clean stop, the pull in flight finished
+    store = Store(tmp_path / "c.db", readonly=True)
+    written = store.scalar("SELECT count(*) FROM reports")
+    assert store.integrity_ok()
+    reads = sum(r for r, _ in results)
+    problems = [p for _, ps in results for p in ps]
+    assert not problems, problems[:5]
+    assert written > SECONDS * 300 and reads > 50
+    print(
+        f"\n{written} reports written in {SECONDS:.0f} s while 2 readers did {reads} reads, no errors"
+    )

@@ -1,0 +1,90 @@
+"""The demo scenario's carrier outage, end to end: the delivery-rate alert fires, repeats on its
+interval, and resolves after recovery; the command and the webhook hear each event once.
+
+The scenario runs 20x faster (outage from 9 s to 18 s); resolving waits for the outage's
+minutes to leave the rule's window, so this takes about two minutes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+
+from aiohttp import web
+
+from fivec_tui.api.client import FivecClient
+from fivec_tui.config import Profile
+from fivec_tui.sim import Simulator
+from fivec_tui.sim.scenario import load
+from fivec_tui.store import Store
+from fivec_tui.sync import Engine
+from fivec_tui.sync.alerts import for_profile
+
+
+async def _until(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        await asyncio.sleep(0.5)
+    return False
+
+
+async def test_demo_outage_fires_repeats_and_resolves(tmp_path):
+    hooks: list[dict] = []
+
+    async def hook(request):
+        hooks.append(await request.json())
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    out = tmp_path / "command.log"
+
+    scenario = load("demo")
+    scenario.speed, scenario.traffic_rate = 20.0, 20.0
+    async with Simulator(scenario, seed=9) as sim:
+        a = sim.account
+        profile = Profile("demo", a.username, a.password_md5, a.apikey, base_url=sim.base_url)
+        profile.intervals = {"reports": 0.5, "replies": 2.0, "records": 1.0, "balance": 5.0}
+        profile.alerts = {
+            "interval_s": 1.0,
+            "rate_window_s": 60.0,
+            "rate_below": 0.9,
+            "rate_min_volume": 30,
+            "baseline_days": 0,
+            "repeat_s": 5.0,
+            "spike_families": [],
+            "pending_above": 10**6,
+            "command": f'echo "$FIVEC_ALERT_STATE $FIVEC_ALERT_RULE" >> {out}',
+            "webhook": f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/hook",
+        }
+        store = Store(tmp_path / "c.db")
+        async with FivecClient(profile.credentials, sim.base_url) as client:
+            engine = Engine(
+                profile, store, client, consent=True, alerter=for_profile(profile, store)
+            )
+            await engine.start()
+
+            def states() -> list[str]:
+                return [h["state"] for h in hooks if h["rule"] == "delivery_rate"]
+
+            assert await _until(lambda: "firing" in states(), 60), "the outage did not fire"
+            assert await _until(lambda: "repeat" in states(), 15)
+            assert await _until(lambda: "resolved" in states(), 200), "no recovery"
+            await engine.stop()
+    await runner.cleanup()
+
+    events = [h for h in hooks if h["rule"] == "delivery_rate"]
+    assert states()[0] == "firing" and states()[-1] == "resolved"
+    assert states().count("firing") == 1 and states().count("resolved") == 1
+    repeats = [h["at"] for h in events if h["state"] in ("firing", "repeat")]
+    assert all(b - a >= 5.0 for a, b in itertools.pairwise(repeats))
+    assert min(h["value_rate"] for h in events if h["state"] == "firing") < 0.9
+    lines = [line for line in out.read_text().splitlines() if line.endswith("delivery_rate")]
+    assert [line.split()[0] for line in lines] == states()  # the command heard the same, once each
