@@ -124,5 +124,8 @@ class Traffic:
                 self.push_stats["failed_attempts"] += 1
                 await asyncio.sleep(min(0.2 * 2**attempt, 5))
             queue.extendleft(reversed(batch))  # kept for the next round, in order
+        except asyncio.CancelledError:
+            queue.extendleft(reversed(batch))  # stopped mid-push: the platform keeps it
+            raise
         finally:
             self.in_flight[kind] = 0

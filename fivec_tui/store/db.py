@@ -108,6 +108,12 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE latency ADD COLUMN total_s REAL NOT NULL DEFAULT 0
     """,
+    # 4: a body the platform pushes again (it retries when our answer was lost) is queued for
+    # each downstream once
+    """
+    ALTER TABLE forward_queue ADD COLUMN body_sha1 TEXT;
+    CREATE UNIQUE INDEX forward_once ON forward_queue(target, body_sha1)
+    """,
 ]
 
 

@@ -58,6 +58,7 @@ def journal(store: Store, stream: str, source: str, body: str, encode: str | Non
 def journal_push(store: Store, stream: str, body: str, forward_to: Sequence[str]) -> int:
     """Commit a pushed body and its forward-queue entries in one transaction."""
     now = time.time()
+    digest = hashlib.sha1(body.encode("utf-8", "surrogatepass")).hexdigest()
     with store.transaction() as conn:
         jid = int(
             conn.execute(
@@ -67,8 +68,9 @@ def journal_push(store: Store, stream: str, body: str, forward_to: Sequence[str]
             ).lastrowid
         )
         conn.executemany(
-            "INSERT INTO forward_queue(journal_id, target, body, next_at) VALUES (?,?,?,?)",
-            [(jid, target, body, now) for target in forward_to],
+            "INSERT OR IGNORE INTO forward_queue(journal_id, target, body, body_sha1, next_at) "
+            "VALUES (?,?,?,?,?)",
+            [(jid, target, body, digest, now) for target in forward_to],
         )
     return jid
 

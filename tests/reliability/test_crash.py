@@ -14,6 +14,7 @@ import os
 import random
 import signal
 import sys
+from pathlib import Path
 
 from fivec_tui.api import FivecClient
 from fivec_tui.config import Profile
@@ -120,3 +121,83 @@ def _lost_reports(sim: Simulator, tmp_path) -> set[tuple[str, str]]:
     cached = {(r["msgid"], r["mobile"]) for r in store.query("SELECT msgid, mobile FROM reports")}
     store.close()
     return {(s.msgid, s.mobile) for s in sim.platform.served} - cached
+
+
+async def test_sigkill_while_receiving_and_forwarding_pushes(tmp_path):
+    """Pushes in, forwards out, SIGKILL in between: every report pushed and answered is
+    stored once, and every accepted body reaches downstream (again only after a kill)."""
+    from aiohttp import web
+
+    received: list[str] = []
+
+    async def downstream(request):
+        received.append((await request.post())["data"])
+        return web.Response(text="success")
+
+    app = web.Application()
+    app.router.add_post("/push", downstream)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    target = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/push"
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = "k" * 24
+    scenario = load("quiet")
+    scenario.traffic_rate, scenario.delay_median, scenario.push_reports = 100.0, 0.05, True
+    scenario.push_format = "json"
+    scenario.account["balance"] = scenario.account["total"] = 10**9
+    kills = max(KILLS // 2, 5)
+    rng = random.Random(8)
+    async with Simulator(scenario, seed=8) as sim:
+        sim.server.push_urls["report"] = f"http://127.0.0.1:{port}/push/{token}/reports"
+        env = _env(sim, tmp_path)
+        Path(env["FIVEC_CONFIG"]).write_text(
+            "[profiles.default.streams]\nreports = 'push'\nreplies = 'off'\n"
+            f"[profiles.default.push]\nlisten = '127.0.0.1:{port}'\ntoken = '{token}'\n"
+            f"[profiles.default.push.forward]\nreports = ['{target}']\n"
+        )
+        for _ in range(kills):
+            proc = await _poll(env)
+            await asyncio.sleep(rng.uniform(0.5, 1.5))
+            proc.send_signal(signal.SIGKILL)
+            await proc.wait()
+            store = Store(tmp_path / "c.db")
+            assert store.integrity_ok()
+            store.close()
+        sim._task.cancel()
+        proc = await _poll(env)  # a last, undisturbed run drains the platform and the queue
+        drain = asyncio.create_task(sim.traffic._push_loop())
+        for _ in range(200):
+            await asyncio.sleep(0.1)
+            store = Store(tmp_path / "c.db")
+            queued = store.scalar("SELECT count(*) FROM forward_queue WHERE state = 'queued'")
+            store.close()
+            if (
+                not sim.platform.pushed_reports
+                and not sim.traffic.in_flight["report"]
+                and not queued
+            ):
+                break
+        drain.cancel()
+        proc.send_signal(signal.SIGTERM)
+        assert await proc.wait() == 0
+    await runner.cleanup()
+
+    released = {
+        (r[1], r[2]) for reports in sim.platform.reports_by_mobile.values() for r in reports
+    }
+    store = Store(tmp_path / "c.db")
+    cached = [(r["msgid"], r["mobile"]) for r in store.query("SELECT msgid, mobile FROM reports")]
+    assert released and set(cached) == released and len(cached) == len(released)
+    bodies = [r["body"] for r in store.query("SELECT body FROM journal WHERE source = 'push'")]
+    assert set(received) == set(bodies)  # everything accepted went downstream
+    assert len(received) - len(set(received)) <= kills  # repeats only where a kill cut a forward
+    print(
+        f"\n{kills} kills: {len(released)} reports pushed, all stored once; {len(set(bodies))} bodies "
+        f"forwarded, {len(received) - len(set(received))} twice"
+    )
