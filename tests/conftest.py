@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 
 import pytest
@@ -43,3 +44,62 @@ def sim_thread():
     asyncio.run_coroutine_threadsafe(simulator.stop(), loop).result(10)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(10)
+
+
+class Sink:
+    """What an HTTP endpoint on loopback was sent: JSON bodies in ``json``, forms in ``forms``."""
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.json: list = []
+        self.forms: list[dict] = []
+        self.fail = 0  # answer 503 to this many requests first
+
+    async def handle(self, request):
+        from aiohttp import web
+
+        if self.fail > 0:
+            self.fail -= 1
+            return web.Response(status=503)
+        if request.content_type == "application/json":
+            self.json.append(await request.json())
+        else:
+            self.forms.append(dict(await request.post()))
+        return web.Response(text="success")
+
+
+@pytest.fixture
+async def sink():
+    """A webhook / downstream push target on loopback that records every POST."""
+    from aiohttp import web
+
+    target = Sink()
+    app = web.Application()
+    app.router.add_post("/sink", target.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    target.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/sink"
+    yield target
+    await runner.cleanup()
+
+
+@pytest.fixture
+def poll_env(tmp_path):
+    """Environment for a `fivec-tui` process on a simulator's account, cache in tmp_path."""
+
+    def make(sim, config: str = "") -> dict[str, str]:
+        (tmp_path / "config.toml").write_text(config)
+        a = sim.account
+        return {
+            **os.environ,
+            "FIVEC_CONFIG": str(tmp_path / "config.toml"),
+            "FIVEC_DB": str(tmp_path / "c.db"),
+            "FIVEC_BASE_URL": sim.base_url,
+            "FIVEC_USERNAME": a.username,
+            "FIVEC_PASSWORD_MD5": a.password_md5,
+            "FIVEC_APIKEY": a.apikey,
+        }
+
+    return make

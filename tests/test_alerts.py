@@ -13,7 +13,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiohttp import web
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import CollectorRegistry
@@ -156,20 +155,8 @@ def test_job_rule_auth_at_once_others_after_a_while(store):
     ]
 
 
-async def test_outage_alert_reaches_command_and_webhook_once(tmp_path):
-    hooks: list[dict] = []
-
-    async def hook(request):
-        hooks.append(await request.json())
-        return web.Response(text="ok")
-
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    hook_url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/hook"
+async def test_outage_alert_reaches_command_and_webhook_once(tmp_path, sink):
+    hook_url, hooks = sink.url, sink.json
     out = tmp_path / "alerts.log"
 
     scenario = load("quiet")
@@ -200,7 +187,6 @@ async def test_outage_alert_reaches_command_and_webhook_once(tmp_path):
             await asyncio.sleep(1.1)
             await engine.run_job("alerts")  # repeat
             await engine.stop()
-    await runner.cleanup()
     lines = out.read_text().splitlines()
     assert lines.count("firing delivery_rate") == 1 and lines.count("repeat delivery_rate") == 1
     rate_hooks = [h for h in hooks if h["rule"] == "delivery_rate"]
@@ -249,18 +235,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_poll_serves_metrics_over_http(sim_thread, tmp_path):
+def test_poll_serves_metrics_over_http(sim_thread, poll_env, tmp_path):
     port = _free_port()
     a = sim_thread.account
-    env = {
-        "FIVEC_CONFIG": str(tmp_path / "none.toml"),
-        "FIVEC_DB": str(tmp_path / "p.db"),
-        "FIVEC_BASE_URL": sim_thread.base_url,
-        "FIVEC_USERNAME": a.username,
-        "FIVEC_PASSWORD_MD5": a.password_md5,
-        "FIVEC_APIKEY": a.apikey,
-        "PATH": "/usr/bin:/bin",
-    }
+    env = poll_env(sim_thread)
     proc = subprocess.Popen(
         [sys.executable, "-m", "fivec_tui", "poll", "--yes", "--metrics", f"127.0.0.1:{port}"],
         env=env,
@@ -289,7 +267,7 @@ def test_poll_serves_metrics_over_http(sim_thread, tmp_path):
     finally:
         proc.terminate()
         assert proc.wait(10) == 0
-    assert Path(tmp_path / "p.db").exists()
+    assert Path(tmp_path / "c.db").exists()
 
 
 def test_shipped_dashboard_and_rules_use_metrics_that_exist(tmp_path):

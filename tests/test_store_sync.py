@@ -128,28 +128,9 @@ async def test_faults_back_off_then_catch_up(sim, client, store):
     assert health["reports"]["last_success"] is not None
 
 
-async def test_push_receiver_token_size_formats_and_forwarding(store):
-    received: list[str] = []
-    down = {"n": 2}
-
-    async def downstream(request):
-        from aiohttp import web
-
-        if down["n"] > 0:
-            down["n"] -= 1
-            return web.Response(status=503)
-        received.append((await request.post())["data"])
-        return web.Response(text="success")
-
-    from aiohttp import web
-
-    app = web.Application()
-    app.router.add_post("/hook", downstream)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    target = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/hook"
+async def test_push_receiver_token_size_formats_and_forwarding(store, sink):
+    sink.fail = 2  # the downstream is down for a while
+    target = sink.url
     token = "t" * 24
     receiver = PushReceiver(store, PushConfig(token, max_body=4096, forward={"reports": [target]}))
     await receiver.start()
@@ -176,7 +157,7 @@ async def test_push_receiver_token_size_formats_and_forwarding(store):
     for _ in range(6):
         await forwarder.run_once()
         store.conn.execute("UPDATE forward_queue SET next_at = 0")
-    assert received == [bomb, *payloads]  # everything, in order, after the target came back
+    # everything, in order, after the target came back
+    assert [f["data"] for f in sink.forms] == [bomb, *payloads]
     await forwarder.aclose()
     await receiver.stop()
-    await runner.cleanup()

@@ -42,21 +42,10 @@ def _reader(db, stop_at: float) -> tuple[int, list[str]]:
     return reads, problems
 
 
-async def test_reading_while_the_poller_writes_at_peak(tmp_path):
+async def test_reading_while_the_poller_writes_at_peak(tmp_path, poll_env):
     scenario = load("flood")
     async with Simulator(scenario, seed=1) as sim:
-        a = sim.account
-        config = tmp_path / "config.toml"
-        config.write_text("[profiles.default.intervals]\nreports = 0.2\nrecords = 1\n")
-        env = {
-            **os.environ,
-            "FIVEC_CONFIG": str(config),
-            "FIVEC_DB": str(tmp_path / "c.db"),
-            "FIVEC_BASE_URL": sim.base_url,
-            "FIVEC_USERNAME": a.username,
-            "FIVEC_PASSWORD_MD5": a.password_md5,
-            "FIVEC_APIKEY": a.apikey,
-        }
+        env = poll_env(sim, "[profiles.default.intervals]\nreports = 0.2\nrecords = 1\n")
         args = [sys.executable, "-m", "fivec_tui", "poll", "--yes"]
         poller = await asyncio.create_subprocess_exec(
             *args,

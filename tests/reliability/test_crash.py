@@ -14,7 +14,6 @@ import os
 import random
 import signal
 import sys
-from pathlib import Path
 
 from fivec_tui.api import FivecClient
 from fivec_tui.config import Profile
@@ -26,21 +25,7 @@ from fivec_tui.sync import Engine
 KILLS = int(os.environ.get("FIVEC_CRASH_KILLS", "50"))
 
 
-def _env(sim: Simulator, tmp_path) -> dict[str, str]:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        "[profiles.default.intervals]\nreports = 0.2\nreplies = 0.3\nrecords = 1\nbalance = 5\n"
-    )
-    a = sim.account
-    return {
-        **os.environ,
-        "FIVEC_CONFIG": str(config),
-        "FIVEC_DB": str(tmp_path / "c.db"),
-        "FIVEC_BASE_URL": sim.base_url,
-        "FIVEC_USERNAME": a.username,
-        "FIVEC_PASSWORD_MD5": a.password_md5,
-        "FIVEC_APIKEY": a.apikey,
-    }
+CONFIG = "[profiles.default.intervals]\nreports = 0.2\nreplies = 0.3\nrecords = 1\nbalance = 5\n"
 
 
 async def _poll(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
@@ -58,14 +43,14 @@ async def _poll(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
     )
 
 
-async def test_sigkill_loses_at_most_the_chunk_in_flight(tmp_path):
+async def test_sigkill_loses_at_most_the_chunk_in_flight(tmp_path, poll_env):
     scenario = load("quiet")
     scenario.traffic_rate, scenario.chunk, scenario.delay_median = 150.0, 40, 0.05
     scenario.reply_rate, scenario.reply_pool = 8.0, ("好的", "TD", "收到，谢谢")
     scenario.account["balance"] = scenario.account["total"] = 10**9
     rng = random.Random(5)
     async with Simulator(scenario, seed=5) as sim:
-        env = _env(sim, tmp_path)
+        env = poll_env(sim, CONFIG)
         for _ in range(KILLS):
             proc = await _poll(env)
             await asyncio.sleep(rng.uniform(0.3, 1.5))
@@ -123,24 +108,10 @@ def _lost_reports(sim: Simulator, tmp_path) -> set[tuple[str, str]]:
     return {(s.msgid, s.mobile) for s in sim.platform.served} - cached
 
 
-async def test_sigkill_while_receiving_and_forwarding_pushes(tmp_path):
+async def test_sigkill_while_receiving_and_forwarding_pushes(tmp_path, poll_env, sink):
     """Pushes in, forwards out, SIGKILL in between: every report pushed and answered is
     stored once, and every accepted body reaches downstream (again only after a kill)."""
-    from aiohttp import web
-
-    received: list[str] = []
-
-    async def downstream(request):
-        received.append((await request.post())["data"])
-        return web.Response(text="success")
-
-    app = web.Application()
-    app.router.add_post("/push", downstream)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    target = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/push"
+    target, received = sink.url, sink.forms
     import socket
 
     with socket.socket() as s:
@@ -155,11 +126,11 @@ async def test_sigkill_while_receiving_and_forwarding_pushes(tmp_path):
     rng = random.Random(8)
     async with Simulator(scenario, seed=8) as sim:
         sim.server.push_urls["report"] = f"http://127.0.0.1:{port}/push/{token}/reports"
-        env = _env(sim, tmp_path)
-        Path(env["FIVEC_CONFIG"]).write_text(
+        env = poll_env(
+            sim,
             "[profiles.default.streams]\nreports = 'push'\nreplies = 'off'\n"
             f"[profiles.default.push]\nlisten = '127.0.0.1:{port}'\ntoken = '{token}'\n"
-            f"[profiles.default.push.forward]\nreports = ['{target}']\n"
+            f"[profiles.default.push.forward]\nreports = ['{target}']\n",
         )
         for _ in range(kills):
             proc = await _poll(env)
@@ -186,7 +157,6 @@ async def test_sigkill_while_receiving_and_forwarding_pushes(tmp_path):
         drain.cancel()
         proc.send_signal(signal.SIGTERM)
         assert await proc.wait() == 0
-    await runner.cleanup()
 
     released = {
         (r[1], r[2]) for reports in sim.platform.reports_by_mobile.values() for r in reports
@@ -195,6 +165,7 @@ async def test_sigkill_while_receiving_and_forwarding_pushes(tmp_path):
     cached = [(r["msgid"], r["mobile"]) for r in store.query("SELECT msgid, mobile FROM reports")]
     assert released and set(cached) == released and len(cached) == len(released)
     bodies = [r["body"] for r in store.query("SELECT body FROM journal WHERE source = 'push'")]
+    received = [f["data"] for f in received]
     assert set(received) == set(bodies)  # everything accepted went downstream
     assert len(received) - len(set(received)) <= kills  # repeats only where a kill cut a forward
     print(

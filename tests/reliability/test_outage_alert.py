@@ -11,8 +11,6 @@ import asyncio
 import itertools
 import time
 
-from aiohttp import web
-
 from fivec_tui.api.client import FivecClient
 from fivec_tui.config import Profile
 from fivec_tui.sim import Simulator
@@ -31,19 +29,8 @@ async def _until(predicate, timeout: float) -> bool:
     return False
 
 
-async def test_demo_outage_fires_repeats_and_resolves(tmp_path):
-    hooks: list[dict] = []
-
-    async def hook(request):
-        hooks.append(await request.json())
-        return web.Response(text="ok")
-
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
+async def test_demo_outage_fires_repeats_and_resolves(tmp_path, sink):
+    hooks = sink.json
     out = tmp_path / "command.log"
 
     scenario = load("demo")
@@ -62,7 +49,7 @@ async def test_demo_outage_fires_repeats_and_resolves(tmp_path):
             "spike_families": [],
             "pending_above": 10**6,
             "command": f'echo "$FIVEC_ALERT_STATE $FIVEC_ALERT_RULE" >> {out}',
-            "webhook": f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/hook",
+            "webhook": sink.url,
         }
         store = Store(tmp_path / "c.db")
         async with FivecClient(profile.credentials, sim.base_url) as client:
@@ -78,7 +65,6 @@ async def test_demo_outage_fires_repeats_and_resolves(tmp_path):
             assert await _until(lambda: "repeat" in states(), 15)
             assert await _until(lambda: "resolved" in states(), 200), "no recovery"
             await engine.stop()
-    await runner.cleanup()
 
     events = [h for h in hooks if h["rule"] == "delivery_rate"]
     assert states()[0] == "firing" and states()[-1] == "resolved"
