@@ -1,0 +1,110 @@
+"""The TUI as a real terminal process: it exits when the SSH terminal goes away; `serve` serves it."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import socket
+import subprocess
+import sys
+import termios
+import threading
+import time
+
+import httpx
+
+
+def _drain(fd: int, seen: bytearray) -> None:
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            return
+        if not chunk:
+            return
+        seen.extend(chunk)
+
+
+def test_demo_exits_when_its_terminal_hangs_up(tmp_path):
+    master, slave = pty.openpty()
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "FIVEC_CONFIG": str(tmp_path / "none.toml"),
+        "XDG_STATE_HOME": str(tmp_path),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fivec_tui", "demo"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+    )
+    os.close(slave)
+    seen = bytearray()
+    reader = threading.Thread(target=_drain, args=(master, seen), daemon=True)
+    reader.start()
+    deadline = time.time() + 20
+    while b"Dashboard" not in seen and time.time() < deadline:
+        time.sleep(0.2)
+    assert b"Dashboard" in seen, "the TUI never drew its footer"
+    os.close(master)  # the SSH session is gone: the kernel sends SIGHUP
+    try:
+        assert proc.wait(timeout=15) is not None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_serve_binds_loopback_and_serves_the_page(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fivec_tui", "serve", "--demo", "--port", str(port)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "FIVEC_CONFIG": str(tmp_path / "none.toml")},
+    )
+    try:
+        for _ in range(100):
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert page.status_code == 200 and "fivec-tui" in page.text
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    log = tmp_path / "serve.err"
+    with log.open("w") as err:
+        exposed = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "fivec_tui",
+                "serve",
+                "--host",
+                "0.0.0.0",
+                "--port",
+                str(port),
+                "--demo",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+        try:
+            for _ in range(50):
+                if "no authentication" in log.read_text():
+                    break
+                time.sleep(0.2)
+            assert "no authentication" in log.read_text()
+        finally:
+            exposed.terminate()
+            exposed.wait(10)
