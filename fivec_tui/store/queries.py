@@ -140,7 +140,10 @@ def prefixes(store: Store, window_s: float = 3600, now: float | None = None) -> 
 def pending_older_than(
     store: Store, age_s: float, horizon_s: float = 86400, now: float | None = None
 ) -> int:
-    """Messages sent more than ``age_s`` ago (within the horizon) with no report yet."""
+    """Recipients sent more than ``age_s`` ago (within the horizon) with no report yet.
+
+    From the rollups, so it costs the same however many records the cache holds.
+    """
     now = time.time() if now is None else now
     s = summary(store, horizon_s, now - age_s)
     return s.pending
@@ -164,18 +167,6 @@ def pending_recipients(
         "WHERE p.id IS NULL AND r.sent_at BETWEEN ? AND ? "
         "GROUP BY r.mobile ORDER BY first_sent LIMIT ?",
         (now - horizon_s, now - older_than_s, limit),
-    )
-
-
-def pending_count(
-    store: Store, older_than_s: float, horizon_s: float = 86400, now: float | None = None
-) -> int:
-    """How many recipients still lack a report ``older_than_s`` after sending."""
-    now = time.time() if now is None else now
-    return store.scalar(
-        "SELECT count(*) FROM records r LEFT JOIN reports p ON p.msgid = r.msgid "
-        "AND p.mobile = r.mobile WHERE p.id IS NULL AND r.sent_at BETWEEN ? AND ?",
-        (now - horizon_s, now - older_than_s),
     )
 
 

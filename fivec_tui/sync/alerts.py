@@ -154,7 +154,7 @@ def failure_spike(store: Store, c: dict, now: float) -> Iterable[Condition]:
 
 
 def pending(store: Store, c: dict, now: float) -> Iterable[Condition]:
-    n = queries.pending_count(store, c["pending_after_s"], 86400, now)
+    n = queries.pending_older_than(store, c["pending_after_s"], 86400, now)
     yield Condition(
         "pending",
         "reports",
