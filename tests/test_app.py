@@ -151,3 +151,24 @@ async def test_replies_follow_mode_pauses_when_scrolled(tmp_path):
         assert app.clipboard == "13800138009"
         await app.simulator.stop()
         await asyncio.sleep(0)
+
+
+async def test_send_form_template_and_schedule(tmp_path):
+    app = demo_app("quiet", seed=6, db_dir=str(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert await wait_for(lambda: app.engine is not None, pilot)
+        await pilot.press("s")
+        app.screen.query_one("#to", TextArea).text = "13800138000"
+        app.screen.query_one("#template", Input).value = "10001"
+        app.screen.query_one("#vars", Input).value = "yzm=4321; 姓名=张工"
+        app.screen.query_one("#at", Input).value = "+1h"
+        await pilot.pause(0.1)
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        await pilot.press("y")
+        result = app.screen.query_one("#send-result", Static)
+        assert await wait_for(lambda: "msgid" in str(result.render()), pilot)
+        msg = app.simulator.platform.messages[str(result.render()).split()[-1]]
+        assert "{yzm}=4321" in msg.content and "{姓名}=张工" in msg.content
+        assert 3500 < msg.start_time - msg.sent_at < 3700  # scheduled an hour ahead
+        await app.simulator.stop()
