@@ -172,3 +172,19 @@ async def test_send_form_template_and_schedule(tmp_path):
         assert "{yzm}=4321" in msg.content and "{姓名}=张工" in msg.content
         assert 3500 < msg.start_time - msg.sent_at < 3700  # scheduled an hour ahead
         await app.simulator.stop()
+
+
+async def test_the_app_raises_alerts_from_its_own_engine(tmp_path):
+    app = demo_app("quiet", seed=7, db_dir=str(tmp_path))
+    app.profile.alerts = {"interval_s": 0.5, "balance_below": 10**9}  # any balance is "low"
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert await wait_for(lambda: app.engine is not None, pilot)
+        assert "alerts" in app.engine.jobs
+        assert await wait_for(lambda: app.store.scalar("SELECT count(*) FROM alerts") > 0, pilot)
+        await pilot.press("a")
+        table = app.screen.query_one(DataTable)
+        assert await wait_for(lambda: table.row_count >= 1, pilot)
+        assert "balance" in str(table.get_row_at(0)[2])
+        await pilot.press("enter")
+        assert await wait_for(lambda: app.store.scalar("SELECT count(*) FROM alerts WHERE acked = 1") == 1, pilot)
+        await app.simulator.stop()

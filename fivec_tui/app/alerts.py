@@ -1,4 +1,4 @@
-"""Alerts: what fired, repeated and resolved, newest first; enter acknowledges."""
+"""Alerts: what fired, repeated and resolved, newest first; enter (or a click) acknowledges."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ..store import queries
@@ -19,7 +18,6 @@ STATE_STYLE = {"firing": "bold red", "repeat": "red", "resolved": "green"}
 
 class AlertsScreen(StoreScreen):
     AUTO_FOCUS = "#alerts"
-    BINDINGS = [Binding("enter", "ack", "Acknowledge", id="alerts.ack")]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -59,11 +57,9 @@ class AlertsScreen(StoreScreen):
             ],
         )
 
-    def action_ack(self) -> None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return
-        alert_id = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter (or a click) on an alert acknowledges it."""
+        alert_id = int(event.row_key.value)
         self.off_ui(
             lambda: ack_alert(self.fivec.store, alert_id), lambda _: self.refresh_data(), "ack"
         )

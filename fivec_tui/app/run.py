@@ -38,12 +38,16 @@ async def _connect(app: FivecApp, *, sync: bool, consent: bool = False) -> None:
     )
     if not sync:
         return
+    alerts = await _imported("fivec_tui.sync.alerts")
+    store = Store(app.store.path)
     engine = (await _imported("fivec_tui.sync.engine")).Engine(
         p,
-        Store(app.store.path),
+        store,
         app.client,
         consent=consent,
         on_change=lambda *_: app.call_later(app._tick),
+        alerter=alerts.for_profile(p, store),
+        on_alert=app.alert,
     )
     if not engine.consent and engine.destructive_streams:
         if await app.ask_consent():
