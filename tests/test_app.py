@@ -186,5 +186,7 @@ async def test_the_app_raises_alerts_from_its_own_engine(tmp_path):
         assert await wait_for(lambda: table.row_count >= 1, pilot)
         assert "balance" in str(table.get_row_at(0)[2])
         await pilot.press("enter")
-        assert await wait_for(lambda: app.store.scalar("SELECT count(*) FROM alerts WHERE acked = 1") == 1, pilot)
+        assert await wait_for(
+            lambda: app.store.scalar("SELECT count(*) FROM alerts WHERE acked = 1") == 1, pilot
+        )
         await app.simulator.stop()

@@ -161,3 +161,24 @@ async def test_push_receiver_token_size_formats_and_forwarding(store, sink):
     assert [f["data"] for f in sink.forms] == [bomb, *payloads]
     await forwarder.aclose()
     await receiver.stop()
+
+
+def test_delivery_by_carrier_prefix(store):
+    now = time.time()
+    ingest_items(
+        store,
+        "records",
+        [Record("demo", "1", ("13800000000", "13900000000", "447874321404"), "x", at(now - 60))],
+    )
+    ingest_items(
+        store,
+        "reports",
+        [
+            Report("1", "13800000000", "DELIVRD", at(now - 50)),
+            Report("1", "13900000000", "MA:0054", at(now - 50)),
+        ],
+    )
+    rows = {
+        r["prefix"]: (r["sent"], r["delivered"], r["failed"]) for r in queries.prefixes(store, 3600)
+    }
+    assert rows == {"138": (1, 1, 0), "139": (1, 0, 1), "intl": (1, 0, 0)}

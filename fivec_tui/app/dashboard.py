@@ -38,6 +38,15 @@ class RateBox(Static):
         )
 
 
+def _rate_text(delivered: int, failed: int) -> Text:
+    finals = delivered + failed
+    if not finals:
+        return Text("—")
+    rate = delivered / finals
+    style = {"healthy": "green", "degraded": "yellow", "failing": "bold red"}[rate_class(rate)]
+    return Text(f"{rate:.1%}", style)
+
+
 class DashboardScreen(StoreScreen):
     def compose(self) -> ComposeResult:
         yield Header()
@@ -64,10 +73,17 @@ class DashboardScreen(StoreScreen):
                     yield DataTable(id="health", cursor_type="row")
             yield Static("latest reports and replies", classes="caption")
             yield DataTable(id="feed", cursor_type="row")
+            yield Static(
+                "by carrier prefix, last hour (a hint: numbers can be ported)", classes="caption"
+            )
+            yield DataTable(id="prefixes", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#failures", DataTable).add_columns("code", "n", "family", "meaning")
+        self.query_one("#prefixes", DataTable).add_columns(
+            "prefix", "sent", "delivered", "failed", "rate"
+        )
         self.query_one("#health", DataTable).add_columns(
             "job", "mode", "state", "last ok", "errors", "next"
         )
@@ -93,6 +109,7 @@ class DashboardScreen(StoreScreen):
             "failures": queries.failure_breakdown(summaries[1]),  # the 1-hour window
             "balance": queries.balance(store, 3600, now),
             "feed": feed[:16],
+            "prefixes": queries.prefixes(store, 3600, now),
             "db_health": queries.health(store, now),
         }
 
@@ -136,6 +153,22 @@ class DashboardScreen(StoreScreen):
                     ),
                 )
                 for kind, at, mobile, what, key in data["feed"]
+            ],
+        )
+        fill(
+            self.query_one("#prefixes", DataTable),
+            [
+                (
+                    p["prefix"],
+                    (
+                        p["prefix"],
+                        str(p["sent"]),
+                        str(p["delivered"]),
+                        str(p["failed"]),
+                        _rate_text(p["delivered"], p["failed"]),
+                    ),
+                )
+                for p in data["prefixes"]
             ],
         )
 
