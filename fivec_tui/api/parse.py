@@ -100,13 +100,13 @@ def parse_balance(body: str) -> Balance:
 
 
 def _items(text: str, separator: str) -> list[str]:
-    return [item.strip() for item in text.split(separator) if item.strip()]
+    return [item for item in map(str.strip, text.split(separator)) if item]
 
 
 def parse_report_line(item: str) -> Report | Unparsed:
     """One ``[ext,]msgid,mobile,STATUS,time`` item."""
     fields = item.split(",")
-    if " " in item:  # rare: only then pay for stripping every field
+    if ", " in item or " ," in item:  # rare: only then pay for stripping every field
         fields = [f.strip() for f in fields]
     if len(fields) == 4:
         ext, (msgid, mobile, status, when) = "", fields

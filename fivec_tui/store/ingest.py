@@ -155,30 +155,36 @@ def replay(store: Store) -> int:
 
 
 # -- set-based ingest (inside the caller's transaction) ------------------------------------
-_COUNT_MATCHED = """
-    INSERT INTO rollup(minute, prefix, status, n)
-    SELECT r.minute, r.prefix, p.status, count(*) FROM reports p
-    JOIN records r ON r.msgid = p.msgid AND r.mobile = p.mobile
+_MATCHED = """
+    CREATE TEMP TABLE matched AS
+    SELECT r.minute AS minute, r.prefix AS prefix, p.status AS status,
+           max(p.reported_at - r.sent_at, 0) AS latency, {bucket} AS bucket
+    FROM reports p JOIN records r ON r.msgid = p.msgid AND r.mobile = p.mobile
     WHERE {where}
-    GROUP BY 1, 2, 3
-    ON CONFLICT(minute, prefix, status) DO UPDATE SET n = n + excluded.n
-"""
-_LATENCY_MATCHED = """
-    INSERT INTO latency(minute, bucket, n, total_s)
-    SELECT r.minute, {bucket}, count(*), coalesce(sum(max(p.reported_at - r.sent_at, 0)), 0)
-    FROM reports p
-    JOIN records r ON r.msgid = p.msgid AND r.mobile = p.mobile
-    WHERE {where}
-    GROUP BY 1, 2
-    ON CONFLICT(minute, bucket) DO UPDATE SET n = n + excluded.n, total_s = total_s + excluded.total_s
 """
 _LATENCY_BUCKET = _bucket_sql("(p.reported_at - r.sent_at)")
 
 
 def _count_matched(store: Store, where: str, params: tuple) -> None:
-    """Add the reports selected by ``where`` (alias ``p``, joined to their record) to the rollups."""
-    store.conn.execute(_COUNT_MATCHED.format(where=where), params)
-    store.conn.execute(_LATENCY_MATCHED.format(where=where, bucket=_LATENCY_BUCKET), params)
+    """Add the reports selected by ``where`` (alias ``p``, joined to their record) to the rollups.
+
+    The join runs once, into a temporary table that both rollups then read.
+    """
+    conn = store.conn
+    conn.execute("DROP TABLE IF EXISTS temp.matched")
+    conn.execute(_MATCHED.format(where=where, bucket=_LATENCY_BUCKET), params)
+    conn.execute(
+        "INSERT INTO rollup(minute, prefix, status, n) SELECT minute, prefix, status, count(*) "
+        "FROM matched WHERE true GROUP BY 1, 2, 3 "
+        "ON CONFLICT(minute, prefix, status) DO UPDATE SET n = n + excluded.n"
+    )
+    conn.execute(
+        "INSERT INTO latency(minute, bucket, n, total_s) "
+        "SELECT minute, bucket, count(*), coalesce(sum(latency), 0) FROM matched WHERE true "
+        "GROUP BY 1, 2 ON CONFLICT(minute, bucket) DO UPDATE SET n = n + excluded.n, "
+        "total_s = total_s + excluded.total_s"
+    )
+    conn.execute("DROP TABLE temp.matched")
 
 
 def _insert_new(
