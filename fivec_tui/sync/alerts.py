@@ -94,14 +94,9 @@ def config(alerts: dict[str, Any]) -> dict[str, Any]:
     return {**DEFAULTS, **alerts}
 
 
-def _rate(summary: queries.Summary) -> tuple[float | None, int]:
-    finals = summary.delivered + summary.failed
-    return (summary.delivered / finals if finals else None), finals
-
-
 def delivery_rate(store: Store, c: dict, now: float) -> Iterable[Condition]:
     current = queries.summary(store, c["rate_window_s"], now)
-    rate, finals = _rate(current)
+    rate, finals = current.delivery_rate, current.delivered + current.failed
     delivered = finals_total = 0
     for day in range(1, int(c["baseline_days"]) + 1):
         past = queries.summary(store, c["rate_window_s"], now - day * 86400)
