@@ -8,8 +8,11 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fivec_tui.api import Record, Report
+from fivec_tui.api.parse import parse_reports
 from fivec_tui.config import Profile
 from fivec_tui.store import Store, ingest_items, ingest_journal, journal, queries, replay
 from fivec_tui.sync import Engine, LockHeld, PollerLock, PushConfig, PushReceiver
@@ -60,6 +63,33 @@ def test_journal_commits_before_parsing_and_replay_is_idempotent(store):
     assert store.scalar("SELECT count(*) FROM reports") == 1
     assert store.scalar("SELECT raw FROM unparsed") == "junk"
     assert store.integrity_ok()
+
+
+REPORT_LINE = st.one_of(
+    st.tuples(
+        st.sampled_from(["", "3456,"]),
+        st.sampled_from(["1", "2", "309111755558600"]),
+        st.sampled_from(["", "2267476,"]),  # the doc's six-field form
+        st.sampled_from(["13800000000", "+8613800000001", " 13800000002 "]),
+        st.sampled_from(["DELIVRD", "undeliv", "MK:0001", ""]),
+        st.sampled_from(["2024-01-01 00:00:00", "1700000000", "", "2024-13-01 00:00:00"]),
+    ).map(lambda t: f"{t[0]}{t[1]},{t[2]}{t[3]},{t[4]},{t[5]}"),
+    st.text(alphabet=",;: 0123456789ABC\ufeff", max_size=20),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=st.lists(REPORT_LINE, max_size=8))
+def test_pulled_reports_ingest_as_parse_reports_reads_them(lines):
+    """The ingest's row path and ``parse_reports`` are two uses of one line reader: same rows."""
+    body = ";".join(lines)
+    pulled, parsed = Store(":memory:"), Store(":memory:")
+    ingest_journal(pulled, journal(pulled, "reports", "pull", body))
+    ingest_items(parsed, "reports", parse_reports(body))
+    rows = "SELECT msgid, mobile, status, ext, reported_at FROM reports ORDER BY id"
+    assert pulled.query(rows) == parsed.query(rows)
+    raws = "SELECT DISTINCT raw, reason FROM unparsed ORDER BY raw"  # kept once per body
+    assert pulled.query(raws) == parsed.query(raws)
 
 
 def test_replies_opt_out_and_dedup(store):

@@ -103,34 +103,54 @@ def _items(text: str, separator: str) -> list[str]:
     return [item for item in map(str.strip, text.split(separator)) if item]
 
 
-def parse_report_line(item: str) -> Report | Unparsed:
-    """One ``[ext,]msgid,mobile,STATUS,time`` item."""
+def split_report_line(item: str) -> tuple[str, str, str, str, str] | Unparsed:
+    """One ``[ext,]msgid,mobile,STATUS,time`` item as ``(msgid, mobile, STATUS, ext, time)``.
+
+    The one reading of the report format, shared by :func:`parse_report_line` and the cache's
+    ingest, which turns the time text into an epoch itself instead of building a ``Report``
+    per line (at volume, the objects cost more than the insert).
+    """
     fields = item.split(",")
     if ", " in item or " ," in item:  # rare: only then pay for stripping every field
         fields = [f.strip() for f in fields]
-    if len(fields) == 4:
-        ext, (msgid, mobile, status, when) = "", fields
-    elif len(fields) == 5:
+    n = len(fields)
+    if n == 5:
         ext, msgid, mobile, status, when = fields
-    elif len(fields) == 6:  # the doc's table shows an internal serial after the msgid
+    elif n == 4:
+        ext, (msgid, mobile, status, when) = "", fields
+    elif n == 6:  # the doc's table shows an internal serial after the msgid
         ext, msgid, _serial, mobile, status, when = fields
     else:
-        return Unparsed(item, f"expected 4 to 6 fields, got {len(fields)}")
+        return Unparsed(item, f"expected 4 to 6 fields, got {n}")
     if not msgid or not status:
         return Unparsed(item, "empty msgid or status")
+    return msgid, mobile, status.upper(), ext, when
+
+
+def parse_report_line(item: str) -> Report | Unparsed:
+    """One report item, its time read as an aware datetime."""
+    fields = split_report_line(item)
+    if isinstance(fields, Unparsed):
+        return fields
+    msgid, mobile, status, ext, when = fields
     try:
         reported = parse_time(when) if when else None
     except ParseError as exc:
         return Unparsed(item, str(exc))
-    return Report(msgid, mobile, status.upper(), reported, ext, item)
+    return Report(msgid, mobile, status, reported, ext, item)
+
+
+def report_items(body: str) -> list[str]:
+    """The items of a status-report pull (``no record``: none)."""
+    text = raise_for_error(body)
+    if not text or text.lower() == NO_RECORD:
+        return []
+    return _items(text, ";")
 
 
 def parse_reports(body: str) -> list[Report | Unparsed]:
     """A status-report pull: ``no record`` or ``;``-separated reports."""
-    text = raise_for_error(body)
-    if not text or text.lower() == NO_RECORD:
-        return []
-    return [parse_report_line(item) for item in _items(text, ";")]
+    return [parse_report_line(item) for item in report_items(body)]
 
 
 def parse_reply_line(item: str, encode: str | None) -> Reply | Unparsed:

@@ -132,6 +132,12 @@ def parse_time(text: str) -> datetime:
     return parse_unix(value) if value.isdigit() else parse_beijing(value)
 
 
+@lru_cache(maxsize=8192)
+def parse_epoch(text: str) -> float:
+    """:func:`parse_time` as seconds since the epoch (what the cache stores), also cached."""
+    return parse_time(text).timestamp()
+
+
 def to_unix(when: datetime) -> int:
     """An aware datetime to the 10-digit unix timestamps the platform takes."""
     if when.tzinfo is None:

@@ -16,9 +16,10 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 
-from ..api import Balance, BlacklistResult, Record, Reply, Report, Unparsed
-from ..api.parse import parse_records, parse_replies, parse_reports
+from ..api import Balance, BlacklistResult, ParseError, Record, Reply, Report, Unparsed
+from ..api.parse import parse_records, parse_replies, report_items, split_report_line
 from ..api.push import parse_push
+from ..api.wire import parse_epoch
 from .codes import is_opt_out
 from .db import Store
 
@@ -27,9 +28,23 @@ LATENCY_BOUNDS = (1, 2, 3, 5, 8, 13, 20, 30, 45, 60, 90, 120, 180, 300, 600, 120
 
 
 def _bucket_sql(expr: str) -> str:
-    """A CASE expression giving the latency bucket of ``expr`` (NULL or negative: bucket 0)."""
-    whens = " ".join(f"WHEN {expr} <= {bound} THEN {i}" for i, bound in enumerate(LATENCY_BOUNDS))
-    return f"CASE WHEN {expr} IS NULL THEN 0 {whens} ELSE {len(LATENCY_BOUNDS)} END"
+    """A CASE expression giving the latency bucket of ``expr`` (NULL or negative: bucket 0).
+
+    The bucket is the first ``i`` with ``expr <= LATENCY_BOUNDS[i]`` (past the last bound:
+    ``len(LATENCY_BOUNDS)``), found by nested halving: five comparisons per report instead of
+    up to eighteen, which was a third of the cost of counting a chunk.
+    """
+
+    def halve(lo: int, hi: int) -> str:
+        if lo == hi:
+            return str(lo)
+        mid = (lo + hi) // 2
+        return (
+            f"CASE WHEN {expr} <= {LATENCY_BOUNDS[mid]} THEN {halve(lo, mid)} "
+            f"ELSE {halve(mid + 1, hi)} END"
+        )
+
+    return f"CASE WHEN {expr} IS NULL THEN 0 ELSE {halve(0, len(LATENCY_BOUNDS))} END"
 
 
 def prefix_of(mobile: str) -> str:
@@ -98,14 +113,50 @@ def forward_failed(store: Store, forward_id: int, error: str, next_at: float) ->
         )
 
 
-def _parse(stream: str, source: str, body: str, encode: str | None) -> list:
+def _report_rows(body: str, journal_id: int | None) -> tuple[list[tuple], list[Unparsed]]:
+    """A report pull as insert-ready rows (see :func:`_reports`), without ``Report`` objects."""
+    rows: list[tuple] = []
+    bad: list[Unparsed] = []
+    for item in report_items(body):
+        fields = split_report_line(item)
+        if isinstance(fields, Unparsed):
+            bad.append(fields)
+            continue
+        msgid, mobile, status, ext, when = fields
+        try:
+            rows.append(
+                (msgid, mobile, status, ext, parse_epoch(when) if when else None, journal_id)
+            )
+        except ParseError as exc:
+            bad.append(Unparsed(item, str(exc)))
+    return rows, bad
+
+
+def _split(items: Iterable, journal_id: int | None) -> tuple[list, list[Unparsed]]:
+    """Parsed items as (what to insert, what could not be read); reports become rows."""
+    good, bad = [], []
+    for i in items:
+        if isinstance(i, Unparsed):
+            bad.append(i)
+        elif isinstance(i, Report):
+            good.append((i.msgid, i.mobile, i.status, i.ext, _ts(i.reported_at), journal_id))
+        else:
+            good.append(i)
+    return good, bad
+
+
+def _parse(
+    stream: str, source: str, body: str, encode: str | None, journal_id: int
+) -> tuple[list, list[Unparsed]]:
     if source == "push":
-        return parse_push("report" if stream == "reports" else "reply", body).items
-    if stream == "reports":
-        return parse_reports(body)
-    if stream == "replies":
-        return parse_replies(body, encode)
-    return parse_records(body, encode)
+        items = parse_push("report" if stream == "reports" else "reply", body).items
+    elif stream == "reports":
+        return _report_rows(body, journal_id)
+    elif stream == "replies":
+        items = parse_replies(body, encode)
+    else:
+        items = parse_records(body, encode)
+    return _split(items, journal_id)
 
 
 def ingest_journal(store: Store, journal_id: int) -> dict[str, int]:
@@ -118,30 +169,31 @@ def ingest_journal(store: Store, journal_id: int) -> dict[str, int]:
     if not row:
         raise KeyError(journal_id)
     entry = row[0]
-    items = _parse(entry["stream"], entry["source"], entry["body"], entry["encode"])
+    good, bad = _parse(entry["stream"], entry["source"], entry["body"], entry["encode"], journal_id)
     with store.transaction() as conn:
-        counts = _ingest_items(store, entry["stream"], items, journal_id)
+        counts = _ingest_items(store, entry["stream"], good, bad, journal_id)
         conn.execute(
             "UPDATE journal SET parsed_at = ?, items = ?, unparsed = ? WHERE id = ?",
-            (time.time(), len(items), counts["unparsed"], journal_id),
+            (time.time(), counts["items"], counts["unparsed"], journal_id),
         )
     return counts
 
 
-def _ingest_items(store: Store, stream: str, items: list, journal_id: int | None) -> dict[str, int]:
-    bad = [i for i in items if isinstance(i, Unparsed)]
+def _ingest_items(
+    store: Store, stream: str, good: list, bad: list[Unparsed], journal_id: int | None
+) -> dict[str, int]:
     if bad:
         store.conn.executemany(
             "INSERT OR IGNORE INTO unparsed(journal_id, stream, raw, reason) VALUES (?,?,?,?)",
             [(journal_id, stream, u.raw, u.reason) for u in bad],
         )
     if stream == "reports":
-        new = _reports(store, [i for i in items if isinstance(i, Report)], journal_id)
+        new = _reports(store, good)
     elif stream == "replies":
-        new = _replies(store, [i for i in items if isinstance(i, Reply)], journal_id)
+        new = _replies(store, good, journal_id)
     else:
-        new = _records(store, [i for i in items if isinstance(i, Record)])
-    return {"new": new, "unparsed": len(bad), "items": len(items)}
+        new = _records(store, good)
+    return {"new": new, "unparsed": len(bad), "items": len(good) + len(bad)}
 
 
 def replay(store: Store) -> int:
@@ -157,10 +209,11 @@ def replay(store: Store) -> int:
 # -- set-based ingest (inside the caller's transaction) ------------------------------------
 _MATCHED = """
     CREATE TEMP TABLE matched AS
-    SELECT r.minute AS minute, r.prefix AS prefix, p.status AS status,
-           max(p.reported_at - r.sent_at, 0) AS latency, {bucket} AS bucket
+    SELECT r.minute AS minute, r.prefix AS prefix, p.status AS status, {bucket} AS bucket,
+           count(*) AS n, sum(max(p.reported_at - r.sent_at, 0)) AS latency
     FROM reports p JOIN records r ON r.msgid = p.msgid AND r.mobile = p.mobile
     WHERE {where}
+    GROUP BY 1, 2, 3, 4
 """
 _LATENCY_BUCKET = _bucket_sql("(p.reported_at - r.sent_at)")
 
@@ -168,19 +221,19 @@ _LATENCY_BUCKET = _bucket_sql("(p.reported_at - r.sent_at)")
 def _count_matched(store: Store, where: str, params: tuple) -> None:
     """Add the reports selected by ``where`` (alias ``p``, joined to their record) to the rollups.
 
-    The join runs once, into a temporary table that both rollups then read.
+    The join runs once, grouped into a small temporary table that both rollups then read.
     """
     conn = store.conn
     conn.execute("DROP TABLE IF EXISTS temp.matched")
     conn.execute(_MATCHED.format(where=where, bucket=_LATENCY_BUCKET), params)
     conn.execute(
-        "INSERT INTO rollup(minute, prefix, status, n) SELECT minute, prefix, status, count(*) "
+        "INSERT INTO rollup(minute, prefix, status, n) SELECT minute, prefix, status, sum(n) "
         "FROM matched WHERE true GROUP BY 1, 2, 3 "
         "ON CONFLICT(minute, prefix, status) DO UPDATE SET n = n + excluded.n"
     )
     conn.execute(
         "INSERT INTO latency(minute, bucket, n, total_s) "
-        "SELECT minute, bucket, count(*), coalesce(sum(latency), 0) FROM matched WHERE true "
+        "SELECT minute, bucket, sum(n), coalesce(sum(latency), 0) FROM matched WHERE true "
         "GROUP BY 1, 2 ON CONFLICT(minute, bucket) DO UPDATE SET n = n + excluded.n, "
         "total_s = total_s + excluded.total_s"
     )
@@ -202,7 +255,8 @@ def _insert_new(
     return before, new
 
 
-def _reports(store: Store, reports: Sequence[Report], journal_id: int | None) -> int:
+def _reports(store: Store, reports: Sequence[tuple]) -> int:
+    """Insert ``(msgid, mobile, STATUS, ext, epoch, journal_id)`` rows and count them."""
     if not reports:
         return 0
     # A report whose record is already here is counted now, and stored as counted; the
@@ -211,7 +265,7 @@ def _reports(store: Store, reports: Sequence[Report], journal_id: int | None) ->
         store,
         "reports",
         "msgid, mobile, status, ext, reported_at, journal_id, counted",
-        [(r.msgid, r.mobile, r.status, r.ext, _ts(r.reported_at), journal_id) for r in reports],
+        reports,
         "?1, ?2, ?3, ?4, ?5, ?6, EXISTS (SELECT 1 FROM records WHERE msgid = ?1 AND mobile = ?2)",
     )
     if new:
@@ -288,7 +342,7 @@ def ingest_items(
 ) -> dict[str, int]:
     """Ingest already-parsed items (repeatable queries that need no journal)."""
     with store.transaction():
-        return _ingest_items(store, stream, list(items), journal_id)
+        return _ingest_items(store, stream, *_split(items, journal_id), journal_id)
 
 
 # -- the small streams -----------------------------------------------------------------------
