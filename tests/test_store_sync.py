@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from datetime import UTC, datetime
 
@@ -12,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fivec_tui.api import Record, Report
-from fivec_tui.api.parse import parse_reports
+from fivec_tui.api.parse import parse_records, parse_reports
 from fivec_tui.config import Profile
 from fivec_tui.store import Store, ingest_items, ingest_journal, journal, queries, replay
+from fivec_tui.store import ingest as ingest_module
 from fivec_tui.sync import Engine, LockHeld, PollerLock, PushConfig, PushReceiver
 from fivec_tui.sync.forward import Forwarder
 
@@ -90,6 +92,38 @@ def test_pulled_reports_ingest_as_parse_reports_reads_them(lines):
     assert pulled.query(rows) == parsed.query(rows)
     raws = "SELECT DISTINCT raw, reason FROM unparsed ORDER BY raw"  # kept once per body
     assert pulled.query(raws) == parsed.query(raws)
+
+
+def test_record_without_send_time_does_not_poison_its_reports(store):
+    """A record whose time field is empty is kept, and its reports still ingest (both orders)."""
+    ingest_items(store, "reports", [Report("1", "13800000000", "DELIVRD", at(time.time()))])
+    ingest_items(store, "records", parse_records("u,1,13800000000|13800000001,hi,;"))
+    jid = journal(store, "reports", "pull", "1,13800000001,DELIVRD,2024-01-01 00:00:00;")
+    assert ingest_journal(store, jid)["new"] == 1
+    assert store.scalar("SELECT count(*) FROM journal WHERE parsed_at IS NULL") == 0
+    assert store.scalar("SELECT count(*) FROM reports") == 2
+    assert store.scalar("SELECT count(*) FROM rollup") == 0  # in no window, as the record
+
+
+def test_replay_goes_past_a_body_that_cannot_be_ingested(store, monkeypatch, caplog):
+    """One poisoned body (a bug, a full disk) must not stop the others, nor the poller's start."""
+    bad = journal(store, "reports", "pull", "1,13800000000,DELIVRD,2024-01-01 00:00:00;")
+    good = journal(store, "reports", "pull", "2,13800000000,DELIVRD,2024-01-01 00:00:00;")
+    real = ingest_module._ingest_items
+
+    def failing(store_, stream, good_, bad_, journal_id):
+        if journal_id == bad:
+            raise sqlite3.OperationalError("disk I/O error")
+        return real(store_, stream, good_, bad_, journal_id)
+
+    monkeypatch.setattr(ingest_module, "_ingest_items", failing)
+    assert replay(store) == 1
+    assert f"journal body {bad} could not be ingested" in caplog.text
+    unparsed = store.query("SELECT id, body FROM journal WHERE parsed_at IS NULL")
+    assert [r["id"] for r in unparsed] == [bad] and "13800000000" in unparsed[0]["body"]
+    monkeypatch.setattr(ingest_module, "_ingest_items", real)
+    assert store.scalar("SELECT journal_id FROM reports") == good
+    assert replay(store) == 1 and store.scalar("SELECT count(*) FROM reports") == 2
 
 
 def test_replies_opt_out_and_dedup(store):

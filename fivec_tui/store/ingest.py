@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Iterable, Sequence
 
@@ -22,6 +23,8 @@ from ..api.push import parse_push
 from ..api.wire import parse_epoch
 from .codes import is_opt_out
 from .db import Store
+
+log = logging.getLogger("fivec_tui.store")
 
 #: Upper bounds (seconds) of the latency histogram buckets; the last is open-ended.
 LATENCY_BOUNDS = (1, 2, 3, 5, 8, 13, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200, 1800, 3600)
@@ -197,13 +200,23 @@ def _ingest_items(
 
 
 def replay(store: Store) -> int:
-    """Ingest every journal body a crash left unparsed.  Returns how many."""
+    """Ingest every journal body a crash left unparsed.  Returns how many were ingested.
+
+    A body that fails to ingest is logged and left unparsed for a later version to replay;
+    it must not stop the bodies after it, nor the poller that calls this at start.
+    """
     ids = [
         r["id"] for r in store.query("SELECT id FROM journal WHERE parsed_at IS NULL ORDER BY id")
     ]
+    done = 0
     for journal_id in ids:
-        ingest_journal(store, journal_id)
-    return len(ids)
+        try:
+            ingest_journal(store, journal_id)
+        except Exception:  # logged with its traceback; the raw body stays in the journal
+            log.exception("journal body %d could not be ingested; kept unparsed", journal_id)
+        else:
+            done += 1
+    return done
 
 
 # -- set-based ingest (inside the caller's transaction) ------------------------------------
@@ -212,7 +225,7 @@ _MATCHED = """
     SELECT r.minute AS minute, r.prefix AS prefix, p.status AS status, {bucket} AS bucket,
            count(*) AS n, sum(max(p.reported_at - r.sent_at, 0)) AS latency
     FROM reports p JOIN records r ON r.msgid = p.msgid AND r.mobile = p.mobile
-    WHERE {where}
+    WHERE {where} AND r.minute IS NOT NULL  -- a record with no send time is in no window
     GROUP BY 1, 2, 3, 4
 """
 _LATENCY_BUCKET = _bucket_sql("(p.reported_at - r.sent_at)")
