@@ -221,9 +221,8 @@ def replay(store: Store) -> int:
 
 # -- set-based ingest (inside the caller's transaction) ------------------------------------
 _MATCHED = """
-    CREATE TEMP TABLE matched AS
-    SELECT r.minute AS minute, r.prefix AS prefix, p.status AS status, {bucket} AS bucket,
-           count(*) AS n, sum(max(p.reported_at - r.sent_at, 0)) AS latency
+    SELECT r.minute, r.prefix, p.status, {bucket}, count(*),
+           sum(max(p.reported_at - r.sent_at, 0))
     FROM reports p JOIN records r ON r.msgid = p.msgid AND r.mobile = p.mobile
     WHERE {where} AND r.minute IS NOT NULL  -- a record with no send time is in no window
     GROUP BY 1, 2, 3, 4
@@ -234,23 +233,29 @@ _LATENCY_BUCKET = _bucket_sql("(p.reported_at - r.sent_at)")
 def _count_matched(store: Store, where: str, params: tuple) -> None:
     """Add the reports selected by ``where`` (alias ``p``, joined to their record) to the rollups.
 
-    The join runs once, grouped into a small temporary table that both rollups then read.
+    The join runs once, grouped by minute, prefix, status and latency bucket: a few dozen rows
+    per chunk, which are then summed into both rollups.
     """
     conn = store.conn
-    conn.execute("DROP TABLE IF EXISTS temp.matched")
-    conn.execute(_MATCHED.format(where=where, bucket=_LATENCY_BUCKET), params)
-    conn.execute(
-        "INSERT INTO rollup(minute, prefix, status, n) SELECT minute, prefix, status, sum(n) "
-        "FROM matched WHERE true GROUP BY 1, 2, 3 "
-        "ON CONFLICT(minute, prefix, status) DO UPDATE SET n = n + excluded.n"
+    counts: dict[tuple, int] = {}
+    latency: dict[tuple, list] = {}
+    sql = _MATCHED.format(where=where, bucket=_LATENCY_BUCKET)
+    for minute, prefix, status, bucket, n, seconds in conn.execute(sql, params):
+        counts[minute, prefix, status] = counts.get((minute, prefix, status), 0) + n
+        total = latency.setdefault((minute, bucket), [0, 0.0])
+        total[0] += n
+        total[1] += seconds or 0.0
+    conn.executemany(
+        "INSERT INTO rollup(minute, prefix, status, n) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(minute, prefix, status) DO UPDATE SET n = n + excluded.n",
+        [(*key, n) for key, n in counts.items()],
     )
-    conn.execute(
-        "INSERT INTO latency(minute, bucket, n, total_s) "
-        "SELECT minute, bucket, sum(n), coalesce(sum(latency), 0) FROM matched WHERE true "
-        "GROUP BY 1, 2 ON CONFLICT(minute, bucket) DO UPDATE SET n = n + excluded.n, "
-        "total_s = total_s + excluded.total_s"
+    conn.executemany(
+        "INSERT INTO latency(minute, bucket, n, total_s) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(minute, bucket) DO UPDATE SET n = n + excluded.n, "
+        "total_s = total_s + excluded.total_s",
+        [(*key, n, seconds) for key, (n, seconds) in latency.items()],
     )
-    conn.execute("DROP TABLE temp.matched")
 
 
 def _insert_new(
