@@ -57,6 +57,28 @@ def test_report_before_record_is_matched_once_and_summary_adds_up(store):
     assert 3 <= s.latency_p50_s <= 8
 
 
+def test_reports_drained_before_their_records_are_counted_once_in_any_batching(store):
+    """A backlog of reports lands first; records follow in overlapping batches, in any order."""
+    now = time.time()
+    recs = [
+        Record("u", f"{100 + i}", (f"138{i:08d}", f"139{i:08d}"), "x", at(now)) for i in range(40)
+    ]
+    status = ["DELIVRD", "UNDELIV", "MK:0001"]
+    reports = [
+        Report(r.msgid, m, status[(i + j) % 3], at(now + 2))
+        for i, r in enumerate(recs)
+        for j, m in enumerate(r.mobiles)
+    ]
+    ingest_items(store, "reports", reports[:50])
+    for start in (30, 0, 10, 20, 25):  # overlapping windows, out of order
+        ingest_items(store, "records", recs[start : start + 10])
+    ingest_items(store, "reports", reports[40:])  # some again, the rest after their records
+    s = queries.summary(store, 3600)
+    assert (s.sent, s.delivered, s.failed) == (80, 27, 53) and s.pending == 0
+    assert store.scalar("SELECT count(*) FROM reports WHERE counted = 0") == 0
+    assert store.scalar("SELECT sum(n) FROM latency") == 80
+
+
 def test_journal_commits_before_parsing_and_replay_is_idempotent(store):
     jid = journal(store, "reports", "pull", "1,13800000000,DELIVRD,2024-01-01 00:00:00;junk;")
     assert store.scalar("SELECT count(*) FROM journal WHERE parsed_at IS NULL") == 1
