@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import signal
 import time
 from collections.abc import Awaitable, Callable
@@ -14,17 +15,14 @@ from textual.binding import Binding
 
 from ..config import Profile
 from ..store import Store
-from .alerts import AlertsScreen
 from .base import StoreScreen
-from .blacklist import BlacklistScreen
 from .dashboard import DashboardScreen
-from .messages import MessagesScreen
-from .replies import RepliesScreen
 from .safe import safe_text
-from .send import Confirm, SendScreen
 from .themes import load_theme, remember_theme, remembered_theme, theme_files
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from ..api.client import FivecClient
     from ..sync.alerts import Event
     from ..sync.engine import Engine
@@ -32,16 +30,30 @@ if TYPE_CHECKING:
 Startup = Callable[["FivecApp"], Awaitable[None]]
 
 
+def _later(module: str, name: str) -> Callable[[], Screen]:
+    """A screen whose module is imported the first time its mode is entered.
+
+    Only the dashboard is needed for the first frame; the other screens' modules (and the
+    form widgets they pull in) would add a fifth to the start-up time.
+    """
+
+    def make() -> Screen:
+        return getattr(importlib.import_module(f"{__package__}.{module}"), name)()
+
+    make.__qualname__ = name
+    return make
+
+
 class FivecApp(App):
     CSS_PATH = "fivec.tcss"
     TITLE = "fivec-tui"
     MODES = {
         "dashboard": DashboardScreen,
-        "replies": RepliesScreen,
-        "messages": MessagesScreen,
-        "send": SendScreen,
-        "blacklist": BlacklistScreen,
-        "alerts": AlertsScreen,
+        "replies": _later("replies", "RepliesScreen"),
+        "messages": _later("messages", "MessagesScreen"),
+        "send": _later("send", "SendScreen"),
+        "blacklist": _later("blacklist", "BlacklistScreen"),
+        "alerts": _later("alerts", "AlertsScreen"),
     }
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
@@ -165,7 +177,8 @@ class FivecApp(App):
             "system reading them (your backend, another tool) will no longer get them. Set "
             "streams.reports / streams.replies to 'push', 'watch' or 'off' to avoid this."
         )
-        return bool(await self.push_screen_wait(Confirm("Pull reports and replies?", body)))
+        confirm = importlib.import_module(f"{__package__}.send").Confirm
+        return bool(await self.push_screen_wait(confirm("Pull reports and replies?", body)))
 
     async def on_unmount(self) -> None:
         if self.engine:
