@@ -166,6 +166,26 @@ def test_help_reads_well_for_every_command():
         assert run({}, *command.split(), "--help")[0] == 0
 
 
+LOADED = "import sys; sys.argv = ['fivec-tui', *sys.argv[1:]]; from fivec_tui.__main__ import run\ntry:\n    run()\nfinally:\n    print('rich_click' in sys.modules, file=sys.stderr)"
+
+
+@pytest.mark.parametrize(
+    ("args", "rich"), [(["--help"], True), (["stats", "-h"], True), (["--version"], False)]
+)
+def test_rich_click_is_loaded_only_for_help_pages(args, rich):
+    """Help pages are drawn by rich-click; every other start skips its import (~20 ms)."""
+    r = subprocess.run(
+        [sys.executable, "-c", LOADED, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "FIVEC_CONFIG": "/nonexistent/x.toml", "COLUMNS": "100"},
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip().splitlines()[-1] == str(rich)
+    assert ("╭─ Options" in r.stdout) is rich
+
+
 def test_runs_without_a_tty_as_a_module():
     r = subprocess.run(
         [sys.executable, "-m", "fivec_tui", "config", "path"],
