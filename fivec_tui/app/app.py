@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import signal
 import time
@@ -18,6 +19,7 @@ from ..store import Store
 from .base import StoreScreen
 from .dashboard import DashboardScreen
 from .safe import safe_text
+from .terminal import survive_hangup
 from .themes import load_theme, remember_theme, remembered_theme, theme_files
 
 if TYPE_CHECKING:
@@ -80,6 +82,7 @@ class FivecApp(App):
         note: str = "",
         clock: Callable[[], float] = time.time,
     ) -> None:
+        survive_hangup()
         super().__init__()
         self.profile, self.store, self.client = profile, store, client
         self.engine: Engine | None = None
@@ -104,7 +107,8 @@ class FivecApp(App):
         for error in self.theme_errors:
             self.notify(error, title="theme not loaded", severity="warning", markup=False)
         self.set_interval(self.refresh_s, self._tick)
-        signal.signal(signal.SIGHUP, lambda *_: self.call_later(self.exit))
+        # In the loop, not a bare signal handler, which could run in the middle of a write.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
         if self.startup:
             self.call_after_refresh(self._start)  # the first frame does not wait for the network
 
