@@ -19,7 +19,6 @@ from collections.abc import Iterable, Sequence
 
 from ..api import Balance, BlacklistResult, ParseError, Record, Reply, Report, Unparsed
 from ..api.parse import parse_records, parse_replies, report_items, split_report_line
-from ..api.push import parse_push
 from ..api.wire import parse_epoch
 from .codes import is_opt_out
 from .db import Store
@@ -152,6 +151,8 @@ def _parse(
     stream: str, source: str, body: str, encode: str | None, journal_id: int
 ) -> tuple[list, list[Unparsed]]:
     if source == "push":
+        from ..api.push import parse_push  # XML and JSON payloads: only the receiver needs it
+
         items = parse_push("report" if stream == "reports" else "reply", body).items
     elif stream == "reports":
         return _report_rows(body, journal_id)
