@@ -91,6 +91,7 @@ class FivecApp(App):
         #: What "now" is for every window on screen (fixed in snapshot tests).
         self.clock = clock
         self.paused = False
+        self.first_frame_shown = False
         self.theme_errors: list[str] = []
         self._keymap = keymap or {}
         for path in theme_files():
@@ -109,8 +110,18 @@ class FivecApp(App):
         self.set_interval(self.refresh_s, self._tick)
         # In the loop, not a bare signal handler, which could run in the middle of a write.
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+
+    def on_ready(self) -> None:
+        """The first frame is on the terminal: what it did not need starts now.
+
+        (``Ready`` is posted once the first frame has been written; ``call_after_refresh``
+        callbacks still run before that write, and would delay it.)
+        """
+        self.first_frame_shown = True
+        if isinstance(self.screen, DashboardScreen):
+            self.call_later(self.screen.mount_lower)
         if self.startup:
-            self.call_after_refresh(self._start)  # the first frame does not wait for the network
+            self._start()  # the first frame does not wait for the network either
 
     @work(exit_on_error=False, group="startup")
     async def _start(self) -> None:

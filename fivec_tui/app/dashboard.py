@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static
 
-from ..store import queries
 from .base import StoreScreen, fill
 from .safe import ago, duration, rate_class, safe_text, when
+
+if TYPE_CHECKING:
+    from ..store import queries
 
 WINDOWS = (("5 min", 300), ("1 hour", 3600), ("24 hours", 86400))
 
@@ -48,9 +50,14 @@ def _rate_text(delivered: int, failed: int) -> Text:
 
 
 class DashboardScreen(StoreScreen):
+    """The first screen.  Its top (banner, rate boxes, balance) makes the first frame; the
+    chart and tables below are mounted once that frame is out (``FivecApp.on_ready``), so
+    start-up paints without waiting for them.  They would be empty on that frame anyway:
+    data arrives from a worker."""
+
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll():
+        with VerticalScroll(id="dashboard"):
             yield Static(id="banner")
             yield Static(
                 "delivery rate = delivered / (delivered + failed), by send time; burn over 1 h",
@@ -60,36 +67,57 @@ class DashboardScreen(StoreScreen):
                 for i, _ in enumerate(WINDOWS):
                     yield RateBox(id=f"rate{i}", classes="ratebox")
                 yield Static(id="balance", classes="ratebox")
-            yield Static(
-                "sent per minute, last hour (by send time)", classes="caption", id="chart-caption"
-            )
-            yield Sparkline([], id="chart")
-            with Horizontal(id="tables"):
-                with Vertical():
-                    yield Static("failures, last hour", classes="caption")
-                    yield DataTable(id="failures", cursor_type="row", zebra_stripes=True)
-                with Vertical():
-                    yield Static("sync jobs", classes="caption")
-                    yield DataTable(id="health", cursor_type="row")
-            yield Static("latest reports and replies", classes="caption")
-            yield DataTable(id="feed", cursor_type="row")
-            yield Static(
-                "by carrier prefix, last hour (a hint: numbers can be ported)", classes="caption"
-            )
-            yield DataTable(id="prefixes", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
+    lower_mounted = False
+
     def on_mount(self) -> None:
-        self.query_one("#failures", DataTable).add_columns("code", "n", "family", "meaning")
-        self.query_one("#prefixes", DataTable).add_columns(
-            "prefix", "sent", "delivered", "failed", "rate"
+        if self.fivec.first_frame_shown:  # not the first screen after all
+            self.call_later(self.mount_lower)
+
+    def refresh_data(self) -> None:
+        if self.lower_mounted:  # the first load starts once the tables are there
+            super().refresh_data()
+
+    async def mount_lower(self) -> None:
+        failures, health, feed, prefixes = (
+            DataTable(id="failures", cursor_type="row", zebra_stripes=True),
+            DataTable(id="health", cursor_type="row"),
+            DataTable(id="feed", cursor_type="row"),
+            DataTable(id="prefixes", cursor_type="row", zebra_stripes=True),
         )
-        self.query_one("#health", DataTable).add_columns(
-            "job", "mode", "state", "last ok", "errors", "next"
+        await self.query_one("#dashboard").mount_all(
+            [
+                Static(
+                    "sent per minute, last hour (by send time)",
+                    classes="caption",
+                    id="chart-caption",
+                ),
+                Sparkline([], id="chart"),
+                Horizontal(
+                    Vertical(Static("failures, last hour", classes="caption"), failures),
+                    Vertical(Static("sync jobs", classes="caption"), health),
+                    id="tables",
+                ),
+                Static("latest reports and replies", classes="caption"),
+                feed,
+                Static(
+                    "by carrier prefix, last hour (a hint: numbers can be ported)",
+                    classes="caption",
+                ),
+                prefixes,
+            ]
         )
-        self.query_one("#feed", DataTable).add_columns("time", "kind", "mobile", "what")
+        failures.add_columns("code", "n", "family", "meaning")
+        prefixes.add_columns("prefix", "sent", "delivered", "failed", "rate")
+        health.add_columns("job", "mode", "state", "last ok", "errors", "next")
+        feed.add_columns("time", "kind", "mobile", "what")
+        self.lower_mounted = True
+        self.refresh_data()
 
     def load(self) -> dict[str, Any]:
+        from ..store import queries  # in the worker, after the first frame (see store/__init__)
+
         store = self.fivec.store
         now = self.fivec.clock()
         feed = [
