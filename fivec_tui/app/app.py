@@ -119,9 +119,9 @@ class FivecApp(App):
         """
         self.first_frame_shown = True
         if isinstance(self.screen, DashboardScreen):
-            self.call_later(self.screen.mount_lower)
+            self.call_after_refresh(self.screen.mount_lower)
         if self.startup:
-            self._start()  # the first frame does not wait for the network either
+            self.call_after_refresh(self._start)  # nor for the network
 
     @work(exit_on_error=False, group="startup")
     async def _start(self) -> None:
