@@ -190,3 +190,34 @@ async def test_the_app_raises_alerts_from_its_own_engine(tmp_path):
             lambda: app.store.scalar("SELECT count(*) FROM alerts WHERE acked = 1") == 1, pilot
         )
         await app.simulator.stop()
+
+
+async def test_key_bar_follows_screens_and_rebuilds_only_on_change(tmp_path, monkeypatch):
+    """Each screen's key bar shows its own keys; the dashboard's is built once, not per focus."""
+    from textual.widgets._footer import FooterKey
+
+    from fivec_tui.app.base import KeyBar
+
+    rebuilds = []
+    real = KeyBar.recompose
+
+    async def counted(self):
+        rebuilds.append(type(self.screen).__name__)
+        await real(self)
+
+    monkeypatch.setattr(KeyBar, "recompose", counted)
+    app = demo_app("quiet", seed=3, db_dir=str(tmp_path))
+    async with app.run_test(size=(160, 40)) as pilot:
+
+        def keys() -> set[str]:
+            return {k.description for k in app.screen.query_one(KeyBar).query(FooterKey)}
+
+        assert await wait_for(lambda: "Dashboard" in keys(), pilot)
+        assert "Follow" not in keys()
+        await pilot.pause(0.5)
+        assert rebuilds.count("DashboardScreen") == 1
+        await pilot.press("r")
+        assert await wait_for(lambda: "Follow" in keys(), pilot)
+        await pilot.press("d")
+        assert await wait_for(lambda: "Follow" not in keys() and "Dashboard" in keys(), pilot)
+        await app.simulator.stop()

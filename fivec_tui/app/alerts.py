@@ -6,11 +6,11 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from ..store import queries
 from ..store.ingest import ack_alert
-from .base import StoreScreen, fill
+from .base import KeyBar, StoreScreen, fill
 from .safe import safe_text, when
 
 STATE_STYLE = {"firing": "bold red", "repeat": "red", "resolved": "green"}
@@ -23,7 +23,7 @@ class AlertsScreen(StoreScreen):
         yield Header()
         yield Static(id="alerts-status")
         yield DataTable(id="alerts", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("time", "state", "rule", "ack", "message")

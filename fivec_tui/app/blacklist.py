@@ -9,13 +9,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+from textual.widgets import Button, DataTable, Header, Input, Static
 
 from ..api import FivecError
 from ..api.sms import parse_recipients
 from ..store import queries
 from ..store.ingest import add_blacklist_lookup
-from .base import StoreScreen, fill
+from .base import KeyBar, StoreScreen, fill
 from .safe import safe_text, when
 from .send import Confirm
 
@@ -38,7 +38,7 @@ class BlacklistScreen(StoreScreen):
         yield Static(id="black-result")
         yield Static("lookup history", classes="caption")
         yield DataTable(id="black-history", cursor_type="row")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(

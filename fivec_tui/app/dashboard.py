@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import DataTable, Header, Sparkline, Static
 
-from .base import StoreScreen, fill
+from .base import KeyBar, StoreScreen, fill
 from .safe import ago, duration, rate_class, safe_text, when
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class DashboardScreen(StoreScreen):
                 for i, _ in enumerate(WINDOWS):
                     yield RateBox(id=f"rate{i}", classes="ratebox")
                 yield Static(id="balance", classes="ratebox")
-        yield Footer()
+        yield KeyBar()
 
     lower_mounted = False
 

@@ -8,10 +8,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from ..store import queries
-from .base import StoreScreen, fill
+from .base import KeyBar, StoreScreen, fill
 from .safe import duration, safe_text, when
 
 
@@ -30,7 +30,7 @@ class MessagesScreen(StoreScreen):
             yield Input(placeholder="status (DELIVRD, PENDING, MK:0001…)", id="msg-status")
         yield DataTable(id="messages", cursor_type="row", zebra_stripes=True)
         yield Static(id="story")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(

@@ -8,10 +8,10 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from ..store import queries
-from .base import StoreScreen, fill
+from .base import KeyBar, StoreScreen, fill
 from .safe import safe_text, when
 
 
@@ -35,7 +35,7 @@ class RepliesScreen(StoreScreen):
         yield Static(id="reply-status")
         yield DataTable(id="replies", cursor_type="row", zebra_stripes=True)
         yield Static(id="reply-detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("time", "mobile", "", "content")

@@ -8,13 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Header, Input, Label, Select, Static, TextArea
 
 from ..api import ContentEncodingError, FivecError
 from ..api.sms import Recipients, check_content, has_signature, parse_recipients, parts
 from ..store import queries
 from ..when import parse_when
-from .base import StoreScreen
+from .base import KeyBar, StoreScreen
 from .safe import safe_text
 
 
@@ -69,7 +69,7 @@ class SendScreen(StoreScreen):
                 yield Input(placeholder="template vars: name=value; name=value", id="vars")
             yield Button("Send (ctrl+s)", variant="primary", id="send")
             yield Static(id="send-result")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#encode", Select).value = self.fivec.profile.encode
