@@ -51,9 +51,11 @@ def _rate_text(delivered: int, failed: int) -> Text:
 
 class DashboardScreen(StoreScreen):
     """The first screen.  Its top (banner, rate boxes, balance) makes the first frame; the
-    chart and tables below are mounted once that frame is out (``FivecApp.on_ready``), so
+    chart and tables below are mounted once that frame is written (``FivecApp.on_ready``), so
     start-up paints without waiting for them.  They would be empty on that frame anyway:
     data arrives from a worker."""
+
+    lower_mounted = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -68,8 +70,6 @@ class DashboardScreen(StoreScreen):
                     yield RateBox(id=f"rate{i}", classes="ratebox")
                 yield Static(id="balance", classes="ratebox")
         yield KeyBar()
-
-    lower_mounted = False
 
     def on_mount(self) -> None:
         if self.fivec.first_frame_shown:  # not the first screen after all
