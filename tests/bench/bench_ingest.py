@@ -8,8 +8,9 @@ against the records, commit. The ratio against the same-table baseline is the fi
 project's overhead over SQLite itself; target at least 0.5); the bare-table ratio shows what
 the unique key costs on top.  It runs in both orders the poller meets: records already cached
 (each report counted as it lands), and records arriving after their reports (reports wait,
-and the records' ingest counts them; that catch-up is timed too).  Each side runs ``rounds`` times on a fresh database, interleaved,
-and keeps its best rate, so a burst of load on a shared machine does not decide the ratio.
+and the records' ingest counts them; that catch-up is timed too).  Each round runs every
+side once on fresh databases; the ratio is taken within each round (the machine's load
+drifts between rounds) and the median over rounds is the figure, with its range.
 
     .venv/bin/python tests/bench/bench_ingest.py [reports] [chunk] [rounds]
 """
@@ -17,6 +18,7 @@ and keeps its best rate, so a burst of load on a shared machine does not decide 
 from __future__ import annotations
 
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -102,21 +104,28 @@ def project(
 def main(n: int, chunk: int, rounds: int) -> None:
     tmp = Path(tempfile.mkdtemp())
     chunks, records = bodies(n, chunk, time.time())
-    bare = same = known = later = catch_up = 0.0
+    rates: dict[str, list[float]] = {k: [] for k in ("bare", "same", "known", "later", "catch")}
     for i in range(rounds):
-        bare = max(bare, baseline(tmp / f"bare{i}.db", chunks, same_table=False))
-        same = max(same, baseline(tmp / f"same{i}.db", chunks, same_table=True))
-        known = max(known, project(tmp / f"known{i}.db", chunks, records, records_first=True)[0])
-        rate, records_rate = project(tmp / f"later{i}.db", chunks, records, records_first=False)
-        later, catch_up = max(later, rate), max(catch_up, records_rate)
+        rates["bare"].append(baseline(tmp / f"bare{i}.db", chunks, same_table=False))
+        rates["same"].append(baseline(tmp / f"same{i}.db", chunks, same_table=True))
+        rates["known"].append(project(tmp / f"k{i}.db", chunks, records, records_first=True)[0])
+        later, catch_up = project(tmp / f"l{i}.db", chunks, records, records_first=False)
+        rates["later"].append(later)
+        rates["catch"].append(catch_up)
+
+    def ratios(side: str, base: str) -> str:
+        r = sorted(a / b for a, b in zip(rates[side], rates[base], strict=True))
+        return f"{statistics.median(r):.2f} (range {r[0]:.2f}-{r[-1]:.2f})"
+
+    med = {k: statistics.median(v) for k, v in rates.items()}
     print(
-        f"{n} reports in chunks of {chunk}, best of {rounds}: executemany into a bare table "
-        f"{bare:,.0f} rows/s, into the reports table {same:,.0f} rows/s.\n"
-        f"journal+parse+ingest+rollups, records known: {known:,.0f} reports/s, "
-        f"ratio {known / same:.2f} (same table), {known / bare:.2f} (bare).\n"
-        f"records arriving later: {later:,.0f} reports/s, ratio {later / same:.2f} "
-        f"(same table); then {catch_up:,.0f} records/s ({2 * catch_up:,.0f} recipients/s) "
-        f"counting the waiting reports."
+        f"{n} reports in chunks of {chunk}, {rounds} rounds, medians: executemany into a bare "
+        f"table {med['bare']:,.0f} rows/s, into the reports table {med['same']:,.0f} rows/s.\n"
+        f"journal+parse+ingest+rollups, records known: {med['known']:,.0f} reports/s, "
+        f"ratio {ratios('known', 'same')} (same table), {ratios('known', 'bare')} (bare).\n"
+        f"records arriving later: {med['later']:,.0f} reports/s, ratio {ratios('later', 'same')} "
+        f"(same table); then {med['catch']:,.0f} records/s ({2 * med['catch']:,.0f} "
+        f"recipients/s) counting the waiting reports."
     )
 
 
@@ -124,5 +133,5 @@ if __name__ == "__main__":
     main(
         int(sys.argv[1]) if len(sys.argv) > 1 else 200_000,
         int(sys.argv[2]) if len(sys.argv) > 2 else 2000,
-        int(sys.argv[3]) if len(sys.argv) > 3 else 3,
+        int(sys.argv[3]) if len(sys.argv) > 3 else 7,
     )
