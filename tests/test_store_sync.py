@@ -17,6 +17,7 @@ from fivec_tui.api.parse import parse_records, parse_reports
 from fivec_tui.config import Profile
 from fivec_tui.store import Store, ingest_items, ingest_journal, journal, queries, replay
 from fivec_tui.store import ingest as ingest_module
+from fivec_tui.store.db import MIGRATIONS
 from fivec_tui.sync import Engine, LockHeld, PollerLock, PushConfig, PushReceiver
 from fivec_tui.sync.forward import Forwarder
 
@@ -75,8 +76,50 @@ def test_reports_drained_before_their_records_are_counted_once_in_any_batching(s
     ingest_items(store, "reports", reports[40:])  # some again, the rest after their records
     s = queries.summary(store, 3600)
     assert (s.sent, s.delivered, s.failed) == (80, 27, 53) and s.pending == 0
-    assert store.scalar("SELECT count(*) FROM reports WHERE counted = 0") == 0
+    assert store.scalar("SELECT count(*) FROM reports WHERE record_id = 0") == 0
+    assert (
+        store.scalar(
+            "SELECT count(*) FROM reports p JOIN records r ON r.id = p.record_id "
+            "WHERE r.msgid = p.msgid AND r.mobile = p.mobile"
+        )
+        == 80
+    )  # each report points at its own record
     assert store.scalar("SELECT sum(n) FROM latency") == 80
+
+
+def test_migration_5_points_counted_reports_at_their_records(tmp_path):
+    """A cache written before record_id: counted reports get their record's rowid (or -1 when
+    the record was pruned), waiting ones stay waiting and are counted when the record comes."""
+    conn = sqlite3.connect(tmp_path / "old.db", isolation_level=None)
+    for script in MIGRATIONS[:4]:
+        for statement in script.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+    conn.execute("PRAGMA user_version = 4")
+    now = time.time()
+    conn.execute(
+        "INSERT INTO records(id, msgid, mobile, sent_at, minute, prefix) VALUES "
+        f"(7, '1', '13800000000', {now}, {int(now // 60)}, '138')"
+    )
+    conn.execute(
+        "INSERT INTO reports(msgid, mobile, status, reported_at, counted) VALUES "
+        f"('1', '13800000000', 'DELIVRD', {now}, 1), ('2', '13800000000', 'DELIVRD', {now}, 1), "
+        f"('3', '13800000000', 'UNDELIV', {now}, 0)"
+    )
+    conn.close()
+    store = Store(tmp_path / "old.db")
+    assert store.version == len(MIGRATIONS)
+    rows = "SELECT msgid, record_id FROM reports ORDER BY msgid"
+    assert [tuple(r.values()) for r in store.query(rows)] == [("1", 7), ("2", -1), ("3", 0)]
+    assert "record_id = 0" in store.scalar(
+        "SELECT sql FROM sqlite_master WHERE name = 'reports_uncounted'"
+    )
+    ingest_items(store, "records", [Record("u", "3", ("13800000000",), "x", at(now))])
+    assert store.scalar("SELECT record_id FROM reports WHERE msgid = '3'") == store.scalar(
+        "SELECT id FROM records WHERE msgid = '3'"
+    )
+    assert store.scalar("SELECT n FROM rollup WHERE status = 'UNDELIV'") == 1
+    assert store.integrity_ok()
 
 
 def test_journal_commits_before_parsing_and_replay_is_idempotent(store):

@@ -114,6 +114,16 @@ MIGRATIONS: list[str] = [
     ALTER TABLE forward_queue ADD COLUMN body_sha1 TEXT;
     CREATE UNIQUE INDEX forward_once ON forward_queue(target, body_sha1)
     """,
+    # 5: a counted report keeps its record's rowid, so counting a chunk reaches each record
+    # by rowid instead of a second key lookup.  0: waiting for its record (as counted = 0
+    # was, same partial index); -1: counted, its record since pruned.
+    """
+    ALTER TABLE reports RENAME COLUMN counted TO record_id;
+    UPDATE reports SET record_id = coalesce(
+        (SELECT r.id FROM records r WHERE r.msgid = reports.msgid AND r.mobile = reports.mobile),
+        -1
+    ) WHERE record_id != 0
+    """,
 ]
 
 

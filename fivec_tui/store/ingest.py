@@ -224,15 +224,16 @@ def replay(store: Store) -> int:
 _MATCHED = """
     SELECT r.minute, r.prefix, p.status, {bucket}, count(*),
            sum(max(p.reported_at - r.sent_at, 0))
-    FROM reports p JOIN records r ON r.msgid = p.msgid AND r.mobile = p.mobile
+    FROM reports p JOIN records r ON {join}
     WHERE {where} AND r.minute IS NOT NULL  -- a record with no send time is in no window
     GROUP BY 1, 2, 3, 4
 """
 _LATENCY_BUCKET = _bucket_sql("(p.reported_at - r.sent_at)")
 
 
-def _count_matched(store: Store, where: str, params: tuple) -> None:
-    """Add the reports selected by ``where`` (alias ``p``, joined to their record) to the rollups.
+def _count_matched(store: Store, join: str, where: str, params: tuple) -> None:
+    """Add the reports selected by ``where`` (alias ``p``, joined to their record ``r`` by
+    ``join``) to the rollups.
 
     The join runs once, grouped by minute, prefix, status and latency bucket: a few dozen rows
     per chunk, which are then summed into both rollups.
@@ -240,7 +241,7 @@ def _count_matched(store: Store, where: str, params: tuple) -> None:
     conn = store.conn
     counts: dict[tuple, int] = {}
     latency: dict[tuple, list] = {}
-    sql = _MATCHED.format(where=where, bucket=_LATENCY_BUCKET)
+    sql = _MATCHED.format(join=join, where=where, bucket=_LATENCY_BUCKET)
     for minute, prefix, status, bucket, n, seconds in conn.execute(sql, params):
         counts[minute, prefix, status] = counts.get((minute, prefix, status), 0) + n
         total = latency.setdefault((minute, bucket), [0, 0.0])
@@ -278,17 +279,18 @@ def _reports(store: Store, reports: Sequence[tuple]) -> int:
     """Insert ``(msgid, mobile, STATUS, ext, epoch, journal_id)`` rows and count them."""
     if not reports:
         return 0
-    # A report whose record is already here is counted now, and stored as counted; the
-    # others wait (counted = 0) for their record.
+    # A report whose record is already here is counted now and keeps the record's rowid; the
+    # others wait (record_id = 0) for their record.
     before, new = _insert_new(
         store,
         "reports",
-        "msgid, mobile, status, ext, reported_at, journal_id, counted",
+        "msgid, mobile, status, ext, reported_at, journal_id, record_id",
         reports,
-        "?1, ?2, ?3, ?4, ?5, ?6, EXISTS (SELECT 1 FROM records WHERE msgid = ?1 AND mobile = ?2)",
+        "?1, ?2, ?3, ?4, ?5, ?6, "
+        "coalesce((SELECT id FROM records WHERE msgid = ?1 AND mobile = ?2), 0)",
     )
     if new:
-        _count_matched(store, "p.id > ? AND p.counted = 1", (before,))
+        _count_matched(store, "r.id = p.record_id", "p.id > ? AND p.record_id > 0", (before,))
     return new
 
 
@@ -317,11 +319,12 @@ def _records(store: Store, records: Sequence[Record]) -> int:
         # statements start from the new records (a rowid range) and look their reports up by
         # key: starting from the waiting reports instead made a backlog drained before its
         # records quadratic (every batch of records scanned every waiting report).
-        _count_matched(store, "r.id > ? AND p.counted = 0", (before,))
+        by_key = "r.msgid = p.msgid AND r.mobile = p.mobile"
+        _count_matched(store, by_key, "r.id > ? AND p.record_id = 0", (before,))
         store.conn.execute(
-            "UPDATE reports SET counted = 1 WHERE id IN (SELECT p.id FROM records r "
-            "JOIN reports p ON p.msgid = r.msgid AND p.mobile = r.mobile "
-            "WHERE r.id > ? AND p.counted = 0)",
+            "UPDATE reports SET record_id = m.rid FROM (SELECT p.id AS pid, r.id AS rid "
+            f"FROM records r JOIN reports p ON {by_key} WHERE r.id > ? AND p.record_id = 0) m "
+            "WHERE reports.id = m.pid",
             (before,),
         )
     return new

@@ -294,7 +294,7 @@ def story(store: Store, msgid: str) -> dict:
         (msgid,),
     )
     orphans = store.query(
-        "SELECT mobile, status, reported_at FROM reports WHERE msgid = ? AND counted = 0 LIMIT 1000",
+        "SELECT mobile, status, reported_at FROM reports WHERE msgid = ? AND record_id = 0 LIMIT 1000",
         (msgid,),
     )
     outbox = store.query("SELECT * FROM outbox WHERE msgid = ?", (msgid,))

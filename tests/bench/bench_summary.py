@@ -42,9 +42,9 @@ def fill(path: Path, n: int, recent: int, now: float) -> Store:
         if n > recent:
             _records(conn, recent, n - recent, now - RECENT_S, HISTORY_S)
         conn.execute(
-            "INSERT INTO reports(msgid, mobile, status, ext, reported_at, counted) "
+            "INSERT INTO reports(msgid, mobile, status, ext, reported_at, record_id) "
             "SELECT msgid, mobile, CASE WHEN id % 20 = 0 THEN 'UNDELIV' ELSE 'DELIVRD' END, '', "
-            "sent_at + id % 30, 1 FROM records"
+            "sent_at + id % 30, id FROM records"
         )
         conn.execute(
             "INSERT INTO rollup SELECT minute, prefix, 'SENT', count(*) FROM records GROUP BY 1, 2"
