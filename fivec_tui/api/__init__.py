@@ -3,6 +3,7 @@
 Pure and small; httpx only at its edge (:class:`FivecClient`).  No SQLite, no Textual.
 """
 
+import importlib
 from typing import TYPE_CHECKING
 
 from .account import NODES, Credentials, mask, md5_hex, resolve_base_url
@@ -15,19 +16,6 @@ from .errors import (
     ThroughputExceeded,
     TransportError,
     UnauthorizedIP,
-)
-from .models import (
-    Balance,
-    BatchItem,
-    BillingEntry,
-    BlacklistResult,
-    Record,
-    Reply,
-    Report,
-    SendResult,
-    Submission,
-    Success,
-    Unparsed,
 )
 
 __all__ = [
@@ -60,14 +48,42 @@ __all__ = [
 ]
 
 
+MODELS = (
+    "Balance",
+    "BatchItem",
+    "BillingEntry",
+    "BlacklistResult",
+    "Record",
+    "Reply",
+    "Report",
+    "SendResult",
+    "Submission",
+    "Success",
+    "Unparsed",
+)
+
 if TYPE_CHECKING:
     from .client import FivecClient, Path
+    from .models import (
+        Balance,
+        BatchItem,
+        BillingEntry,
+        BlacklistResult,
+        Record,
+        Reply,
+        Report,
+        SendResult,
+        Submission,
+        Success,
+        Unparsed,
+    )
 
 
 def __getattr__(name: str):
-    """The HTTP client (and httpx) load on first use, not with the package: start-up is faster."""
+    """The HTTP client (and httpx) and the result models load on first use, not with the
+    package: the CLI and the TUI's first frame need neither."""
     if name in ("FivecClient", "Path"):
-        from . import client
-
-        return getattr(client, name)
+        return getattr(importlib.import_module(f"{__name__}.client"), name)
+    if name in MODELS:
+        return getattr(importlib.import_module(f"{__name__}.models"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
