@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
-from textual.widgets.data_table import CellDoesNotExist
+from textual.widgets import Footer
 
 if TYPE_CHECKING:
+    from textual.widgets import DataTable
+
     from .app import FivecApp
 
 
@@ -94,6 +95,8 @@ def fill(table: DataTable, rows: list[tuple[str, tuple]]) -> None:
     """
     if getattr(table, "_fivec_rows", None) == rows:
         return
+    from textual.widgets.data_table import CellDoesNotExist  # loaded with the first table
+
     table._fivec_rows = rows
     keep = None
     if table.row_count and table.cursor_row >= 0:

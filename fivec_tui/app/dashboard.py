@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Header, Sparkline, Static
+from textual.widgets import Header, Static
 
 from .base import KeyBar, StoreScreen, fill
 from .safe import ago, duration, rate_class, safe_text, when
 
 if TYPE_CHECKING:
+    from textual.widgets import DataTable, Sparkline
+
     from ..store import queries
 
 WINDOWS = (("5 min", 300), ("1 hour", 3600), ("24 hours", 86400))
@@ -80,12 +82,21 @@ class DashboardScreen(StoreScreen):
             super().refresh_data()
 
     async def mount_lower(self) -> None:
+        from textual.widgets import DataTable, Sparkline  # after the first frame, like them
+
         failures, health, feed, prefixes = (
             DataTable(id="failures", cursor_type="row", zebra_stripes=True),
             DataTable(id="health", cursor_type="row"),
             DataTable(id="feed", cursor_type="row"),
             DataTable(id="prefixes", cursor_type="row", zebra_stripes=True),
         )
+        self.chart: Sparkline = Sparkline([], id="chart")
+        self.tables: dict[str, DataTable] = {
+            "failures": failures,
+            "health": health,
+            "feed": feed,
+            "prefixes": prefixes,
+        }
         await self.query_one("#dashboard").mount_all(
             [
                 Static(
@@ -93,7 +104,7 @@ class DashboardScreen(StoreScreen):
                     classes="caption",
                     id="chart-caption",
                 ),
-                Sparkline([], id="chart"),
+                self.chart,
                 Horizontal(
                     Vertical(Static("failures, last hour", classes="caption"), failures),
                     Vertical(Static("sync jobs", classes="caption"), health),
@@ -157,17 +168,17 @@ class DashboardScreen(StoreScreen):
                 f"\nburn {burn}\nout in {runs_out}\nat {when(b.at)}",
             )
         )
-        self.query_one("#chart", Sparkline).data = [m["sent"] for m in data["series"]] or [0]
+        self.chart.data = [m["sent"] for m in data["series"]] or [0]
         fill(
-            self.query_one("#failures", DataTable),
+            self.tables["failures"],
             [
                 (f["status"], (safe_text(f["status"]), str(f["n"]), f["family"], f["meaning"]))
                 for f in data["failures"][:20]
             ],
         )
-        fill(self.query_one("#health", DataTable), self._health_rows(data, now))
+        fill(self.tables["health"], self._health_rows(data, now))
         fill(
-            self.query_one("#feed", DataTable),
+            self.tables["feed"],
             [
                 (
                     key,
@@ -184,7 +195,7 @@ class DashboardScreen(StoreScreen):
             ],
         )
         fill(
-            self.query_one("#prefixes", DataTable),
+            self.tables["prefixes"],
             [
                 (
                     p["prefix"],
