@@ -30,6 +30,25 @@ async def wait_for(predicate, pilot, timeout=30.0):
     return False
 
 
+MODES = {
+    "d": "dashboard",
+    "r": "replies",
+    "m": "messages",
+    "s": "send",
+    "b": "blacklist",
+    "a": "alerts",
+}
+
+
+async def switch(pilot, key: str) -> None:
+    """Press a navigation key and wait until that screen is mounted (its module may still be
+    loading on the first visit)."""
+    app = pilot.app
+    await pilot.press(key)
+    assert await wait_for(lambda: app.current_mode == MODES[key] and app.screen.is_mounted, pilot)
+    await pilot.pause()
+
+
 def test_visible_escapes_controls_and_bidi():
     assert visible("a\x1b[2Jb") == "a\\x1b[2Jb"
     assert visible("\u202e\x9b\x00") == "\\u202e\\x9b\\x00"
@@ -54,7 +73,7 @@ async def test_send_flow_and_report_arrives(tmp_path):
     app = demo_app("quiet", seed=2, db_dir=str(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
         assert await wait_for(lambda: app.engine is not None, pilot)
-        await pilot.press("s")
+        await switch(pilot, "s")
         app.screen.query_one("#to", TextArea).text = "13800138000, 13800138000, 123"
         app.screen.query_one("#content", TextArea).text = "你好【美联】"
         await pilot.pause(0.2)
@@ -76,7 +95,7 @@ async def test_send_flow_and_report_arrives(tmp_path):
             ),
             pilot,
         )
-        await pilot.press("m")
+        await switch(pilot, "m")
         table = app.screen.query_one("#messages", DataTable)
         assert await wait_for(lambda: table.row_count >= 1, pilot)
         table.focus()
@@ -95,7 +114,7 @@ async def test_blacklist_lookups(tmp_path):
     app = demo_app("quiet", seed=3, db_dir=str(tmp_path))
     async with app.run_test(size=(100, 30)) as pilot:
         assert await wait_for(lambda: app.client is not None, pilot)
-        await pilot.press("b")
+        await switch(pilot, "b")
         box = app.screen.query_one("#black-result", Static)
         for mobile, expect in (("13800000001", "BLACK"), ("13800138000", "not on")):
             app.screen.query_one("#black-mobile", Input).value = mobile
@@ -117,7 +136,7 @@ async def test_hostile_replies_shown_literally_everywhere(tmp_path):
             lambda: (app.store.scalar("SELECT count(*) FROM replies") or 0) == len(HOSTILE), pilot
         )
         await pilot.pause(1.5)  # dashboard feed renders them
-        await pilot.press("r")
+        await switch(pilot, "r")
         table = app.screen.query_one("#replies", DataTable)
         assert await wait_for(lambda: table.row_count == len(HOSTILE), pilot)
         cells = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
@@ -136,7 +155,7 @@ async def test_replies_follow_mode_pauses_when_scrolled(tmp_path):
         assert await wait_for(lambda: app.engine is not None, pilot)
         for i in range(3):
             app.simulator.platform.add_reply(f"1380013800{i}", f"r{i}")
-        await pilot.press("r")
+        await switch(pilot, "r")
         table = app.screen.query_one("#replies", DataTable)
         assert await wait_for(lambda: table.row_count == 3, pilot)
         table.focus()
@@ -157,7 +176,7 @@ async def test_send_form_template_and_schedule(tmp_path):
     app = demo_app("quiet", seed=6, db_dir=str(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
         assert await wait_for(lambda: app.engine is not None, pilot)
-        await pilot.press("s")
+        await switch(pilot, "s")
         app.screen.query_one("#to", TextArea).text = "13800138000"
         app.screen.query_one("#template", Input).value = "10001"
         app.screen.query_one("#vars", Input).value = "yzm=4321; 姓名=张工"
@@ -181,7 +200,7 @@ async def test_the_app_raises_alerts_from_its_own_engine(tmp_path):
         assert await wait_for(lambda: app.engine is not None, pilot)
         assert "alerts" in app.engine.jobs
         assert await wait_for(lambda: app.store.scalar("SELECT count(*) FROM alerts") > 0, pilot)
-        await pilot.press("a")
+        await switch(pilot, "a")
         table = app.screen.query_one(DataTable)
         assert await wait_for(lambda: table.row_count >= 1, pilot)
         assert "balance" in str(table.get_row_at(0)[2])
@@ -216,7 +235,7 @@ async def test_key_bar_follows_screens_and_rebuilds_only_on_change(tmp_path, mon
         assert "Follow" not in keys()
         await pilot.pause(0.5)
         assert rebuilds.count("DashboardScreen") == 1
-        await pilot.press("r")
+        await switch(pilot, "r")
         assert await wait_for(lambda: "Follow" in keys(), pilot)
         await pilot.press("d")
         assert await wait_for(lambda: "Follow" not in keys() and "Dashboard" in keys(), pilot)
