@@ -64,14 +64,24 @@ class StoreScreen(Screen):
     def on_screen_resume(self) -> None:
         self.refresh_data()
 
+    #: What the screen's fields said at the last refresh (see :meth:`fields`).
+    field_values: dict[str, str] = {}
+
+    def fields(self) -> dict[str, str]:
+        """Runs on the UI before each load: the values of the screen's filter fields, read
+        here because the worker thread must not touch widgets (nor find them unmounted)."""
+        return {}
+
     def load(self) -> Any:
-        """Runs in a worker thread: query the store, return plain data."""
+        """Runs in a worker thread: query the store (filters in ``field_values``), return
+        plain data."""
         return None
 
     def show(self, data: Any) -> None:
         """Runs on the UI: put ``data`` into widgets."""
 
     def refresh_data(self) -> None:
+        self.field_values = self.fields()
         self.off_ui(self.load, self.show, group="refresh")
 
     def off_ui(self, query: Callable[[], Any], then: Callable[[Any], None], group: str) -> None:

@@ -37,9 +37,14 @@ class MessagesScreen(StoreScreen):
             "sent", "msgid", "mobile", "status", "latency", "content"
         )
 
+    def fields(self) -> dict[str, str]:
+        return {
+            "term": self.query_one("#msg-term", Input).value.strip(),
+            "status": self.query_one("#msg-status", Input).value.strip().upper(),
+        }
+
     def load(self) -> dict[str, Any]:
-        term = self.query_one("#msg-term", Input).value.strip()
-        status = self.query_one("#msg-status", Input).value.strip().upper() or None
+        term, status = self.field_values["term"], self.field_values["status"] or None
         msgid = term if len(term) >= 12 and term.isdigit() else None
         mobile = term if term and not msgid else None
         return {

@@ -40,8 +40,11 @@ class RepliesScreen(StoreScreen):
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("time", "mobile", "", "content")
 
+    def fields(self) -> dict[str, str]:
+        return {"term": self.query_one("#reply-search", Input).value.strip()}
+
     def load(self) -> dict[str, Any]:
-        term = self.query_one("#reply-search", Input).value.strip()
+        term = self.field_values["term"]
         mobile = term if term.isdigit() else None
         text = None if mobile else term or None
         return {
