@@ -116,7 +116,9 @@ MIGRATIONS: list[str] = [
     """,
     # 5: a counted report keeps its record's rowid, so counting a chunk reaches each record
     # by rowid instead of a second key lookup.  0: waiting for its record (as counted = 0
-    # was, same partial index); -1: counted, its record since pruned.
+    # was, same partial index); -1: counted before this migration, its record already pruned.
+    # (Pruning may later remove a counted report's record too: the id is only read at count
+    # time, in the transaction that stored it.)
     """
     ALTER TABLE reports RENAME COLUMN counted TO record_id;
     UPDATE reports SET record_id = coalesce(
