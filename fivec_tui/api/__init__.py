@@ -48,20 +48,6 @@ __all__ = [
 ]
 
 
-MODELS = (
-    "Balance",
-    "BatchItem",
-    "BillingEntry",
-    "BlacklistResult",
-    "Record",
-    "Reply",
-    "Report",
-    "SendResult",
-    "Submission",
-    "Success",
-    "Unparsed",
-)
-
 if TYPE_CHECKING:
     from .client import FivecClient, Path
     from .models import (
@@ -84,6 +70,6 @@ def __getattr__(name: str):
     package: the CLI and the TUI's first frame need neither."""
     if name in ("FivecClient", "Path"):
         return getattr(importlib.import_module(f"{__name__}.client"), name)
-    if name in MODELS:
+    if name in __all__:  # the rest of __all__ is imported above: these are the models
         return getattr(importlib.import_module(f"{__name__}.models"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
