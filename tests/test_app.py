@@ -240,3 +240,13 @@ async def test_key_bar_follows_screens_and_rebuilds_only_on_change(tmp_path, mon
         await pilot.press("d")
         assert await wait_for(lambda: "Follow" not in keys() and "Dashboard" in keys(), pilot)
         await app.simulator.stop()
+
+
+async def test_a_refresh_tick_while_closing_does_nothing(tmp_path):
+    """The refresh interval can fire while the app is taking its screens down."""
+    app = demo_app("quiet", seed=5, db_dir=str(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await wait_for(lambda: app.engine is not None, pilot)
+        await app.simulator.stop()
+    app._tick()  # no screens left: must not raise
+    assert not app.screen_stack

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
-from textual.app import App
+from textual.app import App, ScreenStackError, UnknownModeError
 from textual.binding import Binding
 
 from ..config import Profile
@@ -171,8 +171,12 @@ class FivecApp(App):
         )
 
     def _tick(self) -> None:
-        if not self.paused and isinstance(self.screen, StoreScreen):
-            self.screen.refresh_data()
+        try:
+            screen = self.screen
+        except (ScreenStackError, UnknownModeError):  # the app is closing its screens
+            return
+        if not self.paused and isinstance(screen, StoreScreen):
+            screen.refresh_data()
 
     def action_pause(self) -> None:
         self.paused = not self.paused
