@@ -211,35 +211,75 @@ async def test_the_app_raises_alerts_from_its_own_engine(tmp_path):
         await app.simulator.stop()
 
 
-async def test_key_bar_follows_screens_and_rebuilds_only_on_change(tmp_path, monkeypatch):
-    """Each screen's key bar shows its own keys; the dashboard's is built once, not per focus."""
-    from textual.widgets._footer import FooterKey
+def bar_text(app) -> str:
+    from fivec_tui.app.keybar import KeyBar
 
-    from fivec_tui.app.base import KeyBar
+    return app.screen.query_one(KeyBar).render().plain
 
-    rebuilds = []
-    real = KeyBar.recompose
 
-    async def counted(self):
-        rebuilds.append(type(self.screen).__name__)
-        await real(self)
+async def test_key_bar_follows_screens_and_redraws_only_on_change(tmp_path, monkeypatch):
+    """Each screen's key bar shows its own keys; focus moves that keep the keys draw nothing."""
+    from fivec_tui.app.keybar import KeyBar
 
-    monkeypatch.setattr(KeyBar, "recompose", counted)
+    redraws = []
+    real = KeyBar.refresh
+
+    def counted(self, *args, **kwargs):
+        redraws.append(type(self.screen).__name__)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(KeyBar, "refresh", counted)
     app = demo_app("quiet", seed=3, db_dir=str(tmp_path))
     async with app.run_test(size=(160, 40)) as pilot:
-
-        def keys() -> set[str]:
-            return {k.description for k in app.screen.query_one(KeyBar).query(FooterKey)}
-
-        assert await wait_for(lambda: "Dashboard" in keys(), pilot)
-        assert "Follow" not in keys()
+        assert await wait_for(lambda: " d Dashboard " in bar_text(app), pilot)
+        assert "Follow" not in bar_text(app)
+        assert bar_text(app).endswith("▏^p palette ")
         await pilot.pause(0.5)
-        assert rebuilds.count("DashboardScreen") == 1
+        before = len(redraws)
+        app.screen.refresh_bindings()  # what every focus move publishes
+        await pilot.pause()
+        assert len(redraws) == before
         await switch(pilot, "r")
-        assert await wait_for(lambda: "Follow" in keys(), pilot)
+        assert await wait_for(lambda: " f Follow " in bar_text(app), pilot)
         await pilot.press("d")
-        assert await wait_for(lambda: "Follow" not in keys() and "Dashboard" in keys(), pilot)
+        assert await wait_for(lambda: "Follow" not in bar_text(app), pilot)
         await app.simulator.stop()
+
+
+async def test_keys_remapped_in_config_show_and_work(tmp_path):
+    """``[keys]`` in the config remaps bindings by id: the key bar shows the new key, the new
+    key works, a click on a key presses it, and a narrow terminal gets a compact bar."""
+    from fivec_tui.app.app import FivecApp
+    from fivec_tui.app.keybar import KeyBar
+    from fivec_tui.app.run import _app_settings
+    from fivec_tui.config import Profile
+    from fivec_tui.store import Store
+
+    config = tmp_path / "config.toml"
+    config.write_text('[keys]\n"nav.replies" = "i"\n"nav.send" = 7\n', encoding="utf-8")
+    _, keymap = _app_settings(config)
+    assert keymap == {"nav.replies": "i"}  # a non-string key is ignored, not a crash
+    profile = Profile("t", "u", "0" * 32, "k" * 32)
+    app = FivecApp(profile, Store(tmp_path / "t.db"), keymap=keymap, refresh_s=3600)
+    async with app.run_test(size=(160, 24)) as pilot:
+        assert await wait_for(lambda: " i Replies " in bar_text(app), pilot)
+        assert " r Replies " not in bar_text(app)
+        await switch_to(pilot, "i", "replies")
+        await pilot.press("d")
+        assert await wait_for(lambda: app.current_mode == "dashboard", pilot)
+        bar = app.screen.query_one(KeyBar)
+        x = next(a for a, _, k in bar._spans if k.description == "Messages")
+        await pilot.click(KeyBar, offset=(x + 1, 0))
+        assert await wait_for(lambda: app.current_mode == "messages", pilot)
+        # 80 columns: the footer's compact style fits more keys, and ^p is never cut off.
+        await pilot.resize_terminal(80, 24)
+        assert await wait_for(lambda: bar_text(app).startswith("/ Search c Copy msgid"), pilot)
+        assert len(bar_text(app)) == 80 and bar_text(app).endswith("▏^p palette ")
+
+
+async def switch_to(pilot, key: str, mode: str) -> None:
+    await pilot.press(key)
+    assert await wait_for(lambda: pilot.app.current_mode == mode, pilot)
 
 
 async def test_a_refresh_tick_while_closing_does_nothing(tmp_path):

@@ -10,7 +10,8 @@ from textual.widgets import DataTable, Header, Static
 
 from ..store import queries
 from ..store.ingest import ack_alert
-from .base import KeyBar, StoreScreen, fill
+from .base import StoreScreen, fill
+from .keybar import KeyBar
 from .safe import safe_text, when
 
 STATE_STYLE = {"firing": "bold red", "repeat": "red", "resolved": "green"}

@@ -7,43 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
 if TYPE_CHECKING:
     from textual.widgets import DataTable
 
     from .app import FivecApp
-
-
-class KeyBar(Footer):
-    """Textual's footer, rebuilt only when the keys it shows change.
-
-    The stock footer rebuilds all its keys (a dozen widgets, each restyled) every time the
-    bindings *may* have changed: eight times before the dashboard's first frame, and on every
-    focus move. Here the keys are compared first, and rebuilds asked for in the same refresh
-    are made once.
-    """
-
-    _shown: tuple | None = None
-    _pending = False
-
-    def bindings_changed(self, screen: Screen) -> None:
-        self._bindings_ready = True  # what the stock footer sets: its compose waits for it
-        mine = screen.app.app_focus and self.is_attached and screen is self.screen
-        if mine and not self._pending:
-            self._pending = True
-            self.call_after_refresh(self._rebuild)
-
-    async def _rebuild(self) -> None:
-        self._pending = False
-        shown = tuple(
-            (b.key, b.action, b.description, enabled, tooltip)
-            for _, b, enabled, tooltip in self.screen.active_bindings.values()
-            if b.show
-        )
-        if shown != self._shown:
-            self._shown = shown
-            await self.recompose()
 
 
 class StoreScreen(Screen):

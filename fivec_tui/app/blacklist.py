@@ -15,7 +15,8 @@ from ..api import FivecError
 from ..api.sms import parse_recipients
 from ..store import queries
 from ..store.ingest import add_blacklist_lookup
-from .base import KeyBar, StoreScreen, fill
+from .base import StoreScreen, fill
+from .keybar import KeyBar
 from .safe import safe_text, when
 from .send import Confirm
 

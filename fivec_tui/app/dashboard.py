@@ -9,7 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Static
 
-from .base import KeyBar, StoreScreen, fill
+from .base import StoreScreen, fill
+from .keybar import KeyBar
 from .safe import ago, duration, rate_class, safe_text, when
 
 if TYPE_CHECKING:

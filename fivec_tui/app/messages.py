@@ -11,7 +11,8 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Header, Input, Static
 
 from ..store import queries
-from .base import KeyBar, StoreScreen, fill
+from .base import StoreScreen, fill
+from .keybar import KeyBar
 from .safe import duration, safe_text, when
 
 

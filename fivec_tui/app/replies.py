@@ -11,7 +11,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Header, Input, Static
 
 from ..store import queries
-from .base import KeyBar, StoreScreen, fill
+from .base import StoreScreen, fill
+from .keybar import KeyBar
 from .safe import safe_text, when
 
 

@@ -14,7 +14,8 @@ from ..api import ContentEncodingError, FivecError
 from ..api.sms import Recipients, check_content, has_signature, parse_recipients, parts
 from ..store import queries
 from ..when import parse_when
-from .base import KeyBar, StoreScreen
+from .base import StoreScreen
+from .keybar import KeyBar
 from .safe import safe_text
 
 
