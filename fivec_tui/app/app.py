@@ -127,17 +127,22 @@ class FivecApp(App):
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
 
     def on_ready(self) -> None:
-        """The first frame is laid out: what it does not need starts after it is written.
+        """The first layout is done: write the first frame now, then start what it does
+        not need (the dashboard's tables, the network).
 
-        ``Ready`` comes once the first layout is done, but the start-up batch held that
-        layout's write back; work started right here would delay it, so it waits for the
-        next refresh, which writes the frame.
+        The first screen is composed and laid out inside Textual's start-up batch: those
+        renders are not written, yet count as drawn, so after the batch only a partial
+        update went out (no key bar) and the whole frame waited for the screen's next update
+        tick, ~20 ms later. The screen is repainted and its update tick run now, as the
+        timer would (textual is pinned); what follows waits for the next refresh.
         """
         self.first_frame_shown = True
+        self.screen.refresh()
+        self.screen._on_timer_update()
         if isinstance(self.screen, DashboardScreen):
             self.call_after_refresh(self.screen.mount_lower)
         if self.startup:
-            self.call_after_refresh(self._start)  # nor for the network
+            self.call_after_refresh(self._start)
 
     @work(exit_on_error=False, group="startup")
     async def _start(self) -> None:
