@@ -69,6 +69,31 @@ async def test_demo_shows_live_numbers_and_pause(tmp_path):
         await app.simulator.stop()
 
 
+async def test_banner_says_starting_until_the_startup_is_done(tmp_path):
+    """The first frame already names the account and says the sync is starting; a startup
+    that fails leaves the app read-only on the cache, saying why."""
+    from fivec_tui.app.app import FivecApp
+    from fivec_tui.config import Profile
+    from fivec_tui.store import Store
+
+    go = asyncio.Event()
+
+    async def startup(app) -> None:
+        await go.wait()
+        raise ConnectionError("platform unreachable")
+
+    profile = Profile("t", "ops-account", "0" * 32, "k" * 32)
+    app = FivecApp(profile, Store(tmp_path / "t.db"), startup=startup, refresh_s=3600)
+    async with app.run_test(size=(120, 24)) as pilot:
+        banner = app.screen.query_one("#banner", Static)
+        assert " starting  ops-account @ " in str(banner.render())
+        go.set()
+        assert await wait_for(lambda: not app.starting, pilot)
+        app.screen.refresh_data()
+        assert await wait_for(lambda: " read-only " in str(banner.render()), pilot)
+        assert "sync not started: platform unreachable" in str(banner.render())
+
+
 async def test_send_flow_and_report_arrives(tmp_path):
     app = demo_app("quiet", seed=2, db_dir=str(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:

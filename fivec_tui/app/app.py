@@ -88,6 +88,7 @@ class FivecApp(App):
         self.engine: Engine | None = None
         self.simulator = None  # the demo's, once started
         self.startup, self.refresh_s, self.note = startup, refresh_s, note
+        self.starting = startup is not None  # until the startup (client, engine) is done
         #: What "now" is for every window on screen (fixed in snapshot tests).
         self.clock = clock
         self.paused = False
@@ -153,17 +154,19 @@ class FivecApp(App):
                 str(exc), title="sync not started", severity="error", timeout=30, markup=False
             )
             self.note = f"sync not started: {exc}"
+        finally:
+            self.starting = False
 
     def watch_theme(self, theme: str) -> None:
         remember_theme(theme)
 
     def banner(self) -> Text:
-        mode = "LIVE" if self.engine else "read-only"
-        state = (
-            Text(" PAUSED (p) ", "reverse yellow")
-            if self.paused
-            else Text(f" {mode} ", "reverse green" if self.engine else "reverse")
-        )
+        if self.paused:
+            state = Text(" PAUSED (p) ", "reverse yellow")
+        elif self.engine:
+            state = Text(" LIVE ", "reverse green")
+        else:
+            state = Text(" starting " if self.starting else " read-only ", "reverse")
         streams = "  ".join(f"{k}:{v}" for k, v in self.profile.streams.items())
         return Text.assemble(
             state,

@@ -63,7 +63,7 @@ class DashboardScreen(StoreScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="dashboard"):
-            yield Static(id="banner")
+            yield Static(self.fivec.banner(), id="banner")
             yield Static(
                 "delivery rate = delivered / (delivered + failed), by send time; burn over 1 h",
                 classes="caption",
