@@ -54,7 +54,7 @@ def test_demo_exits_when_its_terminal_hangs_up(tmp_path, attempt):
     deadline = time.time() + 20
     while b"Dashboard" not in seen and time.time() < deadline:
         time.sleep(0.005)
-    assert b"Dashboard" in seen, "the TUI never drew its footer"
+    assert b"Dashboard" in seen, "the TUI never drew its key bar"
     os.close(master)  # the SSH session is gone: the kernel sends SIGHUP
     try:
         assert proc.wait(timeout=15) is not None
