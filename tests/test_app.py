@@ -148,6 +148,11 @@ async def test_blacklist_lookups(tmp_path):
             assert await wait_for(lambda e=expect: e in str(box.render()), pilot)
         table = app.screen.query_one(DataTable)
         assert await wait_for(lambda: table.row_count == 2, pilot)
+        # In the field, letters are typed, so the bar offers the way out; after it, the nav keys.
+        assert bar_text(app).startswith(" esc Leave field ") and "Dashboard" not in bar_text(app)
+        await pilot.press("escape")
+        assert await wait_for(lambda: " d Dashboard " in bar_text(app), pilot)
+        assert "Leave field" not in bar_text(app)
         await app.simulator.stop()
 
 

@@ -17,10 +17,17 @@ if TYPE_CHECKING:
 class StoreScreen(Screen):
     """A screen that reads the store in a thread worker and applies the result on the UI.
 
-    ``escape`` leaves a text field so that the single-letter navigation keys work again.
+    ``escape`` leaves a text field so that the single-letter navigation keys work again; the
+    key bar shows it only while a field has the focus, when those keys are hidden.
     """
 
-    BINDINGS = [Binding("escape", "leave_field", "Leave field", id="screen.leave", show=False)]
+    BINDINGS = [Binding("escape", "leave_field", "Leave field", id="screen.leave")]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "leave_field":  # a field takes typed letters: the nav keys are hidden
+            field = self.focused
+            return field is not None and field.check_consume_key("a", "a")
+        return True
 
     def action_leave_field(self) -> None:
         self.set_focus(None)
