@@ -92,6 +92,9 @@ async def test_banner_says_starting_until_the_startup_is_done(tmp_path):
         app.screen.refresh_data()
         assert await wait_for(lambda: " read-only " in str(banner.render()), pilot)
         assert "sync not started: platform unreachable" in str(banner.render())
+        assert "all streams pull" in app.banner().plain
+        app.profile.streams["reports"] = "push"
+        assert "reports:push  replies:pull" in app.banner().plain
 
 
 async def test_send_flow_and_report_arrives(tmp_path):

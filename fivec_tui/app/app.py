@@ -167,7 +167,11 @@ class FivecApp(App):
             state = Text(" LIVE ", "reverse green")
         else:
             state = Text(" starting " if self.starting else " read-only ", "reverse")
-        streams = "  ".join(f"{k}:{v}" for k, v in self.profile.streams.items())
+        modes = self.profile.streams
+        if len(set(modes.values())) == 1:  # the usual case, in a third of the width
+            streams = f"all streams {next(iter(modes.values()))}"
+        else:
+            streams = "  ".join(f"{k}:{v}" for k, v in modes.items())
         return Text.assemble(
             state,
             " ",
