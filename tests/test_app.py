@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.text import Text
 from textual.widgets import DataTable, Input, Static, TextArea
 
 from fivec_tui.app.dashboard import RateBox
 from fivec_tui.app.run import demo_app
-from fivec_tui.app.safe import safe_text, visible
+from fivec_tui.app.safe import count, safe_text, visible
 
 HOSTILE = [
     "[/]",
@@ -53,6 +55,49 @@ def test_visible_escapes_controls_and_bidi():
     assert visible("a\x1b[2Jb") == "a\\x1b[2Jb"
     assert visible("\u202e\x9b\x00") == "\\u202e\\x9b\\x00"
     assert isinstance(safe_text("[/]"), Text) and safe_text("[/]").plain == "[/]"
+
+
+@given(st.integers(min_value=0, max_value=10**14))
+def test_counts_fit_a_narrow_box_and_stay_close(n):
+    """Counts in the rate boxes: exact below 10,000, else at most five characters within
+    0.5% of the truth."""
+    shown = count(n)
+    if n < 10_000:
+        assert shown == str(n)
+        return
+    assert len(shown) <= 5
+    scale = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}[shown[-1]]
+    assert abs(float(shown[:-1]) * scale - n) <= 0.005 * n
+
+
+async def test_rate_boxes_keep_every_line_at_80_columns(tmp_path):
+    """80 columns leave a rate box 17 columns: large counts are abbreviated, a line still too
+    long is cut, and the latency line stays in the box."""
+    from textual.geometry import Region
+
+    from fivec_tui.app.app import FivecApp
+    from fivec_tui.config import Profile
+    from fivec_tui.store import Store
+    from fivec_tui.store.queries import Summary
+
+    app = FivecApp(Profile("t", "u", "0" * 32, "k" * 32), Store(tmp_path / "t.db"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await wait_for(lambda: app.screen.lower_mounted, pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        box = app.screen.query_one("#rate2", RateBox)
+        summary = Summary(86400, 1_234_567, 1_200_001, 23_456, 11_110, 0.98, 4, 31)
+        box.update_summary("24 hours", summary)
+        await pilot.pause()
+        assert box.size.width == 17
+        strips = box.render_lines(Region(0, 0, *box.outer_size))
+        inside = [strip.text[1:-1].rstrip() for strip in strips[1:-1]]  # within the border
+        assert inside == [
+            "24 hours 98.0%",
+            "sent 1.23M ok 1.…",  # an account sending a million a day, over 24 hours
+            "fail 23.5k pend …",
+            "p50 4s p95 31s",
+        ]
 
 
 async def test_demo_shows_live_numbers_and_pause(tmp_path):

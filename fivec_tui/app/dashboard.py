@@ -11,7 +11,7 @@ from textual.widgets import Header, Static
 
 from .base import StoreScreen, fill
 from .keybar import KeyBar
-from .safe import ago, duration, rate_class, safe_text, when
+from .safe import ago, count, duration, rate_class, safe_text, when
 
 if TYPE_CHECKING:
     from textual.widgets import DataTable, Sparkline
@@ -37,7 +37,8 @@ class RateBox(Static):
             Text.assemble(
                 (f"{label:<9}", "bold"),
                 (rate, "bold reverse" if rate_class(s.delivery_rate) == "failing" else "bold"),
-                f"\nsent {s.sent} ok {s.delivered}\nfail {s.failed} pend {s.pending}",
+                f"\nsent {count(s.sent)} ok {count(s.delivered)}",
+                f"\nfail {count(s.failed)} pend {count(s.pending)}",
                 lat,
             )
         )
@@ -59,6 +60,8 @@ class DashboardScreen(StoreScreen):
     data arrives from a worker."""
 
     lower_mounted = False
+    # Below 100 columns the rate boxes drop their inner padding: 80 columns leave 15 a box.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -161,7 +164,10 @@ class DashboardScreen(StoreScreen):
         b = data["balance"]
         runs_out = duration(b.runs_out_in_s) if b.runs_out_in_s else "—"
         burn = f"{b.burn_per_hour:,.0f}/h" if b.burn_per_hour else "—"
-        remaining = f"{b.remaining:,.0f}" if b.remaining is not None else "—"
+        remaining = "—"
+        if b.remaining is not None:  # exact while it fits a narrow box (17 columns)
+            exact = f"{b.remaining:,.0f}"
+            remaining = exact if len(exact) <= 9 else count(int(b.remaining))
         self.query_one("#balance", Static).update(
             Text.assemble(
                 ("balance ", "bold"),

@@ -40,6 +40,18 @@ def safe_text(value: object, style: str = "", limit: int | None = None) -> Text:
     return Text(text, style=style, no_wrap=limit is not None)
 
 
+def count(n: int) -> str:
+    """A count in at most five characters: exact below 10,000, then 12.3k, 123k, 1.23M..."""
+    if n < 10_000:
+        return str(n)
+    value = float(n)
+    for unit in ("k", "M", "G", "T"):
+        value /= 1000
+        if value < 999.5:
+            return f"{value:.3g}{unit}"
+    return f"{value:.0f}T"
+
+
 def when(ts: float | None, with_date: bool = False) -> str:
     """An instant in the viewer's local time."""
     if ts is None:
