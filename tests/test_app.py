@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.text import Text
@@ -98,6 +99,29 @@ async def test_rate_boxes_keep_every_line_at_80_columns(tmp_path):
             "fail 23.5k pend …",
             "p50 4s p95 31s",
         ]
+
+
+async def test_a_fill_that_failed_is_tried_again():
+    """A load shown before its table was ready used to be remembered as shown: the table
+    then stayed empty for good, as every later load had the same rows (seen in the Messages
+    screen under CPU load)."""
+    from textual.app import App
+    from textual.widgets import DataTable
+
+    from fivec_tui.app.base import fill
+
+    class One(App):
+        def compose(self):
+            yield DataTable()
+
+    async with One().run_test() as pilot:
+        grid = pilot.app.query_one(DataTable)
+        rows = [("a", ("1", "2")), ("b", ("3", "4"))]
+        with pytest.raises(ValueError):
+            fill(grid, rows)  # no columns yet
+        grid.add_columns("x", "y")
+        fill(grid, rows)
+        assert grid.row_count == 2
 
 
 async def test_demo_shows_live_numbers_and_pause(tmp_path):

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Header, Static
 
 from ..store import queries
 from ..store.ingest import ack_alert
-from .base import StoreScreen, fill
+from .base import StoreScreen, fill, table_of
 from .keybar import KeyBar
 from .safe import safe_text, when
 
@@ -23,11 +23,8 @@ class AlertsScreen(StoreScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="alerts-status")
-        yield DataTable(id="alerts", cursor_type="row", zebra_stripes=True)
+        yield table_of("time", "state", "rule", "ack", "message", id="alerts", zebra_stripes=True)
         yield KeyBar()
-
-    def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("time", "state", "rule", "ack", "message")
 
     def load(self) -> dict[str, Any]:
         return {"rows": queries.alerts(self.fivec.store, 200)}

@@ -73,6 +73,19 @@ class StoreScreen(Screen):
         self.run_worker(job, thread=True, exclusive=True, exit_on_error=False, group=group)
 
 
+def table_of(*columns: str, **options: Any) -> DataTable:
+    """A row-cursor DataTable with its columns, made in ``compose``.
+
+    A screen's first load can land before its ``on_mount`` runs (``ScreenResume`` may come
+    first), so columns added there were missing for it and the rows could not be added.
+    """
+    from textual.widgets import DataTable  # loaded with the first table, after the first frame
+
+    made = DataTable(cursor_type="row", **options)
+    made.add_columns(*columns)
+    return made
+
+
 def fill(table: DataTable, rows: list[tuple[str, tuple]]) -> None:
     """Replace a table's rows by key, keeping the cursor on the same row when it still exists.
 
@@ -82,7 +95,6 @@ def fill(table: DataTable, rows: list[tuple[str, tuple]]) -> None:
         return
     from textual.widgets.data_table import CellDoesNotExist  # loaded with the first table
 
-    table._fivec_rows = rows
     keep = None
     if table.row_count and table.cursor_row >= 0:
         try:
@@ -97,3 +109,4 @@ def fill(table: DataTable, rows: list[tuple[str, tuple]]) -> None:
             keys = [k for k, _ in rows]
             if keep in keys:
                 table.move_cursor(row=keys.index(keep), animate=False)
+    table._fivec_rows = rows  # once drawn: a fill that raised is tried again next time

@@ -15,7 +15,7 @@ from ..api import FivecError
 from ..api.sms import parse_recipients
 from ..store import queries
 from ..store.ingest import add_blacklist_lookup
-from .base import StoreScreen, fill
+from .base import StoreScreen, fill, table_of
 from .keybar import KeyBar
 from .safe import safe_text, when
 from .send import Confirm
@@ -38,13 +38,10 @@ class BlacklistScreen(StoreScreen):
             yield Button("Remove…", id="remove", variant="warning")
         yield Static(id="black-result")
         yield Static("lookup history", classes="caption")
-        yield DataTable(id="black-history", cursor_type="row")
-        yield KeyBar()
-
-    def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(
-            "time", "mobile", "result", "description", "added", "action"
+        yield table_of(
+            "time", "mobile", "result", "description", "added", "action", id="black-history"
         )
+        yield KeyBar()
 
     def load(self) -> dict[str, Any]:
         return {"rows": queries.blacklist_history(self.fivec.store)}

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Static
 
-from .base import StoreScreen, fill
+from .base import StoreScreen, fill, table_of
 from .keybar import KeyBar
 from .safe import ago, count, duration, rate_class, safe_text, when
 
@@ -86,13 +86,15 @@ class DashboardScreen(StoreScreen):
             super().refresh_data()
 
     async def mount_lower(self) -> None:
-        from textual.widgets import DataTable, Sparkline  # after the first frame, like them
+        from textual.widgets import Sparkline  # after the first frame, like the tables
 
         failures, health, feed, prefixes = (
-            DataTable(id="failures", cursor_type="row", zebra_stripes=True),
-            DataTable(id="health", cursor_type="row"),
-            DataTable(id="feed", cursor_type="row"),
-            DataTable(id="prefixes", cursor_type="row", zebra_stripes=True),
+            table_of("code", "n", "family", "meaning", id="failures", zebra_stripes=True),
+            table_of("job", "mode", "state", "last ok", "errors", "next", id="health"),
+            table_of("time", "kind", "mobile", "what", id="feed"),
+            table_of(
+                "prefix", "sent", "delivered", "failed", "rate", id="prefixes", zebra_stripes=True
+            ),
         )
         self.chart: Sparkline = Sparkline([], id="chart")
         self.tables: dict[str, DataTable] = {
@@ -123,10 +125,6 @@ class DashboardScreen(StoreScreen):
                 prefixes,
             ]
         )
-        failures.add_columns("code", "n", "family", "meaning")
-        prefixes.add_columns("prefix", "sent", "delivered", "failed", "rate")
-        health.add_columns("job", "mode", "state", "last ok", "errors", "next")
-        feed.add_columns("time", "kind", "mobile", "what")
         self.lower_mounted = True
         self.refresh_data()
 

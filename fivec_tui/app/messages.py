@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Header, Input, Static
 
 from ..store import queries
-from .base import StoreScreen, fill
+from .base import StoreScreen, fill, table_of
 from .keybar import KeyBar
 from .safe import duration, safe_text, when
 
@@ -29,14 +29,18 @@ class MessagesScreen(StoreScreen):
         with Horizontal(id="message-filters"):
             yield Input(placeholder="mobile or msgid", id="msg-term")
             yield Input(placeholder="status (DELIVRD, PENDING, MK:0001…)", id="msg-status")
-        yield DataTable(id="messages", cursor_type="row", zebra_stripes=True)
+        yield table_of(
+            "sent",
+            "msgid",
+            "mobile",
+            "status",
+            "latency",
+            "content",
+            id="messages",
+            zebra_stripes=True,
+        )
         yield Static(id="story")
         yield KeyBar()
-
-    def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(
-            "sent", "msgid", "mobile", "status", "latency", "content"
-        )
 
     def fields(self) -> dict[str, str]:
         return {

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Header, Input, Static
 
 from ..store import queries
-from .base import StoreScreen, fill
+from .base import StoreScreen, fill, table_of
 from .keybar import KeyBar
 from .safe import safe_text, when
 
@@ -34,12 +34,9 @@ class RepliesScreen(StoreScreen):
         yield Header()
         yield Input(placeholder="search: mobile or text (enter)", id="reply-search")
         yield Static(id="reply-status")
-        yield DataTable(id="replies", cursor_type="row", zebra_stripes=True)
+        yield table_of("time", "mobile", "", "content", id="replies", zebra_stripes=True)
         yield Static(id="reply-detail")
         yield KeyBar()
-
-    def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("time", "mobile", "", "content")
 
     def fields(self) -> dict[str, str]:
         return {"term": self.query_one("#reply-search", Input).value.strip()}
