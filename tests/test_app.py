@@ -124,6 +124,47 @@ async def test_a_fill_that_failed_is_tried_again():
         assert grid.row_count == 2
 
 
+async def test_a_failing_load_is_told_once_not_swallowed(tmp_path, monkeypatch):
+    """A screen whose store query raises says so in a notification, once for repeated
+    failures, and again after a success; the app keeps running."""
+    from fivec_tui.app.alerts import AlertsScreen
+    from fivec_tui.app.app import FivecApp
+    from fivec_tui.config import Profile
+    from fivec_tui.store import Store
+
+    broken = {"on": True}
+    real = AlertsScreen.load
+
+    def load(self):
+        if broken["on"]:
+            raise RuntimeError("disk I/O error \x1b[2J")
+        return real(self)
+
+    monkeypatch.setattr(AlertsScreen, "load", load)
+    app = FivecApp(Profile("t", "u", "0" * 32, "k" * 32), Store(tmp_path / "t.db"))
+
+    def told() -> list[str]:
+        return [n.message for n in app._notifications if n.title == "not refreshed"]
+
+    async def refreshed(pilot) -> None:
+        app.screen.refresh_data()
+        assert await wait_for(lambda: all(w.is_finished for w in app.workers), pilot)
+        await pilot.pause()
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await switch(pilot, "a")
+        assert await wait_for(lambda: told() != [], pilot)
+        for _ in range(3):
+            await refreshed(pilot)
+        assert told() == ["RuntimeError: disk I/O error \\x1b[2J"]
+        broken["on"] = False
+        await refreshed(pilot)
+        broken["on"] = True
+        await refreshed(pilot)
+        assert len(told()) == 2
+        assert app.is_running
+
+
 async def test_demo_shows_live_numbers_and_pause(tmp_path):
     app = demo_app("demo", seed=1, speed=1.0, db_dir=str(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from .safe import visible
 
 if TYPE_CHECKING:
     from textual.widgets import DataTable
@@ -58,6 +61,19 @@ class StoreScreen(Screen):
     def refresh_data(self) -> None:
         self.field_values = self.fields()
         self.off_ui(self.load, self.show, group="refresh")
+
+    _failure = ""  # the last load error told, so a failing refresh tick says it once
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A load or show that raised is told, once until it changes or a load succeeds:
+        an empty table must not pass for an empty cache (the workers swallow errors)."""
+        if event.state == WorkerState.ERROR:
+            failure = visible(f"{type(event.worker.error).__name__}: {event.worker.error}")
+            if failure != self._failure:
+                self._failure = failure
+                self.notify(failure, title="not refreshed", severity="error", markup=False)
+        elif event.state == WorkerState.SUCCESS and event.worker.group == "refresh":
+            self._failure = ""
 
     def off_ui(self, query: Callable[[], Any], then: Callable[[Any], None], group: str) -> None:
         """Run ``query`` (store reads) in a thread; hand its result to ``then`` on the UI.
