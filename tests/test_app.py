@@ -52,6 +52,16 @@ async def switch(pilot, key: str) -> None:
     await pilot.pause()
 
 
+def cache_app(tmp_path, account: str = "u", **options):
+    """The app on an empty cache, without a platform (nothing starts unless ``startup``)."""
+    from fivec_tui.app.app import FivecApp
+    from fivec_tui.config import Profile
+    from fivec_tui.store import Store
+
+    profile = Profile("t", account, "0" * 32, "k" * 32)
+    return FivecApp(profile, Store(tmp_path / "t.db"), **options)
+
+
 def test_visible_escapes_controls_and_bidi():
     assert visible("a\x1b[2Jb") == "a\\x1b[2Jb"
     assert visible("\u202e\x9b\x00") == "\\u202e\\x9b\\x00"
@@ -76,12 +86,9 @@ async def test_rate_boxes_keep_every_line_at_80_columns(tmp_path):
     long is cut, and the latency line stays in the box."""
     from textual.geometry import Region
 
-    from fivec_tui.app.app import FivecApp
-    from fivec_tui.config import Profile
-    from fivec_tui.store import Store
     from fivec_tui.store.queries import Summary
 
-    app = FivecApp(Profile("t", "u", "0" * 32, "k" * 32), Store(tmp_path / "t.db"))
+    app = cache_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         assert await wait_for(lambda: app.screen.lower_mounted, pilot)
         await app.workers.wait_for_complete()
@@ -128,9 +135,6 @@ async def test_a_failing_load_is_told_once_not_swallowed(tmp_path, monkeypatch):
     """A screen whose store query raises says so in a notification, once for repeated
     failures, and again after a success; the app keeps running."""
     from fivec_tui.app.alerts import AlertsScreen
-    from fivec_tui.app.app import FivecApp
-    from fivec_tui.config import Profile
-    from fivec_tui.store import Store
 
     broken = {"on": True}
     real = AlertsScreen.load
@@ -141,7 +145,7 @@ async def test_a_failing_load_is_told_once_not_swallowed(tmp_path, monkeypatch):
         return real(self)
 
     monkeypatch.setattr(AlertsScreen, "load", load)
-    app = FivecApp(Profile("t", "u", "0" * 32, "k" * 32), Store(tmp_path / "t.db"))
+    app = cache_app(tmp_path)
 
     def told() -> list[str]:
         return [n.message for n in app._notifications if n.title == "not refreshed"]
@@ -182,18 +186,13 @@ async def test_demo_shows_live_numbers_and_pause(tmp_path):
 async def test_banner_says_starting_until_the_startup_is_done(tmp_path):
     """The first frame already names the account and says the sync is starting; a startup
     that fails leaves the app read-only on the cache, saying why."""
-    from fivec_tui.app.app import FivecApp
-    from fivec_tui.config import Profile
-    from fivec_tui.store import Store
-
     go = asyncio.Event()
 
     async def startup(app) -> None:
         await go.wait()
         raise ConnectionError("platform unreachable")
 
-    profile = Profile("t", "ops-account", "0" * 32, "k" * 32)
-    app = FivecApp(profile, Store(tmp_path / "t.db"), startup=startup, refresh_s=3600)
+    app = cache_app(tmp_path, "ops-account", startup=startup, refresh_s=3600)
     async with app.run_test(size=(120, 24)) as pilot:
         banner = app.screen.query_one("#banner", Static)
         assert " starting  ops-account @ " in str(banner.render())
@@ -392,18 +391,14 @@ async def test_key_bar_follows_screens_and_redraws_only_on_change(tmp_path, monk
 async def test_keys_remapped_in_config_show_and_work(tmp_path):
     """``[keys]`` in the config remaps bindings by id: the key bar shows the new key, the new
     key works, a click on a key presses it, and a narrow terminal gets a compact bar."""
-    from fivec_tui.app.app import FivecApp
     from fivec_tui.app.keybar import KeyBar
     from fivec_tui.app.run import _app_settings
-    from fivec_tui.config import Profile
-    from fivec_tui.store import Store
 
     config = tmp_path / "config.toml"
     config.write_text('[keys]\n"nav.replies" = "i"\n"nav.send" = 7\n', encoding="utf-8")
     _, keymap = _app_settings(config)
     assert keymap == {"nav.replies": "i"}  # a non-string key is ignored, not a crash
-    profile = Profile("t", "u", "0" * 32, "k" * 32)
-    app = FivecApp(profile, Store(tmp_path / "t.db"), keymap=keymap, refresh_s=3600)
+    app = cache_app(tmp_path, keymap=keymap, refresh_s=3600)
     async with app.run_test(size=(160, 24)) as pilot:
         assert await wait_for(lambda: " i Replies " in bar_text(app), pilot)
         assert " r Replies " not in bar_text(app)

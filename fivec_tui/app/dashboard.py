@@ -60,7 +60,8 @@ class DashboardScreen(StoreScreen):
     data arrives from a worker."""
 
     lower_mounted = False
-    # Below 100 columns the rate boxes drop their inner padding: 80 columns leave 15 a box.
+    # Below 100 columns (fivec.tcss, .-narrow): the rate boxes drop their inner padding, as
+    # 80 columns leave them 15 inside, and the failures and sync-jobs tables are stacked.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def compose(self) -> ComposeResult:
