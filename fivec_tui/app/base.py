@@ -92,8 +92,8 @@ class StoreScreen(Screen):
 def table_of(*columns: str, **options: Any) -> DataTable:
     """A row-cursor DataTable with its columns, made in ``compose``.
 
-    A screen's first load can land before its ``on_mount`` runs (``ScreenResume`` may come
-    first), so columns added there were missing for it and the rows could not be added.
+    Columns added in a screen's ``on_mount`` were once still missing when its first load was
+    shown (the Messages screen, under CPU load): made with the table, they cannot be.
     """
     from textual.widgets import DataTable  # loaded with the first table, after the first frame
 
