@@ -497,17 +497,21 @@ def config_show(ctx: Ctx, as_json) -> None:
     "--name", "profile_name", default=None, help="Profile name (default: --profile or 'default')."
 )
 @click.option("--username")
-@click.option("--password", help="Plain password: hashed to md5, never stored.")
-@click.option("--password-md5")
-@click.option("--apikey")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password, then the apikey, one per line from standard input.",
+)
 @click.option("--node", default=None, help="main, bj, hk, us, euro, or a full URL.")
 @click.option("--encode", type=click.Choice(["UTF-8", "GBK"], case_sensitive=False))
 @pass_ctx
-def config_init(
-    ctx: Ctx, profile_name, username, password, password_md5, apikey, node, encode
-) -> None:
-    """Write a profile to the config file (mode 0600); asks for what flags do not give."""
-    interactive = sys.stdin.isatty()
+def config_init(ctx: Ctx, profile_name, username, password_stdin, node, encode) -> None:
+    """Add or update a profile in the config file (mode 0600), keeping everything else in it.
+
+    The password and apikey are asked with a hidden prompt, or read from standard input with
+    --password-stdin: never from arguments, which `ps` and shell history would show.
+    """
+    interactive = sys.stdin.isatty() and not password_stdin
 
     def ask(value, prompt, hide=False, default=None):
         if value:
@@ -515,25 +519,35 @@ def config_init(
         if not interactive:
             if default is not None:
                 return default
-            raise UsageError(f"missing --{prompt.lower().replace(' ', '-')} (not a terminal)")
+            raise UsageError(f"missing --{prompt.lower()} (no terminal to ask on)")
         return click.prompt(prompt, hide_input=hide, default=default, err=True)
+
+    def secrets() -> tuple[str, str]:
+        if password_stdin:
+            lines = [sys.stdin.readline().rstrip("\r\n") for _ in range(2)]
+        elif interactive:
+            lines = [click.prompt(p, hide_input=True, err=True) for p in ("Password", "Apikey")]
+        else:
+            raise UsageError("no terminal to ask for the password: use --password-stdin")
+        if not all(lines):
+            raise UsageError("--password-stdin: give the password, then the apikey, one per line")
+        return lines[0], lines[1]
 
     name = profile_name or ctx.profile_name or "default"
     username = ask(username, "Username")
-    if not password_md5:
-        password_md5 = md5_hex(ask(password, "Password", hide=True))
+    password, apikey = secrets()
     values = {
         "username": username,
-        "password_md5": password_md5.lower(),
-        "apikey": ask(apikey, "Apikey", hide=True),
+        "password_md5": md5_hex(password),
+        "apikey": apikey,
         "node": ask(node, "Node", default="main"),
         "encode": (encode or "UTF-8").upper(),
     }
     try:
-        cfg._apply(cfg.Profile(name), "flags", dict(values), "flags")
+        cfg.validate_profile(name, values)
+        cfg.write_profile(ctx.config_path, name, values)
     except cfg.ConfigError as exc:
         raise UsageError(str(exc)) from None
-    cfg.write_profile(ctx.config_path, name, values)
     out.print(f"wrote profile {name!r} to {ctx.config_path} (mode 0600)", markup=False)
 
 

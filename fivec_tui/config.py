@@ -3,7 +3,8 @@
 Precedence, lowest first: built-in defaults, the file, ``FIVEC_*`` environment variables,
 command-line flags.  Every effective value remembers where it came from so that
 ``config show`` can say so.  A plain ``password`` is hashed to ``password_md5`` in memory and
-never written anywhere.
+never written anywhere.  The file is read with tomllib (fast start) and written only through
+tomlkit (:func:`write_profile`), which edits it in place: a user's comments survive.
 
 .. code-block:: toml
 
@@ -29,8 +30,10 @@ never written anywhere.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +42,7 @@ from typing import Any
 import platformdirs
 
 from .api import Credentials, mask, md5_hex, resolve_base_url
+from .api.redact import mask_url, mask_urls
 from .api.wire import normalize_encode
 
 APP_NAME = "fivec-tui"
@@ -114,7 +118,7 @@ class Profile:
             "username": self.username or "(unset)",
             "password_md5": mask(self.password_md5),
             "apikey": mask(self.apikey),
-            "base_url": self.base_url,
+            "base_url": mask_url(self.base_url),
             "encode": self.encode,
             "timeout": f"{self.timeout:g}s",
             "send_timeout": f"{self.send_timeout:g}s",
@@ -122,7 +126,25 @@ class Profile:
         }
         rows |= {f"streams.{k}": v for k, v in self.streams.items()}
         rows |= {f"intervals.{k}": f"{v:g}s" for k, v in self.intervals.items()}
+        rows |= _shown_table("push", self.push)
+        rows |= _shown_table("alerts", self.alerts)
         return {k: (v, self.sources.get(k.split(".")[0], "default")) for k, v in rows.items()}
+
+
+def _shown_table(prefix: str, table: dict[str, Any]) -> dict[str, str]:
+    """A nested table flattened to dotted names; tokens masked, URLs shown with secrets masked."""
+    rows: dict[str, str] = {}
+    for key, value in table.items():
+        name = f"{prefix}.{key}"
+        if isinstance(value, dict):
+            rows |= _shown_table(name, value)
+        elif "token" in key.lower() or key in SECRET_KEYS:
+            rows[name] = mask(str(value))
+        elif isinstance(value, list):
+            rows[name] = ", ".join(mask_urls(str(v)) for v in value)
+        else:
+            rows[name] = mask_urls(str(value))
+    return rows
 
 
 def read_file(path: Path) -> dict[str, Any]:
@@ -265,33 +287,85 @@ def load_profile(
     return profile
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
+def validate_profile(name: str, values: dict[str, Any]) -> Profile:
+    """The profile ``values`` (a ``[profiles.NAME]`` table) make; ConfigError if one is bad."""
+    profile = Profile(name)
+    _apply(profile, f"profiles.{name}", values, "flags")
+    return profile
+
+
+#: Writing one key makes another one stale: it would otherwise win over the new value.
+_SUPERSEDES = {"password_md5": ("password",), "password": ("password_md5",), "node": ("base_url",)}
+
+
+def _toml_item(old: Any, value: Any) -> Any:
+    """``value`` as a TOML item; a replaced string keeps its quoting ('literal' or "basic")."""
+    import tomlkit
+    from tomlkit.items import String, StringType
+
+    literal = isinstance(old, String) and old.type == StringType.SLL
+    if literal and isinstance(value, str) and not any(c in value for c in "'\n\r"):
+        return tomlkit.string(value, literal=True)
+    return tomlkit.item(value)
 
 
 def write_profile(path: Path, name: str, values: dict[str, Any]) -> None:
-    """Add or replace one profile, keeping the others; the file is created with mode 0600."""
-    data = read_file(path)
-    profiles = dict(data.get("profiles") or {})
-    profiles[name] = {k: v for k, v in values.items() if k != "password" and v not in (None, "")}
-    lines = [f"default_profile = {_toml_value(data.get('default_profile') or name)}", ""]
-    for pname, table in profiles.items():
-        lines.append(f"[profiles.{pname}]")
-        nested = {k: v for k, v in table.items() if isinstance(v, dict)}
-        lines += [f"{k} = {_toml_value(v)}" for k, v in table.items() if k not in nested]
-        for sub, entries in nested.items():
-            lines += ["", f"[profiles.{pname}.{sub}]"]
-            lines += [f"{k} = {_toml_value(v)}" for k, v in entries.items()]
-        lines.append("")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines))
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    """Add one profile, or update the given keys of an existing one, editing the file in place.
+
+    Comments, order, quoting, other tables (``[app]``, ``[keys]``) and keys this version does
+    not know survive byte for byte (tomlkit); nested values become TOML tables and arrays.  A
+    plain ``password`` is never written.  The file is replaced atomically, with mode 0600.
+    """
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    values = {k: v for k, v in values.items() if k != "password" and v not in (None, "")}
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        text = ""
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    try:
+        doc = tomlkit.parse(text)
+    except TOMLKitError as exc:
+        raise ConfigError(f"{path}: invalid TOML, not rewritten: {exc}") from None
+    if "default_profile" not in doc:
+        doc["default_profile"] = name
+    if "profiles" not in doc:
+        doc["profiles"] = tomlkit.table(is_super_table=True)
+    profiles = doc["profiles"]
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"{path}: [profiles] must be a table")
+    if name not in profiles:
+        profiles[name] = tomlkit.table()
+    table = profiles[name]
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: profiles.{name} must be a table")
+    for key, value in values.items():
+        for stale in _SUPERSEDES.get(key, ()):
+            table.pop(stale, None)
+        table[key] = _toml_item(table.get(key), value)
+    try:
+        _write_private(path, tomlkit.dumps(doc).encode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write: {exc.strerror}") from None
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically; the file is 0600, a new directory 0700."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

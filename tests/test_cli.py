@@ -86,19 +86,14 @@ def test_config_init_show_never_reveal_secrets(env, tmp_path):
         for k, v in env.items()
         if k not in ("FIVEC_USERNAME", "FIVEC_PASSWORD", "FIVEC_APIKEY", "FIVEC_BASE_URL")
     }
-    code, _, _ = run(
-        secret_env,
-        "config",
-        "init",
-        "--username",
-        "acme",
-        "--password",
-        "hunter2-pass",
-        "--apikey",
-        "APIKEY-SECRET-0123456789abcdef",
-        "--node",
-        "bj",
+    result = CliRunner().invoke(
+        main,
+        ["config", "init", "--username", "acme", "--node", "bj", "--password-stdin"],
+        input="hunter2-pass\nAPIKEY-SECRET-0123456789abcdef\n",
+        env=secret_env,
+        catch_exceptions=False,
     )
+    code = result.exit_code
     path = tmp_path / "config.toml"
     assert code == 0 and stat.S_IMODE(path.stat().st_mode) == 0o600
     text = path.read_text()
