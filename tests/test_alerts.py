@@ -24,7 +24,7 @@ from fivec_tui.sim.scenario import load
 from fivec_tui.store import Store, ingest_items
 from fivec_tui.store.ingest import add_balance
 from fivec_tui.sync import Engine
-from fivec_tui.sync.alerts import Alerter, config
+from fivec_tui.sync.alerts import Alerter, Condition, Event, config, deliver
 from fivec_tui.sync.engine import JobState
 from fivec_tui.sync.metrics import CacheCollector
 
@@ -299,3 +299,22 @@ def test_shipped_dashboard_and_rules_use_metrics_that_exist(tmp_path):
     ]:
         used |= set(re.findall(r"\bfivec_[a-z_]+", text))
     assert used and used <= exposed, used - exposed
+
+
+async def test_alert_command_sees_only_its_own_environment(tmp_path, monkeypatch):
+    """The daemon's credentials (FIVEC_PASSWORD, FIVEC_APIKEY) never reach the command."""
+    monkeypatch.setenv("FIVEC_PASSWORD", "Pw-in-the-daemon-env")
+    monkeypatch.setenv("FIVEC_APIKEY", "apikey-in-the-daemon-env")
+    monkeypatch.setenv("HTTPS_PROXY", "http://u:proxy-secret@proxy:3128")
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    dump = tmp_path / "env.txt"
+    settings = config({"command": f"env > {dump}"})
+    event = Event("firing", Condition("balance", "account", True, "余额不足", {"left": 9}), NOW)
+    async with httpx.AsyncClient() as http:
+        await deliver(event, "ops", settings, http)
+    env = dict(line.split("=", 1) for line in dump.read_text().splitlines() if "=" in line)
+    assert env["FIVEC_ALERT_MESSAGE"] == "余额不足" and env["FIVEC_ALERT_VALUE_LEFT"] == "9"
+    assert env["LANG"] == "zh_CN.UTF-8" and env["PATH"]
+    extra = {k for k in env if not k.startswith(("FIVEC_ALERT_", "LC_"))}
+    assert extra <= {"PATH", "HOME", "LANG", "TZ", "PWD", "SHLVL", "_"}  # the last 3: sh's own
+    assert "proxy-secret" not in dump.read_text() and "daemon-env" not in dump.read_text()

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from ..api.redact import mask_url, mask_urls
 from ..store import Store, queries
 from ..store import ingest as store_ingest
 from ..store.codes import describe
@@ -266,16 +267,27 @@ def for_profile(profile: Any, store: Store) -> Alerter:
     return Alerter(profile.name, store, config(profile.alerts))
 
 
+#: What the alert command inherits from the daemon: a shell that finds its tools and writes
+#: Chinese text in the user's locale.  Nothing else (FIVEC_PASSWORD, FIVEC_APIKEY, a proxy
+#: token...) reaches a command that may be a third-party script.
+COMMAND_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ")
+
+
+def command_env(payload: dict[str, Any]) -> dict[str, str]:
+    """The alert command's whole environment: :data:`COMMAND_ENV` plus ``FIVEC_ALERT_*``."""
+    env = {k: os.environ[k] for k in COMMAND_ENV if k in os.environ}
+    env.setdefault("PATH", os.defpath)
+    env |= {f"FIVEC_ALERT_{k.upper()}": "" if v is None else str(v) for k, v in payload.items()}
+    return env
+
+
 async def deliver(
     event: Event, profile: str, settings: dict[str, Any], http: httpx.AsyncClient
 ) -> None:
     """Run the command and POST the webhook for one event.  Failures are logged, never raised."""
     payload = event.payload(profile)
     if settings["command"]:
-        env = {
-            **os.environ,
-            **{f"FIVEC_ALERT_{k.upper()}": "" if v is None else str(v) for k, v in payload.items()},
-        }
+        env = command_env(payload)
         proc = await asyncio.create_subprocess_shell(
             settings["command"],
             env=env,
@@ -288,7 +300,7 @@ async def deliver(
             log.error(
                 "alert command exited %s: %s",
                 proc.returncode,
-                stderr.decode(errors="replace")[:300],
+                mask_urls(stderr.decode(errors="replace")[:300]),
             )
     if settings["webhook"]:
         for attempt in range(int(settings["webhook_retries"]) + 1):
@@ -297,7 +309,12 @@ async def deliver(
                 if r.status_code < 300:
                     return
                 error = f"HTTP {r.status_code}"
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL: not an HTTPError
                 error = f"{type(exc).__name__}: {exc}"
-            log.warning("alert webhook attempt %d failed: %s", attempt + 1, error)
+            log.warning(
+                "alert webhook %s attempt %d failed: %s",
+                mask_url(settings["webhook"]),
+                attempt + 1,
+                mask_urls(error),
+            )
             await asyncio.sleep(min(2**attempt, 30))

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from ..api.client import FivecClient
+from ..api.redact import mask_url
 from ..config import Profile
 from ..store import Store
 from . import alerts
@@ -152,12 +153,14 @@ async def _serve(
         receiver = PushReceiver(store, push_config) if push_config else None
         if receiver:
             log.info("push receiver on %s", await receiver.start())
+            for stream, urls in push_config.forward.items():
+                log.info("forwarding %s to %s", stream, ", ".join(map(mask_url, urls)))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await engine.start()
-        log.info("polling %s at %s into %s", profile.username, profile.base_url, db_path)
+        log.info("polling %s at %s into %s", profile.username, mask_url(profile.base_url), db_path)
         await stop.wait()
         log.info("stopping: finishing the job in flight")
         await engine.stop()

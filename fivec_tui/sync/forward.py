@@ -1,7 +1,8 @@
 """Forwarder: relays pushed bodies to the customer's own push URLs through a durable queue.
 
 Each body goes to every downstream URL in arrival order, retried with backoff, so nothing
-downstream loses a report while this tool sits in the middle.
+downstream loses a report while this tool sits in the middle.  The URLs are the customer's
+and may hold credentials: logs and stored errors show them through :func:`mask_url`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 
 import httpx
 
+from ..api.redact import mask_url, mask_urls
 from ..store import Store
 from ..store import ingest as store_ingest
 
@@ -38,15 +40,17 @@ class Forwarder:
             try:
                 r = await self.http.post(target, data={"data": row["body"]})
                 error = "" if r.status_code == 200 else f"HTTP {r.status_code}"
-            except httpx.HTTPError as exc:
-                error = f"{type(exc).__name__}: {exc}"
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL: not an HTTPError
+                error = mask_urls(f"{type(exc).__name__}: {exc}")
             if error:
                 delay = min(2 ** min(row["attempts"], 8), 300)
                 await asyncio.to_thread(
                     store_ingest.forward_failed, self.store, row["id"], error, now + delay
                 )
                 blocked.add(target)
-                log.warning("forward to %s failed (%s); retry in %ss", target, error, delay)
+                log.warning(
+                    "forward to %s failed (%s); retry in %ss", mask_url(target), error, delay
+                )
             else:
                 await asyncio.to_thread(store_ingest.forward_done, self.store, row["id"])
                 sent += 1
