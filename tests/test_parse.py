@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -147,6 +148,49 @@ def test_send_success_json_and_errors():
     with pytest.raises(errors.BlackKeywords) as exc:
         parse_send("error:Black keywords is:党中央")
     assert exc.value.keywords == "党中央"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "success:",
+        "success:ok",
+        "success:Added white number",
+        "success:123456789",  # 9 digits: truncated
+        "success:123456789012345678901",  # 21 digits
+        "success:3255988952759６",  # a full-width digit
+        "success:32559889527596,32559889527597",
+        "success:<html><body>502 Bad Gateway</body></html>",
+        '{"status":"success","msg":"sent"}',
+        '{"status":"success","msg":""}',
+    ],
+)
+def test_send_success_without_a_msgid_is_a_parse_error_keeping_the_body(body):
+    with pytest.raises(errors.ParseError) as exc:
+        parse_send(f" {body}\r\n")
+    assert exc.value.raw == body
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    msgid=st.from_regex(r"[0-9]{10,20}", fullmatch=True),
+    pad=st.sampled_from(["", " ", "\r\n", "\t "]),
+    bom=st.sampled_from(["", "\ufeff"]),
+)
+def test_send_msgid_of_10_to_20_digits_in_either_form(msgid, pad, bom):
+    assert parse_send(f"{bom}{pad}success:{pad}{msgid}{pad}") == msgid
+    answer = json.dumps({"status": "success", "msg": f"{pad}{msgid}{pad}"})
+    assert parse_send(f"{bom}{pad}{answer}{pad}") == msgid
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(st.text(), st.from_regex(r"success:.{0,25}", fullmatch=True)))
+def test_send_returns_only_msgids(text):
+    try:
+        msgid = parse_send(text)
+    except (errors.PlatformError, errors.ParseError):
+        return
+    assert msgid.isascii() and msgid.isdigit() and 10 <= len(msgid) <= 20
 
 
 DOCUMENTED = [

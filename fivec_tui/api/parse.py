@@ -8,6 +8,7 @@ Every parser trims BOM/whitespace, raises the matching :class:`PlatformError` fo
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal, InvalidOperation
 
 from .errors import ParseError, error_for
@@ -58,15 +59,24 @@ def _json_status(text: str) -> tuple[str, str] | None:
     return str(doc.get("status", "")).strip().lower(), str(doc.get("msg", "")).strip()
 
 
+#: The platform's msgids are 14 digits today; a few more or fewer are still believable.
+MSGID = re.compile(r"[0-9]{10,20}")
+
+
 def parse_send(body: str) -> str:
-    """A send answer → the msgid.  Accepts ``success:<msgid>`` and the JSON form."""
+    """A send answer → the msgid.  Accepts ``success:<msgid>`` and the JSON form.
+
+    Whatever follows ``success`` must look like a msgid: anything else (an HTML page, a
+    message, a truncated number) is a :class:`ParseError` keeping the body, never a msgid that
+    would then match no report.
+    """
     text = clean_body(body)
     status = _json_status(text) or split_status(text)
     kind, rest = status
     rest = rest.strip()
     if kind == "error":
         raise error_for(rest, text)
-    if kind == "success" and rest:
+    if kind == "success" and MSGID.fullmatch(rest):
         return rest
     raise ParseError(f"not a send answer: {text[:200]!r}", text)
 
