@@ -9,6 +9,7 @@ through defusedxml (no entities, no DTDs) and every item that cannot be read is 
 from __future__ import annotations
 
 import json
+import re
 from typing import Literal
 from xml.etree.ElementTree import Element
 
@@ -17,7 +18,7 @@ from defusedxml.common import DefusedXmlException
 
 from .errors import ParseError
 from .models import PushBatch, Reply, Report, Unparsed
-from .wire import clean_body, parse_time
+from .wire import clean_body, parse_time, percent_decode
 
 Kind = Literal["report", "reply"]
 REPORT_FIELDS = ("msgid", "mobile", "status", "receivetime")
@@ -33,7 +34,9 @@ def detect_format(payload: str) -> Literal["string", "json", "xml"]:
     return "string"
 
 
-def _build(kind: Kind, fields: dict[str, str], raw: str) -> Report | Reply | Unparsed:
+def _build(
+    kind: Kind, fields: dict[str, str], raw: str, clean: bool = True
+) -> Report | Reply | Unparsed:
     when = (fields.get("receivetime") or "").strip()
     try:
         at = parse_time(when) if when else None
@@ -55,7 +58,31 @@ def _build(kind: Kind, fields: dict[str, str], raw: str) -> Report | Reply | Unp
         (fields.get("ext") or "").strip(),
         (fields.get("replyid") or "").strip(),
         raw,
+        clean,
     )
+
+
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def reply_content(field: str) -> tuple[str, bool]:
+    """The content field of a string-form reply push as text, and whether it read cleanly.
+
+    What is left after the form's own decoding differs: the document's example (§9.1) URL-encodes
+    the whole ``data`` once, so the field is the text itself (`` 好 ``); a platform that encodes
+    the field inside the string (it must, for ``,`` and ``;``) leaves it encoded once more
+    (``%e5%a5%bd``).  A field with characters no encoder leaves (non-ASCII) and no escape is the
+    text as it stands, ``+`` included; any other is decoded in UTF-8 exactly as pulled replies
+    are: ``+`` is a space, a stray ``%`` stays literal (``100%``) and, like broken escapes,
+    clears ``clean`` so the raw item is kept beside a guess.
+
+    >>> reply_content("%e5%a5%bd"), reply_content(" 好+1 "), reply_content("100%")
+    (('好', True), ('好+1', True), ('100%', False))
+    """
+    text = field.strip()
+    if not text.isascii() and not _ESCAPE.search(text):
+        return text, True
+    return percent_decode(text, "UTF-8")
 
 
 def _from_string(kind: Kind, text: str) -> list:
@@ -63,18 +90,21 @@ def _from_string(kind: Kind, text: str) -> list:
     out: list = []
     for item in (i for i in text.split(";") if i.strip()):
         parts = item.split(",")
+        exact = len(parts) == len(names)
         if len(parts) < len(names):
             out.append(Unparsed(item, f"expected {len(names)} fields, got {len(parts)}"))
             continue
-        if kind == "reply" and len(parts) > len(names):  # commas inside the content
+        if kind == "reply" and not exact:  # commas inside the content
             parts = [*parts[:3], ",".join(parts[3:-1]), parts[-1]]
-        elif len(parts) > len(names):
+        elif not exact:
             out.append(Unparsed(item, f"expected {len(names)} fields, got {len(parts)}"))
             continue
         fields = dict(zip(names, parts, strict=True))
-        if kind == "reply":
-            fields = {k: (v if k == "content" else v.strip()) for k, v in fields.items()}
-        out.append(_build(kind, fields, item))
+        if kind == "reply":  # unencoded commas in the content make the split a guess
+            fields["content"], clean = reply_content(fields["content"])
+            out.append(_build(kind, fields, item, clean and exact))
+        else:
+            out.append(_build(kind, fields, item))
     return out
 
 
