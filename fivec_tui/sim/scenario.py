@@ -16,7 +16,7 @@ from typing import Any
 from ..resources import data_dir
 
 DEFAULT_MIX = {"DELIVRD": 0.95, "UNDELIV": 0.03, "EXPIRED": 0.02}
-ENDPOINTS = ("send", "batch", "query", "recv", "reply", "black", "bind", "user")
+ENDPOINTS = ("send", "batch", "query", "recv", "reply", "black", "bind", "user", "webservice")
 FAULT_KEYS = (
     "latency_ms",
     "timeout",

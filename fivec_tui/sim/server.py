@@ -1,7 +1,11 @@
 """The simulator's HTTP face: the platform's endpoints, fault injection, inspection.
 
-Endpoints answer as the API document says (HTTP 200 with ``success:``/``error:`` bodies).
-``/_sim/state`` (GET) and ``/_sim/control`` (POST JSON) are for tests and demos only.
+Endpoints answer as the API document says (HTTP 200 with ``success:``/``error:`` bodies;
+a ``format=json`` send gets ``{"status":"success","msg":"<msgid>"}``, as the platform
+answers it).  ``/_sim/state`` (GET) and ``/_sim/control`` (POST JSON) are for tests and
+demos only.
+
+Requests are read as the platform (PHP) reads them: see :mod:`fivec_tui.sim`.
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from aiohttp import web
 
-from . import wire
+from . import soap, wire
 from .state import Account, Platform, SimError
 
 Handler = Callable[[web.Request, dict[str, bytes]], Awaitable[str]]
@@ -30,6 +35,12 @@ ROUTES = {
     "/api/black/index.php": "black",
     "/api/bind/index.php": "bind",
     "/api/user/index.php": "user",
+}
+#: Every path the platform serves: each endpoint's folder is its index.php, plus SOAP.
+PATHS = {
+    **ROUTES,
+    **{path.removesuffix("index.php"): name for path, name in ROUTES.items() if name != "batch"},
+    soap.PATH: "webservice",
 }
 
 
@@ -71,15 +82,24 @@ class SimServer:
             "bind": self.bind,
             "user": self.user,
         }
-        for path, name in ROUTES.items():
+        for path, name in PATHS.items():
+            if name == "webservice":
+                self.app.router.add_route("*", path, partial(soap.serve, self))
+                continue
             self.app.router.add_route("*", path, self._endpoint(name, handlers[name]))
+            if path.endswith("/"):
+                self.app.router.add_route("*", path.rstrip("/"), self._to_folder)
         self.app.router.add_get("/_sim/state", self.state)
         self.app.router.add_post("/_sim/control", self.control)
 
     # -- plumbing -------------------------------------------------------------------------
     def _endpoint(self, name: str, handler: Handler):
         async def run(request: web.Request) -> web.Response:
-            fields = wire.form_fields(request.rel_url.raw_query_string, await request.read())
+            fields = wire.form_fields(
+                request.rel_url.raw_query_string,
+                request.headers.get("Content-Type", ""),
+                await request.read(),
+            )
             self.requests[name] = self.requests.get(name, 0) + 1
             try:
                 cs = wire.charset(_s(fields, "encode") or None)
@@ -89,6 +109,9 @@ class SimServer:
                 body = await handler(request, fields)
             except SimError as exc:
                 body = f"error:{exc}"
+            if name == "send" and _s(fields, "format").lower() == "json":
+                status, _, msg = body.partition(":")
+                body = json.dumps({"status": status, "msg": msg}, separators=(",", ":"))
             self.log.append({"endpoint": name, "body": body[:200]})
             del self.log[:-1000]
             return web.Response(
@@ -97,9 +120,14 @@ class SimServer:
 
         return run
 
+    async def _to_folder(self, request: web.Request) -> web.Response:
+        """``/api/send`` → ``/api/send/``, as a web server answers a folder without its slash."""
+        query = request.rel_url.raw_query_string
+        raise web.HTTPMovedPermanently(request.path + "/" + (f"?{query}" if query else ""))
+
     @web.middleware
     async def _faults(self, request: web.Request, handler) -> web.StreamResponse:
-        name = ROUTES.get(request.path)
+        name = PATHS.get(request.path)
         spec = self.faults.get(name or "", {})
         if not spec:
             return await handler(request)
@@ -139,17 +167,22 @@ class SimServer:
         if served_a_chunk:
             self.damaged_chunks.add(index)
 
-    def _account(self, request: web.Request, fields: dict[str, str]) -> Account:
+    def authenticate(
+        self, request: web.Request, fields: dict[str, str], password: bytes
+    ) -> Account:
+        """Authenticate by ``password_md5``, or by the plain ``password`` hashed here."""
+        md5 = fields.get("password_md5", "")
+        if not md5 and password:
+            md5 = hashlib.md5(password).hexdigest()
         return self.platform.authenticate(
-            fields.get("username", ""),
-            fields.get("password_md5", ""),
-            fields.get("apikey", ""),
-            request.remote or "",
+            fields.get("username", ""), md5, fields.get("apikey", ""), request.remote or ""
         )
 
     def _auth(self, request: web.Request, fields: dict[str, bytes]) -> Account:
-        return self._account(
-            request, {k: _s(fields, k) for k in ("username", "password_md5", "apikey")}
+        return self.authenticate(
+            request,
+            {k: _s(fields, k) for k in ("username", "password_md5", "apikey")},
+            fields.get("password", b"").strip(),
         )
 
     # -- sending --------------------------------------------------------------------------
@@ -157,7 +190,7 @@ class SimServer:
         fmt = _s(fields, "format").lower()
         if fmt in ("json", "xml"):
             doc = wire.parse_data(fmt, fields.get("data", b""))
-            account = self._account(request, doc)
+            account = self.authenticate(request, doc, doc.get("password", "").encode("utf-8"))
             cs = wire.charset(doc.get("encode"))
             mobiles, content = doc.get("mobile", ""), wire.unquote_in(doc.get("content", ""), cs)
             start, ext, templet = (
@@ -169,13 +202,12 @@ class SimServer:
             account = self._auth(request, fields)
             cs = wire.charset(_s(fields, "encode") or None)
             mobiles = _s(fields, "mobile")
-            content = wire.text(fields.get("content", b""), cs)
+            content = wire.content_text(fields.get("content", b""), cs)
             start, ext, templet = _s(fields, "startTime"), _s(fields, "ext"), ""
         if templet:
             content = self._render(templet, content)
-        numbers = [m.strip() for m in mobiles.replace(";", ",").split(",") if m.strip()]
         when = float(start) if start.isdigit() else 0.0
-        msg = self.platform.submit(account, numbers, content, when, ext)
+        msg = self.platform.submit(account, wire.numbers(mobiles), content, when, ext)
         return f"success:{msg.msgid}"
 
     def _render(self, code: str, content: str) -> str:
@@ -192,7 +224,8 @@ class SimServer:
 
     async def batch(self, request: web.Request, fields: dict[str, bytes]) -> str:
         account_fields, items = wire.parse_batch(fields.get("data", b""))
-        account = self._account(request, account_fields)
+        password = account_fields.get("password", "").encode("utf-8")
+        account = self.authenticate(request, account_fields, password)
         cs = wire.charset(account_fields.get("encode"))
         if not items:
             raise SimError("Missing recipient")

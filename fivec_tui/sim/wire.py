@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import re
 import time
-from urllib.parse import parse_qsl, quote
+from email.parser import BytesParser
+from email.policy import HTTP
+from urllib.parse import parse_qsl, quote, quote_plus
 from xml.etree import ElementTree
 
 from .state import SimError
@@ -34,27 +36,69 @@ def charset(encode: str | None) -> str:
     raise SimError("Unrecognized encoding")
 
 
-def form_fields(query: str, body: bytes) -> dict[str, bytes]:
-    """Query string and form body as raw bytes per field (the body wins)."""
-    fields: dict[str, bytes] = {}
-    for source in (query, body.decode("latin-1")):
-        for key, value in parse_qsl(source, keep_blank_values=True, encoding="latin-1"):
-            fields[key] = value.encode("latin-1")
+def form_fields(query: str, content_type: str, body: bytes) -> dict[str, bytes]:
+    """The request's parameters as PHP's ``$_REQUEST`` holds them: raw bytes per field.
+
+    The query string first, then the body over it (``request_order = "GP"``: POST wins).
+    The body counts only when it is a form (``application/x-www-form-urlencoded``) or
+    ``multipart/form-data``, as for PHP; file parts go to ``$_FILES`` and are left out.
+    """
+    fields = _urlencoded(query.encode("utf-8", errors="surrogateescape"))
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if kind == "application/x-www-form-urlencoded":
+        fields.update(_urlencoded(body))
+    elif kind == "multipart/form-data":
+        fields.update(_multipart(content_type, body))
     return fields
 
 
-def text(raw: bytes, cs: str) -> str:
-    """Bytes in the declared charset; a wrong charset gives garbage, as on the real server."""
-    return raw.decode(cs, errors="replace")
+def _urlencoded(data: bytes) -> dict[str, bytes]:
+    text = data.decode("latin-1")
+    return {
+        key: value.encode("latin-1")
+        for key, value in parse_qsl(text, keep_blank_values=True, encoding="latin-1")
+    }
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, bytes]:
+    head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1", errors="replace")
+    message = BytesParser(policy=HTTP).parsebytes(head + body)
+    fields: dict[str, bytes] = {}
+    if not message.is_multipart():
+        return fields
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str) or part.get_filename() is not None:
+            continue
+        payload = part.get_payload(decode=True)
+        fields[name] = payload if isinstance(payload, bytes) else b""
+    return fields
 
 
 _PCT = re.compile(rb"%([0-9A-Fa-f]{2})")
 
 
+def urldecode(raw: bytes) -> bytes:
+    """PHP's ``urldecode``: ``+`` is a space, ``%xx`` a byte, a stray ``%`` stays."""
+    return _PCT.sub(lambda m: bytes([int(m[1], 16)]), raw.replace(b"+", b" "))
+
+
+def content_text(raw: bytes, cs: str) -> str:
+    """A form's ``content`` after the form's own decoding: URL-decoded once more, in ``cs``.
+
+    A wrong charset gives garbage, as on the real server.
+    """
+    return urldecode(raw).decode(cs, errors="replace")
+
+
 def unquote_in(value: str, cs: str) -> str:
     """Percent-decoded text in ``cs`` (content inside JSON/XML ``data``); stray ``%`` kept."""
-    raw = value.replace("+", " ").encode("utf-8")
-    return _PCT.sub(lambda m: bytes([int(m[1], 16)]), raw).decode(cs, errors="replace")
+    return urldecode(value.encode("utf-8")).decode(cs, errors="replace")
+
+
+def numbers(mobiles: str) -> list[str]:
+    """Recipients as the platform splits them: ``,`` or ``;``."""
+    return [m.strip() for m in mobiles.replace(";", ",").split(",") if m.strip()]
 
 
 def parse_data(fmt: str, data: bytes) -> dict[str, str]:
@@ -123,7 +167,12 @@ def records_body(messages: list, cs: str) -> str:
 
 
 def push_payload(kind: str, fmt: str, items: list) -> str:
-    """A push ``data`` payload of reports or replies in string, JSON or XML form."""
+    """A push ``data`` payload of reports or replies in string, JSON or XML form.
+
+    In the string form a reply's content is URL-encoded in UTF-8 inside its field (doc §9.1:
+    ``,`` and ``;`` separate the fields); JSON and XML carry it plain.  The caller then
+    form-encodes the whole payload as the ``data`` field of the POST body.
+    """
     if kind == "report":
         rows = [
             {"msgid": r[1], "mobile": r[2], "status": r[3], "receivetime": str(int(r[4]))}
@@ -149,4 +198,6 @@ def push_payload(kind: str, fmt: str, items: list) -> str:
             for key, value in row.items():
                 ElementTree.SubElement(item, key).text = value
         return '<?xml version="1.0" encoding="utf-8"?>' + ElementTree.tostring(root, "unicode")
+    if kind == "reply":
+        rows = [{**row, "content": quote_plus(row["content"].encode("utf-8"))} for row in rows]
     return ";".join(",".join(row.values()) for row in rows)
