@@ -144,3 +144,15 @@ async def test_a_real_forward_run_logs_and_config_show_mask_the_urls(
     for where in (log, stderr.decode(), show.stdout + show.stderr):
         for secret in (FWD_PASSWORD, FWD_TOKEN, HOOK_TOKEN, PUSH_TOKEN):
             assert secret not in where
+
+
+def test_the_tui_banner_masks_a_base_url_with_credentials(tmp_path):
+    from fivec_tui.app.app import FivecApp
+    from fivec_tui.config import load_profile
+    from fivec_tui.store import Store
+
+    env = {"FIVEC_BASE_URL": f"https://gw:{FWD_PASSWORD}@gateway.example/5c?token={FWD_TOKEN}"}
+    app = FivecApp(load_profile(tmp_path / "none.toml", env=env), Store(tmp_path / "t.db"))
+    banner = app.banner().plain
+    assert "https://gw:***@gateway.example/5c?token=***" in banner
+    assert FWD_PASSWORD not in banner and FWD_TOKEN not in banner

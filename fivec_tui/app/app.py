@@ -14,6 +14,7 @@ from textual import work
 from textual.app import App, ScreenStackError, UnknownModeError
 from textual.binding import Binding
 
+from ..api.redact import mask_url
 from ..config import Profile
 from ..store import Store
 from .base import StoreScreen
@@ -177,7 +178,7 @@ class FivecApp(App):
             " ",
             safe_text(self.profile.username or "(no account)"),
             " @ ",
-            safe_text(self.profile.base_url),
+            safe_text(mask_url(self.profile.base_url)),
             f"   {streams}   ",
             safe_text(self.note, "yellow"),
         )
