@@ -20,6 +20,7 @@ import click
 from rich.console import Console
 
 from . import config as cfg
+from . import i18n
 from . import when as whens
 from .api import ContentEncodingError, PlatformError, TransportError, md5_hex
 from .api.sms import check_content, parse_recipients, parts
@@ -35,6 +36,18 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 class UsageError(click.UsageError):
     exit_code = 2
+
+
+def choose_language(flag: str | None, config_path: Path) -> None:
+    """``--lang``, else ``[app] language``, else the environment (see :mod:`fivec_tui.i18n`)."""
+    configured = None
+    if flag in (None, "auto"):
+        with contextlib.suppress(cfg.ConfigError):  # told by the command that reads it
+            configured = (cfg.read_file(config_path).get("app") or {}).get("language")
+    try:
+        i18n.use(i18n.resolve(flag, configured))
+    except ValueError as exc:
+        raise UsageError(f"{config_path}: [app] language: {exc}") from None
 
 
 def parse_when(value: str) -> datetime:
@@ -141,15 +154,21 @@ def json_option(fn):
 @click.option("--profile", envvar="FIVEC_PROFILE", help="Profile (account) to use.")
 @click.option("--base-url", help="Platform base URL, overriding the profile's node.")
 @click.option("--db", help="Cache database (default: one per profile in the data dir).")
+@click.option(
+    "--lang",
+    type=click.Choice(i18n.CHOICES),
+    help="Interface language (default: [app] language in the config, else LC_ALL/LANG).",
+)
 @click.version_option(package_name="fivec-tui")
 @click.pass_context
-def main(ctx: click.Context, config, profile, base_url, db) -> None:
+def main(ctx: click.Context, config, profile, base_url, db, lang) -> None:
     """On-call console for 美联软通 (5c.com.cn) SMS accounts.
 
     Without a command, opens the TUI on the configured profile.  Try `fivec-tui demo` first:
     it runs the TUI against the built-in simulator, no account needed.
     """
     ctx.obj = Ctx(config, profile, base_url, db)
+    choose_language(lang, ctx.obj.config_path)
     if ctx.invoked_subcommand is None:
         from .app.run import run_tui
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from fivec_tui import i18n
 from fivec_tui.api import Balance, BlacklistResult, Record, Reply, Report
 from fivec_tui.app.app import FivecApp
 from fivec_tui.config import Profile
@@ -118,6 +119,30 @@ SCREENS = ["d", "r", "m", "s", "b", "a"]
     "key", SCREENS, ids=["dashboard", "replies", "messages", "send", "blacklist", "alerts"]
 )
 def test_screen_snapshot(snap_compare, fixed_app, key, size):
+    async def go_to(pilot):
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+
+    assert snap_compare(fixed_app, terminal_size=size, run_before=go_to)
+
+
+@pytest.fixture
+def chinese():
+    i18n.use("zh")
+    yield
+    i18n.use("en")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+@pytest.mark.parametrize(
+    "key", SCREENS, ids=["dashboard", "replies", "messages", "send", "blacklist", "alerts"]
+)
+def test_screen_snapshot_zh(snap_compare, chinese, fixed_app, key, size):
+    """The same screens in Chinese: wide characters never cut in half, boxes never wrapped."""
+
     async def go_to(pilot):
         await settle(pilot)
         await pilot.press(key)

@@ -8,13 +8,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Static
 
+from ..i18n import N_, _
 from ..store import queries
 from ..store.ingest import ack_alert
 from .base import StoreScreen, fill, table_of
 from .keybar import KeyBar
 from .safe import safe_text, when
 
-STATE_STYLE = {"firing": "bold red", "repeat": "red", "resolved": "green"}
+STATE_STYLE = {N_("firing"): "bold red", N_("repeat"): "red", N_("resolved"): "green"}
 
 
 class AlertsScreen(StoreScreen):
@@ -23,7 +24,15 @@ class AlertsScreen(StoreScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="alerts-status")
-        yield table_of("time", "state", "rule", "ack", "message", id="alerts", zebra_stripes=True)
+        yield table_of(
+            _("time"),
+            _("state"),
+            _("rule"),
+            _("ack"),
+            _("message"),
+            id="alerts",
+            zebra_stripes=True,
+        )
         yield KeyBar()
 
     def load(self) -> dict[str, Any]:
@@ -34,7 +43,7 @@ class AlertsScreen(StoreScreen):
         unacked = sum(1 for r in rows if r["state"] != "resolved" and not r["acked"])
         self.query_one("#alerts-status", Static).update(
             Text(
-                f"{unacked} unacknowledged" if unacked else "nothing waiting",
+                _("{n} unacknowledged").format(n=unacked) if unacked else _("nothing waiting"),
                 "bold red" if unacked else "green",
             )
         )
@@ -45,7 +54,7 @@ class AlertsScreen(StoreScreen):
                     str(r["id"]),
                     (
                         when(r["at"], True),
-                        Text(r["state"], STATE_STYLE.get(r["state"], "")),
+                        Text(_(r["state"]), STATE_STYLE.get(r["state"], "")),
                         r["rule"],
                         "✓" if r["acked"] else "",
                         safe_text(r["message"], limit=120),

@@ -6,16 +6,18 @@ import asyncio
 import importlib
 import signal
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
-from textual.app import App, ScreenStackError, UnknownModeError
+from textual.app import App, ScreenStackError, SystemCommand, UnknownModeError
 from textual.binding import Binding
 
 from ..api.redact import mask_url
 from ..config import Profile
+from ..i18n import N_, _
 from ..store import Store
 from .base import StoreScreen
 from .dashboard import DashboardScreen
@@ -31,6 +33,13 @@ if TYPE_CHECKING:
     from ..sync.engine import Engine
 
 Startup = Callable[["FivecApp"], Awaitable[None]]
+#: Textual's own palette commands, translated when shown (listed so they are extracted).
+TEXTUAL_COMMANDS = (
+    *(N_("Theme"), N_("Change the current theme"), N_("Quit")),
+    *(N_("Quit the application as soon as possible"), N_("Minimize"), N_("Maximize")),
+    *(N_("Minimize the widget and restore to normal size"), N_("Maximize the focused widget")),
+    *(N_("Screenshot"), N_("Save an SVG 'screenshot' of the current screen")),
+)
 
 
 def _later(module: str, name: str) -> Callable[[], Screen]:
@@ -60,15 +69,15 @@ class FivecApp(App):
     }
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
-        Binding("d", "switch_mode('dashboard')", "Dashboard", id="nav.dashboard"),
-        Binding("r", "switch_mode('replies')", "Replies", id="nav.replies"),
-        Binding("m", "switch_mode('messages')", "Messages", id="nav.messages"),
-        Binding("s", "switch_mode('send')", "Send", id="nav.send"),
-        Binding("b", "switch_mode('blacklist')", "Blacklist", id="nav.blacklist"),
-        Binding("a", "switch_mode('alerts')", "Alerts", id="nav.alerts"),
-        Binding("p", "pause", "Pause", id="app.pause"),
-        Binding("question_mark", "show_help_panel", "Keys", id="app.help"),
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("d", "switch_mode('dashboard')", N_("Dashboard"), id="nav.dashboard"),
+        Binding("r", "switch_mode('replies')", N_("Replies"), id="nav.replies"),
+        Binding("m", "switch_mode('messages')", N_("Messages"), id="nav.messages"),
+        Binding("s", "switch_mode('send')", N_("Send"), id="nav.send"),
+        Binding("b", "switch_mode('blacklist')", N_("Blacklist"), id="nav.blacklist"),
+        Binding("a", "switch_mode('alerts')", N_("Alerts"), id="nav.alerts"),
+        Binding("p", "pause", N_("Pause"), id="app.pause"),
+        Binding("question_mark", "keys", N_("Keys"), id="app.help"),
+        Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
     ]
 
     def __init__(
@@ -123,7 +132,7 @@ class FivecApp(App):
         if self._keymap:
             self.set_keymap(self._keymap)
         for error in self.theme_errors:
-            self.notify(error, title="theme not loaded", severity="warning", markup=False)
+            self.notify(error, title=_("theme not loaded"), severity="warning", markup=False)
         self.set_interval(self.refresh_s, self._tick)
         # In the loop, not a bare signal handler, which could run in the middle of a write.
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
@@ -152,9 +161,9 @@ class FivecApp(App):
             await self.startup(self)
         except Exception as exc:  # shown, not fatal: the cache can still be read
             self.notify(
-                str(exc), title="sync not started", severity="error", timeout=30, markup=False
+                str(exc), title=_("sync not started"), severity="error", timeout=30, markup=False
             )
-            self.note = f"sync not started: {exc}"
+            self.note = _("sync not started: {error}").format(error=exc)
         finally:
             self.starting = False
 
@@ -163,20 +172,20 @@ class FivecApp(App):
 
     def banner(self) -> Text:
         if self.paused:
-            state = Text(" PAUSED (p) ", "reverse yellow")
+            state = Text(" " + _("PAUSED (p)") + " ", "reverse yellow")
         elif self.engine:
-            state = Text(" LIVE ", "reverse green")
+            state = Text(" " + _("LIVE") + " ", "reverse green")
         else:
-            state = Text(" starting " if self.starting else " read-only ", "reverse")
+            state = Text(" " + (_("starting") if self.starting else _("read-only")) + " ", "reverse")
         modes = self.profile.streams
         if len(set(modes.values())) == 1:  # the usual case, in a third of the width
-            streams = f"all streams {next(iter(modes.values()))}"
+            streams = _("all streams {mode}").format(mode=next(iter(modes.values())))
         else:
-            streams = "  ".join(f"{k}:{v}" for k, v in modes.items())
+            streams = "  ".join(f"{_(k)}:{v}" for k, v in modes.items())
         return Text.assemble(
             state,
             " ",
-            safe_text(self.profile.username or "(no account)"),
+            safe_text(self.profile.username or _("(no account)")),
             " @ ",
             safe_text(mask_url(self.profile.base_url)),
             f"   {streams}   ",
@@ -193,10 +202,37 @@ class FivecApp(App):
 
     def action_pause(self) -> None:
         self.paused = not self.paused
-        self.notify("updates paused (p resumes)" if self.paused else "updates resumed")
+        self.notify(_("updates paused (p resumes)") if self.paused else _("updates resumed"))
         self._tick()
         if isinstance(self.screen, DashboardScreen):
             self.screen.query_one("#banner").update(self.banner())
+
+    def action_keys(self) -> None:
+        """What every key of this screen does, translated (see :mod:`.keys`)."""
+        keys = [
+            (self.get_key_display(b), b.description)
+            for _k, b, _on, _tip in self.screen.active_bindings.values()
+            if b.description
+        ]
+        self.push_screen(importlib.import_module(f"{__package__}.keys").KeysScreen(keys))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette's commands in the interface's language, the screens first."""
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.action.startswith("switch_mode"):
+                mode = binding.action.split("'")[1]
+                yield SystemCommand(
+                    _(binding.description),
+                    _("Go to the {screen} screen").format(screen=_(binding.description)),
+                    partial(self.switch_mode, mode),
+                )
+        for command in super().get_system_commands(screen):
+            if command.title == "Keys":  # ours, translated, instead of Textual's help panel
+                yield SystemCommand(
+                    _("Keys"), _("What every key of this screen does"), self.action_keys
+                )
+            else:
+                yield command._replace(title=_(command.title), help=_(command.help))
 
     def pull_soon(self) -> None:
         """After a send: fetch records and reports now rather than at the next interval."""
@@ -212,7 +248,9 @@ class FivecApp(App):
             self.bell()
         self.notify(
             event.condition.message,
-            title=f"ALERT {event.state}: {event.condition.rule}",
+            title=_("ALERT {state}: {rule}").format(
+                state=_(event.state), rule=event.condition.rule
+            ),
             severity="error" if firing else "information",
             timeout=30 if firing else 8,
             markup=False,
@@ -221,12 +259,14 @@ class FivecApp(App):
     async def ask_consent(self) -> bool:
         """The first destructive pull on an account asks; the answer is remembered."""
         body = Text(
-            f"Pulling status reports and replies for {self.profile.username} TAKES them: any other "
-            "system reading them (your backend, another tool) will no longer get them. Set "
-            "streams.reports / streams.replies to 'push', 'watch' or 'off' to avoid this."
+            _(
+                "Pulling status reports and replies for {username} TAKES them: any other "
+                "system reading them (your backend, another tool) will no longer get them. Set "
+                "streams.reports / streams.replies to 'push', 'watch' or 'off' to avoid this."
+            ).format(username=self.profile.username)
         )
         confirm = importlib.import_module(f"{__package__}.send").Confirm
-        return bool(await self.push_screen_wait(confirm("Pull reports and replies?", body)))
+        return bool(await self.push_screen_wait(confirm(_("Pull reports and replies?"), body)))
 
     async def on_unmount(self) -> None:
         if self.engine:

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from ..i18n import N_, _
 from .safe import visible
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ class StoreScreen(Screen):
     key bar shows it only while a field has the focus, when those keys are hidden.
     """
 
-    BINDINGS = [Binding("escape", "leave_field", "Leave field", id="screen.leave")]
+    BINDINGS = [Binding("escape", "leave_field", N_("Leave field"), id="screen.leave")]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "leave_field":  # a field takes typed letters: the nav keys are hidden
@@ -71,7 +72,7 @@ class StoreScreen(Screen):
             failure = visible(f"{type(event.worker.error).__name__}: {event.worker.error}")
             if failure != self._failure:
                 self._failure = failure
-                self.notify(failure, title="not refreshed", severity="error", markup=False)
+                self.notify(failure, title=_("not refreshed"), severity="error", markup=False)
         elif event.state == WorkerState.SUCCESS and event.worker.group == "refresh":
             self._failure = ""
 
@@ -122,7 +123,7 @@ def fill(table: DataTable, rows: list[tuple[str, tuple]]) -> None:
         for key, cells in rows:
             table.add_row(*cells, key=key)
         if keep is not None:
-            keys = [k for k, _ in rows]
+            keys = [k for k, _cells in rows]
             if keep in keys:
                 table.move_cursor(row=keys.index(keep), animate=False)
     table._fivec_rows = rows  # once drawn: a fill that raised is tried again next time

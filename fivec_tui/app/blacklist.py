@@ -13,6 +13,7 @@ from textual.widgets import Button, DataTable, Header, Input, Static
 
 from ..api import FivecError
 from ..api.sms import parse_recipients
+from ..i18n import N_, _
 from ..store import queries
 from ..store.ingest import add_blacklist_lookup
 from .base import StoreScreen, fill, table_of
@@ -20,7 +21,7 @@ from .keybar import KeyBar
 from .safe import safe_text, when
 from .send import Confirm
 
-RULES = (
+RULES = N_(
     "Only numbers blacklisted for an opt-out reply (TD, 退订) can be whitelisted, and only on "
     "non-marketing accounts. Complaint blacklists (10086, MIIT) cannot be removed. The number "
     "is whitelisted for this account only."
@@ -28,18 +29,24 @@ RULES = (
 
 
 class BlacklistScreen(StoreScreen):
-    BINDINGS = [Binding("ctrl+r", "remove", "Request removal", id="blacklist.remove")]
+    BINDINGS = [Binding("ctrl+r", "remove", N_("Request removal"), id="blacklist.remove")]
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="black-form"):
-            yield Input(placeholder="mobile number, then enter", id="black-mobile")
-            yield Button("Check", id="check", variant="primary")
-            yield Button("Remove…", id="remove", variant="warning")
+            yield Input(placeholder=_("mobile number, then enter"), id="black-mobile")
+            yield Button(_("Check"), id="check", variant="primary")
+            yield Button(_("Remove…"), id="remove", variant="warning")
         yield Static(id="black-result")
-        yield Static("lookup history", classes="caption")
+        yield Static(_("lookup history"), classes="caption")
         yield table_of(
-            "time", "mobile", "result", "description", "added", "action", id="black-history"
+            _("time"),
+            _("mobile"),
+            _("result"),
+            _("description"),
+            _("added"),
+            _("action"),
+            id="black-history",
         )
         yield KeyBar()
 
@@ -55,10 +62,10 @@ class BlacklistScreen(StoreScreen):
                     (
                         when(r["at"], True),
                         safe_text(r["mobile"]),
-                        Text("BLACK", "bold red") if r["black"] else Text("clear", "green"),
+                        Text(_("BLACK"), "bold red") if r["black"] else Text(_("clear"), "green"),
                         safe_text(r["description"], limit=40),
                         safe_text(r["added"]),
-                        r["action"],
+                        _(r["action"]),
                     ),
                 )
                 for i, r in enumerate(data["rows"])
@@ -68,7 +75,7 @@ class BlacklistScreen(StoreScreen):
     def _mobile(self) -> str | None:
         recipients = parse_recipients(self.query_one("#black-mobile", Input).value)
         if len(recipients.valid) != 1 or recipients.invalid:
-            self.notify("enter one valid mobile number", severity="error")
+            self.notify(_("enter one valid mobile number"), severity="error")
             return None
         return recipients.valid[0]
 
@@ -87,32 +94,34 @@ class BlacklistScreen(StoreScreen):
     async def _check(self, mobile: str) -> None:
         box = self.query_one("#black-result", Static)
         if self.fivec.client is None:
-            box.update(Text("no account configured", "red"))
+            box.update(Text(_("no account configured"), "red"))
             return
         try:
             result = await self.fivec.client.blacklist_check(mobile)
         except FivecError as exc:
-            box.update(safe_text(f"lookup failed: {exc}", "red"))
+            box.update(safe_text(_("lookup failed: {error}").format(error=exc), "red"))
             return
         add_blacklist_lookup(self.fivec.store, result)
         if result.black:
             box.update(
                 Text.assemble(
-                    (f"{mobile}: BLACK", "bold red"),
+                    (f"{mobile}: " + _("BLACK"), "bold red"),
                     " — ",
                     safe_text(result.description),
-                    f" (added {result.added})",
+                    " " + _("(added {added})").format(added=result.added),
                 )
             )
         else:
-            box.update(Text(f"{mobile}: not on the platform blacklist", "green"))
+            box.update(Text(f"{mobile}: " + _("not on the platform blacklist"), "green"))
         self.refresh_data()
 
     def action_remove(self) -> None:
         mobile = self._mobile()
         if mobile:
             self.app.push_screen(
-                Confirm(f"Request whitelisting of {mobile}?", Text(RULES)),
+                Confirm(
+                    _("Request whitelisting of {mobile}?").format(mobile=mobile), Text(_(RULES))
+                ),
                 lambda ok: self._remove(mobile) if ok else None,
             )
 
@@ -122,6 +131,10 @@ class BlacklistScreen(StoreScreen):
         try:
             result = await self.fivec.client.blacklist_remove(mobile)
         except FivecError as exc:
-            box.update(safe_text(f"{mobile}: removal refused: {exc}", "bold red"))
+            box.update(
+                safe_text(
+                    f"{mobile}: " + _("removal refused: {error}").format(error=exc), "bold red"
+                )
+            )
             return
         box.update(safe_text(f"{mobile}: {result.message}", "green"))

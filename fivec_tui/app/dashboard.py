@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Static
 
+from ..i18n import N_, _
 from .base import StoreScreen, fill, table_of
 from .keybar import KeyBar
 from .safe import ago, count, duration, rate_class, safe_text, when
@@ -18,7 +19,13 @@ if TYPE_CHECKING:
 
     from ..store import queries
 
-WINDOWS = (("5 min", 300), ("1 hour", 3600), ("24 hours", 86400))
+WINDOWS = ((N_("5 min"), 300), (N_("1 hour"), 3600), (N_("24 hours"), 86400))
+#: The sync engine's job names and states, shown translated (listed so they are extracted).
+JOB_WORDS = (
+    *(N_("reports"), N_("replies"), N_("records"), N_("balance"), N_("prune")),
+    *(N_("reconcile"), N_("forward"), N_("alerts")),
+    *(N_("ok"), N_("degraded"), N_("failing"), N_("waiting"), N_("off"), N_("starting")),
+)
 
 
 class RateBox(Static):
@@ -33,12 +40,17 @@ class RateBox(Static):
         )
         self.remove_class("healthy", "degraded", "failing", "idle")
         self.add_class(rate_class(s.delivery_rate))
+        head = Text(_(label), "bold")
+        head.align("left", max(9, head.cell_len + 1))  # cells, not characters: 5 分钟 is 6 wide
         self.update(
             Text.assemble(
-                (f"{label:<9}", "bold"),
+                head,
                 (rate, "bold reverse" if rate_class(s.delivery_rate) == "failing" else "bold"),
-                f"\nsent {count(s.sent)} ok {count(s.delivered)}",
-                f"\nfail {count(s.failed)} pend {count(s.pending)}",
+                "\n" + _("sent {sent} ok {ok}").format(sent=count(s.sent), ok=count(s.delivered)),
+                "\n"
+                + _("fail {failed} pend {pending}").format(
+                    failed=count(s.failed), pending=count(s.pending)
+                ),
                 lat,
             )
         )
@@ -69,11 +81,11 @@ class DashboardScreen(StoreScreen):
         with VerticalScroll(id="dashboard"):
             yield Static(self.fivec.banner(), id="banner")
             yield Static(
-                "delivery rate = delivered / (delivered + failed), by send time; burn over 1 h",
+                _("delivery rate = delivered / (delivered + failed), by send time; burn over 1 h"),
                 classes="caption",
             )
             with Horizontal(id="rates"):
-                for i, _ in enumerate(WINDOWS):
+                for i in range(len(WINDOWS)):
                     yield RateBox(id=f"rate{i}", classes="ratebox")
                 yield Static(id="balance", classes="ratebox")
         yield KeyBar()
@@ -90,11 +102,21 @@ class DashboardScreen(StoreScreen):
         from textual.widgets import Sparkline  # after the first frame, like the tables
 
         failures, health, feed, prefixes = (
-            table_of("code", "n", "family", "meaning", id="failures", zebra_stripes=True),
-            table_of("job", "mode", "state", "last ok", "errors", "next", id="health"),
-            table_of("time", "kind", "mobile", "what", id="feed"),
             table_of(
-                "prefix", "sent", "delivered", "failed", "rate", id="prefixes", zebra_stripes=True
+                _("code"), _("n"), _("family"), _("meaning"), id="failures", zebra_stripes=True
+            ),
+            table_of(
+                _("job"), _("mode"), _("state"), _("last ok"), _("errors"), _("next"), id="health"
+            ),
+            table_of(_("time"), _("kind"), _("mobile"), _("what"), id="feed"),
+            table_of(
+                _("prefix"),
+                _("sent"),
+                _("delivered"),
+                _("failed"),
+                _("rate"),
+                id="prefixes",
+                zebra_stripes=True,
             ),
         )
         self.chart: Sparkline = Sparkline([], id="chart")
@@ -107,20 +129,20 @@ class DashboardScreen(StoreScreen):
         await self.query_one("#dashboard").mount_all(
             [
                 Static(
-                    "sent per minute, last hour (by send time)",
+                    _("sent per minute, last hour (by send time)"),
                     classes="caption",
                     id="chart-caption",
                 ),
                 self.chart,
                 Horizontal(
-                    Vertical(Static("failures, last hour", classes="caption"), failures),
-                    Vertical(Static("sync jobs", classes="caption"), health),
+                    Vertical(Static(_("failures, last hour"), classes="caption"), failures),
+                    Vertical(Static(_("sync jobs"), classes="caption"), health),
                     id="tables",
                 ),
-                Static("latest reports and replies", classes="caption"),
+                Static(_("latest reports and replies"), classes="caption"),
                 feed,
                 Static(
-                    "by carrier prefix, last hour (a hint: numbers can be ported)",
+                    _("by carrier prefix, last hour (a hint: numbers can be ported)"),
                     classes="caption",
                 ),
                 prefixes,
@@ -135,11 +157,11 @@ class DashboardScreen(StoreScreen):
         store = self.fivec.store
         now = self.fivec.clock()
         feed = [
-            ("report", r["reported_at"], r["mobile"], r["status"], f"r{r['id']}")
+            (N_("report"), r["reported_at"], r["mobile"], r["status"], f"r{r['id']}")
             for r in queries.recent_reports(store, limit=12)
         ]
         feed += [
-            ("reply", r["received_at"], r["mobile"], r["content"], f"m{r['id']}")
+            (N_("reply"), r["received_at"], r["mobile"], r["content"], f"m{r['id']}")
             for r in queries.recent_replies(store, limit=12)
         ]
         feed.sort(key=lambda f: f[1] or 0, reverse=True)
@@ -158,7 +180,7 @@ class DashboardScreen(StoreScreen):
     def show(self, data: dict[str, Any]) -> None:
         app, now = self.fivec, data["now"]
         self.query_one("#banner", Static).update(app.banner())
-        for i, (label, _) in enumerate(WINDOWS):
+        for i, (label, _seconds) in enumerate(WINDOWS):
             self.query_one(f"#rate{i}", RateBox).update_summary(label, data["summaries"][i])
         b = data["balance"]
         runs_out = duration(b.runs_out_in_s) if b.runs_out_in_s else "—"
@@ -169,9 +191,11 @@ class DashboardScreen(StoreScreen):
             remaining = exact if len(exact) <= 9 else count(int(b.remaining))
         self.query_one("#balance", Static).update(
             Text.assemble(
-                ("balance ", "bold"),
+                (_("balance") + " ", "bold"),
                 (remaining, "bold"),
-                f"\nburn {burn}\nout in {runs_out}\nat {when(b.at)}",
+                "\n" + _("burn {burn}").format(burn=burn),
+                "\n" + _("out in {time}").format(time=runs_out),
+                "\n" + _("at {time}").format(time=when(b.at)),
             )
         )
         self.chart.data = [m["sent"] for m in data["series"]] or [0]
@@ -190,7 +214,7 @@ class DashboardScreen(StoreScreen):
                     key,
                     (
                         when(at),
-                        kind,
+                        _(kind),
                         safe_text(mobile),
                         safe_text(
                             what, "red" if kind == "report" and what != "DELIVRD" else "", 60
@@ -230,9 +254,9 @@ class DashboardScreen(StoreScreen):
                 (
                     j.name,
                     (
-                        j.name,
+                        _(j.name),
                         j.mode,
-                        Text(j.status, style.get(j.status, "")),
+                        Text(_(j.status), style.get(j.status, "")),
                         ago(j.last_success, now),
                         str(j.failures),
                         "—" if j.next_run is None else duration(j.next_run - now),
@@ -244,11 +268,11 @@ class DashboardScreen(StoreScreen):
             (
                 r["job"],
                 (
-                    r["job"],
-                    "daemon",
-                    Text("failing", "bold red")
+                    _(r["job"]),
+                    _("daemon"),
+                    Text(_("failing"), "bold red")
                     if r["errors_since_success"]
-                    else Text("ok", "green"),
+                    else Text(_("ok"), "green"),
                     ago(r["last_success"], now),
                     str(r["errors_since_success"]),
                     "—",

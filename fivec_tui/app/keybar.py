@@ -8,6 +8,11 @@ from rich.text import Text
 from textual import events
 from textual.widget import Widget
 
+from ..i18n import N_, _
+
+#: Textual's own key descriptions that the bar shows (listed so they are extracted).
+TEXTUAL_KEYS = (N_("palette"),)
+
 if TYPE_CHECKING:
     from textual.binding import Binding
     from textual.screen import Screen
@@ -76,18 +81,17 @@ class KeyBar(Widget):
         app, active = self.app, self.screen.active_bindings
 
         def key(binding: Binding, enabled: bool, tooltip: str) -> Key:
-            return Key(
-                binding.key, app.get_key_display(binding), binding.description, enabled, tooltip
-            )
+            shown = _(binding.description)  # ours are marked N_(), translated when drawn
+            return Key(binding.key, app.get_key_display(binding), shown, enabled, tooltip)
 
         first = {}  # an action bound to several keys shows its first, as on the footer
-        for _, b, on, tip in active.values():
+        for _key, b, on, tip in active.values():
             if b.show:
                 first.setdefault(b.action, key(b, on, tip))
         shown = tuple(first.values())
         palette = None
         if app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
-            _, b, on, tip = active[app.COMMAND_PALETTE_BINDING]
+            _key, b, on, tip = active[app.COMMAND_PALETTE_BINDING]
             palette = key(b, on, tip or b.tooltip or b.description)
         return shown, palette
 

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Header, Input, Static
 
+from ..i18n import N_, _
 from ..store import queries
 from .base import StoreScreen, fill, table_of
 from .keybar import KeyBar
@@ -19,23 +20,23 @@ from .safe import duration, safe_text, when
 class MessagesScreen(StoreScreen):
     AUTO_FOCUS = "#messages"
     BINDINGS = [
-        Binding("/", "search", "Search", id="messages.search"),
-        Binding("c", "copy('msgid')", "Copy msgid", id="messages.copy"),
-        Binding("y", "copy('mobile')", "Copy mobile", id="messages.copy_mobile"),
+        Binding("/", "search", N_("Search"), id="messages.search"),
+        Binding("c", "copy('msgid')", N_("Copy msgid"), id="messages.copy"),
+        Binding("y", "copy('mobile')", N_("Copy mobile"), id="messages.copy_mobile"),
     ]
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="message-filters"):
-            yield Input(placeholder="mobile or msgid", id="msg-term")
-            yield Input(placeholder="status (DELIVRD, PENDING, MK:0001…)", id="msg-status")
+            yield Input(placeholder=_("mobile or msgid"), id="msg-term")
+            yield Input(placeholder=_("status (DELIVRD, PENDING, MK:0001…)"), id="msg-status")
         yield table_of(
-            "sent",
+            _("sent"),
             "msgid",
-            "mobile",
-            "status",
-            "latency",
-            "content",
+            _("mobile"),
+            _("status"),
+            _("latency"),
+            _("content"),
             id="messages",
             zebra_stripes=True,
         )
@@ -69,7 +70,7 @@ class MessagesScreen(StoreScreen):
                         r["msgid"],
                         safe_text(r["mobile"]),
                         safe_text(
-                            r["status"] or "pending",
+                            r["status"] or _("pending"),
                             "" if r["status"] in (None, "DELIVRD") else "red",
                         ),
                         duration(r["latency"]),
@@ -95,7 +96,7 @@ class MessagesScreen(StoreScreen):
         msgid, _, mobile = key.partition("/")
         value = msgid if what == "msgid" else mobile
         self.app.copy_to_clipboard(value)  # OSC 52: works over SSH
-        self.notify(f"copied {what} {value}", markup=False)
+        self.notify(_("copied {value}").format(value=value), markup=False)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         msgid = (event.row_key.value or "").split("/")[0]
@@ -106,7 +107,10 @@ class MessagesScreen(StoreScreen):
         msgid = s["msgid"]
         lines = [
             Text(
-                f"msgid {msgid}  sent {when(s['sent_at'], True)}  {len(s['recipients'])} recipient(s)\n",
+                _("msgid {msgid}  sent {time}  {n} recipient(s)").format(
+                    msgid=msgid, time=when(s["sent_at"], True), n=len(s["recipients"])
+                )
+                + "\n",
                 "bold",
             )
         ]
@@ -115,14 +119,28 @@ class MessagesScreen(StoreScreen):
             lines.append(Text("\n"))
         for r in s["recipients"][:20]:
             lines.append(
-                Text(f"  {r['mobile']}  {r['status'] or 'pending'}  {duration(r['latency'])}\n")
+                Text(f"  {r['mobile']}  {r['status'] or _('pending')}  {duration(r['latency'])}\n")
             )
         for r in s["replies"][:10]:
             lines += [
-                Text(f"  reply {when(r['received_at'])} {r['mobile']}: "),
+                Text(
+                    "  "
+                    + _("reply {time} {mobile}: ").format(
+                        time=when(r["received_at"]), mobile=r["mobile"]
+                    )
+                ),
                 safe_text(r["content"], limit=80),
                 Text("\n"),
             ]
         for o in s["outbox"]:
-            lines.append(Text(f"  sent from this tool: {o['state']} {o['detail'] or ''}\n", "cyan"))
+            lines.append(
+                Text(
+                    "  "
+                    + _("sent from this tool: {state} {detail}").format(
+                        state=_(o["state"]), detail=o["detail"] or ""
+                    )
+                    + "\n",
+                    "cyan",
+                )
+            )
         self.query_one("#story", Static).update(Text.assemble(*lines))

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Input, Static
 
+from ..i18n import N_, _
 from ..store import queries
 from .base import StoreScreen, fill, table_of
 from .keybar import KeyBar
@@ -19,9 +20,9 @@ from .safe import safe_text, when
 class RepliesScreen(StoreScreen):
     AUTO_FOCUS = "#replies"
     BINDINGS = [
-        Binding("f", "follow", "Follow", id="replies.follow"),
-        Binding("/", "search", "Search", id="replies.search"),
-        Binding("c", "copy", "Copy mobile", id="replies.copy"),
+        Binding("f", "follow", N_("Follow"), id="replies.follow"),
+        Binding("/", "search", N_("Search"), id="replies.search"),
+        Binding("c", "copy", N_("Copy mobile"), id="replies.copy"),
     ]
 
     def __init__(self) -> None:
@@ -32,9 +33,9 @@ class RepliesScreen(StoreScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="search: mobile or text (enter)", id="reply-search")
+        yield Input(placeholder=_("search: mobile or text (enter)"), id="reply-search")
         yield Static(id="reply-status")
-        yield table_of("time", "mobile", "", "content", id="replies", zebra_stripes=True)
+        yield table_of(_("time"), _("mobile"), "", _("content"), id="replies", zebra_stripes=True)
         yield Static(id="reply-detail")
         yield KeyBar()
 
@@ -66,7 +67,7 @@ class RepliesScreen(StoreScreen):
                     (
                         when(r["received_at"], True),
                         safe_text(r["mobile"]),
-                        Text("OPT-OUT", "bold yellow") if r["opt_out"] else Text(""),
+                        Text(_("OPT-OUT"), "bold yellow") if r["opt_out"] else Text(""),
                         safe_text(r["content"], limit=200),
                     ),
                 )
@@ -78,9 +79,9 @@ class RepliesScreen(StoreScreen):
 
     def _status(self) -> None:
         mode = (
-            "following new replies"
+            _("following new replies")
             if self.following
-            else f"paused — {self.waiting} new (f to follow)"
+            else _("paused — {n} new (f to follow)").format(n=self.waiting)
         )
         self.query_one("#reply-status", Static).update(
             Text(mode, "dim" if self.following else "yellow")
@@ -96,7 +97,7 @@ class RepliesScreen(StoreScreen):
         if table.row_count:
             mobile = str(table.get_row_at(table.cursor_row)[1])
             self.app.copy_to_clipboard(mobile)  # OSC 52: works over SSH
-            self.notify(f"copied {mobile}", markup=False)
+            self.notify(_("copied {value}").format(value=mobile), markup=False)
 
     def action_search(self) -> None:
         self.query_one("#reply-search", Input).focus()
@@ -120,20 +121,20 @@ class RepliesScreen(StoreScreen):
         if found is None:
             return
         r, sent = found
-        parts = [Text("reply: ", "bold"), safe_text(r["content"]), Text("\n")]
+        parts = [Text(_("reply: "), "bold"), safe_text(r["content"]), Text("\n")]
         if not r["clean"]:
             parts += [
-                Text("(content could not be decoded cleanly; raw: ", "yellow"),
+                Text(_("(content could not be decoded cleanly; raw: "), "yellow"),
                 safe_text(r["raw"]),
                 Text(")\n"),
             ]
         if sent:
             parts += [
-                Text("answers: ", "bold"),
+                Text(_("answers: "), "bold"),
                 safe_text(sent["msgid"]),
-                Text(f" at {when(sent['sent_at'], True)}: "),
+                Text(" " + _("at {time}").format(time=when(sent["sent_at"], True)) + ": "),
                 safe_text(sent["content"], limit=120),
             ]
         else:
-            parts.append(Text("answers: no message to this number in the cache", "dim"))
+            parts.append(Text(_("answers: no message to this number in the cache"), "dim"))
         self.query_one("#reply-detail", Static).update(Text.assemble(*parts))

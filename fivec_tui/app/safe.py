@@ -13,6 +13,8 @@ from datetime import datetime
 
 from rich.text import Text
 
+from ..i18n import _
+
 _BIDI = {0x200E, 0x200F, 0x061C} | set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
 
 
@@ -61,8 +63,8 @@ def when(ts: float | None, with_date: bool = False) -> str:
 
 def ago(ts: float | None, now: float) -> str:
     if ts is None:
-        return "never"
-    return duration(now - ts) + " ago"
+        return _("never")
+    return _("{duration} ago").format(duration=duration(now - ts))
 
 
 def duration(seconds: float | None) -> str:

@@ -12,6 +12,7 @@ from textual.widgets import Button, Header, Input, Label, Select, Static, TextAr
 
 from ..api import ContentEncodingError, FivecError
 from ..api.sms import Recipients, check_content, has_signature, parse_recipients, parts
+from ..i18n import N_, _
 from ..store import queries
 from ..when import parse_when
 from .base import StoreScreen
@@ -23,8 +24,8 @@ class Confirm(ModalScreen[bool]):
     """Shows exactly what will happen; Enter/y confirms, Esc/n cancels."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+        Binding("y", "answer(True)", N_("Yes"), id="confirm.yes"),
+        Binding("n,escape", "answer(False)", N_("No"), id="confirm.no"),
     ]
 
     def __init__(self, title: str, body: Text) -> None:
@@ -36,8 +37,8 @@ class Confirm(ModalScreen[bool]):
             yield Label(Text(self.title_text, "bold"))
             yield Static(self.body)
             with Horizontal():
-                yield Button("Yes (y)", variant="warning", id="yes")
-                yield Button("No (n)", id="no")
+                yield Button(_("Yes (y)"), variant="warning", id="yes")
+                yield Button(_("No (n)"), id="no")
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
@@ -47,15 +48,17 @@ class Confirm(ModalScreen[bool]):
 
 
 class SendScreen(StoreScreen):
-    BINDINGS = [Binding("ctrl+s", "send", "Send", id="send.send")]
+    BINDINGS = [Binding("ctrl+s", "send", N_("Send"), id="send.send")]
+    #: The outbox's states, shown translated (listed so they are extracted).
+    STATES = (N_("sending"), N_("accepted"), N_("unknown"), N_("failed"))
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll():
-            yield Label("Recipients (typed or pasted; commas, spaces or lines)")
+            yield Label(_("Recipients (typed or pasted; commas, spaces or lines)"))
             yield TextArea(id="to", soft_wrap=True)
             yield Static(id="to-check")
-            yield Label("Content (signature 【…】 counts; ≤500 characters)")
+            yield Label(_("Content (signature 【…】 counts; ≤500 characters)"))
             yield TextArea(id="content", soft_wrap=True)
             yield Static(id="count")
             with Grid(id="send-options"):
@@ -65,10 +68,10 @@ class SendScreen(StoreScreen):
                     allow_blank=False,
                     id="encode",
                 )
-                yield Input(placeholder="schedule: ISO time or +10m (blank: now)", id="at")
-                yield Input(placeholder="template code (optional)", id="template")
-                yield Input(placeholder="template vars: name=value; name=value", id="vars")
-            yield Button("Send (ctrl+s)", variant="primary", id="send")
+                yield Input(placeholder=_("schedule: ISO time or +10m (blank: now)"), id="at")
+                yield Input(placeholder=_("template code (optional)"), id="template")
+                yield Input(placeholder=_("template vars: name=value; name=value"), id="vars")
+            yield Button(_("Send (ctrl+s)"), variant="primary", id="send")
             yield Static(id="send-result")
         yield KeyBar()
 
@@ -90,25 +93,36 @@ class SendScreen(StoreScreen):
         content = self.query_one("#content", TextArea).text
         n = parts(content)
         cost = n * len(recipients.valid)
-        sig = "" if not content or has_signature(content) else "  no 【signature】 at start or end!"
-        over = "  OVER 500!" if len(content) > 500 else ""
+        sig = (
+            ""
+            if not content or has_signature(content)
+            else _("  no 【signature】 at start or end!")
+        )
+        over = _("  OVER 500!") if len(content) > 500 else ""
         self.query_one("#count", Static).update(
             Text.assemble(
-                f"{len(content)} characters, {n} part(s) each, {cost} part(s) in all",
+                _("{chars} characters, {n} part(s) each, {cost} part(s) in all").format(
+                    chars=len(content), n=n, cost=cost
+                ),
                 (sig, "yellow"),
                 (over, "bold red"),
             )
         )
 
     def _show_recipients(self, recipients: Recipients, black: set[str]) -> None:
-        bits = [Text(f"{len(recipients.valid)} valid", "green")]
+        bits = [Text(_("{n} valid").format(n=len(recipients.valid)), "green")]
         if recipients.invalid:
-            bits.append(Text("  invalid: ", "red"))
+            bits.append(Text(_("  invalid: "), "red"))
             bits.append(safe_text(", ".join(recipients.invalid[:10]), "red", 80))
         if recipients.duplicates:
-            bits.append(Text(f"  {len(recipients.duplicates)} duplicate(s) dropped", "yellow"))
+            bits.append(
+                Text(_("  {n} duplicate(s) dropped").format(n=len(recipients.duplicates)), "yellow")
+            )
         if black:
-            bits.append(Text(f"  blacklisted (cached): {', '.join(sorted(black)[:5])}", "bold red"))
+            listed = ", ".join(sorted(black)[:5])
+            bits.append(
+                Text(_("  blacklisted (cached): {numbers}").format(numbers=listed), "bold red")
+            )
         self.query_one("#to-check", Static).update(Text.assemble(*bits))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -121,7 +135,7 @@ class SendScreen(StoreScreen):
         encode = str(self.query_one("#encode", Select).value)
         template = self.query_one("#template", Input).value.strip()
         if recipients.invalid or not recipients.valid:
-            self.notify("fix the recipients first", severity="error")
+            self.notify(_("fix the recipients first"), severity="error")
             return
         if not template:
             try:
@@ -130,18 +144,27 @@ class SendScreen(StoreScreen):
                 self.notify(str(exc), severity="error", markup=False)
                 return
         if self.fivec.client is None:
-            self.notify("no account configured: cannot send", severity="error")
+            self.notify(_("no account configured: cannot send"), severity="error")
             return
         body = Text.assemble(
-            f"to {len(recipients.valid)}: ",
+            _("to {n}: ").format(n=len(recipients.valid)),
             safe_text(", ".join(recipients.valid[:8]), limit=120),
             "\n\n",
-            safe_text(content if not template else f"template {template}: {self._vars()}"),
-            f"\n\n{parts(content)} part(s) each, {parts(content) * len(recipients.valid)} in all; "
-            f"encode {encode}; account {self.fivec.profile.username}",
+            safe_text(
+                content
+                if not template
+                else _("template {code}: {variables}").format(code=template, variables=self._vars())
+            ),
+            "\n\n"
+            + _("{n} part(s) each, {total} in all; encode {encode}; account {account}").format(
+                n=parts(content),
+                total=parts(content) * len(recipients.valid),
+                encode=encode,
+                account=self.fivec.profile.username,
+            ),
         )
         self.app.push_screen(
-            Confirm("Send this message?", body),
+            Confirm(_("Send this message?"), body),
             lambda ok: self._go(recipients.valid, content, encode, template) if ok else None,
         )
 
@@ -173,20 +196,22 @@ class SendScreen(StoreScreen):
                 variables=self._vars() or None,
             )
         except (FivecError, ValueError) as exc:
-            result_box.update(safe_text(f"not sent: {exc}", "bold red"))
-            self.notify(str(exc), title="send failed", severity="error", markup=False)
+            result_box.update(safe_text(_("not sent: {error}").format(error=exc), "bold red"))
+            self.notify(str(exc), title=_("send failed"), severity="error", markup=False)
             return
         if result.outcome == "unknown":
             result_box.update(
                 safe_text(
-                    f"OUTCOME UNKNOWN ({result.detail}): it may have been sent and was NOT retried. "
-                    "Check Messages / send records before sending again.",
+                    _(
+                        "OUTCOME UNKNOWN ({detail}): it may have been sent and was NOT retried. "
+                        "Check Messages / send records before sending again."
+                    ).format(detail=result.detail),
                     "bold yellow",
                 )
             )
             return
         result_box.update(
-            Text.assemble(("accepted: msgid ", "green"), (result.msgid, "bold green"))
+            Text.assemble((_("accepted: msgid "), "green"), (result.msgid, "bold green"))
         )
-        self.notify(f"accepted: msgid {result.msgid}", markup=False)
+        self.notify(_("accepted: msgid ") + result.msgid, markup=False)
         self.fivec.pull_soon()

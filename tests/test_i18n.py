@@ -1,0 +1,150 @@
+"""The Chinese interface: every marked string translated, the compiled catalog current, the
+language chosen as documented, and no English left unmarked where a screen shows text."""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.pofile import read_po
+
+import fivec_tui
+from fivec_tui import i18n
+
+PACKAGE = Path(fivec_tui.__file__).parent
+PO = PACKAGE / "locale/zh_CN/LC_MESSAGES/fivec_tui.po"
+MO = PO.with_suffix(".mo")
+FIELD = re.compile(r"\{(\w*)[^{}]*\}")
+
+
+def catalog():
+    with PO.open("rb") as fh:
+        return read_po(fh, locale="zh_CN")
+
+
+def untranslated(*folders: Path) -> list[str]:
+    """Every string marked in ``folders`` that the zh_CN catalog lacks, or translates with
+    other ``{fields}`` than the English (a missing field would raise KeyError on screen)."""
+    zh, problems = catalog(), []
+    for folder in folders:
+        for filename, line, message, *_ in extract_from_dir(folder, keywords=DEFAULT_KEYWORDS):
+            msgid = message if isinstance(message, str) else message[0]
+            entry = zh.get(msgid)
+            where = f"{folder.name}/{filename}:{line}: {msgid!r}"
+            if entry is None or not entry.string or entry.fuzzy:
+                problems.append(f"{where} has no translation")
+            elif sorted(FIELD.findall(msgid)) != sorted(FIELD.findall(entry.string)):
+                problems.append(f"{where} is translated with other fields: {entry.string!r}")
+    return problems
+
+
+def test_every_marked_string_is_translated():
+    assert untranslated(PACKAGE) == []
+
+
+def test_a_new_string_without_translation_fails(tmp_path):
+    (tmp_path / "screen.py").write_text(
+        'from fivec_tui.i18n import _\n\nTITLE = _("a throwaway caption nobody translated")\n'
+    )
+    problems = untranslated(PACKAGE, tmp_path)
+    assert len(problems) == 1
+    assert "a throwaway caption nobody translated" in problems[0]
+
+
+def test_compiled_catalog_matches_the_po():
+    """The shipped .mo is what ``pybabel compile`` makes of the .po: nothing stale."""
+    with MO.open("rb") as fh:
+        compiled = gettext.GNUTranslations(fh)
+    stale = [
+        m.id for m in catalog() if m.id and m.string and compiled.gettext(m.id) != m.string
+    ]
+    assert stale == []
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"LANG": "zh_CN.UTF-8"}, "zh"),
+        ({"LANG": "zh_TW.UTF-8"}, "zh"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({}, "en"),
+        ({"LANG": "zh_CN.UTF-8", "LC_ALL": "C.UTF-8"}, "en"),  # LC_ALL overrides
+        ({"LANG": "en_US.UTF-8", "LC_MESSAGES": "zh_CN.GB18030"}, "zh"),
+        ({"LC_ALL": "", "LANG": "zh_CN"}, "zh"),  # set but empty does not count
+    ],
+)
+def test_language_from_the_environment(environ, expected):
+    assert i18n.resolve(None, None, environ) == expected
+    assert i18n.resolve("auto", "auto", environ) == expected
+
+
+def test_flag_then_config_then_environment():
+    env = {"LANG": "zh_CN.UTF-8"}
+    assert i18n.resolve("en", "zh", env) == "en"
+    assert i18n.resolve(None, "en", env) == "en"
+    assert i18n.resolve("auto", "en", env) == "en"
+    with pytest.raises(ValueError, match="auto, zh or en"):
+        i18n.resolve(None, "fr", env)
+
+
+def test_switching_language_translates_and_back():
+    try:
+        i18n.use("zh")
+        assert i18n._("Dashboard") == "总览"
+        assert i18n.gettext_for("en")("Dashboard") == "Dashboard"
+    finally:
+        i18n.use("en")
+    assert i18n._("Dashboard") == "Dashboard"
+
+
+# Widgets and calls whose first argument, or these keywords, a person reads on a screen.
+SHOWN_CALLS = {"Static", "Label", "Button", "Text", "notify", "Confirm", "table_of"}
+SHOWN_KEYWORDS = {"placeholder", "title"}
+LETTERS = re.compile(r"[A-Za-z]{2,}")
+NOT_WORDS = {"msgid", "UTF-8", "GBK", "fivec-tui"}  # names, the same in both languages
+
+
+def _shown_literals(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        args = []
+        if name in SHOWN_CALLS:
+            args = node.args if name == "table_of" else node.args[:1]
+        args += [k.value for k in node.keywords if k.arg in SHOWN_KEYWORDS]
+        for arg in args:
+            parts = arg.values if isinstance(arg, ast.JoinedStr) else [arg]
+            if any(
+                isinstance(part, ast.Constant)
+                and isinstance(part.value, str)
+                and LETTERS.search(part.value)
+                and part.value not in NOT_WORDS
+                for part in parts
+            ):
+                found.append(f"{path.name}:{arg.lineno}: {ast.unparse(arg)}")
+    return found
+
+
+def test_screens_show_no_unmarked_english():
+    """A caption, label, button, column or notification written as a bare literal would stay
+    English in the Chinese interface: it must go through ``_()``."""
+    problems = [p for f in sorted((PACKAGE / "app").glob("*.py")) for p in _shown_literals(f)]
+    assert problems == []
+
+
+def test_the_lint_sees_a_bare_caption(tmp_path):
+    screen = tmp_path / "screen.py"
+    screen.write_text(
+        'Static("failures, last hour", classes="caption")\nStatic(_("ok"))\n'
+        'Text(f"{n} sent", "bold")\nText(f"{rate:.1%}")\n'
+    )
+    assert _shown_literals(screen) == [
+        "screen.py:1: 'failures, last hour'",
+        "screen.py:3: f'{n} sent'",
+    ]
