@@ -726,6 +726,7 @@ EXPORT_FIELDS = {
 @pass_ctx
 def export(ctx: Ctx, kind, since, fmt, output) -> None:
     """Export cached reports, replies, records or balance snapshots."""
+    from .files import open_private
     from .store import Store, queries
     from .store.export import write_export
 
@@ -735,7 +736,7 @@ def export(ctx: Ctx, kind, since, fmt, output) -> None:
     store = Store(path, readonly=True)
     since_ts = parse_when(since).timestamp() if since else None
     total = queries.count(store, kind, since_ts)
-    fh = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+    fh = open_private(output, "w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         n = write_export(
             store,

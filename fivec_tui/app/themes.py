@@ -10,6 +10,7 @@ import platformdirs
 from textual.theme import Theme
 
 from ..config import APP_NAME, config_dir
+from ..files import write_private
 from ..resources import themes_dir
 
 THEME_FIELDS = {
@@ -49,18 +50,16 @@ def load_theme(path: Path) -> Theme:
         raise ValueError(f"theme {path}: {exc}") from None
 
 
-def _state_path() -> Path:
+def state_path() -> Path:
     return Path(platformdirs.user_state_dir(APP_NAME)) / "state.json"
 
 
 def remembered_theme() -> str | None:
     try:
-        return json.loads(_state_path().read_text("utf-8")).get("theme")
+        return json.loads(state_path().read_text("utf-8")).get("theme")
     except (OSError, ValueError, AttributeError):
         return None
 
 
 def remember_theme(name: str) -> None:
-    path = _state_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"theme": name}), "utf-8")
+    write_private(state_path(), json.dumps({"theme": name}))

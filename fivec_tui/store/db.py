@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..files import private_dir, private_file
+
 if TYPE_CHECKING:
     import sqlite_utils
 
@@ -137,8 +139,13 @@ class Store:
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
-        if not readonly:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        if str(path) != ":memory:":
+            # SQLite gives the WAL and SHM the database file's mode: made 0600 first, the
+            # three are private whatever the umask.
+            if not readonly:
+                private_dir(self.path.parent)
+            if self.path.parent.is_dir():
+                private_file(self.path)
         self.conn = sqlite3.connect(
             str(self.path), timeout=30, check_same_thread=False, isolation_level=None
         )

@@ -11,6 +11,7 @@ from pathlib import Path
 from ..api.client import FivecClient
 from ..api.redact import mask_url
 from ..config import Profile
+from ..files import default_log, exposed_cache, private_dir, private_file
 from ..store import Store
 from . import alerts
 from .engine import Engine
@@ -38,7 +39,8 @@ class Redact(logging.Filter):
 
 
 def setup_logging(profile: Profile, log_file: Path) -> None:
-    log_file.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(log_file.parent)
+    private_file(log_file)  # FileHandler appends to it and keeps its mode
     redact = Redact(profile.secrets())
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger("fivec_tui")
@@ -114,7 +116,10 @@ def run_poll(
         print(f"error: {exc}", file=sys.stderr)
         return 1
     try:
-        setup_logging(profile, Path(log_file) if log_file else db_path.with_suffix(".log"))
+        log_path = Path(log_file) if log_file else default_log(db_path)
+        setup_logging(profile, log_path)
+        for warning in exposed_cache(db_path, log_path):
+            log.warning("%s", warning)
         if metrics:
             from .metrics import serve
 

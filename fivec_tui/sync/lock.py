@@ -10,6 +10,8 @@ import fcntl
 import os
 from pathlib import Path
 
+from ..files import FILE_MODE, private_dir
+
 
 class LockHeld(RuntimeError):
     def __init__(self, path: Path, holder: str) -> None:
@@ -32,8 +34,8 @@ class PollerLock:
             return ""
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        private_dir(self.path.parent)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
