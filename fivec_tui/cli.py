@@ -529,20 +529,21 @@ def config_init(ctx: Ctx, profile_name, username, password_stdin, node, encode) 
 
     The password and apikey are asked with a hidden prompt, or read from standard input with
     --password-stdin: never from arguments, which `ps` and shell history would show.
+    On a terminal, --password-stdin asks too: lines typed there would be echoed.
     """
-    interactive = sys.stdin.isatty() and not password_stdin
+    interactive = sys.stdin.isatty()
 
-    def ask(value, prompt, hide=False, default=None):
+    def ask(value, prompt, default=None):
         if value:
             return value
         if not interactive:
             if default is not None:
                 return default
             raise UsageError(f"missing --{prompt.lower()} (no terminal to ask on)")
-        return click.prompt(prompt, hide_input=hide, default=default, err=True)
+        return click.prompt(prompt, default=default, err=True)
 
     def secrets() -> tuple[str, str]:
-        if password_stdin:
+        if password_stdin and not interactive:
             lines = [sys.stdin.readline().rstrip("\r\n") for _ in range(2)]
         elif interactive:
             lines = [click.prompt(p, hide_input=True, err=True) for p in ("Password", "Apikey")]

@@ -183,12 +183,14 @@ def _read_until(fd: int, needle: bytes, seen: bytearray) -> None:
             seen += os.read(fd, 4096)
 
 
-def test_ps_shows_no_secret_while_init_asks(tmp_path):
-    """The secrets go through a hidden prompt on the terminal: not in argv, not echoed."""
+@pytest.mark.parametrize("flags", [[], ["--password-stdin"]])
+def test_ps_shows_no_secret_while_init_asks(tmp_path, flags):
+    """The secrets go through a hidden prompt on the terminal: not in argv, not echoed.
+    On a terminal --password-stdin prompts too, rather than read lines it would echo."""
     path = tmp_path / "config.toml"
     master, slave = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "fivec_tui", "config", "init", "--username", "acme"],
+        [sys.executable, "-m", "fivec_tui", "config", "init", "--username", "acme", *flags],
         stdin=slave,
         stdout=slave,
         stderr=slave,
