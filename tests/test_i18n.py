@@ -148,3 +148,30 @@ def test_the_lint_sees_a_bare_caption(tmp_path):
         "screen.py:1: 'failures, last hour'",
         "screen.py:3: f'{n} sent'",
     ]
+
+
+def test_status_codes_and_platform_errors_speak_the_language():
+    from fivec_tui.api.errors import error_for
+    from fivec_tui.store.codes import describe
+
+    assert describe("MK:0001", "en").meaning == "Empty number (not in service)"
+    assert describe("MK:0001", "zh").meaning == "空号"
+    assert describe("DB:0144", "zh").family_label == "黑名单"
+    assert describe("XY:9", "zh").meaning == "不在状态码表中：按运营商原样显示"
+    error = error_for("Missing apikey")
+    assert str(error) == "error:Missing apikey — The apikey is empty."  # no Chinese in English
+    try:
+        i18n.use("zh")
+        assert describe("MK:0001").meaning == "空号"
+        assert str(error) == "error:Missing apikey — APIKEY为空"
+    finally:
+        i18n.use("en")
+
+
+def test_every_status_code_has_both_meanings():
+    from fivec_tui.store.codes import _table
+
+    table = _table()
+    assert table["families"].keys() == table["families_zh"].keys()
+    incomplete = [code for code, entry in table["codes"].items() if len(entry) != 3 or not entry[2]]
+    assert incomplete == []

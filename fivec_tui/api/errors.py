@@ -8,6 +8,8 @@ documented becomes :class:`UnknownPlatformError` with the body kept whole.
 
 from __future__ import annotations
 
+from .. import i18n
+
 
 class FivecError(Exception):
     """Root of every error this package raises on purpose."""
@@ -41,7 +43,15 @@ class PlatformError(FivecError):
     def __init__(self, text: str | None = None, raw: str = "") -> None:
         self.text = text if text is not None else type(self).text
         self.raw = raw or f"error:{self.text}"
-        super().__init__(f"error:{self.text} — {self.meaning_en} ({self.meaning_zh})")
+        super().__init__(self.text)
+
+    @property
+    def meaning(self) -> str:
+        """What the error means, in the interface's language."""
+        return self.meaning_zh if i18n.current() == "zh" else self.meaning_en
+
+    def __str__(self) -> str:
+        return f"error:{self.text} — {self.meaning}"
 
 
 class AuthError(PlatformError):

@@ -6,9 +6,12 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
+from .. import i18n
+from ..i18n import N_
 from ..resources import data_dir
 
 OPT_OUTS = frozenset({"T", "TD", "N", "R", "退订", "STOP", "UNSUBSCRIBE"})
+UNLISTED = N_("Not in the code table: shown as the carrier sent it")
 
 
 @dataclass(frozen=True)
@@ -24,18 +27,20 @@ def _table() -> dict:
     return tomllib.loads((data_dir() / "status_codes.toml").read_text("utf-8"))
 
 
-def describe(code: str) -> CodeInfo:
-    """Family and meaning of a status code; unknown codes keep their text."""
+def describe(code: str, language: str | None = None) -> CodeInfo:
+    """Family and meaning of a status code in ``language`` (default: the interface's);
+    unknown codes keep their text."""
+    zh = (language or i18n.current()) == "zh"
     table = _table()
-    families = table["families"]
+    families = table["families_zh" if zh else "families"]
     entry = table["codes"].get(code)
     if entry:
-        family, meaning = entry
+        family, meaning = entry[0], entry[2 if zh else 1]
     else:
         family = (
             table["prefixes"].get(code.split(":", 1)[0], "unknown") if ":" in code else "unknown"
         )
-        meaning = "Not in the code table: shown as the carrier sent it"
+        meaning = i18n.gettext_for("zh" if zh else "en")(UNLISTED)
     return CodeInfo(code, family, families.get(family, family), meaning)
 
 
