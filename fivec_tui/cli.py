@@ -187,10 +187,17 @@ def main(ctx: click.Context, config, profile, base_url, db, lang) -> None:
 @click.option(
     "--encode", type=click.Choice(["utf-8", "gbk"], case_sensitive=False), help="Request encoding."
 )
+@click.option(
+    "--via",
+    type=click.Choice(["http", "soap"]),
+    default="http",
+    show_default=True,
+    help="soap: the WebService send (plain text, UTF-8; needs the plain password).",
+)
 @click.option("--yes", is_flag=True, help="Send without asking.")
 @json_option
 @pass_ctx
-def send(ctx: Ctx, to, content, at, template, variables, encode, yes, as_json) -> None:
+def send(ctx: Ctx, to, content, at, template, variables, encode, via, yes, as_json) -> None:
     """Send one message to one or more numbers; prints the msgid."""
     recipients = parse_recipients(to)
     if recipients.invalid:
@@ -207,6 +214,21 @@ def send(ctx: Ctx, to, content, at, template, variables, encode, yes, as_json) -
         raise UsageError("give --content (or --template with --var)")
     profile = ctx.account()
     enc = (encode or profile.encode).upper()
+    if via == "soap":
+        from .api.soap import check_node
+
+        if template or at or (encode and encode.upper() != "UTF-8"):
+            raise UsageError("--via soap sends plain UTF-8 text now: no --template, --at or GBK")
+        if not profile.password:
+            raise UsageError(
+                "--via soap needs the plain password (the WebService takes no password_md5): "
+                "set FIVEC_PASSWORD or `password` in the profile"
+            )
+        try:
+            check_node(profile.base_url)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        enc = "UTF-8"
     if not template:
         try:
             check_content(content, enc)
@@ -234,13 +256,17 @@ def send(ctx: Ctx, to, content, at, template, variables, encode, yes, as_json) -
             sys.exit(2)
     result = call(
         ctx,
-        lambda c: c.send(
-            recipients.valid,
-            content or "",
-            encode=enc,
-            start_time=when,
-            templet_code=template or "",
-            variables=variables_dict or None,
+        lambda c: (
+            c.send_soap(recipients.valid, content, profile.password)
+            if via == "soap"
+            else c.send(
+                recipients.valid,
+                content or "",
+                encode=enc,
+                start_time=when,
+                templet_code=template or "",
+                variables=variables_dict or None,
+            )
         ),
     )
     if result.outcome == "unknown":

@@ -84,6 +84,8 @@ class Profile:
     username: str = ""
     password_md5: str = field(default="", repr=False)
     apikey: str = field(default="", repr=False)
+    #: The plain password when one was given (the SOAP send takes only that); memory only.
+    password: str = field(default="", repr=False)
     base_url: str = "https://m.5c.com.cn"
     encode: str = "UTF-8"
     timeout: float = 15.0
@@ -102,7 +104,7 @@ class Profile:
         return Credentials(self.username, self.password_md5, self.apikey)
 
     def secrets(self) -> tuple[str, ...]:
-        return self.credentials.secrets()
+        return (*self.credentials.secrets(), *((self.password,) if self.password else ()))
 
     def require_account(self) -> None:
         missing = [k for k in ("username", "password_md5", "apikey") if not getattr(self, k)]
@@ -216,7 +218,9 @@ def _apply(profile: Profile, where: str, table: dict[str, Any], source: str) -> 
         profile.warnings.append(f"{where}: unknown settings ignored: {', '.join(unknown)}")
     values = {k: _typed(where, v, _FIELDS[k], k) for k, v in table.items() if k in _FIELDS}
     if "password" in values:
-        values["password_md5"] = md5_hex(values.pop("password"))
+        values["password_md5"] = md5_hex(values["password"])
+    elif "password_md5" in values:
+        values["password"] = ""  # an md5 given later replaces an earlier plain password
     if "password_md5" in values:
         pw = values["password_md5"].strip()
         if len(pw) != 32 or any(c not in "0123456789abcdefABCDEF" for c in pw):

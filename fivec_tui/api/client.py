@@ -1,4 +1,4 @@
-"""The one async client for every platform endpoint (SOAP excluded).
+"""The one async client for every platform endpoint, the SOAP send included.
 
 >>> async with FivecClient(Credentials("user", md5_hex("pw"), "key"), "http://127.0.0.1:8000") as c:
 ...     balance = await c.balance()
@@ -12,15 +12,16 @@ the body before parsing it.  Sends are never retried: see :meth:`FivecClient.sen
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
 import httpx
 
+from . import soap
 from .account import Credentials
-from .errors import ContentEncodingError, TransportError
+from .errors import ContentEncodingError, ParseError, TransportError
 from .models import (
     Balance,
     BatchItem,
@@ -157,7 +158,9 @@ class FivecClient:
         sub = Submission(tuple(mobiles), content, enc, form, start_time, ext, templet_code)
         fields = self._send_fields(sub, enc)
         if form == "params":
-            params: dict[str, object] = {**fields, "content": content}
+            # Encoded here and again by the form, as §3.1 asks: the platform URL-decodes
+            # content once more after the form, so a single encoding would lose "+" and "%xx".
+            params: dict[str, object] = {**fields, "content": percent_encode(content, enc)}
         elif form == "json":
             doc = {
                 "type": "send",
@@ -213,11 +216,36 @@ class FivecClient:
         sub = Submission(mobiles, f"({len(batch)} messages)", enc, "batch")
         return await self._submit(Path.BATCH, {"format": "xml", "data": data}, sub, enc, auth=False)
 
+    async def send_soap(self, mobiles: Sequence[str], content: str, password: str) -> SendResult:
+        """The WebService send of §3.4, which takes the plain ``password``; UTF-8 text only.
+
+        Same outcomes as :meth:`send`: never retried, ``unknown`` when it may have gone out.
+        """
+        check_content(content, "UTF-8")
+        sub = Submission(tuple(mobiles), content, "UTF-8", "soap")
+        c = self.credentials
+        body = soap.envelope(c.apikey, c.username, password, ",".join(mobiles), content)
+        request = self._http.post(
+            soap.PATH, content=body, headers=soap.HEADERS, timeout=self.send_timeout
+        )
+        return await self._outcome(soap.PATH, sub, request, soap.parse_response)
+
     async def _submit(
         self, path: str, params: dict[str, object], sub: Submission, enc: str, *, auth: bool
     ) -> SendResult:
+        request = self._request(path, params, enc, auth=auth, timeout=self.send_timeout)
+        return await self._outcome(path, sub, request, lambda body: decode_body(body, enc))
+
+    async def _outcome(
+        self,
+        path: str,
+        sub: Submission,
+        request: Awaitable[httpx.Response],
+        read: Callable[[bytes], str],
+    ) -> SendResult:
+        """A send's one request, awaited once; whatever may have gone out is never retried."""
         try:
-            response = await self._request(path, params, enc, auth=auth, timeout=self.send_timeout)
+            response = await request
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             # Never connected: nothing can have been sent.
             raise TransportError(f"{path}: {type(exc).__name__}: {exc}") from None
@@ -225,8 +253,14 @@ class FivecClient:
             return SendResult("unknown", sub, detail=f"{type(exc).__name__}: {exc}")
         if response.status_code != 200:
             return SendResult("unknown", sub, detail=f"HTTP {response.status_code}")
-        text = decode_body(response.content, enc)
-        return SendResult("accepted", sub, parse_send(text), text)
+        text = ""
+        try:
+            text = read(response.content)
+            msgid = parse_send(text)
+        except ParseError as exc:  # it reached the platform and was answered: it may be sent
+            detail = f"unreadable answer: {exc}"
+            return SendResult("unknown", sub, raw=text or exc.raw, detail=detail)
+        return SendResult("accepted", sub, msgid, text)
 
     # -- queries --------------------------------------------------------------------------
     async def balance(self) -> Balance:
