@@ -26,6 +26,18 @@ JOB_WORDS = (
     *(N_("reconcile"), N_("forward"), N_("alerts")),
     *(N_("ok"), N_("degraded"), N_("failing"), N_("waiting"), N_("off"), N_("starting")),
 )
+#: Failure families (data/status_codes.toml) by a name short enough for the failures table.
+FAMILIES = {
+    "delivered": N_("delivered"),
+    "handset": N_("handset"),
+    "expired": N_("expired"),
+    "smsc": N_("smsc"),
+    "blacklist": N_("blacklist"),
+    "content": N_("content"),
+    "gateway": N_("gateway"),
+    "rate": N_("rate limit"),
+    "unknown": N_("unknown"),
+}
 
 
 class RateBox(Static):
@@ -202,7 +214,15 @@ class DashboardScreen(StoreScreen):
         fill(
             self.tables["failures"],
             [
-                (f["status"], (safe_text(f["status"]), str(f["n"]), f["family"], f["meaning"]))
+                (
+                    f["status"],
+                    (
+                        safe_text(f["status"]),
+                        str(f["n"]),
+                        _(FAMILIES.get(f["family"], f["family"])),
+                        f["meaning"],
+                    ),
+                )
                 for f in data["failures"][:20]
             ],
         )
