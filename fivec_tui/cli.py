@@ -785,15 +785,41 @@ def export(ctx: Ctx, kind, since, fmt, output) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 @click.option("--demo", "demo_mode", is_flag=True, help="Serve the demo instead of the profile.")
-def serve(host, port, demo_mode) -> None:
-    """Serve the TUI in a browser (textual-serve).  It has NO authentication."""
-    from textual_serve.server import Server
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False),
+    help="Read the token from this 0600 file instead of making a new one per start.",
+)
+@click.option(
+    "--public-url",
+    help="The URL browsers use, when a reverse proxy (TLS) sits in front: its origin is the "
+    "only one allowed.",
+)
+@click.option(
+    "--i-know-this-is-public",
+    "public",
+    is_flag=True,
+    help="Allow a --host other than loopback (prefer loopback behind a TLS reverse proxy).",
+)
+def serve(host, port, demo_mode, token_file, public_url, public) -> None:
+    """Serve the TUI in a browser (textual-serve), behind a token and an Origin check.
 
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        err.print(
-            f"WARNING: serving on {host} with no authentication: anyone who can reach "
-            "it controls this account.",
-            style="bold red",
+    Prints the URL to open once; requests without its token, or from a page of another
+    origin, are refused.
+    """
+    from .app.serve import GuardedServer, is_loopback, new_token, read_token_file
+
+    if not is_loopback(host) and not public:
+        raise UsageError(
+            f"--host {host} is not loopback: anyone who reaches it and has the token controls "
+            "this account, over plain HTTP. Put a TLS reverse proxy in front of 127.0.0.1 "
+            "(see the README), or pass --i-know-this-is-public."
         )
+    try:
+        token = read_token_file(token_file) if token_file else new_token()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     command = f"{sys.executable} -m fivec_tui {'demo' if demo_mode else ''}".strip()
-    Server(command, host=host, port=port, title="fivec-tui").serve()
+    GuardedServer(
+        command, token, host=host, port=port, public_url=public_url, show_token=not token_file
+    ).serve()

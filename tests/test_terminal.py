@@ -63,52 +63,33 @@ def test_demo_exits_when_its_terminal_hangs_up(tmp_path, attempt):
             proc.kill()
 
 
-def test_serve_binds_loopback_and_serves_the_page(tmp_path):
+def test_serve_binds_loopback_and_serves_the_page_to_the_printed_url(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
         [sys.executable, "-m", "fivec_tui", "serve", "--demo", "--port", str(port)],
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        text=True,
         env={**os.environ, "FIVEC_CONFIG": str(tmp_path / "none.toml")},
     )
     try:
-        for _ in range(100):
-            try:
-                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        url = proc.stdout.readline().split(": ", 1)[1].strip()
+        assert url.startswith(f"http://127.0.0.1:{port}/?token=")
+        with httpx.Client(follow_redirects=True, timeout=5) as browser:
+            assert browser.get(f"http://127.0.0.1:{port}/").status_code == 403
+            page = browser.get(url)
         assert page.status_code == 200 and "fivec-tui" in page.text
     finally:
         proc.terminate()
         proc.wait(10)
-    log = tmp_path / "serve.err"
-    with log.open("w") as err:
-        exposed = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "fivec_tui",
-                "serve",
-                "--host",
-                "0.0.0.0",
-                "--port",
-                str(port),
-                "--demo",
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-        try:
-            for _ in range(50):
-                if "no authentication" in log.read_text():
-                    break
-                time.sleep(0.2)
-            assert "no authentication" in log.read_text()
-        finally:
-            exposed.terminate()
-            exposed.wait(10)
+    exposed = subprocess.run(
+        [sys.executable, "-m", "fivec_tui", "serve", "--host", "0.0.0.0", "--port", str(port)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert exposed.returncode == 2 and "not loopback" in exposed.stderr
