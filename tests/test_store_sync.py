@@ -272,7 +272,7 @@ async def test_push_receiver_token_size_formats_and_forwarding(store, sink):
     async with httpx.AsyncClient() as h:
         assert (
             await h.post(f"{base}/wrong-token-xxxxxxxxxxx/reports", data={"data": payloads[0]})
-        ).status_code == 404
+        ).status_code == 403
         assert (
             await h.post(f"{base}/{token}/reports", data={"data": "x" * 5000})
         ).status_code == 413

@@ -149,5 +149,45 @@ def parse_push(kind: Kind, payload: str) -> PushBatch:
     """Parse one pushed ``data`` payload of reports or replies, whatever its format."""
     text = clean_body(payload)
     fmt = detect_format(text)
+    if nesting_depth(text) > MAX_DEPTH:  # the parsers recurse: refuse before they do
+        return PushBatch(fmt, [Unparsed(text, f"nested deeper than {MAX_DEPTH} levels")])
     parser = {"string": _from_string, "json": _from_json, "xml": _from_xml}[fmt]
     return PushBatch(fmt, parser(kind, text) if text else [])
+
+
+MAX_DEPTH = 64  # real pushes nest 3 deep; json.loads raises RecursionError near 1,000
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]++|\\.)*+"|[\[\]{}]', re.S)
+_XML_TOKENS = re.compile(
+    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<![^>]*>|</[^>]*>"
+    r"""|<[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>|<""",
+    re.S,
+)
+
+
+def nesting_depth(payload: str, limit: int = MAX_DEPTH) -> int:
+    """How deep a JSON or XML payload nests, counted up to ``limit + 1``; 0 for the string form.
+
+    A scan without recursion, safe on any input, to run before the parsers (``json.loads`` and
+    ElementTree's serializer recurse per level).  JSON strings and XML comments, CDATA and
+    quoted attributes are skipped; anything unterminated counts as deeper, never shallower.
+
+    >>> nesting_depth('{"results": [{"msgid": "[[["}]}'), nesting_depth("<a><b/><c>x</c></a>")
+    (3, 2)
+    """
+    text = clean_body(payload)
+    fmt = detect_format(text)
+    if fmt == "string":
+        return 0
+    depth = deepest = 0
+    for match in (_JSON_TOKENS if fmt == "json" else _XML_TOKENS).finditer(text):
+        token = match.group()
+        if token in ("[", "{") or (
+            fmt == "xml" and token[1:2] not in ("!", "?", "/") and not token.endswith("/>")
+        ):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                break
+        elif token in ("]", "}") or token.startswith("</"):
+            depth -= 1
+    return deepest

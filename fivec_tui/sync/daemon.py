@@ -16,6 +16,7 @@ from ..store import Store
 from . import alerts
 from .engine import Engine
 from .forward import Forwarder
+from .httpd import Limits
 from .lock import LockHeld, PollerLock
 from .push import PushConfig, PushReceiver
 
@@ -89,6 +90,13 @@ def _push_config(profile: Profile, listen: str | None) -> PushConfig | None:
     if len(token) < 16:
         raise ValueError("push receiver needs push.token (16+ random characters) in the profile")
     forward = push.get("forward") or {}
+    limits = Limits(
+        header_timeout=_limit(push, "header_timeout", Limits.header_timeout, 30),
+        body_timeout=_limit(push, "body_timeout", Limits.body_timeout, 300),
+        per_peer=int(_limit(push, "max_per_peer", Limits.per_peer, 100_000)),
+    )
+    if "max_connections" in push:
+        limits.total = int(_limit(push, "max_connections", limits.total, 100_000))
     return PushConfig(
         token,
         host or "127.0.0.1",
@@ -96,7 +104,15 @@ def _push_config(profile: Profile, listen: str | None) -> PushConfig | None:
         list(push.get("allow", [])),
         int(push.get("max_body", 1024 * 1024)),
         {k: list(v) for k, v in forward.items() if isinstance(v, list)},
+        limits,
     )
+
+
+def _limit(push: dict, key: str, default: float, most: float) -> float:
+    value = push.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= most:
+        raise ValueError(f"push.{key} must be a number above 0 and at most {most}, not {value!r}")
+    return value
 
 
 def run_poll(

@@ -1,27 +1,36 @@
 """Push receiver: sit between the platform and the customer's push URL.
 
-The platform signs nothing it pushes, so the receiver sits behind a secret token in the path
-(compared in constant time), an optional IP allowlist and a body-size cap.  A body is
-committed (with its forward-queue entries) before ``success`` is answered; the forwarder
-(:mod:`fivec_tui.sync.forward`) then relays it downstream.
+The platform signs nothing it pushes, so the receiver checks, in this order and with one
+and the same 403 for both, the sender's address against an optional allowlist and the
+secret token in the path (compared in constant time): nobody outside learns whether a
+token was right.  Bodies are capped in size and in nesting depth (a body nested deeper
+than :data:`~fivec_tui.api.push.MAX_DEPTH` is answered 400 and kept once, however often
+the platform retries it).  A body is committed (with its forward-queue entries) before
+``success`` is answered; the forwarder (:mod:`fivec_tui.sync.forward`) then relays it
+downstream.  Time, size and connection limits are :mod:`fivec_tui.sync.httpd`'s.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.message
+import email.parser
+import email.policy
 import hmac
 import ipaddress
 import logging
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
 
-from aiohttp import web
-
+from ..api.push import MAX_DEPTH, nesting_depth
 from ..store import Store, ingest_journal
 from ..store import ingest as store_ingest
+from .httpd import Answer, HttpServer, Limits, Request
 
 log = logging.getLogger("fivec_tui.push")
 STREAMS = ("reports", "replies")
 DEFAULT_MAX_BODY = 1024 * 1024
+REFUSED = Answer(403, "forbidden\n", close=True)
 
 
 @dataclass
@@ -32,6 +41,27 @@ class PushConfig:
     allow: list[str] = field(default_factory=list)
     max_body: int = DEFAULT_MAX_BODY
     forward: dict[str, list[str]] = field(default_factory=dict)  # stream -> URLs
+    limits: Limits = field(default_factory=Limits)  # its max_body is set from max_body
+
+
+def form_field(headers: dict[str, str], body: bytes, name: str) -> str | None:
+    """Field ``name`` of a urlencoded (the default) or multipart form body.
+
+    Raises ValueError or LookupError for a body that is not text in its declared charset.
+    """
+    header = email.message.Message()
+    header["content-type"] = headers.get("content-type", "application/x-www-form-urlencoded")
+    if header.get_content_type() == "multipart/form-data":
+        raw = b"Content-Type: " + header["content-type"].encode("latin-1") + b"\r\n\r\n" + body
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(raw)
+        for part in message.iter_parts():
+            if part.get_param("name", header="content-disposition") == name:
+                payload = part.get_payload(decode=True) or b""
+                return payload.decode(part.get_content_charset() or "utf-8")
+        return None
+    charset = header.get_content_charset() or "utf-8"
+    pairs = parse_qsl(body.decode(charset), keep_blank_values=True, encoding=charset)
+    return next((v for k, v in reversed(pairs) if k == name), None)
 
 
 class PushReceiver:
@@ -40,64 +70,79 @@ class PushReceiver:
             raise ValueError("push token must be at least 16 characters")
         self.store, self.config = store, config
         self.networks = [ipaddress.ip_network(a, strict=False) for a in config.allow]
-        self.stats = {"accepted": 0, "refused": 0}
-        self.app = web.Application(client_max_size=config.max_body)
-        self.app.router.add_post("/push/{token}/{stream}", self.receive)
-        self._runner: web.AppRunner | None = None
+        self.stats = {"accepted": 0, "refused": 0, "too_deep": 0}
+        config.limits.max_body = config.max_body
+        self.server = HttpServer(self, config.limits)
         self.port = config.port
 
-    def _allowed(self, remote: str | None) -> bool:
+    def _allowed(self, remote: str) -> bool:
         if not self.networks:
             return True
         try:
-            address = ipaddress.ip_address(remote or "")
+            address = ipaddress.ip_address(remote)
         except ValueError:
             return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
         return any(address in net for net in self.networks)
 
-    async def receive(self, request: web.Request) -> web.Response:
-        token = request.match_info["token"]
-        stream = request.match_info["stream"]
-        if (
-            not hmac.compare_digest(token.encode(), self.config.token.encode())
-            or stream not in STREAMS
+    def check(self, request: Request) -> Answer | None:
+        """Allowlist, then token: one answer for both.  Then the stream and the method."""
+        parts = request.path.split("/")
+        token = parts[2] if len(parts) == 4 and parts[1] == "push" else ""
+        if not self._allowed(request.peer) or not hmac.compare_digest(
+            token.encode(), self.config.token.encode()
         ):
             self.stats["refused"] += 1
-            return web.Response(status=404, text="not found")
-        if not self._allowed(request.remote):
+            return REFUSED
+        if parts[3] not in STREAMS:
             self.stats["refused"] += 1
-            return web.Response(status=403, text="forbidden")
-        if (request.content_length or 0) > self.config.max_body:
+            return Answer(404, "not found\n", close=True)
+        if request.method != "POST":
             self.stats["refused"] += 1
-            return web.Response(status=413, text="too large")
+            return Answer(405, "POST only\n", close=True)
+        return None
+
+    async def handle(self, request: Request, body: bytes) -> Answer:
+        stream = request.path.split("/")[3]
         try:
-            form = await request.post()
-        except web.HTTPRequestEntityTooLarge:
+            data = form_field(request.headers, body, "data")
+        except (ValueError, LookupError):
             self.stats["refused"] += 1
-            return web.Response(status=413, text="too large")
-        except (ValueError, UnicodeDecodeError):
+            return Answer(400, "bad form\n")
+        if not data or not data.strip():
             self.stats["refused"] += 1
-            return web.Response(status=400, text="bad form")
-        data = form.get("data")
-        if not isinstance(data, str) or not data.strip():
-            self.stats["refused"] += 1
-            return web.Response(status=400, text="missing data")
+            return Answer(400, "missing data\n")
+        if await asyncio.to_thread(nesting_depth, data) > MAX_DEPTH:
+            self.stats["too_deep"] += 1
+            await asyncio.to_thread(self._keep_too_deep, stream, data)
+            return Answer(400, f"nested deeper than {MAX_DEPTH} levels\n")
         targets = self.config.forward.get(stream, [])
         jid = await asyncio.to_thread(store_ingest.journal_push, self.store, stream, data, targets)
-        await asyncio.to_thread(ingest_journal, self.store, jid)
         self.stats["accepted"] += 1
-        return web.Response(text="success")
+        try:
+            await asyncio.to_thread(ingest_journal, self.store, jid)
+        except Exception:  # committed: replayed at the next start, so the sender may stop
+            log.exception("pushed body %d could not be ingested; kept in the journal", jid)
+        return Answer(200, "success")
+
+    def _keep_too_deep(self, stream: str, data: str) -> None:
+        """Keep a refused body once: the platform retries it, every time the same."""
+        with self.store.transaction() as conn:
+            kept = conn.execute(
+                "SELECT 1 FROM unparsed WHERE journal_id IS NULL AND stream = ? AND raw = ?",
+                (stream, data),
+            ).fetchone()
+            if not kept:
+                conn.execute(
+                    "INSERT INTO unparsed(journal_id, stream, raw, reason) VALUES (NULL, ?, ?, ?)",
+                    (stream, data, f"push refused: nested deeper than {MAX_DEPTH} levels"),
+                )
 
     async def start(self) -> str:
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port)
-        await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
+        await self.server.start(self.config.host, self.config.port)
+        self.port = self.server.port
         return f"http://{self.config.host}:{self.port}/push/<token>/reports|replies"
 
     async def stop(self) -> None:
-        if self._runner:
-            await self._runner.cleanup()
+        await self.server.stop()
