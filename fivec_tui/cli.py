@@ -597,6 +597,22 @@ def config_init(ctx: Ctx, profile_name, username, password_stdin, node, encode) 
     out.print(f"wrote profile {name!r} to {ctx.config_path} (mode 0600)", markup=False)
 
 
+@main.command()
+@click.option("--fix", is_flag=True, help="Make the tool's files 0600 and its directories 0700.")
+@json_option
+@pass_ctx
+def doctor(ctx: Ctx, fix, as_json) -> None:
+    """Check file modes, the config, the platform, the clock and the push receiver.
+
+    Says what to do about each problem; exits 1 when there is one, 0 when all is well.
+    """
+    from . import doctor as doc
+
+    checks = doc.diagnose(ctx, fix=fix)
+    emit(doc.as_json(checks)) if as_json else out.print(doc.render(checks), markup=False)
+    sys.exit(1 if any(c.problem for c in checks) else 0)
+
+
 # -- simulator, demo, poll, stats, export, serve ----------------------------------------------
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)

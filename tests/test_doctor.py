@@ -1,0 +1,138 @@
+"""``fivec-tui doctor``: file modes (and ``--fix``), config, platform, clock, push receiver."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import socket
+import time
+from email.utils import formatdate
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from fivec_tui import doctor
+from fivec_tui.cli import Ctx, main
+from fivec_tui.store import Store
+
+
+@pytest.fixture
+def env(sim_thread, tmp_path):
+    """The simulator's account, cache and config in tmp_path, the user's dirs too."""
+    a = sim_thread.account
+    return {
+        "FIVEC_CONFIG": str(tmp_path / "config.toml"),
+        "FIVEC_DB": str(tmp_path / "c.db"),
+        "FIVEC_BASE_URL": sim_thread.base_url,
+        "FIVEC_USERNAME": a.username,
+        "FIVEC_PASSWORD": a.password,
+        "FIVEC_APIKEY": a.apikey,
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
+        "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
+        "XDG_STATE_HOME": str(tmp_path / "xdg-state"),
+    }
+
+
+def run(env, *args):
+    result = CliRunner().invoke(main, ["doctor", *args], env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout
+
+
+def test_readable_cache_is_named_then_fixed(env, tmp_path):
+    db = Path(env["FIVEC_DB"])
+    Store(db).close()
+    os.chmod(db, 0o644)
+    code, out = run(env)
+    assert code == 1
+    (line,) = [x for x in out.splitlines() if x.startswith("PROBLEM")]
+    assert str(db) in line and "0644" in line
+    assert f"chmod 600 '{db}'" in out
+    code, out = run(env, "--fix", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["ok"] is True
+    fixed = [c for c in report["checks"] if c["status"] == "fixed"]
+    assert [(c["subject"], c["detail"]) for c in fixed] == [(str(db), "cache 0644 -> 0600")]
+    assert os.stat(db).st_mode & 0o777 == 0o600
+    code, out = run(env)
+    assert code == 0 and out.rstrip().endswith("all well")
+    checks = {c["check"]: c["status"] for c in json.loads(run(env, "--json")[1])["checks"]}
+    assert checks | {"mode": "ok"} == {
+        "mode": "ok",
+        "config": "ok",
+        "platform": "ok",
+        "clock": "ok",
+        "receiver": "skipped",
+    }
+
+
+def test_fix_makes_the_tools_directories_0700(env, tmp_path):
+    data = tmp_path / "xdg-data" / "fivec-tui"
+    data.mkdir(parents=True)
+    for path in (data, data.parent):
+        os.chmod(path, 0o755)
+    code, out = run(env)
+    assert code == 1 and f"{data}: data dir 0755" in out
+    assert run(env, "--fix")[0] == 0 and os.stat(data).st_mode & 0o777 == 0o700
+    assert os.stat(data.parent).st_mode & 0o777 == 0o755  # not the tool's: left alone
+
+
+@pytest.mark.parametrize(
+    ("config", "said"),
+    [
+        ("[profiles.default\n", "invalid TOML"),
+        ("[profiles.default]\nretention_dayz = 3\n", "unknown settings ignored: retention_dayz"),
+    ],
+)
+def test_config_problems_exit_1_and_say_where(env, config, said):
+    Path(env["FIVEC_CONFIG"]).write_text(config)
+    os.chmod(env["FIVEC_CONFIG"], 0o600)
+    code, out = run(env)
+    assert code == 1 and said in out and f"edit {env['FIVEC_CONFIG']}" in out
+
+
+def test_platform_refusal_and_unreachable_are_problems(env):
+    code, out = run({**env, "FIVEC_APIKEY": "wrong"})
+    assert code == 1 and "PROBLEM  platform" in out and "BadCredentials" in out
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens on it once closed
+    code, out = run({**env, "FIVEC_BASE_URL": f"http://127.0.0.1:{port}"})
+    assert code == 1 and "TransportError" in out and "proxy" in out
+
+
+def _ctx(env, monkeypatch) -> Ctx:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return Ctx(env["FIVEC_CONFIG"], None, None, None)
+
+
+@pytest.mark.parametrize(("offset", "status"), [(-300, "problem"), (30, "ok"), (400, "problem")])
+def test_clock_skew_from_the_platforms_date_header(env, monkeypatch, offset, status):
+    def platform(request: httpx.Request) -> httpx.Response:
+        date = formatdate(time.time() + offset, usegmt=True)
+        return httpx.Response(200, text="10.000/20.000", headers={"Date": date})
+
+    checks = doctor.diagnose(_ctx(env, monkeypatch), transport=httpx.MockTransport(platform))
+    (clock,) = [c for c in checks if c.check == "clock"]
+    assert clock.status == status
+    if status == "problem":
+        side = "ahead of" if offset > 0 else "behind"
+        seconds = int(re.search(r"(\d+)s", clock.detail).group(1))
+        assert abs(seconds - abs(offset)) <= 2  # the header has whole seconds
+        assert side in clock.detail and "time sync" in clock.fix
+
+
+async def test_receiver_listening_or_not(env, monkeypatch, tmp_path):
+    server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    Path(env["FIVEC_CONFIG"]).write_text(f'[profiles.default.push]\nlisten = "0.0.0.0:{port}"\n')
+    profile = _ctx(env, monkeypatch).profile()
+    assert (await doctor._receiver(profile)).status == "ok"
+    server.close()
+    await server.wait_closed()
+    down = await doctor._receiver(profile)
+    assert down.status == "problem" and "fivec-tui poll" in down.fix
