@@ -49,7 +49,13 @@ APP_NAME = "fivec-tui"
 SECRET_KEYS = ("password", "password_md5", "apikey")
 STREAM_MODES = ("pull", "push", "watch", "off")  # watch: replies via queryByCondition only
 DEFAULT_STREAMS = {"reports": "pull", "replies": "pull", "records": "pull", "balance": "pull"}
-DEFAULT_INTERVALS = {"reports": 5.0, "replies": 10.0, "records": 30.0, "balance": 60.0}
+DEFAULT_INTERVALS = {
+    "reports": 5.0,
+    "replies": 10.0,
+    "records": 30.0,
+    "balance": 60.0,
+    "reconcile_replies": 600.0,  # replies read again by time (pull mode): what a crash took
+}
 ENV = {
     "username": "FIVEC_USERNAME",
     "password": "FIVEC_PASSWORD",
@@ -243,8 +249,8 @@ def _apply(profile: Profile, where: str, table: dict[str, Any], source: str) -> 
         if key in values:
             merged = dict(getattr(profile, key))
             for name, v in values.pop(key).items():
-                if name not in DEFAULT_STREAMS:
-                    raise ConfigError(f"{where}.{key}.{name}: unknown stream")
+                if name not in (DEFAULT_STREAMS if key == "streams" else DEFAULT_INTERVALS):
+                    raise ConfigError(f"{where}.{key}.{name}: unknown {key[:-1]}")
                 if key == "streams" and v not in STREAM_MODES:
                     raise ConfigError(f"{where}.streams.{name}: use one of {STREAM_MODES}")
                 merged[name] = v if key == "streams" else _typed(f"{where}.{key}", v, float, name)

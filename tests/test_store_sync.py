@@ -14,11 +14,16 @@ from hypothesis import strategies as st
 
 from fivec_tui.api import Record, Report
 from fivec_tui.api.parse import parse_records, parse_reports
-from fivec_tui.config import Profile
+from fivec_tui.config import ConfigError, Profile, load_profile
 from fivec_tui.store import Store, ingest_items, ingest_journal, journal, queries, replay
 from fivec_tui.store import ingest as ingest_module
 from fivec_tui.store.db import MIGRATIONS
 from fivec_tui.sync import Engine, LockHeld, PollerLock, PushConfig, PushReceiver
+from fivec_tui.sync.engine import (
+    REPLY_CURSOR_KEY,
+    REPLY_RECONCILE_OVERLAP_S,
+    REPLY_RECONCILE_SLICES,
+)
 from fivec_tui.sync.forward import Forwarder
 
 
@@ -229,6 +234,112 @@ async def test_engine_pulls_everything_exactly_once(sim, client, store):
     assert sim.platform.replies[0].consumed
     s = queries.summary(store, 600)
     assert s.sent == 60 and s.delivered + s.failed == 60 and s.pending == 0
+
+
+def _reply_cursor(store, sim) -> float | None:
+    value = store.get_setting(f"{REPLY_CURSOR_KEY}.{sim.account.username}")
+    return None if value is None else float(value)
+
+
+async def test_reply_taken_by_a_killed_run_comes_back_at_the_next_start_once(sim, client, store):
+    """A reply consumed without a commit (the process died) is read again by time; one that
+    both the pull and the repeatable read return is stored once."""
+    sim.platform.add_reply("13800000001", "好的")
+    counts = await Engine(_profile(sim), store, client, consent=True).run_once()
+    assert counts["reconcile_replies"] == 1 and counts["replies"] == 0  # reconciled first
+    assert sim.platform.replies[0].consumed and store.scalar("SELECT count(*) FROM replies") == 1
+    taken = sim.platform.add_reply("13800000002", "收到，谢谢")
+    sim.platform.pull_replies(10, debug=False)  # the consuming read of a run killed after it
+    assert taken.consumed and store.scalar("SELECT count(*) FROM replies") == 1
+    started = time.time()
+    counts = await Engine(_profile(sim), store, client, consent=True).run_once()
+    assert counts == {**counts, "reconcile_replies": 1, "replies": 0}
+    rows = store.query("SELECT mobile, content FROM replies ORDER BY id")
+    assert [tuple(r.values()) for r in rows] == [
+        ("13800000001", "好的"),
+        ("13800000002", "收到，谢谢"),
+    ]
+    assert started - 1 <= _reply_cursor(store, sim) <= time.time()
+    assert "reconcile_replies" in {h["job"] for h in queries.health(store)}
+
+
+async def test_first_reply_pull_of_a_start_waits_for_the_reconcile(sim, client, store):
+    """In the running engine too (not only `poll --once`): the replies job reconciles first."""
+    taken = sim.platform.add_reply("13800000003", "TD")
+    sim.platform.pull_replies(10, debug=False)
+    engine = Engine(_profile(sim), store, client, consent=True)
+    assert engine.jobs["reconcile_replies"].mode == "pull"
+    await engine.run_job("replies")
+    assert taken.consumed and store.scalar("SELECT content FROM replies") == "TD"
+    assert engine.jobs["reconcile_replies"].last_success is not None
+    await engine.run_job("replies")  # later pulls do not reconcile again: the interval does
+    assert engine.jobs["reconcile_replies"].items_total == 1
+    assert sim.server.requests["reply"] == 1 + 2 * 2  # one window; peek and take, twice
+
+
+async def test_reply_reconcile_window_starts_at_the_stored_cursor(sim, client, store):
+    """Not at the newest reply: from where the last completed reconcile ended, less the overlap;
+    an hour back on a fresh cache; a failed window leaves the cursor where it was."""
+    now = time.time()
+    for minutes, mobile in ((50, "13800000010"), (70, "13800000011")):
+        sim.platform.add_reply(mobile, "x", at=now - minutes * 60)
+    sim.platform.pull_replies(10, debug=False)  # taken by another process: only a window sees them
+    engine = Engine(_profile(sim), store, client, consent=True)
+    await engine.run_job("reconcile_replies")
+    assert store.scalar("SELECT group_concat(mobile) FROM replies") == "13800000010"
+    cursor = _reply_cursor(store, sim)
+    assert now <= cursor <= time.time()
+    sim.platform.add_reply("13800000012", "y", at=cursor - REPLY_RECONCILE_OVERLAP_S / 2)
+    sim.platform.add_reply("13800000013", "z", at=cursor - REPLY_RECONCILE_OVERLAP_S * 2)
+    sim.platform.pull_replies(10, debug=False)
+    sim.server.faults = {"reply": {"http_5xx": 1.0}}
+    await engine.run_job("reconcile_replies")
+    assert engine.jobs["reconcile_replies"].failures == 1 and _reply_cursor(store, sim) == cursor
+    sim.server.faults = {}
+    await engine.run_job("reconcile_replies")
+    mobiles = {r["mobile"] for r in store.query("SELECT mobile FROM replies")}
+    assert mobiles == {"13800000010", "13800000012"}  # 13 is before the window: already judged
+
+
+async def test_reply_reconcile_catches_up_a_long_gap_window_by_window(sim, client, store):
+    """After a long stop: one-hour windows, the cursor committed after each, at most a day of
+    them per run (then the job runs again at once)."""
+    now = time.time()
+    store.set_setting(f"{REPLY_CURSOR_KEY}.{sim.account.username}", str(now - 30 * 3600))
+    sim.platform.add_reply("13800000020", "early", at=now - 29 * 3600)
+    sim.platform.add_reply("13800000021", "late", at=now - 60)
+    sim.platform.pull_replies(10, debug=False)
+    engine = Engine(_profile(sim), store, client, consent=True)
+    await engine.run_job("reconcile_replies")
+    job = engine.jobs["reconcile_replies"]
+    assert job.backlog and sim.server.requests["reply"] == REPLY_RECONCILE_SLICES
+    assert store.scalar("SELECT group_concat(content) FROM replies") == "early"
+    assert _reply_cursor(store, sim) < now - 5 * 3600
+    await engine.run_job("reconcile_replies")
+    assert not job.backlog and sim.server.requests["reply"] == 31  # 30 h and the overlap
+    assert store.scalar("SELECT count(*) FROM replies") == 2
+
+
+def test_reply_reconcile_interval_is_configured_like_the_others(tmp_path, store):
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[profiles.p]\nusername = 'u'\n[profiles.p.intervals]\nreconcile_replies = 120\n"
+    )
+    profile = load_profile(path, "p", env={})
+    assert Engine(profile, store, client=None).jobs["reconcile_replies"].interval == 120
+    assert Engine(Profile("q"), store, client=None).jobs["reconcile_replies"].interval == 600
+    path.write_text("[profiles.p.intervals]\nreconcile = 1\n")
+    with pytest.raises(ConfigError, match=r"intervals\.reconcile: unknown interval"):
+        load_profile(path, "p", env={})
+
+
+async def test_watch_mode_has_no_reply_reconcile(sim, client, store):
+    profile = _profile(sim)
+    profile.streams = {**profile.streams, "replies": "watch"}
+    engine = Engine(profile, store, client, consent=True)
+    assert engine.jobs["reconcile_replies"].mode == "off"
+    counts = await engine.run_once()
+    assert "reconcile_replies" not in counts and _reply_cursor(store, sim) is None
 
 
 async def test_engine_waits_for_consent(sim, client, store):

@@ -4,8 +4,10 @@ Each stream is one job, re-armed only after its last run finished (no overlap), 
 exponential backoff and jitter on errors (slower on ``Throughput Rate Exceeded`` and on
 credential errors, which never fix themselves).  Destructive pulls keep the loss window to a
 single request: the body is committed to the journal before it is parsed, and the next chunk
-is only asked for after that commit.  Replies close the window entirely: read with
-``debug=1``, commit, then consume.
+is only asked for after that commit.  Reports lost that way are asked for again per number
+(``reconcile``).  Replies are read with ``debug=1``, committed, then consumed; one that arrives
+between those reads and dies with the process is read again by time (``reconcile_replies``,
+before the first pull of every start and on a slow interval), so none is lost.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from ..api import AuthError, FivecError, ThroughputExceeded
 from ..api.parse import raise_for_error
-from ..config import Profile
+from ..config import DEFAULT_INTERVALS, Profile
 from ..store import Store, ingest_items, ingest_journal, journal, queries, replay
 from ..store import ingest as store_ingest
 from .alerts import Alerter, Event, deliver
@@ -43,6 +45,14 @@ RECORDS_OVERLAP_S = (
 RECONCILE_BATCH = 100  # numbers per recv request
 RECONCILE_MAX = 5000  # recipients per run
 RECONCILE_HORIZON_S = 6 * 3600  # older than this, a report is not coming
+#: Where the last completed reply reconcile ended (epoch seconds), per account, in ``settings``.
+REPLY_CURSOR_KEY = "reconcile.replies"
+#: Each window starts this far before the last one ended: the platform's clock may be behind
+#: ours, or store a reply a little after stamping it.
+REPLY_RECONCILE_OVERLAP_S = 120.0
+REPLY_RECONCILE_FIRST_S = 3600.0  # a cache with no cursor yet starts an hour back
+REPLY_RECONCILE_SLICE_S = 3600.0  # one queryByCondition window at most
+REPLY_RECONCILE_SLICES = 24  # per run; more waiting: the job runs again at once
 
 
 @dataclass
@@ -105,6 +115,13 @@ class Engine:
             self.jobs[name] = JobState(name, mode, self.profile.intervals.get(name, 30.0))
         self.jobs["prune"] = JobState("prune", "pull", 3600.0)
         self.jobs["reconcile"] = JobState("reconcile", self.jobs["reports"].mode, 600.0)
+        self.jobs["reconcile_replies"] = JobState(
+            "reconcile_replies",
+            "pull" if self.jobs["replies"].mode == "pull" else "off",  # watch reads windows
+            self.profile.intervals.get("reconcile_replies", DEFAULT_INTERVALS["reconcile_replies"]),
+        )
+        #: Set once this start has reconciled replies: the first pull waits for it.
+        self._replies_reconciled = False
         if self.forwarder is not None:
             self.jobs["forward"] = JobState("forward", "pull", 2.0)
         if self.alerter is not None:
@@ -117,6 +134,7 @@ class Engine:
             "balance": self._balance,
             "prune": self._prune,
             "reconcile": self._reconcile,
+            "reconcile_replies": self._reconcile_replies,
             "forward": self._forward,
             "alerts": self._alerts,
         }
@@ -141,7 +159,9 @@ class Engine:
         self.scheduler.start()
         for job in self.jobs.values():
             if job.mode not in ("off", "push"):
-                self._arm(job.name, 0.1)
+                # The replies job runs the first reply reconcile itself, before it pulls.
+                first = job.interval if job.name == "reconcile_replies" else 0.1
+                self._arm(job.name, first)
 
     async def stop(self) -> None:
         if self.scheduler is not None:
@@ -182,7 +202,8 @@ class Engine:
         job.running, job.last_run = True, time.time()
         started, items = job.last_run, 0
         try:
-            if name in (*self.destructive_streams, "reconcile") and not self.consent:
+            gated = (*self.destructive_streams, "reconcile", "reconcile_replies")
+            if name in gated and not self.consent:
                 job.note = "waiting for consent to pull (it takes data from other consumers)"
             else:
                 items = await self._runners[name]()
@@ -247,9 +268,11 @@ class Engine:
             now = datetime.now(UTC)
             items = await self.client.replies_between(now - timedelta(hours=1), now)
             return (await asyncio.to_thread(ingest_items, self.store, "replies", items))["new"]
-        # Peek (debug=1) and commit, then take: only a reply arriving between the two reads
-        # rides on the destructive one alone.
         total, job, enc = 0, self.jobs["replies"], self.client.encode
+        if not self._replies_reconciled:  # this start's first pull: first what a kill took
+            total += await self.run_job("reconcile_replies")
+        # Peek (debug=1) and commit, then take: only a reply arriving between the two reads
+        # rides on the destructive one alone, and the reconcile reads it again.
         job.backlog = True
         for _ in range(MAX_CHUNKS_PER_RUN):
             peek = raise_for_error(await self.client.pull_replies_body(debug=True))
@@ -295,6 +318,40 @@ class Engine:
             total += (await asyncio.to_thread(ingest_journal, self.store, jid))["new"]
         return total
 
+    async def _reconcile_replies(self) -> int:
+        """Read replies again by time (``queryByCondition``, repeatable), from where the last
+        completed reconcile ended (less the overlap) to now, and store what is missing.
+
+        A reply that the consuming read took from a process killed before it committed comes
+        back here; one already stored is not stored twice (replies are keyed by ext, id,
+        mobile, content and time, the same in both answers).  The cursor lives in the cache
+        and moves only after each window is committed.  A first window starts an hour back,
+        never before the retention bound.
+        """
+        self._replies_reconciled = True
+        job, key = self.jobs["reconcile_replies"], f"{REPLY_CURSOR_KEY}.{self.profile.username}"
+        now = time.time()
+        cursor = await asyncio.to_thread(self.store.get_setting, key)
+        start = (
+            min(float(cursor), now) - REPLY_RECONCILE_OVERLAP_S
+            if cursor
+            else now - REPLY_RECONCILE_FIRST_S
+        )
+        start = max(start, now - self.profile.retention_days * 86400)
+        total, job.backlog = 0, True
+        for _ in range(REPLY_RECONCILE_SLICES):
+            end = min(start + REPLY_RECONCILE_SLICE_S, now)
+            items = await self.client.replies_between(
+                datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+            )
+            total += (await asyncio.to_thread(ingest_items, self.store, "replies", items))["new"]
+            await asyncio.to_thread(self.store.set_setting, key, str(end))
+            if end >= now:
+                job.backlog = False
+                break
+            start = end
+        return total
+
     async def _balance(self) -> int:
         balance = await self.client.balance()
         await asyncio.to_thread(store_ingest.add_balance, self.store, balance)
@@ -325,7 +382,7 @@ class Engine:
         """Every enabled pull once, until drained (``poll --once``).  Errors are reported."""
         out = {}
         await asyncio.to_thread(replay, self.store)
-        for name in ("records", "reports", "replies", "balance"):
+        for name in ("records", "reports", "reconcile_replies", "replies", "balance"):
             if self.jobs[name].mode in ("off", "push"):
                 continue
             out[name] = await self.run_job(name)
