@@ -198,7 +198,9 @@ def test_json_and_xml_content_is_plain_text(fmt):
     payload = (
         json.dumps({"results": [row]})
         if fmt == "json"
-        else "<results><item>" + "".join(f"<{k}>{v}</{k}>" for k, v in row.items()) + "</item></results>"
+        else "<results><item>"
+        + "".join(f"<{k}>{v}</{k}>" for k, v in row.items())
+        + "</item></results>"
     )
     reply = _one(payload)
     assert reply.content == content and reply.content_clean
