@@ -234,6 +234,9 @@ async def test_query_and_body_merge_as_php_request_body_wins(sim):
     )
     msg = sim.platform.messages[msgid_of(answer)]
     assert msg.mobiles == ("13800138000",) and await recorded(sim, msg.msgid) == "hi【x】"
+    # A body fills $_POST only for a POST: a GET's form body is not read.
+    _, _, answer = await exchange(sim, raw(sim, "GET", target, FORM, body.encode()))
+    assert answer == b"error:Missing password"
 
 
 @pytest.mark.parametrize("folder", ["query", "recv", "reply", "black"])

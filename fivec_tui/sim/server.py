@@ -98,7 +98,7 @@ class SimServer:
             fields = wire.form_fields(
                 request.rel_url.raw_query_string,
                 request.headers.get("Content-Type", ""),
-                await request.read(),
+                await request.read() if request.method == "POST" else b"",  # $_POST: POST only
             )
             self.requests[name] = self.requests.get(name, 0) + 1
             try:

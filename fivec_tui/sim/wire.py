@@ -39,7 +39,7 @@ def charset(encode: str | None) -> str:
 def form_fields(query: str, content_type: str, body: bytes) -> dict[str, bytes]:
     """The request's parameters as PHP's ``$_REQUEST`` holds them: raw bytes per field.
 
-    The query string first, then the body over it (``request_order = "GP"``: POST wins).
+    The query string first, then a POST body over it (``request_order = "GP"``: POST wins).
     The body counts only when it is a form (``application/x-www-form-urlencoded``) or
     ``multipart/form-data``, as for PHP; file parts go to ``$_FILES`` and are left out.
     """
