@@ -8,7 +8,7 @@ documented becomes :class:`UnknownPlatformError` with the body kept whole.
 
 from __future__ import annotations
 
-from .. import i18n
+from ..i18n import current as language
 
 
 class FivecError(Exception):
@@ -48,7 +48,7 @@ class PlatformError(FivecError):
     @property
     def meaning(self) -> str:
         """What the error means, in the interface's language."""
-        return self.meaning_zh if i18n.current() == "zh" else self.meaning_en
+        return self.meaning_zh if language() == "zh" else self.meaning_en
 
     def __str__(self) -> str:
         return f"error:{self.text} — {self.meaning}"

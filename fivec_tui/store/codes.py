@@ -6,8 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
-from .. import i18n
-from ..i18n import N_
+from ..i18n import N_, current, gettext_for
 from ..resources import data_dir
 
 OPT_OUTS = frozenset({"T", "TD", "N", "R", "退订", "STOP", "UNSUBSCRIBE"})
@@ -30,7 +29,7 @@ def _table() -> dict:
 def describe(code: str, language: str | None = None) -> CodeInfo:
     """Family and meaning of a status code in ``language`` (default: the interface's);
     unknown codes keep their text."""
-    zh = (language or i18n.current()) == "zh"
+    zh = (language or current()) == "zh"
     table = _table()
     families = table["families_zh" if zh else "families"]
     entry = table["codes"].get(code)
@@ -40,7 +39,7 @@ def describe(code: str, language: str | None = None) -> CodeInfo:
         family = (
             table["prefixes"].get(code.split(":", 1)[0], "unknown") if ":" in code else "unknown"
         )
-        meaning = i18n.gettext_for("zh" if zh else "en")(UNLISTED)
+        meaning = gettext_for("zh" if zh else "en")(UNLISTED)
     return CodeInfo(code, family, families.get(family, family), meaning)
 
 
