@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..config import Profile, read_file
 from ..files import exposed_cache
+from ..i18n import _
 from ..sim.scenario import load as load_scenario
 from ..store import Store
 from ..sync.lock import LockHeld, PollerLock
@@ -76,7 +77,9 @@ def run_tui(ctx) -> int:
 
     async def startup(app: FivecApp) -> None:
         for warning in exposed:  # like the config's: said, not fixed (`fivec-tui doctor --fix`)
-            app.notify(warning, title="cache exposed", severity="warning", timeout=30, markup=False)
+            app.notify(
+                warning, title=_("cache exposed"), severity="warning", timeout=30, markup=False
+            )
         await _connect(app, sync=sync)
 
     app = FivecApp(profile, store, refresh_s=refresh, keymap=keymap, note=note, startup=startup)
