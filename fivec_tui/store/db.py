@@ -128,6 +128,27 @@ MIGRATIONS: list[str] = [
         -1
     ) WHERE record_id != 0
     """,
+    # 6: retention counts from when the cache got a row, not from the platform's time, which a
+    # backlog (after an outage) or a platform clock that is off puts far in the past.  Whole
+    # seconds, so 4 bytes a row; no index: rows arrive in rowid order, so the prune walks
+    # rowids from the oldest (ingest.prune).  Rows already cached get the receipt time of the
+    # journal body they came in (reports, pulled replies); without one (records and watched
+    # replies are not journaled, and old bodies are pruned) their own time, which for those
+    # is close to their arrival; without either, now.
+    """
+    ALTER TABLE reports ADD COLUMN cached_at INTEGER;
+    ALTER TABLE records ADD COLUMN cached_at INTEGER;
+    ALTER TABLE replies ADD COLUMN cached_at INTEGER;
+    UPDATE reports SET cached_at = CAST(coalesce(
+        (SELECT j.received_at FROM journal j WHERE j.id = reports.journal_id),
+        reported_at, unixepoch()
+    ) AS INTEGER);
+    UPDATE replies SET cached_at = CAST(coalesce(
+        (SELECT j.received_at FROM journal j WHERE j.id = replies.journal_id),
+        received_at, unixepoch()
+    ) AS INTEGER);
+    UPDATE records SET cached_at = CAST(coalesce(sent_at, unixepoch()) AS INTEGER)
+    """,
 ]
 
 

@@ -186,17 +186,20 @@ def ingest_journal(store: Store, journal_id: int) -> dict[str, int]:
 def _ingest_items(
     store: Store, stream: str, good: list, bad: list[Unparsed], journal_id: int | None
 ) -> dict[str, int]:
+    # When the cache got these rows (what retention counts from): one value for the chunk,
+    # read inside its transaction, so it grows with the rowids the rows get.
+    cached_at = int(time.time())
     if bad:
         store.conn.executemany(
             "INSERT OR IGNORE INTO unparsed(journal_id, stream, raw, reason) VALUES (?,?,?,?)",
             [(journal_id, stream, u.raw, u.reason) for u in bad],
         )
     if stream == "reports":
-        new = _reports(store, good)
+        new = _reports(store, good, cached_at)
     elif stream == "replies":
-        new = _replies(store, good, journal_id)
+        new = _replies(store, good, journal_id, cached_at)
     else:
-        new = _records(store, good)
+        new = _records(store, good, cached_at)
     return {"new": new, "unparsed": len(bad), "items": len(good) + len(bad)}
 
 
@@ -275,18 +278,19 @@ def _insert_new(
     return before, new
 
 
-def _reports(store: Store, reports: Sequence[tuple]) -> int:
+def _reports(store: Store, reports: Sequence[tuple], cached_at: int) -> int:
     """Insert ``(msgid, mobile, STATUS, ext, epoch, journal_id)`` rows and count them."""
     if not reports:
         return 0
     # A report whose record is already here is counted now and keeps the record's rowid; the
-    # others wait (record_id = 0) for their record.
+    # others wait (record_id = 0) for their record.  ``cached_at``, the same for every row, is
+    # written into the statement instead of into each row's parameters.
     before, new = _insert_new(
         store,
         "reports",
-        "msgid, mobile, status, ext, reported_at, journal_id, record_id",
+        "msgid, mobile, status, ext, reported_at, journal_id, cached_at, record_id",
         reports,
-        "?1, ?2, ?3, ?4, ?5, ?6, "
+        f"?1, ?2, ?3, ?4, ?5, ?6, {int(cached_at)}, "
         "coalesce((SELECT id FROM records WHERE msgid = ?1 AND mobile = ?2), 0)",
     )
     if new:
@@ -294,7 +298,7 @@ def _reports(store: Store, reports: Sequence[tuple]) -> int:
     return new
 
 
-def _records(store: Store, records: Sequence[Record]) -> int:
+def _records(store: Store, records: Sequence[Record], cached_at: int) -> int:
     rows = []
     for rec in records:
         sent = _ts(rec.sent_at)
@@ -306,7 +310,11 @@ def _records(store: Store, records: Sequence[Record]) -> int:
     if not rows:
         return 0
     before, new = _insert_new(
-        store, "records", "msgid, mobile, content, sent_at, username, minute, prefix", rows
+        store,
+        "records",
+        "msgid, mobile, content, sent_at, username, minute, prefix, cached_at",
+        rows,
+        f"?, ?, ?, ?, ?, ?, ?, {int(cached_at)}",
     )
     if new:
         store.conn.execute(
@@ -337,14 +345,14 @@ def reply_key(r: Reply) -> str:
     ).hexdigest()
 
 
-def _replies(store: Store, replies: Sequence[Reply], journal_id: int | None) -> int:
+def _replies(store: Store, replies: Sequence[Reply], journal_id: int | None, cached_at: int) -> int:
     if not replies:
         return 0
     conn = store.conn
     before = conn.total_changes
     conn.executemany(
         "INSERT OR IGNORE INTO replies(key, mobile, content, ext, reply_id, received_at, raw, "
-        "clean, opt_out, journal_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        f"clean, opt_out, journal_id, cached_at) VALUES (?,?,?,?,?,?,?,?,?,?,{int(cached_at)})",
         [
             (
                 reply_key(r),
@@ -446,23 +454,49 @@ def ack_alert(store: Store, alert_id: int) -> None:
         conn.execute("UPDATE alerts SET acked = 1 WHERE id = ?", (alert_id,))
 
 
+#: What retention prunes, by when this machine got each row: every column is its clock at
+#: insert, so it grows with the rowid.  (``replies.received_at`` is the platform's time.)
+RECEIVED = (
+    ("reports", "cached_at"),
+    ("records", "cached_at"),
+    ("replies", "cached_at"),
+    ("balance", "at"),
+    ("poll_runs", "started_at"),
+    ("blacklist_lookups", "at"),
+    ("journal", "received_at"),
+)
+
+
+def _first_kept(conn, table: str, column: str, cut: float) -> int:
+    """The rowid from which ``table``'s rows are kept: every row below it came before ``cut``.
+
+    Rows are inserted in arrival order, so walking rowids from the oldest, the first row that
+    arrived at or after the cut bounds the old ones.  The walk reads the rows about to be
+    deleted and one more: no index on ``column`` (no bytes per row), and then a rowid-range
+    delete.  A clock stepped back only keeps rows longer; a row without a time is kept.
+    """
+    row = conn.execute(
+        f"SELECT id FROM {table} WHERE coalesce({column} >= ?, 1) ORDER BY id LIMIT 1", (cut,)
+    ).fetchone()
+    if row:
+        return row[0]
+    return conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
+
+
 def prune(store: Store, days: float) -> dict[str, int]:
-    """Drop rows older than ``days`` (rollups are kept four times as long: they are small)."""
+    """Drop rows the cache got more than ``days`` ago, whatever the platform's times say (a
+    backlog pulled after an outage is kept ``days`` from its arrival).  Rollups are kept four
+    times as long, by send minute: they are small."""
     cut = time.time() - days * 86400
     counts = {}
     with store.transaction() as conn:
-        for table, column in (
-            ("reports", "reported_at"),
-            ("records", "sent_at"),
-            ("replies", "received_at"),
-            ("balance", "at"),
-            ("poll_runs", "started_at"),
-            ("blacklist_lookups", "at"),
-        ):
-            counts[table] = conn.execute(f"DELETE FROM {table} WHERE {column} < ?", (cut,)).rowcount
-        counts["journal"] = conn.execute(
-            "DELETE FROM journal WHERE received_at < ? AND parsed_at IS NOT NULL", (cut,)
-        ).rowcount
+        for table, column in RECEIVED:
+            # Journal bodies not yet parsed are kept for a later version to read.
+            parsed = " AND parsed_at IS NOT NULL" if table == "journal" else ""
+            counts[table] = conn.execute(
+                f"DELETE FROM {table} WHERE id < ?{parsed}",
+                (_first_kept(conn, table, column, cut),),
+            ).rowcount
         old_minute = int((time.time() - 4 * days * 86400) // 60)
         for table in ("rollup", "latency"):
             counts[table] = conn.execute(
