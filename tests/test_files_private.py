@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 import subprocess
@@ -118,3 +119,29 @@ def test_daemon_warns_at_start_about_a_readable_cache(tmp_path, sim_thread, poll
     assert f"cache '{db}' has mode 0644" in proc.stderr
     assert f"cache '{db}' has mode 0644" in db.with_suffix(".log").read_text()
     assert modes(tmp_path)[db.with_suffix(".log").name] == "0600"
+
+
+async def test_tui_warns_at_start_about_a_readable_cache(tmp_path, monkeypatch):
+    """The TUI says it in a notification (its startup), as the daemon says it in its log."""
+    from fivec_tui.app import run
+    from fivec_tui.cli import Ctx
+
+    db = tmp_path / "c.db"
+    Store(db).close()
+    os.chmod(db, 0o640)
+    for key, value in {"USERNAME": "u", "PASSWORD_MD5": "0" * 32, "APIKEY": "k"}.items():
+        monkeypatch.setenv(f"FIVEC_{key}", value)
+    for xdg in ("XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(xdg, str(tmp_path / xdg))
+    made = []
+    monkeypatch.setattr(run.FivecApp, "run", lambda app: made.append(app))
+    monkeypatch.setattr(run, "_connect", lambda app, sync: asyncio.sleep(0))
+    run.run_tui(Ctx(str(tmp_path / "none.toml"), None, None, str(db)))
+    (app,) = made
+    async with app.run_test() as pilot:
+        for _ in range(50):
+            if not app.starting:
+                break
+            await pilot.pause(0.05)
+        messages = [n.message for n in app._notifications]
+    assert any(f"cache '{db}' has mode 0640" in m for m in messages), messages
