@@ -140,13 +140,13 @@ class Profile:
 
 
 def _shown_table(prefix: str, table: dict[str, Any]) -> dict[str, str]:
-    """A nested table flattened to dotted names; tokens masked, URLs shown with secrets masked."""
+    """A nested table flattened to dotted names; tokens and secrets masked, URLs shown masked."""
     rows: dict[str, str] = {}
     for key, value in table.items():
         name = f"{prefix}.{key}"
         if isinstance(value, dict):
             rows |= _shown_table(name, value)
-        elif "token" in key.lower() or key in SECRET_KEYS:
+        elif any(w in key.lower() for w in ("token", "secret")) or key in SECRET_KEYS:
             rows[name] = mask(str(value))
         elif isinstance(value, list):
             rows[name] = ", ".join(mask_urls(str(v)) for v in value)

@@ -1,9 +1,9 @@
 """Showing URLs that carry credentials: host and path stay readable, the secrets become ``***``.
 
-Forward and webhook URLs are the user's own and often hold a credential: ``user:pass@``, an
-``?access_token=`` (DingTalk), a ``sign=``, or a token as a path segment (our own push
-receiver's ``/push/<token>/``, Slack's ``/services/T…/B…/<secret>``).  Everything that logs or
-shows such a URL goes through :func:`mask_url` (one URL) or :func:`mask_urls` (free text, e.g.
+Forward, webhook and chat robot URLs are the user's own and often hold a credential:
+``user:pass@``, an ``?access_token=`` (DingTalk), a ``?key=`` (WeCom), a ``sign=``, or a token
+as a path segment (our own push receiver's ``/push/<token>/``, Feishu's ``/bot/v2/hook/<token>``,
+Slack's ``/services/T…/B…/<secret>``).  Everything that logs or shows such a URL goes through :func:`mask_url` (one URL) or :func:`mask_urls` (free text, e.g.
 an httpx error that quotes the URL).  It errs on the side of masking: a long path segment of
 letters and digits is hidden even when it is not a secret.
 
@@ -21,6 +21,8 @@ MASK = "***"
 SECRET_PARAMS = ("key", "token", "secret", "pass", "pwd", "sig", "auth", "session")
 #: A path segment that looks like a token: 16+ URL-safe characters, letters and digits mixed.
 _TOKEN_SEGMENT = re.compile(r"(?=[\w.~-]*\d)(?=[\w.~-]*[A-Za-z])[A-Za-z0-9_.~-]{16,}")
+#: A path segment right after one of these is a token whatever it looks like.
+_TOKEN_AFTER = ("push", "hook")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
 
 
@@ -37,8 +39,8 @@ def _params(raw: str) -> str:
 def _path(path: str) -> str:
     segments = path.split("/")
     for i, segment in enumerate(segments):
-        after_push = i > 0 and segments[i - 1] == "push" and segment
-        if after_push or _TOKEN_SEGMENT.fullmatch(segment):
+        after_marker = i > 0 and segments[i - 1] in _TOKEN_AFTER and segment
+        if after_marker or _TOKEN_SEGMENT.fullmatch(segment):
             segments[i] = MASK
     return "/".join(segments)
 
