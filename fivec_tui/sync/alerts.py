@@ -3,8 +3,14 @@
 Each rule looks at the cache (and the engine's job health) and says, per key, whether its
 condition holds.  :class:`Alerter` turns that into events: ``firing`` once, ``repeat`` every
 ``repeat_s`` while it holds, ``resolved`` when it clears.  Events are stored and handed to
-the sinks (log, shell command, webhook, and the TUI through a callback).  The set of active
-alerts is kept in the cache, so a restarted daemon does not fire again what already fired.
+the sinks (log, shell command, webhook, the DingTalk, WeCom and Feishu robots of
+:mod:`.robots`, and the TUI through a callback).  The set of active alerts is kept in the
+cache, so a restarted daemon does not fire again what already fired.
+
+Alert texts are in the profile's ``language`` (``auto``: the interface's when the alerter is
+built): the stored row, the toast, the command's ``FIVEC_ALERT_MESSAGE``, the webhook's
+``message`` and the robots all get the same text.  The log line stays English.  Rules format
+``N_()``-marked templates with a language-bound ``gettext`` (:func:`_texts`).
 
 Configure per profile under ``[profiles.NAME.alerts]``; see :data:`DEFAULTS` for every key.
 """
@@ -16,19 +22,24 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from ..api.redact import mask_url, mask_urls
+from ..api.redact import mask_urls
+from ..i18n import CHOICES, N_, gettext_for
+from ..i18n import current as interface_language
 from ..store import Store, queries
 from ..store import ingest as store_ingest
 from ..store.codes import describe
+from . import robots
 
 log = logging.getLogger("fivec_tui.alerts")
 ACTIVE_KEY = "alerts.active"
+SINCE_KEY = "alerts.since"  # when each active alert first fired
+TOP_CODES = 3  # failure codes named in a robot's message
 
 DEFAULTS: dict[str, Any] = {
     "interval_s": 30.0,  # how often rules are evaluated
@@ -48,21 +59,39 @@ DEFAULTS: dict[str, Any] = {
     "job_failing_s": 600.0,  # a job failing for this long (auth/IP errors: at once)
     "opt_out_window_s": 3600.0,
     "opt_out_above": 20,
+    "language": "auto",  # of the alert texts: auto (the interface's), zh or en
     "command": "",  # shell command run with FIVEC_ALERT_* in its environment
     "webhook": "",  # URL that receives a JSON POST
-    "webhook_retries": 3,
+    "webhook_retries": 3,  # also the robots' retries
+    "dingtalk": "",  # DingTalk custom robot URL (…/robot/send?access_token=…)
+    "dingtalk_secret": "",  # its signing secret (SEC…), if it signs
+    "wecom": "",  # WeCom group robot URL (…/webhook/send?key=…)
+    "feishu": "",  # Feishu custom bot URL (…/bot/v2/hook/…)
+    "feishu_secret": "",  # its signing secret, if it signs
+    "mention": [],  # phone numbers or user ids (or "all") @-ed on firing alerts
 }
+#: Settings whose value is text; the rest are numbers (``mention`` and the list of families aside).
+TEXT_SETTINGS = ("language", "command", "webhook", *robots.SETTINGS)
 
 
 @dataclass
 class Condition:
-    """A rule's verdict for one key at one moment."""
+    """A rule's verdict for one key at one moment.
+
+    ``message`` is in the profile's language, ``english`` the same for the log; ``value`` and
+    ``threshold`` (profile's language) and ``codes`` (top failure codes with counts) are what
+    the robots show beside it.
+    """
 
     rule: str
     key: str
     holds: bool
     message: str
     fields: dict[str, Any] = field(default_factory=dict)
+    english: str = ""
+    value: str = ""
+    threshold: str = ""
+    codes: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -74,6 +103,8 @@ class Event:
     state: str  # firing | repeat | resolved
     condition: Condition
     at: float
+    since: float | None = None  # when it first fired (None: not known)
+    account: str = ""  # the platform username
 
     def payload(self, profile: str) -> dict[str, Any]:
         return {
@@ -88,11 +119,36 @@ class Event:
 
 
 def config(alerts: dict[str, Any]) -> dict[str, Any]:
-    """The profile's alert settings over the defaults; unknown keys are an error."""
+    """The profile's alert settings over the defaults; unknown keys or wrong types are an error."""
     unknown = set(alerts) - set(DEFAULTS)
     if unknown:
         raise ValueError(f"alerts: unknown settings {sorted(unknown)}")
+    for key, value in alerts.items():
+        if key in TEXT_SETTINGS and not isinstance(value, str):
+            raise ValueError(f"alerts.{key}: expected text, got {type(value).__name__}")
+        if key in ("mention", "spike_families") and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            raise ValueError(f"alerts.{key}: expected a list of strings")
+    if alerts.get("language", "auto") not in CHOICES:
+        raise ValueError(f"alerts.language {alerts['language']!r}: use auto, zh or en")
     return {**DEFAULTS, **alerts}
+
+
+def language(settings: dict[str, Any]) -> str:
+    """The alert texts' language: the setting, or the interface's for ``auto``."""
+    value = settings.get("language", "auto")
+    return interface_language() if value in ("", "auto") else value
+
+
+def _texts(c: dict, render: Callable[[Callable[[str], str]], str]) -> tuple[str, str]:
+    """``render(_x)`` with ``_x`` in the profile's language, and in English for the log line."""
+    return render(gettext_for(language(c))), render(gettext_for("en"))
+
+
+def _top(failures: dict[str, int], keep: Callable[[str], bool] = lambda code: True) -> list:
+    ranked = sorted(((code, n) for code, n in failures.items() if keep(code)), key=lambda x: -x[1])
+    return ranked[:TOP_CODES]
 
 
 def delivery_rate(store: Store, c: dict, now: float) -> Iterable[Condition]:
@@ -109,23 +165,43 @@ def delivery_rate(store: Store, c: dict, now: float) -> Iterable[Condition]:
     low = rate is not None and rate < c["rate_below"]
     dropped = rate is not None and baseline is not None and rate < baseline - c["baseline_drop"]
     holds = finals >= c["rate_min_volume"] and (low or dropped)
-    window = f"{c['rate_window_s'] / 60:.0f} min"
-    why = (
-        f"below {c['rate_below']:.0%}"
-        if low
-        else (f"{baseline - rate:.0%} below the usual {baseline:.1%}" if dropped else "")
-    )
-    message = (
-        f"delivery rate {rate:.1%} over the last {window} ({finals} finished){', ' + why if why else ''}"
-        if rate is not None
-        else f"no finished messages in the last {window}"
-    )
+    minutes = c["rate_window_s"] / 60
+
+    def render(_x: Callable[[str], str]) -> str:
+        if rate is None:
+            return _x(N_("no finished messages in the last {minutes:.0f} min")).format(
+                minutes=minutes
+            )
+        text = _x(
+            N_("delivery rate {rate:.1%} over the last {minutes:.0f} min ({finished} finished)")
+        ).format(rate=rate, minutes=minutes, finished=finals)
+        if low:
+            text += _x(N_(", below {limit:.0%}")).format(limit=c["rate_below"])
+        elif dropped:
+            text += _x(N_(", {drop:.0%} below the usual {baseline:.1%}")).format(
+                drop=baseline - rate, baseline=baseline
+            )
+        return text
+
+    def threshold(_x: Callable[[str], str]) -> str:
+        text = f"< {c['rate_below']:.0%}"
+        if baseline is not None:
+            text += _x(N_(", or {drop:.0%} below the usual {baseline:.1%}")).format(
+                drop=c["baseline_drop"], baseline=baseline
+            )
+        return text
+
+    message, english = _texts(c, render)
     yield Condition(
         "delivery_rate",
         "all",
         holds,
         message,
         {"rate": rate, "finished": finals, "baseline": baseline, "window_s": c["rate_window_s"]},
+        english,
+        "—" if rate is None else f"{rate:.1%}",
+        threshold(gettext_for(language(c))),
+        _top(current.failures),
     )
 
 
@@ -140,23 +216,48 @@ def failure_spike(store: Store, c: dict, now: float) -> Iterable[Condition]:
         n = by_family.get(fam, 0)
         share = n / finals if finals else 0.0
         holds = n >= c["spike_min"] and share >= c["spike_share"]
+        message, english = _texts(
+            c,
+            lambda _x, n=n, fam=fam, share=share: _x(
+                N_("{count} '{family}' failures ({share:.1%} of {finished}) in {minutes:.0f} min")
+            ).format(
+                count=n,
+                family=_x(fam),  # the family's short name, as the dashboard shows it
+                share=share,
+                finished=finals,
+                minutes=c["rate_window_s"] / 60,
+            ),
+        )
         yield Condition(
             "failure_spike",
             fam,
             holds,
-            f"{n} '{fam}' failures ({share:.1%} of {finals}) in {c['rate_window_s'] / 60:.0f} min",
+            message,
             {"family": fam, "count": n, "share": share},
+            english,
+            f"{n} ({share:.1%})",
+            f"≥ {c['spike_min']} & ≥ {c['spike_share']:.1%}",
+            _top(s.failures, lambda code, fam=fam: describe(code).family == fam),
         )
 
 
 def pending(store: Store, c: dict, now: float) -> Iterable[Condition]:
     n = queries.pending_older_than(store, c["pending_after_s"], 86400, now)
+    message, english = _texts(
+        c,
+        lambda _x: _x(
+            N_("{count} recipients still without a report {minutes:.0f}+ min after sending")
+        ).format(count=n, minutes=c["pending_after_s"] / 60),
+    )
     yield Condition(
         "pending",
         "reports",
         n > c["pending_above"],
-        f"{n} recipients still without a report {c['pending_after_s'] / 60:.0f}+ min after sending",
+        message,
         {"count": n},
+        english,
+        str(n),
+        f"> {c['pending_above']}",
     )
 
 
@@ -166,17 +267,27 @@ def balance(store: Store, c: dict, now: float) -> Iterable[Condition]:
         return
     low = b.remaining < c["balance_below"]
     soon = b.runs_out_in_s is not None and b.runs_out_in_s < c["runs_out_within_h"] * 3600
-    left = (
-        f", runs out in {b.runs_out_in_s / 3600:.1f} h at {b.burn_per_hour:,.0f}/h"
-        if b.runs_out_in_s
-        else ""
-    )
+
+    def render(_x: Callable[[str], str]) -> str:
+        text = _x(N_("balance {remaining:,.0f}")).format(remaining=b.remaining)
+        if b.runs_out_in_s:
+            text += _x(N_(", runs out in {hours:.1f} h at {burn:,.0f}/h")).format(
+                hours=b.runs_out_in_s / 3600, burn=b.burn_per_hour
+            )
+        return text
+
+    message, english = _texts(c, render)
     yield Condition(
         "balance",
         "account",
         low or soon,
-        f"balance {b.remaining:,.0f}{left}",
+        message,
         {"remaining": b.remaining, "runs_out_in_s": b.runs_out_in_s},
+        english,
+        f"{b.remaining:,.0f}",
+        gettext_for(language(c))(N_("< {limit:,.0f}, or runs out within {hours:g} h")).format(
+            limit=c["balance_below"], hours=c["runs_out_within_h"]
+        ),
     )
 
 
@@ -185,12 +296,21 @@ def opt_outs(store: Store, c: dict, now: float) -> Iterable[Condition]:
         "SELECT count(*) FROM replies WHERE opt_out = 1 AND received_at >= ?",
         (now - c["opt_out_window_s"],),
     )
+    message, english = _texts(
+        c,
+        lambda _x: _x(N_("{count} opt-out replies in the last {minutes:.0f} min")).format(
+            count=n, minutes=c["opt_out_window_s"] / 60
+        ),
+    )
     yield Condition(
         "opt_outs",
         "replies",
         n > c["opt_out_above"],
-        f"{n} opt-out replies in the last {c['opt_out_window_s'] / 60:.0f} min",
+        message,
         {"count": n},
+        english,
+        str(n),
+        f"> {c['opt_out_above']}",
     )
 
 
@@ -200,12 +320,24 @@ def jobs(job_states: dict, c: dict, now: float) -> Iterable[Condition]:
         long_failing = (
             job.failing_since is not None and now - job.failing_since >= c["job_failing_s"]
         )
+        message, english = _texts(
+            c,
+            lambda _x, name=name, job=job: _x(
+                N_("sync job {job} failing {failures}x: {error}")
+            ).format(job=name, failures=job.failures, error=job.last_error),
+        )
+        _x = gettext_for(language(c))
         yield Condition(
             "job",
             name,
             bool(never_heals or long_failing),
-            f"sync job {name} failing {job.failures}x: {job.last_error}",
+            message,
             {"job": name, "failures": job.failures, "error": job.last_error},
+            english,
+            _x(N_("{count} failures")).format(count=job.failures),
+            _x(N_("failing {minutes:.0f} min (credential or IP errors: at once)")).format(
+                minutes=c["job_failing_s"] / 60
+            ),
         )
 
 
@@ -226,9 +358,13 @@ class Alerter:
     store: Store
     settings: dict[str, Any]
     clock: Callable[[], float] = time.time
+    account: str = ""  # the platform username, named in the robots' messages
 
     def __post_init__(self) -> None:
+        # ``auto`` is settled now: the language the interface speaks as the alerter is built.
+        self.settings = {**self.settings, "language": language(self.settings)}
         self.active: dict[str, float] = json.loads(self.store.get_setting(ACTIVE_KEY, "{}") or "{}")
+        self.since: dict[str, float] = json.loads(self.store.get_setting(SINCE_KEY, "{}") or "{}")
 
     def evaluate(self, job_states: dict | None = None) -> list[Event]:
         """Run every rule once; returns the events it emitted (already stored and sent)."""
@@ -237,34 +373,34 @@ class Alerter:
         conditions += list(jobs(job_states or {}, self.settings, now))
         events = []
         for cond in conditions:
-            last = self.active.get(cond.id)
+            last, since = self.active.get(cond.id), self.since.get(cond.id)
             if cond.holds and last is None:
-                events.append(Event("firing", cond, now))
+                events.append(Event("firing", cond, now, now, self.account))
             elif cond.holds and now - last >= self.settings["repeat_s"]:
-                events.append(Event("repeat", cond, now))
+                events.append(Event("repeat", cond, now, since, self.account))
             elif not cond.holds and last is not None:
-                events.append(Event("resolved", cond, now))
+                events.append(Event("resolved", cond, now, since, self.account))
         for event in events:
+            cond = event.condition
             if event.state == "resolved":
-                self.active.pop(event.condition.id, None)
+                self.active.pop(cond.id, None)
+                self.since.pop(cond.id, None)
             else:
-                self.active[event.condition.id] = now
+                self.active[cond.id] = now
+                self.since.setdefault(cond.id, now)
             store_ingest.add_alert(
-                self.store,
-                event.condition.rule,
-                event.state,
-                event.condition.message,
-                event.payload(self.profile),
+                self.store, cond.rule, event.state, cond.message, event.payload(self.profile)
             )
-            log.warning("ALERT %s %s: %s", event.state, event.condition.id, event.condition.message)
+            log.warning("ALERT %s %s: %s", event.state, cond.id, cond.english or cond.message)
         if events:
             self.store.set_setting(ACTIVE_KEY, json.dumps(self.active))
+            self.store.set_setting(SINCE_KEY, json.dumps(self.since))
         return events
 
 
 def for_profile(profile: Any, store: Store) -> Alerter:
     """The alerter a profile's ``alerts`` table asks for (ValueError on unknown settings)."""
-    return Alerter(profile.name, store, config(profile.alerts))
+    return Alerter(profile.name, store, config(profile.alerts), account=profile.username)
 
 
 #: What the alert command inherits from the daemon: a shell that finds its tools and writes
@@ -281,40 +417,36 @@ def command_env(payload: dict[str, Any]) -> dict[str, str]:
     return env
 
 
+async def _run_command(command: str, payload: dict[str, Any]) -> None:
+    proc = await asyncio.create_subprocess_shell(
+        command,
+        env=command_env(payload),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await proc.communicate()
+    if proc.returncode:
+        log.error(
+            "alert command exited %s: %s",
+            proc.returncode,
+            mask_urls(stderr.decode(errors="replace")[:300]),
+        )
+
+
 async def deliver(
     event: Event, profile: str, settings: dict[str, Any], http: httpx.AsyncClient
 ) -> None:
-    """Run the command and POST the webhook for one event.  Failures are logged, never raised."""
+    """Run the command, POST the webhook and the robots, together, for one event.  Failures
+    are logged, never raised."""
     payload = event.payload(profile)
+    sends: list[Awaitable[Any]] = []
     if settings["command"]:
-        env = command_env(payload)
-        proc = await asyncio.create_subprocess_shell(
-            settings["command"],
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
+        sends.append(_run_command(settings["command"], payload))
+    if url := settings["webhook"]:
+        retries = int(settings["webhook_retries"])
+        sends.append(
+            robots.post(http, "webhook", url, lambda: (url, payload), robots.verdict, retries)
         )
-        _, stderr = await proc.communicate()
-        if proc.returncode:
-            log.error(
-                "alert command exited %s: %s",
-                proc.returncode,
-                mask_urls(stderr.decode(errors="replace")[:300]),
-            )
-    if settings["webhook"]:
-        for attempt in range(int(settings["webhook_retries"]) + 1):
-            try:
-                r = await http.post(settings["webhook"], json=payload, timeout=10)
-                if r.status_code < 300:
-                    return
-                error = f"HTTP {r.status_code}"
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL: not an HTTPError
-                error = f"{type(exc).__name__}: {exc}"
-            log.warning(
-                "alert webhook %s attempt %d failed: %s",
-                mask_url(settings["webhook"]),
-                attempt + 1,
-                mask_urls(error),
-            )
-            await asyncio.sleep(min(2**attempt, 30))
+    sends += robots.sends(event, profile, settings, language(settings), http)
+    await asyncio.gather(*sends)
