@@ -154,11 +154,15 @@ def test_parse_push_never_raises_on_deep_bodies():
     [
         ('{"results": [{"content": "[[[{{{"}]}', 3),
         ('{"a": "\\"[[["}', 1),
-        ('{"a": "unterminated [[[', 4),  # an unterminated string counts as deeper
+        ('{"a": "unterminated [[[', 1),  # runs to the end, as for the parser, which rejects it
         ("<r><!-- <a><b><c> --><![CDATA[<x><y>]]><i x='/>' y=\"<\"><e/></i></r>", 2),
         ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "x">]><r><i>&a;</i></r>', 2),
         ("<a x=\"/>\">" * 100, MAX_DEPTH + 1),  # a quoted /> does not close the element
-        ("<" * 100, MAX_DEPTH + 1),  # unterminated tags count as deeper
+        ("<" * 100, 1),  # one unterminated tag
+        # Unterminated strings, comments, CDATA, PIs, one after another: still one pass.
+        ("[" + '"\\' * 200_000, 1),
+        ("<r>" + "<!-- >" * 100_000, 1),
+        ("<r>" + "<![CDATA[ >" * 50_000 + "<? >" * 50_000, 1),
         ("1,13800000000,DELIVRD,1462879547;" * 3, 0),
     ],
 )

@@ -156,10 +156,12 @@ def parse_push(kind: Kind, payload: str) -> PushBatch:
 
 
 MAX_DEPTH = 64  # real pushes nest 3 deep; json.loads raises RecursionError near 1,000
-_JSON_TOKENS = re.compile(r'"(?:[^"\\]++|\\.)*+"|[\[\]{}]', re.S)
+# Every token runs to the end of the text when its terminator is missing (as it does for the
+# parsers, which then reject the document): no input makes the scan try one start twice.
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]++|\\.?)*+(?:"|\Z)|[\[\]{}]', re.S)
 _XML_TOKENS = re.compile(
-    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<![^>]*>|</[^>]*>"
-    r"""|<[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>|<""",
+    r"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<\?.*?(?:\?>|\Z)|<![^>]*+(?:>|\Z)"
+    r"""|</[^>]*+(?:>|\Z)|<(?:[^>"']++|"[^"]*+(?:"|\Z)|'[^']*+(?:'|\Z))*+(?:>|\Z)""",
     re.S,
 )
 
@@ -169,7 +171,7 @@ def nesting_depth(payload: str, limit: int = MAX_DEPTH) -> int:
 
     A scan without recursion, safe on any input, to run before the parsers (``json.loads`` and
     ElementTree's serializer recurse per level).  JSON strings and XML comments, CDATA and
-    quoted attributes are skipped; anything unterminated counts as deeper, never shallower.
+    quoted attributes are skipped.  Linear in the length of the text, whatever it holds.
 
     >>> nesting_depth('{"results": [{"msgid": "[[["}]}'), nesting_depth("<a><b/><c>x</c></a>")
     (3, 2)
