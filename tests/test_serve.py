@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -84,6 +85,17 @@ async def test_websocket_with_the_cookie_from_the_first_page_load(served):
         ws_url = served.public_url.replace("http", "ws", 1) + "/ws"
         async with http.ws_connect(ws_url, headers={"Origin": served.public_url}) as ws:
             assert not ws.closed
+
+
+async def test_the_token_reaches_no_log(served, caplog):
+    caplog.set_level(logging.DEBUG)
+    served.initialize_logging()
+    async with (
+        aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http,
+        http.get(f"{served.public_url}/?token={TOKEN}") as r,
+    ):
+        assert r.status == 200
+    assert TOKEN not in caplog.text
 
 
 async def test_the_url_is_printed_once_with_the_token(served, capsys):

@@ -134,9 +134,14 @@ class GuardedServer(Server):
         print("Press Ctrl+C to quit", flush=True)
 
     def initialize_logging(self) -> None:
-        """Plain log lines on stderr: textual-serve's own handler prints locals in tracebacks."""
+        """Plain log lines on stderr, without the token.
+
+        textual-serve's own handler prints locals in tracebacks, and aiohttp's access log
+        writes each request line, ``?token=`` included.
+        """
         logging.basicConfig(
             level=logging.DEBUG if self.debug else logging.INFO,
             format="%(levelname)s %(name)s: %(message)s",
             stream=sys.stderr,
         )
+        logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
