@@ -13,13 +13,32 @@ def run() -> None:
     rich-click costs ~20 ms to import, which every start (the TUI's first frame, each
     scripted ``stats --json``) would otherwise pay for pages it does not show.
     """
-    if HELP & set(sys.argv[1:]):
-        from rich_click.patch import patch
+    from .language import choose_from_argv
 
-        patch()  # before the commands are defined, so they are built rich
+    choose_from_argv(sys.argv[1:])  # help texts are translated as the commands are defined
+    if HELP & set(sys.argv[1:]):
+        _rich_help()
     from .cli import main
 
     main()
+
+
+def _rich_help() -> None:
+    """rich-click's pages, their headings in the interface's language."""
+    from rich_click import rich_click as settings
+    from rich_click.patch import patch
+
+    from .i18n import _
+
+    patch()  # before the commands are defined, so they are built rich
+    settings.OPTIONS_PANEL_TITLE = _("Options")
+    settings.COMMANDS_PANEL_TITLE = _("Commands")
+    settings.ARGUMENTS_PANEL_TITLE = _("Arguments")
+    settings.ERRORS_PANEL_TITLE = _("Error")
+    # Rich markup: the opening bracket is escaped, as in rich-click's own defaults.
+    settings.REQUIRED_LONG_STRING = "\\[" + _("required") + "]"
+    settings.DEFAULT_STRING = "\\[" + _("default: {}") + "]"
+    settings.ENVVAR_STRING = "\\[" + _("env var: {}") + "]"
 
 
 if __name__ == "__main__":

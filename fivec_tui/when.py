@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from .i18n import _
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _RELATIVE = re.compile(r"^([+-])(\d+(?:\.\d+)?)\s*([smhdw])$")
 _WINDOW = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
@@ -27,7 +29,9 @@ def parse_when(value: str, now: datetime | None = None) -> datetime:
         when = datetime.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(
-            f"bad time {value!r}: use ISO (2026-11-25T10:00), 'now', '-1h' or '+10m'"
+            _("bad time {value!r}: use ISO (2026-11-25T10:00), 'now', '-1h' or '+10m'").format(
+                value=value
+            )
         ) from None
     return when if when.tzinfo else when.astimezone()
 
@@ -36,5 +40,5 @@ def parse_window(value: str) -> float:
     """``5m``, ``1h``, ``24h`` ... as seconds."""
     m = _WINDOW.match(value.strip().lower())
     if not m:
-        raise ValueError(f"bad window {value!r}: use e.g. 5m, 1h, 24h")
+        raise ValueError(_("bad window {value!r}: use e.g. 5m, 1h, 24h").format(value=value))
     return float(m[1]) * _UNITS[m[2]]

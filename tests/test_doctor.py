@@ -15,7 +15,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from fivec_tui import doctor
+from fivec_tui.cli import doctor
 from fivec_tui.cli import Ctx, main
 from fivec_tui.store import Store
 

@@ -32,13 +32,20 @@ def untranslated(*folders: Path) -> list[str]:
     zh, problems = catalog(), []
     for folder in folders:
         for filename, line, message, *_ in extract_from_dir(folder, keywords=DEFAULT_KEYWORDS):
-            msgid = message if isinstance(message, str) else message[0]
-            entry = zh.get(msgid)
-            where = f"{folder.name}/{filename}:{line}: {msgid!r}"
-            if entry is None or not entry.string or entry.fuzzy:
+            forms = [message] if isinstance(message, str) else [m for m in message if m]
+            entry = zh.get(forms[0])
+            where = f"{folder.name}/{filename}:{line}: {forms[0]!r}"
+            strings = [] if entry is None else [entry.string] if len(forms) == 1 else entry.string
+            if entry is None or entry.fuzzy or not all(strings):
                 problems.append(f"{where} has no translation")
-            elif sorted(FIELD.findall(msgid)) != sorted(FIELD.findall(entry.string)):
-                problems.append(f"{where} is translated with other fields: {entry.string!r}")
+                continue
+            if len(forms) == 1:  # the same fields, no more, no fewer
+                if sorted(FIELD.findall(forms[0])) != sorted(FIELD.findall(strings[0])):
+                    problems.append(f"{where} is translated with other fields: {strings[0]!r}")
+            else:  # a plural: each form may use the fields the caller passes to any form
+                known = {f for form in forms for f in FIELD.findall(form)}
+                if any(not set(FIELD.findall(s)) <= known for s in strings):
+                    problems.append(f"{where} is translated with unknown fields: {strings!r}")
     return problems
 
 
@@ -59,9 +66,15 @@ def test_compiled_catalog_matches_the_po():
     """The shipped .mo is what ``pybabel compile`` makes of the .po: nothing stale."""
     with MO.open("rb") as fh:
         compiled = gettext.GNUTranslations(fh)
-    stale = [
-        m.id for m in catalog() if m.id and m.string and compiled.gettext(m.id) != m.string
-    ]
+    stale = []
+    for m in catalog():
+        if not m.id:
+            continue
+        if isinstance(m.id, str):
+            if compiled.gettext(m.id) != m.string:
+                stale.append(m.id)
+        elif compiled.ngettext(m.id[0], m.id[1], 2) != m.string[0]:
+            stale.append(m.id)
     assert stale == []
 
 

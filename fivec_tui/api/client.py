@@ -12,6 +12,7 @@ the body before parsing it.  Sends are never retried: see :meth:`FivecClient.sen
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from urllib.parse import urlencode
@@ -84,13 +85,21 @@ class FivecClient:
         self.base_url = base_url.rstrip("/")
         self.encode = normalize_encode(encode)
         self.send_timeout = send_timeout
+        #: The platform's ``Date`` header of its last answer, with this machine's time then
+        #: (``doctor`` compares the clocks).
+        self.last_date: tuple[float, str] | None = None
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             transport=transport,
             headers={"User-Agent": "fivec-tui"},
             follow_redirects=False,
+            event_hooks={"response": [self._note_date]},
         )
+
+    async def _note_date(self, response: httpx.Response) -> None:
+        if date := response.headers.get("date"):
+            self.last_date = (time.time(), date)
 
     async def __aenter__(self) -> FivecClient:
         return self

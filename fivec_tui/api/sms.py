@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..i18n import _
 from .errors import ContentEncodingError
 from .wire import check_representable
 
@@ -20,9 +22,13 @@ MAX_CONTENT = 500
 def check_content(content: str, encode: str) -> None:
     """Refuse before sending: empty, over 500 characters, or not representable."""
     if not content:
-        raise ContentEncodingError("content is empty")
+        raise ContentEncodingError(_("content is empty"))
     if len(content) > MAX_CONTENT:
-        raise ContentEncodingError(f"content is {len(content)} characters; at most {MAX_CONTENT}")
+        raise ContentEncodingError(
+            _("content is {n} characters; at most {limit}").format(
+                n=len(content), limit=MAX_CONTENT
+            )
+        )
     check_representable(content, encode)
 
 
@@ -84,3 +90,27 @@ def parse_recipients(text: str) -> Recipients:
             seen.add(mobile)
             out.valid.append(mobile)
     return out
+
+
+def one_mobile(text: str) -> str:
+    """Exactly one valid number (a lookup or a removal), or ValueError saying what was typed."""
+    recipients = parse_recipients(text)
+    if len(recipients.valid) != 1 or recipients.invalid:
+        raise ValueError(_("not one valid mobile number: {text!r}").format(text=text))
+    return recipients.valid[0]
+
+
+def template_variables(items: Iterable[str]) -> dict[str, str]:
+    """``NAME=VALUE`` items as template variables keyed ``{NAME}``, as the platform wants them.
+
+    Raises ValueError on the first item that is not ``NAME=VALUE``: a variable silently
+    dropped would send the template with a hole in it.
+    """
+    variables: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ValueError(_("template variable {item!r}: use NAME=VALUE").format(item=item))
+        variables[name if name.startswith("{") else f"{{{name}}}"] = value
+    return variables

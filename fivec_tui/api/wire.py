@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from urllib.parse import quote_plus, unquote_to_bytes
 
+from ..i18n import _
 from .errors import ContentEncodingError, ParseError
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -45,8 +46,12 @@ def check_representable(text: str, encode: str) -> bytes:
     except UnicodeEncodeError as exc:
         bad = text[exc.start : exc.end]
         raise ContentEncodingError(
-            f"content cannot be sent as {normalize_encode(encode)}: {bad!r} (U+{ord(bad[0]):04X}) "
-            f"at position {exc.start}; use encode UTF-8 or remove it"
+            _(
+                "content cannot be sent as {encode}: {char!r} (U+{code:04X}) at position "
+                "{position}; use encode UTF-8 or remove it"
+            ).format(
+                encode=normalize_encode(encode), char=bad, code=ord(bad[0]), position=exc.start
+            )
         ) from None
 
 

@@ -1,0 +1,127 @@
+"""What the cache knows, without asking the platform: stats, alerts, exports."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ..i18n import _
+from .common import (
+    Ctx,
+    UsageError,
+    emit,
+    iso,
+    json_option,
+    parse_when,
+    parse_window,
+    pass_ctx,
+    say,
+    tell,
+)
+
+EXPORT_FIELDS = {
+    "reports": ("msgid", "mobile", "status", "ext", "reported_at"),
+    "replies": ("mobile", "content", "ext", "reply_id", "received_at"),
+    "records": ("msgid", "mobile", "content", "sent_at", "username"),
+    "balance": ("at", "remaining", "total"),
+}
+
+
+@click.command(
+    help=_("Delivery summary from the cache: sent, delivered, failed, pending, rate, latency.")
+)
+@click.option("--window", default="1h", show_default=True, help=_("5m, 1h, 24h ..."))
+@json_option
+@pass_ctx
+def stats(ctx: Ctx, window, as_json) -> None:
+    from ..store import queries
+
+    seconds = parse_window(window)
+    s = queries.summary(ctx.cache(), seconds)
+    if as_json:
+        emit(s.as_json())
+        return
+    rate = f"{s.delivery_rate:.1%}" if s.delivery_rate is not None else "—"
+    say(
+        _(
+            "last {window}: sent {sent}, delivered {delivered}, failed {failed}, "
+            "pending {pending}, delivery rate {rate}"
+        ).format(
+            window=window,
+            sent=s.sent,
+            delivered=s.delivered,
+            failed=s.failed,
+            pending=s.pending,
+            rate=rate,
+        )
+    )
+    if s.latency_p50_s is not None:
+        say(
+            _("latency to report: p50 {p50:.1f}s, p95 {p95:.1f}s").format(
+                p50=s.latency_p50_s, p95=s.latency_p95_s
+            )
+        )
+    for code, n in s.failures.items():
+        say(f"  {code:<10} {n}")
+
+
+@click.command(
+    "alerts", help=_("Alert events from the cache (fired, repeated, resolved), newest first.")
+)
+@click.option("--limit", default=50, show_default=True, help=_("At most this many events."))
+@json_option
+@pass_ctx
+def alerts_cmd(ctx: Ctx, limit, as_json) -> None:
+    from ..store import queries
+
+    rows = queries.alerts(ctx.cache(), limit)
+    if as_json:
+        emit([{**r, "at": iso(r["at"]), "payload": json.loads(r["payload"] or "{}")} for r in rows])
+        return
+    for r in rows:
+        say(f"{iso(r['at'])}  {_(r['state']):<8} {r['rule']:<14} {r['message']}")
+
+
+@click.command(help=_("Export cached reports, replies, records or balance snapshots."))
+@click.argument("kind", type=click.Choice(list(EXPORT_FIELDS)))
+@click.option("--since", help=_("WHEN: only rows from then on."))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "jsonl"]),
+    default="jsonl",
+    show_default=True,
+    help=_("Output format."),
+)
+@click.option("--output", type=click.Path(dir_okay=False), help=_("File (default: stdout)."))
+@pass_ctx
+def export(ctx: Ctx, kind, since, fmt, output) -> None:
+    from ..files import open_private
+    from ..store import queries
+    from ..store.export import write_export
+
+    store = ctx.cache()
+    since_ts = parse_when(since).timestamp() if since else None
+    total = queries.count(store, kind, since_ts)
+    try:
+        fh = open_private(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+    except OSError as exc:
+        error = _("cannot write {path}: {error}").format(path=output, error=exc.strerror)
+        raise UsageError(error) from None
+    try:
+        n = write_export(
+            store,
+            kind,
+            since_ts,
+            fmt,
+            fh,
+            EXPORT_FIELDS[kind],
+            iso,
+            progress=total if output and sys.stderr.isatty() else None,
+        )
+    finally:
+        if output:
+            fh.close()
+    tell(_("exported {n} {kind}").format(n=n, kind=kind))

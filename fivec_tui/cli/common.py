@@ -1,0 +1,204 @@
+"""What every command shares: the context (config, profile, cache, client), output, errors.
+
+Exit codes: 0 success, 1 the platform refused (the message says which error and what it
+means) or could not be reached, 2 bad usage or bad input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+from rich.console import Console
+
+from .. import config as cfg
+from .. import language
+from .. import when as whens
+from ..api import ContentEncodingError, PlatformError, TransportError
+from ..api.wire import BEIJING
+from ..i18n import _
+
+if TYPE_CHECKING:
+    from ..api.client import FivecClient
+    from ..store import Store
+
+T = TypeVar("T")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class UsageError(click.UsageError):
+    exit_code = 2
+
+
+def choose_language(flag: str | None, config_path: Path) -> None:
+    """``--lang``, else ``[app] language``, else the environment (:mod:`fivec_tui.language`)."""
+    usage(language.choose, flag, config_path)
+
+
+def usage(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)``, a ValueError from it (bad input) turned into a usage error (exit 2)."""
+    try:
+        return fn(*args)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def parse_when(value: str) -> datetime:
+    return usage(whens.parse_when, value)
+
+
+def parse_window(value: str) -> float:
+    return usage(whens.parse_window, value)
+
+
+def window(start: str, end: str) -> tuple[datetime, datetime]:
+    a, b = parse_when(start), parse_when(end)
+    if a > b:
+        raise UsageError(_("--from is after --to"))
+    return a, b
+
+
+def iso(ts: float | datetime | None) -> str | None:
+    if ts is None:
+        return None
+    when = ts if isinstance(ts, datetime) else datetime.fromtimestamp(ts, UTC)
+    return when.astimezone(BEIJING).isoformat()
+
+
+def emit(data: Any) -> None:
+    """``--json`` output: keys and values stay English whatever the interface language."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def say(text: str) -> None:
+    """One line of human output, shown literally (no Rich markup)."""
+    out.print(text, markup=False)
+
+
+def tell(text: str, style: str | None = None) -> None:
+    """One line for the person on stderr (progress, warnings, errors)."""
+    err.print(text, style=style, markup=False)
+
+
+class Ctx:
+    """The global options, and everything built from them on first use."""
+
+    def __init__(
+        self, config: str | None, profile: str | None, base_url: str | None, db: str | None
+    ):
+        self.config_path = Path(config) if config else cfg.default_config_path()
+        self.profile_name, self.base_url, self.db_flag = profile, base_url, db
+        self._profile: cfg.Profile | None = None
+
+    def profile(self) -> cfg.Profile:
+        if self._profile is None:
+            try:
+                self._profile = cfg.load_profile(
+                    self.config_path, self.profile_name, overrides={"base_url": self.base_url}
+                )
+            except cfg.ConfigError as exc:
+                raise UsageError(str(exc)) from None
+            for warning in self._profile.warnings:
+                tell(warning, "yellow")
+        return self._profile
+
+    def account(self) -> cfg.Profile:
+        profile = self.profile()
+        try:
+            profile.require_account()
+        except cfg.ConfigError as exc:
+            raise UsageError(str(exc)) from None
+        return profile
+
+    def client(self) -> FivecClient:
+        from ..api.client import FivecClient
+
+        p = self.account()
+        return FivecClient(
+            p.credentials,
+            p.base_url,
+            encode=p.encode,
+            timeout=p.timeout,
+            send_timeout=p.send_timeout,
+        )
+
+    def db_path(self) -> Path:
+        if self.db_flag:
+            return Path(self.db_flag)
+        if os.environ.get("FIVEC_DB"):
+            return Path(os.environ["FIVEC_DB"])
+        return cfg.data_dir() / f"{self.profile().name}.db"
+
+    def cache(self) -> Store:
+        """The cache, read-only; a usage error when there is none yet."""
+        from ..store import Store
+
+        path = self.db_path()
+        if not path.exists():
+            raise UsageError(_("no cache at {path}: run `fivec-tui poll` first").format(path=path))
+        return Store(path, readonly=True)
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def call(ctx: Ctx, fn: Callable[[FivecClient], Awaitable[T]]) -> T:
+    """Run one client call; map platform and network errors to exit code 1."""
+
+    async def go() -> T:
+        async with ctx.client() as client:
+            return await fn(client)
+
+    try:
+        return asyncio.run(go())
+    except PlatformError as exc:
+        tell(_("platform error: {error}").format(error=exc))
+        sys.exit(1)
+    except TransportError as exc:
+        tell(_("cannot reach the platform: {error}").format(error=exc))
+        sys.exit(1)
+    except ContentEncodingError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def json_option(fn):
+    return click.option("--json", "as_json", is_flag=True, help=_("Machine-readable output."))(fn)
+
+
+def yes_option(fn):
+    return click.option("--yes", is_flag=True, help=_("Do not ask."))(fn)
+
+
+def read_secrets(prompts: tuple[str, ...], from_stdin: bool) -> list[str]:
+    """Secrets from a hidden prompt, or one per line from standard input: never from the
+    command line, where `ps` and the shell's history would show them.
+
+    On a terminal the prompt is used even with ``from_stdin``: typed lines would be echoed.
+    """
+    if sys.stdin.isatty():
+        values = [click.prompt(p, hide_input=True, err=True) for p in prompts]
+    elif from_stdin:
+        values = [sys.stdin.readline().rstrip("\r\n") for _p in prompts]
+    else:
+        raise UsageError(_("no terminal to ask for secrets on: use --password-stdin"))
+    if not all(values):
+        raise UsageError(
+            _("--password-stdin: give {what}, one per line").format(what=", ".join(prompts))
+        )
+    return values
+
+
+def password_stdin_option(what: str):
+    return click.option(
+        "--password-stdin",
+        is_flag=True,
+        help=_("Read {what} from standard input, one per line.").format(what=what),
+    )

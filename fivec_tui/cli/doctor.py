@@ -1,0 +1,303 @@
+"""``fivec-tui doctor``: is this box set up safely, does it work?  Each problem says what to do.
+
+Checks, in order: the modes of the files and directories the tool creates (``--fix`` makes
+them 0600 and 0700), the config (it loads, the profile has an account, no unknown keys), the
+platform (one balance query with a short timeout), the clock (the ``Date`` header of that
+answer against this machine's), and the push receiver when the profile has ``push.listen``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import os
+import stat
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC
+from pathlib import Path
+
+import click
+import httpx
+
+from .. import config as cfg
+from ..api import FivecError, TransportError
+from ..files import DIR_MODE, FILE_MODE, cache_files, default_log, mode_of
+from ..i18n import N_, _
+from .common import Ctx, emit, json_option, pass_ctx, say
+
+#: Seconds the platform may answer in, and the clock difference that is a problem.
+TIMEOUT_S = 5.0
+MAX_SKEW_S = 60.0
+
+
+@dataclass
+class Check:
+    """One finding: ``status`` is ok, problem, fixed or skipped."""
+
+    check: str
+    status: str
+    subject: str
+    detail: str
+    fix: str = ""
+
+    @property
+    def problem(self) -> bool:
+        return self.status == "problem"
+
+
+# -- file modes -----------------------------------------------------------------------------
+def _state_file() -> Path:
+    from ..app.themes import state_path  # the TUI's remembered theme
+
+    return state_path()
+
+
+def owned_paths(config_path: Path, db_path: Path | None) -> list[tuple[Path, str]]:
+    """The files and directories this tool creates, as (path, what), those that exist."""
+    from ..sync.lock import PollerLock
+
+    state = _state_file()
+    paths = [(cfg.config_dir(), N_("config dir")), (cfg.data_dir(), N_("data dir"))]
+    paths += [(state.parent, N_("state dir")), (config_path, N_("config"))]
+    paths.append((state, N_("theme state")))
+    if db_path is not None:
+        paths += [(p, N_("cache")) for p in cache_files(db_path)]
+        paths += [(default_log(db_path), N_("log")), (PollerLock(db_path).path, N_("lock"))]
+    seen: set[Path] = set()
+    out = []
+    for path, what in paths:
+        if path not in seen and path.exists():
+            seen.add(path)
+            out.append((path, what))
+    return out
+
+
+def check_mode(path: Path, what: str, fix: bool) -> Check:
+    mode = mode_of(path)
+    want = DIR_MODE if path.is_dir() else FILE_MODE
+    subject, what = str(path), _(what)
+    if mode is None:
+        return Check(
+            "mode",
+            "problem",
+            subject,
+            _("{what}: cannot stat").format(what=what),
+            _("check who owns it"),
+        )
+    if not mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return Check("mode", "ok", subject, f"{what} {mode:04o}")
+    found = (
+        _("{what} {mode:04o}: group or others can open it")
+        if want == DIR_MODE
+        else _("{what} {mode:04o}: group or others can read it")
+    ).format(what=what, mode=mode)
+    if fix:
+        try:
+            os.chmod(path, want)
+        except OSError as exc:
+            return Check(
+                "mode",
+                "problem",
+                subject,
+                _("{found}; chmod failed: {error}").format(found=found, error=exc.strerror),
+                _("run as its owner (uid {uid}): chmod {want:o} '{path}'").format(
+                    uid=path.stat().st_uid, want=want, path=path
+                ),
+            )
+        return Check("mode", "fixed", subject, f"{what} {mode:04o} -> {want:04o}")
+    return Check(
+        "mode",
+        "problem",
+        subject,
+        found,
+        _("chmod {want:o} '{path}' (or run `fivec-tui doctor --fix`)").format(want=want, path=path),
+    )
+
+
+# -- config ---------------------------------------------------------------------------------
+def check_config(config_path: Path, profile: cfg.Profile | None, error: str) -> Check:
+    where = _("config {path}").format(path=config_path)
+    edit = _("edit {path}").format(path=config_path)
+    if profile is None:
+        return Check("config", "problem", where, error, edit)
+    try:
+        profile.require_account()
+    except cfg.ConfigError as exc:
+        return Check("config", "problem", where, str(exc), _("run `fivec-tui config init`"))
+    # The config's mode has a check of its own: its warning is not said twice.
+    exposed = cfg.permission_warning(config_path, cfg.read_file(config_path))
+    other = [w for w in profile.warnings if w != exposed]
+    if other:
+        return Check("config", "problem", where, "; ".join(other), edit)
+    ok = _("profile {name!r} ({username})").format(name=profile.name, username=profile.username)
+    return Check("config", "ok", where, ok)
+
+
+# -- network --------------------------------------------------------------------------------
+async def _platform(
+    profile: cfg.Profile, transport: httpx.AsyncBaseTransport | None
+) -> list[Check]:
+    from ..api.client import FivecClient
+
+    url = profile.base_url
+    started = time.monotonic()
+    client = FivecClient(
+        profile.credentials, url, encode=profile.encode, timeout=TIMEOUT_S, transport=transport
+    )
+    try:
+        async with client:
+            balance = await client.balance()
+    except FivecError as exc:
+        fix = (
+            _("check the node (base URL), DNS, the firewall and any proxy")
+            if isinstance(exc, TransportError)
+            else _(
+                "check username, password and apikey (`fivec-tui config init`) and the "
+                "account's IP binding"
+            )
+        )
+        reach = Check("platform", "problem", url, f"{type(exc).__name__}: {exc}", fix)
+    else:
+        took = time.monotonic() - started
+        detail = _("balance {remaining} answered in {seconds:.2f}s").format(
+            remaining=balance.remaining, seconds=took
+        )
+        reach = Check("platform", "ok", url, detail)
+    return [reach, _clock(url, client.last_date)]
+
+
+def _clock(url: str, last: tuple[float, str] | None) -> Check:
+    if last is None:
+        return Check("clock", "skipped", url, _("no answer with a Date header to compare with"))
+    local, header = last
+    try:
+        remote = email.utils.parsedate_to_datetime(header)
+        remote = (remote if remote.tzinfo else remote.replace(tzinfo=UTC)).timestamp()
+    except (TypeError, ValueError):
+        unreadable = _("unreadable Date header {header!r}").format(header=header[:40])
+        return Check("clock", "skipped", url, unreadable)
+    skew = remote - local  # the header is whole seconds: about one second of slack
+    if abs(skew) <= MAX_SKEW_S:
+        within = _("within {seconds:.0f}s of the platform's").format(seconds=abs(skew))
+        return Check("clock", "ok", url, within)
+    off = (
+        _("the platform's clock is {seconds:.0f}s ahead of this machine's")
+        if skew > 0
+        else _("the platform's clock is {seconds:.0f}s behind this machine's")
+    )
+    return Check(
+        "clock",
+        "problem",
+        url,
+        off.format(seconds=abs(skew)),
+        _(
+            "set up time sync (systemd-timesyncd or chrony): report times, latency and "
+            "retention depend on it"
+        ),
+    )
+
+
+async def _receiver(profile: cfg.Profile) -> Check:
+    listen = str(profile.push.get("listen", ""))
+    if not listen:
+        return Check("receiver", "skipped", _("push receiver"), _("no push.listen in the profile"))
+    host, _sep, port = listen.rpartition(":")
+    host = host.strip("[]")
+    target = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    try:
+        _reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(target, int(port)), TIMEOUT_S
+        )
+    except (OSError, ValueError, TimeoutError) as exc:
+        return Check(
+            "receiver",
+            "problem",
+            listen,
+            _("nothing answers: {error}").format(error=exc),
+            _("start the daemon (`fivec-tui poll`, or `systemctl start fivec-tui`)"),
+        )
+    writer.close()
+    return Check("receiver", "ok", listen, _("listening"))
+
+
+# -- all of it ------------------------------------------------------------------------------
+def diagnose(
+    ctx: Ctx, *, fix: bool = False, transport: httpx.AsyncBaseTransport | None = None
+) -> list[Check]:
+    """Every check, for the CLI's context (config path, profile, cache path)."""
+    profile, error = None, ""
+    try:
+        profile = ctx.profile()
+    except click.UsageError as exc:  # the config does not load: said below
+        error = exc.format_message()
+    try:
+        db_path = ctx.db_path()  # --db and FIVEC_DB need no profile
+    except click.UsageError:
+        db_path = None
+    checks = [check_mode(path, what, fix) for path, what in owned_paths(ctx.config_path, db_path)]
+    config = check_config(ctx.config_path, profile, error)
+    checks.append(config)
+    try:
+        if profile is None:
+            raise cfg.ConfigError(error)
+        profile.require_account()
+    except cfg.ConfigError:
+        skipped = Check("platform", "skipped", _("platform"), _("no account to ask with"))
+        return [*checks, skipped]
+
+    async def network() -> list[Check]:
+        platform, receiver = await asyncio.gather(_platform(profile, transport), _receiver(profile))
+        return [*platform, receiver]
+
+    return checks + asyncio.run(network())
+
+
+#: Statuses and check names, translated when rendered (``--json`` keeps them English).
+WORDS = (
+    *(N_("ok"), N_("problem"), N_("fixed"), N_("skipped")),
+    *(N_("mode"), N_("config"), N_("platform"), N_("clock"), N_("receiver")),
+)
+
+
+def _cell(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal cells (a Chinese character takes two)."""
+    from rich.cells import cell_len
+
+    return text + " " * max(0, width - cell_len(text))
+
+
+def render(checks: list[Check]) -> str:
+    lines = []
+    for c in checks:
+        status = _(c.status).upper() if c.problem else _(c.status)
+        lines.append(f"{_cell(status, 8)} {_cell(_(c.check), 9)} {c.subject}: {c.detail}")
+        if c.problem and c.fix:
+            lines.append(f"{'':<18} " + _("fix: {fix}").format(fix=c.fix))
+    problems = sum(c.problem for c in checks)
+    lines.append(_("{n} problem(s)").format(n=problems) if problems else _("all well"))
+    return "\n".join(lines)
+
+
+def as_json_doc(checks: list[Check]) -> dict:
+    return {"ok": not any(c.problem for c in checks), "checks": [asdict(c) for c in checks]}
+
+
+@click.command(
+    help=_(
+        "Check file modes, the config, the platform, the clock and the push receiver. Says "
+        "what to do about each problem; exits 1 when there is one, 0 when all is well."
+    )
+)
+@click.option("--fix", is_flag=True, help=_("Make the tool's files 0600 and its directories 0700."))
+@json_option
+@pass_ctx
+def doctor(ctx: Ctx, fix, as_json) -> None:
+    if as_json:  # JSON is read by programs: its texts stay English
+        from ..i18n import use
+
+        use("en")
+    checks = diagnose(ctx, fix=fix)
+    emit(as_json_doc(checks)) if as_json else say(render(checks))
+    sys.exit(1 if any(c.problem for c in checks) else 0)

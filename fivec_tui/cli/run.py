@@ -1,0 +1,152 @@
+"""What runs until stopped: the simulator, the demo, the poll daemon, the browser view."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+
+import click
+
+from ..i18n import _
+from .common import Ctx, UsageError, pass_ctx, say
+
+
+@click.command(
+    help=_("Run the platform simulator until interrupted; prints its URL and demo credentials.")
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help=_("Address to listen on."))
+@click.option("--port", default=0, show_default=True, help=_("0 picks a free port."))
+@click.option(
+    "--scenario",
+    default="demo",
+    show_default=True,
+    help=_("Name (demo, quiet, flood, hostile) or TOML file."),
+)
+@click.option("--seed", default=0, show_default=True, help=_("Random seed of the traffic."))
+@click.option("--speed", default=1.0, show_default=True, help=_("Scenario time multiplier."))
+def sim(host, port, scenario, seed, speed) -> None:
+    from ..sim import ScenarioError, Simulator
+
+    async def go() -> None:
+        try:
+            simulator = Simulator(scenario, host=host, port=port, seed=seed, speed=speed)
+        except ScenarioError as exc:
+            raise UsageError(str(exc)) from None
+        async with simulator:
+            a = simulator.account
+            say(
+                _("simulator ({scenario}) at {url}").format(
+                    scenario=simulator.scenario.name, url=simulator.base_url
+                )
+            )
+            say(
+                f"  FIVEC_BASE_URL={simulator.base_url} FIVEC_USERNAME={a.username} "
+                f"FIVEC_PASSWORD={a.password} FIVEC_APIKEY={a.apikey}"
+            )
+            sys.stdout.flush()
+            await asyncio.Event().wait()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(go())
+
+
+@click.command(
+    help=_("The TUI on the built-in simulator with a temporary cache: no account needed.")
+)
+@click.option(
+    "--scenario", default="demo", show_default=True, help=_("demo, quiet, flood or hostile.")
+)
+@click.option("--seed", default=0, show_default=True, help=_("Random seed of the traffic."))
+@click.option("--speed", default=1.0, show_default=True, help=_("Scenario time multiplier."))
+def demo(scenario, seed, speed) -> None:
+    from ..app.run import run_demo
+
+    sys.exit(run_demo(scenario, seed, speed))
+
+
+@click.command(
+    help=_(
+        "Headless daemon: keeps the cache current, raises alerts, serves metrics. Stops "
+        "cleanly on SIGTERM/SIGINT, finishing the pull in flight."
+    )
+)
+@click.option(
+    "--once", is_flag=True, help=_("Pull everything once until drained, print counts, exit.")
+)
+@click.option("--yes", is_flag=True, help=_("Consent to destructive pulls without asking."))
+@click.option(
+    "--listen", help=_("HOST:PORT for the push receiver (token from the profile's push.token).")
+)
+@click.option("--metrics", help=_("HOST:PORT to serve Prometheus metrics on (/metrics)."))
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False),
+    help=_("Log file (default: next to the cache)."),
+)
+@pass_ctx
+def poll(ctx: Ctx, once, yes, listen, metrics, log_file) -> None:
+    from ..sync.daemon import run_poll
+
+    try:
+        code = run_poll(
+            ctx.account(),
+            ctx.db_path(),
+            once=once,
+            yes=yes,
+            listen=listen,
+            metrics=metrics,
+            log_file=log_file,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    sys.exit(code)
+
+
+@click.command(
+    help=_(
+        "Serve the TUI in a browser (textual-serve), behind a token and an Origin check. "
+        "Prints the URL to open once; requests without its token, or from a page of another "
+        "origin, are refused."
+    )
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help=_("Address to listen on."))
+@click.option("--port", default=8000, show_default=True, help=_("Port to listen on."))
+@click.option("--demo", "demo_mode", is_flag=True, help=_("Serve the demo instead of the profile."))
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False),
+    help=_("Read the token from this 0600 file instead of making a new one per start."),
+)
+@click.option(
+    "--public-url",
+    help=_(
+        "The URL browsers use, when a reverse proxy (TLS) sits in front: its origin is the "
+        "only one allowed."
+    ),
+)
+@click.option(
+    "--i-know-this-is-public",
+    "public",
+    is_flag=True,
+    help=_("Allow a --host other than loopback (prefer loopback behind a TLS reverse proxy)."),
+)
+def serve(host, port, demo_mode, token_file, public_url, public) -> None:
+    from ..app.serve import GuardedServer, is_loopback, new_token, read_token_file
+
+    if not is_loopback(host) and not public:
+        raise UsageError(
+            _(
+                "--host {host} is not loopback: anyone who reaches it and has the token "
+                "controls this account, over plain HTTP. Put a TLS reverse proxy in front of "
+                "127.0.0.1 (see the README), or pass --i-know-this-is-public."
+            ).format(host=host)
+        )
+    try:
+        token = read_token_file(token_file) if token_file else new_token()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    command = f"{sys.executable} -m fivec_tui {'demo' if demo_mode else ''}".strip()
+    GuardedServer(
+        command, token, host=host, port=port, public_url=public_url, show_token=not token_file
+    ).serve()

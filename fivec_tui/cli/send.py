@@ -1,0 +1,133 @@
+"""``fivec-tui send``: one message to one or more numbers, over HTTP or the WebService."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..api import ContentEncodingError
+from ..api.sms import check_content, parse_recipients, parts, template_variables
+from ..i18n import _
+from .common import Ctx, UsageError, call, emit, json_option, parse_when, pass_ctx, say, tell
+
+
+def _soap_checks(profile, template, at, encode) -> None:
+    from ..api.soap import check_node
+
+    if template or at or (encode and encode.upper() != "UTF-8"):
+        raise UsageError(_("--via soap sends plain UTF-8 text now: no --template, --at or GBK"))
+    if not profile.password:
+        raise UsageError(
+            _(
+                "--via soap needs the plain password (the WebService takes no password_md5): "
+                "set FIVEC_PASSWORD or `password` in the profile"
+            )
+        )
+    try:
+        check_node(profile.base_url)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _confirm(valid: list[str], per: int, total: int, enc: str, when) -> None:
+    if not sys.stdin.isatty():
+        raise UsageError(_("not a terminal: add --yes to send without asking"))
+    more = " …" if len(valid) > 10 else ""
+    tell(
+        _("To {n} recipient(s): {numbers}").format(n=len(valid), numbers=", ".join(valid[:10]))
+        + more
+    )
+    line = _("{per} part(s) each, {total} part(s) in all; encode {encode}").format(
+        per=per, total=total, encode=enc
+    )
+    tell(line + (_("; at {time}").format(time=when.isoformat()) if when else ""))
+    if not click.confirm(_("Send?"), err=True):
+        sys.exit(2)
+
+
+@click.command(help=_("Send one message to one or more numbers; prints the msgid."))
+@click.option("--to", "to", required=True, help=_("Recipients, comma separated."))
+@click.option("--content", help=_("Message text (≤500 characters, signature 【…】 included)."))
+@click.option("--at", "at", help=_("Send later: ISO time (no offset: local time) or +10m."))
+@click.option("--template", help=_("Template code (templet_code); use --var for its variables."))
+@click.option(
+    "--var", "variables", multiple=True, help=_("Template variable NAME=VALUE (repeatable).")
+)
+@click.option(
+    "--encode",
+    type=click.Choice(["utf-8", "gbk"], case_sensitive=False),
+    help=_("Request encoding."),
+)
+@click.option(
+    "--via",
+    type=click.Choice(["http", "soap"]),
+    default="http",
+    show_default=True,
+    help=_("soap: the WebService send (plain text, UTF-8; needs the plain password)."),
+)
+@click.option("--yes", is_flag=True, help=_("Send without asking."))
+@json_option
+@pass_ctx
+def send(ctx: Ctx, to, content, at, template, variables, encode, via, yes, as_json) -> None:
+    recipients = parse_recipients(to)
+    if recipients.invalid:
+        raise UsageError(
+            _("invalid mobile number(s): {numbers}").format(numbers=", ".join(recipients.invalid))
+        )
+    if not recipients.valid:
+        raise UsageError(_("no recipients"))
+    try:
+        variables_dict = template_variables(variables)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if not template and not content:
+        raise UsageError(_("give --content (or --template with --var)"))
+    profile = ctx.account()
+    enc = (encode or profile.encode).upper()
+    if via == "soap":
+        _soap_checks(profile, template, at, encode)
+        enc = "UTF-8"
+    if not template:
+        try:
+            check_content(content, enc)
+        except ContentEncodingError as exc:
+            raise UsageError(str(exc)) from None
+    when = parse_when(at) if at else None
+    per = parts(content) if content else 1
+    total = per * len(recipients.valid)
+    if recipients.duplicates and not as_json:
+        tell(_("duplicates removed: {numbers}").format(numbers=", ".join(recipients.duplicates)))
+    if not yes:
+        _confirm(recipients.valid, per, total, enc, when)
+    result = call(
+        ctx,
+        lambda c: (
+            c.send_soap(recipients.valid, content, profile.password)
+            if via == "soap"
+            else c.send(
+                recipients.valid,
+                content or "",
+                encode=enc,
+                start_time=when,
+                templet_code=template or "",
+                variables=variables_dict or None,
+            )
+        ),
+    )
+    if result.outcome == "unknown":
+        tell(
+            _(
+                "outcome unknown: no answer came ({detail}). It may have been sent; it was "
+                "NOT retried. Check `fivec-tui records --from -10m` before sending again."
+            ).format(detail=result.detail)
+        )
+        sys.exit(1)
+    if as_json:
+        emit({"msgid": result.msgid, "recipients": len(recipients.valid), "parts": total})
+    else:
+        say(
+            _("accepted: msgid {msgid} ({n} recipients, {total} parts)").format(
+                msgid=result.msgid, n=len(recipients.valid), total=total
+            )
+        )
