@@ -22,7 +22,7 @@ from fivec_tui.config import Profile
 from fivec_tui.sim import Simulator
 from fivec_tui.sim.scenario import load
 from fivec_tui.store import Store, ingest_items
-from fivec_tui.store.ingest import add_balance
+from fivec_tui.store.balance import add_balance
 from fivec_tui.sync import Engine
 from fivec_tui.sync.alerts import Alerter, Condition, Event, config, deliver
 from fivec_tui.sync.engine import JobState
@@ -280,7 +280,7 @@ def test_shipped_dashboard_and_rules_use_metrics_that_exist(tmp_path):
     add_balance(store, Balance(150, 200))
     add_balance(store, Balance(100, 200))
     store.conn.execute("UPDATE balance SET at = at - 600 WHERE id = 1")  # a burn rate to show
-    from fivec_tui.store.ingest import add_poll_run
+    from fivec_tui.store.poll_runs import add_poll_run
 
     add_poll_run(store, "reports", time.time(), "ok")
     ingest_items(store, "replies", [Reply("13800000000", "TD", at(time.time()), "0", "1")])

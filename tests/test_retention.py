@@ -11,8 +11,9 @@ import pytest
 from fivec_tui.api import Credentials, FivecClient, Record, Reply, Report
 from fivec_tui.config import Profile
 from fivec_tui.store import Store, ingest_items, ingest_journal, journal
-from fivec_tui.store.db import MIGRATIONS
-from fivec_tui.store.ingest import add_poll_run, prune
+from fivec_tui.store.migrations import MIGRATIONS
+from fivec_tui.store.poll_runs import add_poll_run
+from fivec_tui.store.retention import prune
 from fivec_tui.sync import Engine
 
 DAY = 86400.0

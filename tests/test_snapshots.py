@@ -17,7 +17,10 @@ from fivec_tui.api import Balance, BlacklistResult, Record, Reply, Report
 from fivec_tui.app.app import FivecApp
 from fivec_tui.config import Profile
 from fivec_tui.store import Store, ingest_items
-from fivec_tui.store.ingest import add_alert, add_balance, add_blacklist_lookup, add_poll_run
+from fivec_tui.store.alerts import add_alert
+from fivec_tui.store.balance import add_balance
+from fivec_tui.store.blacklist import add_blacklist_lookup
+from fivec_tui.store.poll_runs import add_poll_run
 
 NOW = 1795600000.0  # 2026-11-25 15:46:40 Beijing
 STATUSES = ["DELIVRD"] * 30 + ["UNDELIV", "MK:0001", "DB:0144", "EXPIRED", "MA:0054", "ID:0076"]

@@ -17,7 +17,7 @@ from fivec_tui.api.parse import parse_records, parse_reports
 from fivec_tui.config import ConfigError, Profile, load_profile
 from fivec_tui.store import Store, ingest_items, ingest_journal, journal, queries, replay
 from fivec_tui.store import ingest as ingest_module
-from fivec_tui.store.db import MIGRATIONS
+from fivec_tui.store.migrations import MIGRATIONS
 from fivec_tui.sync import Engine, LockHeld, PollerLock, PushConfig, PushReceiver
 from fivec_tui.sync.engine import (
     REPLY_CURSOR_KEY,
@@ -179,19 +179,19 @@ def test_replay_goes_past_a_body_that_cannot_be_ingested(store, monkeypatch, cap
     """One poisoned body (a bug, a full disk) must not stop the others, nor the poller's start."""
     bad = journal(store, "reports", "pull", "1,13800000000,DELIVRD,2024-01-01 00:00:00;")
     good = journal(store, "reports", "pull", "2,13800000000,DELIVRD,2024-01-01 00:00:00;")
-    real = ingest_module._ingest_items
+    real = ingest_module.ingest_rows
 
     def failing(store_, stream, good_, bad_, journal_id):
         if journal_id == bad:
             raise sqlite3.OperationalError("disk I/O error")
         return real(store_, stream, good_, bad_, journal_id)
 
-    monkeypatch.setattr(ingest_module, "_ingest_items", failing)
+    monkeypatch.setattr(ingest_module, "ingest_rows", failing)
     assert replay(store) == 1
     assert f"journal body {bad} could not be ingested" in caplog.text
     unparsed = store.query("SELECT id, body FROM journal WHERE parsed_at IS NULL")
     assert [r["id"] for r in unparsed] == [bad] and "13800000000" in unparsed[0]["body"]
-    monkeypatch.setattr(ingest_module, "_ingest_items", real)
+    monkeypatch.setattr(ingest_module, "ingest_rows", real)
     assert store.scalar("SELECT journal_id FROM reports") == good
     assert replay(store) == 1 and store.scalar("SELECT count(*) FROM reports") == 2
 

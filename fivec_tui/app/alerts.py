@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Header, Static
 
 from ..i18n import N_, _
 from ..store import queries
-from ..store.ingest import ack_alert
+from ..store.alerts import ack_alert
 from .base import StoreScreen, fill, table_of
 from .keybar import KeyBar
 from .safe import safe_text, when

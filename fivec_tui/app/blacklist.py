@@ -15,7 +15,7 @@ from ..api import FivecError
 from ..api.sms import parse_recipients
 from ..i18n import N_, _
 from ..store import queries
-from ..store.ingest import add_blacklist_lookup
+from ..store.blacklist import add_blacklist_lookup
 from .base import StoreScreen, fill, table_of
 from .keybar import KeyBar
 from .safe import safe_text, when

@@ -1,4 +1,4 @@
-"""The SQLite cache: opening, pragmas and versioned migrations.
+"""The SQLite cache: opening, pragmas, transactions and settings.
 
 One file per profile.  WAL lets the TUI read while the poller writes; ``synchronous=FULL``
 because a destructive read committed is the only copy there is.
@@ -16,140 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..files import private_dir, private_file
+from .migrations import MIGRATIONS
 
 if TYPE_CHECKING:
     import sqlite_utils
-
-
-MIGRATIONS: list[str] = [
-    # 1: the whole first schema
-    """
-    CREATE TABLE journal (
-        id INTEGER PRIMARY KEY,
-        stream TEXT NOT NULL,            -- reports | replies | records
-        source TEXT NOT NULL,            -- pull | push | query
-        received_at REAL NOT NULL,
-        encode TEXT,
-        body TEXT NOT NULL,
-        parsed_at REAL,
-        items INTEGER,
-        unparsed INTEGER
-    );
-    CREATE INDEX journal_unparsed ON journal(parsed_at) WHERE parsed_at IS NULL;
-    CREATE TABLE unparsed (
-        id INTEGER PRIMARY KEY, journal_id INTEGER, stream TEXT, raw TEXT, reason TEXT,
-        UNIQUE(journal_id, raw)
-    );
-    CREATE TABLE records (
-        id INTEGER PRIMARY KEY,
-        msgid TEXT NOT NULL, mobile TEXT NOT NULL, content TEXT, sent_at REAL,
-        username TEXT, minute INTEGER, prefix TEXT,
-        UNIQUE(msgid, mobile)
-    );
-    CREATE INDEX records_sent ON records(sent_at);
-    CREATE INDEX records_mobile ON records(mobile, sent_at);
-    CREATE TABLE reports (
-        id INTEGER PRIMARY KEY,
-        msgid TEXT NOT NULL, mobile TEXT NOT NULL, status TEXT NOT NULL, ext TEXT,
-        reported_at REAL, journal_id INTEGER, counted INTEGER NOT NULL DEFAULT 0,
-        UNIQUE(msgid, mobile)
-    );
-    CREATE INDEX reports_uncounted ON reports(msgid, mobile) WHERE counted = 0;
-    CREATE INDEX reports_mobile ON reports(mobile);
-    CREATE INDEX reports_status ON reports(status, id);
-    CREATE TABLE replies (
-        id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,
-        mobile TEXT, content TEXT, ext TEXT, reply_id TEXT, received_at REAL,
-        raw TEXT, clean INTEGER, opt_out INTEGER, journal_id INTEGER
-    );
-    CREATE INDEX replies_mobile ON replies(mobile, received_at);
-    CREATE INDEX replies_time ON replies(received_at);
-    CREATE TABLE rollup (
-        minute INTEGER NOT NULL, prefix TEXT NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL,
-        PRIMARY KEY (minute, prefix, status)
-    ) WITHOUT ROWID;
-    CREATE TABLE latency (
-        minute INTEGER NOT NULL, bucket INTEGER NOT NULL, n INTEGER NOT NULL,
-        PRIMARY KEY (minute, bucket)
-    ) WITHOUT ROWID;
-    CREATE TABLE balance (id INTEGER PRIMARY KEY, at REAL, remaining REAL, total REAL, raw TEXT);
-    CREATE TABLE outbox (
-        id INTEGER PRIMARY KEY, created_at REAL, updated_at REAL, state TEXT NOT NULL,
-        msgid TEXT, mobiles TEXT, content TEXT, encode TEXT, form TEXT, parts INTEGER,
-        detail TEXT
-    );
-    CREATE TABLE blacklist_lookups (
-        id INTEGER PRIMARY KEY, at REAL, mobile TEXT, black INTEGER, description TEXT,
-        added TEXT, action TEXT, raw TEXT
-    );
-    CREATE INDEX blacklist_mobile ON blacklist_lookups(mobile, at);
-    CREATE TABLE poll_runs (
-        id INTEGER PRIMARY KEY, job TEXT, started_at REAL, duration REAL, outcome TEXT,
-        error TEXT, items INTEGER
-    );
-    CREATE INDEX poll_runs_job ON poll_runs(job, id);
-    CREATE TABLE alerts (
-        id INTEGER PRIMARY KEY, at REAL, rule TEXT, state TEXT, message TEXT, payload TEXT,
-        acked INTEGER DEFAULT 0
-    );
-    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT);
-    CREATE TABLE forward_queue (
-        id INTEGER PRIMARY KEY, journal_id INTEGER, target TEXT, body TEXT,
-        attempts INTEGER DEFAULT 0, next_at REAL, state TEXT DEFAULT 'queued', last_error TEXT
-    );
-    CREATE INDEX forward_due ON forward_queue(state, next_at);
-    """,
-    # 2: reports are written far more than they are searched: the screens reach reports
-    # through records (indexed by mobile and time) and the unique (msgid, mobile) key, so
-    # these two indexes only taxed every insert.
-    """
-    DROP INDEX reports_mobile;
-    DROP INDEX reports_status
-    """,
-    # 3: the latency histogram keeps its sum too (Prometheus histograms need it)
-    """
-    ALTER TABLE latency ADD COLUMN total_s REAL NOT NULL DEFAULT 0
-    """,
-    # 4: a body the platform pushes again (it retries when our answer was lost) is queued for
-    # each downstream once
-    """
-    ALTER TABLE forward_queue ADD COLUMN body_sha1 TEXT;
-    CREATE UNIQUE INDEX forward_once ON forward_queue(target, body_sha1)
-    """,
-    # 5: a counted report keeps its record's rowid, so counting a chunk reaches each record
-    # by rowid instead of a second key lookup.  0: waiting for its record (as counted = 0
-    # was, same partial index); -1: counted before this migration, its record already pruned.
-    # (Pruning may later remove a counted report's record too: the id is only read at count
-    # time, in the transaction that stored it.)
-    """
-    ALTER TABLE reports RENAME COLUMN counted TO record_id;
-    UPDATE reports SET record_id = coalesce(
-        (SELECT r.id FROM records r WHERE r.msgid = reports.msgid AND r.mobile = reports.mobile),
-        -1
-    ) WHERE record_id != 0
-    """,
-    # 6: retention counts from when the cache got a row, not from the platform's time, which a
-    # backlog (after an outage) or a platform clock that is off puts far in the past.  Whole
-    # seconds, so 4 bytes a row; no index: rows arrive in rowid order, so the prune walks
-    # rowids from the oldest (ingest.prune).  Rows already cached get the receipt time of the
-    # journal body they came in (reports, pulled replies); without one (records and watched
-    # replies are not journaled, and old bodies are pruned) their own time, which for those
-    # is close to their arrival; without either, now.
-    """
-    ALTER TABLE reports ADD COLUMN cached_at INTEGER;
-    ALTER TABLE records ADD COLUMN cached_at INTEGER;
-    ALTER TABLE replies ADD COLUMN cached_at INTEGER;
-    UPDATE reports SET cached_at = CAST(coalesce(
-        (SELECT j.received_at FROM journal j WHERE j.id = reports.journal_id),
-        reported_at, unixepoch()
-    ) AS INTEGER);
-    UPDATE replies SET cached_at = CAST(coalesce(
-        (SELECT j.received_at FROM journal j WHERE j.id = replies.journal_id),
-        received_at, unixepoch()
-    ) AS INTEGER);
-    UPDATE records SET cached_at = CAST(coalesce(sent_at, unixepoch()) AS INTEGER)
-    """,
-]
 
 
 class Store:

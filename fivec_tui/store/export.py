@@ -10,9 +10,29 @@ from typing import IO
 from rich.progress import Progress
 
 from .db import Store
-from .queries import export_rows
 
 TIME_FIELDS = {"reported_at", "received_at", "sent_at", "at"}
+
+
+def export_rows(store: Store, kind: str, since: float | None, batch: int = 5000):
+    """Yield rows of reports, replies, records or balance in id order, ``batch`` at a time."""
+    sql = {
+        "reports": "SELECT id, msgid, mobile, status, ext, reported_at FROM reports "
+        "WHERE id > ? AND coalesce(reported_at, 0) >= ? ORDER BY id LIMIT ?",
+        "replies": "SELECT id, mobile, content, ext, reply_id, received_at FROM replies "
+        "WHERE id > ? AND coalesce(received_at, 0) >= ? ORDER BY id LIMIT ?",
+        "records": "SELECT id, msgid, mobile, content, sent_at, username FROM records "
+        "WHERE id > ? AND coalesce(sent_at, 0) >= ? ORDER BY id LIMIT ?",
+        "balance": "SELECT id, at, remaining, total FROM balance "
+        "WHERE id > ? AND at >= ? ORDER BY id LIMIT ?",
+    }[kind]
+    last = 0
+    while True:
+        rows = store.query(sql, (last, since or 0, batch))
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1]["id"]
 
 
 def write_export(

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 from .codes import describe
 from .db import Store
-from .ingest import LATENCY_BOUNDS
+from .rollup import percentile
 
 PAGE = 200
 
@@ -36,23 +36,6 @@ class Summary:
 def _minutes(window_s: float, now: float | None) -> tuple[int, int]:
     now = time.time() if now is None else now
     return int((now - window_s) // 60), int(now // 60)
-
-
-def percentile(buckets: dict[int, int], q: float) -> float | None:
-    """Estimate a percentile from histogram buckets (linear inside the bucket)."""
-    total = sum(buckets.values())
-    if not total:
-        return None
-    target = q * total
-    seen = 0
-    for bucket in sorted(buckets):
-        n = buckets[bucket]
-        if seen + n >= target:
-            lo = LATENCY_BOUNDS[bucket - 1] if bucket > 0 else 0.0
-            hi = LATENCY_BOUNDS[bucket] if bucket < len(LATENCY_BOUNDS) else lo * 2
-            return lo + (hi - lo) * ((target - seen) / n)
-        seen += n
-    return float(LATENCY_BOUNDS[-1])
 
 
 def summary(store: Store, window_s: float = 3600, now: float | None = None) -> Summary:
@@ -387,27 +370,6 @@ def cached_black(store: Store, mobiles: list[str]) -> set[str]:
 
 def alerts(store: Store, limit: int = 100) -> list[dict]:
     return store.query("SELECT * FROM alerts ORDER BY id DESC LIMIT ?", (limit,))
-
-
-def export_rows(store: Store, kind: str, since: float | None, batch: int = 5000):
-    """Yield rows of reports, replies, records or balance in id order, ``batch`` at a time."""
-    sql = {
-        "reports": "SELECT id, msgid, mobile, status, ext, reported_at FROM reports "
-        "WHERE id > ? AND coalesce(reported_at, 0) >= ? ORDER BY id LIMIT ?",
-        "replies": "SELECT id, mobile, content, ext, reply_id, received_at FROM replies "
-        "WHERE id > ? AND coalesce(received_at, 0) >= ? ORDER BY id LIMIT ?",
-        "records": "SELECT id, msgid, mobile, content, sent_at, username FROM records "
-        "WHERE id > ? AND coalesce(sent_at, 0) >= ? ORDER BY id LIMIT ?",
-        "balance": "SELECT id, at, remaining, total FROM balance "
-        "WHERE id > ? AND at >= ? ORDER BY id LIMIT ?",
-    }[kind]
-    last = 0
-    while True:
-        rows = store.query(sql, (last, since or 0, batch))
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1]["id"]
 
 
 def count(store: Store, kind: str, since: float | None = None) -> int:

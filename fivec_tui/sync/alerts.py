@@ -32,7 +32,7 @@ from ..api.redact import mask_urls
 from ..i18n import CHOICES, N_, gettext_for
 from ..i18n import current as interface_language
 from ..store import Store, queries
-from ..store import ingest as store_ingest
+from ..store import alerts as store_alerts
 from ..store.codes import describe
 from . import robots
 
@@ -388,7 +388,7 @@ class Alerter:
             else:
                 self.active[cond.id] = now
                 self.since.setdefault(cond.id, now)
-            store_ingest.add_alert(
+            store_alerts.add_alert(
                 self.store, cond.rule, event.state, cond.message, event.payload(self.profile)
             )
             log.warning("ALERT %s %s: %s", event.state, cond.id, cond.english or cond.message)

@@ -28,7 +28,9 @@ from ..api import AuthError, FivecError, ThroughputExceeded
 from ..api.parse import raise_for_error
 from ..config import DEFAULT_INTERVALS, Profile
 from ..store import Store, ingest_items, ingest_journal, journal, queries, replay
-from ..store import ingest as store_ingest
+from ..store.balance import add_balance
+from ..store.poll_runs import add_poll_run
+from ..store.retention import prune
 from .alerts import Alerter, Event, deliver
 from .forward import Forwarder
 
@@ -212,13 +214,13 @@ class Engine:
                 job.last_error, job.needs_person = "", False
                 job.backoff_s, job.items_total = 0.0, job.items_total + items
             await asyncio.to_thread(
-                store_ingest.add_poll_run, self.store, name, started, "ok", "", items
+                add_poll_run, self.store, name, started, "ok", "", items
             )
             delay = 0.0 if job.backlog else job.interval
         except Exception as exc:  # a failed poll is recorded and backed off, never fatal
             delay = self._failed(job, exc)
             await asyncio.to_thread(
-                store_ingest.add_poll_run, self.store, name, started, "error", job.last_error, 0
+                add_poll_run, self.store, name, started, "error", job.last_error, 0
             )
         finally:
             job.running = False
@@ -354,12 +356,12 @@ class Engine:
 
     async def _balance(self) -> int:
         balance = await self.client.balance()
-        await asyncio.to_thread(store_ingest.add_balance, self.store, balance)
+        await asyncio.to_thread(add_balance, self.store, balance)
         return 1
 
     async def _prune(self) -> int:
         counts = await asyncio.to_thread(
-            store_ingest.prune, self.store, self.profile.retention_days
+            prune, self.store, self.profile.retention_days
         )
         return sum(counts.values())
 

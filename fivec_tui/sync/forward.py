@@ -15,7 +15,7 @@ import httpx
 
 from ..api.redact import mask_url, mask_urls
 from ..store import Store
-from ..store import ingest as store_ingest
+from ..store.forward_queue import forward_done, forward_failed, forward_queued
 
 log = logging.getLogger("fivec_tui.forward")
 
@@ -28,7 +28,7 @@ class Forwarder:
         self.http = httpx.AsyncClient(timeout=timeout)
 
     async def run_once(self) -> int:
-        rows = await asyncio.to_thread(store_ingest.forward_queued, self.store, 200)
+        rows = await asyncio.to_thread(forward_queued, self.store, 200)
         now, sent, blocked = time.time(), 0, set()
         for row in rows:
             target = row["target"]
@@ -45,14 +45,14 @@ class Forwarder:
             if error:
                 delay = min(2 ** min(row["attempts"], 8), 300)
                 await asyncio.to_thread(
-                    store_ingest.forward_failed, self.store, row["id"], error, now + delay
+                    forward_failed, self.store, row["id"], error, now + delay
                 )
                 blocked.add(target)
                 log.warning(
                     "forward to %s failed (%s); retry in %ss", mask_url(target), error, delay
                 )
             else:
-                await asyncio.to_thread(store_ingest.forward_done, self.store, row["id"])
+                await asyncio.to_thread(forward_done, self.store, row["id"])
                 sent += 1
         return sent
 

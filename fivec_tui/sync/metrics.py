@@ -21,7 +21,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from ..store import Store, queries
 from ..store.codes import describe
-from ..store.ingest import LATENCY_BOUNDS
+from ..store.rollup import LATENCY_BOUNDS
 
 WINDOWS = {"5m": 300, "1h": 3600, "24h": 86400}
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from ..api import PlatformError, SendResult, TransportError
 from ..api.sms import parts
 from ..store import Store
-from ..store import ingest as store_ingest
+from ..store import outbox as store_outbox
 
 if TYPE_CHECKING:
     from ..api.client import FivecClient
@@ -30,7 +30,7 @@ async def send(
     """Send once.  The outbox row goes ``sending`` → ``accepted``/``unknown``/``failed``."""
     form = "json" if templet_code else "params"
     oid = await asyncio.to_thread(
-        store_ingest.outbox_add, store, mobiles, content, encode, form, parts(content) or 1
+        store_outbox.outbox_add, store, mobiles, content, encode, form, parts(content) or 1
     )
     try:
         result = await client.send(
@@ -42,9 +42,9 @@ async def send(
             variables=variables,
         )
     except (PlatformError, TransportError) as exc:
-        await asyncio.to_thread(store_ingest.outbox_update, store, oid, "failed", "", str(exc))
+        await asyncio.to_thread(store_outbox.outbox_update, store, oid, "failed", "", str(exc))
         raise
     await asyncio.to_thread(
-        store_ingest.outbox_update, store, oid, result.outcome, result.msgid, result.detail
+        store_outbox.outbox_update, store, oid, result.outcome, result.msgid, result.detail
     )
     return result

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 
 from ..api.push import MAX_DEPTH, nesting_depth
 from ..store import Store, ingest_journal
-from ..store import ingest as store_ingest
+from ..store.journaling import journal_push
 from .httpd import Answer, HttpServer, Limits, Request
 
 log = logging.getLogger("fivec_tui.push")
@@ -118,7 +118,7 @@ class PushReceiver:
             await asyncio.to_thread(self._keep_too_deep, stream, data)
             return Answer(400, f"nested deeper than {MAX_DEPTH} levels\n")
         targets = self.config.forward.get(stream, [])
-        jid = await asyncio.to_thread(store_ingest.journal_push, self.store, stream, data, targets)
+        jid = await asyncio.to_thread(journal_push, self.store, stream, data, targets)
         self.stats["accepted"] += 1
         try:
             await asyncio.to_thread(ingest_journal, self.store, jid)

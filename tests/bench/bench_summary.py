@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from fivec_tui.store import Store, queries
-from fivec_tui.store.ingest import _bucket_sql
+from fivec_tui.store.rollup import bucket_sql
 
 RECENT_S, HISTORY_S = 2 * 86400, 28 * 86400
 
@@ -54,7 +54,7 @@ def fill(path: Path, n: int, recent: int, now: float) -> Store:
             "JOIN records r USING (msgid, mobile) GROUP BY 1, 2, 3"
         )
         conn.execute(
-            f"INSERT INTO latency SELECT r.minute, {_bucket_sql('(p.reported_at - r.sent_at)')}, "
+            f"INSERT INTO latency SELECT r.minute, {bucket_sql('(p.reported_at - r.sent_at)')}, "
             "count(*), sum(p.reported_at - r.sent_at) FROM reports p "
             "JOIN records r USING (msgid, mobile) GROUP BY 1, 2"
         )

@@ -1,0 +1,25 @@
+"""Alerts as they fired and resolved, and their acknowledgement (read by the Alerts screen)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from .db import Store
+
+
+def add_alert(store: Store, rule: str, state: str, message: str, payload: dict) -> int:
+    row = {
+        "at": time.time(),
+        "rule": rule,
+        "state": state,
+        "message": message,
+        "payload": json.dumps(payload, ensure_ascii=False),
+    }
+    with store.transaction():
+        return int(store.db["alerts"].insert(row).last_rowid)
+
+
+def ack_alert(store: Store, alert_id: int) -> None:
+    with store.transaction():
+        store.db["alerts"].update(alert_id, {"acked": 1})

@@ -1,0 +1,61 @@
+"""Retention: rows go by when this machine got them, whatever the platform's times say.
+
+A backlog pulled after an outage, or a platform clock that is off, is kept ``days`` from its
+arrival.  Rollups are small and kept four times as long, by send minute.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .db import Store
+
+#: What retention prunes, by when this machine got each row: every column is its clock at
+#: insert, so it grows with the rowid.  (``replies.received_at`` is the platform's time.)
+RECEIVED = (
+    ("reports", "cached_at"),
+    ("records", "cached_at"),
+    ("replies", "cached_at"),
+    ("balance", "at"),
+    ("poll_runs", "started_at"),
+    ("blacklist_lookups", "at"),
+    ("journal", "received_at"),
+)
+
+
+def _first_kept(conn, table: str, column: str, cut: float) -> int:
+    """The rowid from which ``table``'s rows are kept: every row below it came before ``cut``.
+
+    Rows are inserted in arrival order, so walking rowids from the oldest, the first row that
+    arrived at or after the cut bounds the old ones.  The walk reads the rows about to be
+    deleted and one more: no index on ``column`` (no bytes per row), and then a rowid-range
+    delete.  A clock stepped back only keeps rows longer; a row without a time is kept.
+    """
+    row = conn.execute(
+        f"SELECT id FROM {table} WHERE coalesce({column} >= ?, 1) ORDER BY id LIMIT 1", (cut,)
+    ).fetchone()
+    if row:
+        return row[0]
+    return conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
+
+
+def prune(store: Store, days: float) -> dict[str, int]:
+    """Drop rows the cache got more than ``days`` ago, whatever the platform's times say (a
+    backlog pulled after an outage is kept ``days`` from its arrival).  Rollups are kept four
+    times as long, by send minute: they are small."""
+    cut = time.time() - days * 86400
+    counts = {}
+    with store.transaction() as conn:
+        for table, column in RECEIVED:
+            # Journal bodies not yet parsed are kept for a later version to read.
+            parsed = " AND parsed_at IS NOT NULL" if table == "journal" else ""
+            counts[table] = conn.execute(
+                f"DELETE FROM {table} WHERE id < ?{parsed}",
+                (_first_kept(conn, table, column, cut),),
+            ).rowcount
+        old_minute = int((time.time() - 4 * days * 86400) // 60)
+        for table in ("rollup", "latency"):
+            counts[table] = conn.execute(
+                f"DELETE FROM {table} WHERE minute < ?", (old_minute,)
+            ).rowcount
+    return counts
