@@ -123,7 +123,10 @@ async def test_chunked_multipart_and_expect_continue_bodies_are_read(receiver):
         r.port, post(f"/push/{TOKEN}/reports", b"data=3,1,DELIVRD,1", "Expect: 100-continue\r\n")
     )
     assert answer.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK")
-    assert receiver.store.scalar("SELECT count(*) FROM reports") == 3
+    # The CRLF some clients add after a body, before the next request line, is skipped.
+    answer = await exchange(r.port, b"\r\n" + post(f"/push/{TOKEN}/reports", b"data=4,1,DELIVRD,1"))
+    assert answer.startswith(b"HTTP/1.1 200 OK")
+    assert receiver.store.scalar("SELECT count(*) FROM reports") == 4
 
 
 async def test_deep_json_and_xml_are_400_kept_once_and_the_receiver_goes_on(receiver):

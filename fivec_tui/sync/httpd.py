@@ -86,8 +86,8 @@ class BadRequest(ValueError):
 
 
 def parse_head(head: bytes, peer: str) -> Request:
-    try:
-        lines = head.decode("latin-1").split("\r\n")
+    try:  # an empty line before the request line is ignored (RFC 9112 2.2)
+        lines = head.lstrip(b"\r\n").decode("latin-1").split("\r\n")
         method, target, version = lines[0].split(" ")
     except ValueError:
         raise BadRequest(400, "bad request line") from None
