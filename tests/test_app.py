@@ -108,14 +108,14 @@ async def test_rate_boxes_keep_every_line_at_80_columns(tmp_path):
         ]
 
 
-async def test_a_fill_that_failed_is_tried_again():
+async def test_rows_that_failed_to_show_are_tried_again():
     """A load shown before its table was ready used to be remembered as shown: the table
     then stayed empty for good, as every later load had the same rows (seen in the Messages
     screen under CPU load)."""
     from textual.app import App
     from textual.widgets import DataTable
 
-    from fivec_tui.app.base import fill
+    from fivec_tui.app.widgets import Rows
 
     class One(App):
         def compose(self):
@@ -123,12 +123,48 @@ async def test_a_fill_that_failed_is_tried_again():
 
     async with One().run_test() as pilot:
         grid = pilot.app.query_one(DataTable)
-        rows = [("a", ("1", "2")), ("b", ("3", "4"))]
+        rows, shown = [("a", ("1", "2")), ("b", ("3", "4"))], Rows(grid)
         with pytest.raises(ValueError):
-            fill(grid, rows)  # no columns yet
+            shown.show(rows)  # no columns yet
         grid.add_columns("x", "y")
-        fill(grid, rows)
+        shown.show(rows)
         assert grid.row_count == 2
+
+
+async def test_rows_change_by_key_in_place(monkeypatch):
+    """A new load removes, updates and adds rows by key and puts them in order, without
+    clearing the table; the cursor stays on its row; the same load again does nothing."""
+    from textual.app import App
+    from textual.widgets import DataTable
+
+    from fivec_tui.app.widgets import Rows
+
+    class One(App):
+        def compose(self):
+            yield DataTable(cursor_type="row")
+
+    cleared = []
+    monkeypatch.setattr(DataTable, "clear", lambda self, *a, **k: cleared.append(self))
+    async with One().run_test() as pilot:
+        grid = pilot.app.query_one(DataTable)
+        grid.add_columns("id", "state")
+        rows = Rows(grid)
+        rows.show([("3", ("3", "new")), ("2", ("2", "new")), ("1", ("1", "new"))])
+        grid.move_cursor(row=1)  # on "2"
+        await pilot.pause()
+        rows.show([("4", ("4", "new")), ("3", ("3", "new")), ("2", ("2", "DELIVRD"))])
+        await pilot.pause()
+        assert [[str(c) for c in grid.get_row_at(i)] for i in range(grid.row_count)] == [
+            ["4", "new"],
+            ["3", "new"],
+            ["2", "DELIVRD"],
+        ]
+        assert grid.coordinate_to_cell_key(grid.cursor_coordinate).row_key.value == "2"
+        assert cleared == []
+        updates = []
+        monkeypatch.setattr(DataTable, "update_cell", lambda *a, **k: updates.append(a))
+        rows.show([("4", ("4", "new")), ("3", ("3", "new")), ("2", ("2", "DELIVRD"))])
+        assert updates == [] and cleared == []
 
 
 async def test_a_failing_load_is_told_once_not_swallowed(tmp_path, monkeypatch):
@@ -273,7 +309,7 @@ async def test_hostile_replies_shown_literally_everywhere(tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         assert await wait_for(lambda: app.engine is not None, pilot)
         for text in HOSTILE:
-            app.simulator.platform.add_reply("13800138000", text)
+            app.sync_thread.call(app.simulator.platform.add_reply, "13800138000", text)
         assert await wait_for(
             lambda: (app.store.scalar("SELECT count(*) FROM replies") or 0) == len(HOSTILE), pilot
         )
@@ -296,13 +332,13 @@ async def test_replies_follow_mode_pauses_when_scrolled(tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         assert await wait_for(lambda: app.engine is not None, pilot)
         for i in range(3):
-            app.simulator.platform.add_reply(f"1380013800{i}", f"r{i}")
+            app.sync_thread.call(app.simulator.platform.add_reply, f"1380013800{i}", f"r{i}")
         await switch(pilot, "r")
         table = app.screen.query_one("#replies", DataTable)
         assert await wait_for(lambda: table.row_count == 3, pilot)
         table.focus()
         await pilot.press("down")
-        app.simulator.platform.add_reply("13800138009", "new one")
+        app.sync_thread.call(app.simulator.platform.add_reply, "13800138009", "new one")
         status = app.screen.query_one("#reply-status", Static)
         assert await wait_for(lambda: "1 new" in str(status.render()), pilot)
         assert table.row_count == 3
@@ -426,5 +462,5 @@ async def test_a_refresh_tick_while_closing_does_nothing(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         assert await wait_for(lambda: app.engine is not None, pilot)
         await app.simulator.stop()
-    app._tick()  # no screens left: must not raise
+    app.refresh_screen()  # no screens left: must not raise
     assert not app.screen_stack

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,20 +11,28 @@ from textual.widgets import DataTable, Header, Static
 from ..i18n import N_, _
 from ..store import queries
 from ..store.alerts import ack_alert
-from .base import StoreScreen, fill, table_of
+from .base import StoreScreen
 from .keybar import KeyBar
 from .safe import safe_text, when
+from .widgets import Rows, table_of
 
 STATE_STYLE = {N_("firing"): "bold red", N_("repeat"): "red", N_("resolved"): "green"}
 
 
-class AlertsScreen(StoreScreen):
+@dataclass(frozen=True)
+class Alerts:
+    """One load: the latest alert events, newest first."""
+
+    rows: list[dict]
+
+
+class AlertsScreen(StoreScreen[Alerts]):
     AUTO_FOCUS = "#alerts"
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="alerts-status")
-        yield table_of(
+        table = table_of(
             _("time"),
             _("state"),
             _("rule"),
@@ -33,13 +41,15 @@ class AlertsScreen(StoreScreen):
             id="alerts",
             zebra_stripes=True,
         )
+        self.rows = Rows(table)
+        yield table
         yield KeyBar()
 
-    def load(self) -> dict[str, Any]:
-        return {"rows": queries.alerts(self.fivec.store, 200)}
+    def load(self) -> Alerts:
+        return Alerts(queries.alerts(self.fivec.store, 200))
 
-    def show(self, data: dict[str, Any]) -> None:
-        rows = data["rows"]
+    def show(self, data: Alerts) -> None:
+        rows = data.rows
         unacked = sum(1 for r in rows if r["state"] != "resolved" and not r["acked"])
         self.query_one("#alerts-status", Static).update(
             Text(
@@ -47,8 +57,7 @@ class AlertsScreen(StoreScreen):
                 "bold red" if unacked else "green",
             )
         )
-        fill(
-            self.query_one(DataTable),
+        self.rows.show(
             [
                 (
                     str(r["id"]),
@@ -61,7 +70,7 @@ class AlertsScreen(StoreScreen):
                     ),
                 )
                 for r in rows
-            ],
+            ]
         )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

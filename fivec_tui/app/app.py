@@ -1,4 +1,4 @@
-"""The Textual app: screens as modes, a calm refresh loop, the sync engine in the same loop."""
+"""The Textual app: screens as modes, a calm refresh loop, the sync engine on its own thread."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
+from textual._compositor import CompositorUpdate
 from textual.app import App, ScreenStackError, SystemCommand, UnknownModeError
 from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
 
 from ..api.redact import mask_url
 from ..config import Profile
@@ -21,11 +24,14 @@ from ..i18n import N_, _
 from ..store import Store
 from .base import StoreScreen
 from .dashboard import DashboardScreen
+from .frugal import Frame
+from .host import SyncThread
 from .safe import safe_text
 from .terminal import survive_hangup
 from .themes import load_theme, remember_theme, remembered_theme, theme_files
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
     from textual.screen import Screen
 
     from ..api.client import FivecClient
@@ -56,6 +62,18 @@ def _later(module: str, name: str) -> Callable[[], Screen]:
     return make
 
 
+class SyncChanged(Message):
+    """The engine stored new rows (posted from the sync thread)."""
+
+
+class AlertRaised(Message):
+    """The engine's alert rules fired, repeated or resolved one (posted from the sync thread)."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
 class FivecApp(App):
     CSS_PATH = "fivec.tcss"
     TITLE = "fivec-tui"
@@ -80,6 +98,13 @@ class FivecApp(App):
         Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
     ]
 
+    #: ``p`` stops the refresh of the screens (the sync goes on).
+    paused = reactive(False)
+    #: ``starting`` until the startup (client, engine) is done, then ``live`` or ``read-only``.
+    sync_state = reactive("starting")
+    #: A line for the banner: the demo, a daemon owning the sync, why the sync did not start.
+    note = reactive("")
+
     def __init__(
         self,
         profile: Profile,
@@ -97,12 +122,15 @@ class FivecApp(App):
         self.profile, self.store, self.client = profile, store, client
         self.engine: Engine | None = None
         self.simulator = None  # the demo's, once started
-        self.startup, self.refresh_s, self.note = startup, refresh_s, note
-        self.starting = startup is not None  # until the startup (client, engine) is done
+        #: Where the engine (and the demo's simulator) run: not in the UI's loop.
+        self.sync_thread = SyncThread()
+        self.startup, self.refresh_s = startup, refresh_s
+        self.set_reactive(FivecApp.note, note)
+        self.set_reactive(FivecApp.sync_state, "starting" if startup else "read-only")
         #: What "now" is for every window on screen (fixed in snapshot tests).
         self.clock = clock
-        self.paused = False
         self.first_frame_shown = False
+        self.frame = Frame()
         self.theme_errors: list[str] = []
         self._keymap = keymap or {}
         for path in theme_files():
@@ -133,9 +161,22 @@ class FivecApp(App):
             self.set_keymap(self._keymap)
         for error in self.theme_errors:
             self.notify(error, title=_("theme not loaded"), severity="warning", markup=False)
-        self.set_interval(self.refresh_s, self._tick)
+        self.set_interval(self.refresh_s, self.refresh_screen)
         # In the loop, not a bare signal handler, which could run in the middle of a write.
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+        # The terminal showed something else meanwhile: the next frame is written whole.
+        self.app_suspend_signal.subscribe(self, lambda _app: self.frame.reset())
+        self.app_resume_signal.subscribe(self, lambda _app: self.frame.reset())
+
+    @property
+    def starting(self) -> bool:
+        return self.sync_state == "starting"
+
+    def _display(self, screen: Screen, renderable: RenderableType | None) -> None:
+        """Write only the cells that changed (see :mod:`.frugal`; textual is pinned)."""
+        if isinstance(renderable, CompositorUpdate) and not (self.is_headless or self.is_inline):
+            renderable = self.frame.update(renderable, self.console)
+        super()._display(screen, renderable)
 
     def on_ready(self) -> None:
         """The first layout is done: write the first frame now, then start what it does
@@ -145,7 +186,9 @@ class FivecApp(App):
         renders are not written, yet count as drawn, so after the batch only a partial
         update went out (no key bar) and the whole frame waited for the screen's next update
         tick, ~20 ms later. The screen is repainted and its update tick run now, as the
-        timer would (textual is pinned); what follows waits for the next refresh.
+        timer would (no public call does it; textual is pinned and
+        ``test_the_whole_first_frame_is_written_when_ready`` pins it); what follows waits
+        for the next refresh.
         """
         self.first_frame_shown = True
         self.screen.refresh()
@@ -165,7 +208,7 @@ class FivecApp(App):
             )
             self.note = _("sync not started: {error}").format(error=exc)
         finally:
-            self.starting = False
+            self.sync_state = "live" if self.engine else "read-only"
 
     def watch_theme(self, theme: str) -> None:
         remember_theme(theme)
@@ -173,10 +216,12 @@ class FivecApp(App):
     def banner(self) -> Text:
         if self.paused:
             state = Text(" " + _("PAUSED (p)") + " ", "reverse yellow")
-        elif self.engine:
+        elif self.sync_state == "live":
             state = Text(" " + _("LIVE") + " ", "reverse green")
         else:
-            state = Text(" " + (_("starting") if self.starting else _("read-only")) + " ", "reverse")
+            state = Text(
+                " " + (_("starting") if self.starting else _("read-only")) + " ", "reverse"
+            )
         modes = self.profile.streams
         if len(set(modes.values())) == 1:  # the usual case, in a third of the width
             streams = _("all streams {mode}").format(mode=next(iter(modes.values())))
@@ -192,7 +237,8 @@ class FivecApp(App):
             safe_text(self.note, "yellow"),
         )
 
-    def _tick(self) -> None:
+    def refresh_screen(self) -> None:
+        """Reload the current screen from the cache (the refresh interval, new rows)."""
         try:
             screen = self.screen
         except (ScreenStackError, UnknownModeError):  # the app is closing its screens
@@ -203,9 +249,13 @@ class FivecApp(App):
     def action_pause(self) -> None:
         self.paused = not self.paused
         self.notify(_("updates paused (p resumes)") if self.paused else _("updates resumed"))
-        self._tick()
-        if isinstance(self.screen, DashboardScreen):
-            self.screen.query_one("#banner").update(self.banner())
+        self.refresh_screen()
+
+    def on_sync_changed(self, message: SyncChanged) -> None:
+        self.refresh_screen()
+
+    def on_alert_raised(self, message: AlertRaised) -> None:
+        self.alert(message.event)
 
     def action_keys(self) -> None:
         """What every key of this screen does, translated (see :mod:`.keys`)."""
@@ -239,7 +289,7 @@ class FivecApp(App):
         if self.engine:
             for name in ("records", "reports"):
                 if self.engine.jobs[name].mode == "pull":
-                    self.engine.trigger(name)
+                    self.sync_thread.call(self.engine.trigger, name)
 
     def alert(self, event: Event) -> None:
         """An alert event from the engine: a toast, and the terminal bell when it fires."""
@@ -265,9 +315,11 @@ class FivecApp(App):
                 "streams.reports / streams.replies to 'push', 'watch' or 'off' to avoid this."
             ).format(username=self.profile.username)
         )
-        confirm = importlib.import_module(f"{__package__}.send").Confirm
-        return bool(await self.push_screen_wait(confirm(_("Pull reports and replies?"), body)))
+        from .widgets import Confirm
+
+        return bool(await self.push_screen_wait(Confirm(_("Pull reports and replies?"), body)))
 
     async def on_unmount(self) -> None:
-        if self.engine:
-            await self.engine.stop()
+        """Stop the engine, then the demo's simulator, on their thread; then the thread."""
+        closers = [c.stop for c in (self.engine, self.simulator) if c is not None]
+        await self.sync_thread.stop(*closers)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from textual.binding import Binding
 from textual.screen import Screen
@@ -13,13 +13,15 @@ from ..i18n import N_, _
 from .safe import visible
 
 if TYPE_CHECKING:
-    from textual.widgets import DataTable
-
     from .app import FivecApp
 
+#: What a screen's ``load`` returns: a small dataclass of plain data, defined by the screen.
+Loaded = TypeVar("Loaded")
 
-class StoreScreen(Screen):
-    """A screen that reads the store in a thread worker and applies the result on the UI.
+
+class FivecScreen(Screen[None]):
+    """What every screen of the app has: its store reads off the UI thread, their errors
+    told, and a way out of text fields.
 
     ``escape`` leaves a text field so that the single-letter navigation keys work again; the
     key bar shows it only while a field has the focus, when those keys are hidden.
@@ -39,29 +41,6 @@ class StoreScreen(Screen):
     @property
     def fivec(self) -> FivecApp:
         return self.app  # type: ignore[return-value]
-
-    def on_screen_resume(self) -> None:
-        self.refresh_data()
-
-    #: What the screen's fields said at the last refresh (see :meth:`fields`).
-    field_values: dict[str, str] = {}
-
-    def fields(self) -> dict[str, str]:
-        """Runs on the UI before each load: the values of the screen's filter fields, read
-        here because the worker thread must not touch widgets (nor find them unmounted)."""
-        return {}
-
-    def load(self) -> Any:
-        """Runs in a worker thread: query the store (filters in ``field_values``), return
-        plain data."""
-        return None
-
-    def show(self, data: Any) -> None:
-        """Runs on the UI: put ``data`` into widgets."""
-
-    def refresh_data(self) -> None:
-        self.field_values = self.fields()
-        self.off_ui(self.load, self.show, group="refresh")
 
     _failure = ""  # the last load error told, so a failing refresh tick says it once
 
@@ -90,40 +69,29 @@ class StoreScreen(Screen):
         self.run_worker(job, thread=True, exclusive=True, exit_on_error=False, group=group)
 
 
-def table_of(*columns: str, **options: Any) -> DataTable:
-    """A row-cursor DataTable with its columns, made in ``compose``.
+class StoreScreen(FivecScreen, Generic[Loaded]):
+    """A screen shown from the store: ``load`` in a worker thread, ``show`` on the UI, on
+    entering the screen and at every refresh tick of the app."""
 
-    Columns added in a screen's ``on_mount`` were once still missing when its first load was
-    shown (the Messages screen, under CPU load): made with the table, they cannot be.
-    """
-    from textual.widgets import DataTable  # loaded with the first table, after the first frame
+    def on_screen_resume(self) -> None:
+        self.refresh_data()
 
-    made = DataTable(cursor_type="row", **options)
-    made.add_columns(*columns)
-    return made
+    #: What the screen's fields said at the last refresh (see :meth:`fields`).
+    field_values: dict[str, str] = {}
 
+    def fields(self) -> dict[str, str]:
+        """Runs on the UI before each load: the values of the screen's filter fields, read
+        here because the worker thread must not touch widgets (nor find them unmounted)."""
+        return {}
 
-def fill(table: DataTable, rows: list[tuple[str, tuple]]) -> None:
-    """Replace a table's rows by key, keeping the cursor on the same row when it still exists.
+    def load(self) -> Loaded:
+        """Runs in a worker thread: query the store (filters in ``field_values``), return
+        plain data."""
+        raise NotImplementedError
 
-    Unchanged data is not redrawn: a calm screen does no work and nothing flickers.
-    """
-    if getattr(table, "_fivec_rows", None) == rows:
-        return
-    from textual.widgets.data_table import CellDoesNotExist  # loaded with the first table
+    def show(self, data: Loaded) -> None:
+        """Runs on the UI: put ``data`` into widgets."""
 
-    keep = None
-    if table.row_count and table.cursor_row >= 0:
-        try:
-            keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        except CellDoesNotExist:
-            keep = None
-    with table.app.batch_update():
-        table.clear()
-        for key, cells in rows:
-            table.add_row(*cells, key=key)
-        if keep is not None:
-            keys = [k for k, _cells in rows]
-            if keep in keys:
-                table.move_cursor(row=keys.index(keep), animate=False)
-    table._fivec_rows = rows  # once drawn: a fill that raised is tried again next time
+    def refresh_data(self) -> None:
+        self.field_values = self.fields()
+        self.off_ui(self.load, self.show, group="refresh")

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, DataTable, Header, Input, Static
+from textual.widgets import Button, Header, Input, Static
 
 from ..api import FivecError
 from ..api.sms import parse_recipients
 from ..i18n import N_, _
 from ..store import queries
 from ..store.blacklist import add_blacklist_lookup
-from .base import StoreScreen, fill, table_of
+from .base import StoreScreen
 from .keybar import KeyBar
 from .safe import safe_text, when
-from .send import Confirm
+from .widgets import Confirm, Rows, table_of
 
 RULES = N_(
     "Only numbers blacklisted for an opt-out reply (TD, 退订) can be whitelisted, and only on "
@@ -28,7 +28,14 @@ RULES = N_(
 )
 
 
-class BlacklistScreen(StoreScreen):
+@dataclass(frozen=True)
+class Lookups:
+    """One load: the blacklist lookups made from this cache, newest first."""
+
+    rows: list[dict]
+
+
+class BlacklistScreen(StoreScreen[Lookups]):
     BINDINGS = [Binding("ctrl+r", "remove", N_("Request removal"), id="blacklist.remove")]
 
     def compose(self) -> ComposeResult:
@@ -39,7 +46,7 @@ class BlacklistScreen(StoreScreen):
             yield Button(_("Remove…"), id="remove", variant="warning")
         yield Static(id="black-result")
         yield Static(_("lookup history"), classes="caption")
-        yield table_of(
+        table = table_of(
             _("time"),
             _("mobile"),
             _("result"),
@@ -48,14 +55,15 @@ class BlacklistScreen(StoreScreen):
             _("action"),
             id="black-history",
         )
+        self.rows = Rows(table)
+        yield table
         yield KeyBar()
 
-    def load(self) -> dict[str, Any]:
-        return {"rows": queries.blacklist_history(self.fivec.store)}
+    def load(self) -> Lookups:
+        return Lookups(queries.blacklist_history(self.fivec.store))
 
-    def show(self, data: dict[str, Any]) -> None:
-        fill(
-            self.query_one(DataTable),
+    def show(self, data: Lookups) -> None:
+        self.rows.show(
             [
                 (
                     str(i),
@@ -68,8 +76,8 @@ class BlacklistScreen(StoreScreen):
                         _(r["action"]),
                     ),
                 )
-                for i, r in enumerate(data["rows"])
-            ],
+                for i, r in enumerate(data.rows)
+            ]
         )
 
     def _mobile(self) -> str | None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,12 +11,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Static
 
 from ..i18n import N_, _
-from .base import StoreScreen, fill, table_of
+from .base import StoreScreen
 from .keybar import KeyBar
 from .safe import ago, count, duration, rate_class, safe_text, when
+from .widgets import Banner, Rows, table_of
 
 if TYPE_CHECKING:
-    from textual.widgets import DataTable, Sparkline
+    from textual.widgets import Sparkline
 
     from ..store import queries
 
@@ -40,7 +42,44 @@ FAMILIES = {
 }
 
 
-class RateBox(Static):
+@dataclass(frozen=True)
+class FeedItem:
+    """A report or a reply in the live feed."""
+
+    kind: str  # N_("report") or N_("reply")
+    at: float | None
+    mobile: str
+    what: str  # the report's status, the reply's text
+    key: str  # the row key: r<id> or m<id>
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """One load of the dashboard, read in a worker thread."""
+
+    now: float
+    summaries: list[queries.Summary]  # one per WINDOWS
+    series: list[dict]  # per minute of the last hour
+    failures: list[dict]  # of the 1-hour window
+    balance: queries.BalanceView
+    feed: list[FeedItem]
+    prefixes: list[dict]
+    db_health: list[dict]  # what a poll daemon wrote (attached read-only)
+
+
+class Readout(Static):
+    """A box of text that is redrawn only when its text changes, in place (its size is
+    fixed by the stylesheet, so no layout is needed)."""
+
+    def show(self, text: Text, health: str | None = None) -> None:
+        if health is not None:
+            for name in ("healthy", "degraded", "failing", "idle"):
+                self.set_class(name == health, name)
+        if text != self.content:
+            self.update(text, layout=False)
+
+
+class RateBox(Readout):
     """Delivery for one window, coloured by health."""
 
     def update_summary(self, label: str, s: queries.Summary) -> None:
@@ -50,11 +89,9 @@ class RateBox(Static):
             if s.latency_p50_s is None
             else (f"\np50 {s.latency_p50_s:.0f}s p95 {s.latency_p95_s:.0f}s")
         )
-        self.remove_class("healthy", "degraded", "failing", "idle")
-        self.add_class(rate_class(s.delivery_rate))
         head = Text(_(label), "bold")
         head.align("left", max(9, head.cell_len + 1))  # cells, not characters: 5 分钟 is 6 wide
-        self.update(
+        self.show(
             Text.assemble(
                 head,
                 (rate, "bold reverse" if rate_class(s.delivery_rate) == "failing" else "bold"),
@@ -64,7 +101,8 @@ class RateBox(Static):
                     failed=count(s.failed), pending=count(s.pending)
                 ),
                 lat,
-            )
+            ),
+            rate_class(s.delivery_rate),
         )
 
 
@@ -91,7 +129,7 @@ class DashboardScreen(StoreScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="dashboard"):
-            yield Static(self.fivec.banner(), id="banner")
+            yield Banner(id="banner")
             yield Static(
                 _("delivery rate = delivered / (delivered + failed), by send time; burn over 1 h"),
                 classes="caption",
@@ -99,7 +137,7 @@ class DashboardScreen(StoreScreen):
             with Horizontal(id="rates"):
                 for i in range(len(WINDOWS)):
                     yield RateBox(id=f"rate{i}", classes="ratebox")
-                yield Static(id="balance", classes="ratebox")
+                yield Readout(id="balance", classes="ratebox")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -132,11 +170,11 @@ class DashboardScreen(StoreScreen):
             ),
         )
         self.chart: Sparkline = Sparkline([], id="chart")
-        self.tables: dict[str, DataTable] = {
-            "failures": failures,
-            "health": health,
-            "feed": feed,
-            "prefixes": prefixes,
+        self.tables = {
+            "failures": Rows(failures),
+            "health": Rows(health),
+            "feed": Rows(feed),
+            "prefixes": Rows(prefixes),
         }
         await self.query_one("#dashboard").mount_all(
             [
@@ -163,45 +201,44 @@ class DashboardScreen(StoreScreen):
         self.lower_mounted = True
         self.refresh_data()
 
-    def load(self) -> dict[str, Any]:
+    def load(self) -> Dashboard:
         from ..store import queries  # in the worker, after the first frame (see store/__init__)
 
         store = self.fivec.store
         now = self.fivec.clock()
         feed = [
-            (N_("report"), r["reported_at"], r["mobile"], r["status"], f"r{r['id']}")
+            FeedItem(N_("report"), r["reported_at"], r["mobile"], r["status"], f"r{r['id']}")
             for r in queries.recent_reports(store, limit=12)
         ]
         feed += [
-            (N_("reply"), r["received_at"], r["mobile"], r["content"], f"m{r['id']}")
+            FeedItem(N_("reply"), r["received_at"], r["mobile"], r["content"], f"m{r['id']}")
             for r in queries.recent_replies(store, limit=12)
         ]
-        feed.sort(key=lambda f: f[1] or 0, reverse=True)
+        feed.sort(key=lambda f: f.at or 0, reverse=True)
         summaries = [queries.summary(store, w, now) for _, w in WINDOWS]
-        return {
-            "now": now,
-            "summaries": summaries,
-            "series": queries.series(store, 3600, now),
-            "failures": queries.failure_breakdown(summaries[1]),  # the 1-hour window
-            "balance": queries.balance(store, 3600, now),
-            "feed": feed[:16],
-            "prefixes": queries.prefixes(store, 3600, now),
-            "db_health": queries.health(store, now),
-        }
+        return Dashboard(
+            now=now,
+            summaries=summaries,
+            series=queries.series(store, 3600, now),
+            failures=queries.failure_breakdown(summaries[1]),  # the 1-hour window
+            balance=queries.balance(store, 3600, now),
+            feed=feed[:16],
+            prefixes=queries.prefixes(store, 3600, now),
+            db_health=queries.health(store, now),
+        )
 
-    def show(self, data: dict[str, Any]) -> None:
-        app, now = self.fivec, data["now"]
-        self.query_one("#banner", Static).update(app.banner())
+    def show(self, data: Dashboard) -> None:
+        now = data.now
         for i, (label, _seconds) in enumerate(WINDOWS):
-            self.query_one(f"#rate{i}", RateBox).update_summary(label, data["summaries"][i])
-        b = data["balance"]
+            self.query_one(f"#rate{i}", RateBox).update_summary(label, data.summaries[i])
+        b = data.balance
         runs_out = duration(b.runs_out_in_s) if b.runs_out_in_s else "—"
         burn = f"{b.burn_per_hour:,.0f}/h" if b.burn_per_hour else "—"
         remaining = "—"
         if b.remaining is not None:  # exact while it fits a narrow box (17 columns)
             exact = f"{b.remaining:,.0f}"
             remaining = exact if len(exact) <= 9 else count(int(b.remaining))
-        self.query_one("#balance", Static).update(
+        self.query_one("#balance", Readout).show(
             Text.assemble(
                 (_("balance") + " ", "bold"),
                 (remaining, "bold"),
@@ -210,9 +247,8 @@ class DashboardScreen(StoreScreen):
                 "\n" + _("at {time}").format(time=when(b.at)),
             )
         )
-        self.chart.data = [m["sent"] for m in data["series"]] or [0]
-        fill(
-            self.tables["failures"],
+        self.chart.data = [m["sent"] for m in data.series] or [0]
+        self.tables["failures"].show(
             [
                 (
                     f["status"],
@@ -223,29 +259,27 @@ class DashboardScreen(StoreScreen):
                         f["meaning"],
                     ),
                 )
-                for f in data["failures"][:20]
-            ],
+                for f in data.failures[:20]
+            ]
         )
-        fill(self.tables["health"], self._health_rows(data, now))
-        fill(
-            self.tables["feed"],
+        self.tables["health"].show(self._health_rows(data, now))
+        self.tables["feed"].show(
             [
                 (
-                    key,
+                    f.key,
                     (
-                        when(at),
-                        _(kind),
-                        safe_text(mobile),
+                        when(f.at),
+                        _(f.kind),
+                        safe_text(f.mobile),
                         safe_text(
-                            what, "red" if kind == "report" and what != "DELIVRD" else "", 60
+                            f.what, "red" if f.kind == "report" and f.what != "DELIVRD" else "", 60
                         ),
                     ),
                 )
-                for kind, at, mobile, what, key in data["feed"]
-            ],
+                for f in data.feed
+            ]
         )
-        fill(
-            self.tables["prefixes"],
+        self.tables["prefixes"].show(
             [
                 (
                     p["prefix"],
@@ -257,11 +291,11 @@ class DashboardScreen(StoreScreen):
                         _rate_text(p["delivered"], p["failed"]),
                     ),
                 )
-                for p in data["prefixes"]
-            ],
+                for p in data.prefixes
+            ]
         )
 
-    def _health_rows(self, data: dict[str, Any], now: float) -> list:
+    def _health_rows(self, data: Dashboard, now: float) -> list:
         engine = self.fivec.engine
         if engine is not None:
             style = {
@@ -282,7 +316,7 @@ class DashboardScreen(StoreScreen):
                         "—" if j.next_run is None else duration(j.next_run - now),
                     ),
                 )
-                for j in engine.jobs.values()
+                for j in list(engine.jobs.values())  # the sync thread may be running them
             ]
         return [  # attached read-only: what the daemon wrote
             (
@@ -298,5 +332,5 @@ class DashboardScreen(StoreScreen):
                     "—",
                 ),
             )
-            for r in data["db_health"]
+            for r in data.db_health
         ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,12 +12,20 @@ from textual.widgets import DataTable, Header, Input, Static
 
 from ..i18n import N_, _
 from ..store import queries
-from .base import StoreScreen, fill, table_of
+from .base import StoreScreen
 from .keybar import KeyBar
 from .safe import duration, safe_text, when
+from .widgets import Rows, table_of
 
 
-class MessagesScreen(StoreScreen):
+@dataclass(frozen=True)
+class Messages:
+    """One load: the sent messages matching the filters, newest first, one row a recipient."""
+
+    rows: list[dict]
+
+
+class MessagesScreen(StoreScreen[Messages]):
     AUTO_FOCUS = "#messages"
     BINDINGS = [
         Binding("/", "search", N_("Search"), id="messages.search"),
@@ -30,7 +38,7 @@ class MessagesScreen(StoreScreen):
         with Horizontal(id="message-filters"):
             yield Input(placeholder=_("mobile or msgid"), id="msg-term")
             yield Input(placeholder=_("status (DELIVRD, PENDING, MK:0001…)"), id="msg-status")
-        yield table_of(
+        table = table_of(
             _("sent"),
             "msgid",
             _("mobile"),
@@ -40,6 +48,8 @@ class MessagesScreen(StoreScreen):
             id="messages",
             zebra_stripes=True,
         )
+        self.rows = Rows(table)
+        yield table
         yield Static(id="story")
         yield KeyBar()
 
@@ -49,19 +59,18 @@ class MessagesScreen(StoreScreen):
             "status": self.query_one("#msg-status", Input).value.strip().upper(),
         }
 
-    def load(self) -> dict[str, Any]:
+    def load(self) -> Messages:
         term, status = self.field_values["term"], self.field_values["status"] or None
         msgid = term if len(term) >= 12 and term.isdigit() else None
         mobile = term if term and not msgid else None
-        return {
-            "rows": queries.search_messages(
+        return Messages(
+            queries.search_messages(
                 self.fivec.store, mobile=mobile, msgid=msgid, status=status, limit=200
             )
-        }
+        )
 
-    def show(self, data: dict[str, Any]) -> None:
-        fill(
-            self.query_one(DataTable),
+    def show(self, data: Messages) -> None:
+        self.rows.show(
             [
                 (
                     f"{r['msgid']}/{r['mobile']}",
@@ -77,8 +86,8 @@ class MessagesScreen(StoreScreen):
                         safe_text(r["content"], limit=60),
                     ),
                 )
-                for r in data["rows"]
-            ],
+                for r in data.rows
+            ]
         )
 
     def action_search(self) -> None:
@@ -93,7 +102,7 @@ class MessagesScreen(StoreScreen):
         if not table.row_count:
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
-        msgid, _, mobile = key.partition("/")
+        msgid, _sep, mobile = key.partition("/")
         value = msgid if what == "msgid" else mobile
         self.app.copy_to_clipboard(value)  # OSC 52: works over SSH
         self.notify(_("copied {value}").format(value=value), markup=False)

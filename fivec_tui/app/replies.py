@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import events
@@ -12,12 +12,20 @@ from textual.widgets import DataTable, Header, Input, Static
 
 from ..i18n import N_, _
 from ..store import queries
-from .base import StoreScreen, fill, table_of
+from .base import StoreScreen
 from .keybar import KeyBar
 from .safe import safe_text, when
+from .widgets import Rows, table_of
 
 
-class RepliesScreen(StoreScreen):
+@dataclass(frozen=True)
+class Replies:
+    """One load: the newest replies matching the search, newest first."""
+
+    rows: list[dict]
+
+
+class RepliesScreen(StoreScreen[Replies]):
     AUTO_FOCUS = "#replies"
     BINDINGS = [
         Binding("f", "follow", N_("Follow"), id="replies.follow"),
@@ -35,23 +43,25 @@ class RepliesScreen(StoreScreen):
         yield Header()
         yield Input(placeholder=_("search: mobile or text (enter)"), id="reply-search")
         yield Static(id="reply-status")
-        yield table_of(_("time"), _("mobile"), "", _("content"), id="replies", zebra_stripes=True)
+        table = table_of(_("time"), _("mobile"), "", _("content"), id="replies", zebra_stripes=True)
+        self.rows = Rows(table)
+        yield table
         yield Static(id="reply-detail")
         yield KeyBar()
 
     def fields(self) -> dict[str, str]:
         return {"term": self.query_one("#reply-search", Input).value.strip()}
 
-    def load(self) -> dict[str, Any]:
+    def load(self) -> Replies:
         term = self.field_values["term"]
         mobile = term if term.isdigit() else None
         text = None if mobile else term or None
-        return {
-            "rows": queries.recent_replies(self.fivec.store, mobile=mobile, text=text, limit=200)
-        }
+        return Replies(
+            queries.recent_replies(self.fivec.store, mobile=mobile, text=text, limit=200)
+        )
 
-    def show(self, data: dict[str, Any]) -> None:
-        rows = data["rows"]
+    def show(self, data: Replies) -> None:
+        rows = data.rows
         table = self.query_one(DataTable)
         top = rows[0]["id"] if rows else 0
         if not self.following and self.newest_seen:
@@ -59,8 +69,7 @@ class RepliesScreen(StoreScreen):
             self._status()
             return
         self.newest_seen, self.waiting = top, 0
-        fill(
-            table,
+        self.rows.show(
             [
                 (
                     str(r["id"]),
@@ -72,7 +81,7 @@ class RepliesScreen(StoreScreen):
                     ),
                 )
                 for r in rows
-            ],
+            ]
         )
         table.move_cursor(row=0, animate=False)  # following: the newest stays in view
         self._status()

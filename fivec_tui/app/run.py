@@ -7,23 +7,14 @@ import importlib
 import tempfile
 from pathlib import Path
 
-from ..config import Profile, read_file
+from ..config import Profile, read_config
 from ..files import exposed_cache
 from ..i18n import _
 from ..sim.scenario import load as load_scenario
 from ..store import Store
 from ..sync.lock import LockHeld, PollerLock
 from .app import FivecApp
-
-
-def _app_settings(config_path: Path) -> tuple[float, dict[str, str]]:
-    data = read_file(config_path)
-    app = data.get("app") or {}
-    keys = data.get("keys") or {}
-    refresh = app.get("refresh_s", 2.0)
-    if not isinstance(refresh, int | float) or refresh <= 0:
-        refresh = 2.0
-    return float(refresh), {str(k): str(v) for k, v in keys.items() if isinstance(v, str)}
+from .host import SyncThread
 
 
 async def _imported(name: str):
@@ -32,40 +23,75 @@ async def _imported(name: str):
 
 
 async def _connect(app: FivecApp, *, sync: bool, consent: bool = False) -> None:
-    """Make the client; with ``sync``, start the engine (asking consent the first time)."""
+    """Make the client; with ``sync``, start the engine (asking consent the first time).
+
+    The engine runs on the app's sync thread with a client of its own (an httpx client
+    belongs to one event loop); the UI keeps one for sends and lookups.
+    """
     p = app.profile
     client = await _imported("fivec_tui.api.client")
-    app.client = client.FivecClient(
-        p.credentials, p.base_url, encode=p.encode, timeout=p.timeout, send_timeout=p.send_timeout
-    )
+
+    def new_client():
+        return client.FivecClient(
+            p.credentials,
+            p.base_url,
+            encode=p.encode,
+            timeout=p.timeout,
+            send_timeout=p.send_timeout,
+        )
+
+    app.client = new_client()
     if not sync:
         return
     alerts = await _imported("fivec_tui.sync.alerts")
-    store = Store(app.store.path)
-    engine = (await _imported("fivec_tui.sync.engine")).Engine(
-        p,
-        store,
-        app.client,
-        consent=consent,
-        on_change=lambda *_: app.call_later(app._tick),
-        alerter=alerts.for_profile(p, store),
-        on_alert=app.alert,
-    )
+    engines = await _imported("fivec_tui.sync.engine")
+    from .app import AlertRaised, SyncChanged
+
+    async def make():  # on the sync thread: the engine's store connection is used there
+        store = Store(app.store.path)
+        return engines.Engine(
+            p,
+            store,
+            new_client(),
+            consent=consent,
+            on_change=lambda *_: app.post_message(SyncChanged()),
+            alerter=alerts.for_profile(p, store),
+            on_alert=lambda event: app.post_message(AlertRaised(event)),
+        )
+
+    engine = await app.sync_thread.run(make)
     if not engine.consent and engine.destructive_streams:
         if await app.ask_consent():
-            engine.grant_consent()
+            await app.sync_thread.run(lambda: asyncio.to_thread(engine.grant_consent))
         else:
             app.note = "reports/replies not pulled (no consent)"
     app.engine = engine
-    await engine.start()
+    await app.sync_thread.run(engine.start)
+
+
+class DemoSimulator:
+    """The demo's simulator, serving from the sync thread; ``stop`` works from either loop."""
+
+    def __init__(self, simulator, thread: SyncThread) -> None:
+        self.simulator, self.thread, self.stopped = simulator, thread, False
+        self.platform, self.base_url = simulator.platform, simulator.base_url
+
+    async def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        if asyncio.get_running_loop() is self.thread.loop:
+            await self.simulator.stop()
+        else:
+            await self.thread.run(self.simulator.stop)
 
 
 def run_tui(ctx) -> int:
     """``fivec-tui``: the configured profile; read-only when a poll daemon holds the lock."""
-    profile: Profile = ctx.account()
+    profile: Profile = ctx.account()  # has read the file: a bad [app] or [keys] is said there
+    settings = read_config(ctx.config_path)
     db_path = ctx.db_path()
     store = Store(db_path)
-    refresh, keymap = _app_settings(ctx.config_path)
     lock = PollerLock(db_path)
     try:
         lock.acquire()
@@ -82,7 +108,14 @@ def run_tui(ctx) -> int:
             )
         await _connect(app, sync=sync)
 
-    app = FivecApp(profile, store, refresh_s=refresh, keymap=keymap, note=note, startup=startup)
+    app = FivecApp(
+        profile,
+        store,
+        refresh_s=settings.app.refresh_s,
+        keymap=settings.keys,
+        note=note,
+        startup=startup,
+    )
     try:
         app.run()
     finally:
@@ -113,8 +146,9 @@ def demo_app(
     store = Store(tmp / "demo.db")
 
     async def startup(app: FivecApp) -> None:
-        sim = (await _imported("fivec_tui.sim.simulator")).Simulator(plan, seed=seed)
-        app.simulator = await sim.start()
+        simulators = await _imported("fivec_tui.sim.simulator")
+        sim = await app.sync_thread.run(lambda: simulators.Simulator(plan, seed=seed).start())
+        app.simulator = DemoSimulator(sim, app.sync_thread)
         app.profile.base_url = sim.base_url
         await _connect(app, sync=True, consent=True)  # nobody else reads the simulator
 

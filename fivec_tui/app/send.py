@@ -6,48 +6,24 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Header, Input, Label, Select, Static, TextArea
+from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.widgets import Button, Header, Input, Select, Static, TextArea
 
 from ..api import ContentEncodingError, FivecError
 from ..api.sms import Recipients, check_content, has_signature, parse_recipients, parts
 from ..i18n import N_, _
 from ..store import queries
 from ..when import parse_when
-from .base import StoreScreen
+from .base import FivecScreen
 from .keybar import KeyBar
 from .safe import safe_text
+from .widgets import Confirm
 
 
-class Confirm(ModalScreen[bool]):
-    """Shows exactly what will happen; Enter/y confirms, Esc/n cancels."""
+class SendScreen(FivecScreen):
+    """The form fits 80x24 whole: the fields' names are their borders' titles, and the result
+    sits beside the Send button."""
 
-    BINDINGS = [
-        Binding("y", "answer(True)", N_("Yes"), id="confirm.yes"),
-        Binding("n,escape", "answer(False)", N_("No"), id="confirm.no"),
-    ]
-
-    def __init__(self, title: str, body: Text) -> None:
-        super().__init__()
-        self.title_text, self.body = title, body
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm"):
-            yield Label(Text(self.title_text, "bold"))
-            yield Static(self.body)
-            with Horizontal():
-                yield Button(_("Yes (y)"), variant="warning", id="yes")
-                yield Button(_("No (n)"), id="no")
-
-    def action_answer(self, value: bool) -> None:
-        self.dismiss(value)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-
-class SendScreen(StoreScreen):
     BINDINGS = [Binding("ctrl+s", "send", N_("Send"), id="send.send")]
     #: The outbox's states, shown translated (listed so they are extracted).
     STATES = (N_("sending"), N_("accepted"), N_("unknown"), N_("failed"))
@@ -55,11 +31,13 @@ class SendScreen(StoreScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll():
-            yield Label(_("Recipients (typed or pasted; commas, spaces or lines)"))
-            yield TextArea(id="to", soft_wrap=True)
+            to = TextArea(id="to", soft_wrap=True)
+            to.border_title = Text(_("Recipients (typed or pasted; commas, spaces or lines)"))
+            yield to
             yield Static(id="to-check")
-            yield Label(_("Content (signature 【…】 counts; ≤500 characters)"))
-            yield TextArea(id="content", soft_wrap=True)
+            content = TextArea(id="content", soft_wrap=True)
+            content.border_title = Text(_("Content (signature 【…】 counts; ≤500 characters)"))
+            yield content
             yield Static(id="count")
             with Grid(id="send-options"):
                 yield Select(
@@ -71,8 +49,9 @@ class SendScreen(StoreScreen):
                 yield Input(placeholder=_("schedule: ISO time or +10m (blank: now)"), id="at")
                 yield Input(placeholder=_("template code (optional)"), id="template")
                 yield Input(placeholder=_("template vars: name=value; name=value"), id="vars")
-            yield Button(_("Send (ctrl+s)"), variant="primary", id="send")
-            yield Static(id="send-result")
+            with Horizontal(id="send-row"):
+                yield Button(_("Send (ctrl+s)"), variant="primary", id="send")
+                yield Static(id="send-result")
         yield KeyBar()
 
     def on_mount(self) -> None:

@@ -41,23 +41,37 @@ Bare().run()
 """
 
 
-def first_frame(argv: list[str], marker: bytes) -> float:
-    """Seconds from spawn to ``marker`` appearing on the process's terminal."""
-    home = tempfile.mkdtemp()
-    env = {
+def pty_env(home: str | None = None) -> dict[str, str]:
+    """The environment of a process under test: its own config, state and data dirs."""
+    home = home or tempfile.mkdtemp()
+    return {
         **os.environ,
         "TERM": "xterm-256color",
         "FIVEC_CONFIG": f"{home}/none.toml",
         "XDG_STATE_HOME": home,
         "XDG_DATA_HOME": home,
     }
+
+
+def spawn_on_pty(
+    argv: list[str], env: dict[str, str], size: tuple[int, int] = (120, 40)
+) -> tuple[subprocess.Popen, int]:
+    """``argv`` on a fresh pseudo-terminal of ``size`` (columns, rows): the process and the
+    terminal's master end, which receives what it draws and sends it keys."""
     master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    start = time.perf_counter()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
     proc = subprocess.Popen(
         argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
     )
     os.close(slave)
+    return proc, master
+
+
+def first_frame(argv: list[str], marker: bytes) -> float:
+    """Seconds from spawn to ``marker`` appearing on the process's terminal."""
+    env = pty_env()
+    start = time.perf_counter()
+    proc, master = spawn_on_pty(argv, env)
     seen = b""
     try:
         while marker not in seen:

@@ -1,0 +1,161 @@
+"""Writing only the cells that changed: what keeps the TUI light over SSH.
+
+Textual repaints a widget's whole region when it refreshes, even when the text it draws is
+the same as before; a refreshed container repaints all it holds. Over a slow link those
+identical bytes are what makes a dashboard lag. :class:`Frame` keeps what the terminal shows,
+cell by cell (character and rendered style), and turns each partial update the compositor
+makes into the runs of cells that really differ: a number that changed is written as that
+number, an unchanged repaint writes nothing.
+
+Full updates (a new screen, a resize, a resume from suspend) are written as Textual writes
+them and become the new picture. The hook is ``FivecApp._display`` and the compositor's
+update classes (``textual._compositor``): textual is pinned, and ``tests/test_app.py`` replays
+updates through a terminal model to pin that the result is what Textual alone would show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from rich.cells import get_character_cell_size
+from rich.control import Control
+from rich.segment import Segment
+from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
+from textual.strip import Strip
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.style import Style
+
+#: An unchanged stretch this short between two changes is rewritten rather than skipped: a
+#: cursor move and the next run's style cost more than a few cells.
+GAP = 6
+#: A cell: its character ("" for the right half of a wide one) and its rendered style.
+Cell = tuple[str, str]
+
+
+class Written(CompositorUpdate):
+    """The bytes for one update; the frame learns them only when they are really written
+    (Textual drops an update in some states, e.g. inside a batch)."""
+
+    def __init__(self, text: str, then: Iterable[tuple[int, int, list[Cell]]], frame: Frame):
+        self.text, self.then, self.frame = text, list(then), frame
+
+    def render_segments(self, console: Console) -> str:
+        for y, x, cells in self.then:
+            self.frame.put(y, x, cells)
+        return self.text
+
+
+class Frame:
+    """What the terminal shows, and the smallest writes that change it to the next update."""
+
+    def __init__(self) -> None:
+        self.lines: dict[int, list[Cell | None]] = {}
+
+    def reset(self) -> None:
+        """Forget the picture (the terminal was used by something else): write all next time."""
+        self.lines.clear()
+
+    def put(self, y: int, x: int, cells: list[Cell]) -> None:
+        line = self.lines.setdefault(y, [])
+        if len(line) < x + len(cells):
+            line.extend([None] * (x + len(cells) - len(line)))
+        line[x : x + len(cells)] = cells
+
+    def update(self, update: CompositorUpdate, console: Console) -> CompositorUpdate | None:
+        """What to hand Textual instead of ``update``: ``None`` when nothing changed."""
+        if isinstance(update, LayoutUpdate):
+            return self._full(update, console)
+        if isinstance(update, ChopsUpdate):
+            return self._partial(update, console)
+        self.reset()  # an update of a kind not modelled here: written as is, picture unknown
+        return update
+
+    def _full(self, update: LayoutUpdate, console: Console) -> Written:
+        self.reset()
+        x0, y0 = update.region.x, update.region.y
+        then = []
+        for y, line in enumerate(update.strips, y0):
+            cells: list[Cell] = []
+            for strip in line:
+                cells += cells_of(strip, console)
+            then.append((y, x0, cells))
+        return Written(update.render_segments(console), then, self)
+
+    def _partial(self, update: ChopsUpdate, console: Console) -> Written | None:
+        out: list[str] = []
+        then = []
+        for y, x1, x2 in update.spans:
+            for end, (x, strip) in zip(update.chop_ends[y], update.chops[y].items(), strict=False):
+                if strip is None or x > x2 or end <= x1:
+                    continue
+                if not (x2 > x >= x1 and end <= x2):  # as Textual writes a chop over the edge
+                    strip = strip.crop(0, min(end, x2) - x)
+                cells = cells_of(strip, console)
+                for a, b in self._changed(y, x, cells):
+                    out.append(Control.move_to(a, y).segment.text)
+                    out.append(strip.crop(a - x, b - x).render(console))
+                then.append((y, x, cells))
+        if not out:
+            for y, x, cells in then:  # the same picture; keep it (nothing to write)
+                self.put(y, x, cells)
+            return None
+        return Written("".join(out), then, self)
+
+    def _changed(self, y: int, x: int, cells: list[Cell]) -> list[tuple[int, int]]:
+        """Runs (screen columns, end excluded) where ``cells`` at ``x`` differ from the
+        picture, joined across short gaps and widened to whole wide characters."""
+        old = self.lines.get(y, [])
+        runs: list[list[int]] = []
+        for i, cell in enumerate(cells):
+            at = x + i
+            if at < len(old) and old[at] == cell:
+                continue
+            if runs and i - runs[-1][1] <= GAP:
+                runs[-1][1] = i + 1
+            else:
+                runs.append([i, i + 1])
+        for run in runs:
+            a, b = run
+            # Writing over half of a wide character blanks the other half: take it too.
+            while a > 0 and (cells[a][0] == "" or _half(old, x + a)):
+                a -= 1
+            while b < len(cells) and (cells[b][0] == "" or _half(old, x + b)):
+                b += 1
+            run[:] = a, b
+        return [(x + a, x + b) for a, b in runs]
+
+
+def _half(line: list[Cell | None], at: int) -> bool:
+    """Whether the terminal shows the right half of a wide character at ``at``."""
+    return at < len(line) and line[at] is not None and line[at][0] == ""  # type: ignore[index]
+
+
+def cells_of(strip: Strip, console: Console) -> list[Cell]:
+    out: list[Cell] = []
+    for text, style, _control in strip:
+        key = _style_key(style, console) if style is not None else ""
+        if text.isascii():
+            out.extend((ch, key) for ch in text)
+            continue
+        for ch in text:
+            width = get_character_cell_size(ch)
+            if width == 0 and out:  # a combining mark rides on the cell before it
+                out[-1] = (out[-1][0] + ch, key)
+            elif width:
+                out.append((ch, key))
+                if width == 2:
+                    out.append(("", key))
+    return out
+
+
+@lru_cache(maxsize=8192)
+def _rendered(style: Style, console: Console) -> str:
+    return Strip([Segment(" ", style)]).render(console)
+
+
+def _style_key(style: Style, console: Console) -> str:
+    return _rendered(style, console)

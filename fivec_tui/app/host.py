@@ -1,0 +1,74 @@
+"""The sync engine (and the demo's simulator) on a thread of their own, off the UI's loop.
+
+Ingest parses, inserts and talks HTTP: in the UI's event loop every chunk delayed the next
+key press. Here they run in their own asyncio loop on a daemon thread; the UI reads the cache
+as before (its own connection, in worker threads) and hears from the engine through
+thread-safe calls (``App.post_message``). Anything that touches the engine or the simulator
+from the UI goes through :meth:`SyncThread.call` or :meth:`SyncThread.run`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger("fivec_tui.app")
+
+
+class SyncThread:
+    """An asyncio loop on a daemon thread, started on first use and stopped by :meth:`stop`."""
+
+    def __init__(self, name: str = "fivec-sync") -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_forever()
+        finally:
+            self.loop.close()
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` in the sync loop, soon; returns at once."""
+        if not self._thread.is_alive():
+            self._thread.start()
+        self.loop.call_soon_threadsafe(fn, *args)
+
+    async def run(self, make: Callable[[], Awaitable[T]]) -> T:
+        """Await ``make()`` in the sync loop from the UI's loop (``make`` is called there)."""
+        if not self._thread.is_alive():
+            self._thread.start()
+
+        async def go() -> T:
+            return await make()
+
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(go(), self.loop))
+
+    async def stop(self, *closers: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> None:
+        """Await each closer in the sync loop (errors ignored: we are leaving), cancel what
+        is left, and end the thread; never longer than ``timeout`` in all."""
+        if not self._thread.is_alive():
+            return
+
+        async def close() -> None:
+            for closer in closers:
+                try:
+                    await closer()
+                except Exception:  # leaving anyway: said, and the next closer still runs
+                    log.exception("stopping %s", getattr(closer, "__qualname__", closer))
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        try:
+            await asyncio.wait_for(self.run(close), timeout)
+        except TimeoutError:  # a daemon thread: the process may leave without it
+            log.warning("the sync thread did not stop within %.0f s", timeout)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        await asyncio.to_thread(self._thread.join, timeout)
