@@ -86,7 +86,7 @@ def test_init_second_profile_keeps_the_hand_written_file(tmp_path):
     }
     assert PASSWORD not in text and stat.S_IMODE(path.stat().st_mode) == 0o600
     prod = cfg.load_profile(path, "prod", env={})
-    assert prod.push["forward"]["reports"][1] == "https://second.example/r"
+    assert prod.push.forward.reports[1] == "https://second.example/r"
     assert cfg.load_profile(path, "second", env={}).base_url == "https://hk.5c.com.cn"
 
 
@@ -228,8 +228,8 @@ def test_reading_the_config_does_not_load_tomlkit(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text(HAND_WRITTEN)
     code = (
-        "import sys\nfrom fivec_tui import config\n"
-        f"config.load_profile(config.Path({str(path)!r}), 'prod', env={{}}).shown()\n"
+        "import sys\nfrom pathlib import Path\nfrom fivec_tui import config\n"
+        f"config.load_profile(Path({str(path)!r}), 'prod', env={{}}).shown()\n"
         "print('tomlkit' in sys.modules)"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

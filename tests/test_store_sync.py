@@ -329,7 +329,7 @@ def test_reply_reconcile_interval_is_configured_like_the_others(tmp_path, store)
     assert Engine(profile, store, client=None).jobs["reconcile_replies"].interval == 120
     assert Engine(Profile("q"), store, client=None).jobs["reconcile_replies"].interval == 600
     path.write_text("[profiles.p.intervals]\nreconcile = 1\n")
-    with pytest.raises(ConfigError, match=r"intervals\.reconcile: unknown interval"):
+    with pytest.raises(ConfigError, match=r"intervals\] reconcile: unknown interval"):
         load_profile(path, "p", env={})
 
 

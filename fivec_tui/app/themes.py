@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import json
-import tomllib
+from dataclasses import fields
 from pathlib import Path
 
 import platformdirs
 from textual.theme import Theme
 
-from ..config import APP_NAME, config_dir
+from ..config import APP_NAME, config_dir, read_theme
 from ..files import write_private
 from ..resources import themes_dir
 
-THEME_FIELDS = {
-    "name",
-    "primary",
-    "secondary",
-    "accent",
-    "warning",
-    "error",
-    "success",
-    "foreground",
-    "background",
-    "surface",
-    "panel",
-    "boost",
-    "dark",
-    "variables",
-}
+#: Every field of Textual's Theme (its dataclass), so a theme file may set any of them.
+THEME_FIELDS = fields(Theme)
 
 
 def theme_files() -> list[Path]:
@@ -36,18 +22,12 @@ def theme_files() -> list[Path]:
 
 
 def load_theme(path: Path) -> Theme:
-    """One theme file, or ValueError saying what is wrong with it."""
+    """One theme file, or ValueError naming the file, the key and what is wrong with it."""
+    settings = read_theme(path, THEME_FIELDS)
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"theme {path}: {exc}") from None
-    unknown = set(data) - THEME_FIELDS
-    if unknown or "name" not in data or "primary" not in data:
-        raise ValueError(f"theme {path}: needs name and primary; unknown keys {sorted(unknown)}")
-    try:
-        return Theme(**data)
+        return Theme(**settings)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"theme {path}: {exc}") from None
+        raise ValueError(f"{path}: {exc}") from None
 
 
 def state_path() -> Path:

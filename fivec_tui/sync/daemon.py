@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..api.client import FivecClient
 from ..api.redact import mask_url
-from ..config import Profile
+from ..config import Profile, Push, checked
 from ..files import default_log, exposed_cache, private_dir, private_file
 from ..store import Store
 from . import alerts
@@ -82,37 +82,31 @@ def confirm_destructive(engine: Engine, yes: bool) -> bool:
 
 
 def _push_config(profile: Profile, listen: str | None) -> PushConfig | None:
+    """The receiver's settings: the profile's checked ``push`` table, ``--listen`` over it."""
     push = profile.push
-    if not listen and not push.get("listen"):
+    listen = checked(Push, "listen", listen, "--listen") if listen else push.listen
+    if not listen:
         return None
-    host, _, port = (listen or push["listen"]).rpartition(":")
-    token = str(push.get("token", ""))
-    if len(token) < 16:
+    if not push.token:
         raise ValueError("push receiver needs push.token (16+ random characters) in the profile")
-    forward = push.get("forward") or {}
-    limits = Limits(
-        header_timeout=_limit(push, "header_timeout", Limits.header_timeout, 30),
-        body_timeout=_limit(push, "body_timeout", Limits.body_timeout, 300),
-        per_peer=int(_limit(push, "max_per_peer", Limits.per_peer, 100_000)),
-    )
-    if "max_connections" in push:
-        limits.total = int(_limit(push, "max_connections", limits.total, 100_000))
-    return PushConfig(
-        token,
+    host, _, port = listen.rpartition(":")
+    limits = {
+        "header_timeout": push.header_timeout,
+        "body_timeout": push.body_timeout,
+        "per_peer": push.max_per_peer,
+        "total": push.max_connections,
+    }
+    config = PushConfig(
+        push.token,
         host or "127.0.0.1",
         int(port),
-        list(push.get("allow", [])),
-        int(push.get("max_body", 1024 * 1024)),
-        {k: list(v) for k, v in forward.items() if isinstance(v, list)},
-        limits,
+        list(push.allow),
+        forward={stream: list(urls) for stream, urls in push.forward.items() if urls},
+        limits=Limits(**{k: v for k, v in limits.items() if v is not None}),
     )
-
-
-def _limit(push: dict, key: str, default: float, most: float) -> float:
-    value = push.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= most:
-        raise ValueError(f"push.{key} must be a number above 0 and at most {most}, not {value!r}")
-    return value
+    if push.max_body is not None:
+        config.max_body = push.max_body
+    return config
 
 
 def run_poll(

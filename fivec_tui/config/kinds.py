@@ -1,0 +1,242 @@
+"""What a setting's value may be: each kind checks a value read from TOML and says what it expected.
+
+A kind returns the value the program keeps (an ``int`` in a seconds setting becomes a
+``float``, ``utf8`` becomes ``UTF-8``) or raises :class:`Invalid`, whose text completes
+"expected ...".  :mod:`.schema` gives every setting its kind; :mod:`.load` adds the file, the
+table and the key to the message.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..api import mask, resolve_base_url
+from ..api.redact import mask_urls
+from ..api.wire import normalize_encode
+
+
+class Invalid(ValueError):
+    """A value a kind does not accept; the message completes "expected ..."."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """``check`` returns the value to keep, or raises (any ValueError or TypeError: the value
+    is not what ``expected`` says).  ``show`` is for ``config show``; a ``secret`` value is
+    never shown, nor repeated in an error."""
+
+    expected: str
+    check: Callable[[Any], Any]
+    show: Callable[[Any], str] = str
+    secret: bool = False
+
+    def __call__(self, value: Any) -> Any:
+        try:
+            return self.check(value)
+        except (TypeError, ValueError):
+            raise Invalid(self.expected) from None
+
+    def got(self, value: Any) -> str:
+        """``value`` as an error may repeat it: secrets withheld, URLs masked, long text cut."""
+        if self.secret:
+            return f"a value of {len(value)} characters" if isinstance(value, str) else "a value"
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, dict):
+            return "a table"
+        text = mask_urls(json.dumps(value, ensure_ascii=False, default=str))
+        return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _ensure(ok: bool) -> None:
+    if not ok:
+        raise ValueError
+
+
+def number(
+    *,
+    above: float | None = None,
+    least: float | None = None,
+    most: float | None = None,
+    unit: str = "",
+    whole: bool = False,
+) -> Kind:
+    """A finite number (``whole``: an integer) within the bounds given."""
+    noun = ("a whole number" if whole else "a number") + (f" of {unit}" if unit else "")
+    if least is not None and most is not None:
+        expected = f"{noun} between {least:g} and {most:g}"
+    else:
+        bounds = [f"above {above:g}"] if above is not None else []
+        bounds += [f"of {least:g} or more"] if least is not None else []
+        bounds += [f"at most {most:g}"] if most is not None else []
+        expected = " ".join([noun, " and ".join(bounds)]).strip()
+
+    def check(value: Any) -> float | int:
+        _ensure(isinstance(value, int if whole else int | float) and not isinstance(value, bool))
+        _ensure(math.isfinite(value))
+        _ensure(above is None or value > above)
+        _ensure((least is None or value >= least) and (most is None or value <= most))
+        return value if whole else float(value)
+
+    suffix = "s" if unit == "seconds" else ""
+    return Kind(expected, check, show=lambda v: f"{v}{suffix}" if whole else f"{v:g}{suffix}")
+
+
+def seconds(most: float | None = None) -> Kind:
+    return number(above=0, most=most, unit="seconds")
+
+
+def count(least: int = 0, most: int | None = None) -> Kind:
+    return number(least=least, most=most, whole=True)
+
+
+RATIO = number(least=0, most=1)
+
+
+def _flag(value: Any) -> bool:
+    _ensure(isinstance(value, bool))
+    return value
+
+
+def _text(value: Any) -> str:
+    _ensure(isinstance(value, str))
+    return value
+
+
+FLAG = Kind("true or false", _flag, show=lambda v: "true" if v else "false")
+TEXT = Kind("text", _text, show=mask_urls)
+SECRET = Kind("text", _text, show=mask, secret=True)
+
+
+def choice(*values: str) -> Kind:
+    def check(value: Any) -> str:
+        _ensure(value in values)
+        return value
+
+    return Kind(f"one of {', '.join(values)}", check)
+
+
+def _url(value: Any) -> str:
+    _ensure(_text(value).startswith(("http://", "https://")))
+    return value
+
+
+def _url_or_empty(value: Any) -> str:
+    return _url(value) if _text(value) else value
+
+
+#: An optional URL; robots' URLs carry their token, so every URL is shown masked.
+URL = Kind("an http:// or https:// URL", _url_or_empty, show=mask_urls)
+
+
+def _list(item: Callable[[Any], Any]) -> Callable[[Any], list]:
+    def check(value: Any) -> list:
+        _ensure(isinstance(value, list))
+        return [item(v) for v in value]
+
+    return check
+
+
+def _shown_list(values: list) -> str:
+    return ", ".join(mask_urls(str(v)) for v in values) or "(none)"
+
+
+TEXTS = Kind("a list of text", _list(_text), show=_shown_list)
+URLS = Kind("a list of http:// or https:// URLs", _list(_url), show=_shown_list)
+
+
+def _network(value: Any) -> str:
+    import ipaddress  # only a profile with an allowlist pays for it
+
+    ipaddress.ip_network(_text(value), strict=False)
+    return value
+
+
+NETWORKS = Kind("a list of IP addresses or networks (CIDR)", _list(_network), show=_shown_list)
+
+
+def _listen(value: Any) -> str:
+    _host, colon, port = _text(value).rpartition(":")
+    _ensure(not value or (bool(colon) and port.isdigit() and int(port) <= 65535))
+    return value
+
+
+#: Empty: no receiver (unless ``poll --listen`` asks for one).
+LISTEN = Kind("host:port (port 0 to 65535)", _listen)
+
+
+def _token(value: Any) -> str:
+    _ensure(not _text(value) or len(value) >= 16)
+    return value
+
+
+TOKEN = Kind("16 or more random characters", _token, show=mask, secret=True)
+
+
+def _md5(value: Any) -> str:
+    value = _text(value).strip()
+    _ensure(len(value) == 32 and all(c in "0123456789abcdefABCDEF" for c in value))
+    return value.lower()
+
+
+MD5 = Kind("32 hex characters (the password's md5)", _md5, show=mask, secret=True)
+#: The platform takes only these spellings; others are normalized (``utf8`` -> ``UTF-8``).
+ENCODE = Kind("UTF-8 or GBK", lambda v: normalize_encode(_text(v)))
+
+
+def _node(value: Any) -> str:
+    resolve_base_url(_text(value))  # resolved with ``https`` once both are known
+    return value
+
+
+NODE = Kind("a node (main, bj, hk, us, euro) or an http(s) URL", _node, show=mask_urls)
+
+
+class ConfigError(ValueError):
+    """A config file or value that cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a value was read, for messages: ``config.toml: [profiles.prod.alerts] rate_below``.
+
+    ``origin`` is the file (empty for the environment and flags, whose key says it all),
+    ``table`` the dotted table.
+    """
+
+    origin: str = ""
+    table: str = ""
+
+    def __truediv__(self, key: str) -> Where:
+        return Where(self.origin, f"{self.table}.{key}" if self.table else key)
+
+    def error(self, key: str, problem: str) -> ConfigError:
+        origin = f"{self.origin}: " if self.origin else ""
+        table = f"[{self.table}] " if self.table else ""
+        return ConfigError(f"{origin}{table}{key}: {problem}")
+
+    def warning(self, problem: str) -> str:
+        return (
+            f"{self.origin}: [{self.table}] {problem}"
+            if self.table
+            else f"{self.origin}: {problem}"
+        )
+
+    def check(self, kind: Kind, key: str, value: Any) -> Any:
+        """``kind(value)``, or ConfigError naming where, what was expected and what came."""
+        try:
+            return kind(value)
+        except Invalid:
+            raise self.error(key, f"expected {kind.expected}, got {kind.got(value)}") from None
+
+
+def _text_table(value: Any) -> dict[str, str]:
+    _ensure(isinstance(value, dict) and all(isinstance(v, str) for v in value.values()))
+    return value
+
+
+TEXT_TABLE = Kind("a table of text values", _text_table)
