@@ -24,9 +24,10 @@ from fivec_tui.sim.scenario import load
 from fivec_tui.store import Store, ingest_items
 from fivec_tui.store.balance import add_balance
 from fivec_tui.sync import Engine
-from fivec_tui.sync.alerts import Alerter, Condition, Event, config, deliver
+from fivec_tui.sync.alerts import Alerter, Condition, Event, config
 from fivec_tui.sync.engine import JobState
 from fivec_tui.sync.metrics import CacheCollector
+from fivec_tui.sync.sinks import deliver
 
 NOW = 1795600000.0
 _seq = iter(range(10**6))

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 from fivec_tui.api.redact import mask_url, mask_urls
 from fivec_tui.cli import main
-from fivec_tui.sync.alerts import Condition, Event, config, deliver
+from fivec_tui.sync.alerts import Condition, Event, config
+from fivec_tui.sync.sinks import deliver
 
 FWD_PASSWORD, FWD_TOKEN, HOOK_TOKEN = "Fwd-pass-951", "fwdtoken7731", "hook-token-4410"
 PUSH_TOKEN = "k" * 12 + "pushtoken123"

@@ -23,7 +23,8 @@ from fivec_tui.api.redact import mask_url
 from fivec_tui.config import Profile
 from fivec_tui.store import Store
 from fivec_tui.sync import robots
-from fivec_tui.sync.alerts import Alerter, Condition, Event, config, deliver
+from fivec_tui.sync.alerts import Alerter, Condition, Event, config
+from fivec_tui.sync.sinks import deliver
 from tests.test_alerts import NOW, traffic
 
 DING_TOKEN, DING_SECRET = "dingtoken0123456789abcdef", "SECd1n9-s3cret-0123456789"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -45,6 +46,15 @@ def describe(code: str, language: str | None = None) -> CodeInfo:
 
 def family(code: str) -> str:
     return describe(code).family
+
+
+def by_family(failures: Mapping[str, int]) -> dict[str, int]:
+    """Failure counts by status code summed per family: ``{"MK:0001": 3}`` -> ``{"handset": 3}``
+    (what the failure-spike alert and the metrics compare)."""
+    sums: dict[str, int] = {}
+    for code, n in failures.items():
+        sums[family(code)] = sums.get(family(code), 0) + n
+    return sums
 
 
 def is_opt_out(content: str) -> bool:

@@ -2,8 +2,8 @@
 
 Each rule looks at the cache (and the engine's job health) and says, per key, whether its
 condition holds.  :class:`Alerter` turns that into events: ``firing`` once, ``repeat`` every
-``repeat_s`` while it holds, ``resolved`` when it clears.  Events are stored and handed to
-the sinks (log, shell command, webhook, the DingTalk, WeCom and Feishu robots of
+``repeat_s`` while it holds, ``resolved`` when it clears.  Events are stored here and delivered
+by :mod:`.sinks` (log, shell command, webhook, the DingTalk, WeCom and Feishu robots of
 :mod:`.robots`, and the TUI through a callback).  The set of active alerts is kept in the
 cache, so a restarted daemon does not fire again what already fired.
 
@@ -17,26 +17,18 @@ Configure per profile under ``[profiles.NAME.alerts]``; see :data:`DEFAULTS` for
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
-import os
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
-from ..api.redact import mask_urls
 from ..i18n import CHOICES, N_, gettext_for
 from ..i18n import current as interface_language
-from ..store import Store, queries
+from ..store import Store, codes, queries
 from ..store import alerts as store_alerts
-from ..store.codes import describe
 from . import robots
 
-log = logging.getLogger("fivec_tui.alerts")
 ACTIVE_KEY = "alerts.active"
 SINCE_KEY = "alerts.since"  # when each active alert first fired
 TOP_CODES = 3  # failure codes named in a robot's message
@@ -208,10 +200,7 @@ def delivery_rate(store: Store, c: dict, now: float) -> Iterable[Condition]:
 def failure_spike(store: Store, c: dict, now: float) -> Iterable[Condition]:
     s = queries.summary(store, c["rate_window_s"], now)
     finals = s.delivered + s.failed
-    by_family: dict[str, int] = {}
-    for code, n in s.failures.items():
-        fam = describe(code).family
-        by_family[fam] = by_family.get(fam, 0) + n
+    by_family = codes.by_family(s.failures)
     for fam in c["spike_families"]:
         n = by_family.get(fam, 0)
         share = n / finals if finals else 0.0
@@ -237,7 +226,7 @@ def failure_spike(store: Store, c: dict, now: float) -> Iterable[Condition]:
             english,
             f"{n} ({share:.1%})",
             f"≥ {c['spike_min']} & ≥ {c['spike_share']:.1%}",
-            _top(s.failures, lambda code, fam=fam: describe(code).family == fam),
+            _top(s.failures, lambda code, fam=fam: codes.family(code) == fam),
         )
 
 
@@ -367,7 +356,8 @@ class Alerter:
         self.since: dict[str, float] = json.loads(self.store.get_setting(SINCE_KEY, "{}") or "{}")
 
     def evaluate(self, job_states: dict | None = None) -> list[Event]:
-        """Run every rule once; returns the events it emitted (already stored and sent)."""
+        """Run every rule once; returns the events it emitted, stored (:mod:`.sinks` delivers
+        them)."""
         now = self.clock()
         conditions = [cond for rule in RULES for cond in rule(self.store, self.settings, now)]
         conditions += list(jobs(job_states or {}, self.settings, now))
@@ -391,7 +381,6 @@ class Alerter:
             store_alerts.add_alert(
                 self.store, cond.rule, event.state, cond.message, event.payload(self.profile)
             )
-            log.warning("ALERT %s %s: %s", event.state, cond.id, cond.english or cond.message)
         if events:
             self.store.set_setting(ACTIVE_KEY, json.dumps(self.active))
             self.store.set_setting(SINCE_KEY, json.dumps(self.since))
@@ -402,51 +391,3 @@ def for_profile(profile: Any, store: Store) -> Alerter:
     """The alerter a profile's ``alerts`` table asks for (ValueError on unknown settings)."""
     return Alerter(profile.name, store, config(profile.alerts), account=profile.username)
 
-
-#: What the alert command inherits from the daemon: a shell that finds its tools and writes
-#: Chinese text in the user's locale.  Nothing else (FIVEC_PASSWORD, FIVEC_APIKEY, a proxy
-#: token...) reaches a command that may be a third-party script.
-COMMAND_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ")
-
-
-def command_env(payload: dict[str, Any]) -> dict[str, str]:
-    """The alert command's whole environment: :data:`COMMAND_ENV` plus ``FIVEC_ALERT_*``."""
-    env = {k: os.environ[k] for k in COMMAND_ENV if k in os.environ}
-    env.setdefault("PATH", os.defpath)
-    env |= {f"FIVEC_ALERT_{k.upper()}": "" if v is None else str(v) for k, v in payload.items()}
-    return env
-
-
-async def _run_command(command: str, payload: dict[str, Any]) -> None:
-    proc = await asyncio.create_subprocess_shell(
-        command,
-        env=command_env(payload),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, stderr = await proc.communicate()
-    if proc.returncode:
-        log.error(
-            "alert command exited %s: %s",
-            proc.returncode,
-            mask_urls(stderr.decode(errors="replace")[:300]),
-        )
-
-
-async def deliver(
-    event: Event, profile: str, settings: dict[str, Any], http: httpx.AsyncClient
-) -> None:
-    """Run the command, POST the webhook and the robots, together, for one event.  Failures
-    are logged, never raised."""
-    payload = event.payload(profile)
-    sends: list[Awaitable[Any]] = []
-    if settings["command"]:
-        sends.append(_run_command(settings["command"], payload))
-    if url := settings["webhook"]:
-        retries = int(settings["webhook_retries"])
-        sends.append(
-            robots.post(http, "webhook", url, lambda: (url, payload), robots.verdict, retries)
-        )
-    sends += robots.sends(event, profile, settings, language(settings), http)
-    await asyncio.gather(*sends)

@@ -1,13 +1,12 @@
 """The sync engine: APScheduler jobs that keep the cache current.
 
-Each stream is one job, re-armed only after its last run finished (no overlap), with
-exponential backoff and jitter on errors (slower on ``Throughput Rate Exceeded`` and on
-credential errors, which never fix themselves).  Destructive pulls keep the loss window to a
-single request: the body is committed to the journal before it is parsed, and the next chunk
-is only asked for after that commit.  Reports lost that way are asked for again per number
-(``reconcile``).  Replies are read with ``debug=1``, committed, then consumed; one that arrives
-between those reads and dies with the process is read again by time (``reconcile_replies``,
-before the first pull of every start and on a slow interval), so none is lost.
+Each stream is one interval job (:mod:`.jobs` holds their bodies).  The scheduler owns the
+timing: every job runs once right after :meth:`Engine.start`, then on its interval, never two
+runs of one job at once (``max_instances=1``; a run still going when the next is due makes the
+scheduler skip that one), late runs coalesced into one and never dropped.  The engine only
+moves a job's next run time: sooner when a run stopped at its chunk limit with more waiting,
+later when it failed (:mod:`.backoff`).  The health table reads the next run from the
+scheduler.  Destructive pulls (reports, replies) wait for the account's consent.
 """
 
 from __future__ import annotations
@@ -16,50 +15,65 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
-from ..api import AuthError, FivecError, ThroughputExceeded
-from ..api.parse import raise_for_error
+from ..api import FivecError
 from ..config import DEFAULT_INTERVALS, Profile
-from ..store import Store, ingest_items, ingest_journal, journal, queries, replay
-from ..store.balance import add_balance
-from ..store.poll_runs import add_poll_run
-from ..store.retention import prune
-from .alerts import Alerter, Event, deliver
-from .forward import Forwarder
+from ..store import Store, poll_runs, replay
+from . import backoff
+from .jobs import alerts as alerts_job
+from .jobs import (
+    balance,
+    forward,
+    prune,
+    reconcile,
+    reconcile_replies,
+    records,
+    replies,
+    reports,
+)
+from .sinks import Sinks
 
 if TYPE_CHECKING:
     from ..api.client import FivecClient
+    from .alerts import Alerter, Event
+    from .forward import Forwarder
 
 log = logging.getLogger("fivec_tui.sync")
+#: APScheduler's own messages: only its errors.  Its warnings say that a run was skipped
+#: because the job's last run is still going, which is the design (no overlap), not news:
+#: during a long drain that would be a line every interval.
+scheduler_log = logging.getLogger("fivec_tui.sync.scheduler")
+scheduler_log.setLevel(logging.ERROR)
+
 CONSENT_KEY = "consent.destructive"
-MAX_BACKOFF_S = 300.0
-MAX_CHUNKS_PER_RUN = 200
-RECORDS_OVERLAP_S = (
-    60.0  # records late by more than this are missed; at 600 msg/s each second re-read is 600 rows
-)
-RECONCILE_BATCH = 100  # numbers per recv request
-RECONCILE_MAX = 5000  # recipients per run
-RECONCILE_HORIZON_S = 6 * 3600  # older than this, a report is not coming
-#: Where the last completed reply reconcile ended (epoch seconds), per account, in ``settings``.
-REPLY_CURSOR_KEY = "reconcile.replies"
-#: Each window starts this far before the last one ended: the platform's clock may be behind
-#: ours, or store a reply a little after stamping it.
-REPLY_RECONCILE_OVERLAP_S = 120.0
-REPLY_RECONCILE_FIRST_S = 3600.0  # a cache with no cursor yet starts an hour back
-REPLY_RECONCILE_SLICE_S = 3600.0  # one queryByCondition window at most
-REPLY_RECONCILE_SLICES = 24  # per run; more waiting: the job runs again at once
+WAITING_FOR_CONSENT = "waiting for consent to pull (it takes data from other consumers)"
+STREAMS = ("reports", "replies", "records", "balance")
+RUNS: dict[str, Callable[[Engine], Awaitable[int]]] = {
+    "reports": reports.run,
+    "replies": replies.run,
+    "records": records.run,
+    "balance": balance.run,
+    "prune": prune.run,
+    "reconcile": reconcile.run,
+    "reconcile_replies": reconcile_replies.run,
+    "forward": forward.run,
+    "alerts": alerts_job.run,
+}
+#: ``poll --once``: the streams drained, in this order (records first: reports match them).
+ONCE = ("records", "reports", "reconcile_replies", "replies", "balance")
 
 
 @dataclass
 class JobState:
-    """Health of one job, for the UI and the CLI."""
+    """Health of one job, for the UI, the CLI and the alert rules."""
 
     name: str
     mode: str
@@ -69,7 +83,6 @@ class JobState:
     last_error: str = ""
     failures: int = 0
     failing_since: float | None = None
-    next_run: float | None = None
     backoff_s: float = 0.0
     items_total: int = 0
     running: bool = False
@@ -78,6 +91,8 @@ class JobState:
     backlog: bool = False
     #: The last error was about credentials or the IP binding: it will not fix itself.
     needs_person: bool = False
+    #: The scheduler holding this job while the engine runs; the next run time is its.
+    scheduler: BaseScheduler | None = field(default=None, repr=False, compare=False)
 
     @property
     def status(self) -> str:
@@ -89,6 +104,28 @@ class JobState:
             return "failing" if self.failures >= 3 else "degraded"
         return "ok" if self.last_success else "starting"
 
+    @property
+    def next_run(self) -> float | None:
+        """When the scheduler runs this job next (epoch seconds); None when not scheduled."""
+        job = self.scheduler.get_job(self.name) if self.scheduler else None
+        when = job.next_run_time if job else None
+        return when.timestamp() if when else None
+
+    def succeeded(self, items: int) -> None:
+        self.note, self.last_error, self.needs_person = "", "", False
+        self.last_success, self.failures, self.failing_since = time.time(), 0, None
+        self.backoff_s, self.items_total = 0.0, self.items_total + items
+
+    def failed(self, exc: Exception, rng: random.Random) -> None:
+        """Count the failure and set the wait before the next try."""
+        self.failures += 1
+        self.failing_since = self.failing_since or time.time()
+        self.last_error = (
+            str(exc) if isinstance(exc, FivecError) else f"{type(exc).__name__}: {exc}"
+        )
+        self.needs_person = backoff.never_heals(exc)
+        self.backoff_s = backoff.delay(self.interval, self.failures, exc, rng)
+
 
 @dataclass
 class Engine:
@@ -98,13 +135,15 @@ class Engine:
     store: Store
     client: FivecClient
     consent: bool = False
+    #: Called with a job's name after a run that stored something (the TUI redraws).
     on_change: Callable[[str, dict], None] | None = None
     jobs: dict[str, JobState] = field(default_factory=dict)
     rng: random.Random = field(default_factory=random.Random)
     forwarder: Forwarder | None = None
     #: Recipients pending this long are re-queried per number (what a crash can leave).
     reconcile_after_s: float = 1800.0
-    #: Evaluates the alert rules on its own job; events also go to ``on_alert`` (the TUI).
+    #: Evaluates the alert rules on its own job; its events go to the sinks, ``on_alert``
+    #: (the TUI) among them.
     alerter: Alerter | None = None
     on_alert: Callable[[Event], None] | None = None
 
@@ -112,34 +151,31 @@ class Engine:
         self.scheduler: AsyncIOScheduler | None = None
         if self.store.get_setting(f"{CONSENT_KEY}.{self.profile.username}") == "yes":
             self.consent = True
-        for name in ("reports", "replies", "records", "balance"):
+        for name in STREAMS:
             mode = self.profile.streams.get(name, "pull")
             self.jobs[name] = JobState(name, mode, self.profile.intervals.get(name, 30.0))
-        self.jobs["prune"] = JobState("prune", "pull", 3600.0)
-        self.jobs["reconcile"] = JobState("reconcile", self.jobs["reports"].mode, 600.0)
+        self.jobs["prune"] = JobState("prune", "pull", prune.INTERVAL_S)
+        self.jobs["reconcile"] = JobState(
+            "reconcile", self.jobs["reports"].mode, reconcile.INTERVAL_S
+        )
         self.jobs["reconcile_replies"] = JobState(
             "reconcile_replies",
             "pull" if self.jobs["replies"].mode == "pull" else "off",  # watch reads windows
             self.profile.intervals.get("reconcile_replies", DEFAULT_INTERVALS["reconcile_replies"]),
         )
         #: Set once this start has reconciled replies: the first pull waits for it.
-        self._replies_reconciled = False
+        self.replies_reconciled = False
         if self.forwarder is not None:
-            self.jobs["forward"] = JobState("forward", "pull", 2.0)
+            self.jobs["forward"] = JobState("forward", "pull", forward.INTERVAL_S)
+        self.sinks: Sinks | None = None
         if self.alerter is not None:
             self.jobs["alerts"] = JobState("alerts", "pull", self.alerter.settings["interval_s"])
-        self._http: httpx.AsyncClient | None = None
-        self._runners = {
-            "reports": self._reports,
-            "replies": self._replies,
-            "records": self._records,
-            "balance": self._balance,
-            "prune": self._prune,
-            "reconcile": self._reconcile,
-            "reconcile_replies": self._reconcile_replies,
-            "forward": self._forward,
-            "alerts": self._alerts,
-        }
+            self.sinks = Sinks(self.profile.name, self.alerter.settings, self.on_alert)
+        #: Set while no run is in flight: :meth:`stop` waits for it.
+        self._idle = asyncio.Event()
+        self._idle.set()
+        #: Set by :meth:`stop`: a drain ends after the run in flight.
+        self._stopping = False
 
     # -- consent --------------------------------------------------------------------------
     @property
@@ -153,241 +189,146 @@ class Engine:
         for name in self.destructive_streams:
             self.jobs[name].note = ""
 
+    def _needs_consent(self, name: str) -> bool:
+        gated = (*self.destructive_streams, "reconcile", "reconcile_replies")
+        return name in gated and not self.consent
+
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
-        """Start the scheduler in the running loop and arm every enabled job."""
+        """Replay what a crash left unparsed, then schedule every enabled job in this loop."""
         await asyncio.to_thread(replay, self.store)
-        self.scheduler = AsyncIOScheduler(job_defaults={"misfire_grace_time": 60, "coalesce": True})
+        self._stopping = False
+        self.scheduler = AsyncIOScheduler(logger=scheduler_log)
         self.scheduler.start()
-        for job in self.jobs.values():
-            if job.mode not in ("off", "push"):
-                # The replies job runs the first reply reconcile itself, before it pulls.
-                first = job.interval if job.name == "reconcile_replies" else 0.1
-                self._arm(job.name, first)
+        now = datetime.now(UTC)
+        for state in self.jobs.values():
+            if state.mode in ("off", "push"):
+                continue
+            # The replies job runs the first reply reconcile itself, before it pulls: that
+            # one waits a whole interval.
+            first = {} if state.name == "reconcile_replies" else {"next_run_time": now}
+            self.scheduler.add_job(
+                self._scheduled,
+                IntervalTrigger(seconds=state.interval),
+                args=[state.name],
+                id=state.name,
+                name=state.name,
+                max_instances=1,
+                coalesce=True,
+                # A run made late by a busy loop still happens (coalesced), never skipped.
+                misfire_grace_time=None,
+                **first,
+            )
+            state.scheduler = self.scheduler
 
     async def stop(self) -> None:
+        """Stop scheduling, let the run in flight finish, then shut the scheduler down."""
+        self._stopping = True
         if self.scheduler is not None:
+            self.scheduler.pause()
+            await asyncio.sleep(0)  # a run the scheduler handed out just now gets to start
+        await self._idle.wait()
+        if self.scheduler is not None:
+            # Shutting down cancels runs still in flight: none is left by now.
             self.scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)  # the shutdown itself runs on the loop, next
+            for state in self.jobs.values():
+                state.scheduler = None
             self.scheduler = None
-        while any(j.running for j in self.jobs.values()):
-            await asyncio.sleep(0.05)
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
-
-    def _arm(self, name: str, delay: float) -> None:
-        if self.scheduler is None:
-            return
-        when = datetime.now(UTC) + timedelta(seconds=delay)
-        self.jobs[name].next_run = when.timestamp()
-        self.scheduler.add_job(
-            self.run_job,
-            "date",
-            run_date=when,
-            args=[name],
-            id=name,
-            replace_existing=True,
-            max_instances=1,
-        )
+        if self.sinks is not None:
+            await self.sinks.aclose()
 
     def trigger(self, name: str) -> None:
-        """Run a job now (e.g. after a send, pull its reports sooner)."""
+        """Run a scheduled job now (e.g. after a send, pull its reports sooner); a run in
+        flight is left alone.  Safe from another thread: APScheduler locks its job store."""
         if not self.jobs[name].running:
-            self._arm(name, 0)
+            self._move(name, 0.0)
+
+    def _move(self, name: str, delay: float) -> None:
+        """Move a scheduled job's next run to ``delay`` seconds from now; its interval goes on
+        from there."""
+        job = self.scheduler.get_job(name) if self.scheduler else None
+        if job is not None:
+            job.modify(next_run_time=datetime.now(UTC) + timedelta(seconds=delay))
+
+    async def _scheduled(self, name: str) -> None:
+        """What the scheduler runs: the job until drained, then, if it failed, its next run
+        moved out by the backoff.
+
+        A run with more waiting goes on here rather than by moving the next run to now: the
+        scheduler counts this one as going until it returns, and would skip a run due before.
+        """
+        await self._drain(name)
+        state = self.jobs[name]
+        if state.failures:
+            self._move(name, state.backoff_s)
+
+    async def _drain(self, name: str) -> int:
+        """Run a job again and again while it stops at its chunk limit with more waiting,
+        until it fails or the engine stops; new items in all."""
+        state = self.jobs[name]
+        if state.running:
+            return 0
+        total = await self._run(name)
+        while state.backlog and not state.failures and not self._stopping:
+            total += await self._run(name)
+        return total
 
     # -- one run --------------------------------------------------------------------------
     async def run_job(self, name: str) -> int:
-        """Run one job, record its health, and re-arm it.  Never raises."""
-        job = self.jobs[name]
-        if job.running:
-            return 0
-        job.running, job.last_run = True, time.time()
-        started, items = job.last_run, 0
-        try:
-            gated = (*self.destructive_streams, "reconcile", "reconcile_replies")
-            if name in gated and not self.consent:
-                job.note = "waiting for consent to pull (it takes data from other consumers)"
-            else:
-                items = await self._runners[name]()
-                job.note = ""
-                job.last_success, job.failures, job.failing_since = time.time(), 0, None
-                job.last_error, job.needs_person = "", False
-                job.backoff_s, job.items_total = 0.0, job.items_total + items
-            await asyncio.to_thread(
-                add_poll_run, self.store, name, started, "ok", "", items
-            )
-            delay = 0.0 if job.backlog else job.interval
-        except Exception as exc:  # a failed poll is recorded and backed off, never fatal
-            delay = self._failed(job, exc)
-            await asyncio.to_thread(
-                add_poll_run, self.store, name, started, "error", job.last_error, 0
-            )
-        finally:
-            job.running = False
-        if items and self.on_change:
-            self.on_change(name, {"items": items})
-        self._arm(name, delay)
+        """Run one job now, record its health, and move its next scheduled run: later when it
+        failed, to now when it has more waiting.  Never raises; a job already running is not
+        run again (returns 0)."""
+        items = await self._run(name)
+        state = self.jobs[name]
+        if state.failures or state.backlog:
+            self._move(name, state.backoff_s if state.failures else 0.0)
         return items
 
-    def _failed(self, job: JobState, exc: Exception) -> float:
-        job.failures += 1
-        job.failing_since = job.failing_since or time.time()
-        job.last_error = str(exc) if isinstance(exc, FivecError) else f"{type(exc).__name__}: {exc}"
-        job.needs_person = isinstance(exc, AuthError)
-        if not isinstance(exc, FivecError):
-            log.exception("job %s crashed", job.name)
-        factor = 4.0 if isinstance(exc, ThroughputExceeded | AuthError) else 1.0
-        base = min(job.interval * factor * 2 ** min(job.failures - 1, 10), MAX_BACKOFF_S)
-        job.backoff_s = base * self.rng.uniform(0.5, 1.5)
-        log.warning(
-            "%s failed (%d in a row): %s; next try in %.0fs",
-            job.name,
-            job.failures,
-            job.last_error,
-            job.backoff_s,
-        )
-        return job.backoff_s
-
-    async def _commit(self, stream: str, body: str, encode: str | None = None) -> dict:
-        jid = await asyncio.to_thread(journal, self.store, stream, "pull", body, encode)
-        return await asyncio.to_thread(ingest_journal, self.store, jid)
-
-    async def _reports(self) -> int:
-        """Chunk after chunk until ``no record``; each committed before the next is asked for."""
-        total, job = 0, self.jobs["reports"]
-        job.backlog = True
-        for _ in range(MAX_CHUNKS_PER_RUN):
-            body = raise_for_error(await self.client.pull_reports_body())
-            counts = await self._commit("reports", body)
-            total += counts["new"]
-            if not counts["items"]:
-                job.backlog = False
-                break
-        return total
-
-    async def _replies(self) -> int:
-        if self.jobs["replies"].mode == "watch":
-            now = datetime.now(UTC)
-            items = await self.client.replies_between(now - timedelta(hours=1), now)
-            return (await asyncio.to_thread(ingest_items, self.store, "replies", items))["new"]
-        total, job, enc = 0, self.jobs["replies"], self.client.encode
-        if not self._replies_reconciled:  # this start's first pull: first what a kill took
-            total += await self.run_job("reconcile_replies")
-        # Peek (debug=1) and commit, then take: only a reply arriving between the two reads
-        # rides on the destructive one alone, and the reconcile reads it again.
-        job.backlog = True
-        for _ in range(MAX_CHUNKS_PER_RUN):
-            peek = raise_for_error(await self.client.pull_replies_body(debug=True))
-            total += (await self._commit("replies", peek, enc))["new"]
-            taken = raise_for_error(await self.client.pull_replies_body())
-            counts = await self._commit("replies", taken, enc)
-            total += counts["new"]
-            if not counts["items"]:
-                job.backlog = False
-                break
-        return total
-
-    async def _records(self) -> int:
-        now = datetime.now(UTC)
-        last = self.jobs["records"].last_success
-        start = (
-            datetime.fromtimestamp(last - RECORDS_OVERLAP_S, UTC)
-            if last
-            else now - timedelta(hours=1)
-        )
-        items = await self.client.records(start, now + timedelta(seconds=5))
-        return (await asyncio.to_thread(ingest_items, self.store, "records", items))["new"]
-
-    async def _reconcile(self) -> int:
-        """Ask per number for reports of recipients pending long after sending."""
-        pending = await asyncio.to_thread(
-            queries.pending_recipients,
-            self.store,
-            self.reconcile_after_s,
-            RECONCILE_HORIZON_S,
-            RECONCILE_MAX,
-        )
-        total = 0
-        for i in range(0, len(pending), RECONCILE_BATCH):
-            batch = pending[i : i + RECONCILE_BATCH]
-            start = datetime.fromtimestamp(min(p["first_sent"] for p in batch) - 60, UTC)
-            body = raise_for_error(
-                await self.client.reports_for_body(
-                    [p["mobile"] for p in batch], start, datetime.now(UTC)
-                )
+    async def _run(self, name: str) -> int:
+        """One run of a job's body, its health recorded in ``jobs`` and ``poll_runs``."""
+        state = self.jobs[name]
+        if state.running:
+            return 0
+        state.running, state.last_run = True, time.time()
+        self._idle.clear()
+        started, items = state.last_run, 0
+        try:
+            if self._needs_consent(name):
+                state.note = WAITING_FOR_CONSENT
+            else:
+                items = await RUNS[name](self)
+                state.succeeded(items)
+            await asyncio.to_thread(
+                poll_runs.add_poll_run, self.store, name, started, "ok", "", items
             )
-            jid = await asyncio.to_thread(journal, self.store, "reports", "query", body)
-            total += (await asyncio.to_thread(ingest_journal, self.store, jid))["new"]
-        return total
-
-    async def _reconcile_replies(self) -> int:
-        """Read replies again by time (``queryByCondition``, repeatable), from where the last
-        completed reconcile ended (less the overlap) to now, and store what is missing.
-
-        A reply that the consuming read took from a process killed before it committed comes
-        back here; one already stored is not stored twice (replies are keyed by ext, id,
-        mobile, content and time, the same in both answers).  The cursor lives in the cache
-        and moves only after each window is committed.  A first window starts an hour back,
-        never before the retention bound.
-        """
-        self._replies_reconciled = True
-        job, key = self.jobs["reconcile_replies"], f"{REPLY_CURSOR_KEY}.{self.profile.username}"
-        now = time.time()
-        cursor = await asyncio.to_thread(self.store.get_setting, key)
-        start = (
-            min(float(cursor), now) - REPLY_RECONCILE_OVERLAP_S
-            if cursor
-            else now - REPLY_RECONCILE_FIRST_S
-        )
-        start = max(start, now - self.profile.retention_days * 86400)
-        total, job.backlog = 0, True
-        for _ in range(REPLY_RECONCILE_SLICES):
-            end = min(start + REPLY_RECONCILE_SLICE_S, now)
-            items = await self.client.replies_between(
-                datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+        except Exception as exc:  # a failed run is recorded and backed off, never fatal
+            state.failed(exc, self.rng)
+            if not isinstance(exc, FivecError):
+                log.exception("job %s crashed", name)
+            log.warning(
+                "%s failed (%d in a row): %s; next try in %.0fs",
+                name,
+                state.failures,
+                state.last_error,
+                state.backoff_s,
             )
-            total += (await asyncio.to_thread(ingest_items, self.store, "replies", items))["new"]
-            await asyncio.to_thread(self.store.set_setting, key, str(end))
-            if end >= now:
-                job.backlog = False
-                break
-            start = end
-        return total
-
-    async def _balance(self) -> int:
-        balance = await self.client.balance()
-        await asyncio.to_thread(add_balance, self.store, balance)
-        return 1
-
-    async def _prune(self) -> int:
-        counts = await asyncio.to_thread(
-            prune, self.store, self.profile.retention_days
-        )
-        return sum(counts.values())
-
-    async def _alerts(self) -> int:
-        """Evaluate the rules; hand each event to the TUI and to the command and webhook."""
-        states = {n: j for n, j in self.jobs.items() if n != "alerts"}
-        events = await asyncio.to_thread(self.alerter.evaluate, states)
-        if events and self._http is None:
-            self._http = httpx.AsyncClient()
-        for event in events:
-            if self.on_alert:
-                self.on_alert(event)
-            await deliver(event, self.profile.name, self.alerter.settings, self._http)
-        return len(events)
-
-    async def _forward(self) -> int:
-        return await self.forwarder.run_once() if self.forwarder else 0
+            await asyncio.to_thread(
+                poll_runs.add_poll_run, self.store, name, started, "error", state.last_error, 0
+            )
+        finally:
+            state.running = False
+            if not any(j.running for j in self.jobs.values()):
+                self._idle.set()
+        if items and self.on_change:
+            self.on_change(name, {"items": items})
+        return items
 
     async def run_once(self) -> dict[str, int]:
-        """Every enabled pull once, until drained (``poll --once``).  Errors are reported."""
+        """Every enabled pull until drained (``poll --once``).  Errors are in ``jobs``."""
         out = {}
         await asyncio.to_thread(replay, self.store)
-        for name in ("records", "reports", "reconcile_replies", "replies", "balance"):
-            if self.jobs[name].mode in ("off", "push"):
-                continue
-            out[name] = await self.run_job(name)
-            while self.jobs[name].backlog and not self.jobs[name].failures:
-                out[name] += await self.run_job(name)
+        for name in ONCE:
+            if self.jobs[name].mode not in ("off", "push"):
+                out[name] = await self._drain(name)
         return out

@@ -20,7 +20,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from ..store import Store, queries
-from ..store.codes import describe
+from ..store.codes import by_family
 from ..store.rollup import LATENCY_BOUNDS
 
 WINDOWS = {"5m": 300, "1h": 3600, "24h": 86400}
@@ -54,10 +54,7 @@ class CacheCollector(Collector):
                 per_window[name].add_metric([label], getattr(s, name))
             if s.delivery_rate is not None:
                 per_window["delivery_rate"].add_metric([label], s.delivery_rate)
-            families: dict[str, int] = {}
-            for code, n in s.failures.items():
-                families[describe(code).family] = families.get(describe(code).family, 0) + n
-            for family, n in sorted(families.items()):
+            for family, n in sorted(by_family(s.failures).items()):
                 failures.add_metric([label, family], n)
         yield from per_window.values()
         yield failures

@@ -1,0 +1,18 @@
+"""Retention: rows (and their raw bodies) older than ``retention_days`` are deleted."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from ...store.retention import prune
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+
+INTERVAL_S = 3600.0
+
+
+async def run(engine: Engine) -> int:
+    counts = await asyncio.to_thread(prune, engine.store, engine.profile.retention_days)
+    return sum(counts.values())

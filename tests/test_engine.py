@@ -1,0 +1,206 @@
+"""The engine's scheduling: APScheduler interval jobs, backoff by moving the next run, no
+overlap, ``trigger``, and a ``stop`` that lets the run in flight finish.
+
+Job bodies are replaced by small fakes (``RUNS``), so these tests are about timing alone; the
+bodies are tested against the simulator in test_store_sync.py.  Intervals are short and every
+wait is a generous deadline on something happening, never a measurement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+
+import pytest
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES
+
+from fivec_tui.api import ThroughputExceeded, TransportError, UnauthorizedIP
+from fivec_tui.config import Profile
+from fivec_tui.store import Store
+from fivec_tui.sync import backoff
+from fivec_tui.sync import engine as engine_module
+from fivec_tui.sync.engine import Engine
+
+DEADLINE_S = 10.0
+
+
+class Jobs:
+    """Fake job bodies that count their runs and can fail, sleep or overlap-check."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, int] = {}
+        self.active: dict[str, int] = {}
+        self.most_active = 0  # runs of one job at the same time, at most
+        self.finished = 0
+
+    def counting(self, name: str, *, fail: int = 0, sleep_s: float = 0.0):
+        async def run(engine: Engine) -> int:
+            self.calls[name] = self.calls.get(name, 0) + 1
+            self.active[name] = self.active.get(name, 0) + 1
+            self.most_active = max(self.most_active, self.active[name])
+            try:
+                if sleep_s:
+                    await asyncio.sleep(sleep_s)
+                if self.calls[name] <= fail:
+                    raise ThroughputExceeded("Throughput Rate Exceeded")
+            finally:
+                self.active[name] -= 1
+            self.finished += 1
+            return 1
+
+        return run
+
+
+class MiddleRandom(random.Random):
+    """Jitter that always draws the middle of its range: backoff is its nominal value."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return (a + b) / 2
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "c.db")
+    yield s
+    s.close()
+
+
+def engine_with(store, monkeypatch, jobs: Jobs, **bodies) -> Engine:
+    """An engine whose only scheduled jobs are ``balance`` (interval in ``bodies``) and
+    ``prune``; their bodies are fakes from ``jobs``."""
+    interval = bodies.pop("interval", 0.2)
+    profile = Profile("t", "user")
+    profile.streams = {"reports": "off", "replies": "off", "records": "off", "balance": "pull"}
+    profile.intervals = {**profile.intervals, "balance": interval}
+    monkeypatch.setitem(engine_module.RUNS, "balance", jobs.counting("balance", **bodies))
+    monkeypatch.setitem(engine_module.RUNS, "prune", jobs.counting("prune"))
+    return Engine(profile, store, client=None, rng=MiddleRandom())
+
+
+async def until(check, deadline: float = DEADLINE_S) -> bool:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if check():
+            return True
+        await asyncio.sleep(0.01)
+    return check()
+
+
+async def test_every_job_runs_once_at_start_then_on_its_interval(store, monkeypatch):
+    jobs = Jobs()
+    engine = engine_with(store, monkeypatch, jobs, interval=0.1)
+    await engine.start()
+    try:
+        assert await until(lambda: jobs.calls.get("balance", 0) >= 4)
+        # prune's interval is an hour: it ran once, at start, and is next due in about an hour
+        assert jobs.calls["prune"] == 1
+        assert engine.jobs["prune"].next_run > time.time() + 3000
+        assert engine.jobs["balance"].last_success is not None
+        assert engine.jobs["reports"].next_run is None  # off: never scheduled
+    finally:
+        await engine.stop()
+    runs = store.query("SELECT job, outcome FROM poll_runs WHERE job = 'balance'")
+    assert len(runs) >= 4 and {r["outcome"] for r in runs} == {"ok"}
+
+
+async def test_a_failing_job_backs_off_then_recovers(store, monkeypatch):
+    jobs = Jobs()
+    engine = engine_with(store, monkeypatch, jobs, interval=0.1, fail=2)
+    state = engine.jobs["balance"]
+    await engine.start()
+    try:
+        for failures in (1, 2):
+            assert await until(lambda f=failures: state.failures == f and not state.running)
+            # The scheduler's next run, moved out past the interval by the backoff
+            nominal = 0.1 * 4 * 2 ** (failures - 1)  # throttled: four times slower, doubling
+            assert state.backoff_s == pytest.approx(nominal) and state.backoff_s > state.interval
+            assert state.next_run >= state.last_run + state.backoff_s
+            assert state.status == "degraded" and "Throughput" in state.last_error
+        assert await until(lambda: state.failures == 0 and jobs.calls["balance"] >= 3)
+        # Recovered: back on its interval, counted from the run that succeeded
+        assert state.last_error == "" and state.backoff_s == 0 and state.status == "ok"
+        assert state.next_run <= state.last_run + state.interval + 1e-3
+        assert await until(lambda: jobs.calls["balance"] >= 5)  # and it keeps its pace
+    finally:
+        await engine.stop()
+    outcomes = [
+        r["outcome"]
+        for r in store.query("SELECT outcome FROM poll_runs WHERE job = ?", ["balance"])
+    ]
+    assert outcomes[:3] == ["error", "error", "ok"]
+
+
+def test_backoff_is_longer_for_errors_that_never_heal():
+    rng = MiddleRandom()
+    transient = [backoff.delay(5, n, TransportError("reset"), rng) for n in (1, 2, 3)]
+    assert transient == [5, 10, 20]
+    assert backoff.delay(5, 1, UnauthorizedIP(), rng) == 20
+    assert backoff.never_heals(UnauthorizedIP()) and not backoff.never_heals(TransportError())
+    assert backoff.delay(5, 30, TransportError("reset"), rng) == backoff.MAX_BACKOFF_S
+
+
+async def test_a_slow_job_is_never_overlapped(store, monkeypatch):
+    """Due again while still running: the scheduler skips that run (max_instances=1)."""
+    jobs = Jobs()
+    engine = engine_with(store, monkeypatch, jobs, interval=0.05, sleep_s=0.4)
+    skipped = []
+    await engine.start()
+    engine.scheduler.add_listener(lambda event: skipped.append(event), EVENT_JOB_MAX_INSTANCES)
+    try:
+        assert await until(lambda: jobs.finished >= 3 and skipped)
+        engine.trigger("balance")  # a run in flight is left alone, not doubled
+        assert await until(lambda: jobs.finished >= 4)
+    finally:
+        await engine.stop()
+    assert jobs.most_active == 1
+    assert {event.job_id for event in skipped} == {"balance"}
+
+
+async def test_trigger_runs_a_job_now(store, monkeypatch):
+    jobs = Jobs()
+    engine = engine_with(store, monkeypatch, jobs, interval=3600)
+    await engine.start()
+    try:
+        assert await until(lambda: jobs.calls.get("balance") == 1)
+        assert engine.jobs["balance"].next_run > time.time() + 3000
+        engine.trigger("balance")
+        assert await until(lambda: jobs.calls["balance"] == 2)
+        assert engine.jobs["balance"].next_run > time.time() + 3000  # the interval goes on
+    finally:
+        await engine.stop()
+
+
+async def test_stop_waits_for_the_run_in_flight(store, monkeypatch):
+    jobs = Jobs()
+    engine = engine_with(store, monkeypatch, jobs, interval=3600, sleep_s=0.5)
+    await engine.start()
+    assert await until(lambda: engine.jobs["balance"].running)
+    await engine.stop()
+    assert jobs.finished == 2 and not any(jobs.active.values())  # neither was cancelled
+    state = engine.jobs["balance"]
+    assert not state.running and state.last_success is not None and state.next_run is None
+    assert store.scalar("SELECT outcome FROM poll_runs WHERE job = 'balance'") == "ok"
+    await asyncio.sleep(0.3)
+    assert jobs.calls["balance"] == 1  # and nothing runs after stop
+    # run_job still works without the scheduler (poll --once, tests)
+    assert await engine.run_job("balance") == 1 and engine.jobs["balance"].next_run is None
+
+
+async def test_a_run_with_more_waiting_runs_again_at_once(store, monkeypatch):
+    """A run that stopped at its chunk limit (``backlog``) is due now, not in an interval."""
+    jobs = Jobs()
+    engine = engine_with(store, monkeypatch, jobs, interval=3600)
+    drained = jobs.counting("balance")
+
+    async def chunked(eng: Engine) -> int:
+        eng.jobs["balance"].backlog = jobs.calls.get("balance", 0) < 2
+        return await drained(eng)
+
+    monkeypatch.setitem(engine_module.RUNS, "balance", chunked)
+    await engine.start()
+    try:
+        assert await until(lambda: jobs.calls.get("balance") == 3)
+        assert engine.jobs["balance"].next_run > time.time() + 3000  # drained: back to interval
+    finally:
+        await engine.stop()
