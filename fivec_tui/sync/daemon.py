@@ -8,12 +8,12 @@ import signal
 import sys
 from pathlib import Path
 
-from ..api.client import FivecClient
 from ..api.redact import mask_url
 from ..config import Profile, Push, checked
 from ..files import default_log, exposed_cache, private_dir, private_file
 from ..store import Store
 from . import alerts
+from .client import client_for
 from .engine import Engine
 from .forward import Forwarder
 from .httpd import Limits
@@ -147,9 +147,7 @@ async def _serve(
 ) -> int:
     store = Store(db_path)
     push_config = _push_config(profile, listen)
-    async with FivecClient(
-        profile.credentials, profile.base_url, encode=profile.encode, timeout=profile.timeout
-    ) as client:
+    async with client_for(profile) as client:
         forwarder = Forwarder(store) if push_config and push_config.forward else None
         engine = Engine(
             profile, store, client, forwarder=forwarder, alerter=alerts.for_profile(profile, store)
