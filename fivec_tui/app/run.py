@@ -7,7 +7,7 @@ import importlib
 import tempfile
 from pathlib import Path
 
-from ..config import Profile, read_config
+from ..config import Profile
 from ..files import exposed_cache
 from ..i18n import _
 from ..sim.scenario import load as load_scenario
@@ -88,8 +88,8 @@ class DemoSimulator:
 
 def run_tui(ctx) -> int:
     """``fivec-tui``: the configured profile; read-only when a poll daemon holds the lock."""
-    profile: Profile = ctx.account()  # has read the file: a bad [app] or [keys] is said there
-    settings = read_config(ctx.config_path)
+    profile: Profile = ctx.account()
+    settings = ctx.settings()  # the file read and checked once, with the profile
     db_path = ctx.db_path()
     store = Store(db_path)
     lock = PollerLock(db_path)

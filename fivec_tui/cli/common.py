@@ -96,13 +96,23 @@ class Ctx:
     ):
         self.config_path = Path(config) if config else cfg.default_config_path()
         self.profile_name, self.base_url, self.db_flag = profile, base_url, db
+        self._settings: cfg.ConfigFile | None = None
         self._profile: cfg.Profile | None = None
+
+    def settings(self) -> cfg.ConfigFile:
+        """The config file, read and checked once (``[app]``, ``[keys]``, the profiles)."""
+        if self._settings is None:
+            try:
+                self._settings = cfg.read_config(self.config_path)
+            except cfg.ConfigError as exc:
+                raise UsageError(str(exc)) from None
+        return self._settings
 
     def profile(self) -> cfg.Profile:
         if self._profile is None:
             try:
-                self._profile = cfg.load_profile(
-                    self.config_path, self.profile_name, overrides={"base_url": self.base_url}
+                self._profile = self.settings().profile(
+                    self.profile_name, overrides={"base_url": self.base_url}
                 )
             except cfg.ConfigError as exc:
                 raise UsageError(str(exc)) from None

@@ -39,7 +39,7 @@ def config_path(ctx: Ctx) -> None:
 @pass_ctx
 def config_show(ctx: Ctx, as_json) -> None:
     p = ctx.profile()
-    rows = p.shown()
+    rows = p.shown() | ctx.settings().shown()
     if as_json:
         emit(
             {

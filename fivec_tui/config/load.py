@@ -138,6 +138,12 @@ class ConfigFile:
     sources: dict[str, str]  # app.*, keys.*
     warnings: list[str]
 
+    def shown(self) -> dict[str, tuple[str, str]]:
+        """``[app]`` and ``[keys]`` as ``name -> (display value, source)``, like a profile's."""
+        rows = {f"app.{key}": kind(App, key).show(value) for key, value in asdict(self.app).items()}
+        rows |= {f"keys.{binding}": key for binding, key in self.keys.items()}
+        return {name: (value, self.sources.get(name, "default")) for name, value in rows.items()}
+
     def profile(
         self,
         name: str | None = None,
