@@ -42,12 +42,14 @@ class Kind:
 
     def got(self, value: Any) -> str:
         """``value`` as an error may repeat it: secrets withheld, URLs masked, long text cut."""
+        if isinstance(value, dict):
+            return "a table"
         if self.secret:
             return f"a value of {len(value)} characters" if isinstance(value, str) else "a value"
         if isinstance(value, bool):
             return "true" if value else "false"
-        if isinstance(value, dict):
-            return "a table"
+        if isinstance(value, float) and not math.isfinite(value):
+            return str(value)  # inf, -inf, nan: as TOML writes them
         text = mask_urls(json.dumps(value, ensure_ascii=False, default=str))
         return text if len(text) <= 60 else text[:57] + "..."
 
