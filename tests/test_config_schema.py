@@ -295,10 +295,14 @@ def test_typed_settings_reach_every_layer(tmp_path):
     assert alerts.config(profile.alerts)["rate_below"] == 0.5
 
 
-def test_the_alert_schema_is_every_alert_setting_with_its_default():
+def test_alert_tables_written_in_code_are_checked_by_the_same_schema():
     from fivec_tui.sync import alerts
 
-    assert dataclasses.asdict(Alerts()) == alerts.DEFAULTS
+    assert alerts.config({"rate_below": 0.5}) == {**dataclasses.asdict(Alerts()), "rate_below": 0.5}
+    with pytest.raises(cfg.ConfigError, match=r'^\[alerts\] rate_below: .* got "x"$'):
+        alerts.config({"rate_below": "x"})
+    with pytest.raises(cfg.ConfigError, match=r"^\[alerts\] rate: unknown setting \(known: "):
+        alerts.config({"rate": 0.5})
 
 
 def test_config_init_values_go_through_the_schema():

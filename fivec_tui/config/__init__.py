@@ -34,6 +34,7 @@ from .load import (
     read_config,
     read_file,
     read_theme,
+    table_from,
     validate_profile,
 )
 from .paths import APP_NAME, config_dir, data_dir, default_config_path
@@ -66,6 +67,7 @@ __all__ = [
     "read_config",
     "read_file",
     "read_theme",
+    "table_from",
     "validate_profile",
     "write_profile",
 ]

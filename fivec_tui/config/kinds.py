@@ -222,11 +222,8 @@ class Where:
         return ConfigError(f"{origin}{table}{key}: {problem}")
 
     def warning(self, problem: str) -> str:
-        return (
-            f"{self.origin}: [{self.table}] {problem}"
-            if self.table
-            else f"{self.origin}: {problem}"
-        )
+        origin = f"{self.origin}: " if self.origin else ""
+        return f"{origin}[{self.table}] {problem}" if self.table else f"{origin}{problem}"
 
     def check(self, kind: Kind, key: str, value: Any) -> Any:
         """``kind(value)``, or ConfigError naming where, what was expected and what came."""

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 import stat
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, Field, asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..api import md5_hex, resolve_base_url
 from .kinds import FLAG, TEXT, TEXT_TABLE, ConfigError, Kind, Where, number
@@ -22,6 +22,7 @@ from .paths import default_config_path
 from .profile import Profile
 from .schema import App, ProfileTable, kind
 
+T = TypeVar("T")
 SECRET_KEYS = ("password", "password_md5", "apikey")
 ENV = {
     "username": "FIVEC_USERNAME",
@@ -80,13 +81,15 @@ class Reading:
     source: str
     sources: dict[str, str]
     warnings: list[str]
+    strict: bool = False  # unknown keys are errors, not warnings
 
     def table(self, cls: type, data: dict[str, Any], where: Where, prefix: str = "") -> dict:
         """The keys ``data`` sets, each checked by its kind; a sub-table becomes its class."""
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(data) - set(known))
-        if unknown and getattr(cls, "unknown", None):
-            raise where.error(unknown[0], f"unknown {cls.unknown} (known: {', '.join(known)})")
+        if unknown and (self.strict or hasattr(cls, "unknown")):
+            noun = getattr(cls, "unknown", "setting")
+            raise where.error(unknown[0], f"unknown {noun} (known: {', '.join(known)})")
         if unknown:
             self.warnings.append(where.warning(f"unknown settings ignored: {', '.join(unknown)}"))
         values: dict[str, Any] = {}
@@ -107,6 +110,13 @@ def checked(cls: type, key: str, value: Any, label: str) -> Any:
     """``value`` for the ``key`` of table ``cls``, given outside the file (an environment
     variable or a flag, named by ``label``), checked like the file's."""
     return Where().check(kind(cls, key), label, value)
+
+
+def table_from(cls: type[T], values: Mapping[str, Any], table: str) -> T:
+    """Table ``cls`` from ``values`` (some of its keys, as code and tests write them), checked
+    like the file's; an unknown key is an error here, there being nobody to warn."""
+    reading = Reading("code", {}, [], strict=True)
+    return cls(**reading.table(cls, dict(values), Where(table=table)))
 
 
 def _apply(profile: Profile, values: dict[str, Any], source: str) -> None:

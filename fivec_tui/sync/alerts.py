@@ -19,51 +19,22 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..i18n import CHOICES, N_, gettext_for
+from ..config import Alerts, table_from
+from ..i18n import N_, gettext_for
 from ..i18n import current as interface_language
 from ..store import Store, codes, queries
 from ..store import alerts as store_alerts
-from . import robots
 
 ACTIVE_KEY = "alerts.active"
 SINCE_KEY = "alerts.since"  # when each active alert first fired
 TOP_CODES = 3  # failure codes named in a robot's message
 
-DEFAULTS: dict[str, Any] = {
-    "interval_s": 30.0,  # how often rules are evaluated
-    "repeat_s": 1800.0,  # a holding alert is sent again this often
-    "rate_window_s": 900.0,  # delivery rate: window,
-    "rate_below": 0.90,  # absolute floor,
-    "rate_min_volume": 50,  # finished messages needed before judging,
-    "baseline_days": 7,  # and the same hour of the previous days,
-    "baseline_drop": 0.10,  # fire when this far below that baseline
-    "spike_families": ["blacklist", "content", "gateway"],  # failure families watched,
-    "spike_share": 0.05,  # share of finished messages in the window,
-    "spike_min": 20,  # and a minimum count
-    "pending_after_s": 900.0,  # reports older than this still missing,
-    "pending_above": 50,  # more than this many
-    "balance_below": 1000.0,
-    "runs_out_within_h": 24.0,
-    "job_failing_s": 600.0,  # a job failing for this long (auth/IP errors: at once)
-    "opt_out_window_s": 3600.0,
-    "opt_out_above": 20,
-    "language": "auto",  # of the alert texts: auto (the interface's), zh or en
-    "command": "",  # shell command run with FIVEC_ALERT_* in its environment
-    "webhook": "",  # URL that receives a JSON POST
-    "webhook_retries": 3,  # also the robots' retries
-    "dingtalk": "",  # DingTalk custom robot URL (…/robot/send?access_token=…)
-    "dingtalk_secret": "",  # its signing secret (SEC…), if it signs
-    "wecom": "",  # WeCom group robot URL (…/webhook/send?key=…)
-    "feishu": "",  # Feishu custom bot URL (…/bot/v2/hook/…)
-    "feishu_secret": "",  # its signing secret, if it signs
-    "mention": [],  # phone numbers or user ids (or "all") @-ed on firing alerts
-}
-#: Settings whose value is text; the rest are numbers (``mention`` and the list of families aside).
-TEXT_SETTINGS = ("language", "command", "webhook", *robots.SETTINGS)
+#: Every setting and its default: :class:`fivec_tui.config.Alerts` is the reference.
+DEFAULTS: dict[str, Any] = asdict(Alerts())
 
 
 @dataclass
@@ -110,21 +81,11 @@ class Event:
         }
 
 
-def config(alerts: dict[str, Any]) -> dict[str, Any]:
-    """The profile's alert settings over the defaults; unknown keys or wrong types are an error."""
-    unknown = set(alerts) - set(DEFAULTS)
-    if unknown:
-        raise ValueError(f"alerts: unknown settings {sorted(unknown)}")
-    for key, value in alerts.items():
-        if key in TEXT_SETTINGS and not isinstance(value, str):
-            raise ValueError(f"alerts.{key}: expected text, got {type(value).__name__}")
-        if key in ("mention", "spike_families") and not (
-            isinstance(value, list) and all(isinstance(v, str) for v in value)
-        ):
-            raise ValueError(f"alerts.{key}: expected a list of strings")
-    if alerts.get("language", "auto") not in CHOICES:
-        raise ValueError(f"alerts.language {alerts['language']!r}: use auto, zh or en")
-    return {**DEFAULTS, **alerts}
+def config(alerts: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings the rules read: the profile's checked :class:`~fivec_tui.config.Alerts`, or
+    a table of some keys (as code and tests write one) checked by the same schema, over the
+    defaults.  A bad or unknown key is a ConfigError (a ValueError) that names it."""
+    return asdict(alerts if isinstance(alerts, Alerts) else table_from(Alerts, alerts, "alerts"))
 
 
 def language(settings: dict[str, Any]) -> str:
@@ -388,6 +349,5 @@ class Alerter:
 
 
 def for_profile(profile: Any, store: Store) -> Alerter:
-    """The alerter a profile's ``alerts`` table asks for (ValueError on unknown settings)."""
+    """The alerter a profile's ``alerts`` table asks for."""
     return Alerter(profile.name, store, config(profile.alerts), account=profile.username)
-

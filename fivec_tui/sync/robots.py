@@ -63,8 +63,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("fivec_tui.alerts")
 
-#: The ``[profiles.NAME.alerts]`` keys this module reads (text values).
-SETTINGS = ("dingtalk", "dingtalk_secret", "wecom", "feishu", "feishu_secret")
 DETAILS_MAX = 600  # characters of a rule's message shown (job errors can be long)
 WECOM_MAX_BYTES = 4096  # markdown content limit
 
