@@ -4,8 +4,9 @@ Each stream is one interval job (:mod:`.jobs` holds their bodies).  The schedule
 timing: every job runs once right after :meth:`Engine.start`, then on its interval, never two
 runs of one job at once (``max_instances=1``; a run still going when the next is due makes the
 scheduler skip that one), late runs coalesced into one and never dropped.  The engine only
-moves a job's next run time: sooner when a run stopped at its chunk limit with more waiting,
-later when it failed (:mod:`.backoff`).  The health table reads the next run from the
+moves a job's next run time: to now on :meth:`Engine.trigger`, and out by the backoff after a
+failure (:mod:`.backoff`).  A run that stopped at its chunk limit with more waiting runs again
+at once, within the same scheduled call.  The health table reads the next run from the
 scheduler.  Destructive pulls (reports, replies) wait for the account's consent.
 """
 
@@ -153,7 +154,7 @@ class Engine:
             self.consent = True
         for name in STREAMS:
             mode = self.profile.streams.get(name, "pull")
-            self.jobs[name] = JobState(name, mode, self.profile.intervals.get(name, 30.0))
+            self.jobs[name] = JobState(name, mode, self._interval(name))
         self.jobs["prune"] = JobState("prune", "pull", prune.INTERVAL_S)
         self.jobs["reconcile"] = JobState(
             "reconcile", self.jobs["reports"].mode, reconcile.INTERVAL_S
@@ -161,7 +162,7 @@ class Engine:
         self.jobs["reconcile_replies"] = JobState(
             "reconcile_replies",
             "pull" if self.jobs["replies"].mode == "pull" else "off",  # watch reads windows
-            self.profile.intervals.get("reconcile_replies", DEFAULT_INTERVALS["reconcile_replies"]),
+            self._interval("reconcile_replies"),
         )
         #: Set once this start has reconciled replies: the first pull waits for it.
         self.replies_reconciled = False
@@ -176,6 +177,9 @@ class Engine:
         self._idle.set()
         #: Set by :meth:`stop`: a drain ends after the run in flight.
         self._stopping = False
+
+    def _interval(self, name: str) -> float:
+        return self.profile.intervals.get(name, DEFAULT_INTERVALS[name])
 
     # -- consent --------------------------------------------------------------------------
     @property
@@ -240,7 +244,7 @@ class Engine:
 
     def trigger(self, name: str) -> None:
         """Run a scheduled job now (e.g. after a send, pull its reports sooner); a run in
-        flight is left alone.  Safe from another thread: APScheduler locks its job store."""
+        flight is left alone."""
         if not self.jobs[name].running:
             self._move(name, 0.0)
 
