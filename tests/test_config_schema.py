@@ -378,3 +378,17 @@ def test_any_value_is_taken_or_refused_with_where_and_why(tmp_path, where, value
             assert value not in message
         return
     assert profile.name == "p"  # taken: the kind accepted it
+
+
+def test_the_readmes_config_example_is_every_table_and_loads_without_a_warning(tmp_path):
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    section = readme.split("### Configuration", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "config.toml"
+    path.write_text(example, encoding="utf-8")
+    os.chmod(path, 0o600)
+    profile = cfg.load_profile(path, env={})
+    assert profile.name == "prod" and not profile.warnings
+    assert profile.push.forward.reports == ["https://your-backend/report"]
+    written = {t for t in tomlkit.parse(example)["profiles"]["prod"]} | {"app", "keys"}
+    assert written >= {f.name for f in dataclasses.fields(ProfileTable) if "table" in f.metadata}
