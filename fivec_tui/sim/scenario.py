@@ -27,6 +27,7 @@ FAULT_KEYS = (
     "bom",
     "crlf",
     "hang_s",
+    "throttle",
 )
 
 

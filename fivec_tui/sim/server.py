@@ -136,6 +136,8 @@ class SimServer:
             await asyncio.sleep(spec["latency_ms"] / 1000 * rng.uniform(0.5, 1.5))
         if rng.random() < spec.get("http_5xx", 0):
             return web.Response(status=rng.choice((500, 502, 503)), text="Bad Gateway")
+        if rng.random() < spec.get("throttle", 0):  # refused before handling: nothing sent
+            return web.Response(text="error:Throughput Rate Exceeded", content_type="text/plain")
         if rng.random() < spec.get("reset", 0):
             if request.transport is not None:
                 request.transport.abort()
@@ -402,6 +404,11 @@ class SimServer:
             "replies": len(p.replies),
             "unconsumed_replies": sum(not r.consumed for r in p.replies),
             "balance": str(p.main.balance),
+            "submissions": {
+                "numbers": len(p.submissions),
+                "total": p.submissions.total(),
+                "repeated": sum(1 for n in p.submissions.values() if n > 1),
+            },
             "faults": self.faults,
             "push_urls": self.push_urls,
         }

@@ -11,7 +11,7 @@ import heapq
 import math
 import random
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -119,6 +119,8 @@ class Platform:
         self.pushed_reports: deque = deque()
         self.pushed_replies: deque = deque()
         self.counters: dict[str, int] = {}
+        #: Submissions per number, every send and batch item (tests: nothing sent twice).
+        self.submissions: Counter[str] = Counter()
         self._msgid_base = 10**13 + self.rng.randrange(10**12)
         self._msgid_seq = 0
         self._reply_seq = 1_000_000 + self.rng.randrange(1000)
@@ -224,6 +226,7 @@ class Platform:
         self._record_ids.append(msg.msgid)
         self.count("sent_messages")
         self.count("sent_recipients", len(mobiles))
+        self.submissions.update(mobiles)
         go = max(now, start_time)
         for mobile in mobiles:
             status, delay = self.outcome(mobile, go)
