@@ -8,10 +8,8 @@ table and the key to the message.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ..api import mask, resolve_base_url
@@ -23,16 +21,22 @@ class Invalid(ValueError):
     """A value a kind does not accept; the message completes "expected ..."."""
 
 
-@dataclass(frozen=True)
 class Kind:
     """``check`` returns the value to keep, or raises (any ValueError or TypeError: the value
     is not what ``expected`` says).  ``show`` is for ``config show``; a ``secret`` value is
-    never shown, nor repeated in an error."""
+    never shown, nor repeated in an error.  (Plain classes here and in :mod:`.load`: every
+    command imports them, and a dataclass costs about a millisecond to create.)"""
 
-    expected: str
-    check: Callable[[Any], Any]
-    show: Callable[[Any], str] = str
-    secret: bool = False
+    __slots__ = ("check", "expected", "secret", "show")
+
+    def __init__(
+        self,
+        expected: str,
+        check: Callable[[Any], Any],
+        show: Callable[[Any], str] = str,
+        secret: bool = False,
+    ) -> None:
+        self.expected, self.check, self.show, self.secret = expected, check, show, secret
 
     def __call__(self, value: Any) -> Any:
         try:
@@ -50,6 +54,8 @@ class Kind:
             return "true" if value else "false"
         if isinstance(value, float) and not math.isfinite(value):
             return str(value)  # inf, -inf, nan: as TOML writes them
+        import json  # errors only: a start that reads a good file does without it
+
         text = mask_urls(json.dumps(value, ensure_ascii=False, default=str))
         return text if len(text) <= 60 else text[:57] + "..."
 
@@ -202,7 +208,6 @@ class ConfigError(ValueError):
     """A config file or value that cannot be used; the message says where and why."""
 
 
-@dataclass(frozen=True)
 class Where:
     """Where a value was read, for messages: ``config.toml: [profiles.prod.alerts] rate_below``.
 
@@ -210,8 +215,10 @@ class Where:
     ``table`` the dotted table.
     """
 
-    origin: str = ""
-    table: str = ""
+    __slots__ = ("origin", "table")
+
+    def __init__(self, origin: str = "", table: str = "") -> None:
+        self.origin, self.table = origin, table
 
     def __truediv__(self, key: str) -> Where:
         return Where(self.origin, f"{self.table}.{key}" if self.table else key)

@@ -12,7 +12,7 @@ import os
 import stat
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import MISSING, Field, asdict, dataclass, field, fields
+from dataclasses import MISSING, Field, asdict, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -74,14 +74,14 @@ def _table(where: Where, key: str, value: Any) -> dict[str, Any]:
     return value
 
 
-@dataclass
 class Reading:
-    """What reading tables collects besides the values: their sources and the warnings."""
+    """What reading tables collects besides the values: their sources and the warnings.
+    ``strict``: unknown keys are errors, not warnings."""
 
-    source: str
-    sources: dict[str, str]
-    warnings: list[str]
-    strict: bool = False  # unknown keys are errors, not warnings
+    def __init__(
+        self, source: str, sources: dict[str, str], warnings: list[str], strict: bool = False
+    ) -> None:
+        self.source, self.sources, self.warnings, self.strict = source, sources, warnings, strict
 
     def table(self, cls: type, data: dict[str, Any], where: Where, prefix: str = "") -> dict:
         """The keys ``data`` sets, each checked by its kind; a sub-table becomes its class."""
@@ -137,16 +137,21 @@ def _apply(profile: Profile, values: dict[str, Any], source: str) -> None:
         setattr(profile, key, value)
 
 
-@dataclass
 class ConfigFile:
-    """One config file, read and checked: ``[app]``, ``[keys]``, and the profiles on demand."""
+    """One config file, read and checked: ``[app]``, ``[keys]``, and the profiles on demand.
+    ``sources`` holds those of ``app.*`` and ``keys.*``."""
 
-    path: Path
-    data: dict[str, Any] = field(repr=False)
-    app: App
-    keys: dict[str, str]
-    sources: dict[str, str]  # app.*, keys.*
-    warnings: list[str]
+    def __init__(
+        self,
+        path: Path,
+        data: dict[str, Any],
+        app: App,
+        keys: dict[str, str],
+        sources: dict[str, str],
+        warnings: list[str],
+    ) -> None:
+        self.path, self.data, self.app, self.keys = path, data, app, keys
+        self.sources, self.warnings = sources, warnings
 
     def shown(self) -> dict[str, tuple[str, str]]:
         """``[app]`` and ``[keys]`` as ``name -> (display value, source)``, like a profile's."""
