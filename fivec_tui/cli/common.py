@@ -129,16 +129,9 @@ class Ctx:
         return profile
 
     def client(self) -> FivecClient:
-        from ..api.client import FivecClient
+        from ..sync.client import client_for
 
-        p = self.account()
-        return FivecClient(
-            p.credentials,
-            p.base_url,
-            encode=p.encode,
-            timeout=p.timeout,
-            send_timeout=p.send_timeout,
-        )
+        return client_for(self.account())
 
     def db_path(self) -> Path:
         if self.db_flag:

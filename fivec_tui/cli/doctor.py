@@ -139,13 +139,11 @@ def check_config(config_path: Path, profile: cfg.Profile | None, error: str) -> 
 async def _platform(
     profile: cfg.Profile, transport: httpx.AsyncBaseTransport | None
 ) -> list[Check]:
-    from ..api.client import FivecClient
+    from ..sync.client import client_for
 
     url = profile.base_url
     started = time.monotonic()
-    client = FivecClient(
-        profile.credentials, url, encode=profile.encode, timeout=TIMEOUT_S, transport=transport
-    )
+    client = client_for(profile, timeout=TIMEOUT_S, transport=transport)
     try:
         async with client:
             balance = await client.balance()
