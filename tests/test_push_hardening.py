@@ -311,3 +311,15 @@ def test_2000_idle_connections_under_ulimit_1024_do_not_starve_a_push(
     assert "Too many open files" not in log and "EMFILE" not in log and len(log) < 20_000
     store = Store(tmp_path / "c.db", readonly=True)
     assert store.scalar("SELECT count(*) FROM reports") == 1
+
+
+async def test_data_in_the_url_as_the_document_shows_it(receiver):
+    """§7.1 and §9.1 show ``report.php?data=...``: a push whose body has no data field is read
+    from the query string, decoded once like a form field."""
+    r = await receiver()
+    query = "data=309111755558600%2c13811299999%2cDELIVRD%2c1456853866"
+    answer = await exchange(r.port, post(f"/push/{TOKEN}/reports?{query}", b""))
+    assert answer.startswith(b"HTTP/1.1 200 OK")
+    assert receiver.store.scalar("SELECT msgid FROM reports") == "309111755558600"
+    empty = await exchange(r.port, post(f"/push/{TOKEN}/reports?other=1", b""))
+    assert empty.startswith(b"HTTP/1.1 400")

@@ -63,6 +63,7 @@ class Request:
     version: str
     headers: dict[str, str]  # names lower-cased; a repeated header keeps its last value
     peer: str
+    query: str = ""  # still percent-encoded
 
 
 @dataclass
@@ -101,7 +102,8 @@ def parse_head(head: bytes, peer: str) -> Request:
         if not sep or not name or name != name.strip():
             raise BadRequest(400, "bad header line")
         headers[name.lower()] = value.strip()
-    return Request(method, unquote(urlsplit(target).path), version, headers, peer)
+    url = urlsplit(target)
+    return Request(method, unquote(url.path), version, headers, peer, url.query)
 
 
 def _body_length(request: Request, max_body: int) -> int | None:

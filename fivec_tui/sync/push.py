@@ -110,6 +110,8 @@ class PushReceiver:
         except (ValueError, LookupError):
             self.stats["refused"] += 1
             return Answer(400, "bad form\n")
+        if data is None:  # the document's examples show data= in the URL (§7.1, §9.1)
+            data = next((v for k, v in parse_qsl(request.query) if k == "data"), None)
         if not data or not data.strip():
             self.stats["refused"] += 1
             return Answer(400, "missing data\n")
