@@ -8,7 +8,7 @@ import click
 
 from .. import i18n
 from ..i18n import _
-from . import accounts, blacklist, cache, config, doctor, query, run, send
+from . import accounts, blacklist, cache, campaign, config, doctor, query, run, send
 from .common import Ctx, choose_language
 
 
@@ -45,6 +45,7 @@ def main(ctx: click.Context, config, profile, base_url, db, lang) -> None:
 
 for command in (
     send.send,
+    campaign.campaign_group,
     query.balance,
     query.records,
     query.billing,

@@ -47,7 +47,20 @@ def _confirm(valid: list[str], per: int, total: int, enc: str, when) -> None:
 
 
 @click.command(help=_("Send one message to one or more numbers; prints the msgid."))
-@click.option("--to", "to", required=True, help=_("Recipients, comma separated."))
+@click.option("--to", "to", help=_("Recipients, comma separated."))
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False),
+    help=_("Bulk send from a CSV (UTF-8 or GBK) or XLSX file with a mobile column: see README."),
+)
+@click.option("--strict", is_flag=True, help=_("--csv: send nothing if any row is rejected."))
+@click.option("--rate", type=float, help=_("--csv: messages a second, at most."))
+@click.option(
+    "--traffic",
+    type=click.Choice(["notice", "personal", "marketing"]),
+    help=_("--csv: traffic type for the pace (doc §3.7); guessed from the text when not given."),
+)
 @click.option("--content", help=_("Message text (≤500 characters, signature 【…】 included)."))
 @click.option("--at", "at", help=_("Send later: ISO time (no offset: local time) or +10m."))
 @click.option("--template", help=_("Template code (templet_code); use --var for its variables."))
@@ -69,7 +82,43 @@ def _confirm(valid: list[str], per: int, total: int, enc: str, when) -> None:
 @click.option("--yes", is_flag=True, help=_("Send without asking."))
 @json_option
 @pass_ctx
-def send(ctx: Ctx, to, content, at, template, variables, encode, via, yes, as_json) -> None:
+def send(
+    ctx: Ctx,
+    to,
+    csv_path,
+    strict,
+    rate,
+    traffic,
+    content,
+    at,
+    template,
+    variables,
+    encode,
+    via,
+    yes,
+    as_json,
+) -> None:
+    if csv_path:
+        from .bulk import send_csv
+
+        opts = dict(
+            to=to,
+            strict=strict,
+            rate=rate,
+            traffic=traffic,
+            content=content,
+            template=template,
+            variables=variables,
+            encode=encode,
+            via=via,
+            yes=yes,
+            as_json=as_json,
+            when=parse_when(at) if at else None,
+        )
+        send_csv(ctx, csv_path, opts)
+        return
+    if not to:
+        raise UsageError(_("give --to (or --csv FILE)"))
     recipients = parse_recipients(to)
     if recipients.invalid:
         raise UsageError(

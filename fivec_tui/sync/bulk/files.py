@@ -1,0 +1,46 @@
+"""The files a bulk send writes beside its input: ``<input>.rejected.csv`` (each rejected row
+with its reason and its cells as read) and ``<input>.results.csv`` (each valid row's state,
+msgid or error).  UTF-8 with a BOM, so that Excel shows the Chinese; 0600 like every file
+this tool writes (they list customers' numbers); replaced whole, never half written.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from ...files import open_private
+from .validate import Reject
+
+
+def rejects_path(source: str | Path) -> Path:
+    return Path(f"{source}.rejected.csv")
+
+
+def results_path(source: str | Path) -> Path:
+    return Path(f"{source}.results.csv")
+
+
+def _write(path: str | Path, header: Sequence[str], rows: Iterable[Sequence]) -> None:
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open_private(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            writer.writerows(rows)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_rejects(path: Path, header: Sequence[str], rejects: Sequence[Reject]) -> None:
+    rows = ([r.row, r.reason, r.detail, *r.cells] for r in rejects)
+    _write(path, ["row", "reason", "detail", *header], rows)
+
+
+def write_results(path: str | Path, rows: Iterable[Sequence]) -> None:
+    """``rows``: ``(row, mobile, state, msgid, error)`` as the journal gives them."""
+    _write(path, ["row", "mobile", "state", "msgid", "error"], rows)

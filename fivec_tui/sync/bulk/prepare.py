@@ -1,0 +1,98 @@
+"""From a file to a campaign in the journal: read, validate, plan, price; then create.
+
+>>> prepared = prepare("customers.csv", content="{name}您好，…【公司】", encode="UTF-8")
+>>> prepared.price.valid, prepared.price.parts_total
+>>> cid = create(store, prepared)   # after the person said yes
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ...api.traffic import TRAFFIC, traffic_for
+from ...store import Store
+from ...store import campaigns as journal
+from . import files
+from .plan import Plan, Price, plan, price
+from .source import Table, read_table
+from .validate import Reject, Validation, placeholders, validate
+
+
+@dataclass
+class Prepared:
+    table: Table
+    validation: Validation
+    plan: Plan
+    price: Price
+    start_time: datetime | None
+
+    @property
+    def rejects(self) -> list[Reject]:
+        return sorted(self.validation.rejects + self.plan.rejects, key=lambda r: r.row)
+
+    @property
+    def rejects_path(self) -> Path:
+        return files.rejects_path(self.table.path)
+
+    @property
+    def results_path(self) -> Path:
+        return files.results_path(self.table.path)
+
+
+def prepare(
+    path: str | Path,
+    *,
+    encode: str,
+    content: str | None = None,
+    template: str | None = None,
+    traffic: str | None = None,
+    rate: float | None = None,
+    start_time: datetime | None = None,
+    blacklisted: Callable[[list[str]], set[str]] = lambda mobiles: set(),
+) -> Prepared:
+    """Raises :class:`~.source.SourceError` or ValueError for a file no row of which can go."""
+    table = read_table(path)
+    validation = validate(
+        table, encode=encode, content=content, template=template, blacklisted=blacklisted
+    )
+    personalised = bool(content and placeholders(content))
+    kind = TRAFFIC[traffic] if traffic else traffic_for(content or "", personalised)
+    plan_ = plan(validation, kind, float(rate or kind.rate))
+    return Prepared(table, validation, plan_, price(validation, plan_), start_time)
+
+
+def write_rejects(prepared: Prepared) -> Path | None:
+    """``<input>.rejected.csv`` when any row was rejected (raises OSError)."""
+    rejects = prepared.rejects
+    if not rejects:
+        return None
+    files.write_rejects(prepared.rejects_path, prepared.table.header, rejects)
+    return prepared.rejects_path
+
+
+def create(store: Store, prepared: Prepared) -> int:
+    """The campaign, its rows and its planned requests in the journal, in one transaction."""
+    refused = {r.row for r in prepared.plan.rejects}
+    rows = [
+        journal.NewRow(r.row, r.mobile, r.content, r.parts)
+        for r in prepared.validation.valid
+        if r.row not in refused
+    ]
+    v = prepared.validation
+    meta = {
+        "source": str(prepared.table.path),
+        "source_sha1": prepared.table.sha1,
+        "mode": v.mode,
+        "text": v.text,
+        "encode": v.encode,
+        "traffic": prepared.plan.traffic.name,
+        "rate": prepared.plan.rate,
+        "start_time": prepared.start_time.timestamp() if prepared.start_time else None,
+        "rejected": len(prepared.rejects),
+        "results": str(prepared.results_path),
+        "rejects": str(prepared.rejects_path),
+    }
+    return journal.create_campaign(store, meta, rows, prepared.plan.requests)

@@ -1,0 +1,199 @@
+"""Every row checked before anything is sent: the valid rows priced, the others rejected with
+a reason.
+
+A row is rejected for an invalid or duplicate number, a number the cache's blacklist lookups
+say is black, an empty variable, a text over 500 characters or not
+representable in the request's encoding, a mainland text without a 【signature】, or an
+international number whose text must go through the batch interface (domestic only, §3.6).
+Problems of the whole file (no recipients' column, a ``{name}`` with no column) raise
+:class:`ValueError` instead: no row could be right.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from ...api.errors import ContentEncodingError
+from ...api.sms import MAX_CONTENT, check_content, has_signature, normalize_mobile, parts
+from ...i18n import N_, _
+from .source import MOBILE_COLUMNS, Table
+
+PLACEHOLDER = re.compile(r"\{([^{}\s][^{}]*)\}")
+
+#: Rejection reasons: the code (rejects file, JSON) and a short label (the summary).
+LABELS = {
+    "invalid_number": N_("invalid number"),
+    "duplicate": N_("duplicate number"),
+    "blacklisted": N_("blacklisted"),
+    "missing_variable": N_("empty variable"),
+    "too_long": N_("text too long"),
+    "not_representable": N_("text not representable in the encoding"),
+    "no_signature": N_("no signature"),
+    "international_batch": N_("international number in a personalised send"),
+}
+#: The same reasons as the rejects file explains them, row by row.
+REASONS = {
+    "invalid_number": N_("not a valid mobile number"),
+    "duplicate": N_("duplicate of row {row}"),
+    "blacklisted": N_("blacklisted (the cache's blacklist lookups)"),
+    "missing_variable": N_("variable {name} is empty"),
+    "too_long": N_("the text is {n} characters; at most {limit}"),
+    "not_representable": N_("the text cannot be written in {encode}: {error}"),
+    "no_signature": N_("no 【signature】 at the start or the end"),
+    "international_batch": N_(
+        "international number in a personalised send: the batch interface is domestic only (§3.6)"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    row: int
+    mobile: str
+    content: str  # the text (template mode: the variables as JSON)
+    parts: int
+    international: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    row: int
+    cells: list[str]
+    reason: str
+    detail: str
+
+
+@dataclass
+class Validation:
+    table: Table
+    mode: str  # content | template
+    text: str  # the content with its {placeholders}, or the template code
+    encode: str
+    valid: list[Row] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+    def reasons(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.rejects:
+            out[r.reason] = out.get(r.reason, 0) + 1
+        return out
+
+
+def placeholders(text: str) -> list[str]:
+    return list(dict.fromkeys(PLACEHOLDER.findall(text)))
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    return PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+
+
+def _content_problem(text: str, encode: str, cache: dict[str, tuple | None]) -> tuple | None:
+    """``(reason, detail)`` of a text that cannot be sent, else None (one check per text)."""
+    if text in cache:
+        return cache[text]
+    problem = None
+    if len(text) > MAX_CONTENT:
+        problem = ("too_long", _(REASONS["too_long"]).format(n=len(text), limit=MAX_CONTENT))
+    else:
+        try:
+            check_content(text, encode)
+        except ContentEncodingError as exc:
+            detail = _(REASONS["not_representable"]).format(encode=encode, error=exc)
+            problem = ("not_representable", detail)
+    cache[text] = problem
+    return problem
+
+
+def validate(
+    table: Table,
+    *,
+    encode: str,
+    content: str | None = None,
+    template: str | None = None,
+    blacklisted: Callable[[list[str]], set[str]] = lambda mobiles: set(),
+) -> Validation:
+    """Check every row of ``table`` for ``content`` (with ``{column}`` placeholders) or
+    ``template`` (every other column a template variable)."""
+    mobile_col = table.column()
+    if mobile_col is None:
+        raise ValueError(
+            _("no recipients' column: name one {names}").format(names=" / ".join(MOBILE_COLUMNS))
+        )
+    header = table.header
+    if template:
+        names = [h for i, h in enumerate(header) if i != mobile_col and h]
+        result = Validation(table, "template", template, encode)
+    else:
+        if not content:
+            raise ValueError(_("give --content (or --template)"))
+        names = placeholders(content)
+        unknown = [n for n in names if n not in header]
+        if unknown:
+            raise ValueError(
+                _("no column for {names} (columns: {columns})").format(
+                    names=", ".join("{" + n + "}" for n in unknown), columns=", ".join(header)
+                )
+            )
+        result = Validation(table, "content", content, encode)
+    index = {h: i for i, h in enumerate(header)}
+    seen: dict[str, int] = {}
+    checked: dict[str, tuple | None] = {}
+    candidates: list[tuple[int, list[str], str, dict[str, str]]] = []
+    for number, cells in table.rows:
+        cells = [c.strip() for c in cells]
+        raw = cells[mobile_col] if mobile_col < len(cells) else ""
+        mobile = normalize_mobile(raw) if raw else None
+        if mobile is None:
+            result.rejects.append(
+                Reject(number, cells, "invalid_number", _(REASONS["invalid_number"]))
+            )
+            continue
+        if mobile in seen:
+            detail = _(REASONS["duplicate"]).format(row=seen[mobile])
+            result.rejects.append(Reject(number, cells, "duplicate", detail))
+            continue
+        seen[mobile] = number
+        values = {n: cells[index[n]] if index[n] < len(cells) else "" for n in names}
+        candidates.append((number, cells, mobile, values))
+    black = _black(blacklisted, [c[2] for c in candidates])
+    for number, cells, mobile, values in candidates:
+        if mobile in black:
+            result.rejects.append(Reject(number, cells, "blacklisted", _(REASONS["blacklisted"])))
+            continue
+        empty = [n for n, v in values.items() if not v]
+        if empty:
+            detail = _(REASONS["missing_variable"]).format(name="{" + empty[0] + "}")
+            result.rejects.append(Reject(number, cells, "missing_variable", detail))
+            continue
+        international = len(mobile) != 11 or not mobile.startswith("1")
+        if template:
+            variables = {"{" + n + "}": v for n, v in values.items()}
+            text = json.dumps(variables, ensure_ascii=True, separators=(",", ":"))
+        else:
+            text = fill(content or "", values)
+        problem = _content_problem(text, encode, checked)
+        if problem is None and not template and not international and not has_signature(text):
+            problem = ("no_signature", _(REASONS["no_signature"]))
+        if problem:
+            result.rejects.append(Reject(number, cells, *problem))
+            continue
+        n_parts = 1 if template else parts(text, international=international)
+        result.valid.append(Row(number, mobile, text, n_parts, international))
+    result.rejects.sort(key=lambda r: r.row)
+    return result
+
+
+def _black(lookup: Callable[[list[str]], set[str]], mobiles: list[str]) -> set[str]:
+    out: set[str] = set()
+    for i in range(0, len(mobiles), 500):  # SQLite's bound-variable limit
+        out |= lookup(mobiles[i : i + 500])
+    return out
+
+
+def reject(rows: Iterable[Row], table: Table, reason: str) -> list[Reject]:
+    """Rows found unsendable after grouping (international numbers bound for a batch)."""
+    cells = dict(table.rows)
+    return [Reject(r.row, cells.get(r.row, []), reason, _(REASONS[reason])) for r in rows]

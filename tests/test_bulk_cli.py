@@ -1,0 +1,156 @@
+"""``send --csv`` and ``campaign list|show|resume`` as scripts use them: JSON shapes, exit
+codes, the files beside the input, Ctrl+C, and the same file never sent twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from fivec_tui.cli import main
+from fivec_tui.store import Store
+from fivec_tui.store import campaigns as journal
+
+SIGNED = "【公司】"
+
+
+@pytest.fixture
+def env(sim_thread, tmp_path):
+    a = sim_thread.account
+    (tmp_path / "config.toml").write_text("")
+    return {
+        "FIVEC_CONFIG": str(tmp_path / "config.toml"),
+        "FIVEC_DB": str(tmp_path / "c.db"),
+        "FIVEC_BASE_URL": sim_thread.base_url,
+        "FIVEC_USERNAME": a.username,
+        "FIVEC_PASSWORD_MD5": a.password_md5,
+        "FIVEC_APIKEY": a.apikey,
+    }
+
+
+def run(env, *args):
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def lines(out):
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def csv_file(tmp_path, n, extra=()):
+    path = tmp_path / "in.csv"
+    rows = ["mobile,name"] + [f"138{i:08d},客户{i}" for i in range(n)] + list(extra)
+    path.write_text("\n".join(rows), encoding="utf-8")
+    return path
+
+
+def test_send_csv_json_lines_exit_0_with_rejects(env, tmp_path, sim_thread):
+    path = csv_file(tmp_path, 250, ["12345,坏", "13800000001,重复"])
+    code, out, _ = run(
+        env, "send", "--csv", str(path), "--content", "{name}您好" + SIGNED, "--yes", "--json"
+    )
+    assert code == 0  # every valid row accepted, whatever was rejected
+    events = lines(out)
+    summary, done = events[0], events[-1]
+    assert summary["event"] == "summary" and summary["valid"] == 250
+    assert summary["rejected"] == {"duplicate": 1, "invalid_number": 1}
+    assert summary["traffic"] == "personal" and summary["rate"] == 200
+    assert {e["event"] for e in events[1:-1]} == {"progress"}
+    assert done["event"] == "done" and done["accepted"] == 250 and done["unknown"] == 0
+    assert (tmp_path / "in.csv.rejected.csv").exists()
+    assert (tmp_path / "in.csv.results.csv").read_text("utf-8-sig").count(",accepted,") == 250
+    assert set(sim_thread.platform.submissions.values()) == {1}
+
+    code, out, _ = run(env, "campaign", "show", str(done["campaign"]), "--json")
+    shown = json.loads(out)
+    assert list(shown) == ["id", "rows", "submitted", "accepted", "failed", "unknown", "delivery"]
+    assert (shown["rows"], shown["submitted"], shown["accepted"], shown["unknown"]) == (
+        250,
+        250,
+        250,
+        [],
+    )
+    assert set(shown["delivery"]) == {"sent", "delivered", "failed", "pending", "rate"}
+    code, out, _ = run(env, "campaign", "list", "--json")
+    (listed,) = json.loads(out)
+    assert list(listed) == ["id", "created_at", "rows", "submitted", "unknown", "state"]
+    assert listed["state"] == "done" and listed["created_at"].endswith("+08:00")
+
+
+def test_strict_refuses_the_whole_file(env, tmp_path, sim_thread):
+    path = csv_file(tmp_path, 5, ["12345,坏"])
+    code, _, err = run(
+        env, "send", "--csv", str(path), "--content", "您好" + SIGNED, "--yes", "--strict"
+    )
+    assert code == 2 and "--strict" in err
+    assert not sim_thread.platform.submissions
+    assert journal.campaigns(Store(tmp_path / "c.db")) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--content", "{city}" + SIGNED],  # no such column
+        ["--to", "13800138000", "--content", "x"],
+        [],  # neither content nor template
+    ],
+)
+def test_bad_usage_is_exit_2(env, tmp_path, args):
+    code, _, _ = run(env, "send", "--csv", str(csv_file(tmp_path, 3)), "--yes", *args)
+    assert code == 2
+
+
+def test_no_terminal_and_no_yes_sends_nothing(env, tmp_path, sim_thread):
+    code, _, err = run(env, "send", "--csv", str(csv_file(tmp_path, 3)), "--content", "x" + SIGNED)
+    assert code == 2 and "--yes" in err and not sim_thread.platform.submissions
+
+
+def test_an_unfinished_campaign_is_resumed_never_sent_again(env, tmp_path, sim_thread):
+    path = csv_file(tmp_path, 120)
+    balance = sim_thread.platform.main.balance
+    sim_thread.platform.main.balance = 0
+    args = ["send", "--csv", str(path), "--content", "通知" + SIGNED, "--yes"]
+    code, _, err = run(env, *args)
+    assert code == 1 and "campaign resume 1" in err
+    code, _, err = run(env, *args)
+    assert code == 2 and "campaign resume 1" in err  # the same file again: refused
+    sim_thread.platform.main.balance = balance
+    code, out, _ = run(env, "campaign", "resume", "1", "--yes", "--json")
+    assert code == 0
+    events = lines(out)
+    assert events[0] == {"event": "settled", "sent": 0, "unsent": 0, "waiting": 0}
+    assert events[-1]["accepted"] == 120 and events[-1]["state"] == "done"
+    assert len(sim_thread.platform.submissions) == 120
+    assert set(sim_thread.platform.submissions.values()) == {1}
+
+
+def test_ctrl_c_pauses_after_the_request_in_flight(env, tmp_path, sim_thread):
+    path = csv_file(tmp_path, 800)
+    args = ["--csv", str(path), "--content", "通知" + SIGNED, "--rate", "100", "--yes", "--json"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fivec_tui", "send", *args],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    first = proc.stdout.readline()  # the summary: sending starts now
+    assert json.loads(first)["event"] == "summary"
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    done = lines(out)[-1]
+    assert done["state"] == "paused" and done["unknown"] == 0
+    assert 0 < done["accepted"] < 800 and done["accepted"] % 100 == 0
+    assert done["planned"] == 800 - done["accepted"]
+    code, _, _ = run(env, "campaign", "resume", "1", "--yes")
+    assert code == 0
+    assert len(sim_thread.platform.submissions) == 800
+    assert set(sim_thread.platform.submissions.values()) == {1}
