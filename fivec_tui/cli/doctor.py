@@ -198,7 +198,7 @@ def _clock(url: str, last: tuple[float, str] | None) -> Check:
 
 
 async def _receiver(profile: cfg.Profile) -> Check:
-    listen = str(profile.push.get("listen", ""))
+    listen = profile.push.listen
     if not listen:
         return Check("receiver", "skipped", _("push receiver"), _("no push.listen in the profile"))
     host, _sep, port = listen.rpartition(":")
