@@ -3,10 +3,14 @@ from the send records, and never a number sent twice."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from fivec_tui.api import Credentials, FivecClient
-from fivec_tui.store import Store
+from fivec_tui.api.parse import parse_reports
+from fivec_tui.store import Store, ingest_items
 from fivec_tui.store import campaigns as journal
 from fivec_tui.sync.bulk.pacer import Pacer
 from fivec_tui.sync.bulk.prepare import create, prepare
@@ -161,3 +165,40 @@ async def test_the_pacer_never_goes_over_its_rate(sizes):
     for _ in range(20):
         pacer.accepted()
     assert pacer.rate == pytest.approx(330)
+
+
+async def test_template_rows_and_a_scheduled_time_reach_the_platform(sim, tmp_path):
+    path = tmp_path / "codes.csv"
+    path.write_text("mobile,yzm\n13800138000,1234\n13900139000,5678\n", encoding="utf-8")
+    store = Store(tmp_path / "c.db")
+    at = datetime.now(UTC) + timedelta(hours=1)
+    cid = create(store, prepare(path, encode="UTF-8", template="10001", start_time=at))
+    async with client_for(sim) as client:
+        assert await Runner(store, client, cid, rate=100).run() == "done"
+    sent = {m.mobiles: m for m in sim.platform.messages.values()}
+    assert sent[("13800138000",)].content.startswith("模板10001:{yzm}=1234;")
+    assert sent[("13900139000",)].start_time == int(at.timestamp())
+
+
+async def test_delivery_joins_reports_by_msgid_or_through_the_records(sim, tmp_path):
+    sim.platform.scenario.delay_median, sim.platform.scenario.never_report = 0.001, 0.0
+    store, cid = campaign(tmp_path, 300, content="{name}您好" + SIGNED, rate=200)
+    async with client_for(sim) as client:
+        assert await Runner(store, client, cid, rate=10_000).run() == "done"
+        await asyncio.sleep(0.1)
+        now = datetime.now(UTC)
+        ingest_items(store, "records", await client.records(now - timedelta(minutes=5), now))
+        served = []
+        while chunk := parse_reports(await client.pull_reports_body()):
+            served += chunk
+        ingest_items(store, "reports", served)
+    d = journal.delivery(store, cid)
+    delivered = sum(r.status == "DELIVRD" for r in served)
+    # a batch answers one msgid for its items: most rows are matched through their record
+    assert (d["sent"], d["delivered"], d["failed"], d["pending"]) == (
+        300,
+        delivered,
+        300 - delivered,
+        0,
+    )
+    assert 0 < d["rate"] <= 1
