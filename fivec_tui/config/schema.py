@@ -28,7 +28,6 @@ a key is known, checked and documented here or nowhere.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar
 
@@ -67,25 +66,6 @@ def table(cls: type, doc: str = "") -> Any:
     return field(default_factory=cls, metadata={"table": cls, "doc": doc})
 
 
-class Table(Mapping[str, Any]):
-    """A table read by key as well as by attribute: code that walks a table's settings (the
-    alert rules' ``c["rate_below"]``, ``config show``) gets the same checked values."""
-
-    def __getitem__(self, key: str) -> Any:
-        if key not in self._names():
-            raise KeyError(key)
-        return getattr(self, key)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names())
-
-    def __len__(self) -> int:
-        return len(self._names())
-
-    def _names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(self))  # type: ignore[arg-type]
-
-
 @dataclass
 class Streams:
     """How each stream is read.  Unknown names are an error: a typo would silently pull."""
@@ -112,7 +92,7 @@ class Intervals:
 
 
 @dataclass
-class Forward(Table):
+class Forward:
     """Where received pushes are relayed, in order, through a durable retry queue."""
 
     reports: list[str] = setting([], URLS)
@@ -120,7 +100,7 @@ class Forward(Table):
 
 
 @dataclass
-class Push(Table):
+class Push:
     """The push receiver (``poll --listen``).  ``None``: the receiver's own default."""
 
     listen: str = setting("", LISTEN, "host:port; --listen overrides")
@@ -135,7 +115,7 @@ class Push(Table):
 
 
 @dataclass
-class Alerts(Table):
+class Alerts:
     """Alert rules and where alerts go (see :mod:`fivec_tui.sync.alerts`)."""
 
     interval_s: float = setting(30.0, seconds(), "how often rules are evaluated")

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from ..api.redact import mask_url
@@ -101,7 +102,7 @@ def _push_config(profile: Profile, listen: str | None) -> PushConfig | None:
         host or "127.0.0.1",
         int(port),
         list(push.allow),
-        forward={stream: list(urls) for stream, urls in push.forward.items() if urls},
+        forward={stream: urls for stream, urls in asdict(push.forward).items() if urls},
         limits=Limits(**{k: v for k, v in limits.items() if v is not None}),
     )
     if push.max_body is not None:
