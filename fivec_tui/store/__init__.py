@@ -13,15 +13,17 @@ from typing import TYPE_CHECKING
 
 from .db import Store
 
-__all__ = ["Store", "ingest_items", "ingest_journal", "journal", "queries", "replay"]
+__all__ = ["Ingestor", "Store", "ingest_items", "ingest_journal", "journal", "queries", "replay"]
 
 if TYPE_CHECKING:
     from . import queries
     from .ingest import ingest_items
     from .journaling import ingest_journal, journal, replay
+    from .pipeline import Ingestor
 
 #: Names loaded on first use, and the module each comes from.
 _LAZY = {
+    "Ingestor": "pipeline",
     "ingest_items": "ingest",
     "ingest_journal": "journaling",
     "journal": "journaling",

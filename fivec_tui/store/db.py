@@ -1,7 +1,9 @@
 """The SQLite cache: opening, pragmas, transactions and settings.
 
 One file per profile.  WAL lets the TUI read while the poller writes; ``synchronous=FULL``
-because a destructive read committed is the only copy there is.
+because a destructive read committed is the only copy there is (the pipelined ingest's
+writer, whose rows can always be rebuilt from the journal, runs NORMAL: see
+:mod:`.pipeline`).
 """
 
 from __future__ import annotations
@@ -25,10 +27,19 @@ if TYPE_CHECKING:
 class Store:
     """A connection to the cache.  Each thread or task group that writes opens its own.
 
-    Calls are serialised by a lock so one instance may be handed to a worker thread.
+    Calls are serialised by a lock so one instance may be handed to a worker thread; two
+    connections of one process may share it (``lock``) to wait for each other's transactions
+    in Python rather than in SQLite's busy handler.
     """
 
-    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        readonly: bool = False,
+        lock: threading.RLock | None = None,
+        synchronous: str = "FULL",
+    ) -> None:
         self.path = Path(path)
         if str(path) != ":memory:":
             # SQLite gives the WAL and SHM the database file's mode: made 0600 first, the
@@ -40,10 +51,10 @@ class Store:
         self.conn = sqlite3.connect(
             str(self.path), timeout=30, check_same_thread=False, isolation_level=None
         )
-        self.lock = threading.RLock()
+        self.lock = lock or threading.RLock()
         self.conn.execute("PRAGMA busy_timeout = 30000")
         self.conn.execute("PRAGMA journal_mode = WAL")
-        self.conn.execute("PRAGMA synchronous = FULL")
+        self.conn.execute(f"PRAGMA synchronous = {'NORMAL' if synchronous == 'NORMAL' else 'FULL'}")
         self.conn.execute("PRAGMA foreign_keys = ON")
         if not readonly:
             self.migrate()

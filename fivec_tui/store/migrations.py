@@ -133,4 +133,14 @@ MIGRATIONS: list[str] = [
     ) AS INTEGER);
     UPDATE records SET cached_at = CAST(coalesce(sent_at, unixepoch()) AS INTEGER)
     """,
+    # 7: a smaller cache.  Bodies are journaled zlib-compressed (a BLOB; earlier ones stay
+    # TEXT), with ``size``, the body's bytes as received (UTF-8), so that the sqlite3 shell
+    # reads one back: ``SELECT CAST(sqlar_uncompress(body, size) AS TEXT) FROM journal``
+    # (:func:`journaling.read_body` in Python).  reports_uncounted goes: the reports a new
+    # record counts are found through the (msgid, mobile) key, as every other lookup of a
+    # report is, and the copy of that key cost each waiting report about 40 bytes.
+    """
+    ALTER TABLE journal ADD COLUMN size INTEGER;
+    DROP INDEX reports_uncounted
+    """,
 ]

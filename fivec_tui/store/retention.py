@@ -1,7 +1,10 @@
 """Retention: rows go by when this machine got them, whatever the platform's times say.
 
 A backlog pulled after an outage, or a platform clock that is off, is kept ``days`` from its
-arrival.  Rollups are small and kept four times as long, by send minute.
+arrival.  Rollups are small and kept four times as long, by send minute.  Raw bodies whose
+every item was parsed have their own, shorter retention (``keep_raw_days``): their rows hold
+what they said; a body with unparsed items is kept as long as the rows, one never parsed
+until a version that reads it.
 """
 
 from __future__ import annotations
@@ -39,11 +42,12 @@ def _first_kept(conn, table: str, column: str, cut: float) -> int:
     return conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
 
 
-def prune(store: Store, days: float) -> dict[str, int]:
-    """Drop rows the cache got more than ``days`` ago, whatever the platform's times say (a
-    backlog pulled after an outage is kept ``days`` from its arrival).  Rollups are kept four
-    times as long, by send minute: they are small."""
-    cut = time.time() - days * 86400
+def prune(store: Store, days: float, keep_raw_days: float | None = None) -> dict[str, int]:
+    """Drop rows the cache got more than ``days`` ago, and fully parsed raw bodies it got more
+    than ``keep_raw_days`` ago (None: as long as the rows; the profile's ``keep_raw_days``).
+    Returns how many rows went, per table."""
+    now = time.time()
+    cut = now - days * 86400
     counts = {}
     with store.transaction() as conn:
         for table, column in RECEIVED:
@@ -53,7 +57,14 @@ def prune(store: Store, days: float) -> dict[str, int]:
                 f"DELETE FROM {table} WHERE id < ?{parsed}",
                 (_first_kept(conn, table, column, cut),),
             ).rowcount
-        old_minute = int((time.time() - 4 * days * 86400) // 60)
+        if keep_raw_days is not None and keep_raw_days < days:
+            raw_cut = now - keep_raw_days * 86400
+            counts["journal"] += conn.execute(
+                "DELETE FROM journal WHERE id < ? AND parsed_at IS NOT NULL "
+                "AND coalesce(unparsed, 0) = 0",
+                (_first_kept(conn, "journal", "received_at", raw_cut),),
+            ).rowcount
+        old_minute = int((now - 4 * days * 86400) // 60)
         for table in ("rollup", "latency"):
             counts[table] = conn.execute(
                 f"DELETE FROM {table} WHERE minute < ?", (old_minute,)

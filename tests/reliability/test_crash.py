@@ -21,6 +21,7 @@ from fivec_tui.config import Profile
 from fivec_tui.sim import Simulator
 from fivec_tui.sim.scenario import load
 from fivec_tui.store import Store
+from fivec_tui.store.journaling import read_body
 from fivec_tui.sync import Engine
 
 KILLS = int(os.environ.get("FIVEC_CRASH_KILLS", "50"))
@@ -98,7 +99,8 @@ async def test_sigkill_loses_at_most_the_chunk_in_flight(tmp_path, poll_env):
     # In no journaled pull body: taken by a consuming read whose run died before committing
     # it, with no debug=1 read before; only the reply reconcile read them.
     pulled = "|||".join(
-        r["body"] for r in store.query("SELECT body FROM journal WHERE stream = 'replies'")
+        read_body(store, r["id"])
+        for r in store.query("SELECT id FROM journal WHERE stream = 'replies'")
     )
     recovered = sum(f",{r.reply_id}," not in pulled for r in sim.platform.replies)
     print(
@@ -172,7 +174,8 @@ async def test_sigkill_while_receiving_and_forwarding_pushes(tmp_path, poll_env,
     store = Store(tmp_path / "c.db")
     cached = [(r["msgid"], r["mobile"]) for r in store.query("SELECT msgid, mobile FROM reports")]
     assert released and set(cached) == released and len(cached) == len(released)
-    bodies = [r["body"] for r in store.query("SELECT body FROM journal WHERE source = 'push'")]
+    pushed = store.query("SELECT id FROM journal WHERE source = 'push'")
+    bodies = [read_body(store, r["id"]) for r in pushed]
     received = [f["data"] for f in received]
     assert set(received) == set(bodies)  # everything accepted went downstream
     assert len(received) - len(set(received)) <= kills  # repeats only where a kill cut a forward

@@ -14,5 +14,8 @@ INTERVAL_S = 3600.0
 
 
 async def run(engine: Engine) -> int:
-    counts = await asyncio.to_thread(prune, engine.store, engine.profile.retention_days)
+    profile = engine.profile
+    counts = await asyncio.to_thread(
+        prune, engine.store, profile.retention_days, profile.keep_raw_days
+    )
     return sum(counts.values())

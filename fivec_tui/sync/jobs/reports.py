@@ -5,23 +5,31 @@ The pull is destructive: each chunk is committed before the next is asked for.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
-from ...api.parse import raise_for_error
-from . import MAX_CHUNKS_PER_RUN, commit
+from ...api.parse import raise_for_error, report_items
+from ...store import Ingestor
+from . import MAX_CHUNKS_PER_RUN
 
 if TYPE_CHECKING:
     from ..engine import Engine
 
 
 async def run(engine: Engine) -> int:
-    total, state = 0, engine.jobs["reports"]
+    """Each body is journaled (fsynced) before the next chunk is asked for; the ingestor's
+    writer thread parses and stores it meanwhile (see ``store/pipeline.py``)."""
+    state = engine.jobs["reports"]
     state.backlog = True
-    for _ in range(MAX_CHUNKS_PER_RUN):
-        body = raise_for_error(await engine.client.pull_reports_body())
-        counts = await commit(engine.store, "reports", body)
-        total += counts["new"]
-        if not counts["items"]:
-            state.backlog = False
-            break
-    return total
+    ingestor = Ingestor(engine.store)
+    try:
+        for _ in range(MAX_CHUNKS_PER_RUN):
+            body = raise_for_error(await engine.client.pull_reports_body())
+            journal_id = await asyncio.to_thread(ingestor.journal, "reports", body)
+            ingestor.submit(journal_id, "reports", body)
+            if not report_items(body):
+                state.backlog = False
+                break
+        return (await asyncio.to_thread(ingestor.drain))["new"]
+    finally:
+        await asyncio.to_thread(ingestor.close)
