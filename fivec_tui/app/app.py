@@ -82,6 +82,7 @@ class FivecApp(App):
         "replies": _later("replies", "RepliesScreen"),
         "messages": _later("messages", "MessagesScreen"),
         "send": _later("send", "SendScreen"),
+        "bulk": _later("bulk", "BulkScreen"),
         "blacklist": _later("blacklist", "BlacklistScreen"),
         "alerts": _later("alerts", "AlertsScreen"),
     }
@@ -91,6 +92,8 @@ class FivecApp(App):
         Binding("r", "switch_mode('replies')", N_("Replies"), id="nav.replies"),
         Binding("m", "switch_mode('messages')", N_("Messages"), id="nav.messages"),
         Binding("s", "switch_mode('send')", N_("Send"), id="nav.send"),
+        # Not on the key bar, which has no room left at 80 columns: f, the palette, the keys.
+        Binding("f", "switch_mode('bulk')", N_("Bulk"), id="nav.bulk", show=False),
         Binding("b", "switch_mode('blacklist')", N_("Blacklist"), id="nav.blacklist"),
         Binding("a", "switch_mode('alerts')", N_("Alerts"), id="nav.alerts"),
         Binding("p", "pause", N_("Pause"), id="app.pause"),

@@ -52,11 +52,17 @@ def prepare(
     rate: float | None = None,
     start_time: datetime | None = None,
     blacklisted: Callable[[list[str]], set[str]] = lambda mobiles: set(),
+    mobile_column: str | None = None,
 ) -> Prepared:
     """Raises :class:`~.source.SourceError` or ValueError for a file no row of which can go."""
     table = read_table(path)
     validation = validate(
-        table, encode=encode, content=content, template=template, blacklisted=blacklisted
+        table,
+        encode=encode,
+        content=content,
+        template=template,
+        blacklisted=blacklisted,
+        mobile_column=mobile_column,
     )
     personalised = bool(content and placeholders(content))
     kind = TRAFFIC[traffic] if traffic else traffic_for(content or "", personalised)

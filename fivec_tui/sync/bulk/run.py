@@ -104,7 +104,7 @@ class Runner:
                     break
             elif outcome != "throttled":
                 unknown_in_a_row = 0
-            self._report()
+            self._report(await self._db(journal.counts, self.cid))
         counts = await self._db(journal.counts, self.cid)
         if state == "done" and (counts["unknown"] or counts["sending"]):
             state = "paused"
@@ -167,10 +167,9 @@ class Runner:
             )
         return await self.client.send(mobiles, req.rows[0][2], encode=enc, start_time=when)
 
-    def _report(self, counts: dict | None = None) -> None:
+    def _report(self, counts: dict) -> None:
         if self.on_progress is None:
             return
-        counts = counts or journal.counts(self.store, self.cid)
         elapsed = time.monotonic() - self._started
         # Before a second has passed, the first request's burst says nothing of the pace.
         rate = self._sent / elapsed if elapsed >= 1.0 else min(self._sent, self.pacer.rate)

@@ -72,6 +72,7 @@ class Validation:
     mode: str  # content | template
     text: str  # the content with its {placeholders}, or the template code
     encode: str
+    mobile_index: int = 0  # the recipients' column
     valid: list[Row] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
 
@@ -114,10 +115,14 @@ def validate(
     content: str | None = None,
     template: str | None = None,
     blacklisted: Callable[[list[str]], set[str]] = lambda mobiles: set(),
+    mobile_column: str | None = None,
 ) -> Validation:
     """Check every row of ``table`` for ``content`` (with ``{column}`` placeholders) or
-    ``template`` (every other column a template variable)."""
-    mobile_col = table.column()
+    ``template`` (every other column a template variable).  The numbers are in
+    ``mobile_column``, else in the column named as :data:`MOBILE_COLUMNS` says."""
+    if mobile_column is not None and mobile_column not in table.header:
+        raise ValueError(_("no column {name}").format(name=mobile_column))
+    mobile_col = table.header.index(mobile_column) if mobile_column else table.column()
     if mobile_col is None:
         raise ValueError(
             _("no recipients' column: name one {names}").format(names=" / ".join(MOBILE_COLUMNS))
@@ -138,6 +143,7 @@ def validate(
                 )
             )
         result = Validation(table, "content", content, encode)
+    result.mobile_index = mobile_col
     index = {h: i for i, h in enumerate(header)}
     seen: dict[str, int] = {}
     checked: dict[str, tuple | None] = {}

@@ -1,0 +1,317 @@
+"""Bulk: send one file to many numbers.  Pick the file, map the mobile column, preview (every
+row checked, priced), confirm, watch the progress; the campaigns below show their delivery.
+
+The same journal as ``fivec-tui send --csv`` (:mod:`fivec_tui.sync.bulk`): a campaign paused
+here (ctrl+t, after the request in flight) or cut short is finished with
+``fivec-tui campaign resume ID``, which settles unknown outcomes from the send records first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Header, Input, ProgressBar, Select, Static
+
+from ..i18n import N_, _
+from ..store import campaigns as journal
+from ..store import queries
+from .base import StoreScreen
+from .keybar import KeyBar
+from .safe import safe_text, when
+from .widgets import Confirm, Rows, table_of
+
+#: Rows of the file shown in the preview.
+PREVIEW_ROWS = 8
+
+
+@dataclass(frozen=True)
+class Campaigns:
+    """One load: the latest campaigns with their counts and delivery."""
+
+    rows: list[tuple[dict, dict, dict]]  # (campaign, counts, delivery)
+
+
+class BulkScreen(StoreScreen[Campaigns]):
+    BINDINGS = [
+        Binding("ctrl+r", "check", N_("Preview"), id="bulk.check"),
+        Binding("ctrl+s", "send", N_("Send"), id="bulk.send"),
+        Binding("ctrl+t", "pause", N_("Pause sending"), id="bulk.pause"),
+    ]
+
+    prepared = None  # the last preview (sync.bulk.prepare.Prepared)
+    summary = ""  # what the preview said, repeated in the confirmation
+    runner = None  # the campaign being sent
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            with Horizontal(id="bulk-file"):
+                yield Input(placeholder=_("file: CSV (UTF-8 or GBK) or XLSX"), id="bulk-path")
+                yield Select([], prompt=_("mobile column"), id="bulk-mobile")
+            yield Input(
+                placeholder=_("content, {column} filled per row; or a template code"),
+                id="bulk-content",
+            )
+            with Horizontal(id="bulk-options"):
+                yield Select(
+                    [("UTF-8", "UTF-8"), ("GBK", "GBK")],
+                    value="UTF-8",
+                    allow_blank=False,
+                    id="bulk-encode",
+                )
+                yield Input(placeholder=_("template code (optional)"), id="bulk-template")
+                yield Input(placeholder=_("rate/s (blank: §3.7's)"), id="bulk-rate")
+            with Horizontal(id="bulk-row"):
+                yield Button(_("Preview (ctrl+r)"), variant="primary", id="bulk-check")
+                yield Button(_("Send (ctrl+s)"), variant="warning", id="bulk-send")
+                yield Button(_("Pause (ctrl+t)"), id="bulk-pause")
+            yield Static(id="bulk-summary")
+            yield ProgressBar(id="bulk-progress", show_eta=False)
+            yield Static(id="bulk-counts")
+            preview = table_of(_("row"), _("mobile"), _("text or reason"), id="bulk-preview")
+            self.preview = Rows(preview)
+            yield preview
+            yield Static(_("campaigns: delivery from the cache's reports"), classes="caption")
+            table = table_of(
+                _("id"),
+                _("created"),
+                _("state"),
+                _("rows"),
+                _("accepted"),
+                _("failed"),
+                _("unknown"),
+                _("delivered"),
+                _("pending"),
+                _("rate"),
+                id="bulk-campaigns",
+            )
+            self.campaigns = Rows(table)
+            yield table
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one("#bulk-encode", Select).value = self.fivec.profile.encode
+        self.query_one("#bulk-progress", ProgressBar).display = False
+
+    # -- campaigns and their delivery (refreshed) -------------------------------------------
+    def load(self) -> Campaigns:
+        store = self.fivec.store
+        return Campaigns(
+            [
+                (c, journal.counts(store, c["id"]), journal.delivery(store, c["id"]))
+                for c in journal.campaigns(store, 20)
+            ]
+        )
+
+    def show(self, data: Campaigns) -> None:
+        self.campaigns.show(
+            [
+                (
+                    str(c["id"]),
+                    (
+                        str(c["id"]),
+                        when(c["created_at"], True),
+                        _(c["state"]),
+                        str(c["rows"]),
+                        str(n["accepted"]),
+                        str(n["failed"]),
+                        str(n["unknown"] + n["sending"]),
+                        str(d["delivered"]),
+                        str(d["pending"]),
+                        "–" if d["rate"] is None else f"{d['rate']:.1%}",
+                    ),
+                )
+                for c, n, d in data.rows
+            ]
+        )
+
+    # -- the file: columns, preview ---------------------------------------------------------
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "bulk-path":
+            self.off_ui(lambda: self._header(event.value), self._set_columns, "bulk-header")
+        else:
+            self.action_check()
+
+    def _header(self, path: str):
+        from ..sync.bulk.source import SourceError, read_table
+
+        try:
+            return read_table(path.strip())
+        except SourceError as exc:
+            return exc
+
+    def _set_columns(self, table) -> None:
+        if isinstance(table, Exception):
+            self.notify(str(table), severity="error", markup=False)
+            return
+        select = self.query_one("#bulk-mobile", Select)
+        select.set_options([(h, h) for h in table.header if h])
+        if (i := table.column()) is not None:
+            select.value = table.header[i]
+
+    def _form(self) -> dict:
+        mobile = self.query_one("#bulk-mobile", Select).value
+        template = self.query_one("#bulk-template", Input).value.strip()
+        content = self.query_one("#bulk-content", Input).value
+        rate = self.query_one("#bulk-rate", Input).value.strip()
+        return {
+            "path": self.query_one("#bulk-path", Input).value.strip(),
+            "mobile_column": mobile if isinstance(mobile, str) else None,
+            "encode": str(self.query_one("#bulk-encode", Select).value),
+            "template": template or None,
+            "content": None if template else content,
+            "rate": rate,
+        }
+
+    def action_check(self) -> None:
+        form = self._form()
+        store = self.fivec.store
+
+        def check():
+            from ..sync.bulk.prepare import prepare, write_rejects
+
+            try:
+                rate = float(form["rate"]) if form["rate"] else None
+                if rate is not None and rate <= 0:
+                    raise ValueError(_("--rate must be positive"))
+                prepared = prepare(
+                    form["path"],
+                    encode=form["encode"],
+                    content=form["content"],
+                    template=form["template"],
+                    rate=rate,
+                    mobile_column=form["mobile_column"],
+                    blacklisted=lambda mobiles: queries.cached_black(store, mobiles),
+                )
+                write_rejects(prepared)
+            except (ValueError, OSError) as exc:
+                return exc
+            return prepared
+
+        self.off_ui(check, self.show_preview, "bulk-check")
+
+    def show_preview(self, prepared) -> None:
+        if isinstance(prepared, Exception):
+            self.prepared = None
+            self.query_one("#bulk-summary", Static).update(safe_text(str(prepared), "bold red"))
+            return
+        from ..sync.bulk.validate import LABELS
+
+        self.prepared = prepared
+        p = prepared.price
+        rejected = len(prepared.rejects)
+        reasons = ", ".join(f"{n} {_(LABELS[r])}" for r, n in sorted(p.rejected.items()))
+        parts = str(p.parts_min) if p.parts_min == p.parts_max else f"{p.parts_min}–{p.parts_max}"
+        lines = [
+            _("{rows} rows read: {valid} valid, {rejected} rejected").format(
+                rows=p.rows, valid=p.valid, rejected=rejected
+            )
+            + (f" ({reasons})" if reasons else ""),
+            _(
+                "{parts} part(s) a message, {total} parts in all (the cost, in balance units)"
+            ).format(parts=parts, total=p.parts_total),
+            _("{requests} request(s); {traffic} traffic at {rate:g}/s: about {time}").format(
+                requests=", ".join(f"{n} × {k}" for k, n in sorted(p.requests.items())) or "0",
+                traffic=p.traffic,
+                rate=p.rate,
+                time=_("{n} s").format(n=round(p.seconds)),
+            ),
+        ]
+        self.summary = "\n".join(lines)
+        self.query_one("#bulk-summary", Static).update(Text(self.summary))
+        at = prepared.validation.mobile_index
+        rejects = [
+            (
+                r.row,
+                safe_text(r.cells[at] if at < len(r.cells) else "", limit=20),
+                Text(r.detail, "red"),
+            )
+            for r in prepared.rejects[: PREVIEW_ROWS // 2]
+        ]
+        valid = [
+            (r.row, r.mobile, safe_text(r.content, limit=60))
+            for r in prepared.validation.valid[: PREVIEW_ROWS - len(rejects)]
+        ]
+        self.preview.show([(str(r[0]), (str(r[0]), r[1], r[2])) for r in rejects + valid])
+
+    # -- sending -----------------------------------------------------------------------------
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        action = {"bulk-check": self.action_check, "bulk-send": self.action_send}
+        action.get(event.button.id or "", self.action_pause)()
+
+    def action_send(self) -> None:
+        prepared = self.prepared
+        if prepared is None or not prepared.price.valid:
+            self.notify(_("preview a file with valid rows first (ctrl+r)"), severity="error")
+            return
+        if self.runner is not None:
+            self.notify(_("a campaign is being sent"), severity="warning")
+            return
+        if self.fivec.client is None:
+            self.notify(_("no account configured: cannot send"), severity="error")
+            return
+        body = Text.assemble(
+            safe_text(str(prepared.table.path), limit=120),
+            "\n\n",
+            self.summary,
+            "\n\n" + _("account {account}").format(account=self.fivec.profile.username),
+        )
+        self.app.push_screen(
+            Confirm(_("Send {n} message(s) now?").format(n=prepared.price.valid), body),
+            lambda ok: self._go(prepared) if ok else None,
+        )
+
+    def action_pause(self) -> None:
+        if self.runner is not None:
+            self.runner.pause.set()
+            self.notify(_("pausing after the request in flight"))
+
+    @work(exclusive=True, exit_on_error=False, group="bulk-send")
+    async def _go(self, prepared) -> None:
+        import asyncio
+
+        from ..sync.bulk.prepare import create
+        from ..sync.bulk.run import Runner
+
+        store = self.fivec.store
+        cid = await asyncio.to_thread(create, store, prepared)
+        self.runner = Runner(
+            store, self.fivec.client, cid, rate=prepared.plan.rate, on_progress=self.show_progress
+        )
+        bar = self.query_one("#bulk-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=prepared.price.valid, progress=0)
+        try:
+            state = await self.runner.run()
+            await asyncio.to_thread(self.runner.write_results)
+        finally:
+            self.runner = None
+        self.notify(_("campaign {id}: {state}").format(id=cid, state=_(state)), markup=False)
+        self.fivec.pull_soon()
+        self.refresh_data()
+
+    def show_progress(self, p) -> None:
+        self.query_one("#bulk-progress", ProgressBar).update(total=p.rows, progress=p.submitted)
+        eta = "–" if p.eta_s is None else _("{n} s").format(n=round(p.eta_s))
+        self.query_one("#bulk-counts", Static).update(
+            Text(
+                _("{done}/{total} submitted: {counts}").format(
+                    done=p.submitted,
+                    total=p.rows,
+                    counts=_("accepted {a} · failed {f} · unknown {u} · {rate:g}/s").format(
+                        a=p.accepted, f=p.failed, u=p.unknown, rate=p.rate
+                    ),
+                )
+                + "  "
+                + _("ETA {eta}").format(eta=eta)
+            )
+        )
+
+
+#: Campaign states, shown translated (listed so they are extracted).
+STATES = (N_("ready"), N_("sending"), N_("paused"), N_("done"), N_("stopped"))
