@@ -428,11 +428,11 @@ async def test_keys_remapped_in_config_show_and_work(tmp_path):
     """``[keys]`` in the config remaps bindings by id: the key bar shows the new key, the new
     key works, a click on a key presses it, and a narrow terminal gets a compact bar."""
     from fivec_tui.app.keybar import KeyBar
-    from fivec_tui.app.run import _app_settings
+    from fivec_tui.config import read_config
 
     config = tmp_path / "config.toml"
     config.write_text('[keys]\n"nav.replies" = "i"\n"nav.send" = 7\n', encoding="utf-8")
-    _, keymap = _app_settings(config)
+    keymap = read_config(config).keys
     assert keymap == {"nav.replies": "i"}  # a non-string key is ignored, not a crash
     app = cache_app(tmp_path, keymap=keymap, refresh_s=3600)
     async with app.run_test(size=(160, 24)) as pilot:

@@ -92,6 +92,23 @@ class StoreScreen(FivecScreen, Generic[Loaded]):
     def show(self, data: Loaded) -> None:
         """Runs on the UI: put ``data`` into widgets."""
 
+    _loading = False  # a load is running: another refresh waits for it (see refresh_data)
+    _again = False
+
     def refresh_data(self) -> None:
+        """Load and show, once at a time: a refresh asked for meanwhile (new rows, a tick)
+        runs after it, and a burst of them runs once."""
+        if self._loading:
+            self._again = True
+            return
+        self._loading = True
         self.field_values = self.fields()
         self.off_ui(self.load, self.show, group="refresh")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """(Textual calls this beside :class:`FivecScreen`'s handler, which tells errors.)"""
+        if event.worker.group == "refresh" and event.worker.is_finished:
+            self._loading = False
+            if self._again:
+                self._again = False
+                self.refresh_data()

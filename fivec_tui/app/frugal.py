@@ -34,18 +34,21 @@ if TYPE_CHECKING:
 GAP = 6
 #: A cell: its character ("" for the right half of a wide one) and its rendered style.
 Cell = tuple[str, str]
+#: Cells written at a line and column (None: not cut yet), the strip they came from, and the
+#: console that renders it.
+Put = tuple[int, int, "list[Cell] | None", Strip, "Console"]
 
 
 class Written(CompositorUpdate):
     """The bytes for one update; the frame learns them only when they are really written
     (Textual drops an update in some states, e.g. inside a batch)."""
 
-    def __init__(self, text: str, then: Iterable[tuple[int, int, list[Cell]]], frame: Frame):
+    def __init__(self, text: str, then: Iterable[Put], frame: Frame):
         self.text, self.then, self.frame = text, list(then), frame
 
     def render_segments(self, console: Console) -> str:
-        for y, x, cells in self.then:
-            self.frame.put(y, x, cells)
+        for put in self.then:
+            self.frame.put(*put)
         return self.text
 
 
@@ -54,16 +57,42 @@ class Frame:
 
     def __init__(self) -> None:
         self.lines: dict[int, list[Cell | None]] = {}
+        #: Strips of a full update not yet cut into cells: only a line that a later partial
+        #: update touches with other strips is (a screen switch costs no more than before).
+        self.uncut: dict[int, list[tuple[int, Strip, Console]]] = {}
+        #: Per line, the strips the picture holds by column: a chop equal to the one already
+        #: there is skipped without looking at its cells (most of a refresh).
+        self.strips: dict[int, dict[int, Strip]] = {}
 
     def reset(self) -> None:
         """Forget the picture (the terminal was used by something else): write all next time."""
         self.lines.clear()
+        self.strips.clear()
+        self.uncut.clear()
 
-    def put(self, y: int, x: int, cells: list[Cell]) -> None:
+    def line(self, y: int) -> list[Cell | None]:
         line = self.lines.setdefault(y, [])
-        if len(line) < x + len(cells):
-            line.extend([None] * (x + len(cells) - len(line)))
-        line[x : x + len(cells)] = cells
+        for x, strip, console in self.uncut.pop(y, ()):
+            self._cells(line, x, cells_of(strip, console))
+        return line
+
+    @staticmethod
+    def _cells(line: list[Cell | None], x: int, cells: list[Cell]) -> None:
+        end = x + len(cells)
+        if len(line) < end:
+            line.extend([None] * (end - len(line)))
+        line[x:end] = cells
+
+    def put(self, y: int, x: int, cells: list[Cell] | None, strip: Strip, console: Console) -> None:
+        end = x + strip.cell_length
+        if cells is None:
+            self.uncut.setdefault(y, []).append((x, strip, console))
+        else:
+            self._cells(self.line(y), x, cells)
+        strips = self.strips.setdefault(y, {})
+        for at in [at for at, s in strips.items() if at < end and x < at + s.cell_length]:
+            del strips[at]
+        strips[x] = strip
 
     def update(self, update: CompositorUpdate, console: Console) -> CompositorUpdate | None:
         """What to hand Textual instead of ``update``: ``None`` when nothing changed."""
@@ -76,39 +105,41 @@ class Frame:
 
     def _full(self, update: LayoutUpdate, console: Console) -> Written:
         self.reset()
-        x0, y0 = update.region.x, update.region.y
-        then = []
-        for y, line in enumerate(update.strips, y0):
-            cells: list[Cell] = []
+        then: list[Put] = []
+        for y, line in enumerate(update.strips, update.region.y):
+            x = update.region.x
             for strip in line:
-                cells += cells_of(strip, console)
-            then.append((y, x0, cells))
+                then.append((y, x, None, strip, console))
+                x += strip.cell_length
         return Written(update.render_segments(console), then, self)
 
     def _partial(self, update: ChopsUpdate, console: Console) -> Written | None:
         out: list[str] = []
-        then = []
+        then: list[Put] = []
         for y, x1, x2 in update.spans:
+            shown = self.strips.get(y, {})
             for end, (x, strip) in zip(update.chop_ends[y], update.chops[y].items(), strict=False):
                 if strip is None or x > x2 or end <= x1:
                     continue
                 if not (x2 > x >= x1 and end <= x2):  # as Textual writes a chop over the edge
                     strip = strip.crop(0, min(end, x2) - x)
+                if shown.get(x) == strip:
+                    continue
                 cells = cells_of(strip, console)
                 for a, b in self._changed(y, x, cells):
                     out.append(Control.move_to(a, y).segment.text)
                     out.append(strip.crop(a - x, b - x).render(console))
-                then.append((y, x, cells))
+                then.append((y, x, cells, strip, console))
         if not out:
-            for y, x, cells in then:  # the same picture; keep it (nothing to write)
-                self.put(y, x, cells)
+            for put in then:  # the same picture; keep it (nothing to write)
+                self.put(*put)
             return None
         return Written("".join(out), then, self)
 
     def _changed(self, y: int, x: int, cells: list[Cell]) -> list[tuple[int, int]]:
         """Runs (screen columns, end excluded) where ``cells`` at ``x`` differ from the
         picture, joined across short gaps and widened to whole wide characters."""
-        old = self.lines.get(y, [])
+        old = self.line(y)
         runs: list[list[int]] = []
         for i, cell in enumerate(cells):
             at = x + i

@@ -49,6 +49,10 @@ class RepliesScreen(StoreScreen[Replies]):
         yield Static(id="reply-detail")
         yield KeyBar()
 
+    def on_screen_resume(self) -> None:
+        self._status()  # the follow mode is known before the rows are: shown with the screen
+        super().on_screen_resume()
+
     def fields(self) -> dict[str, str]:
         return {"term": self.query_one("#reply-search", Input).value.strip()}
 
