@@ -74,6 +74,7 @@ async def fill_form(pilot, rate: str = "") -> None:
     pilot.app.screen.query_one("#bulk-rate").value = rate
     await pilot.press("ctrl+r")
     await settle(pilot)
+    await pilot.press("escape")  # out of the field: no blinking cursor in the snapshots
     await pilot.pause(0.2)
 
 
