@@ -42,7 +42,7 @@ class Progress:
     failed: int
     unknown: int
     planned: int
-    rate: float  # messages a second sent in this run
+    rate: float  # messages a second: the pace kept in this run (see Runner._started)
     eta_s: float | None
     throttled: int
 
@@ -66,8 +66,11 @@ class Runner:
         self.on_progress = on_progress
         self.pause = asyncio.Event()
         self.detail = ""
-        self._sent = 0
-        self._started = time.monotonic()
+        #: The pace so far: messages of the requests before the last one, and the time from
+        #: the first request's start to the last one's (the measure the pacer keeps under rate).
+        self._first_start: float | None = None
+        self._paced = (0, 0.0)
+        self._last_n = 0
 
     async def _db(self, fn, *args):
         return await asyncio.to_thread(fn, self.store, *args)
@@ -75,7 +78,6 @@ class Runner:
     async def run(self) -> str:
         """Send until done, paused or stopped; returns the campaign's state then."""
         await self._db(journal.set_state, self.cid, "sending")
-        self._started = time.monotonic()
         unknown_in_a_row = unreachable = 0
         state = "paused"
         while not self.pause.is_set():
@@ -86,6 +88,7 @@ class Runner:
             await self.pacer.take(len(req.rows))
             if self.pause.is_set():
                 break
+            self._started(len(req.rows))
             await self._db(journal.mark_sending, req.id)
             outcome = await self._send(req)
             if outcome == "unreachable":
@@ -112,6 +115,14 @@ class Runner:
         await self._db(journal.set_state, self.cid, state, self.detail)
         self._report(counts)
         return state
+
+    def _started(self, n: int) -> None:
+        now = time.monotonic()
+        if self._first_start is None:
+            self._first_start = now
+        else:
+            self._paced = (self._paced[0] + self._last_n, now - self._first_start)
+        self._last_n = n
 
     async def _send(self, req: journal.Request) -> str:
         """One request and its answer in the journal: ``accepted``, ``failed``, ``unknown``,
@@ -144,7 +155,6 @@ class Runner:
             self.pacer.accepted()
         else:
             await self._db(journal.record_answer, req.id, "unknown", "", result.raw, result.detail)
-        self._sent += len(req.rows)
         return result.outcome
 
     async def _call(self, req: journal.Request):
@@ -170,9 +180,8 @@ class Runner:
     def _report(self, counts: dict) -> None:
         if self.on_progress is None:
             return
-        elapsed = time.monotonic() - self._started
-        # Before a second has passed, the first request's burst says nothing of the pace.
-        rate = self._sent / elapsed if elapsed >= 1.0 else min(self._sent, self.pacer.rate)
+        sent, spent = self._paced
+        rate = sent / spent if spent > 0 else 0.0
         pace = min(rate, self.pacer.rate) if rate else self.pacer.rate
         self.on_progress(
             Progress(
