@@ -77,7 +77,7 @@ async def test_cache_outbox_lock_export_and_log_are_private(tmp_path, sim, umask
     code = (
         "import sys; from pathlib import Path; from fivec_tui.config import Profile;"
         "from fivec_tui.sync.daemon import setup_logging, log;"
-        "setup_logging(Profile('t'), Path(sys.argv[1])); log.info('hello')"
+        "setup_logging(Profile('t').secrets(), Path(sys.argv[1])); log.info('hello')"
     )
     subprocess.run([sys.executable, "-c", code, str(log)], check=True, capture_output=True)
     assert "hello" in log.read_text()

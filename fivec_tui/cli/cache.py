@@ -29,20 +29,68 @@ EXPORT_FIELDS = {
 }
 
 
+def _caches(ctx: Ctx):
+    """``(profile name, its cache or None)`` for every profile, read-only (``--all``)."""
+    from ..store import Store
+
+    for profile in ctx.all_profiles():
+        path = ctx.cache_path(profile)
+        yield profile.name, Store(path, readonly=True) if path.exists() else None
+
+
 @click.command(
     help=_("Delivery summary from the cache: sent, delivered, failed, pending, rate, latency.")
 )
 @click.option("--window", default="1h", show_default=True, help=_("5m, 1h, 24h ..."))
+@click.option(
+    "--all",
+    "all_profiles",
+    is_flag=True,
+    help=_(
+        'Every profile, from its own cache (--json: its summary under "profiles", by name). An '
+        "account whose jobs are failing is listed all the same, its cached counts (zeros "
+        'without a cache) with "error": why (auth error, unreachable, no balance, '
+        "throttled, platform error, failing), the last error of its jobs as the poller "
+        'recorded it in the cache (no request is made), and "error_detail": the job and '
+        "its error; both null when every job's last run succeeded."
+    ),
+)
 @json_option
 @pass_ctx
-def stats(ctx: Ctx, window, as_json) -> None:
+def stats(ctx: Ctx, window, all_profiles, as_json) -> None:
     from ..store import queries
 
     seconds = parse_window(window)
+    if all_profiles:
+        _stats_all(ctx, seconds, window, as_json)
+        return
     s = queries.summary(ctx.cache(), seconds)
     if as_json:
         emit(s.as_json())
         return
+    _say_summary(s, window)
+
+
+def _stats_all(ctx: Ctx, seconds: float, window: str, as_json: bool) -> None:
+    from ..store import queries
+    from ..sync.accounts import cached_problem
+
+    out = {}
+    for name, store in _caches(ctx):
+        s = queries.summary(store, seconds) if store else queries.Summary(int(seconds))
+        trouble = cached_problem(store) if store else None
+        out[name] = s.as_json() | {
+            "error": trouble[0] if trouble else None,
+            "error_detail": trouble[1] if trouble else None,
+        }
+        if not as_json:
+            say(f"[{name}]" + (f" {_(trouble[0])}: {trouble[1]}" if trouble else ""))
+            _say_summary(s, window)
+    if as_json:
+        emit({"profiles": out})
+
+
+def _say_summary(s, window: str) -> None:
     rate = f"{s.delivery_rate:.1%}" if s.delivery_rate is not None else "—"
     say(
         _(
@@ -71,17 +119,33 @@ def stats(ctx: Ctx, window, as_json) -> None:
     "alerts", help=_("Alert events from the cache (fired, repeated, resolved), newest first.")
 )
 @click.option("--limit", default=50, show_default=True, help=_("At most this many events."))
+@click.option(
+    "--all",
+    "all_profiles",
+    is_flag=True,
+    help=_('Every profile\'s events in one list, newest first, each with its "profile".'),
+)
 @json_option
 @pass_ctx
-def alerts_cmd(ctx: Ctx, limit, as_json) -> None:
+def alerts_cmd(ctx: Ctx, limit, all_profiles, as_json) -> None:
     from ..store import queries
 
-    rows = queries.alerts(ctx.cache(), limit)
+    if all_profiles:
+        rows = [
+            {"profile": name, **r}
+            for name, store in _caches(ctx)
+            if store
+            for r in queries.alerts(store, limit)
+        ]
+        rows = sorted(rows, key=lambda r: r["at"] or 0, reverse=True)[:limit]
+    else:
+        rows = queries.alerts(ctx.cache(), limit)
     if as_json:
         emit([{**r, "at": iso(r["at"]), "payload": json.loads(r["payload"] or "{}")} for r in rows])
         return
     for r in rows:
-        say(f"{iso(r['at'])}  {_(r['state']):<8} {r['rule']:<14} {r['message']}")
+        who = f"{r['profile']:<10} " if all_profiles else ""
+        say(f"{iso(r['at'])}  {who}{_(r['state']):<8} {r['rule']:<14} {r['message']}")
 
 
 @click.command(help=_("Export cached reports, replies, records or balance snapshots."))

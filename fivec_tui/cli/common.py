@@ -138,7 +138,27 @@ class Ctx:
             return Path(self.db_flag)
         if os.environ.get("FIVEC_DB"):
             return Path(os.environ["FIVEC_DB"])
-        return cfg.data_dir() / f"{self.profile().name}.db"
+        return self.cache_path(self.profile())
+
+    def all_profiles(self) -> list[cfg.Profile]:
+        """Every profile of the file, each read from the file alone (``--all``): the
+        ``FIVEC_*`` variables, ``FIVEC_DB``, ``--base-url`` and ``--db`` are for the one profile
+        chosen, never for all of them."""
+        if self.db_flag or self.base_url:
+            raise UsageError(_("--db and --base-url are for one profile, not with --all"))
+        settings = self.settings()
+        names = settings.data.get("profiles")
+        if not isinstance(names, dict) or not names:
+            raise UsageError(_("--all: no profiles in {path}").format(path=settings.path))
+        try:
+            return [settings.profile(name, env={}) for name in names]
+        except cfg.ConfigError as exc:
+            raise UsageError(str(exc)) from None
+
+    @staticmethod
+    def cache_path(profile: cfg.Profile) -> Path:
+        """A profile's own cache in the data dir (what ``db_path`` is without overrides)."""
+        return cfg.data_dir() / f"{profile.name}.db"
 
     def cache(self) -> Store:
         """The cache, read-only; a usage error when there is none yet."""

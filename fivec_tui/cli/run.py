@@ -9,7 +9,7 @@ import sys
 import click
 
 from ..i18n import _
-from .common import Ctx, UsageError, pass_ctx, say
+from .common import Ctx, UsageError, pass_ctx, say, tell
 
 
 @click.command(
@@ -76,6 +76,17 @@ def demo(scenario, seed, speed) -> None:
 )
 @click.option("--yes", is_flag=True, help=_("Consent to destructive pulls without asking."))
 @click.option(
+    "--all",
+    "all_profiles",
+    is_flag=True,
+    help=_(
+        "Every profile of the config in this one process, each with its own cache, lock and "
+        "jobs; each profile is read from the file alone (FIVEC_* variables and FIVEC_DB are "
+        "for one profile). Pushes arrive at /push/<token>/<profile>/reports|replies, with "
+        "the push settings of the profile chosen by --profile or default_profile."
+    ),
+)
+@click.option(
     "--listen", help=_("HOST:PORT for the push receiver (token from the profile's push.token).")
 )
 @click.option("--metrics", help=_("HOST:PORT to serve Prometheus metrics on (/metrics)."))
@@ -85,7 +96,9 @@ def demo(scenario, seed, speed) -> None:
     help=_("Log file (default: next to the cache)."),
 )
 @pass_ctx
-def poll(ctx: Ctx, once, yes, listen, metrics, log_file) -> None:
+def poll(ctx: Ctx, once, yes, all_profiles, listen, metrics, log_file) -> None:
+    if all_profiles:
+        sys.exit(_poll_all(ctx, once=once, yes=yes, listen=listen, metrics=metrics, log=log_file))
     from ..sync.daemon import run_poll
 
     try:
@@ -101,6 +114,38 @@ def poll(ctx: Ctx, once, yes, listen, metrics, log_file) -> None:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     sys.exit(code)
+
+
+def _poll_all(ctx: Ctx, **options) -> int:
+    """``poll --all``: the profiles with an account; one without is said and left out."""
+    from ..config import ConfigError
+    from ..sync.accounts import run_all
+
+    profiles = ctx.all_profiles()
+    accounts = []
+    for profile in profiles:
+        try:
+            profile.require_account()
+        except ConfigError as exc:
+            tell(_("{profile}: left out: {error}").format(profile=profile.name, error=exc))
+            continue
+        accounts.append((profile, ctx.cache_path(profile)))
+    if not accounts:
+        raise UsageError(_("--all: no profile has an account"))
+    chosen = ctx.profile().name
+    receiver = next((p for p in profiles if p.name == chosen), profiles[0])
+    try:
+        return run_all(
+            accounts,
+            receiver,
+            once=options["once"],
+            yes=options["yes"],
+            listen=options["listen"],
+            metrics=options["metrics"],
+            log_file=options["log"],
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 @click.command(

@@ -77,6 +77,7 @@ class Streams:
     )
     records: str = setting("pull", choice("pull", "off"))
     balance: str = setting("pull", choice("pull", "off"))
+    subaccounts: str = setting("pull", choice("pull", "off"), "billing and status (§11)")
 
 
 @dataclass
@@ -89,6 +90,7 @@ class Intervals:
     records: float = setting(30.0, seconds())
     balance: float = setting(60.0, seconds())
     reconcile_replies: float = setting(600.0, seconds(), "replies read again by time")
+    subaccounts: float = setting(600.0, seconds(), "sub-accounts, their billing and status")
 
 
 @dataclass

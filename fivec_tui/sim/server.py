@@ -267,7 +267,8 @@ class SimServer:
             rows = [self.platform.accounts[n] for n in names]
             return (
                 "".join(
-                    f"username:{a.username},sum:{a.sent_today}/0/0/0,"
+                    f"username:{a.username},"
+                    f"sum:{self.platform.billed(a.username, start, end)}/0/0/0,"
                     f"balance:{a.total:.0f}|{a.balance:.0f}/0.000|0.000/0|0/0|0;"
                     for a in rows
                 )

@@ -42,7 +42,6 @@ class Account:
     parent: str = ""
     contact_mobile: str = ""
     company: str = ""
-    sent_today: int = 0
 
 
 @dataclass
@@ -119,6 +118,9 @@ class Platform:
         self.pushed_reports: deque = deque()
         self.pushed_replies: deque = deque()
         self.counters: dict[str, int] = {}
+        #: Who the background traffic sends as (empty: the main account alone); a locked or
+        #: drained sender's sends are refused, as the platform would.
+        self.senders: list[Account] = []
         #: Submissions per number, every send and batch item (tests: nothing sent twice).
         self.submissions: Counter[str] = Counter()
         self._msgid_base = 10**13 + self.rng.randrange(10**12)
@@ -216,7 +218,6 @@ class Platform:
         if account.balance < cost:
             raise SimError("Account balance is insufficient")
         account.balance -= cost
-        account.sent_today += len(mobiles)
         now = self.clock()
         msg = Message(
             self.next_msgid(), account.username, tuple(mobiles), content, now, ext, start_time
@@ -266,6 +267,12 @@ class Platform:
             if msg is not None and msg.username == username:
                 out.append(msg)
         return out
+
+    def billed(self, username: str, start: float, end: float) -> int:
+        """What ``action=billing`` counts: parts times recipients sent in the window."""
+        return sum(
+            parts_for(m.content) * len(m.mobiles) for m in self.records_between(username, start, end)
+        )
 
     # -- reports --------------------------------------------------------------------------
     def release_due(self) -> int:

@@ -64,8 +64,11 @@ class Traffic:
             text = self.rng.choice(sc.traffic_templates).format(
                 code=self.rng.randrange(100000, 999999)
             )
+            sender = self.rng.choice(p.senders) if p.senders else p.main
             try:
-                p.submit(p.main, mobiles, text, background=True)
+                if sender.blocked:  # a locked sub-account cannot log in to send
+                    raise SimError("Account is blocked")
+                p.submit(sender, mobiles, text, background=True)
             except SimError:  # balance ran out: the account simply stops sending
                 p.count("background_refused")
         self._reply_carry += sc.reply_rate * dt

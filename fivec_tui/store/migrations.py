@@ -169,4 +169,20 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX campaign_rows_request ON campaign_rows(request_id)
     """,
+    # 9: an account's sub-accounts (§11) as the sub-accounts job last pulled them
+    # (store/accounts.py): billing counts today and this month by kind, balances, locked or not.
+    """
+    CREATE TABLE subaccounts (
+        username TEXT PRIMARY KEY, main INTEGER NOT NULL DEFAULT 0, locked INTEGER,
+        status TEXT NOT NULL DEFAULT '', checked_at REAL,
+        today_domestic INTEGER NOT NULL DEFAULT 0, month_domestic INTEGER NOT NULL DEFAULT 0,
+        total_domestic REAL, remaining_domestic REAL,
+        today_international INTEGER NOT NULL DEFAULT 0, month_international INTEGER NOT NULL DEFAULT 0,
+        total_international REAL, remaining_international REAL,
+        today_mms INTEGER NOT NULL DEFAULT 0, month_mms INTEGER NOT NULL DEFAULT 0,
+        total_mms REAL, remaining_mms REAL,
+        today_voice INTEGER NOT NULL DEFAULT 0, month_voice INTEGER NOT NULL DEFAULT 0,
+        total_voice REAL, remaining_voice REAL
+    )
+    """,
 ]

@@ -40,10 +40,11 @@ class Redact(logging.Filter):
         return True
 
 
-def setup_logging(profile: Profile, log_file: Path) -> None:
+def setup_logging(secrets: tuple[str, ...], log_file: Path) -> None:
+    """Log to ``log_file`` (0600) and stderr, ``secrets`` (every account's) redacted."""
     private_dir(log_file.parent)
     private_file(log_file)  # FileHandler appends to it and keeps its mode
-    redact = Redact(profile.secrets())
+    redact = Redact(secrets)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger("fivec_tui")
     root.setLevel(logging.INFO)
@@ -128,7 +129,7 @@ def run_poll(
         return 1
     try:
         log_path = Path(log_file) if log_file else default_log(db_path)
-        setup_logging(profile, log_path)
+        setup_logging(profile.secrets(), log_path)
         for warning in exposed_cache(db_path, log_path):
             log.warning("%s", warning)
         if metrics:
@@ -136,7 +137,7 @@ def run_poll(
 
             host, _, port = metrics.rpartition(":")
             Store(db_path).close()  # the schema exists before the collector reads it
-            serve(db_path, host or "127.0.0.1", int(port))
+            serve({profile.name: db_path}, host or "127.0.0.1", int(port))
             log.info("metrics on http://%s/metrics", metrics)
         return asyncio.run(_serve(profile, db_path, once=once, yes=yes, listen=listen))
     finally:

@@ -39,6 +39,7 @@ from .jobs import (
     records,
     replies,
     reports,
+    subaccounts,
 )
 from .sinks import Sinks
 
@@ -56,7 +57,7 @@ scheduler_log.setLevel(logging.ERROR)
 
 CONSENT_KEY = "consent.destructive"
 WAITING_FOR_CONSENT = "waiting for consent to pull (it takes data from other consumers)"
-STREAMS = ("reports", "replies", "records", "balance")
+STREAMS = ("reports", "replies", "records", "balance", "subaccounts")
 RUNS: dict[str, Callable[[Engine], Awaitable[int]]] = {
     "reports": reports.run,
     "replies": replies.run,
@@ -66,6 +67,7 @@ RUNS: dict[str, Callable[[Engine], Awaitable[int]]] = {
     "reconcile": reconcile.run,
     "reconcile_replies": reconcile_replies.run,
     "forward": forward.run,
+    "subaccounts": subaccounts.run,
     "alerts": alerts_job.run,
 }
 #: ``poll --once``: the streams drained, in this order (records first: reports match them).

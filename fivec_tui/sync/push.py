@@ -8,6 +8,11 @@ than :data:`~fivec_tui.api.push.MAX_DEPTH` is answered 400 and kept once, howeve
 the platform retries it).  A body is committed (with its forward-queue entries) before
 ``success`` is answered; the forwarder (:mod:`fivec_tui.sync.forward`) then relays it
 downstream.  Time, size and connection limits are :mod:`fivec_tui.sync.httpd`'s.
+
+One receiver serves one account at ``/push/<token>/reports|replies``, or several
+(``poll --all``) at ``/push/<token>/<profile>/reports|replies``, each body going to its
+profile's cache and forward targets.  The token is checked before the profile is looked at,
+so an outsider learns nothing about the profiles either.
 """
 
 from __future__ import annotations
@@ -64,11 +69,29 @@ def form_field(headers: dict[str, str], body: bytes, name: str) -> str | None:
     return next((v for k, v in reversed(pairs) if k == name), None)
 
 
+@dataclass
+class Route:
+    """Where one account's pushes go: its cache and its forward targets (stream -> URLs)."""
+
+    store: Store
+    forward: dict[str, list[str]] = field(default_factory=dict)
+
+
 class PushReceiver:
-    def __init__(self, store: Store, config: PushConfig) -> None:
+    """``routes``: profile name -> :class:`Route`, for a receiver shared by several
+    accounts; without it, ``store`` and ``config.forward`` take every push."""
+
+    def __init__(
+        self, store: Store | None, config: PushConfig, routes: dict[str, Route] | None = None
+    ) -> None:
         if len(config.token) < 16:
             raise ValueError("push token must be at least 16 characters")
-        self.store, self.config = store, config
+        if routes is None and store is None:
+            raise ValueError("a push receiver needs a store or routes")
+        self.store, self.config, self.shared = store, config, routes is not None
+        self.routes: dict[str | None, Route] = (
+            dict(routes) if routes is not None else {None: Route(store, config.forward)}  # type: ignore[arg-type]
+        )
         self.networks = [ipaddress.ip_network(a, strict=False) for a in config.allow]
         self.stats = {"accepted": 0, "refused": 0, "too_deep": 0}
         config.limits.max_body = config.max_body
@@ -86,16 +109,24 @@ class PushReceiver:
             address = address.ipv4_mapped
         return any(address in net for net in self.networks)
 
+    def _target(self, path: str) -> tuple[str, str | None, str]:
+        """The path's token, profile (None on a one-account receiver) and stream; empty
+        strings when the path has the wrong shape."""
+        parts = path.split("/")
+        if len(parts) != (5 if self.shared else 4) or parts[1] != "push":
+            return "", None, ""
+        return parts[2], parts[3] if self.shared else None, parts[-1]
+
     def check(self, request: Request) -> Answer | None:
-        """Allowlist, then token: one answer for both.  Then the stream and the method."""
-        parts = request.path.split("/")
-        token = parts[2] if len(parts) == 4 and parts[1] == "push" else ""
+        """Allowlist, then token: one answer for both.  Then the profile, the stream and the
+        method."""
+        token, profile, stream = self._target(request.path)
         if not self._allowed(request.peer) or not hmac.compare_digest(
             token.encode(), self.config.token.encode()
         ):
             self.stats["refused"] += 1
             return REFUSED
-        if parts[3] not in STREAMS:
+        if stream not in STREAMS or profile not in self.routes:
             self.stats["refused"] += 1
             return Answer(404, "not found\n", close=True)
         if request.method != "POST":
@@ -104,7 +135,8 @@ class PushReceiver:
         return None
 
     async def handle(self, request: Request, body: bytes) -> Answer:
-        stream = request.path.split("/")[3]
+        _token, profile, stream = self._target(request.path)
+        route = self.routes[profile]
         try:
             data = form_field(request.headers, body, "data")
         except (ValueError, LookupError):
@@ -117,20 +149,21 @@ class PushReceiver:
             return Answer(400, "missing data\n")
         if await asyncio.to_thread(nesting_depth, data) > MAX_DEPTH:
             self.stats["too_deep"] += 1
-            await asyncio.to_thread(self._keep_too_deep, stream, data)
+            await asyncio.to_thread(self._keep_too_deep, route.store, stream, data)
             return Answer(400, f"nested deeper than {MAX_DEPTH} levels\n")
-        targets = self.config.forward.get(stream, [])
-        jid = await asyncio.to_thread(journal_push, self.store, stream, data, targets)
+        targets = route.forward.get(stream, [])
+        jid = await asyncio.to_thread(journal_push, route.store, stream, data, targets)
         self.stats["accepted"] += 1
         try:
-            await asyncio.to_thread(ingest_journal, self.store, jid)
+            await asyncio.to_thread(ingest_journal, route.store, jid)
         except Exception:  # committed: replayed at the next start, so the sender may stop
             log.exception("pushed body %d could not be ingested; kept in the journal", jid)
         return Answer(200, "success")
 
-    def _keep_too_deep(self, stream: str, data: str) -> None:
+    @staticmethod
+    def _keep_too_deep(store: Store, stream: str, data: str) -> None:
         """Keep a refused body once: the platform retries it, every time the same."""
-        with self.store.transaction() as conn:
+        with store.transaction() as conn:
             kept = conn.execute(
                 "SELECT 1 FROM unparsed WHERE journal_id IS NULL AND stream = ? AND raw = ?",
                 (stream, data),
@@ -144,7 +177,8 @@ class PushReceiver:
     async def start(self) -> str:
         await self.server.start(self.config.host, self.config.port)
         self.port = self.server.port
-        return f"http://{self.config.host}:{self.port}/push/<token>/reports|replies"
+        profile = "<profile>/" if self.shared else ""
+        return f"http://{self.config.host}:{self.port}/push/<token>/{profile}reports|replies"
 
     async def stop(self) -> None:
         await self.server.stop()

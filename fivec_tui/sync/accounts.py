@@ -1,0 +1,250 @@
+"""Several accounts in one process (``poll --all``), and why an account is failing.
+
+Each account keeps everything a single ``poll`` has: its own cache and lock
+(:class:`~.lock.PollerLock`), its own client, its own engine with its own scheduler and
+backoff.  So an account whose platform hangs or whose credentials are wrong only fails its
+own jobs: the others run on the same event loop untouched.  Its health says why, in the
+words of :func:`why`, from the job errors the engine records in the cache (``poll_runs``):
+the CLI (``stats --all``) and the TUI read them there, without asking the platform.
+
+One push receiver serves every account at ``/push/<token>/<profile>/reports|replies``; its
+listen address, token, allowlist and limits are the ``[profiles.NAME.push]`` table of the
+profile ``poll`` would use without ``--all`` (``--profile`` or ``default_profile``); each
+account's pushes go to its own cache and its own ``push.forward`` targets.  One metrics
+endpoint serves every account, each sample labelled ``profile``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..api import AuthError, ThroughputExceeded
+from ..api.client import Path as Endpoint
+from ..api.errors import InsufficientBalance, error_for
+from ..api.redact import mask_url
+from ..config import Profile
+from ..files import default_log, exposed_cache
+from ..i18n import N_
+from ..store import Store
+from ..store.accounts import failing_jobs
+from . import alerts
+from .client import client_for
+from .daemon import _push_config, confirm_destructive, setup_logging
+from .engine import Engine
+from .forward import Forwarder
+from .lock import LockHeld, PollerLock
+from .push import PushReceiver, Route
+
+log = logging.getLogger("fivec_tui.poll")
+
+#: Why an account's jobs fail, most serious first (English: JSON and logs; ``_()`` to show).
+AUTH_ERROR = N_("auth error")
+UNREACHABLE = N_("unreachable")
+NO_BALANCE = N_("no balance")
+THROTTLED = N_("throttled")
+PLATFORM_ERROR = N_("platform error")
+FAILING = N_("failing")
+REASONS = (AUTH_ERROR, UNREACHABLE, NO_BALANCE, THROTTLED, PLATFORM_ERROR, FAILING)
+ENDPOINTS = tuple(v for k, v in vars(Endpoint).items() if k.isupper())
+
+#: The profile whose work is running, for the log lines of every module.
+current = contextvars.ContextVar("fivec_account", default="")
+
+
+def why(error: str) -> str:
+    """One of :data:`REASONS` for a job's recorded error (``JobState.last_error`` or the
+    ``error`` of ``poll_runs``): platform errors by their documented class, transport errors
+    (they name the endpoint) as unreachable."""
+    if error.startswith("error:"):
+        exc = error_for(error.removeprefix("error:").split(" — ", 1)[0])
+        if isinstance(exc, AuthError):
+            return AUTH_ERROR
+        if isinstance(exc, InsufficientBalance):
+            return NO_BALANCE
+        return THROTTLED if isinstance(exc, ThroughputExceeded) else PLATFORM_ERROR
+    return UNREACHABLE if error.startswith(ENDPOINTS) else FAILING
+
+
+def problem(errors: dict[str, str]) -> tuple[str, str] | None:
+    """The most serious of ``errors`` (job -> error) as ``(reason, "job: error")``."""
+    if not errors:
+        return None
+    job = min(errors, key=lambda j: (REASONS.index(why(errors[j])), j))
+    return why(errors[job]), f"{job}: {errors[job]}"
+
+
+def cached_problem(store: Store) -> tuple[str, str] | None:
+    """Why the account is failing, from its cache alone: the jobs whose last run failed."""
+    return problem(failing_jobs(store))
+
+
+def engine_problem(engine: Engine) -> tuple[str, str] | None:
+    """Why the account is failing, from a running engine's job health."""
+    return problem({n: s.last_error for n, s in engine.jobs.items() if s.failures})
+
+
+class ProfileTag(logging.Filter):
+    """Prefix each line logged while an account's work runs with ``[profile]``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        name = current.get()
+        if name and not getattr(record, "fivec_tagged", False):
+            record.msg, record.args = f"[{name}] {record.getMessage()}", ()
+            record.fivec_tagged = True
+        return True
+
+
+@dataclass
+class Account:
+    profile: Profile
+    db_path: Path
+    lock: PollerLock
+    store: Store | None = None
+    engine: Engine | None = None
+    forwarder: Forwarder | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def run_all(
+    accounts: list[tuple[Profile, Path]],
+    receiver: Profile,
+    *,
+    once: bool,
+    yes: bool,
+    listen: str | None,
+    log_file: str | None,
+    metrics: str | None = None,
+) -> int:
+    """Every account's sync until stopped (or drained once); ``receiver``: the profile whose
+    ``push`` table configures the shared push receiver.  An account whose lock is held by
+    another poller is skipped with the holder's pid; the others run."""
+    held = []
+    for profile, db_path in accounts:
+        lock = PollerLock(db_path)
+        try:
+            lock.acquire()
+        except LockHeld as exc:
+            print(f"error: {profile.name}: {exc}", file=sys.stderr)
+            continue
+        held.append(Account(profile, db_path, lock))
+    if not held:
+        return 1
+    try:
+        log_path = Path(log_file) if log_file else default_log(held[0].db_path.parent / "all.db")
+        secrets = tuple(s for a in held for s in a.profile.secrets())
+        setup_logging(secrets, log_path)
+        for handler in logging.getLogger("fivec_tui").handlers:
+            handler.addFilter(ProfileTag())
+        for a in held:
+            for warning in exposed_cache(a.db_path, log_path):
+                log.warning("%s: %s", a.profile.name, warning)
+        if metrics:
+            from .metrics import serve
+
+            for a in held:
+                Store(a.db_path).close()  # the schema exists before the collector reads it
+            host, _, port = metrics.rpartition(":")
+            serve({a.profile.name: a.db_path for a in held}, host or "127.0.0.1", int(port))
+            log.info("metrics of %d accounts on http://%s/metrics", len(held), metrics)
+        code = asyncio.run(_serve(held, receiver, once=once, yes=yes, listen=listen))
+        return max(code, 1 if len(held) < len(accounts) else 0)
+    finally:
+        for a in held:
+            a.lock.release()
+
+
+async def _serve(
+    accounts: list[Account], receiver: Profile, *, once: bool, yes: bool, listen: str | None
+) -> int:
+    push_config = None if once else _push_config(receiver, listen)
+    refused = 0
+    async with contextlib.AsyncExitStack() as stack:
+        for a in accounts:
+            a.store = Store(a.db_path)
+            stack.callback(a.store.close)
+            if push_config and _forward(a.profile):
+                a.forwarder = Forwarder(a.store)
+                stack.push_async_callback(a.forwarder.aclose)
+            client = await stack.enter_async_context(client_for(a.profile))
+            a.engine = Engine(
+                a.profile,
+                a.store,
+                client,
+                forwarder=a.forwarder,
+                alerter=alerts.for_profile(a.profile, a.store),
+            )
+        ready = []
+        for a in accounts:
+            if confirm_destructive(a.engine, yes):
+                ready.append(a)
+            else:
+                print(f"{a.profile.name}: not pulled (no consent)", file=sys.stderr)
+                refused += 1
+        if once:
+            return max(await _once(ready), 2 if refused else 0)
+        routes = {
+            a.profile.name: Route(a.store, _forward(a.profile)) for a in accounts if push_config
+        }
+        server = PushReceiver(None, push_config, routes) if push_config else None
+        if server:
+            log.info("push receiver on %s", await server.start())
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await asyncio.gather(*(_tagged(a.profile.name, _run(a, stop)) for a in ready))
+        if server:
+            await server.stop()
+    return 2 if refused else 0
+
+
+def _forward(profile: Profile) -> dict[str, list[str]]:
+    forward = profile.push.forward
+    return {
+        s: urls for s, urls in (("reports", forward.reports), ("replies", forward.replies)) if urls
+    }
+
+
+async def _tagged(name: str, coro):
+    """Run ``coro`` with its log lines (and its scheduler's jobs) tagged with ``name``."""
+    current.set(name)
+    return await coro
+
+
+async def _run(account: Account, stop: asyncio.Event) -> None:
+    engine = account.engine
+    await engine.start()
+    log.info(
+        "polling %s at %s into %s",
+        account.profile.username,
+        mask_url(account.profile.base_url),
+        account.db_path,
+    )
+    await stop.wait()
+    log.info("stopping: finishing the job in flight")
+    await engine.stop()
+
+
+async def _once(accounts: list[Account]) -> int:
+    """Drain every account once, side by side; print each one's counts and trouble."""
+
+    async def drain(a: Account) -> None:
+        a.counts = await a.engine.run_once()
+
+    await asyncio.gather(*(_tagged(a.profile.name, drain(a)) for a in accounts))
+    code = 0
+    for a in accounts:
+        for name, n in a.counts.items():
+            error = a.engine.jobs[name].last_error
+            print(f"{a.profile.name}: {name}: {n} new" + (f" (error: {error})" if error else ""))
+        if trouble := engine_problem(a.engine):
+            print(f"{a.profile.name}: {trouble[0]}")
+            code = 1
+    return code
