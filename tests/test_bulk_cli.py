@@ -13,6 +13,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
+from fivec_tui import i18n
 from fivec_tui.cli import main
 from fivec_tui.store import Store
 from fivec_tui.store import campaigns as journal
@@ -154,3 +155,28 @@ def test_ctrl_c_pauses_after_the_request_in_flight(env, tmp_path, sim_thread):
     assert code == 0
     assert len(sim_thread.platform.submissions) == 800
     assert set(sim_thread.platform.submissions.values()) == {1}
+
+
+def test_show_lists_the_unknown_rows_for_people_and_scripts(env, tmp_path):
+    from fivec_tui.sync.bulk.prepare import create, prepare
+
+    store = Store(tmp_path / "c.db")
+    cid = create(store, prepare(csv_file(tmp_path, 150), encode="UTF-8", content="通知" + SIGNED))
+    journal.mark_sending(store, journal.next_planned(store, cid).id)  # then the run died
+    journal.abandon_in_flight(store, cid)
+    code, out, _ = run(env, "campaign", "show", str(cid))
+    assert code == 0
+    assert "150 rows: 150 submitted, 0 accepted, 0 failed, 150 unknown, 0 not sent" in out
+    assert "unknown (row:mobile): 2:13800000000, 3:13800000001" in out
+    code, out, _ = run(env, "campaign", "show", str(cid), "--json")
+    assert json.loads(out)["unknown"][:2] == [
+        {"row": 2, "mobile": "13800000000"},
+        {"row": 3, "mobile": "13800000001"},
+    ]
+    try:
+        code, out, _ = run(env, "--lang", "zh", "campaign", "list")
+    finally:
+        i18n.use("en")
+    assert code == 0 and "已提交 150/150，未知 150" in out
+    code, _, err = run(env, "campaign", "show", "99")
+    assert code == 2 and "no campaign 99" in err

@@ -57,7 +57,7 @@ def list_cmd(ctx: Ctx, limit: int, as_json: bool) -> None:
             ).format(
                 id=r["id"],
                 created=iso(r["created_at"]),
-                state=r["state"],
+                state=_(r["state"]),
                 submitted=r["submitted"],
                 rows=r["rows"],
                 unknown=r["unknown"],
@@ -89,7 +89,11 @@ def show_cmd(ctx: Ctx, cid: int, as_json: bool) -> None:
             }
         )
         return
-    say(_("campaign {id} ({state}) from {source}").format(id=cid, **meta))
+    say(
+        _("campaign {id} ({state}) from {source}").format(
+            id=cid, state=_(meta["state"]), source=meta["source"]
+        )
+    )
     say(
         _(
             "{rows} rows: {submitted} submitted, {accepted} accepted, {failed} failed, "
