@@ -180,3 +180,34 @@ def test_show_lists_the_unknown_rows_for_people_and_scripts(env, tmp_path):
     assert code == 0 and "已提交 150/150，未知 150" in out
     code, _, err = run(env, "campaign", "show", "99")
     assert code == 2 and "no campaign 99" in err
+
+
+def test_a_second_ctrl_c_stops_at_once_and_resume_settles_the_request_in_flight(
+    env, tmp_path, sim_thread
+):
+    sim_thread.server.faults = {"send": {"latency_ms": 800}}  # a request is mostly in flight
+    path = csv_file(tmp_path, 800)
+    args = ["--csv", str(path), "--content", "通知" + SIGNED, "--rate", "100", "--yes", "--json"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fivec_tui", "send", *args],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    proc.stdout.readline()
+    time.sleep(1.4)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    done = lines(out)[-1]
+    assert proc.returncode == 1 and done["state"] == "paused"
+    assert done["unknown"] in (0, 100) and done["accepted"] + done["unknown"] < 800
+    sim_thread.server.faults = {}
+    code, out, _ = run(env, "campaign", "resume", "1", "--yes", "--settle-after", "0", "--json")
+    assert code == 0
+    settled = lines(out)[0]
+    assert settled["sent"] + settled["unsent"] == done["unknown"]
+    assert len(sim_thread.platform.submissions) == 800
+    assert set(sim_thread.platform.submissions.values()) == {1}

@@ -314,4 +314,4 @@ class BulkScreen(StoreScreen[Campaigns]):
 
 
 #: Campaign states, shown translated (listed so they are extracted).
-STATES = (N_("ready"), N_("sending"), N_("paused"), N_("done"), N_("stopped"))
+STATES = (N_("ready"), N_("sending"), N_("paused"), N_("done"))

@@ -238,8 +238,9 @@ def drive(ctx: Ctx, store: Store, cid: int, *, as_json: bool, rate: float | None
             loop.add_signal_handler(signal.SIGINT, interrupt)
         try:
             state = await runner.run()
-        except asyncio.CancelledError:
-            state = "stopped"
+        except asyncio.CancelledError:  # stopped at once: resume calls the request unknown
+            state = "paused"
+            journal.set_state(store, cid, state, "stopped with the request in flight")
         finally:
             display.close()
         try:
