@@ -64,7 +64,7 @@ async def _connect(app: FivecApp, *, sync: bool, consent: bool = False) -> None:
         if await app.ask_consent():
             await app.sync_thread.run(lambda: asyncio.to_thread(engine.grant_consent))
         else:
-            app.note = "reports/replies not pulled (no consent)"
+            app.note = _("reports/replies not pulled (no consent)")
     app.engine = engine
     await app.sync_thread.run(engine.start)
 
@@ -96,7 +96,8 @@ def run_tui(ctx) -> int:
     try:
         lock.acquire()
     except LockHeld as exc:
-        note, sync = f"attached read-only: poll daemon pid {exc.holder} owns the sync", False
+        note = _("attached read-only: poll daemon pid {pid} owns the sync").format(pid=exc.holder)
+        sync = False
     else:
         note, sync = "", True
     exposed = exposed_cache(db_path)
@@ -157,7 +158,9 @@ def demo_app(
         store,
         startup=startup,
         refresh_s=1.0,
-        note=f"demo: simulator scenario {scenario!r}; nothing leaves this machine",
+        note=_("demo: simulator scenario {scenario}; nothing leaves this machine").format(
+            scenario=repr(scenario)
+        ),
     )
 
 

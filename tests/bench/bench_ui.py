@@ -1,22 +1,18 @@
-"""Benchmark (not a test): time to first frame, and responsiveness while ingesting at peak.
+"""Benchmark (not a test): time to first frame (responsiveness while ingesting: bench_keys.py).
 
-1. Time to first frame: from spawning ``python -m fivec_tui demo`` on a fresh pseudo-terminal
-   (120x40) to the bytes of its whole first frame on that terminal (the key bar, its last
-   line), against a bare Textual app (one Static) measured the same way, the two started in
-   turn; the figure is the median of the per-pair ratios demo/bare (target under 1.5x).
-   Interpreter start and imports are included: they are what a user waits for. The package is byte-compiled first, as Textual is by pip
-   and as any start after the first finds it (a source checkout run with
-   PYTHONDONTWRITEBYTECODE would otherwise recompile every edited module on every start).
-2. Responsiveness: the demo app under the ``flood`` scenario (600 msg/s ingested by its own
-   engine) vs under ``quiet``: median and worst time from a key press to the other screen
-   being shown, over many switches.
+From spawning ``python -m fivec_tui demo`` on a fresh pseudo-terminal
+(120x40) to the bytes of its whole first frame on that terminal (the key bar, its last line),
+against a bare Textual app (one Static) measured the same way, the two started in turn; the
+figure is the median of the per-pair ratios demo/bare (target under 1.5x). Interpreter start
+and imports are included: they are what a user waits for. The package is byte-compiled first,
+as Textual is by pip and as any start after the first finds it (a source checkout run with
+PYTHONDONTWRITEBYTECODE would otherwise recompile every edited module on every start).
 
     .venv/bin/python tests/bench/bench_ui.py
 """
 
 from __future__ import annotations
 
-import asyncio
 import compileall
 import fcntl
 import os
@@ -95,30 +91,6 @@ def first_frames(pairs: int = 21) -> tuple[float, float, list[float]]:
     return statistics.median(bare), statistics.median(demo), ratios
 
 
-async def switch_latency(scenario: str, switches: int = 60) -> list[float]:
-    from fivec_tui.app.run import demo_app
-
-    app = demo_app(scenario, db_dir=tempfile.mkdtemp())
-    samples = []
-    async with app.run_test(size=(120, 40)) as pilot:
-        while app.engine is None:
-            await pilot.pause(0.1)
-        await pilot.pause(3)  # let ingest reach its pace
-        for i in range(switches):
-            key, mode = ("r", "replies") if i % 2 == 0 else ("d", "dashboard")
-            start = time.perf_counter()
-            await pilot.press(key)
-            while app.current_mode != mode:
-                await pilot.pause(0.005)
-            await pilot.pause()
-            samples.append(time.perf_counter() - start)
-            await pilot.pause(0.1)
-        ingested = app.store.scalar("SELECT count(*) FROM reports")
-        await app.simulator.stop()
-    print(f"  {scenario}: {ingested} reports ingested during the run")
-    return samples
-
-
 def main() -> None:
     compileall.compile_dir(Path(__file__).parents[2] / "fivec_tui", quiet=1)
     bare, demo, ratios = first_frames()
@@ -127,14 +99,6 @@ def main() -> None:
         f"fivec-tui demo {demo * 1000:.0f} ms; ratio per pair: median "
         f"{statistics.median(ratios):.2f}, range {ratios[0]:.2f}-{ratios[-1]:.2f}"
     )
-    quiet = asyncio.run(switch_latency("quiet"))
-    flood = asyncio.run(switch_latency("flood"))
-    for name, s in (("quiet", quiet), ("flood", flood)):
-        print(
-            f"screen switch under {name}: median {statistics.median(s) * 1000:.0f} ms, "
-            f"worst {max(s) * 1000:.0f} ms"
-        )
-    print(f"flood/quiet median ratio {statistics.median(flood) / statistics.median(quiet):.2f}")
 
 
 if __name__ == "__main__":
