@@ -25,7 +25,7 @@ WINDOWS = ((N_("5 min"), 300), (N_("1 hour"), 3600), (N_("24 hours"), 86400))
 #: The sync engine's job names and states, shown translated (listed so they are extracted).
 JOB_WORDS = (
     *(N_("reports"), N_("replies"), N_("records"), N_("balance"), N_("prune")),
-    *(N_("reconcile"), N_("reconcile_replies"), N_("forward"), N_("alerts")),
+    *(N_("reconcile"), N_("reconcile_replies"), N_("forward"), N_("alerts"), N_("subaccounts")),
     *(N_("ok"), N_("degraded"), N_("failing"), N_("waiting"), N_("off"), N_("starting")),
 )
 #: Failure families (data/status_codes.toml) by a name short enough for the failures table.
