@@ -167,7 +167,7 @@ def resume_cmd(ctx: Ctx, cid: int, rate, settle_after: float, yes: bool, as_json
     if not yes:
         ask(
             _("Send the {n} row(s) never submitted ({settled} of them found unsent)?").format(
-                n=counts["planned"], settled=counts["settled_unsent"]
+                n=counts["planned"], settled=journal.settled_unsent(store, cid)
             )
         )
     sys.exit(drive(ctx, store, cid, as_json=as_json, rate=rate))
