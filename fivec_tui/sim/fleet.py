@@ -38,10 +38,11 @@ def account_name(i: int) -> str:
 
 
 def fleet_scenarios(
-    n: int, base: str | Scenario = "demo", *, rate: float | None = None
+    n: int, base: str | Scenario = "demo", *, rate: float | None = None, states: bool = True
 ) -> list[Scenario]:
-    """``n`` scenarios from ``base``, one account each with its own credentials; the demo's
-    states (:data:`STATES`) in turn; ``rate``: traffic per second, overriding the base's."""
+    """``n`` scenarios from ``base``, one account each with its own credentials; with
+    ``states``, the demo's (:data:`STATES`) in turn; ``rate``: traffic per second, overriding
+    the base's."""
     template = load(base) if isinstance(base, str) else base
     out = []
     for i in range(n):
@@ -58,6 +59,9 @@ def fleet_scenarios(
         }
         if rate is not None:
             sc.traffic_rate = rate
+        if not states:
+            out.append(sc)
+            continue
         state = STATES[i % len(STATES)][1]
         sc.phases = []  # healthy, unless its state says otherwise
         if state == "outage":
@@ -82,10 +86,11 @@ class Fleet:
         host: str = "127.0.0.1",
         subaccounts: bool = True,
         traffic: bool = True,
+        states: bool = True,
     ) -> None:
         self.simulators = [
             Simulator(sc, host=host, seed=seed + i, speed=speed, traffic=traffic)
-            for i, sc in enumerate(fleet_scenarios(n, scenario, rate=rate))
+            for i, sc in enumerate(fleet_scenarios(n, scenario, rate=rate, states=states))
         ]
         if subaccounts:
             for sim in self.simulators:
