@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -375,3 +376,47 @@ def test_poll_all_daemon_serves_pushes_and_metrics_per_profile(fleet_thread, tmp
     text = log.read_text()
     assert all(f"[{name}] polling {name}" in text for name in names)
     assert all(s.account.apikey not in text for s in fleet.simulators)
+
+
+async def test_demo_profiles_start_three_accounts_in_different_states():
+    from fivec_tui.sim.fleet import demo_profiles
+
+    fleet, profiles = await demo_profiles(3)
+    try:
+        assert [p.name for p in profiles] == ["verify", "notify", "market"]
+        balances = []
+        for profile in profiles:
+            async with client_for(profile) as client:
+                balances.append((await client.balance()).remaining)
+                names = [
+                    e.username for e in await client.billing(datetime.now(UTC), datetime.now(UTC))
+                ]
+            assert names == [profile.username, f"{profile.username}sub1", f"{profile.username}sub2"]
+        assert balances[2] < balances[0] / 10  # the third runs out of balance
+        assert fleet.simulators[1].scenario.phases  # the second has an outage
+        assert profiles[0].intervals["subaccounts"] < 600  # a demo shows change soon
+    finally:
+        await fleet.stop()
+
+
+def test_poll_all_skips_an_account_another_poller_holds(fleet_thread, tmp_path):
+    from fivec_tui.sync.lock import PollerLock
+
+    fleet = fleet_thread
+    (tmp_path / "config.toml").write_text(_config(fleet))
+    held = fleet.simulators[1].account.username
+    data = tmp_path / "data" / "fivec-tui"
+    with PollerLock(data / f"{held}.db"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "fivec_tui", "poll", "--all", "--once", "--yes"],
+            env=_env(tmp_path, fleet),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert proc.returncode == 1
+    assert f"error: {held}: another poller holds" in proc.stderr
+    assert f"pid {os.getpid()}" in proc.stderr
+    others = [s.account.username for s in fleet.simulators if s.account.username != held]
+    assert all(f"{name}: balance: 1 new" in proc.stdout for name in others)
+    assert held + ":" not in proc.stdout

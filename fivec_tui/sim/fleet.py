@@ -28,8 +28,10 @@ STATES = (("verify", "healthy"), ("notify", "outage"), ("market", "low balance")
 DEMO_INTERVALS = {"reports": 2.0, "replies": 3.0, "records": 5.0, "balance": 10.0}
 DEMO_INTERVALS["subaccounts"] = 30.0
 OUTAGE_MIX = {"DELIVRD": 0.3, "MA:0054": 0.45, "MB:1041": 0.15, "UNDELIV": 0.1}
-#: Units left on the account running out: at the demo's traffic, a few minutes.
-LOW_BALANCE = 4000
+#: Units left on the account running out: at the demo's traffic (a third of it on the main
+#: account, about 4 units a second) it runs out in about 10 minutes, so the "runs out within
+#: a day" alert fires once the burn is known (a minute), and "below 1,000" after ~6 minutes.
+LOW_BALANCE = 2400
 
 
 def account_name(i: int) -> str:
