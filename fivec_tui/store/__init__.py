@@ -5,7 +5,8 @@ Only :class:`Store` loads with the package; ingest and queries load on first use
 TUI paints its first frame before it needs them.  The write API is one module per concept:
 ``journaling`` (raw bodies and replay), ``ingest`` (report, reply and record rows),
 ``pipeline`` (ingest beside the pull), ``rollup``, ``outbox``, ``forward_queue``, ``alerts``,
-``balance``, ``blacklist``, ``poll_runs`` and ``retention``.
+``balance``, ``blacklist``, ``poll_runs``, ``retention`` and ``campaigns`` (the journal of
+bulk sends).
 """
 
 import importlib
