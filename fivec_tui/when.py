@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 from .i18n import _
@@ -10,28 +11,36 @@ from .i18n import _
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _RELATIVE = re.compile(r"^([+-])(\d+(?:\.\d+)?)\s*([smhdw])$")
 _WINDOW = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
+_DAY = re.compile(r"^(today|yesterday)\s+(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
 def parse_when(value: str, now: datetime | None = None) -> datetime:
-    """``now``, ``-1h``/``+10m``/``-2d``, or an ISO date/time (naive means local time).
+    """``now``, ``-1h``/``+10m``/``-2d``, ``today 03:00``/``yesterday 03:00`` or an ISO
+    date/time (naive, and the day forms, mean local time).
 
     >>> parse_when("-1h", datetime(2026, 1, 1, 12, tzinfo=UTC)).hour
     11
     """
-    now = now or datetime.now(UTC)
+    now = now or datetime.fromtimestamp(time.time(), UTC)  # time.time: one clock to freeze
     text = value.strip().lower()
     if text == "now":
         return now
     if m := _RELATIVE.match(text):
         delta = timedelta(seconds=float(m[2]) * _UNITS[m[3]])
         return now + delta if m[1] == "+" else now - delta
+    m = _DAY.match(text)
+    if m and int(m[2]) < 24 and int(m[3]) < 60 and int(m[4] or 0) < 60:
+        day = now.astimezone().date() - timedelta(days=1 if m[1] == "yesterday" else 0)
+        hms = int(m[2]), int(m[3]), int(m[4] or 0)
+        return datetime(day.year, day.month, day.day, *hms).astimezone()
     try:
         when = datetime.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(
-            _("bad time {value!r}: use ISO (2026-11-25T10:00), 'now', '-1h' or '+10m'").format(
-                value=value
-            )
+            _(
+                "bad time {value!r}: use ISO (2026-11-25T10:00), 'now', '-1h', '+10m' or "
+                "'yesterday 03:00'"
+            ).format(value=value)
         ) from None
     return when if when.tzinfo else when.astimezone()
 

@@ -55,16 +55,30 @@ def _caches(ctx: Ctx):
         "its error; both null when every job's last run succeeded."
     ),
 )
+@click.option(
+    "--at",
+    "at",
+    help=_(
+        "WHEN: the window ending then, as it was known then (reports by their platform time); "
+        "'now' is the live summary."
+    ),
+)
+@click.option(
+    "--known-now", is_flag=True, help=_("With --at: count every report cached since then too.")
+)
 @json_option
 @pass_ctx
-def stats(ctx: Ctx, window, all_profiles, as_json) -> None:
-    from ..store import queries
+def stats(ctx: Ctx, window, all_profiles, at, known_now, as_json) -> None:
+    from ..store import asof, queries
 
     seconds = parse_window(window)
     if all_profiles:
         _stats_all(ctx, seconds, window, as_json)
         return
-    s = queries.summary(ctx.cache(), seconds)
+    if at is not None:
+        s = asof.summary_at(ctx.cache(), seconds, parse_when(at).timestamp(), known_now)
+    else:
+        s = queries.summary(ctx.cache(), seconds)
     if as_json:
         emit(s.as_json())
         return

@@ -5,6 +5,8 @@ one transaction with the version bump.  Table names are part of the interface: p
 their cache with sqlite3.
 """
 
+from .rollup import bucket_sql
+
 MIGRATIONS: list[str] = [
     # 1: the whole first schema
     """
@@ -185,4 +187,32 @@ MIGRATIONS: list[str] = [
         total_voice REAL, remaining_voice REAL
     )
     """,
+    # 10: time-travel (store/asof.py): the reports reported in a later minute than they were
+    # sent, counted again by that report minute, so the numbers at a past moment subtract those
+    # reported after it.  Reports already counted are added from their rows (a report whose
+    # record was pruned, record_id -1, cannot be placed and stays "known").
+    """
+    CREATE TABLE rollup_late (
+        minute INTEGER NOT NULL, rminute INTEGER NOT NULL, prefix TEXT NOT NULL,
+        status TEXT NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (minute, rminute, prefix, status)
+    ) WITHOUT ROWID;
+    CREATE TABLE latency_late (
+        minute INTEGER NOT NULL, rminute INTEGER NOT NULL, bucket INTEGER NOT NULL,
+        n INTEGER NOT NULL, total_s REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (minute, rminute, bucket)
+    ) WITHOUT ROWID;
+    INSERT INTO rollup_late(minute, rminute, prefix, status, n)
+    SELECT r.minute, CAST(coalesce(p.reported_at, p.cached_at) / 60 AS INTEGER) AS rm, r.prefix,
+           p.status, count(*)
+    FROM reports p JOIN records r ON r.id = p.record_id
+    WHERE p.record_id > 0 AND r.minute IS NOT NULL AND rm > r.minute
+    GROUP BY 1, 2, 3, 4;
+    INSERT INTO latency_late(minute, rminute, bucket, n, total_s)
+    SELECT r.minute, CAST(coalesce(p.reported_at, p.cached_at) / 60 AS INTEGER) AS rm,
+           {bucket}, count(*), sum(max(p.reported_at - r.sent_at, 0))
+    FROM reports p JOIN records r ON r.id = p.record_id
+    WHERE p.record_id > 0 AND r.minute IS NOT NULL AND rm > r.minute
+    GROUP BY 1, 2, 3
+    """.replace("{bucket}", bucket_sql("(p.reported_at - r.sent_at)")),
 ]

@@ -54,20 +54,26 @@ def summary(store: Store, window_s: float = 3600, now: float | None = None) -> S
             "SELECT bucket, sum(n) AS n FROM latency WHERE minute BETWEEN ? AND ? GROUP BY bucket",
             (lo, hi),
         )
+    return summarise(
+        window_s, {r["status"]: r["n"] for r in rows}, {r["bucket"]: r["n"] for r in latency}
+    )
+
+
+def summarise(window_s: float, counts: dict[str, int], hist: dict[int, int]) -> Summary:
+    """A :class:`Summary` from counts by status (``SENT`` too) and latency buckets."""
     s = Summary(int(window_s))
-    for row in rows:
-        if row["status"] == "SENT":
-            s.sent = row["n"]
-        elif row["status"] == "DELIVRD":
-            s.delivered = row["n"]
-        else:
-            s.failed += row["n"]
-            s.failures[row["status"]] = row["n"]
+    for status, n in counts.items():
+        if status == "SENT":
+            s.sent = n
+        elif status == "DELIVRD":
+            s.delivered = n
+        elif n:
+            s.failed += n
+            s.failures[status] = n
     s.failures = dict(sorted(s.failures.items(), key=lambda kv: -kv[1]))
     s.pending = max(s.sent - s.delivered - s.failed, 0)
     finals = s.delivered + s.failed
     s.delivery_rate = s.delivered / finals if finals else None
-    hist = {r["bucket"]: r["n"] for r in latency}
     s.latency_p50_s = percentile(hist, 0.50)
     s.latency_p95_s = percentile(hist, 0.95)
     return s
@@ -311,14 +317,22 @@ class BalanceView:
     history: list[dict] = field(default_factory=list)
 
 
-def balance(store: Store, window_s: float = 3600, now: float | None = None) -> BalanceView:
-    """Latest balance, burn rate over the window (recharges excluded) and time left."""
+def balance(
+    store: Store, window_s: float = 3600, now: float | None = None, until: float | None = None
+) -> BalanceView:
+    """Latest balance, burn rate over the window (recharges excluded) and time left.
+
+    ``until``: as it was then (the snapshots taken up to that time), for time-travel.
+    """
     now = time.time() if now is None else now
+    upto = float("inf") if until is None else until
     rows = store.query(
-        "SELECT at, remaining, total FROM balance WHERE at >= ? ORDER BY at LIMIT 2000",
-        (now - window_s,),
+        "SELECT at, remaining, total FROM balance WHERE at >= ? AND at <= ? ORDER BY at LIMIT 2000",
+        (now - window_s, upto),
     )
-    last = store.query("SELECT at, remaining, total FROM balance ORDER BY id DESC LIMIT 1")
+    last = store.query(
+        "SELECT at, remaining, total FROM balance WHERE at <= ? ORDER BY id DESC LIMIT 1", (upto,)
+    )
     view = BalanceView(history=rows)
     if not last:
         return view

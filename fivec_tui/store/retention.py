@@ -65,7 +65,7 @@ def prune(store: Store, days: float, keep_raw_days: float | None = None) -> dict
                 (_first_kept(conn, "journal", "received_at", raw_cut),),
             ).rowcount
         old_minute = int((now - 4 * days * 86400) // 60)
-        for table in ("rollup", "latency"):
+        for table in ("rollup", "latency", "rollup_late", "latency_late"):
             counts[table] = conn.execute(
                 f"DELETE FROM {table} WHERE minute < ?", (old_minute,)
             ).rowcount

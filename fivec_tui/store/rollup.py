@@ -4,6 +4,13 @@ Rollups are keyed by the *send* minute of the record: a record adds to ``SENT``;
 adds to its status once both it and its record are present (whichever arrives second does
 the counting), so a window's delivery numbers are sums over minutes, not over reports.
 ``latency`` is a histogram per minute with fixed bucket bounds (:data:`LATENCY_BOUNDS`).
+
+``rollup_late`` and ``latency_late`` hold the same counts for the reports whose platform
+report time (``reported_at``; the cache's receipt when the platform gave none) falls in a
+later minute than their send minute, keyed by that report minute too: what the account looked
+like at a past moment is the rollups minus the late rows reported after it (:mod:`.asof`).
+Only late reports are kept there, since a report in its send minute is known at any moment
+whose window holds its send: usually a fraction of the reports, in a few rows per minute.
 """
 
 from __future__ import annotations
@@ -64,10 +71,11 @@ def prefix_of(mobile: str) -> str:
 
 _MATCHED = """
     SELECT r.minute, r.prefix, p.status, {bucket}, count(*),
-           sum(max(p.reported_at - r.sent_at, 0))
+           sum(max(p.reported_at - r.sent_at, 0)),
+           CAST(coalesce(p.reported_at, p.cached_at) / 60 AS INTEGER)
     FROM reports p JOIN records r ON {join}
     WHERE {where} AND r.minute IS NOT NULL  -- a record with no send time is in no window
-    GROUP BY 1, 2, 3, 4
+    GROUP BY 1, 2, 3, 4, 7
 """
 _LATENCY_BUCKET = bucket_sql("(p.reported_at - r.sent_at)")
 
@@ -81,12 +89,19 @@ def count_matched(conn: sqlite3.Connection, join: str, where: str, params: tuple
     """
     counts: dict[tuple, int] = {}
     latency: dict[tuple, list] = {}
+    late: dict[tuple, int] = {}
+    late_latency: dict[tuple, list] = {}
     sql = _MATCHED.format(join=join, where=where, bucket=_LATENCY_BUCKET)
-    for minute, prefix, status, bucket, n, seconds in conn.execute(sql, params):
+    for minute, prefix, status, bucket, n, seconds, rminute in conn.execute(sql, params):
         counts[minute, prefix, status] = counts.get((minute, prefix, status), 0) + n
         total = latency.setdefault((minute, bucket), [0, 0.0])
         total[0] += n
         total[1] += seconds or 0.0
+        if rminute > minute:
+            late[minute, rminute, prefix, status] = late.get((minute, rminute, prefix, status), 0) + n
+            total = late_latency.setdefault((minute, rminute, bucket), [0, 0.0])
+            total[0] += n
+            total[1] += seconds or 0.0
     conn.executemany(
         "INSERT INTO rollup(minute, prefix, status, n) VALUES (?, ?, ?, ?) "
         "ON CONFLICT(minute, prefix, status) DO UPDATE SET n = n + excluded.n",
@@ -98,6 +113,18 @@ def count_matched(conn: sqlite3.Connection, join: str, where: str, params: tuple
         "total_s = total_s + excluded.total_s",
         [(*key, n, seconds) for key, (n, seconds) in latency.items()],
     )
+    if late:
+        conn.executemany(
+            "INSERT INTO rollup_late(minute, rminute, prefix, status, n) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(minute, rminute, prefix, status) DO UPDATE SET n = n + excluded.n",
+            [(*key, n) for key, n in late.items()],
+        )
+        conn.executemany(
+            "INSERT INTO latency_late(minute, rminute, bucket, n, total_s) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(minute, rminute, bucket) DO UPDATE SET n = n + excluded.n, "
+            "total_s = total_s + excluded.total_s",
+            [(*key, n, seconds) for key, (n, seconds) in late_latency.items()],
+        )
 
 
 def count_sent(conn: sqlite3.Connection, after_id: int) -> None:

@@ -1,0 +1,157 @@
+"""The account as it was at a past moment ("time-travel"), from the platform's times.
+
+At ``at``, a window holds the messages *sent* in it (``records.sent_at``, to the minute, as
+the live numbers), counted delivered or failed by the reports whose platform report time
+(``reports.reported_at``; the cache's receipt when the platform gave none) is in ``at``'s
+minute or before, and pending otherwise.  So the numbers do not depend on when the cache
+happened to pull the rows: a record pulled an hour later still counts as sent then.
+
+They are the live rollups of the window minus the late rollups (:mod:`.rollup`) of its send
+minutes reported after ``at``: the same per-minute reads as the live summary plus the late
+rows of the window, so a past moment costs about what now costs.  ``known_now=True`` counts
+every report cached since (the live rollups alone).  At or after the present, nothing can
+have been reported later, so the numbers are the live ones exactly.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .db import Store
+from .queries import BalanceView, Summary, balance, prefixes, series, summarise, summary
+
+
+def _live(at: float, known_now: bool) -> bool:
+    return known_now or at >= time.time()
+
+
+def _window(window_s: float, at: float) -> tuple[int, int]:
+    return int((at - window_s) // 60), int(at // 60)
+
+
+def summary_at(store: Store, window_s: float, at: float, known_now: bool = False) -> Summary:
+    """:func:`queries.summary` for the window ending at ``at``, as known then."""
+    if _live(at, known_now):
+        return summary(store, window_s, at)
+    lo, hi = _window(window_s, at)
+    with store.read():
+        counts = _sums(
+            store,
+            "SELECT status AS k, sum(n) AS n FROM rollup WHERE minute BETWEEN ?1 AND ?2 "
+            "GROUP BY status",
+            "SELECT status AS k, sum(n) AS n FROM rollup_late WHERE minute BETWEEN ?1 AND ?2 "
+            "AND rminute > ?2 GROUP BY status",
+            (lo, hi),
+        )
+        hist = _sums(
+            store,
+            "SELECT bucket AS k, sum(n) AS n FROM latency WHERE minute BETWEEN ?1 AND ?2 "
+            "GROUP BY bucket",
+            "SELECT bucket AS k, sum(n) AS n FROM latency_late WHERE minute BETWEEN ?1 AND ?2 "
+            "AND rminute > ?2 GROUP BY bucket",
+            (lo, hi),
+        )
+    return summarise(window_s, counts, hist)
+
+
+def _sums(store: Store, known: str, late: str, params: tuple) -> dict:
+    """``known`` minus ``late``, both ``(k, n)`` rows."""
+    out = {r["k"]: r["n"] for r in store.query(known, params)}
+    for r in store.query(late, params):
+        out[r["k"]] = out.get(r["k"], 0) - r["n"]
+    return out
+
+
+def series_at(store: Store, window_s: float, at: float, known_now: bool = False) -> list[dict]:
+    """:func:`queries.series` ending at ``at``, each minute's reports as known then."""
+    rows = series(store, window_s, at)
+    if _live(at, known_now):
+        return rows
+    lo, hi = _window(window_s, at)
+    late = store.query(
+        "SELECT minute, sum(CASE WHEN status = 'DELIVRD' THEN n ELSE 0 END) AS delivered, "
+        "sum(CASE WHEN status != 'DELIVRD' THEN n ELSE 0 END) AS failed FROM rollup_late "
+        "WHERE minute BETWEEN ?1 AND ?2 AND rminute > ?2 GROUP BY minute",
+        (lo, hi),
+    )
+    by_minute = {r["minute"]: r for r in late}
+    out = []
+    for row in rows:
+        if less := by_minute.get(row["minute"]):
+            row = row | {
+                "delivered": row["delivered"] - less["delivered"],
+                "failed": row["failed"] - less["failed"],
+            }
+        out.append(row)
+    return out
+
+
+def prefixes_at(store: Store, window_s: float, at: float, known_now: bool = False) -> list[dict]:
+    """:func:`queries.prefixes` for the window ending at ``at``, as known then."""
+    rows = prefixes(store, window_s, at)
+    if _live(at, known_now):
+        return rows
+    lo, hi = _window(window_s, at)
+    late = store.query(
+        "SELECT prefix, sum(CASE WHEN status = 'DELIVRD' THEN n ELSE 0 END) AS delivered, "
+        "sum(CASE WHEN status != 'DELIVRD' THEN n ELSE 0 END) AS failed FROM rollup_late "
+        "WHERE minute BETWEEN ?1 AND ?2 AND rminute > ?2 GROUP BY prefix",
+        (lo, hi),
+    )
+    by_prefix = {r["prefix"]: r for r in late}
+    return [
+        row | {"delivered": row["delivered"] - less["delivered"], "failed": row["failed"] - less["failed"]}
+        if (less := by_prefix.get(row["prefix"]))
+        else row
+        for row in rows
+    ]
+
+
+def balance_at(store: Store, window_s: float, at: float) -> BalanceView:
+    """The balance as last pulled at or before ``at``, and the burn over the window then."""
+    if at >= time.time():
+        return balance(store, window_s, at)
+    return balance(store, window_s, at, until=at)
+
+
+def replies_at(store: Store, at: float, limit: int = 12) -> list[dict]:
+    """The newest replies received (platform time) at or before ``at``."""
+    return store.query(
+        "SELECT id, mobile, content, ext, reply_id, received_at, opt_out, clean FROM replies "
+        "WHERE received_at <= ? ORDER BY received_at DESC LIMIT ?",
+        (at, limit),
+    )
+
+
+def reports_at(store: Store, at: float, limit: int = 12, horizon_s: float = 3600) -> list[dict]:
+    """Reports known at ``at`` for the newest messages sent before it (the live feed then)."""
+    return store.query(
+        "SELECT p.id, p.msgid, p.mobile, p.status, p.ext, p.reported_at, r.sent_at, "
+        "p.reported_at - r.sent_at AS latency FROM records r "
+        "JOIN reports p ON p.msgid = r.msgid AND p.mobile = r.mobile "
+        "WHERE r.sent_at BETWEEN ? AND ? AND coalesce(p.reported_at, p.cached_at) <= ? "
+        "ORDER BY r.sent_at DESC LIMIT ?",
+        (at - horizon_s, at, at, limit),
+    )
+
+
+def alerts_firing(store: Store, at: float) -> list[dict]:
+    """Alerts firing at ``at``: per rule, the last event at or before it, unless resolved.
+
+    Each with ``since``, when that firing began (its first ``firing`` event).
+    """
+    rows = store.query(
+        "SELECT a.*, (SELECT max(f.at) FROM alerts f WHERE f.rule = a.rule AND f.state = 'firing' "
+        "AND f.at <= a.at) AS since FROM alerts a "
+        "WHERE a.id IN (SELECT max(id) FROM alerts WHERE at <= ? GROUP BY rule) "
+        "AND a.state != 'resolved' ORDER BY a.at",
+        (at,),
+    )
+    return rows
+
+
+def alert_events(store: Store, start: float, end: float) -> list[dict]:
+    """Alert events (fired, repeated, resolved) between ``start`` and ``end``, oldest first."""
+    return store.query(
+        "SELECT * FROM alerts WHERE at BETWEEN ? AND ? ORDER BY at, id LIMIT 1000", (start, end)
+    )

@@ -1,0 +1,216 @@
+"""Time-travel: the account at a past moment, from the platform's times in the cached rows.
+
+A day of known traffic with an outage in the middle is ingested (half of it reports before
+records, as the poller usually sees them); the numbers at several moments are checked
+against numbers computed here from the traffic itself, independently of the rollups.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from click.testing import CliRunner
+
+from fivec_tui.api import Record, Reply, Report
+from fivec_tui.cli import main
+from fivec_tui.store import Store, asof, ingest_items, queries
+
+T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC).timestamp()  # a minute boundary
+OUTAGE = range(600, 660)  # minutes of the day: 10:00-11:00 UTC
+
+
+def traffic() -> list[tuple[str, str, float, str, float | None]]:
+    """(msgid, mobile, sent_at, status, reported_at) for every message of the day."""
+    out = []
+    for m in range(1440):
+        for i in range(5):
+            sent = T0 + m * 60 + 10 + i
+            msgid, mobile = f"{m:04d}{i}", f"1{38 + i % 3}{m:04d}{i:04d}"
+            if m in OUTAGE:
+                status, rep = ("MI:0013", sent + 5) if i < 2 else ("DELIVRD", sent + 1800)
+            elif i == 3:
+                status, rep = "DELIVRD", sent + 75  # reported in the next minute
+            elif i == 4 and m % 10 == 0:
+                status, rep = "UNDELIV", sent + 30
+            else:
+                status, rep = "DELIVRD", sent + 20
+            out.append((msgid, mobile, sent, status, rep))
+    return out
+
+
+def expected(rows, window_s: float, at: float, known_now: bool = False) -> dict:
+    """The numbers at ``at``, to the minute, computed from the traffic rows alone."""
+    lo, hi = int((at - window_s) // 60), int(at // 60)
+    sent = [r for r in rows if lo <= int(r[2] // 60) <= hi]
+    known = [r for r in sent if known_now or int(r[4] // 60) <= hi]
+    delivered = sum(1 for r in known if r[3] == "DELIVRD")
+    failed = len(known) - delivered
+    return {
+        "sent": len(sent),
+        "delivered": delivered,
+        "failed": failed,
+        "pending": len(sent) - delivered - failed,
+        "delivery_rate": delivered / (delivered + failed) if delivered + failed else None,
+    }
+
+
+def _dt(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def fill(store: Store, rows) -> None:
+    records = [Record("acme", r[0], (r[1],), "验证码【公司】", _dt(r[2])) for r in rows]
+    reports = [Report(r[0], r[1], r[3], _dt(r[4])) for r in rows]
+    half = len(rows) // 2
+    ingest_items(store, "records", records[:half])  # records first, then their reports
+    ingest_items(store, "reports", reports[:half])
+    ingest_items(store, "reports", reports[half:])  # reports waiting for their records
+    ingest_items(store, "records", records[half:])
+    ingest_items(
+        store,
+        "replies",
+        [Reply("13800000001", f"好的{h}", _dt(T0 + h * 3600 + 30), reply_id=str(h)) for h in range(24)]
+        + [Reply("13800000002", "TD", _dt(T0 + 10 * 3600 + 1200), reply_id="td")],
+    )
+
+
+@pytest.fixture(scope="module")
+def day(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tt") / "c.db"
+    rows = traffic()
+    store = Store(path)
+    fill(store, rows)
+    with store.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO balance(at, remaining, total) VALUES (?, ?, 1000)",
+            [(T0 + m * 60, 1000 - m * 0.25) for m in range(1440)],
+        )
+        conn.executemany(
+            "INSERT INTO alerts(at, rule, state, message, payload) VALUES (?, ?, ?, ?, '{}')",
+            [
+                (T0 + 605 * 60, "delivery_rate", "firing", "rate low"),
+                (T0 + 635 * 60, "delivery_rate", "repeat", "rate low"),
+                (T0 + 700 * 60, "delivery_rate", "resolved", "ok"),
+            ],
+        )
+    return path, store, rows
+
+
+MOMENTS = [
+    ("before the outage", 590 * 60 + 30, 3600),
+    ("inside the outage", 630 * 60 + 45, 3600),
+    ("outage just over", 661 * 60, 3600),
+    ("after the delayed reports", 720 * 60 + 5, 3600),
+    ("five minutes in", 605 * 60 + 20, 300),
+    ("the whole day", 1439 * 60 + 59, 86400),
+]
+
+
+@pytest.mark.parametrize(("label", "offset", "window"), MOMENTS, ids=[m[0] for m in MOMENTS])
+def test_summary_at_matches_the_traffic(day, label, offset, window):
+    _, store, rows = day
+    at = T0 + offset
+    for known_now in (False, True):
+        got = asof.summary_at(store, window, at, known_now=known_now).as_json()
+        want = expected(rows, window, at, known_now)
+        assert {k: got[k] for k in want} == want, (label, known_now)
+
+
+def test_outage_pending_then_known(day):
+    """Inside the outage the delayed messages are pending at the time, delivered as known now."""
+    _, store, _ = day
+    at = T0 + 630 * 60 + 45
+    then = asof.summary_at(store, 900, at)
+    now = asof.summary_at(store, 900, at, known_now=True)
+    assert then.pending > 0 and then.delivery_rate == 0.0
+    assert now.pending == 0 and now.delivered > then.delivered
+    assert then.failures == {"MI:0013": then.failed}
+
+
+def test_series_and_prefixes_at(day):
+    _, store, rows = day
+    at = T0 + 630 * 60 + 45
+    series = asof.series_at(store, 3600, at)
+    by_minute = {s["minute"]: s for s in series}
+    for m in (580, 615, 630):
+        minute = int(T0 // 60) + m
+        e = expected(rows, 0, (minute * 60) + 59)  # the one send minute, known at `at`
+        sent = [r for r in rows if int(r[2] // 60) == minute]
+        known = [r for r in sent if int(r[4] // 60) <= int(at // 60)]
+        assert by_minute[minute]["sent"] == e["sent"] == len(sent)
+        assert by_minute[minute]["delivered"] == sum(r[3] == "DELIVRD" for r in known)
+        assert by_minute[minute]["failed"] == sum(r[3] != "DELIVRD" for r in known)
+    total = expected(rows, 3600, at)
+    pref = asof.prefixes_at(store, 3600, at)
+    assert sum(p["sent"] for p in pref) == total["sent"]
+    assert sum(p["delivered"] for p in pref) == total["delivered"]
+    assert sum(p["failed"] for p in pref) == total["failed"]
+
+
+def test_balance_replies_alerts_at(day):
+    _, store, _ = day
+    at = T0 + 630 * 60 + 45
+    b = asof.balance_at(store, 3600, at)
+    assert b.at == T0 + 630 * 60 and b.remaining == 1000 - 630 * 0.25
+    assert b.burn_per_hour == pytest.approx(15.0)
+    replies = asof.replies_at(store, at)
+    assert [r["reply_id"] for r in replies[:2]] == ["td", "10"]
+    assert all(r["received_at"] <= at for r in replies)
+    firing = asof.alerts_firing(store, at)
+    assert [(a["rule"], a["state"], a["since"]) for a in firing] == [
+        ("delivery_rate", "firing", T0 + 605 * 60)
+    ]
+    later = asof.alerts_firing(store, T0 + 640 * 60)
+    assert [(a["state"], a["since"]) for a in later] == [("repeat", T0 + 605 * 60)]
+    assert asof.alerts_firing(store, T0 + 600 * 60) == []
+    assert asof.alerts_firing(store, T0 + 701 * 60) == []
+    feed = asof.reports_at(store, at)
+    assert feed and all(r["reported_at"] <= at for r in feed)
+
+
+def test_now_is_the_live_summary(day):
+    _, store, _ = day
+    for window in (300, 3600, 86400):
+        assert asof.summary_at(store, window, 4e9) == queries.summary(store, window, 4e9)
+
+
+def test_migration_backfills_the_late_rollups(day, tmp_path):
+    """A cache from before migration 10 gets the late rollups from its rows."""
+    _, store, _ = day
+    copy = tmp_path / "old.db"
+    store.conn.execute("VACUUM INTO ?", (str(copy),))
+    old = Store(copy)
+    with old.transaction() as conn:
+        conn.execute("DROP TABLE rollup_late")
+        conn.execute("DROP TABLE latency_late")
+        conn.execute("PRAGMA user_version = 9")
+    old.close()
+    migrated = Store(copy)
+    for _, offset, window in MOMENTS:
+        at = T0 + offset
+        assert asof.summary_at(migrated, window, at) == asof.summary_at(store, window, at)
+
+
+def _stats(env, *args) -> dict:
+    result = CliRunner().invoke(main, ["stats", *args, "--json"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_stats_at_cli(day, tmp_path, monkeypatch):
+    path, _, rows = day
+    env = {"FIVEC_DB": str(path), "FIVEC_CONFIG": str(tmp_path / "none.toml")}
+    at = T0 + 630 * 60 + 45
+    got = _stats(env, "--at", _dt(at).isoformat(), "--window", "1h")
+    want = expected(rows, 3600, at)
+    assert {k: got[k] for k in want} == want
+    known = _stats(env, "--at", _dt(at).isoformat(), "--window", "1h", "--known-now")
+    assert known["pending"] == 0 and known["sent"] == want["sent"]
+    # with the clock frozen just after the day: --at now is stats, every key
+    monkeypatch.setattr("time.time", lambda: T0 + 1439 * 60 + 59)
+    for window in ("5m", "1h", "24h"):
+        live = _stats(env, "--window", window)
+        assert _stats(env, "--at", "now", "--window", window) == live
+        assert live["sent"] > 0
