@@ -71,7 +71,10 @@ def fill(store: Store, rows) -> None:
     ingest_items(
         store,
         "replies",
-        [Reply("13800000001", f"好的{h}", _dt(T0 + h * 3600 + 30), reply_id=str(h)) for h in range(24)]
+        [
+            Reply("13800000001", f"好的{h}", _dt(T0 + h * 3600 + 30), reply_id=str(h))
+            for h in range(24)
+        ]
         + [Reply("13800000002", "TD", _dt(T0 + 10 * 3600 + 1200), reply_id="td")],
     )
 

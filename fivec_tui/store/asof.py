@@ -100,7 +100,11 @@ def prefixes_at(store: Store, window_s: float, at: float, known_now: bool = Fals
     )
     by_prefix = {r["prefix"]: r for r in late}
     return [
-        row | {"delivered": row["delivered"] - less["delivered"], "failed": row["failed"] - less["failed"]}
+        row
+        | {
+            "delivered": row["delivered"] - less["delivered"],
+            "failed": row["failed"] - less["failed"],
+        }
         if (less := by_prefix.get(row["prefix"]))
         else row
         for row in rows

@@ -98,7 +98,9 @@ def count_matched(conn: sqlite3.Connection, join: str, where: str, params: tuple
         total[0] += n
         total[1] += seconds or 0.0
         if rminute > minute:
-            late[minute, rminute, prefix, status] = late.get((minute, rminute, prefix, status), 0) + n
+            late[minute, rminute, prefix, status] = (
+                late.get((minute, rminute, prefix, status), 0) + n
+            )
             total = late_latency.setdefault((minute, rminute, bucket), [0, 0.0])
             total[0] += n
             total[1] += seconds or 0.0
