@@ -126,10 +126,10 @@ def send_csv(ctx: Ctx, path: str, opts: dict) -> None:
         raise UsageError(_("cannot write the rejects file: {error}").format(error=exc)) from None
     price = prepared.price
     rejected = len(prepared.rejects)
-    balance = store.scalar("SELECT remaining FROM balance ORDER BY id DESC LIMIT 1")
+    balance = queries.balance(store).remaining
     if as_json:
         json_line(
-            {"event": "summary", **price.as_json(), "rejects": str(rejects_path or "") or None}
+            {"event": "summary", **price.as_json(), "rejects": rejects_path and str(rejects_path)}
         )
     else:
         for line in summary_lines(price, rejected, rejects_path, balance):
