@@ -115,7 +115,10 @@ def test_poll_all_once_keeps_each_account_apart(fleet_thread, tmp_path):
         f'[profiles.wrong]\nusername = "{first.username}"\npassword_md5 = "{first.password_md5}"\n'
         f'apikey = "{"f" * 32}"\nbase_url = "{fleet.simulators[0].base_url}"\n'
     )
-    (tmp_path / "config.toml").write_text(_config(fleet, wrong))
+    down = wrong.replace("[profiles.wrong]", "[profiles.down]").replace(
+        fleet.simulators[0].base_url, "http://127.0.0.1:1"  # nothing listens there
+    )
+    (tmp_path / "config.toml").write_text(_config(fleet, wrong + down))
     env = _env(tmp_path, fleet)
     proc = subprocess.run(
         [sys.executable, "-m", "fivec_tui", "poll", "--all", "--once", "--yes"],
@@ -125,7 +128,7 @@ def test_poll_all_once_keeps_each_account_apart(fleet_thread, tmp_path):
         timeout=120,
     )
     assert proc.returncode == 1, proc.stderr  # the wrong account failed, the others did not
-    assert "wrong: auth error" in proc.stdout
+    assert "wrong: auth error" in proc.stdout and "down: unreachable" in proc.stdout
     assert not (tmp_path / "env.db").exists()  # FIVEC_DB is for one profile
     data = tmp_path / "data" / "fivec-tui"
     for sim in fleet.simulators:
@@ -160,7 +163,8 @@ def test_poll_all_once_keeps_each_account_apart(fleet_thread, tmp_path):
     out = runner.invoke(main, ["stats", "--all", "--json"], env=env_cli)
     assert out.exit_code == 0, out.output
     stats = json.loads(out.stdout)["profiles"]
-    assert set(stats) == {account_name(i) for i in range(3)} | {"wrong"}
+    assert set(stats) == {account_name(i) for i in range(3)} | {"wrong", "down"}
+    assert stats["down"]["error"] == UNREACHABLE
     one = json.loads(
         runner.invoke(
             main,
