@@ -116,7 +116,8 @@ def test_poll_all_once_keeps_each_account_apart(fleet_thread, tmp_path):
         f'apikey = "{"f" * 32}"\nbase_url = "{fleet.simulators[0].base_url}"\n'
     )
     down = wrong.replace("[profiles.wrong]", "[profiles.down]").replace(
-        fleet.simulators[0].base_url, "http://127.0.0.1:1"  # nothing listens there
+        fleet.simulators[0].base_url,
+        "http://127.0.0.1:1",  # nothing listens there
     )
     (tmp_path / "config.toml").write_text(_config(fleet, wrong + down))
     env = _env(tmp_path, fleet)
@@ -424,3 +425,18 @@ def test_poll_all_skips_an_account_another_poller_holds(fleet_thread, tmp_path):
     others = [s.account.username for s in fleet.simulators if s.account.username != held]
     assert all(f"{name}: balance: 1 new" in proc.stdout for name in others)
     assert held + ":" not in proc.stdout
+
+
+def test_overview_rows_from_the_cache_worst_first(tmp_path):
+    from fivec_tui.sync.alerts import ACTIVE_KEY
+    from fivec_tui.sync.overview import overview, worst_first
+
+    ok, failing, alerting = (Store(tmp_path / f"{n}.db") for n in ("ok", "failing", "alerting"))
+    add_balance(ok, Balance(500.0, 1000))
+    add_poll_run(failing, "balance", time.time(), "error", "error:APIKEY or password error — x")
+    alerting.set_setting(ACTIVE_KEY, json.dumps({"balance:low": time.time()}))
+    rows = [overview(n, s) for n, s in (("ok", ok), ("failing", failing), ("alerting", alerting))]
+    rows.append(overview("new", None))
+    assert rows[0].balance == 500.0 and rows[0].problem is None and rows[0].firing == []
+    assert rows[1].problem[0] == AUTH_ERROR and rows[2].firing == ["balance:low"]
+    assert [r.profile for r in worst_first(rows)] == ["alerting", "failing", "new", "ok"]
