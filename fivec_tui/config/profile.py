@@ -14,7 +14,14 @@ DEFAULT_STREAMS = defaults(Streams)
 DEFAULT_INTERVALS = defaults(Intervals)
 _TABLE = defaults(ProfileTable)
 #: Shown as they are by ``config show`` (with their kind's ``show``), in this order.
-_PLAIN = ("encode", "timeout", "send_timeout", "retention_days", "keep_raw_days")
+_PLAIN = (
+    "encode",
+    "timeout",
+    "send_timeout",
+    "retention_days",
+    "keep_raw_days",
+    "backfill_hours",
+)
 #: How an unset value is shown: ``None`` leaves the consumer's built-in default in force.
 _UNSET = {None: "(built-in)", "": "(unset)"}
 
@@ -40,6 +47,7 @@ class Profile:
     send_timeout: float = _TABLE["send_timeout"]
     retention_days: int = _TABLE["retention_days"]
     keep_raw_days: int = _TABLE["keep_raw_days"]
+    backfill_hours: int = _TABLE["backfill_hours"]
     #: Stream name -> pull, push, watch or off; job name -> seconds (see :mod:`.schema`).
     streams: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_STREAMS))
     intervals: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INTERVALS))

@@ -167,6 +167,9 @@ class ProfileTable:
     send_timeout: float = setting(30.0, seconds())
     retention_days: int = setting(30, count(1), "days rows are kept, counted from receipt")
     keep_raw_days: int = setting(2, count(0), "days raw bodies are kept once parsed")
+    backfill_hours: int = setting(
+        24, count(0), "hours of send records a fresh cache's first pull reads (within retention)"
+    )
     streams: Streams = table(Streams)
     intervals: Intervals = table(Intervals)
     push: Push = table(Push)

@@ -1,7 +1,13 @@
-"""Send records, read by time (repeatable) from a little before the last success to now."""
+"""Send records, read by time (repeatable) from a little before the last success to now.
+
+On a fresh cache (no record yet) the first run reaches back ``backfill_hours`` (24 by
+default, never past ``retention_days``), an hour a request, newest first, so a new user has
+yesterday to look at (time-travel, the timeline, ``report``) as soon as the last hour is in.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -19,6 +25,31 @@ AHEAD = timedelta(seconds=5)  # the platform's clock may run ahead of ours
 async def run(engine: Engine) -> int:
     now = datetime.now(UTC)
     last = engine.jobs["records"].last_success
-    start = datetime.fromtimestamp(last - OVERLAP_S, UTC) if last else now - FIRST_WINDOW
+    if last:
+        start = datetime.fromtimestamp(last - OVERLAP_S, UTC)
+    elif await asyncio.to_thread(_fresh, engine.store):
+        return await _backfill(engine, now, _backfill_window(engine.profile))
+    else:
+        start = now - FIRST_WINDOW
     items = await engine.client.records(start, now + AHEAD)
     return await store_items(engine.store, "records", items)
+
+
+def _fresh(store) -> bool:
+    return store.scalar("SELECT 1 FROM records LIMIT 1") is None
+
+
+def _backfill_window(profile) -> timedelta:
+    hours = min(profile.backfill_hours, profile.retention_days * 24)
+    return max(timedelta(hours=hours), FIRST_WINDOW)
+
+
+async def _backfill(engine: Engine, now: datetime, span: timedelta) -> int:
+    """``span`` back from now, a request per ``FIRST_WINDOW``, newest first; new rows."""
+    new, end, oldest = 0, now, now - span
+    while end > oldest:
+        start = max(end - FIRST_WINDOW, oldest)
+        upto = now + AHEAD if end == now else end
+        new += await store_items(engine.store, "records", await engine.client.records(start, upto))
+        end = start
+    return new
