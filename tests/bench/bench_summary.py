@@ -6,6 +6,11 @@ reports spread over the 28 days before. ``queries.summary`` is timed for the 5 m
 24 h windows on each. The figure is the ratio big/small: target under 2x, because the summary
 reads the per-minute rollups of its window, not the reports.
 
+Time-travel (#17): on the big cache, the dashboard's window numbers (summary for 5 min, 1 h
+and 24 h, the per-minute series and the prefixes of the hour) at a moment six hours back, as
+known then (``store.asof``), against the same live: target under 2x, the live dashboard's
+budget.
+
     .venv/bin/python tests/bench/bench_summary.py [big] [small]
 """
 
@@ -17,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from fivec_tui.store import Store, queries
+from fivec_tui.store import Store, asof, queries
 from fivec_tui.store.rollup import bucket_sql
 
 RECENT_S, HISTORY_S = 2 * 86400, 28 * 86400
@@ -58,6 +63,17 @@ def fill(path: Path, n: int, recent: int, now: float) -> Store:
             "count(*), sum(p.reported_at - r.sent_at) FROM reports p "
             "JOIN records r USING (msgid, mobile) GROUP BY 1, 2"
         )
+        late = "FROM reports p JOIN records r USING (msgid, mobile) WHERE rm > r.minute"
+        rm = "CAST(p.reported_at / 60 AS INTEGER) AS rm"
+        conn.execute(
+            f"INSERT INTO rollup_late SELECT r.minute, {rm}, r.prefix, p.status, count(*) "
+            f"{late} GROUP BY 1, 2, 3, 4"
+        )
+        conn.execute(
+            f"INSERT INTO latency_late SELECT r.minute, {rm}, "
+            f"{bucket_sql('(p.reported_at - r.sent_at)')}, count(*), "
+            f"sum(p.reported_at - r.sent_at) {late} GROUP BY 1, 2, 3"
+        )
     return store
 
 
@@ -66,6 +82,30 @@ def timed(store: Store, window: float, now: float, runs: int = 50) -> float:
     for _ in range(runs):
         start = time.perf_counter()
         queries.summary(store, window, now)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def dashboard(store: Store, at: float, past: bool) -> None:
+    """The dashboard's window numbers at ``at``: live, or as known then."""
+    for window in (300, 3600, 86400):
+        if past:
+            asof.summary_at(store, window, at)
+        else:
+            queries.summary(store, window, at)
+    if past:
+        asof.series_at(store, 3600, at)
+        asof.prefixes_at(store, 3600, at)
+    else:
+        queries.series(store, 3600, at)
+        queries.prefixes(store, 3600, at)
+
+
+def timed_dashboard(store: Store, at: float, past: bool, runs: int = 30) -> float:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        dashboard(store, at, past)
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
 
@@ -84,6 +124,12 @@ def main(big: int, small: int) -> None:
             f"summary {label:>5}: {small:,} reports {s * 1000:.2f} ms, {big:,} reports "
             f"{b * 1000:.2f} ms, ratio {b / s:.2f}"
         )
+    at = now - 6 * 3600
+    live, past = timed_dashboard(stores[big], now, False), timed_dashboard(stores[big], at, True)
+    print(
+        f"dashboard numbers at {big:,} reports: live {live * 1000:.2f} ms, six hours back as "
+        f"known then {past * 1000:.2f} ms, ratio {past / live:.2f}"
+    )
 
 
 if __name__ == "__main__":
