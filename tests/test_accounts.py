@@ -440,3 +440,25 @@ def test_overview_rows_from_the_cache_worst_first(tmp_path):
     assert rows[0].balance == 500.0 and rows[0].problem is None and rows[0].firing == []
     assert rows[1].problem[0] == AUTH_ERROR and rows[2].firing == ["balance:low"]
     assert [r.profile for r in worst_first(rows)] == ["alerting", "failing", "new", "ok"]
+
+
+def test_shipped_monitoring_is_per_account():
+    import re
+
+    from fivec_tui.resources import data_dir
+
+    monitoring = data_dir() / "monitoring"
+    dashboard = json.loads((monitoring / "grafana-dashboard.json").read_text())
+    assert "profile" in {v["name"] for v in dashboard["templating"]["list"]}
+    for panel in dashboard["panels"]:
+        for target in panel["targets"]:
+            for selector in re.findall(r"fivec_[a-z_]+(\{[^}]*\})?", target["expr"]):
+                assert selector.startswith('{profile=~"$profile"'), target["expr"]
+            assert "{{profile}}" in target["legendFormat"]
+    rules = (monitoring / "prometheus-rules.yml").read_text()
+    summaries = re.findall(r"summary: (.*)", rules)
+    assert len(summaries) == rules.count("- alert:")
+    assert all("$labels.profile" in line for line in summaries if "poller" not in line)
+    routes = (monitoring / "alertmanager.yml").read_text()  # no YAML parser among the deps
+    assert "group_by: [alertname, profile]" in routes
+    assert re.search(r"matchers: \['profile=", routes)
