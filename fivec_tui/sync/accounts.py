@@ -22,7 +22,7 @@ import contextvars
 import logging
 import signal
 import sys
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..api import AuthError, ThroughputExceeded
@@ -206,10 +206,7 @@ async def _serve(
 
 
 def _forward(profile: Profile) -> dict[str, list[str]]:
-    forward = profile.push.forward
-    return {
-        s: urls for s, urls in (("reports", forward.reports), ("replies", forward.replies)) if urls
-    }
+    return {stream: urls for stream, urls in asdict(profile.push.forward).items() if urls}
 
 
 async def _tagged(name: str, coro):
@@ -219,8 +216,13 @@ async def _tagged(name: str, coro):
 
 
 async def _run(account: Account, stop: asyncio.Event) -> None:
+    """One account until ``stop``; its engine failing to start stops only that account."""
     engine = account.engine
-    await engine.start()
+    try:
+        await engine.start()
+    except Exception:
+        log.exception("cannot start: this account is not polled; the others are")
+        return
     log.info(
         "polling %s at %s into %s",
         account.profile.username,
@@ -235,11 +237,16 @@ async def _run(account: Account, stop: asyncio.Event) -> None:
 async def _once(accounts: list[Account]) -> int:
     """Drain every account once, side by side; print each one's counts and trouble."""
 
-    async def drain(a: Account) -> None:
-        a.counts = await a.engine.run_once()
+    async def drain(a: Account) -> bool:
+        try:
+            a.counts = await a.engine.run_once()
+        except Exception:  # jobs never raise: this is the start (replay), said and isolated
+            log.exception("cannot drain: this account is left; the others are not")
+            return False
+        return True
 
-    await asyncio.gather(*(_tagged(a.profile.name, drain(a)) for a in accounts))
-    code = 0
+    done = await asyncio.gather(*(_tagged(a.profile.name, drain(a)) for a in accounts))
+    code = 0 if all(done) else 1
     for a in accounts:
         for name, n in a.counts.items():
             error = a.engine.jobs[name].last_error
