@@ -129,6 +129,10 @@ def test_an_unfinished_campaign_is_resumed_never_sent_again(env, tmp_path, sim_t
     assert events[-1]["accepted"] == 120 and events[-1]["state"] == "done"
     assert len(sim_thread.platform.submissions) == 120
     assert set(sim_thread.platform.submissions.values()) == {1}
+    code, _, err = run(env, *args)  # finished: the same file again only when asked
+    assert code == 2 and "--again" in err and set(sim_thread.platform.submissions.values()) == {1}
+    code, _, _ = run(env, *args, "--again")
+    assert code == 0 and set(sim_thread.platform.submissions.values()) == {2}
 
 
 def test_ctrl_c_pauses_after_the_request_in_flight(env, tmp_path, sim_thread):

@@ -126,6 +126,13 @@ async def test_a_file_is_previewed_confirmed_and_sent(tmp_path, customers, clien
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
+        await pilot.press("ctrl+r")  # the same file again: the confirmation says so
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "campaign 1 sent this file on" in str(app.screen.body)
+        await pilot.press("n")
+        await settle(pilot)
     (c,) = journal.campaigns(store)
     assert (c["state"], c["rows"], c["submitted"]) == ("done", 1990, 1990)
     assert len(sim.platform.submissions) == 1990 and set(sim.platform.submissions.values()) == {1}

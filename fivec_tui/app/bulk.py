@@ -45,6 +45,7 @@ class BulkScreen(StoreScreen[Campaigns]):
 
     prepared = None  # the last preview (sync.bulk.prepare.Prepared)
     summary = ""  # what the preview said, repeated in the confirmation
+    earlier = None  # the last campaign made from the same file content
     runner = None  # the campaign being sent
 
     def compose(self) -> ComposeResult:
@@ -191,15 +192,16 @@ class BulkScreen(StoreScreen[Campaigns]):
                 write_rejects(prepared)
             except (ValueError, OSError) as exc:
                 return exc
-            return prepared
+            return prepared, journal.made_from(store, prepared.table.sha1)
 
         self.off_ui(check, self.show_preview, "bulk-check")
 
-    def show_preview(self, prepared) -> None:
-        if isinstance(prepared, Exception):
+    def show_preview(self, checked) -> None:
+        if isinstance(checked, Exception):
             self.prepared = None
-            self.query_one("#bulk-summary", Static).update(safe_text(str(prepared), "bold red"))
+            self.query_one("#bulk-summary", Static).update(safe_text(str(checked), "bold red"))
             return
+        prepared, self.earlier = checked
         from ..sync.bulk.validate import LABELS
 
         self.prepared = prepared
@@ -255,9 +257,28 @@ class BulkScreen(StoreScreen[Campaigns]):
         if self.fivec.client is None:
             self.notify(_("no account configured: cannot send"), severity="error")
             return
+        earlier = self.earlier
+        if earlier and earlier["state"] != "done":
+            self.notify(
+                _(
+                    "campaign {id} from this file is not finished: resume it with "
+                    "`fivec-tui campaign resume {id}` (sending the file again could send twice)"
+                ).format(id=earlier["id"]),
+                severity="error",
+                markup=False,
+            )
+            return
+        again = (
+            _("campaign {id} sent this file on {date}: this sends it once more").format(
+                id=earlier["id"], date=when(earlier["created_at"], True)
+            )
+            if earlier
+            else ""
+        )
         body = Text.assemble(
             safe_text(str(prepared.table.path), limit=120),
             "\n\n",
+            (again + "\n\n" if again else "", "bold yellow"),
             self.summary,
             "\n\n" + _("account {account}").format(account=self.fivec.profile.username),
         )

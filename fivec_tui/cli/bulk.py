@@ -22,7 +22,7 @@ import click
 from ..i18n import _
 from ..store import Store
 from ..store import campaigns as journal
-from .common import Ctx, UsageError, call, say, tell
+from .common import Ctx, UsageError, call, iso, say, tell
 
 #: Seconds between plain progress lines when stderr is not a terminal.
 PLAIN_EVERY_S = 5.0
@@ -112,13 +112,19 @@ def send_csv(ctx: Ctx, path: str, opts: dict) -> None:
         )
     except (SourceError, ValueError) as exc:
         raise UsageError(str(exc)) from None
-    earlier = journal.unfinished_from(store, prepared.table.sha1)
-    if earlier:
+    earlier = journal.made_from(store, prepared.table.sha1)
+    if earlier and earlier["state"] != "done":
         raise UsageError(
             _(
                 "campaign {id} from this file is not finished: resume it with "
                 "`fivec-tui campaign resume {id}` (sending the file again could send twice)"
             ).format(id=earlier["id"])
+        )
+    if earlier and not opts["again"]:
+        raise UsageError(
+            _("campaign {id} sent this file on {date}: add --again to send it once more").format(
+                id=earlier["id"], date=iso(earlier["created_at"])
+            )
         )
     try:
         rejects_path = write_rejects(prepared)

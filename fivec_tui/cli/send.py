@@ -55,6 +55,7 @@ def _confirm(valid: list[str], per: int, total: int, enc: str, when) -> None:
     help=_("Bulk send from a CSV (UTF-8 or GBK) or XLSX file with a mobile column: see README."),
 )
 @click.option("--strict", is_flag=True, help=_("--csv: send nothing if any row is rejected."))
+@click.option("--again", is_flag=True, help=_("--csv: send a file already sent once more."))
 @click.option("--rate", type=float, help=_("--csv: messages a second, at most."))
 @click.option(
     "--traffic",
@@ -87,6 +88,7 @@ def send(
     to,
     csv_path,
     strict,
+    again,
     rate,
     traffic,
     content,
@@ -104,6 +106,7 @@ def send(
         opts = dict(
             to=to,
             strict=strict,
+            again=again,
             rate=rate,
             traffic=traffic,
             content=content,

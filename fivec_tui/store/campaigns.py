@@ -99,10 +99,11 @@ def campaign(store: Store, cid: int) -> dict | None:
     return rows[0] if rows else None
 
 
-def unfinished_from(store: Store, source_sha1: str) -> dict | None:
-    """An unfinished campaign made from the same file content (resume it, don't send twice)."""
+def made_from(store: Store, source_sha1: str) -> dict | None:
+    """The latest campaign made from the same file content, unfinished ones first (resume
+    those rather than send the file twice)."""
     rows = store.query(
-        "SELECT * FROM campaigns WHERE source_sha1 = ? AND state != 'done' ORDER BY id DESC",
+        "SELECT * FROM campaigns WHERE source_sha1 = ? ORDER BY state = 'done', id DESC LIMIT 1",
         (source_sha1,),
     )
     return rows[0] if rows else None
