@@ -69,6 +69,9 @@ async def test_throughput_exceeded_slows_down_and_resends_only_what_was_refused(
         assert await runner.run() == "done"
     assert runner.pacer.throttled > 0 and runner.pacer.rate < 100_000
     assert len(submissions(sim)) == 1000 and set(submissions(sim).values()) == {1}
+    state = sim.server.snapshot()
+    assert state["submissions"] == {"numbers": 1000, "total": 1000, "repeated": 0}
+    assert state["requests"]["send"] > 10  # the refused ones were asked again
 
 
 async def test_an_unanswered_request_is_unknown_never_resent_and_settled_as_sent(sim, tmp_path):
