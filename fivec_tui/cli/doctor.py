@@ -17,15 +17,18 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import httpx
 
 from .. import config as cfg
 from ..api import FivecError, TransportError
 from ..files import DIR_MODE, FILE_MODE, cache_files, default_log, mode_of
 from ..i18n import N_, _
 from .common import Ctx, emit, json_option, pass_ctx, say
+
+if TYPE_CHECKING:
+    import httpx
 
 #: Seconds the platform may answer in, and the clock difference that is a problem.
 TIMEOUT_S = 5.0
