@@ -72,26 +72,31 @@ def stats(ctx: Ctx, window, all_profiles, at, known_now, as_json) -> None:
     from ..store import asof, queries
 
     seconds = parse_window(window)
+    when = parse_when(at).timestamp() if at is not None else None
+
+    def summary(store):
+        if when is not None:
+            return asof.summary_at(store, seconds, when, known_now)
+        return queries.summary(store, seconds)
+
     if all_profiles:
-        _stats_all(ctx, seconds, window, as_json)
+        _stats_all(ctx, summary, seconds, window, as_json)
         return
-    if at is not None:
-        s = asof.summary_at(ctx.cache(), seconds, parse_when(at).timestamp(), known_now)
-    else:
-        s = queries.summary(ctx.cache(), seconds)
+    s = summary(ctx.cache())
     if as_json:
         emit(s.as_json())
         return
     _say_summary(s, window)
 
 
-def _stats_all(ctx: Ctx, seconds: float, window: str, as_json: bool) -> None:
+def _stats_all(ctx: Ctx, summary, seconds: float, window: str, as_json: bool) -> None:
+    """``summary(store)``: the one ``stats`` takes (now, or ``--at``), per profile."""
     from ..store import queries
     from ..sync.accounts import cached_problem
 
     out = {}
     for name, store in _caches(ctx):
-        s = queries.summary(store, seconds) if store else queries.Summary(int(seconds))
+        s = summary(store) if store else queries.Summary(int(seconds))
         trouble = cached_problem(store) if store else None
         out[name] = s.as_json() | {
             "error": trouble[0] if trouble else None,
