@@ -371,6 +371,26 @@ async def test_send_form_template_and_schedule(tmp_path):
         await app.simulator.stop()
 
 
+async def test_send_form_refuses_a_template_variable_it_cannot_read(tmp_path):
+    """A variable without ``=`` is said before anything is sent, as the CLI's --var is, never
+    silently left out of the template."""
+    app = demo_app("quiet", seed=6, db_dir=str(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert await wait_for(lambda: app.engine is not None, pilot)
+        await switch(pilot, "s")
+        app.screen.query_one("#to", TextArea).text = "13800138000"
+        app.screen.query_one("#template", Input).value = "10001"
+        app.screen.query_one("#vars", Input).value = "yzm=4321; 姓名张工"
+        await pilot.pause(0.1)
+        await pilot.press("ctrl+s")
+        assert await wait_for(
+            lambda: any("姓名张工" in str(n.message) for n in app._notifications), pilot
+        )
+        assert app.screen.id != "confirm" and not app.screen.is_modal
+        assert app.simulator.platform.messages == {}
+        await app.simulator.stop()
+
+
 async def test_the_app_raises_alerts_from_its_own_engine(tmp_path):
     app = demo_app("quiet", seed=7, db_dir=str(tmp_path))
     app.profile.alerts = {"interval_s": 0.5, "balance_below": 10**9}  # any balance is "low"

@@ -12,7 +12,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Header, Input, Static
 
 from ..api import FivecError
-from ..api.sms import parse_recipients
+from ..api.sms import one_mobile
 from ..i18n import N_, _
 from ..store import queries
 from ..store.blacklist import add_blacklist_lookup
@@ -81,11 +81,11 @@ class BlacklistScreen(StoreScreen[Lookups]):
         )
 
     def _mobile(self) -> str | None:
-        recipients = parse_recipients(self.query_one("#black-mobile", Input).value)
-        if len(recipients.valid) != 1 or recipients.invalid:
+        try:
+            return one_mobile(self.query_one("#black-mobile", Input).value)
+        except ValueError:
             self.notify(_("enter one valid mobile number"), severity="error")
             return None
-        return recipients.valid[0]
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.check()

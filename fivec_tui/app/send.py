@@ -10,7 +10,14 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Button, Header, Input, Select, Static, TextArea
 
 from ..api import ContentEncodingError, FivecError
-from ..api.sms import Recipients, check_content, has_signature, parse_recipients, parts
+from ..api.sms import (
+    Recipients,
+    check_content,
+    has_signature,
+    parse_recipients,
+    parts,
+    template_variables,
+)
 from ..i18n import N_, _
 from ..store import queries
 from ..when import parse_when
@@ -116,12 +123,13 @@ class SendScreen(FivecScreen):
         if recipients.invalid or not recipients.valid:
             self.notify(_("fix the recipients first"), severity="error")
             return
-        if not template:
-            try:
+        try:
+            if not template:
                 check_content(content, encode)
-            except ContentEncodingError as exc:
-                self.notify(str(exc), severity="error", markup=False)
-                return
+            variables = self._vars() if template else {}
+        except (ContentEncodingError, ValueError) as exc:  # said now, not silently dropped
+            self.notify(str(exc), severity="error", markup=False)
+            return
         if self.fivec.client is None:
             self.notify(_("no account configured: cannot send"), severity="error")
             return
@@ -132,7 +140,7 @@ class SendScreen(FivecScreen):
             safe_text(
                 content
                 if not template
-                else _("template {code}: {variables}").format(code=template, variables=self._vars())
+                else _("template {code}: {variables}").format(code=template, variables=variables)
             ),
             "\n\n"
             + _("{n} part(s) each, {total} in all; encode {encode}; account {account}").format(
@@ -144,20 +152,21 @@ class SendScreen(FivecScreen):
         )
         self.app.push_screen(
             Confirm(_("Send this message?"), body),
-            lambda ok: self._go(recipients.valid, content, encode, template) if ok else None,
+            lambda ok: (
+                self._go(recipients.valid, content, encode, template, variables) if ok else None
+            ),
         )
 
     def _vars(self) -> dict[str, str]:
-        out = {}
-        for item in self.query_one("#vars", Input).value.split(";"):
-            name, sep, value = item.partition("=")
-            if sep and name.strip():
-                key = name.strip()
-                out[key if key.startswith("{") else f"{{{key}}}"] = value.strip()
-        return out
+        """``name=value; name=value``, read as the CLI reads ``--var``: ValueError on an item
+        that is not ``NAME=VALUE``."""
+        items = [i.strip() for i in self.query_one("#vars", Input).value.split(";") if i.strip()]
+        return {name: value.strip() for name, value in template_variables(items).items()}
 
     @work(exclusive=True, exit_on_error=False, group="send")
-    async def _go(self, mobiles: list[str], content: str, encode: str, template: str) -> None:
+    async def _go(
+        self, mobiles: list[str], content: str, encode: str, template: str, variables: dict
+    ) -> None:
         from ..sync import outbox
 
         result_box = self.query_one("#send-result", Static)
@@ -172,7 +181,7 @@ class SendScreen(FivecScreen):
                 encode=encode,
                 start_time=at,
                 templet_code=template,
-                variables=self._vars() or None,
+                variables=variables or None,
             )
         except (FivecError, ValueError) as exc:
             result_box.update(safe_text(_("not sent: {error}").format(error=exc), "bold red"))
