@@ -32,6 +32,7 @@ FORBIDDEN = {
     "store": {"textual", "httpx", "aiohttp", "fivec_tui.sync", "fivec_tui.app", "fivec_tui.sim"},
     "sync": {"textual", "fivec_tui.app", "fivec_tui.sim"},
     "app": {"fivec_tui.cli"},
+    "report": {"textual", "httpx", "fivec_tui.sync", "fivec_tui.app", "fivec_tui.cli"},
 }
 
 

@@ -8,7 +8,7 @@ import click
 
 from .. import i18n
 from ..i18n import _
-from . import accounts, blacklist, cache, campaign, config, doctor, query, run, send
+from . import accounts, blacklist, cache, campaign, config, doctor, query, report, run, send
 from .common import Ctx, choose_language
 
 
@@ -60,6 +60,7 @@ for command in (
     cache.stats,
     cache.alerts_cmd,
     cache.export,
+    report.report,
     run.serve,
 ):
     main.add_command(command)

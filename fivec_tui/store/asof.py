@@ -159,3 +159,51 @@ def alert_events(store: Store, start: float, end: float) -> list[dict]:
     return store.query(
         "SELECT * FROM alerts WHERE at BETWEEN ? AND ? ORDER BY at, id LIMIT 1000", (start, end)
     )
+
+
+def minutes_at(
+    store: Store, window_s: float, at: float, known_now: bool = False
+) -> dict[int, dict[str, dict]]:
+    """Per send minute of the window ending at ``at`` (the minutes :func:`summary_at` sums):
+    ``{"counts": {status: n} (SENT too), "hist": {latency bucket: n}}`` as known then."""
+    lo, hi = _window(window_s, at)
+    live = _live(at, known_now)
+    out: dict[int, dict[str, dict]] = {}
+
+    def add(minute: int, part: str, key, n: int) -> None:
+        slot = out.setdefault(minute, {"counts": {}, "hist": {}})[part]
+        slot[key] = slot.get(key, 0) + n
+
+    with store.read():
+        for r in store.query(
+            "SELECT minute, status, n FROM rollup WHERE minute BETWEEN ? AND ?", (lo, hi)
+        ):
+            add(r["minute"], "counts", r["status"], r["n"])
+        for r in store.query(
+            "SELECT minute, bucket, n FROM latency WHERE minute BETWEEN ? AND ?", (lo, hi)
+        ):
+            add(r["minute"], "hist", r["bucket"], r["n"])
+        if not live:
+            for r in store.query(
+                "SELECT minute, status, sum(n) AS n FROM rollup_late WHERE minute BETWEEN ?1 "
+                "AND ?2 AND rminute > ?2 GROUP BY 1, 2",
+                (lo, hi),
+            ):
+                add(r["minute"], "counts", r["status"], -r["n"])
+            for r in store.query(
+                "SELECT minute, bucket, sum(n) AS n FROM latency_late WHERE minute BETWEEN ?1 "
+                "AND ?2 AND rminute > ?2 GROUP BY 1, 2",
+                (lo, hi),
+            ):
+                add(r["minute"], "hist", r["bucket"], -r["n"])
+    return out
+
+
+def replies_between(store: Store, start: float, end: float) -> dict[str, int]:
+    """Replies received (platform time) from ``start`` to ``end``, and the opt-outs among them."""
+    row = store.query(
+        "SELECT count(*) AS replies, coalesce(sum(opt_out), 0) AS opt_outs FROM replies "
+        "WHERE received_at BETWEEN ? AND ?",
+        (start, end),
+    )[0]
+    return {"replies": row["replies"], "opt_outs": row["opt_outs"]}

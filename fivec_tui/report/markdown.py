@@ -1,0 +1,30 @@
+"""The report as Markdown: the same sections and numbers as the HTML one, as tables."""
+
+from __future__ import annotations
+
+from ..i18n import _
+from . import tables
+from .data import Incident
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(incident: Incident) -> str:
+    out = [f"# {tables.title(incident)}", ""]
+    out.append(
+        _(
+            "Numbers as known at the end of the span; the baseline is the same minutes of the "
+            "previous {n} days."
+        ).format(n=incident.compare_days)
+    )
+    for table in tables.sections(incident):
+        out += ["", f"## {table.title}", ""]
+        if not table.rows:
+            out.append(_("(none)"))
+            continue
+        out.append("| " + " | ".join(_cell(h) for h in table.headers) + " |")
+        out.append("|" + "---|" * len(table.headers))
+        out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in table.rows]
+    return "\n".join(out) + "\n"
