@@ -10,26 +10,14 @@ import sys
 
 import pytest
 from click.testing import CliRunner
+from clirun import account_env, run
 
 from fivec_tui.cli import main
 
 
 @pytest.fixture
 def env(sim_thread, tmp_path):
-    a = sim_thread.account
-    return {
-        "FIVEC_CONFIG": str(tmp_path / "config.toml"),
-        "FIVEC_DB": str(tmp_path / "c.db"),
-        "FIVEC_BASE_URL": sim_thread.base_url,
-        "FIVEC_USERNAME": a.username,
-        "FIVEC_PASSWORD": a.password,
-        "FIVEC_APIKEY": a.apikey,
-    }
-
-
-def run(env, *args):
-    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+    return account_env(sim_thread, tmp_path)
 
 
 def test_send_balance_records_json(env, sim_thread):

@@ -13,24 +13,17 @@ from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner
+from clirun import account_env
+from clirun import run as run_cli
 
-from fivec_tui.cli import doctor
-from fivec_tui.cli import Ctx, main
+from fivec_tui.cli import Ctx, doctor
 from fivec_tui.store import Store
 
 
 @pytest.fixture
 def env(sim_thread, tmp_path):
     """The simulator's account, cache and config in tmp_path, the user's dirs too."""
-    a = sim_thread.account
-    return {
-        "FIVEC_CONFIG": str(tmp_path / "config.toml"),
-        "FIVEC_DB": str(tmp_path / "c.db"),
-        "FIVEC_BASE_URL": sim_thread.base_url,
-        "FIVEC_USERNAME": a.username,
-        "FIVEC_PASSWORD": a.password,
-        "FIVEC_APIKEY": a.apikey,
+    return account_env(sim_thread, tmp_path) | {
         "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
         "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
         "XDG_STATE_HOME": str(tmp_path / "xdg-state"),
@@ -38,8 +31,7 @@ def env(sim_thread, tmp_path):
 
 
 def run(env, *args):
-    result = CliRunner().invoke(main, ["doctor", *args], env=env, catch_exceptions=False)
-    return result.exit_code, result.stdout
+    return run_cli(env, "doctor", *args)[:2]
 
 
 def test_readable_cache_is_named_then_fixed(env, tmp_path):

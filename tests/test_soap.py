@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
+from clirun import account_env, run
 
 from fivec_tui import config as cfg
 from fivec_tui.api import ContentEncodingError, ParseError, errors, soap
-from fivec_tui.cli import main
 from fivec_tui.sim import soap as sim_soap
 
 TRICKY = "验证码1234 a+b & <c> 100%\r\n😀【测试】"
@@ -68,20 +67,7 @@ async def test_client_send_soap_round_trip_refusal_and_unknown(client, sim):
 
 @pytest.fixture
 def env(sim_thread, tmp_path):
-    a = sim_thread.account
-    return {
-        "FIVEC_CONFIG": str(tmp_path / "config.toml"),
-        "FIVEC_DB": str(tmp_path / "c.db"),
-        "FIVEC_BASE_URL": sim_thread.base_url,
-        "FIVEC_USERNAME": a.username,
-        "FIVEC_PASSWORD": a.password,
-        "FIVEC_APIKEY": a.apikey,
-    }
-
-
-def run(env, *args):
-    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+    return account_env(sim_thread, tmp_path)
 
 
 def test_cli_send_via_soap_then_records(env, sim_thread):
