@@ -170,8 +170,8 @@ def send(
     if result.outcome == "unknown":
         tell(
             _(
-                "outcome unknown: no answer came ({detail}). It may have been sent; it was "
-                "NOT retried. Check `fivec-tui records --from -10m` before sending again."
+                "outcome unknown ({detail}). It may have been sent; it was NOT retried. "
+                "Check `fivec-tui records --from -10m` before sending again."
             ).format(detail=result.detail)
         )
         sys.exit(1)
