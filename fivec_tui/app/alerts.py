@@ -23,7 +23,7 @@ STATE_STYLE = {N_("firing"): "bold red", N_("repeat"): "red", N_("resolved"): "g
 class Alerts:
     """One load: the latest alert events, newest first."""
 
-    rows: list[dict]
+    rows: list[dict]  # with several accounts, each with its "account"
 
 
 class AlertsScreen(StoreScreen[Alerts]):
@@ -32,8 +32,10 @@ class AlertsScreen(StoreScreen[Alerts]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="alerts-status")
+        several = len(self.fivec.accounts) > 1  # the account of each alert, in a column
         table = table_of(
             _("time"),
+            *([_("account")] if several else []),
             _("state"),
             _("rule"),
             _("ack"),
@@ -46,7 +48,14 @@ class AlertsScreen(StoreScreen[Alerts]):
         yield KeyBar()
 
     def load(self) -> Alerts:
-        return Alerts(queries.alerts(self.fivec.store, 200))
+        if len(self.fivec.accounts) < 2:
+            return Alerts(queries.alerts(self.fivec.store, 200))
+        rows = [
+            {**r, "account": name}
+            for name, a in self.fivec.accounts.items()
+            for r in queries.alerts(a.store, 200)
+        ]
+        return Alerts(sorted(rows, key=lambda r: -(r["at"] or 0))[:200])
 
     def show(self, data: Alerts) -> None:
         rows = data.rows
@@ -60,9 +69,10 @@ class AlertsScreen(StoreScreen[Alerts]):
         self.rows.show(
             [
                 (
-                    str(r["id"]),
+                    f"{r['account']}:{r['id']}" if "account" in r else str(r["id"]),
                     (
                         when(r["at"], True),
+                        *([safe_text(r["account"], limit=16)] if "account" in r else []),
                         Text(_(r["state"]), STATE_STYLE.get(r["state"], "")),
                         r["rule"],
                         "✓" if r["acked"] else "",
@@ -75,7 +85,6 @@ class AlertsScreen(StoreScreen[Alerts]):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter (or a click) on an alert acknowledges it."""
-        alert_id = int(event.row_key.value)
-        self.off_ui(
-            lambda: ack_alert(self.fivec.store, alert_id), lambda _: self.refresh_data(), "ack"
-        )
+        account, _sep, alert_id = event.row_key.value.rpartition(":")
+        store = self.fivec.accounts[account].store if account else self.fivec.store
+        self.off_ui(lambda: ack_alert(store, int(alert_id)), lambda _: self.refresh_data(), "ack")

@@ -25,7 +25,7 @@ from ..store import Store
 from .base import StoreScreen
 from .dashboard import DashboardScreen
 from .frugal import Frame
-from .host import SyncThread
+from .host import Hosted, SyncThread, engine_closers
 from .safe import safe_text
 from .terminal import survive_hangup
 from .themes import load_theme, remember_theme, remembered_theme, theme_files
@@ -69,9 +69,9 @@ class SyncChanged(Message):
 class AlertRaised(Message):
     """The engine's alert rules fired, repeated or resolved one (posted from the sync thread)."""
 
-    def __init__(self, event: Event) -> None:
+    def __init__(self, event: Event, account: str = "") -> None:
         super().__init__()
-        self.event = event
+        self.event, self.account = event, account
 
 
 class FivecApp(App):
@@ -85,6 +85,8 @@ class FivecApp(App):
         "bulk": _later("bulk", "BulkScreen"),
         "blacklist": _later("blacklist", "BlacklistScreen"),
         "alerts": _later("alerts", "AlertsScreen"),
+        "accounts": _later("accounts", "AccountsScreen"),
+        "subaccounts": _later("subaccounts", "SubaccountsScreen"),
     }
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
@@ -96,6 +98,10 @@ class FivecApp(App):
         Binding("f", "switch_mode('bulk')", N_("Bulk"), id="nav.bulk", show=False),
         Binding("b", "switch_mode('blacklist')", N_("Blacklist"), id="nav.blacklist"),
         Binding("a", "switch_mode('alerts')", N_("Alerts"), id="nav.alerts"),
+        Binding(
+            "u", "switch_mode('subaccounts')", N_("Sub-accounts"), id="nav.subaccounts", show=False
+        ),
+        Binding("A", "accounts", N_("Accounts"), id="nav.accounts", show=False),
         Binding("p", "pause", N_("Pause"), id="app.pause"),
         Binding("question_mark", "keys", N_("Keys"), id="app.help"),
         Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
@@ -119,8 +125,13 @@ class FivecApp(App):
         keymap: dict[str, str] | None = None,
         note: str = "",
         clock: Callable[[], float] = time.time,
+        accounts: list[Hosted] | None = None,
     ) -> None:
         survive_hangup()
+        #: With several profiles, every account by name; the app opens on their overview.
+        self.accounts = {a.name: a for a in accounts or ()}
+        if len(self.accounts) > 1:
+            self.DEFAULT_MODE = "accounts"
         super().__init__()
         self.profile, self.store, self.client = profile, store, client
         self.engine: Engine | None = None
@@ -233,6 +244,7 @@ class FivecApp(App):
         return Text.assemble(
             state,
             " ",
+            safe_text(f"[{self.profile.name}] " if self.accounts else ""),
             safe_text(self.profile.username or _("(no account)")),
             " @ ",
             safe_text(mask_url(self.profile.base_url)),
@@ -258,7 +270,29 @@ class FivecApp(App):
         self.refresh_screen()
 
     def on_alert_raised(self, message: AlertRaised) -> None:
-        self.alert(message.event)
+        self.alert(message.event, message.account)
+
+    def action_accounts(self) -> None:
+        """The Accounts overview, when there are several accounts to overview."""
+        if len(self.accounts) > 1:
+            self.switch_mode("accounts")
+        else:
+            self.notify(_("one account: start fivec-tui without --profile to see them all"))
+
+    async def focus_account(self, name: str) -> None:
+        """Show ``name`` on every screen: its cache, client and engine become the app's, the
+        screens are made anew (no filter or row of the last account stays), the dashboard."""
+        hosted = self.accounts[name]
+        self.profile, self.store = hosted.profile, hosted.store
+        self.client, self.engine = hosted.client, hosted.engine
+        self.note, self.sync_state = hosted.note, hosted.state
+        await self.switch_mode("accounts")
+        for mode in self.MODES.keys() - {"accounts"}:
+            if mode in self._screen_stacks:  # made for the last account: made again
+                base = self._modes[mode]
+                await self.remove_mode(mode)
+                self.add_mode(mode, base)
+        await self.switch_mode("dashboard")
 
     def action_keys(self) -> None:
         """What every key of this screen does, translated (see :mod:`.keys`)."""
@@ -279,6 +313,12 @@ class FivecApp(App):
                     _("Go to the {screen} screen").format(screen=_(binding.description)),
                     partial(self.switch_mode, mode),
                 )
+        for name in self.accounts if len(self.accounts) > 1 else ():
+            yield SystemCommand(
+                _("Account: {name}").format(name=name),
+                _("Show this account on every screen"),
+                partial(self.run_worker, partial(self.focus_account, name), group="focus"),
+            )
         for command in super().get_system_commands(screen):
             if command.title == "Keys":  # ours, translated, instead of Textual's help panel
                 yield SystemCommand(
@@ -294,29 +334,28 @@ class FivecApp(App):
                 if self.engine.jobs[name].mode == "pull":
                     self.sync_thread.call(self.engine.trigger, name)
 
-    def alert(self, event: Event) -> None:
+    def alert(self, event: Event, account: str = "") -> None:
         """An alert event from the engine: a toast, and the terminal bell when it fires."""
         firing = event.state != "resolved"
         if event.state == "firing":
             self.bell()
         self.notify(
             event.condition.message,
-            title=_("ALERT {state}: {rule}").format(
-                state=_(event.state), rule=event.condition.rule
-            ),
+            title=(f"[{account}] " if account else "")
+            + _("ALERT {state}: {rule}").format(state=_(event.state), rule=event.condition.rule),
             severity="error" if firing else "information",
             timeout=30 if firing else 8,
             markup=False,
         )
 
-    async def ask_consent(self) -> bool:
+    async def ask_consent(self, username: str | None = None) -> bool:
         """The first destructive pull on an account asks; the answer is remembered."""
         body = Text(
             _(
                 "Pulling status reports and replies for {username} TAKES them: any other "
                 "system reading them (your backend, another tool) will no longer get them. Set "
                 "streams.reports / streams.replies to 'push', 'watch' or 'off' to avoid this."
-            ).format(username=self.profile.username)
+            ).format(username=username or self.profile.username)
         )
         from .widgets import Confirm
 
@@ -324,5 +363,7 @@ class FivecApp(App):
 
     async def on_unmount(self) -> None:
         """Stop the engine, then the demo's simulator, on their thread; then the thread."""
-        closers = [c.stop for c in (self.engine, self.simulator) if c is not None]
+        engines = [self.engine] if not self.accounts else []
+        closers = [c.stop for c in (*engines, self.simulator) if c is not None]
+        closers[:0] = engine_closers(self.accounts.values())
         await self.sync_thread.stop(*closers)

@@ -1,10 +1,14 @@
-"""The sync engine (and the demo's simulator) on a thread of their own, off the UI's loop.
+"""The sync engines (and the demo's simulator) on a thread of their own, off the UI's loop.
 
 Ingest parses, inserts and talks HTTP: in the UI's event loop every chunk delayed the next
 key press. Here they run in their own asyncio loop on a daemon thread; the UI reads the cache
 as before (its own connection, in worker threads) and hears from the engine through
 thread-safe calls (``App.post_message``). Anything that touches the engine or the simulator
 from the UI goes through :meth:`SyncThread.call` or :meth:`SyncThread.run`.
+
+With several profiles (the Accounts overview) every account's engine runs in that same loop,
+each with its own cache, lock and client (:class:`Hosted`), as ``poll --all`` runs them: an
+account whose platform hangs fails only its own jobs.
 """
 
 from __future__ import annotations
@@ -14,8 +18,16 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from ..api.client import FivecClient
+    from ..config import Profile
+    from ..store import Store
+    from ..sync.engine import Engine
+    from ..sync.lock import PollerLock
 
 T = TypeVar("T")
 #: How long a thread may hold the GIL while another waits for it (Python's default is 5 ms):
@@ -84,3 +96,35 @@ class SyncThread:
             log.warning("the sync thread did not stop within %.0f s", timeout)
         self.loop.call_soon_threadsafe(self.loop.stop)
         await asyncio.to_thread(self._thread.join, timeout)
+
+
+@dataclass
+class Hosted:
+    """One account the app can show: its profile and cache, the lock when we hold it (None:
+    a poll daemon owns the sync, so this account is attached read-only), and once started
+    its engine (on the sync thread) and the UI's client.  ``note`` says what the banner
+    says for it (read-only, sync not started)."""
+
+    profile: Profile
+    store: Store
+    lock: PollerLock | None = None
+    engine: Engine | None = None
+    client: FivecClient | None = None
+    note: str = ""
+    started: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.profile.name
+
+    @property
+    def state(self) -> str:
+        """``starting``, ``live`` or ``read-only`` (English: show it with ``_()``)."""
+        if not self.started:
+            return "starting"
+        return "live" if self.engine else "read-only"
+
+
+def engine_closers(accounts: Iterable[Hosted]) -> list[Callable[[], Awaitable[Any]]]:
+    """What stops every hosted account's engine, for :meth:`SyncThread.stop`."""
+    return [a.engine.stop for a in accounts if a.engine is not None]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import tempfile
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from ..sim.scenario import load as load_scenario
 from ..store import Store
 from ..sync.lock import LockHeld, PollerLock
 from .app import FivecApp
-from .host import SyncThread
+from .host import Hosted, SyncThread
 
 
 async def _imported(name: str):
@@ -23,50 +24,56 @@ async def _imported(name: str):
 
 
 async def _connect(app: FivecApp, *, sync: bool, consent: bool = False) -> None:
-    """Make the client; with ``sync``, start the engine (asking consent the first time).
+    """The one profile's client and, with ``sync``, its engine (see :func:`_start_account`)."""
+    hosted = Hosted(app.profile, app.store)
+    await _start_account(app, hosted, sync=sync, consent=consent)
+    app.client, app.engine = hosted.client, hosted.engine
+    if hosted.note:
+        app.note = hosted.note
+
+
+async def _start_account(
+    app: FivecApp, hosted: Hosted, *, sync: bool, consent: bool = False, tag: str = ""
+) -> None:
+    """Make the account's client; with ``sync``, start its engine (asking consent the
+    first time).  ``tag``: the account's name on its alerts (several accounts).
 
     The engine runs on the app's sync thread with a client of its own (an httpx client
     belongs to one event loop); the UI keeps one for sends and lookups.
     """
-    p = app.profile
-    client = await _imported("fivec_tui.api.client")
-
-    def new_client():
-        return client.FivecClient(
-            p.credentials,
-            p.base_url,
-            encode=p.encode,
-            timeout=p.timeout,
-            send_timeout=p.send_timeout,
-        )
-
-    app.client = new_client()
+    p = hosted.profile
+    clients = await _imported("fivec_tui.sync.client")
+    hosted.client = clients.client_for(p)
     if not sync:
+        hosted.started = True
         return
     alerts = await _imported("fivec_tui.sync.alerts")
     engines = await _imported("fivec_tui.sync.engine")
     from .app import AlertRaised, SyncChanged
 
     async def make():  # on the sync thread: the engine's store connection is used there
-        store = Store(app.store.path)
+        store = Store(hosted.store.path)
         return engines.Engine(
             p,
             store,
-            new_client(),
+            clients.client_for(p),
             consent=consent,
             on_change=lambda *_: app.post_message(SyncChanged()),
             alerter=alerts.for_profile(p, store),
-            on_alert=lambda event: app.post_message(AlertRaised(event)),
+            on_alert=lambda event: app.post_message(AlertRaised(event, tag)),
         )
 
-    engine = await app.sync_thread.run(make)
-    if not engine.consent and engine.destructive_streams:
-        if await app.ask_consent():
-            await app.sync_thread.run(lambda: asyncio.to_thread(engine.grant_consent))
-        else:
-            app.note = _("reports/replies not pulled (no consent)")
-    app.engine = engine
-    await app.sync_thread.run(engine.start)
+    try:
+        engine = await app.sync_thread.run(make)
+        if not engine.consent and engine.destructive_streams:
+            if await app.ask_consent(p.username):
+                await app.sync_thread.run(lambda: asyncio.to_thread(engine.grant_consent))
+            else:
+                hosted.note = _("reports/replies not pulled (no consent)")
+        hosted.engine = engine
+        await app.sync_thread.run(engine.start)
+    finally:
+        hosted.started = True
 
 
 class DemoSimulator:
@@ -74,7 +81,9 @@ class DemoSimulator:
 
     def __init__(self, simulator, thread: SyncThread) -> None:
         self.simulator, self.thread, self.stopped = simulator, thread, False
-        self.platform, self.base_url = simulator.platform, simulator.base_url
+        # (a fleet of several has a platform and a URL per account: see its simulators)
+        self.platform = getattr(simulator, "platform", None)
+        self.base_url = getattr(simulator, "base_url", None)
 
     async def stop(self) -> None:
         if self.stopped:
@@ -87,7 +96,15 @@ class DemoSimulator:
 
 
 def run_tui(ctx) -> int:
-    """``fivec-tui``: the configured profile; read-only when a poll daemon holds the lock."""
+    """``fivec-tui``: the configured profile; read-only when a poll daemon holds the lock.
+    With several profiles and none chosen, all of them, on the Accounts overview."""
+    if profiles := several(ctx):
+        return run_accounts(ctx, profiles)
+    return run_one(ctx)
+
+
+def run_one(ctx) -> int:
+    """One profile, as ``--profile NAME`` chooses (or the only one)."""
     profile: Profile = ctx.account()
     settings = ctx.settings()  # the file read and checked once, with the profile
     db_path = ctx.db_path()
@@ -164,7 +181,125 @@ def demo_app(
     )
 
 
-def run_demo(scenario: str, seed: int, speed: float) -> int:
-    app = demo_app(scenario, seed, speed)
+def run_demo(scenario: str, seed: int, speed: float, accounts: int = 1) -> int:
+    app = demo_accounts(accounts, seed, speed) if accounts > 1 else demo_app(scenario, seed, speed)
     app.run()
     return app.return_code or 0
+
+
+def several(ctx) -> list[Profile] | None:
+    """Every profile of the config when it has more than one and none was chosen
+    (``--profile``, ``FIVEC_PROFILE``; ``--db``, ``--base-url`` and ``FIVEC_DB`` are for
+    one profile too), each read from the file alone, as ``poll --all`` reads them."""
+    if ctx.profile_name or ctx.db_flag or ctx.base_url or os.environ.get("FIVEC_DB"):
+        return None
+    names = ctx.settings().data.get("profiles")
+    if not isinstance(names, dict) or len(names) < 2:
+        return None
+    return ctx.all_profiles()
+
+
+def hosted(profile: Profile, db_path: Path) -> Hosted:
+    """An account with its cache and, unless a poll daemon holds it, its lock."""
+    lock = PollerLock(db_path)
+    try:
+        lock.acquire()
+    except LockHeld as exc:
+        note = _("attached read-only: poll daemon pid {pid} owns the sync").format(pid=exc.holder)
+        return Hosted(profile, Store(db_path), note=note)
+    return Hosted(profile, Store(db_path), lock=lock)
+
+
+async def start_accounts(app: FivecApp, *, consent: bool = False) -> None:
+    """Start every account in turn; one that cannot start is said on its row and banner,
+    and the others start all the same.  Then the focused account's are the app's."""
+    for account in app.accounts.values():
+        try:
+            await _start_account(
+                app,
+                account,
+                sync=account.lock is not None or consent,
+                consent=consent,
+                tag=account.name,
+            )
+        except Exception as exc:  # shown, not fatal: its cache can still be read
+            account.note = _("sync not started: {error}").format(error=exc)
+            app.notify(str(exc), title=account.name, severity="error", timeout=30, markup=False)
+    focused = app.accounts[app.profile.name]
+    app.client, app.engine, app.note = focused.client, focused.engine, focused.note
+
+
+def run_accounts(ctx, profiles: list[Profile]) -> int:
+    """``fivec-tui`` with several profiles: each with its own cache, lock, client and engine
+    (a profile without an account is left out, and said)."""
+    from ..config import ConfigError
+
+    settings = ctx.settings()
+    accounts, left = [], []
+    for profile in profiles:
+        try:
+            profile.require_account()
+        except ConfigError as exc:
+            left.append(_("{profile}: left out: {error}").format(profile=profile.name, error=exc))
+            continue
+        accounts.append(hosted(profile, ctx.cache_path(profile)))
+    if not accounts:  # said as for one profile
+        return run_one(ctx)
+
+    async def startup(app: FivecApp) -> None:
+        for warning in left:
+            app.notify(warning, severity="warning", timeout=30, markup=False)
+        for a in accounts:
+            for warning in exposed_cache(a.store.path):
+                app.notify(warning, title=_("cache exposed"), severity="warning", markup=False)
+        await start_accounts(app)
+
+    app = FivecApp(
+        accounts[0].profile,
+        accounts[0].store,
+        refresh_s=settings.app.refresh_s,
+        keymap=settings.keys,
+        startup=startup,
+        accounts=accounts,
+    )
+    try:
+        app.run()
+    finally:
+        for a in accounts:
+            if a.lock:
+                a.lock.release()
+    return app.return_code or 0
+
+
+def demo_accounts(n: int, seed: int = 0, speed: float = 1.0, db_dir: str | None = None) -> FivecApp:
+    """The demo with ``n`` accounts (healthy, in an outage, running out of balance, in
+    turn: :mod:`fivec_tui.sim.fleet`), each with its own simulator and cache."""
+    from ..sim.fleet import account_name
+
+    tmp = Path(db_dir or tempfile.mkdtemp(prefix="fivec-demo-"))
+    note = _("demo: {n} simulated accounts; nothing leaves this machine").format(n=n)
+    accounts = []
+    for i in range(n):
+        name = account_name(i)
+        profile = Profile(name, name, base_url="http://127.0.0.1 (simulator starting)")
+        accounts.append(Hosted(profile, Store(tmp / f"{name}.db"), note=note))
+
+    async def startup(app: FivecApp) -> None:
+        fleets = await _imported("fivec_tui.sim.fleet")
+        fleet, profiles = await app.sync_thread.run(
+            lambda: fleets.demo_profiles(n, seed=seed, speed=speed)
+        )
+        app.simulator = DemoSimulator(fleet, app.sync_thread)
+        for account, profile in zip(accounts, profiles, strict=True):
+            account.profile = profile
+        app.profile = app.accounts[app.profile.name].profile
+        await start_accounts(app, consent=True)  # nobody else reads the simulators
+
+    return FivecApp(
+        accounts[0].profile,
+        accounts[0].store,
+        startup=startup,
+        refresh_s=1.0,
+        accounts=accounts,
+        note=note,
+    )

@@ -59,10 +59,20 @@ def sim(host, port, scenario, seed, speed) -> None:
 )
 @click.option("--seed", default=0, show_default=True, help=_("Random seed of the traffic."))
 @click.option("--speed", default=1.0, show_default=True, help=_("Scenario time multiplier."))
-def demo(scenario, seed, speed) -> None:
+@click.option(
+    "--accounts",
+    type=click.IntRange(1, 20),
+    default=1,
+    show_default=True,
+    help=_(
+        "Several simulated accounts (healthy, in an outage, running out of balance, in turn) "
+        "on the Accounts overview; --scenario is then the demo's."
+    ),
+)
+def demo(scenario, seed, speed, accounts) -> None:
     from ..app.run import run_demo
 
-    sys.exit(run_demo(scenario, seed, speed))
+    sys.exit(run_demo(scenario, seed, speed, accounts))
 
 
 @click.command(

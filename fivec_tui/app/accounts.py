@@ -1,0 +1,142 @@
+"""Accounts: every profile's health on one screen, worst first; Enter shows one everywhere.
+
+Each row is :func:`~fivec_tui.sync.overview.overview` of that account's own cache, read in a
+worker, so a platform that hangs never holds the screen; an account whose jobs fail says why
+in words and colour (``auth error``, ``unreachable``) beside its last good numbers.  The
+reason and the sync state come first, so they stay in sight at 80 columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Header, Static
+
+from ..i18n import N_, _
+from ..sync.accounts import THROTTLED
+from ..sync.overview import Overview, overview, worst_first
+from .base import StoreScreen
+from .dashboard import FAMILIES
+from .keybar import KeyBar
+from .safe import count, duration, rate_class, safe_text
+from .widgets import Banner, Rows, table_of
+
+RATE_STYLE = {"healthy": "green", "degraded": "yellow", "failing": "bold red", "idle": ""}
+STATE_STYLE = {N_("live"): "green", N_("read-only"): "yellow", N_("starting"): "dim"}
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """One load: each account's row and sync state (``starting``, ``live``, ``read-only``)."""
+
+    rows: list[tuple[Overview, str]]
+
+
+def rate(value: float | None) -> Text:
+    if value is None:
+        return Text("—")
+    return Text(f"{value:.1%}", RATE_STYLE[rate_class(value)])
+
+
+def state_text(row: Overview, state: str) -> Text:
+    """Why the account fails, in words and colour; else its sync state."""
+    if row.problem:
+        reason = row.problem[0]
+        return Text(_(reason), "yellow" if reason == THROTTLED else "bold reverse red")
+    return Text(_(state), STATE_STYLE.get(state, ""))
+
+
+def failures_text(families: dict[str, int]) -> str:
+    worst = sorted(families.items(), key=lambda item: (-item[1], item[0]))
+    return " ".join(f"{_(FAMILIES.get(f, f))} {count(n)}" for f, n in worst) or "—"
+
+
+def cells(row: Overview, state: str) -> tuple:
+    return (
+        safe_text(row.profile, "bold", limit=16),
+        state_text(row, state),
+        rate(row.rate_5m),
+        rate(row.rate_1h),
+        Text(str(len(row.firing)), "bold red") if row.firing else Text("0", "dim"),
+        "—" if row.balance is None else f"{row.balance:,.0f}",
+        duration(row.runs_out_in_s),
+        count(row.sent_1h),
+        count(row.pending_1h),
+        failures_text(row.failures_1h),
+    )
+
+
+class AccountsScreen(StoreScreen[Accounts]):
+    AUTO_FOCUS = "#accounts"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Banner(id="banner")
+        yield Static(id="accounts-status")
+        table = table_of(
+            _("account"),
+            _("state"),
+            _("5 min"),
+            _("1 hour"),
+            _("alerts"),
+            _("balance"),
+            _("runs out"),
+            _("sent 1 h"),
+            _("pending"),
+            _("failures 1 h"),
+            id="accounts",
+            zebra_stripes=True,
+        )
+        self.rows = Rows(table)
+        yield table
+        yield Static(id="account-detail")
+        yield KeyBar()
+
+    def load(self) -> Accounts:
+        now = self.fivec.clock()
+        hosted = self.fivec.accounts.values()
+        rows = {a.name: overview(a.name, a.store, now) for a in hosted}
+        states = {a.name: a.state for a in hosted}
+        return Accounts([(r, states[r.profile]) for r in worst_first(list(rows.values()))])
+
+    def show(self, data: Accounts) -> None:
+        self.data = data
+        trouble = sum(1 for r, _s in data.rows if r.firing or r.problem)
+        self.query_one("#accounts-status", Static).update(
+            Text.assemble(
+                (_("{n} accounts").format(n=len(data.rows)), "bold"),
+                "  ",
+                (
+                    _("{n} in trouble").format(n=trouble) if trouble else _("all well"),
+                    "bold red" if trouble else "green",
+                ),
+                "   " + _("Enter shows an account on every screen; A comes back here"),
+            )
+        )
+        self.rows.show([(r.profile, cells(r, s)) for r, s in data.rows])
+        self._detail()
+
+    data = Accounts([])
+    highlighted: str | None = None
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.highlighted = event.row_key.value
+        self._detail()
+
+    def _detail(self) -> None:
+        """The highlighted account's trouble in full: the failing job and its error."""
+        rows = {r.profile: r for r, _s in self.data.rows}
+        row = rows.get(self.highlighted or "")
+        text = Text()
+        if row and row.problem:
+            text = safe_text(f"{row.profile}: {row.problem[1]}", "red", limit=300)
+        elif row and row.firing:
+            text = safe_text(f"{row.profile}: " + ", ".join(row.firing), "red", limit=300)
+        self.query_one("#account-detail", Static).update(text)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        name = event.row_key.value
+        if name in self.fivec.accounts:
+            self.run_worker(self.fivec.focus_account(name), group="focus", exclusive=True)

@@ -1,0 +1,229 @@
+"""Sub-accounts (§11) of the account shown: status, sent today and this month, balance left,
+and the CLI's actions (create, lock, unlock, charge), each confirmed first.
+
+The table is the cache's (the sync engine's ``subaccounts`` job pulls ``billing`` and
+``info`` on a slow interval), so it never waits on the platform; an action calls the same
+client method as ``fivec-tui accounts ...`` and then asks the engine to pull them again.  The
+new sub-account's password is typed in a password field, sent once, and never shown,
+logged nor kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Header, Input, Label, Static
+
+from ..api import FivecError
+from ..i18n import N_, _
+from ..store.accounts import SubAccount, subaccounts
+from .base import StoreScreen
+from .keybar import KeyBar
+from .safe import count, safe_text, when
+from .widgets import Banner, Confirm, Rows, table_of
+
+
+@dataclass(frozen=True)
+class Subaccounts:
+    """One load: the account first, then its sub-accounts, as last pulled."""
+
+    rows: list[SubAccount]
+
+
+def status_text(row: SubAccount) -> Text:
+    if row.main:
+        return Text(_("main account"), "bold")
+    if row.locked is None:
+        return safe_text(row.status or _("unknown"), "yellow", limit=24)
+    return Text(_("locked"), "bold red") if row.locked else Text(_("active"), "green")
+
+
+class Form(ModalScreen[dict | None]):
+    """A few fields and OK; Esc cancels.  ``fields``: (id, label, is a password)."""
+
+    DEFAULT_CSS = "Form { align: center middle; } Form Input { margin-bottom: 1; }"
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="form.cancel")]
+
+    def __init__(self, title: str, fields: list[tuple[str, str, bool]]) -> None:
+        super().__init__()
+        self.title_text, self.fields = title, fields
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm"):
+            yield Label(Text(self.title_text, "bold"))
+            for name, label, secret in self.fields:
+                yield Input(placeholder=label, password=secret, id=f"form-{name}")
+            with Horizontal():
+                yield Button(_("OK"), variant="warning", id="ok")
+                yield Button(_("Cancel"), id="cancel")
+
+    def values(self) -> dict[str, str]:
+        return {n: self.query_one(f"#form-{n}", Input).value.strip() for n, _l, _s in self.fields}
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(self.values())
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(self.values() if event.button.id == "ok" else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SubaccountsScreen(StoreScreen[Subaccounts]):
+    AUTO_FOCUS = "#subaccounts"
+    BINDINGS = [
+        Binding("n", "create", N_("New"), id="subaccounts.create"),
+        Binding("l", "lock(True)", N_("Lock"), id="subaccounts.lock"),
+        Binding("o", "lock(False)", N_("Unlock"), id="subaccounts.unlock"),
+        Binding("c", "charge", N_("Charge"), id="subaccounts.charge"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Banner(id="banner")
+        yield Static(id="subaccounts-status")
+        table = table_of(
+            _("sub-account"),
+            _("status"),
+            _("today"),
+            _("this month"),
+            _("balance"),
+            _("checked"),
+            id="subaccounts",
+            zebra_stripes=True,
+        )
+        self.rows = Rows(table)
+        yield table
+        yield Static(id="subaccounts-result")
+        yield KeyBar()
+
+    def load(self) -> Subaccounts:
+        return Subaccounts(subaccounts(self.fivec.store))
+
+    def show(self, data: Subaccounts) -> None:
+        self.data = data
+        status = (
+            _("{n} sub-accounts; sent counts and balances as the platform bills them").format(
+                n=sum(1 for r in data.rows if not r.main)
+            )
+            if data.rows
+            else _("not pulled yet (the subaccounts job runs on a slow interval)")
+        )
+        self.query_one("#subaccounts-status", Static).update(Text(status))
+        self.rows.show(
+            [
+                (
+                    r.username,
+                    (
+                        safe_text(r.username, "bold" if r.main else "", limit=24),
+                        status_text(r),
+                        count(r.sent_today),
+                        count(r.sent_month),
+                        "—" if r.remaining is None else f"{r.remaining:,.0f}",
+                        when(r.checked_at or None),
+                    ),
+                )
+                for r in data.rows
+            ]
+        )
+
+    data = Subaccounts([])
+
+    def _chosen(self) -> str | None:
+        """The highlighted sub-account (not the account itself), or said why none."""
+        from textual.widgets import DataTable
+
+        table = self.query_one("#subaccounts", DataTable)
+        rows = {r.username: r for r in self.data.rows}
+        if table.row_count and table.cursor_row >= 0:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if key in rows and not rows[key].main:
+                return key
+        self.notify(_("choose a sub-account first"), severity="warning")
+        return None
+
+    def _confirm_then(self, title: str, body: str, action) -> None:
+        if self.fivec.client is None:
+            self.notify(_("no account configured"), severity="error")
+            return
+        self.app.push_screen(
+            Confirm(title, safe_text(body)), lambda ok: self._call(action) if ok else None
+        )
+
+    def action_lock(self, lock: bool) -> None:
+        child = self._chosen()
+        if child:
+            title = _("Lock {child}?") if lock else _("Unlock {child}?")
+            body = _("account {account}").format(account=self.fivec.profile.username)
+            self._confirm_then(title.format(child=child), body, lambda c: c.user_lock(child, lock))
+
+    def action_charge(self) -> None:
+        child = self._chosen()
+        if not child:
+            return
+
+        def asked(values: dict | None) -> None:
+            if not values:
+                return
+            try:
+                amount = int(values["amount"])
+            except ValueError:
+                self.notify(_("the amount is a whole number"), severity="error")
+                return
+            self._confirm_then(
+                _("Move {amount} to {child}?").format(amount=amount, child=child),
+                _("from account {account} (a negative amount takes it back)").format(
+                    account=self.fivec.profile.username
+                ),
+                lambda c: c.user_charge(child, amount),
+            )
+
+        self.app.push_screen(
+            Form(_("Charge {child}").format(child=child), [("amount", _("amount"), False)]),
+            asked,
+        )
+
+    def action_create(self) -> None:
+        def asked(values: dict | None) -> None:
+            if not values:
+                return
+            child, password = values["child"], values["password"]
+            mobile, company = values["mobile"], values["company"]
+            if not (child and password and mobile):
+                self.notify(_("name, password and contact mobile are needed"), severity="error")
+                return
+            self._confirm_then(
+                _("Create sub-account {child}?").format(child=child),
+                _("under account {account}, contact mobile {mobile}").format(
+                    account=self.fivec.profile.username, mobile=mobile
+                ),
+                lambda c: c.user_create(child, password, mobile, company),
+            )
+
+        fields = [
+            ("child", _("sub-account name"), False),
+            ("password", _("its password"), True),
+            ("mobile", _("contact mobile"), False),
+            ("company", _("company (optional)"), False),
+        ]
+        self.app.push_screen(Form(_("New sub-account"), fields), asked)
+
+    @work(exclusive=True, exit_on_error=False, group="subaccounts")
+    async def _call(self, action) -> None:
+        box = self.query_one("#subaccounts-result", Static)
+        try:
+            result = await action(self.fivec.client)
+        except FivecError as exc:
+            box.update(safe_text(_("refused: {error}").format(error=exc), "bold red"))
+            return
+        box.update(safe_text(result.message, "green"))
+        engine = self.fivec.engine
+        if engine is not None and "subaccounts" in engine.jobs:
+            self.fivec.sync_thread.call(engine.trigger, "subaccounts")
