@@ -1,0 +1,296 @@
+"""The TUI with several accounts (#15): the overview, the focus switch, an account whose
+credentials are wrong, alerts of every account, the Sub-accounts screen and its actions.
+
+Snapshots (80x24 and 160x48, English and Chinese) of the overview, the switched dashboard
+and the failing account are in :mod:`test_snapshots_accounts`; both build on
+:func:`three_accounts` (fixed data, a fixed clock, no network).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from fivec_tui.api import Balance, Record, Report
+from fivec_tui.app.app import FivecApp
+from fivec_tui.app.host import Hosted
+from fivec_tui.config import Profile
+from fivec_tui.store import Store, ingest_items
+from fivec_tui.store.accounts import SubAccount, replace_subaccounts
+from fivec_tui.store.alerts import add_alert
+from fivec_tui.store.balance import add_balance
+from fivec_tui.store.poll_runs import add_poll_run
+from fivec_tui.sync.alerts import ACTIVE_KEY
+
+NOW = 1795600000.0  # 2026-11-25 15:46:40 Beijing
+AUTH = "error:APIKEY or password error — Error:APIKEY or password error"
+
+
+def at(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def fill(store: Store, name: str, statuses: list[str], balance: float) -> None:
+    """An hour of sends, one every 30 s, with the reports of ``statuses`` in turn."""
+    records, reports = [], []
+    for i in range(120):
+        sent, msgid = NOW - 3600 + i * 30, f"{name}{i:06d}"
+        records.append(
+            Record(name, msgid, (f"1380013{i:04d}",), "验证码 1234【美联软通】", at(sent))
+        )
+        if sent < NOW - 60:
+            reports.append(
+                Report(msgid, f"1380013{i:04d}", statuses[i % len(statuses)], at(sent + 5))
+            )
+    ingest_items(store, "records", records)
+    ingest_items(store, "reports", reports)
+    for i in range(7):
+        add_balance(store, Balance(balance + (6 - i) * 40, 250000))
+    store.conn.execute("UPDATE balance SET at = ? - (7 - id) * 600", (NOW,))
+    replace_subaccounts(
+        store,
+        [
+            SubAccount(name, main=True, today={"domestic": 40}, month={"domestic": 900}),
+            SubAccount(
+                f"{name}sub1",
+                locked=False,
+                today={"domestic": 12},
+                month={"domestic": 300},
+                balances={"domestic": {"total": 5000, "remaining": 4700}},
+            ),
+            SubAccount(
+                f"{name}sub2",
+                locked=True,
+                balances={"domestic": {"total": 10000, "remaining": 10000}},
+            ),
+        ],
+        now=NOW - 30,
+    )
+    for job in ("reports", "replies", "records", "balance"):
+        add_poll_run(store, job, NOW - 5, "ok", "", 10)
+
+
+def three_accounts(tmp_path) -> list[Hosted]:
+    """``verify`` healthy; ``notify`` in an outage with an alert firing; ``market`` whose
+    apikey is wrong: its jobs fail since, its numbers of before stay."""
+    out = []
+    for name, statuses, balance in (
+        ("verify", ["DELIVRD"] * 19 + ["UNDELIV"], 200000),
+        ("notify", ["DELIVRD", "MA:0054", "MB:1041", "MA:0054"], 150000),
+        ("market", ["DELIVRD"] * 9 + ["MK:0001"], 2400),
+    ):
+        store = Store(tmp_path / f"{name}.db")
+        fill(store, name, statuses, balance)
+        profile = Profile(name, name, "0" * 32, "k" * 32, base_url="https://m.5c.com.cn")
+        out.append(Hosted(profile, store, started=True))
+    notify, market = out[1].store, out[2].store
+    add_alert(notify, "delivery_rate", "firing", "delivery rate 25.0% over 15 min", {})
+    notify.conn.execute("UPDATE alerts SET at = ?", (NOW - 100,))
+    notify.set_setting(ACTIVE_KEY, json.dumps({"delivery_rate:all": NOW - 100}))
+    for job in ("reports", "balance"):
+        add_poll_run(market, job, NOW - 2, "error", AUTH)
+    return out
+
+
+def accounts_app(tmp_path, accounts=None) -> FivecApp:
+    accounts = accounts or three_accounts(tmp_path)
+    return FivecApp(
+        accounts[0].profile,
+        accounts[0].store,
+        refresh_s=3600,
+        clock=lambda: NOW,
+        accounts=accounts,
+        note="snapshot: fixed data",
+    )
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def rows(app) -> list[list[str]]:
+    table = app.screen.query_one(DataTable)
+    return [[str(c) for c in table.get_row(r.key)] for r in table.ordered_rows]
+
+
+async def test_the_overview_shows_every_account_worst_first(tmp_path):
+    app = accounts_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.current_mode == "accounts"
+        shown = rows(app)
+        # firing alert first, then the failing account, then the healthy one
+        assert [r[0] for r in shown] == ["notify", "market", "verify"]
+        notify, market, verify = shown
+        assert market[1] == "auth error"  # in words, its last good numbers beside it
+        assert market[2] == "88.9%" and market[3] == "90.7%" and market[5] == "2,400"
+        assert notify[4] == "1" and verify[4] == "0"
+        assert verify[1] == "read-only" and notify[1] == "read-only"
+        assert "handset" in market[9] and "unknown" not in notify[9]
+
+
+async def test_enter_focuses_an_account_and_A_comes_back(tmp_path):
+    app = accounts_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "enter")  # market, the second row
+        await settle(pilot)
+        assert app.current_mode == "dashboard"
+        assert app.profile.name == "market" and app.store is app.accounts["market"].store
+        assert "[market] market @" in app.banner().plain
+        await pilot.press("m")
+        await settle(pilot)
+        assert rows(app) and all(r[1].startswith("market") for r in rows(app))
+        await pilot.press("A")
+        await settle(pilot)
+        assert app.current_mode == "accounts"
+        app.run_worker(app.focus_account("verify"))  # what the palette entry runs
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert app.profile.name == "verify"
+        assert app.screen.query_one("#messages", DataTable).row_count == 120
+
+
+async def test_the_palette_has_an_entry_per_account(tmp_path):
+    app = accounts_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert {"Account: verify", "Account: notify", "Account: market"} <= set(titles)
+
+
+async def test_one_account_has_no_overview(tmp_path):
+    accounts = three_accounts(tmp_path)[:1]
+    app = accounts_app(tmp_path, accounts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.current_mode == "dashboard"
+        await pilot.press("A")
+        await settle(pilot)
+        assert app.current_mode == "dashboard"
+        assert not any(c.title.startswith("Account:") for c in app.get_system_commands(app.screen))
+
+
+async def test_alerts_of_every_account_with_their_account(tmp_path):
+    accounts = three_accounts(tmp_path)
+    add_alert(accounts[2].store, "balance", "firing", "balance 2,400 runs out within a day", {})
+    app = accounts_app(tmp_path, accounts)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        shown = rows(app)
+        assert sorted(r[1] for r in shown) == ["market", "notify"]
+        await pilot.press("enter")  # acknowledges the newest: market's, in market's cache
+        await settle(pilot)
+        assert accounts[2].store.query("SELECT acked FROM alerts")[0]["acked"]
+        assert not accounts[1].store.query("SELECT acked FROM alerts")[0]["acked"]
+
+
+@dataclass
+class Done:
+    message: str
+
+
+class FakeClient:
+    """Records the sub-account calls the screen makes (the platform is not the point)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    async def user_lock(self, child, lock=True):
+        self.calls.append(("lock", child, lock))
+        return Done("ok")
+
+    async def user_charge(self, child, amount):
+        self.calls.append(("charge", child, amount))
+        return Done("ok")
+
+    async def user_create(self, child, password, contact_mobile, company=""):
+        self.calls.append(("create", child, password, contact_mobile, company))
+        return Done("created")
+
+
+async def test_subaccounts_screen_shows_them_and_confirms_each_action(tmp_path):
+    accounts = three_accounts(tmp_path)
+    app = accounts_app(tmp_path, accounts)
+    client = FakeClient()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # notify
+        await settle(pilot)
+        app.client = client
+        await pilot.press("u")
+        await settle(pilot)
+        shown = rows(app)
+        assert [r[0] for r in shown] == ["notify", "notifysub1", "notifysub2"]
+        assert shown[1][1:5] == ["active", "12", "300", "4,700"]
+        assert shown[2][1] == "locked"
+        await pilot.press("l")  # on the account itself: refused, nothing asked
+        await settle(pilot)
+        assert client.calls == []
+        await pilot.press("down", "l", "n")  # asked, and declined
+        await settle(pilot)
+        assert client.calls == []
+        await pilot.press("l", "y")
+        await settle(pilot)
+        await pilot.press("down", "o", "y")
+        await settle(pilot)
+        assert client.calls == [("lock", "notifysub1", True), ("lock", "notifysub2", False)]
+        await pilot.press("c")
+        await settle(pilot)
+        app.screen.query_one("#form-amount", Input).value = "-300"
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert client.calls[-1] == ("charge", "notifysub2", -300)
+
+
+async def test_a_new_subaccounts_password_is_typed_hidden_and_never_shown(tmp_path):
+    app = accounts_app(tmp_path)
+    client = FakeClient()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        app.client = client
+        await pilot.press("u", "n")
+        await settle(pilot)
+        password = app.screen.query_one("#form-password", Input)
+        assert password.password
+        for name, value in (("child", "ops2"), ("mobile", "13800138000"), ("company", "")):
+            app.screen.query_one(f"#form-{name}", Input).value = value
+        password.value = "S3cret-Pass"
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = "".join(str(w.render()) for w in app.screen.query("*"))
+        assert "ops2" in shown and "S3cret-Pass" not in shown
+        await pilot.press("y")
+        await settle(pilot)
+        assert client.calls == [("create", "ops2", "S3cret-Pass", "13800138000", "")]
+        assert "S3cret-Pass" not in "".join(str(w.render()) for w in app.screen.query("*"))
+
+
+@pytest.mark.parametrize("accounts", [3])
+async def test_demo_accounts_starts_a_fleet_in_different_states(tmp_path, accounts):
+    from fivec_tui.app.run import demo_accounts
+
+    app = demo_accounts(accounts, db_dir=str(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if all(a.engine for a in app.accounts.values()):
+                break
+        assert sorted(app.accounts) == ["market", "notify", "verify"]
+        assert all(a.state == "live" for a in app.accounts.values())
+        assert app.current_mode == "accounts"
+        assert app.simulator is not None
+        assert app.accounts["market"].profile.base_url != app.accounts["verify"].profile.base_url
