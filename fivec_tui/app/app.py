@@ -29,6 +29,8 @@ from .host import Hosted, SyncThread, engine_closers
 from .safe import safe_text
 from .terminal import survive_hangup
 from .themes import load_theme, remember_theme, remembered_theme, theme_files
+from .timetravel import BINDINGS as TIME_BINDINGS
+from .timetravel import TimeTravelActions, banner_state
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -74,7 +76,7 @@ class AlertRaised(Message):
         self.event, self.account = event, account
 
 
-class FivecApp(App):
+class FivecApp(TimeTravelActions, App):
     CSS_PATH = "fivec.tcss"
     TITLE = "fivec-tui"
     MODES = {
@@ -85,6 +87,7 @@ class FivecApp(App):
         "bulk": _later("bulk", "BulkScreen"),
         "blacklist": _later("blacklist", "BlacklistScreen"),
         "alerts": _later("alerts", "AlertsScreen"),
+        "timeline": _later("timeline", "TimelineScreen"),
         "accounts": _later("accounts", "AccountsScreen"),
         "subaccounts": _later("subaccounts", "SubaccountsScreen"),
     }
@@ -105,6 +108,7 @@ class FivecApp(App):
         Binding("p", "pause", N_("Pause"), id="app.pause"),
         Binding("question_mark", "keys", N_("Keys"), id="app.help"),
         Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
+        *TIME_BINDINGS,
     ]
 
     #: ``p`` stops the refresh of the screens (the sync goes on).
@@ -113,6 +117,10 @@ class FivecApp(App):
     sync_state = reactive("starting")
     #: A line for the banner: the demo, a daemon owning the sync, why the sync did not start.
     note = reactive("")
+    #: Time-travel (see :mod:`.timetravel`): the moment every screen shows, None when live.
+    at: reactive[float | None] = reactive(None, init=False)
+    #: At a past moment, count every report cached since, not only those reported by then.
+    known_now = reactive(False, init=False)
 
     def __init__(
         self,
@@ -125,6 +133,7 @@ class FivecApp(App):
         keymap: dict[str, str] | None = None,
         note: str = "",
         clock: Callable[[], float] = time.time,
+        at: float | None = None,
         accounts: list[Hosted] | None = None,
     ) -> None:
         survive_hangup()
@@ -143,6 +152,7 @@ class FivecApp(App):
         self.set_reactive(FivecApp.sync_state, "starting" if startup else "read-only")
         #: What "now" is for every window on screen (fixed in snapshot tests).
         self.clock = clock
+        self.set_reactive(FivecApp.at, at)
         self.first_frame_shown = False
         self.frame = Frame()
         self.theme_errors: list[str] = []
@@ -228,7 +238,9 @@ class FivecApp(App):
         remember_theme(theme)
 
     def banner(self) -> Text:
-        if self.paused:
+        if self.at is not None:
+            state = banner_state(self.at, self.known_now)
+        elif self.paused:
             state = Text(" " + _("PAUSED (p)") + " ", "reverse yellow")
         elif self.sync_state == "live":
             state = Text(" " + _("LIVE") + " ", "reverse green")

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..store import queries
 
 WINDOWS = ((N_("5 min"), 300), (N_("1 hour"), 3600), (N_("24 hours"), 86400))
+CAPTION = N_("delivery rate = delivered / (delivered + failed), by send time; burn over 1 h")
 #: The sync engine's job names and states, shown translated (listed so they are extracted).
 JOB_WORDS = (
     *(N_("reports"), N_("replies"), N_("records"), N_("balance"), N_("prune")),
@@ -65,6 +66,8 @@ class Dashboard:
     feed: list[FeedItem]
     prefixes: list[dict]
     db_health: list[dict]  # what a poll daemon wrote (attached read-only)
+    at: float | None = None  # time-travel: the moment shown (None: live)
+    firing: list[dict] | None = None  # at a past moment, the alerts firing then
 
 
 class Readout(Static):
@@ -130,10 +133,7 @@ class DashboardScreen(StoreScreen):
         yield Header()
         with VerticalScroll(id="dashboard"):
             yield Banner(id="banner")
-            yield Static(
-                _("delivery rate = delivered / (delivered + failed), by send time; burn over 1 h"),
-                classes="caption",
-            )
+            yield Static(_(CAPTION), classes="caption", id="dashboard-caption")
             with Horizontal(id="rates"):
                 for i in range(len(WINDOWS)):
                     yield RateBox(id=f"rate{i}", classes="ratebox")
@@ -205,6 +205,8 @@ class DashboardScreen(StoreScreen):
         from ..store import queries  # in the worker, after the first frame (see store/__init__)
 
         store = self.fivec.store
+        if self.fivec.at is not None:
+            return load_at(store, self.fivec.at, self.fivec.known_now)
         now = self.fivec.clock()
         feed = [
             FeedItem(N_("report"), r["reported_at"], r["mobile"], r["status"], f"r{r['id']}")
@@ -229,6 +231,7 @@ class DashboardScreen(StoreScreen):
 
     def show(self, data: Dashboard) -> None:
         now = data.now
+        self.query_one("#dashboard-caption", Static).update(caption(data))
         for i, (label, _seconds) in enumerate(WINDOWS):
             self.query_one(f"#rate{i}", RateBox).update_summary(label, data.summaries[i])
         b = data.balance
@@ -334,3 +337,46 @@ class DashboardScreen(StoreScreen):
             )
             for r in data.db_health
         ]
+
+
+def load_at(store, at: float, known_now: bool) -> Dashboard:
+    """The dashboard as it was at ``at`` (time-travel: see :mod:`fivec_tui.store.asof`)."""
+    from ..store import asof, queries
+
+    feed = [
+        FeedItem(N_("report"), r["reported_at"], r["mobile"], r["status"], f"r{r['id']}")
+        for r in asof.reports_at(store, at)
+    ]
+    feed += [
+        FeedItem(N_("reply"), r["received_at"], r["mobile"], r["content"], f"m{r['id']}")
+        for r in asof.replies_at(store, at)
+    ]
+    feed.sort(key=lambda f: f.at or 0, reverse=True)
+    summaries = [asof.summary_at(store, w, at, known_now) for _, w in WINDOWS]
+    return Dashboard(
+        now=at,
+        summaries=summaries,
+        series=asof.series_at(store, 3600, at, known_now),
+        failures=queries.failure_breakdown(summaries[1]),
+        balance=asof.balance_at(store, 3600, at),
+        feed=feed[:16],
+        prefixes=asof.prefixes_at(store, 3600, at, known_now),
+        db_health=queries.health(store, at),
+        at=at,
+        firing=asof.alerts_firing(store, at),
+    )
+
+
+def caption(data: Dashboard) -> Text:
+    """The line under the banner: what the numbers are, and at a past moment which alerts
+    were firing then."""
+    if data.at is None:
+        return Text(_(CAPTION))
+    firing = ", ".join(f"{a['rule']} ({when(a['since'] or a['at'])})" for a in data.firing or ())
+    return Text.assemble(
+        (_("as it was then, by the platform's times"), "magenta"),
+        "  ",
+        (_("alerts firing: {alerts}").format(alerts=firing), "bold red")
+        if firing
+        else _("no alert firing"),
+    )

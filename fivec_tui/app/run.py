@@ -133,6 +133,7 @@ def run_one(ctx) -> int:
         keymap=settings.keys,
         note=note,
         startup=startup,
+        at=ctx.at,
     )
     try:
         app.run()

@@ -22,13 +22,14 @@ if TYPE_CHECKING:
 class Banner(Static):
     """The account, the sync state and the app's note, redrawn when one of them changes.
 
-    It watches the app's reactives (``paused``, ``sync_state``, ``note``) instead of being
+    It watches the app's reactives (``paused``, ``sync_state``, ``note``, time-travel's
+    ``at`` and ``known_now``) instead of being
     written from outside, so every screen that shows one shows the same thing.
     """
 
     def on_mount(self) -> None:
         app: FivecApp = self.app  # type: ignore[assignment]
-        for name in ("paused", "sync_state", "note"):
+        for name in ("paused", "sync_state", "note", "at", "known_now"):
             self.watch(app, name, self._changed, init=False)
         self._changed()
 

@@ -98,6 +98,8 @@ class Ctx:
         self.profile_name, self.base_url, self.db_flag = profile, base_url, db
         self._settings: cfg.ConfigFile | None = None
         self._profile: cfg.Profile | None = None
+        #: ``fivec-tui --at WHEN``: the TUI opens at that moment (time-travel).
+        self.at: float | None = None
 
     def settings(self) -> cfg.ConfigFile:
         """The config file, read and checked once (``[app]``, ``[keys]``, the profiles)."""

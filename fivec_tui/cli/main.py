@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 
 from .. import i18n
 from ..i18n import _
 from . import accounts, blacklist, cache, campaign, config, doctor, query, report, run, send
-from .common import Ctx, choose_language
+from .common import Ctx, choose_language, parse_when
 
 
 @click.group(
@@ -32,11 +33,19 @@ from .common import Ctx, choose_language
     type=click.Choice(i18n.CHOICES),
     help=_("Interface language (default: [app] language in the config, else LC_ALL/LANG)."),
 )
+@click.option(
+    "--at",
+    "at",
+    help=_("WHEN: open the TUI at that moment (time-travel; L in the TUI returns to live)."),
+)
 @click.version_option(package_name="fivec-tui")
 @click.pass_context
-def main(ctx: click.Context, config, profile, base_url, db, lang) -> None:
+def main(ctx: click.Context, config, profile, base_url, db, lang, at) -> None:
     ctx.obj = Ctx(config, profile, base_url, db)
     choose_language(lang, ctx.obj.config_path)
+    if at is not None:
+        moment = parse_when(at).timestamp()
+        ctx.obj.at = moment if moment < time.time() else None  # now or later: live
     if ctx.invoked_subcommand is None:
         from ..app.run import run_tui
 

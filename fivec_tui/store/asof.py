@@ -207,3 +207,31 @@ def replies_between(store: Store, start: float, end: float) -> dict[str, int]:
         (start, end),
     )[0]
     return {"replies": row["replies"], "opt_outs": row["opt_outs"]}
+
+
+def buckets_at(
+    store: Store, start: float, end: float, bucket_s: float, known_now: bool = False
+) -> dict[int, dict[str, int]]:
+    """Counts by status (``SENT`` too) per bucket of ``bucket_s`` seconds of send minutes,
+    bucket 0 starting at ``start``'s minute, up to ``end``'s minute, as known at ``end``
+    (the timeline: a week of minutes summed in SQL to a screen's width)."""
+    lo, hi, width = int(start // 60), int(end // 60), max(int(bucket_s // 60), 1)
+    out: dict[int, dict[str, int]] = {}
+    sql = (
+        "SELECT (minute - ?1) / ?3 AS k, status, sum(n) AS n FROM {table} "
+        "WHERE minute BETWEEN ?1 AND ?2{late} GROUP BY 1, 2"
+    )
+    with store.read():
+        known = store.query(sql.format(table="rollup", late=""), (lo, hi, width))
+        late = (
+            []
+            if _live(end, known_now)
+            else store.query(
+                sql.format(table="rollup_late", late=" AND rminute > ?2"), (lo, hi, width)
+            )
+        )
+    for sign, rows in ((1, known), (-1, late)):
+        for r in rows:
+            slot = out.setdefault(r["k"], {})
+            slot[r["status"]] = slot.get(r["status"], 0) + sign * r["n"]
+    return out

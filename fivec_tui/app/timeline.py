@@ -1,0 +1,259 @@
+"""Timeline (``t``): delivery rate and volume over a span of up to 7 days, the same hours of
+the previous days faint behind, alert firings and resolutions marked, failures stacked by
+family; the cursor (left/right) time-travels every screen to its minute.
+
+Drawn by textual-plotext (plotext in a Textual widget).  The span is summed in SQL into as
+many buckets as the plot is wide (:func:`fivec_tui.store.asof.buckets_at`), each as known at
+the span's end, so a week costs a few hundred rows whatever the volume.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Header, Static
+from textual_plotext import PlotextPlot
+
+from ..api.wire import BEIJING
+from ..i18n import N_, _
+from .base import StoreScreen
+from .dashboard import FAMILIES
+from .keybar import KeyBar
+from .widgets import Banner
+
+SPANS = (3600, 6 * 3600, 86400, 3 * 86400, 7 * 86400)
+SPAN_NAMES = (N_("1 hour"), N_("6 hours"), N_("24 hours"), N_("3 days"), N_("7 days"))
+#: Previous days drawn faint behind the span.
+BASELINE_DAYS = 3
+#: Buckets across the plot (one a column of the 80-column layout's plot area).
+BUCKETS = 60
+FLOOR = 0.9
+FAMILY_COLOURS = ("red", "orange", "magenta", "cyan", "yellow", "blue", "white")
+
+
+@dataclass(frozen=True)
+class Bucket:
+    sent: int = 0
+    delivered: int = 0
+    failed: dict[str, int] = field(default_factory=dict)  # by family
+
+    @property
+    def rate(self) -> float | None:
+        finals = self.delivered + sum(self.failed.values())
+        return self.delivered / finals if finals else None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    start: float
+    bucket_s: int
+    buckets: list[Bucket]
+    baseline: list[Bucket]  # the same buckets of the previous days, summed
+    events: list[dict]  # alert events in the span
+
+
+def _bucket(counts: dict[str, int]) -> Bucket:
+    from ..store.codes import family
+
+    failed: dict[str, int] = {}
+    for status, n in counts.items():
+        if status not in ("SENT", "DELIVRD") and n:
+            failed[family(status)] = failed.get(family(status), 0) + n
+    return Bucket(counts.get("SENT", 0), counts.get("DELIVRD", 0), failed)
+
+
+def load_timeline(store, end: float, span: float, known_now: bool) -> Timeline:
+    from ..store import asof
+
+    bucket_s = max(60, math.ceil(span / BUCKETS / 60) * 60)
+    n = math.ceil(span / bucket_s)
+    start = (end // 60 + 1) * 60 - n * bucket_s  # the last bucket ends with end's minute
+
+    def read(day: int) -> list[Bucket]:
+        shift = day * 86400
+        counts = asof.buckets_at(store, start - shift, end - shift, bucket_s, known_now)
+        return [_bucket(counts.get(i, {})) for i in range(n)]
+
+    pooled = [read(d) for d in range(1, BASELINE_DAYS + 1)]
+    baseline = [
+        Bucket(
+            sum(p[i].sent for p in pooled) // BASELINE_DAYS,
+            sum(p[i].delivered for p in pooled),
+            {"all": sum(sum(p[i].failed.values()) for p in pooled)},
+        )
+        for i in range(n)
+    ]
+    return Timeline(start, bucket_s, read(0), baseline, asof.alert_events(store, start, end))
+
+
+class TimelineScreen(StoreScreen[Timeline]):
+    DEFAULT_CSS = """
+    TimelineScreen #timeline-rate { height: 1fr; }
+    TimelineScreen #timeline-volume { height: 1fr; }
+    TimelineScreen #timeline-cursor { height: 1; }
+    """
+    BINDINGS = [
+        Binding("left", "move(-1)", N_("Earlier"), id="timeline.left"),
+        Binding("right", "move(1)", N_("Later"), id="timeline.right"),
+        Binding("shift+left", "move(-10)", N_("Much earlier"), id="timeline.left10", show=False),
+        Binding("shift+right", "move(10)", N_("Much later"), id="timeline.right10", show=False),
+        Binding("minus", "zoom(1)", N_("Longer span"), id="timeline.out"),
+        Binding("plus,equals_sign", "zoom(-1)", N_("Shorter span"), id="timeline.in"),
+    ]
+    span_index = 2  # 24 hours
+    end: float | None = None  # the span's end; fixed while the cursor moves inside it
+    cursor: int | None = None  # bucket index
+    data: Timeline | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Banner(id="banner")
+        yield Static(id="timeline-caption", classes="caption")
+        yield PlotextPlot(id="timeline-rate")
+        yield PlotextPlot(id="timeline-volume")
+        yield Static(id="timeline-cursor")
+        yield KeyBar()
+
+    def fields(self) -> dict[str, str]:
+        app = self.fivec
+        if self.end is None or (app.at is not None and not self._inside(app.at)):
+            now = app.clock()
+            # a past moment three quarters along the span, so what followed shows too
+            self.end = now if app.at is None else min(now, app.at + SPANS[self.span_index] / 4)
+        return {}
+
+    def _inside(self, at: float) -> bool:
+        span = SPANS[self.span_index]
+        return self.end is not None and self.end - span < at <= self.end
+
+    def load(self) -> Timeline:
+        assert self.end is not None
+        return load_timeline(
+            self.fivec.store, self.end, SPANS[self.span_index], self.fivec.known_now
+        )
+
+    def show(self, data: Timeline) -> None:
+        self.data = data
+        at = self.fivec.at
+        if at is not None and data.start <= at < data.start + len(data.buckets) * data.bucket_s:
+            self.cursor = int((at - data.start) // data.bucket_s)
+        elif self.cursor is None or self.cursor >= len(data.buckets):
+            self.cursor = len(data.buckets) - 1
+        self._draw()
+
+    def _x_ticks(self, data: Timeline) -> tuple[list[int], list[str]]:
+        n = len(data.buckets)
+        fmt = "%H:%M" if SPANS[self.span_index] <= 86400 else "%m-%d %H:%M"
+        ticks = list(range(0, n, max(1, n // 5)))
+        labels = [
+            datetime.fromtimestamp(data.start + i * data.bucket_s, BEIJING).strftime(fmt)
+            for i in ticks
+        ]
+        return ticks, labels
+
+    def _draw(self) -> None:
+        data, cursor = self.data, self.cursor
+        if data is None or cursor is None:
+            return
+        xs = list(range(len(data.buckets)))
+        ticks, labels = self._x_ticks(data)
+        span = _(SPAN_NAMES[self.span_index])
+        self.query_one("#timeline-caption", Static).update(
+            _("{span}, buckets of {minutes} min, previous {days} days faint").format(
+                span=span, minutes=data.bucket_s // 60, days=BASELINE_DAYS
+            )
+        )
+        rate_plot = self.query_one("#timeline-rate", PlotextPlot)
+        plt = rate_plot.plt
+        plt.clear_figure()
+        base = [b.rate * 100 if b.rate is not None else None for b in data.baseline]
+        rate = [b.rate * 100 if b.rate is not None else None for b in data.buckets]
+        _line(plt, xs, base, "gray", "braille")
+        _line(plt, xs, rate, "cyan", "braille")
+        plt.hline(FLOOR * 100, "red")
+        for e in data.events:
+            x = (e["at"] - data.start) / data.bucket_s
+            if 0 <= x < len(xs):
+                plt.vline(x, "green" if e["state"] == "resolved" else "red")
+        plt.vline(cursor, "white")
+        plt.ylim(0, 100)
+        plt.xlim(0, max(len(xs) - 1, 1))
+        plt.xticks(ticks, labels)
+        plt.title(_("delivery rate %"))
+        rate_plot.refresh()
+        volume_plot = self.query_one("#timeline-volume", PlotextPlot)
+        plt = volume_plot.plt
+        plt.clear_figure()
+        families = sorted(
+            {f for b in data.buckets for f in b.failed},
+            key=lambda f: -sum(b.failed.get(f, 0) for b in data.buckets),
+        )
+        stacks = [[b.delivered for b in data.buckets]]
+        stacks += [[b.failed.get(f, 0) for b in data.buckets] for f in families]
+        colours = ["green", *FAMILY_COLOURS[: len(families)]]
+        if len(colours) == len(stacks):  # more families than colours: plotext picks
+            plt.stacked_bar(xs, stacks, color=colours, width=0.9)
+        else:
+            plt.stacked_bar(xs, stacks, width=0.9)
+        _line(plt, xs, [b.sent for b in data.baseline], "gray", "braille")
+        plt.vline(cursor, "white")
+        plt.xlim(-0.5, max(len(xs) - 0.5, 0.5))
+        top = max([b.sent for b in data.buckets] + [b.sent for b in data.baseline] + [1])
+        plt.ylim(0, top * 1.05)
+        plt.xticks(ticks, labels)
+        legend = ", ".join(_(FAMILIES.get(f, f)) for f in families[:3])
+        plt.title(
+            _("sent per bucket: delivered, failed by family") + (f" ({legend})" if legend else "")
+        )
+        volume_plot.refresh()
+        self._say_cursor()
+
+    def _say_cursor(self) -> None:
+        data, cursor = self.data, self.cursor
+        assert data is not None and cursor is not None
+        b = data.buckets[cursor]
+        start = data.start + cursor * data.bucket_s
+        when = datetime.fromtimestamp(start, BEIJING).strftime("%m-%d %H:%M")
+        rate = f"{b.rate:.1%}" if b.rate is not None else "—"
+        failed = sum(b.failed.values())
+        self.query_one("#timeline-cursor", Static).update(
+            Text.assemble(
+                (f"▶ {when} ", "bold"),
+                _("sent {sent} ok {ok} fail {failed} rate {rate}").format(
+                    sent=b.sent, ok=b.delivered, failed=failed, rate=rate
+                ),
+                ("  ← → " + _("move, every screen follows"), "dim"),
+            )
+        )
+
+    def action_move(self, step: int) -> None:
+        data = self.data
+        if data is None or self.cursor is None:
+            return
+        self.cursor = max(0, min(len(data.buckets) - 1, self.cursor + step))
+        # the cursor's minute: the end of its bucket, so its whole bucket is in the windows
+        at = data.start + (self.cursor + 1) * data.bucket_s - 1
+        self.fivec.at = None if at >= self.fivec.clock() else at
+        self._draw()
+
+    def action_zoom(self, step: int) -> None:
+        self.span_index = max(0, min(len(SPANS) - 1, self.span_index + step))
+        self.cursor, self.end = None, None
+        self.refresh_data()
+
+
+def _line(plt, xs: list[int], ys: list, colour: str, marker: str) -> None:
+    """A line with gaps where there is no value (plotext draws only what it is given)."""
+    run: list[tuple[int, float]] = []
+    for x, y in [*zip(xs, ys, strict=True), (None, None)]:
+        if y is None:
+            if run:
+                plt.plot([p[0] for p in run], [p[1] for p in run], color=colour, marker=marker)
+            run = []
+        else:
+            run.append((x, y))
