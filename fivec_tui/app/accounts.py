@@ -112,7 +112,8 @@ class AccountsScreen(StoreScreen[Accounts]):
                     _("{n} in trouble").format(n=trouble) if trouble else _("all well"),
                     "bold red" if trouble else "green",
                 ),
-                "   " + _("Enter shows an account on every screen; A comes back here"),
+                "   ",
+                (_("Enter: this account on every screen; A: back here"), "dim"),
             )
         )
         self.rows.show([(r.profile, cells(r, s)) for r, s in data.rows])
