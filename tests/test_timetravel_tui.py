@@ -153,6 +153,33 @@ async def test_timeline_cursor_time_travels(day_cache):
         assert "AT 2026-11-20" in banner(app)
 
 
+async def test_every_screen_at_the_moment(day_cache):
+    """Messages sent by then with the reports known then, replies and alerts up to then."""
+    app = make_app(day_cache)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        shown = app.screen.rows.shown
+        statuses = {str(cells[3]) for cells in shown.values()}
+        assert shown and "pending" in statuses and "MI:0013" in statuses
+        newest = max(key.split("/")[0] for key in shown)  # msgids are the minute, then i
+        assert int(newest[:4]) == 630  # sent by 18:30:45, nothing later
+        await pilot.press("K")  # as known now: the delayed reports are in
+        await settle(pilot)
+        statuses = {str(cells[3]) for cells in app.screen.rows.shown.values()}
+        assert "pending" not in statuses
+        await pilot.press("a")
+        await settle(pilot)
+        assert [str(c[1]) for c in app.screen.rows.shown.values()] == ["firing"]
+        await pilot.press("r")
+        await settle(pilot)
+        assert len(app.screen.rows.shown) == 12  # the hourly replies 08:00-18:00, the TD
+        await pilot.press("L", "a")
+        await settle(pilot)
+        assert len(app.screen.rows.shown) == 2
+
+
 @pytest.fixture
 def chinese():
     i18n.use("zh")

@@ -49,7 +49,7 @@ class AlertsScreen(StoreScreen[Alerts]):
 
     def load(self) -> Alerts:
         if len(self.fivec.accounts) < 2:
-            return Alerts(queries.alerts(self.fivec.store, 200))
+            return Alerts(queries.alerts(self.fivec.store, 200, until=self.fivec.at))
         rows = [
             {**r, "account": name}
             for name, a in self.fivec.accounts.items()

@@ -65,7 +65,13 @@ class MessagesScreen(StoreScreen[Messages]):
         mobile = term if term and not msgid else None
         return Messages(
             queries.search_messages(
-                self.fivec.store, mobile=mobile, msgid=msgid, status=status, limit=200
+                self.fivec.store,
+                mobile=mobile,
+                msgid=msgid,
+                status=status,
+                limit=200,
+                until=self.fivec.at,  # time-travel: sent by then, reports known then
+                reported_by=None if self.fivec.known_now else self.fivec.at,
             )
         )
 

@@ -61,7 +61,9 @@ class RepliesScreen(StoreScreen[Replies]):
         mobile = term if term.isdigit() else None
         text = None if mobile else term or None
         return Replies(
-            queries.recent_replies(self.fivec.store, mobile=mobile, text=text, limit=200)
+            queries.recent_replies(
+                self.fivec.store, mobile=mobile, text=text, limit=200, until=self.fivec.at
+            )
         )
 
     def show(self, data: Replies) -> None:

@@ -207,10 +207,17 @@ def recent_replies(
     text: str | None = None,
     limit: int = PAGE,
     after_id: int | None = None,
+    until: float | None = None,
 ) -> list[dict]:
+    """Replies, newest first; ``until``: received (platform time) by then (time-travel)."""
     where, params = _filters(
-        {"mobile": mobile, "text": text, "after": after_id and str(after_id)},
-        {"mobile": "mobile = ?", "text": "content LIKE ?", "after": "id > ?"},
+        {"mobile": mobile, "text": text, "after": after_id and str(after_id), "until": until},
+        {
+            "mobile": "mobile = ?",
+            "text": "content LIKE ?",
+            "after": "id > ?",
+            "until": "received_at <= ?",
+        },
     )
     return store.query(
         "SELECT id, mobile, content, ext, reply_id, received_at, opt_out, clean FROM replies"
@@ -246,9 +253,17 @@ def search_messages(
     since: float | None = None,
     until: float | None = None,
     limit: int = PAGE,
+    reported_by: float | None = None,
 ) -> list[dict]:
-    """Sent messages (one row per recipient) with their report, newest first."""
+    """Sent messages (one row per recipient) with their report, newest first.
+
+    ``reported_by``: only reports the platform made by then (time-travel: later ones pending).
+    """
     clauses, params = [], []
+    join = "p.msgid = r.msgid AND p.mobile = r.mobile"
+    if reported_by is not None:
+        join += " AND coalesce(p.reported_at, p.cached_at) <= ?"
+        params.append(reported_by)
     for cond, value in (
         ("r.mobile = ?", mobile),
         ("r.msgid = ?", msgid),
@@ -267,7 +282,7 @@ def search_messages(
     return store.query(
         "SELECT r.msgid, r.mobile, r.content, r.sent_at, p.status, p.reported_at, "
         "p.reported_at - r.sent_at AS latency FROM records r "
-        f"LEFT JOIN reports p ON p.msgid = r.msgid AND p.mobile = r.mobile{where} "
+        f"LEFT JOIN reports p ON {join}{where} "
         "ORDER BY r.sent_at DESC, r.id DESC LIMIT ?",
         (*params, min(limit, PAGE * 5)),
     )
@@ -382,7 +397,12 @@ def cached_black(store: Store, mobiles: list[str]) -> set[str]:
     return {r["mobile"] for r in rows if r["black"]}
 
 
-def alerts(store: Store, limit: int = 100) -> list[dict]:
+def alerts(store: Store, limit: int = 100, until: float | None = None) -> list[dict]:
+    """Alert events, newest first; ``until``: those up to then (time-travel)."""
+    if until is not None:
+        return store.query(
+            "SELECT * FROM alerts WHERE at <= ? ORDER BY id DESC LIMIT ?", (until, limit)
+        )
     return store.query("SELECT * FROM alerts ORDER BY id DESC LIMIT ?", (limit,))
 
 
