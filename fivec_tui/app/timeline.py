@@ -32,7 +32,6 @@ SPAN_NAMES = (N_("1 hour"), N_("6 hours"), N_("24 hours"), N_("3 days"), N_("7 d
 BASELINE_DAYS = 3
 #: Buckets across the plot (one a column of the 80-column layout's plot area).
 BUCKETS = 60
-FLOOR = 0.9
 FAMILY_COLOURS = ("red", "orange", "magenta", "cyan", "yellow", "blue", "white")
 
 
@@ -175,7 +174,7 @@ class TimelineScreen(StoreScreen[Timeline]):
         rate = [b.rate * 100 if b.rate is not None else None for b in data.buckets]
         _line(plt, xs, base, "gray", "braille")
         _line(plt, xs, rate, "cyan", "braille")
-        plt.hline(FLOOR * 100, "red")
+        plt.hline(self.fivec.profile.alerts.rate_below * 100, "red")  # the alert floor
         for e in data.events:
             x = (e["at"] - data.start) / data.bucket_s
             if 0 <= x < len(xs):
