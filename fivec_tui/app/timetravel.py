@@ -64,7 +64,7 @@ class MomentDialog(ModalScreen[float | None]):
         with Vertical(id="moment"):
             yield Label(Text(_("Go to a moment"), "bold"))
             yield Static(_("ISO (2026-11-25T03:00), -2h, yesterday 03:00, today 03:00 or now"))
-            yield Input(placeholder="yesterday 03:00", id="moment-input")
+            yield Input(placeholder=_("yesterday 03:00"), id="moment-input")
             yield Static("", id="moment-error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
