@@ -86,6 +86,8 @@ def stats(ctx: Ctx, window, all_profiles, at, known_now, as_json) -> None:
     if as_json:
         emit(s.as_json())
         return
+    if when is not None:
+        say(_("as it was at {time}").format(time=iso(when)))
     _say_summary(s, window)
 
 
