@@ -236,3 +236,15 @@ def test_matplotlib_is_loaded_by_the_html_report_only():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines()[-1] == "False"
+
+
+def test_html_without_matplotlib_says_what_to_install(cache, tmp_path, monkeypatch):
+    import fivec_tui.report
+
+    monkeypatch.setitem(sys.modules, "fivec_tui.report.charts", None)  # import fails
+    monkeypatch.delattr(fivec_tui.report, "charts", raising=False)
+    env = {"FIVEC_DB": str(cache), "FIVEC_CONFIG": str(tmp_path / "none.toml")}
+    out = tmp_path / "x.html"
+    result = CliRunner().invoke(main, ["report", *SPAN, "--output", str(out)], env=env)
+    assert result.exit_code == 2 and "fivec-tui[report]" in result.output
+    assert not out.exists()
