@@ -19,6 +19,7 @@ from ..sync.accounts import THROTTLED
 from ..sync.overview import Overview, overview, worst_first
 from .base import StoreScreen
 from .dashboard import FAMILIES
+from .host import Hosted
 from .keybar import KeyBar
 from .safe import count, duration, rate_class, safe_text
 from .widgets import Banner, Rows, table_of
@@ -90,16 +91,30 @@ class AccountsScreen(StoreScreen[Accounts]):
             zebra_stripes=True,
         )
         self.rows = Rows(table)
+        self._made: dict[str, tuple] = {}  # account -> (its row, state, cells) last shown
+        self._read: dict[str, tuple] = {}  # account -> (its cache's version, row) last read
         yield table
         yield Static(id="account-detail")
         yield KeyBar()
 
     def load(self) -> Accounts:
         now = self.fivec.clock()
-        hosted = self.fivec.accounts.values()
-        rows = {a.name: overview(a.name, a.store, now) for a in hosted}
+        hosted = list(self.fivec.accounts.values())
+        rows = [self._overview(a, now) for a in hosted]
         states = {a.name: a.state for a in hosted}
-        return Accounts([(r, states[r.profile]) for r in worst_first(list(rows.values()))])
+        return Accounts([(r, states[r.profile]) for r in worst_first(rows)])
+
+    def _overview(self, account: Hosted, now: float) -> Overview:
+        """The account's row, read again only when its cache changed (SQLite's
+        ``data_version``: another connection, its engine or a daemon, committed) or the
+        minute turned (the windows are whole minutes): a quiet account costs one pragma."""
+        version = (account.store.scalar("PRAGMA data_version"), int(now // 60))
+        kept = self._read.get(account.name)
+        if kept is None or kept[0] != version:
+            with account.store.read():  # one snapshot of the cache for the whole row
+                row = overview(account.name, account.store, now)
+            kept = self._read[account.name] = (version, row)
+        return kept[1]
 
     def show(self, data: Accounts) -> None:
         self.data = data
@@ -116,10 +131,18 @@ class AccountsScreen(StoreScreen[Accounts]):
                 (_("Enter: this account on every screen; A: back here"), "dim"),
             )
         )
-        self.rows.show([(r.profile, cells(r, s)) for r, s in data.rows])
+        self.rows.show([(r.profile, self._cells(r, s)) for r, s in data.rows])
         self._detail()
 
     data = Accounts([])
+
+    def _cells(self, row: Overview, state: str) -> tuple:
+        """An account's cells, made again only when its numbers or state changed."""
+        made = self._made.get(row.profile)
+        if made is None or made[:2] != (row, state):
+            made = self._made[row.profile] = (row, state, cells(row, state))
+        return made[2]
+
     highlighted: str | None = None
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

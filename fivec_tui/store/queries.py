@@ -59,6 +59,22 @@ def summary(store: Store, window_s: float = 3600, now: float | None = None) -> S
     )
 
 
+def summaries(store: Store, windows: tuple[float, ...], now: float | None = None) -> list[Summary]:
+    """:func:`summary` of each of ``windows`` (all ending now) from one read of the rollup,
+    without latencies: the Accounts overview reads two windows of every account each refresh."""
+    bounds = [_minutes(w, now) for w in windows]
+    firsts = ", ".join(
+        f"sum(CASE WHEN minute >= ? THEN n ELSE 0 END) AS w{i}" for i in range(len(bounds))
+    )
+    rows = store.query(
+        f"SELECT status, {firsts} FROM rollup WHERE minute BETWEEN ? AND ? GROUP BY status",
+        (*(lo for lo, _hi in bounds), min(lo for lo, _hi in bounds), bounds[0][1]),
+    )
+    return [
+        summarise(w, {r["status"]: r[f"w{i}"] for r in rows}, {}) for i, w in enumerate(windows)
+    ]
+
+
 def summarise(window_s: float, counts: dict[str, int], hist: dict[int, int]) -> Summary:
     """A :class:`Summary` from counts by status (``SENT`` too) and latency buckets."""
     s = Summary(int(window_s))

@@ -41,7 +41,7 @@ def overview(profile: str, store: Store | None, now: float | None = None) -> Ove
     if store is None:
         return row
     now = time.time() if now is None else now
-    last_5m, last_1h = queries.summary(store, 300, now), queries.summary(store, 3600, now)
+    last_5m, last_1h = queries.summaries(store, (300, 3600), now)
     row.rate_5m, row.rate_1h = last_5m.delivery_rate, last_1h.delivery_rate
     row.sent_1h, row.pending_1h = last_1h.sent, last_1h.pending
     row.failures_1h = by_family(last_1h.failures)
