@@ -151,6 +151,10 @@ async def test_timeline_cursor_time_travels(day_cache):
         await pilot.press("d")
         await settle(pilot)
         assert "AT 2026-11-20" in banner(app)
+        await pilot.press("t", "L")  # live: the span ends now, the cursor on the last bucket
+        await settle(pilot)
+        assert app.at is None and screen.end == NOW
+        assert screen.cursor == len(screen.data.buckets) - 1
 
 
 async def test_every_screen_at_the_moment(day_cache):

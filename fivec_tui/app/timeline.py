@@ -120,28 +120,37 @@ class TimelineScreen(StoreScreen[Timeline]):
 
     def fields(self) -> dict[str, str]:
         app = self.fivec
-        if self.end is None or (app.at is not None and not self._inside(app.at)):
-            now = app.clock()
+        now = app.clock()
+        if app.at is None:
+            self.end = now  # live: the span ends now and follows it
+        elif self.end is None or not self._inside(app.at):
             # a past moment three quarters along the span, so what followed shows too
-            self.end = now if app.at is None else min(now, app.at + SPANS[self.span_index] / 4)
+            self.end = min(now, app.at + SPANS[self.span_index] / 4)
         return {}
 
     def _inside(self, at: float) -> bool:
         span = SPANS[self.span_index]
         return self.end is not None and self.end - span < at <= self.end
 
+    _last: tuple[tuple, Timeline] | None = None
+
     def load(self) -> Timeline:
+        """A past span is read once: the refresh ticks and the cursor reuse it (a week is
+        a few million rollup rows on a busy account); a live one at every tick."""
         assert self.end is not None
-        return load_timeline(
-            self.fivec.store, self.end, SPANS[self.span_index], self.fivec.known_now
-        )
+        key = (self.end, self.span_index, self.fivec.known_now)
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        data = load_timeline(self.fivec.store, self.end, SPANS[self.span_index], key[2])
+        self._last = (key, data)
+        return data
 
     def show(self, data: Timeline) -> None:
         self.data = data
         at = self.fivec.at
         if at is not None and data.start <= at < data.start + len(data.buckets) * data.bucket_s:
             self.cursor = int((at - data.start) // data.bucket_s)
-        elif self.cursor is None or self.cursor >= len(data.buckets):
+        else:  # live: the last bucket, now
             self.cursor = len(data.buckets) - 1
         self._draw()
 
