@@ -227,6 +227,8 @@ class TimelineScreen(StoreScreen[Timeline]):
         b = data.buckets[cursor]
         start = data.start + cursor * data.bucket_s
         when = datetime.fromtimestamp(start, BEIJING).strftime("%m-%d %H:%M")
+        if data.bucket_s > 60:  # the bucket's span, the cursor's moment its end
+            when += datetime.fromtimestamp(start + data.bucket_s, BEIJING).strftime("–%H:%M")
         rate = f"{b.rate:.1%}" if b.rate is not None else "—"
         failed = sum(b.failed.values())
         self.query_one("#timeline-cursor", Static).update(
