@@ -269,7 +269,10 @@ async def test_a_new_subaccounts_password_is_typed_hidden_and_never_shown(tmp_pa
         for name, value in (("child", "ops2"), ("mobile", "13800138000"), ("company", "")):
             app.screen.query_one(f"#form-{name}", Input).value = value
         password.value = "S3cret-Pass"
-        await pilot.press("enter")
+        await pilot.press("enter", "enter", "enter")  # field to field
+        await settle(pilot)
+        assert not client.calls and app.screen.query_one("#form-company", Input).has_focus
+        await pilot.press("enter")  # on the last field: OK
         await settle(pilot)
         shown = "".join(str(w.render()) for w in app.screen.query("*"))
         assert "ops2" in shown and "S3cret-Pass" not in shown

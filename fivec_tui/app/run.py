@@ -66,7 +66,7 @@ async def _start_account(
     try:
         engine = await app.sync_thread.run(make)
         if not engine.consent and engine.destructive_streams:
-            if await app.ask_consent(p.username):
+            if await app.ask_consent(f"{tag} ({p.username})" if tag else p.username):
                 await app.sync_thread.run(lambda: asyncio.to_thread(engine.grant_consent))
             else:
                 hosted.note = _("reports/replies not pulled (no consent)")

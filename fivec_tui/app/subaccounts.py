@@ -47,7 +47,7 @@ def status_text(row: SubAccount) -> Text:
 class Form(ModalScreen[dict | None]):
     """A few fields and OK; Esc cancels.  ``fields``: (id, label, is a password)."""
 
-    DEFAULT_CSS = "Form { align: center middle; } Form Input { margin-bottom: 1; }"
+    DEFAULT_CSS = "Form { align: center middle; }"
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="form.cancel")]
 
     def __init__(self, title: str, fields: list[tuple[str, str, bool]]) -> None:
@@ -67,7 +67,11 @@ class Form(ModalScreen[dict | None]):
         return {n: self.query_one(f"#form-{n}", Input).value.strip() for n, _l, _s in self.fields}
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(self.values())
+        """Enter goes to the next field; on the last one it is OK."""
+        if event.input.id == f"form-{self.fields[-1][0]}":
+            self.dismiss(self.values())
+        else:
+            self.focus_next()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(self.values() if event.button.id == "ok" else None)
