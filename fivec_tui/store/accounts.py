@@ -107,9 +107,18 @@ def subaccounts(store: Store) -> list[SubAccount]:
 
 
 def failing_jobs(store: Store) -> dict[str, str]:
-    """Job -> its error, for each job whose latest run in the cache failed (none: healthy)."""
+    """Job -> its error, for each job whose latest run in the cache failed (none: healthy).
+
+    Each job and its latest run are found by seeks in ``poll_runs_job`` (job, id), so the
+    cost is a few lookups per job, not a scan of the month of runs the cache keeps (a run
+    every few seconds per job): the Accounts overview asks this of every account each
+    refresh."""
     rows = store.query(
-        "SELECT job, error FROM poll_runs WHERE id IN (SELECT max(id) FROM poll_runs GROUP BY job) "
-        "AND outcome != 'ok' ORDER BY job"
+        "WITH RECURSIVE jobs(job) AS (SELECT min(job) FROM poll_runs UNION ALL "
+        "SELECT (SELECT min(job) FROM poll_runs WHERE job > jobs.job) FROM jobs "
+        "WHERE jobs.job IS NOT NULL) "
+        "SELECT p.job, p.error FROM jobs JOIN poll_runs p "
+        "ON p.id = (SELECT max(id) FROM poll_runs WHERE job = jobs.job) "
+        "WHERE p.outcome != 'ok' ORDER BY p.job"
     )
     return {r["job"]: r["error"] or "" for r in rows}
