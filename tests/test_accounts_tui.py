@@ -288,12 +288,44 @@ async def test_demo_accounts_starts_a_fleet_in_different_states(tmp_path, accoun
 
     app = demo_accounts(accounts, db_dir=str(tmp_path))
     async with app.run_test(size=(100, 30)) as pilot:
-        for _ in range(100):
+        for _ in range(300):  # the fleet and three engines start after the first frame
             await pilot.pause(0.1)
-            if all(a.engine for a in app.accounts.values()):
+            if all(a.state == "live" for a in app.accounts.values()):
                 break
         assert sorted(app.accounts) == ["market", "notify", "verify"]
         assert all(a.state == "live" for a in app.accounts.values())
         assert app.current_mode == "accounts"
         assert app.simulator is not None
         assert app.accounts["market"].profile.base_url != app.accounts["verify"].profile.base_url
+
+
+async def test_the_overview_reads_an_account_again_when_its_cache_changes(tmp_path):
+    """Rows are kept while a cache is unchanged: a commit by another connection (the
+    account's engine, a daemon) must show at the next refresh."""
+    accounts = three_accounts(tmp_path)
+    app = accounts_app(tmp_path, accounts)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert dict((r[0], r[1]) for r in rows(app))["verify"] == "read-only"
+        engine = Store(accounts[0].store.path)  # a connection of its own, as an engine's
+        add_poll_run(engine, "records", NOW - 1, "error", "ConnectError")
+        app.refresh_screen()
+        await settle(pilot)
+        assert dict((r[0], r[1]) for r in rows(app))["verify"] == "failing"
+
+
+def test_summaries_agree_with_summary(tmp_path):
+    from fivec_tui.store import queries
+
+    store = three_accounts(tmp_path)[1].store
+    both = queries.summaries(store, (300, 3600), NOW)
+    for window, got in zip((300, 3600), both, strict=True):
+        want = queries.summary(store, window, NOW)
+        assert (got.sent, got.delivered, got.failed, got.pending, got.failures) == (
+            want.sent,
+            want.delivered,
+            want.failed,
+            want.pending,
+            want.failures,
+        )
+        assert got.delivery_rate == want.delivery_rate and got.sent > 0
