@@ -162,8 +162,11 @@ async def test_the_palette_has_an_entry_per_account(tmp_path):
     app = accounts_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert {"Account: verify", "Account: notify", "Account: market"} <= set(titles)
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert {"Account: verify", "Account: notify", "Account: market"} <= set(commands)
+        commands["Account: notify"].callback()
+        await settle(pilot)
+        assert app.current_mode == "dashboard" and app.profile.name == "notify"
 
 
 async def test_one_account_has_no_overview(tmp_path):
