@@ -332,3 +332,21 @@ def test_summaries_agree_with_summary(tmp_path):
             want.failures,
         )
         assert got.delivery_rate == want.delivery_rate and got.sent > 0
+
+
+async def test_no_switch_while_an_action_on_the_platform_runs(tmp_path):
+    """Making the screens anew would cancel a send halfway: the switch waits for it."""
+    import asyncio
+
+    app = accounts_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await app.focus_account("verify")
+        done = asyncio.Event()
+        sending = app.screen.run_worker(done.wait(), group="send")
+        await app.focus_account("market")
+        assert app.profile.name == "verify" and sending.is_running
+        done.set()
+        await sending.wait()
+        await app.focus_account("market")
+        assert app.profile.name == "market"

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from ..sync.engine import Engine
 
 Startup = Callable[["FivecApp"], Awaitable[None]]
+#: The worker groups of the screens that act on the platform (a send, a bulk send, ...).
+ACTING = frozenset({"send", "bulk-send", "blacklist", "subaccounts"})
 #: Textual's own palette commands, translated when shown (listed so they are extracted).
 TEXTUAL_COMMANDS = (
     *(N_("Theme"), N_("Change the current theme"), N_("Quit")),
@@ -293,7 +295,16 @@ class FivecApp(TimeTravelActions, App):
 
     async def focus_account(self, name: str) -> None:
         """Show ``name`` on every screen: its cache, client and engine become the app's, the
-        screens are made anew (no filter or row of the last account stays), the dashboard."""
+        screens are made anew (no filter or row of the last account stays), the dashboard.
+
+        Not while a send, bulk send or other action on the platform runs: making its screen
+        anew would cancel it halfway."""
+        if any(w.is_running and w.group in ACTING for w in self.workers):
+            self.notify(
+                _("an action on the platform is running: switch account once it is done"),
+                severity="warning",
+            )
+            return
         hosted = self.accounts[name]
         self.profile, self.store = hosted.profile, hosted.store
         self.client, self.engine = hosted.client, hosted.engine
