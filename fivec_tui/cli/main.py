@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 
@@ -9,11 +10,48 @@ import click
 
 from .. import i18n
 from ..i18n import _
-from . import accounts, blacklist, cache, campaign, config, doctor, query, report, run, send
 from .common import Ctx, choose_language, parse_when
+
+#: Every command: its name, then the module and attribute that define it.
+COMMANDS = {
+    "send": ("send", "send"),
+    "campaign": ("campaign", "campaign_group"),
+    "balance": ("query", "balance"),
+    "records": ("query", "records"),
+    "billing": ("query", "billing"),
+    "blacklist": ("blacklist", "blacklist"),
+    "bind-ip": ("blacklist", "bind_ip"),
+    "accounts": ("accounts", "accounts"),
+    "config": ("config", "config_group"),
+    "doctor": ("doctor", "doctor"),
+    "sim": ("run", "sim"),
+    "demo": ("run", "demo"),
+    "poll": ("run", "poll"),
+    "stats": ("cache", "stats"),
+    "alerts": ("cache", "alerts_cmd"),
+    "export": ("cache", "export"),
+    "report": ("report", "report"),
+    "serve": ("run", "serve"),
+}
+
+
+class LazyGroup(click.Group):
+    """Imports a command's module when the command is used (click's documented pattern for
+    lazy subcommands): ``fivec-tui demo`` starts without the bulk-send, report and doctor
+    modules, which the TUI's first frame would otherwise wait for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name]
+        return getattr(importlib.import_module(f"{__package__}.{module}"), attribute)
 
 
 @click.group(
+    cls=LazyGroup,
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     help=_(
@@ -50,26 +88,3 @@ def main(ctx: click.Context, config, profile, base_url, db, lang, at) -> None:
         from ..app.run import run_tui
 
         sys.exit(run_tui(ctx.obj))
-
-
-for command in (
-    send.send,
-    campaign.campaign_group,
-    query.balance,
-    query.records,
-    query.billing,
-    blacklist.blacklist,
-    blacklist.bind_ip,
-    accounts.accounts,
-    config.config_group,
-    doctor.doctor,
-    run.sim,
-    run.demo,
-    run.poll,
-    cache.stats,
-    cache.alerts_cmd,
-    cache.export,
-    report.report,
-    run.serve,
-):
-    main.add_command(command)
