@@ -104,9 +104,16 @@ class Store:
                 self.conn.execute("COMMIT")
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
-        """Rows as dicts (sqlite-utils' ``Database.query``), read whole under the lock."""
+        """Rows as dicts, read whole under the lock.
+
+        Straight from sqlite3 rather than through sqlite-utils' ``Database.query``: every
+        screen reads through here, and importing sqlite-utils (its plugins, dateutil, and
+        numpy when it is installed) takes 110-250 ms on the TUI's worker thread, GIL held.
+        """
         with self.lock:
-            return list(self.db.query(sql, params))
+            cursor = self.conn.execute(sql, params)
+            names = [d[0] for d in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def scalar(self, sql: str, params: tuple | dict = ()):
         with self.lock:
