@@ -62,53 +62,38 @@ def _sums(store: Store, known: str, late: str, params: tuple) -> dict:
     return out
 
 
-def series_at(store: Store, window_s: float, at: float, known_now: bool = False) -> list[dict]:
-    """:func:`queries.series` ending at ``at``, each minute's reports as known then."""
-    rows = series(store, window_s, at)
-    if _live(at, known_now):
-        return rows
+def _less_late(store: Store, window_s: float, at: float, key: str, rows: list[dict]) -> list[dict]:
+    """``rows`` (live, by ``key``) less the reports of the window that came after ``at``."""
     lo, hi = _window(window_s, at)
     late = store.query(
-        "SELECT minute, sum(CASE WHEN status = 'DELIVRD' THEN n ELSE 0 END) AS delivered, "
+        f"SELECT {key}, sum(CASE WHEN status = 'DELIVRD' THEN n ELSE 0 END) AS delivered, "
         "sum(CASE WHEN status != 'DELIVRD' THEN n ELSE 0 END) AS failed FROM rollup_late "
-        "WHERE minute BETWEEN ?1 AND ?2 AND rminute > ?2 GROUP BY minute",
+        f"WHERE minute BETWEEN ?1 AND ?2 AND rminute > ?2 GROUP BY {key}",
         (lo, hi),
     )
-    by_minute = {r["minute"]: r for r in late}
-    out = []
-    for row in rows:
-        if less := by_minute.get(row["minute"]):
-            row = row | {
-                "delivered": row["delivered"] - less["delivered"],
-                "failed": row["failed"] - less["failed"],
-            }
-        out.append(row)
-    return out
-
-
-def prefixes_at(store: Store, window_s: float, at: float, known_now: bool = False) -> list[dict]:
-    """:func:`queries.prefixes` for the window ending at ``at``, as known then."""
-    rows = prefixes(store, window_s, at)
-    if _live(at, known_now):
-        return rows
-    lo, hi = _window(window_s, at)
-    late = store.query(
-        "SELECT prefix, sum(CASE WHEN status = 'DELIVRD' THEN n ELSE 0 END) AS delivered, "
-        "sum(CASE WHEN status != 'DELIVRD' THEN n ELSE 0 END) AS failed FROM rollup_late "
-        "WHERE minute BETWEEN ?1 AND ?2 AND rminute > ?2 GROUP BY prefix",
-        (lo, hi),
-    )
-    by_prefix = {r["prefix"]: r for r in late}
+    by_key = {r[key]: r for r in late}
     return [
         row
         | {
             "delivered": row["delivered"] - less["delivered"],
             "failed": row["failed"] - less["failed"],
         }
-        if (less := by_prefix.get(row["prefix"]))
+        if (less := by_key.get(row[key]))
         else row
         for row in rows
     ]
+
+
+def series_at(store: Store, window_s: float, at: float, known_now: bool = False) -> list[dict]:
+    """:func:`queries.series` ending at ``at``, each minute's reports as known then."""
+    rows = series(store, window_s, at)
+    return rows if _live(at, known_now) else _less_late(store, window_s, at, "minute", rows)
+
+
+def prefixes_at(store: Store, window_s: float, at: float, known_now: bool = False) -> list[dict]:
+    """:func:`queries.prefixes` for the window ending at ``at``, as known then."""
+    rows = prefixes(store, window_s, at)
+    return rows if _live(at, known_now) else _less_late(store, window_s, at, "prefix", rows)
 
 
 def balance_at(store: Store, window_s: float, at: float) -> BalanceView:
