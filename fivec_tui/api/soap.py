@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
@@ -44,9 +45,7 @@ def _text(name: str, value: str) -> str:
             f"{name} cannot be sent over SOAP: U+{ord(bad[0]):04X} at position {bad.start()} "
             "is not allowed in XML"
         )
-    return (
-        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-    )
+    return escape(value, {"\r": "&#13;"})  # a bare CR would reach the server as LF
 
 
 def envelope(apikey: str, username: str, password: str, mobile: str, content: str) -> bytes:
