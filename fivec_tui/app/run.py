@@ -108,15 +108,7 @@ def run_one(ctx) -> int:
     profile: Profile = ctx.account()
     settings = ctx.settings()  # the file read and checked once, with the profile
     db_path = ctx.db_path()
-    store = Store(db_path)
-    lock = PollerLock(db_path)
-    try:
-        lock.acquire()
-    except LockHeld as exc:
-        note = _("attached read-only: poll daemon pid {pid} owns the sync").format(pid=exc.holder)
-        sync = False
-    else:
-        note, sync = "", True
+    account = hosted(profile, db_path)
     exposed = exposed_cache(db_path)
 
     async def startup(app: FivecApp) -> None:
@@ -124,21 +116,22 @@ def run_one(ctx) -> int:
             app.notify(
                 warning, title=_("cache exposed"), severity="warning", timeout=30, markup=False
             )
-        await _connect(app, sync=sync)
+        await _connect(app, sync=account.lock is not None)
 
     app = FivecApp(
         profile,
-        store,
+        account.store,
         refresh_s=settings.app.refresh_s,
         keymap=settings.keys,
-        note=note,
+        note=account.note,
         startup=startup,
         at=ctx.at,
     )
     try:
         app.run()
     finally:
-        lock.release()
+        if account.lock:
+            account.lock.release()
     return app.return_code or 0
 
 
