@@ -26,8 +26,11 @@ def parse_when(value: str, now: datetime | None = None) -> datetime:
     if text == "now":
         return now
     if m := _RELATIVE.match(text):
-        delta = timedelta(seconds=float(m[2]) * _UNITS[m[3]])
-        return now + delta if m[1] == "+" else now - delta
+        try:
+            delta = timedelta(seconds=float(m[2]) * _UNITS[m[3]])
+            return now + delta if m[1] == "+" else now - delta
+        except OverflowError:  # e.g. -99999999999d: past year 1 or 9999
+            raise _bad_time(value) from None
     m = _DAY.match(text)
     if m and int(m[2]) < 24 and int(m[3]) < 60 and int(m[4] or 0) < 60:
         day = now.astimezone().date() - timedelta(days=1 if m[1] == "yesterday" else 0)
@@ -36,13 +39,17 @@ def parse_when(value: str, now: datetime | None = None) -> datetime:
     try:
         when = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise ValueError(
-            _(
-                "bad time {value!r}: use ISO (2026-11-25T10:00), 'now', '-1h', '+10m' or "
-                "'yesterday 03:00'"
-            ).format(value=value)
-        ) from None
+        raise _bad_time(value) from None
     return when if when.tzinfo else when.astimezone()
+
+
+def _bad_time(value: str) -> ValueError:
+    return ValueError(
+        _(
+            "bad time {value!r}: use ISO (2026-11-25T10:00), 'now', '-1h', '+10m' or "
+            "'yesterday 03:00'"
+        ).format(value=value)
+    )
 
 
 def parse_window(value: str) -> float:

@@ -38,3 +38,9 @@ def test_other_forms_unchanged():
     assert parse_when("now", NOW) == NOW
     assert parse_when("-2h", NOW) == datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
     assert parse_when("2026-11-25T10:00+08:00", NOW).isoformat() == "2026-11-25T10:00:00+08:00"
+
+
+@pytest.mark.parametrize("huge", ["-99999999999d", "+9999999d", "-1000000000w"])
+def test_out_of_range_offsets_are_refused_not_crashed(huge):
+    with pytest.raises(ValueError, match="bad time"):
+        parse_when(huge, NOW)
