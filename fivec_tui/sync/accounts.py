@@ -22,7 +22,7 @@ import contextvars
 import logging
 import signal
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..api import AuthError, ThroughputExceeded
@@ -36,7 +36,7 @@ from ..store import Store
 from ..store.accounts import failing_jobs
 from . import alerts
 from .client import client_for
-from .daemon import _push_config, confirm_destructive, setup_logging
+from .daemon import _push_config, confirm_destructive, forward_targets, setup_logging
 from .engine import Engine
 from .forward import Forwarder
 from .lock import LockHeld, PollerLock
@@ -169,7 +169,7 @@ async def _serve(
         for a in accounts:
             a.store = Store(a.db_path)
             stack.callback(a.store.close)
-            if push_config and _forward(a.profile):
+            if push_config and forward_targets(a.profile):
                 a.forwarder = Forwarder(a.store)
                 stack.push_async_callback(a.forwarder.aclose)
             client = await stack.enter_async_context(client_for(a.profile))
@@ -190,7 +190,7 @@ async def _serve(
         if once:
             return max(await _once(ready), 2 if refused else 0)
         routes = {
-            a.profile.name: Route(a.store, _forward(a.profile)) for a in accounts if push_config
+            a.profile.name: Route(a.store, forward_targets(a.profile)) for a in accounts if push_config
         }
         server = PushReceiver(None, push_config, routes) if push_config else None
         if server:
@@ -203,10 +203,6 @@ async def _serve(
         if server:
             await server.stop()
     return 2 if refused else 0
-
-
-def _forward(profile: Profile) -> dict[str, list[str]]:
-    return {stream: urls for stream, urls in asdict(profile.push.forward).items() if urls}
 
 
 async def _tagged(name: str, coro):

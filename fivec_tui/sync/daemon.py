@@ -83,6 +83,11 @@ def confirm_destructive(engine: Engine, yes: bool) -> bool:
     return False
 
 
+def forward_targets(profile: Profile) -> dict[str, list[str]]:
+    """The profile's ``push.forward`` URLs by stream, the streams without any left out."""
+    return {stream: urls for stream, urls in asdict(profile.push.forward).items() if urls}
+
+
 def _push_config(profile: Profile, listen: str | None) -> PushConfig | None:
     """The receiver's settings: the profile's checked ``push`` table, ``--listen`` over it."""
     push = profile.push
@@ -103,7 +108,7 @@ def _push_config(profile: Profile, listen: str | None) -> PushConfig | None:
         host or "127.0.0.1",
         int(port),
         list(push.allow),
-        forward={stream: urls for stream, urls in asdict(push.forward).items() if urls},
+        forward=forward_targets(profile),
         limits=Limits(**{k: v for k, v in limits.items() if v is not None}),
     )
     if push.max_body is not None:
