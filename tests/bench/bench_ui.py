@@ -86,7 +86,7 @@ def first_frames(pairs: int = 21) -> tuple[float, float, list[float]]:
     bare, demo = [], []
     for _ in range(pairs):
         bare.append(first_frame([sys.executable, "-c", BARE], b"hello"))
-        demo.append(first_frame([sys.executable, "-m", "fivec_tui", "demo"], b"Dashboard"))
+        demo.append(first_frame([sys.executable, "-m", "fivec_tui", "--lang", "en", "demo"], b"Dashboard"))
     ratios = sorted(d / b for b, d in zip(bare, demo, strict=True))
     return statistics.median(bare), statistics.median(demo), ratios
 
