@@ -310,11 +310,9 @@ class FivecApp(TimeTravelActions, App):
         self.client, self.engine = hosted.client, hosted.engine
         self.note, self.sync_state = hosted.note, hosted.state
         await self.switch_mode("accounts")
-        for mode in self.MODES.keys() - {"accounts"}:
-            if mode in self._screen_stacks:  # made for the last account: made again
-                base = self._modes[mode]
-                await self.remove_mode(mode)
-                self.add_mode(mode, base)
+        for mode in self.MODES.keys() - {"accounts"}:  # made for the last account: made again
+            await self.remove_mode(mode)  # (a mode never entered has no screen to remove)
+            self.add_mode(mode, self.MODES[mode])
         await self.switch_mode("dashboard")
 
     def action_keys(self) -> None:
