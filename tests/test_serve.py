@@ -134,3 +134,17 @@ def test_loopback_only_unless_asked():
         timeout=30,
     )
     assert r.returncode == 2 and "--i-know-this-is-public" in r.stderr
+
+
+def test_the_served_command_keeps_the_group_options_and_quotes_them(monkeypatch):
+    """``fivec-tui --profile staging serve`` serves staging, whatever the paths hold."""
+    import shlex
+
+    from fivec_tui.cli.run import served_command
+
+    monkeypatch.setattr(sys, "executable", "/opt/my tools/python")
+    options = {"config": "/etc/x y.toml", "profile": "staging", "db": None, "at": "-1h"}
+    args = shlex.split(served_command(options, demo_mode=False))
+    assert args == ["/opt/my tools/python", "-m", "fivec_tui", "--config", "/etc/x y.toml",
+                    "--profile", "staging"]  # fmt: skip
+    assert shlex.split(served_command({}, demo_mode=True))[-2:] == ["fivec_tui", "demo"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shlex
 import sys
 
 import click
@@ -186,7 +187,8 @@ def _poll_all(ctx: Ctx, **options) -> int:
     is_flag=True,
     help=_("Allow a --host other than loopback (prefer loopback behind a TLS reverse proxy)."),
 )
-def serve(host, port, demo_mode, token_file, public_url, public) -> None:
+@click.pass_context
+def serve(click_ctx, host, port, demo_mode, token_file, public_url, public) -> None:
     from ..app.serve import GuardedServer, is_loopback, new_token, read_token_file
 
     if not is_loopback(host) and not public:
@@ -201,7 +203,21 @@ def serve(host, port, demo_mode, token_file, public_url, public) -> None:
         token = read_token_file(token_file) if token_file else new_token()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    command = f"{sys.executable} -m fivec_tui {'demo' if demo_mode else ''}".strip()
+    command = served_command(click_ctx.parent.params if click_ctx.parent else {}, demo_mode)
     GuardedServer(
         command, token, host=host, port=port, public_url=public_url, show_token=not token_file
     ).serve()
+
+
+#: The group's options the served TUI takes over (``--at`` opens one moment: not for a server).
+SERVED_OPTIONS = ("config", "profile", "base_url", "db", "lang")
+
+
+def served_command(options: dict, demo_mode: bool) -> str:
+    """The shell command textual-serve runs per browser: this Python, the group's options
+    (``fivec-tui --profile staging serve`` serves staging), quoted for the shell."""
+    args = [sys.executable, "-m", "fivec_tui"]
+    for name in SERVED_OPTIONS:
+        if options.get(name):
+            args += [f"--{name.replace('_', '-')}", str(options[name])]
+    return shlex.join([*args, "demo"] if demo_mode else args)
