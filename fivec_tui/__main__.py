@@ -27,10 +27,17 @@ def _rich_help() -> None:
     """rich-click's pages, their headings in the interface's language."""
     from rich_click import rich_click as settings
     from rich_click.patch import patch
+    from rich_click.rich_help_formatter import RichHelpFormatter
 
     from .i18n import _
 
     patch()  # before the commands are defined, so they are built rich
+    write_usage = RichHelpFormatter.write_usage  # its prefix is "Usage:" unless one is given
+
+    def translated_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        write_usage(self, prog, args, prefix or _("Usage:"))
+
+    RichHelpFormatter.write_usage = translated_usage  # tests/test_i18n.py pins it
     settings.OPTIONS_PANEL_TITLE = _("Options")
     settings.COMMANDS_PANEL_TITLE = _("Commands")
     settings.ARGUMENTS_PANEL_TITLE = _("Arguments")

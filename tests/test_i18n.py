@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import ast
 import gettext
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -188,3 +191,31 @@ def test_every_status_code_has_both_meanings():
     assert table["families"].keys() == table["families_zh"].keys()
     incomplete = [code for code, entry in table["codes"].items() if len(entry) != 3 or not entry[2]]
     assert incomplete == []
+
+
+def _help(*args: str, lang: str) -> str:
+    env = {**os.environ, "LC_ALL": lang, "COLUMNS": "100"}
+    out = subprocess.run(
+        [sys.executable, "-m", "fivec_tui", *args, "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return out.stdout
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_help_pages_are_chinese_or_english_whole():
+    """``--lang zh --help`` (rich-click's headings and click's own texts included) is Chinese;
+    with an English locale no Chinese shows but the platform's name."""
+    zh = _help("--lang", "zh", lang="C.UTF-8")
+    assert "用法" in zh and "选项" in zh and "命令" in zh and "显示此帮助并退出" in zh
+    assert not re.search(r"\b(Usage|Options|Commands|Show this message)\b", zh)
+    assert "默认：" in _help("--lang", "zh", "records", lang="C.UTF-8")
+    en = _help(lang="C.UTF-8")
+    assert "Usage" in en and "Send one message" in en
+    assert CJK.findall(en.replace("美联软通", "")) == []
+    assert "用法" in _help(lang="zh_CN.UTF-8")  # LC_ALL alone chooses Chinese
