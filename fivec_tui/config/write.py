@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..files import FILE_MODE, private_dir
 from .kinds import ConfigError
 
 #: Writing one key makes another one stale: it would otherwise win over the new value.
@@ -73,14 +74,14 @@ def write_profile(path: Path, name: str, values: dict[str, Any]) -> None:
 
 def _write_private(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically; the file is 0600, a new directory 0700."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
