@@ -21,10 +21,9 @@ from .base import StoreScreen
 from .dashboard import FAMILIES
 from .host import Hosted
 from .keybar import KeyBar
-from .safe import count, duration, rate_class, safe_text
+from .safe import count, duration, rate_text, safe_text
 from .widgets import Banner, Rows, table_of
 
-RATE_STYLE = {"healthy": "green", "degraded": "yellow", "failing": "bold red", "idle": ""}
 STATE_STYLE = {N_("live"): "green", N_("read-only"): "yellow", N_("starting"): "dim"}
 
 
@@ -33,12 +32,6 @@ class Accounts:
     """One load: each account's row and sync state (``starting``, ``live``, ``read-only``)."""
 
     rows: list[tuple[Overview, str]]
-
-
-def rate(value: float | None) -> Text:
-    if value is None:
-        return Text("—")
-    return Text(f"{value:.1%}", RATE_STYLE[rate_class(value)])
 
 
 def state_text(row: Overview, state: str) -> Text:
@@ -58,8 +51,8 @@ def cells(row: Overview, state: str) -> tuple:
     return (
         safe_text(row.profile, "bold", limit=16),
         state_text(row, state),
-        rate(row.rate_5m),
-        rate(row.rate_1h),
+        rate_text(row.rate_5m),
+        rate_text(row.rate_1h),
         Text(str(len(row.firing)), "bold red") if row.firing else Text("0", "dim"),
         "—" if row.balance is None else f"{row.balance:,.0f}",
         duration(row.runs_out_in_s),

@@ -13,7 +13,7 @@ from textual.widgets import Header, Static
 from ..i18n import N_, _
 from .base import StoreScreen
 from .keybar import KeyBar
-from .safe import ago, count, duration, rate_class, safe_text, when
+from .safe import ago, count, duration, rate_class, rate_text, safe_text, when
 from .widgets import Banner, Rows, table_of
 
 if TYPE_CHECKING:
@@ -82,6 +82,11 @@ class Readout(Static):
             self.update(text, layout=False)
 
 
+def _rate_text(delivered: int, failed: int) -> Text:
+    finals = delivered + failed
+    return rate_text(delivered / finals if finals else None)
+
+
 class RateBox(Readout):
     """Delivery for one window, coloured by health."""
 
@@ -107,15 +112,6 @@ class RateBox(Readout):
             ),
             rate_class(s.delivery_rate),
         )
-
-
-def _rate_text(delivered: int, failed: int) -> Text:
-    finals = delivered + failed
-    if not finals:
-        return Text("—")
-    rate = delivered / finals
-    style = {"healthy": "green", "degraded": "yellow", "failing": "bold red"}[rate_class(rate)]
-    return Text(f"{rate:.1%}", style)
 
 
 class DashboardScreen(StoreScreen):

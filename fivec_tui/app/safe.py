@@ -85,3 +85,13 @@ def rate_class(rate: float | None) -> str:
     if rate is None:
         return "idle"
     return "healthy" if rate >= 0.95 else "degraded" if rate >= 0.85 else "failing"
+
+
+RATE_STYLE = {"healthy": "green", "degraded": "yellow", "failing": "bold red", "idle": ""}
+
+
+def rate_text(rate: float | None) -> Text:
+    """A delivery rate as a percentage in its health's colour; ``—`` when there is none."""
+    if rate is None:
+        return Text("—")
+    return Text(f"{rate:.1%}", RATE_STYLE[rate_class(rate)])
