@@ -53,7 +53,8 @@ def by_family(failures: Mapping[str, int]) -> dict[str, int]:
     (what the failure-spike alert and the metrics compare)."""
     sums: dict[str, int] = {}
     for code, n in failures.items():
-        sums[family(code)] = sums.get(family(code), 0) + n
+        name = family(code)
+        sums[name] = sums.get(name, 0) + n
     return sums
 
 
