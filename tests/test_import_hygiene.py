@@ -128,3 +128,12 @@ def test_poll_help_loads_without_textual():
     loaded = _loaded_after(code)
     assert "fivec_tui.cli" in loaded or any(m.startswith("fivec_tui.cli") for m in loaded)
     assert not {m for m in loaded if m == "textual" or m.startswith("textual.")}
+
+
+def test_commands_without_the_platform_load_without_asyncio():
+    """Only a command that calls the platform (``call``) pays for asyncio (~30 ms)."""
+    code = (
+        "import sys\nsys.argv = ['fivec-tui', 'config', 'path']\n"
+        "from fivec_tui.__main__ import run\ntry:\n    run()\nexcept SystemExit:\n    pass"
+    )
+    assert "asyncio" not in _loaded_after(code)
