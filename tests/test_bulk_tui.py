@@ -137,3 +137,24 @@ async def test_a_file_is_previewed_confirmed_and_sent(tmp_path, customers, clien
     assert (c["state"], c["rows"], c["submitted"]) == ("done", 1990, 1990)
     assert len(sim.platform.submissions) == 1990 and set(sim.platform.submissions.values()) == {1}
     assert (tmp_path / "customers.csv.results.csv").exists()
+
+
+async def test_column_names_are_offered_literally(tmp_path, monkeypatch):
+    """A file's header is outside input: a column named like markup is only a name."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "odd.csv").write_text("mobile,[/]name,[b]city\n13800138000,a,b\n", encoding="utf-8")
+    app = make_app(Store(tmp_path / "c.db"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        app.screen.query_one("#bulk-path").value = "odd.csv"
+        await pilot.click("#bulk-path")
+        await pilot.press("enter")
+        await settle(pilot)
+        select = app.screen.query_one("#bulk-mobile")
+        assert select.value == "mobile"
+        select.value = "[/]name"
+        await pilot.pause()
+        assert select.value == "[/]name"
+        assert "[/]name" in str(select.query_one("#label").render())

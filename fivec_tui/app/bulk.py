@@ -151,7 +151,7 @@ class BulkScreen(StoreScreen[Campaigns]):
             self.notify(str(table), severity="error", markup=False)
             return
         select = self.query_one("#bulk-mobile", Select)
-        select.set_options([(h, h) for h in table.header if h])
+        select.set_options([(safe_text(h), h) for h in table.header if h])  # str: markup
         if (i := table.column()) is not None:
             select.value = table.header[i]
 
@@ -231,7 +231,7 @@ class BulkScreen(StoreScreen[Campaigns]):
             (
                 r.row,
                 safe_text(r.cells[at] if at < len(r.cells) else "", limit=20),
-                Text(r.detail, "red"),
+                safe_text(r.detail, "red"),  # may name a column of the file
             )
             for r in prepared.rejects[: PREVIEW_ROWS // 2]
         ]
