@@ -16,10 +16,8 @@ def add_alert(store: Store, rule: str, state: str, message: str, payload: dict) 
         "message": message,
         "payload": json.dumps(payload, ensure_ascii=False),
     }
-    with store.transaction():
-        return int(store.db["alerts"].insert(row).last_rowid)
+    return store.insert("alerts", row)
 
 
 def ack_alert(store: Store, alert_id: int) -> None:
-    with store.transaction():
-        store.db["alerts"].update(alert_id, {"acked": 1})
+    store.update("alerts", alert_id, {"acked": 1})

@@ -15,5 +15,4 @@ def add_balance(store: Store, balance: Balance) -> None:
         "total": float(balance.total),
         "raw": balance.raw,
     }
-    with store.transaction():
-        store.db["balance"].insert(row)
+    store.insert("balance", row)

@@ -18,5 +18,4 @@ def add_blacklist_lookup(store: Store, result: BlacklistResult, action: str = "c
         "action": action,
         "raw": result.raw,
     }
-    with store.transaction():
-        store.db["blacklist_lookups"].insert(row)
+    store.insert("blacklist_lookups", row)

@@ -27,13 +27,11 @@ def outbox_add(
         "form": form,
         "parts": parts,
     }
-    with store.transaction():
-        return int(store.db["outbox"].insert(row).last_rowid)
+    return store.insert("outbox", row)
 
 
 def outbox_update(
     store: Store, outbox_id: int, state: str, msgid: str = "", detail: str = ""
 ) -> None:
     changes = {"state": state, "msgid": msgid, "detail": detail, "updated_at": time.time()}
-    with store.transaction():
-        store.db["outbox"].update(outbox_id, changes)
+    store.update("outbox", outbox_id, changes)

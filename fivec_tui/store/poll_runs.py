@@ -18,5 +18,4 @@ def add_poll_run(
         "error": error,
         "items": items,
     }
-    with store.transaction():
-        store.db["poll_runs"].insert(row)
+    store.insert("poll_runs", row)
