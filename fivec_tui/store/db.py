@@ -8,20 +8,14 @@ writer, whose rows can always be rebuilt from the journal, runs NORMAL: see
 
 from __future__ import annotations
 
-import functools
-import importlib
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..files import private_dir, private_file
 from .migrations import MIGRATIONS
-
-if TYPE_CHECKING:
-    import sqlite_utils
 
 
 class Store:
@@ -58,11 +52,6 @@ class Store:
         self.conn.execute("PRAGMA foreign_keys = ON")
         if not readonly:
             self.migrate()
-
-    @functools.cached_property
-    def db(self) -> sqlite_utils.Database:
-        """The sqlite-utils view of the connection (loaded on first use: it costs start-up)."""
-        return importlib.import_module("sqlite_utils").Database(self.conn)
 
     def close(self) -> None:
         with self.lock:
