@@ -197,6 +197,21 @@ async def test_alerts_of_every_account_with_their_account(tmp_path):
         assert not accounts[1].store.query("SELECT acked FROM alerts")[0]["acked"]
 
 
+async def test_alerts_of_every_account_at_a_past_moment(tmp_path):
+    """Time-travel: every account's alerts up to the moment, as with one account."""
+    accounts = three_accounts(tmp_path)
+    add_alert(accounts[2].store, "balance", "firing", "balance 2,400 runs out within a day", {})
+    accounts[2].store.conn.execute("UPDATE alerts SET at = ?", (NOW - 10,))
+    app = accounts_app(tmp_path, accounts)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        app.at = NOW - 50
+        await settle(pilot)
+        assert [r[1] for r in rows(app)] == ["notify"]
+
+
 @dataclass
 class Done:
     message: str

@@ -48,12 +48,13 @@ class AlertsScreen(StoreScreen[Alerts]):
         yield KeyBar()
 
     def load(self) -> Alerts:
+        at = self.fivec.at
         if len(self.fivec.accounts) < 2:
-            return Alerts(queries.alerts(self.fivec.store, 200, until=self.fivec.at))
+            return Alerts(queries.alerts(self.fivec.store, 200, until=at))
         rows = [
             {**r, "account": name}
             for name, a in self.fivec.accounts.items()
-            for r in queries.alerts(a.store, 200)
+            for r in queries.alerts(a.store, 200, until=at)
         ]
         return Alerts(sorted(rows, key=lambda r: -(r["at"] or 0))[:200])
 
