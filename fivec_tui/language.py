@@ -45,7 +45,8 @@ def choose(flag: str | None, config_path: Path) -> None:
     configured = None
     if flag in (None, "auto"):
         with contextlib.suppress(cfg.ConfigError):
-            configured = (cfg.read_file(config_path).get("app") or {}).get("language")
+            app = cfg.read_file(config_path).get("app")
+            configured = app.get("language") if isinstance(app, dict) else None
     try:
         language = i18n.resolve(flag, configured)
     except ValueError as exc:

@@ -219,3 +219,17 @@ def test_help_pages_are_chinese_or_english_whole():
     assert "Usage" in en and "Send one message" in en
     assert CJK.findall(en.replace("美联软通", "")) == []
     assert "用法" in _help(lang="zh_CN.UTF-8")  # LC_ALL alone chooses Chinese
+
+
+def test_an_app_that_is_not_a_table_leaves_the_language_to_the_environment(tmp_path, monkeypatch):
+    """``app = "x"`` is said by the command that reads the config, not a traceback here."""
+    from fivec_tui import language
+
+    monkeypatch.setenv("LANGUAGE", "en")  # choose() sets it for click: restored after
+    path = tmp_path / "config.toml"
+    path.write_text('app = "x"\n', encoding="utf-8")
+    try:
+        language.choose("auto", path)
+        assert i18n.current() == i18n.from_environment()
+    finally:
+        i18n.use("en")
