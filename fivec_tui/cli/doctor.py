@@ -23,6 +23,7 @@ import click
 
 from .. import config as cfg
 from ..api import FivecError, TransportError
+from ..api.redact import mask_url, mask_urls
 from ..files import DIR_MODE, FILE_MODE, cache_files, default_log, mode_of
 from ..i18n import N_, _
 from .common import Ctx, emit, json_option, pass_ctx, say
@@ -144,7 +145,7 @@ async def _platform(
 ) -> list[Check]:
     from ..sync.client import client_for
 
-    url = profile.base_url
+    url = mask_url(profile.base_url)  # shown as config show shows it
     started = time.monotonic()
     client = client_for(profile, timeout=TIMEOUT_S, transport=transport)
     try:
@@ -159,7 +160,7 @@ async def _platform(
                 "account's IP binding"
             )
         )
-        reach = Check("platform", "problem", url, f"{type(exc).__name__}: {exc}", fix)
+        reach = Check("platform", "problem", url, mask_urls(f"{type(exc).__name__}: {exc}"), fix)
     else:
         took = time.monotonic() - started
         detail = _("balance {remaining} answered in {seconds:.2f}s").format(
