@@ -510,3 +510,29 @@ async def test_a_refresh_tick_while_closing_does_nothing(tmp_path):
         await app.simulator.stop()
     app.refresh_screen()  # no screens left: must not raise
     assert not app.screen_stack
+
+
+async def test_a_message_and_its_story_show_outside_text_inert(tmp_path):
+    """msgid, status and an outbox error come from the platform or a push: shown literally."""
+    from fivec_tui.app.messages import Messages
+
+    app = cache_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await switch(pilot, "m")
+        row = {"msgid": "[/]1", "mobile": "13800138000", "status": "\x1b[2J", "latency": None}
+        app.screen.show(Messages([{**row, "sent_at": None, "content": "x"}]))
+        await pilot.pause()
+        cells = [str(c) for c in app.screen.query_one("#messages", DataTable).get_row_at(0)]
+        assert cells[1] == "[/]1" and "\\x1b[2J" in cells[3]
+        app.screen._story(
+            {
+                "msgid": "[/]1",
+                "sent_at": None,
+                "recipients": [{**row, "content": "x"}],
+                "replies": [],
+                "outbox": [{"state": "unknown", "detail": "\x1b]52;c;eA==\x07"}],
+            }
+        )
+        shown = str(app.screen.query_one("#story", Static).render())
+        assert "msgid [/]1" in shown and "\\x1b[2J" in shown and "\\x1b]52" in shown
+        assert "\x1b" not in shown

@@ -82,7 +82,7 @@ class MessagesScreen(StoreScreen[Messages]):
                     f"{r['msgid']}/{r['mobile']}",
                     (
                         when(r["sent_at"], True),
-                        r["msgid"],
+                        safe_text(r["msgid"]),
                         safe_text(r["mobile"]),
                         safe_text(
                             r["status"] or _("pending"),
@@ -120,42 +120,36 @@ class MessagesScreen(StoreScreen[Messages]):
 
     def _story(self, s: dict) -> None:
         msgid = s["msgid"]
+        # Every value here came from the platform or a push: inert text, newlines our own.
+        newline = Text("\n")
         lines = [
-            Text(
+            safe_text(
                 _("msgid {msgid}  sent {time}  {n} recipient(s)").format(
                     msgid=msgid, time=when(s["sent_at"], True), n=len(s["recipients"])
-                )
-                + "\n",
+                ),
                 "bold",
-            )
+            ),
+            newline,
         ]
         if s["recipients"]:
-            lines.append(safe_text(s["recipients"][0]["content"], limit=300))
-            lines.append(Text("\n"))
+            lines += [safe_text(s["recipients"][0]["content"], limit=300), newline]
         for r in s["recipients"][:20]:
-            lines.append(
-                Text(f"  {r['mobile']}  {r['status'] or _('pending')}  {duration(r['latency'])}\n")
-            )
+            status = r["status"] or _("pending")
+            lines += [safe_text(f"  {r['mobile']}  {status}  {duration(r['latency'])}"), newline]
         for r in s["replies"][:10]:
             lines += [
-                Text(
+                safe_text(
                     "  "
                     + _("reply {time} {mobile}: ").format(
                         time=when(r["received_at"]), mobile=r["mobile"]
                     )
                 ),
                 safe_text(r["content"], limit=80),
-                Text("\n"),
+                newline,
             ]
         for o in s["outbox"]:
-            lines.append(
-                Text(
-                    "  "
-                    + _("sent from this tool: {state} {detail}").format(
-                        state=_(o["state"]), detail=o["detail"] or ""
-                    )
-                    + "\n",
-                    "cyan",
-                )
+            said = _("sent from this tool: {state} {detail}").format(
+                state=_(o["state"]), detail=o["detail"] or ""
             )
+            lines += [safe_text("  " + said, "cyan"), newline]
         self.query_one("#story", Static).update(Text.assemble(*lines))
