@@ -204,15 +204,6 @@ class DashboardScreen(StoreScreen):
         if self.fivec.at is not None:
             return load_at(store, self.fivec.at, self.fivec.known_now)
         now = self.fivec.clock()
-        feed = [
-            FeedItem(N_("report"), r["reported_at"], r["mobile"], r["status"], f"r{r['id']}")
-            for r in queries.recent_reports(store, limit=12)
-        ]
-        feed += [
-            FeedItem(N_("reply"), r["received_at"], r["mobile"], r["content"], f"m{r['id']}")
-            for r in queries.recent_replies(store, limit=12)
-        ]
-        feed.sort(key=lambda f: f.at or 0, reverse=True)
         summaries = [queries.summary(store, w, now) for _, w in WINDOWS]
         return Dashboard(
             now=now,
@@ -220,7 +211,9 @@ class DashboardScreen(StoreScreen):
             series=queries.series(store, 3600, now),
             failures=queries.failure_breakdown(summaries[1]),  # the 1-hour window
             balance=queries.balance(store, 3600, now),
-            feed=feed[:16],
+            feed=feed_of(
+                queries.recent_reports(store, limit=12), queries.recent_replies(store, limit=12)
+            ),
             prefixes=queries.prefixes(store, 3600, now),
             db_health=queries.health(store, now),
         )
@@ -335,19 +328,24 @@ class DashboardScreen(StoreScreen):
         ]
 
 
+def feed_of(reports: list[dict], replies: list[dict]) -> list[FeedItem]:
+    """The live feed: the newest reports and replies together, newest first."""
+    items = [
+        FeedItem(N_("report"), r["reported_at"], r["mobile"], r["status"], f"r{r['id']}")
+        for r in reports
+    ]
+    items += [
+        FeedItem(N_("reply"), r["received_at"], r["mobile"], r["content"], f"m{r['id']}")
+        for r in replies
+    ]
+    items.sort(key=lambda f: f.at or 0, reverse=True)
+    return items[:16]
+
+
 def load_at(store, at: float, known_now: bool) -> Dashboard:
     """The dashboard as it was at ``at`` (time-travel: see :mod:`fivec_tui.store.asof`)."""
     from ..store import asof, queries
 
-    feed = [
-        FeedItem(N_("report"), r["reported_at"], r["mobile"], r["status"], f"r{r['id']}")
-        for r in asof.reports_at(store, at)
-    ]
-    feed += [
-        FeedItem(N_("reply"), r["received_at"], r["mobile"], r["content"], f"m{r['id']}")
-        for r in asof.replies_at(store, at)
-    ]
-    feed.sort(key=lambda f: f.at or 0, reverse=True)
     summaries = [asof.summary_at(store, w, at, known_now) for _, w in WINDOWS]
     return Dashboard(
         now=at,
@@ -355,7 +353,7 @@ def load_at(store, at: float, known_now: bool) -> Dashboard:
         series=asof.series_at(store, 3600, at, known_now),
         failures=queries.failure_breakdown(summaries[1]),
         balance=asof.balance_at(store, 3600, at),
-        feed=feed[:16],
+        feed=feed_of(asof.reports_at(store, at), asof.replies_at(store, at)),
         prefixes=asof.prefixes_at(store, 3600, at, known_now),
         db_health=queries.health(store, at),
         at=at,
