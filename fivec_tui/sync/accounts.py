@@ -20,8 +20,8 @@ import asyncio
 import contextlib
 import contextvars
 import logging
-import signal
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +36,14 @@ from ..store import Store
 from ..store.accounts import failing_jobs
 from . import alerts
 from .client import client_for
-from .daemon import _push_config, confirm_destructive, forward_targets, setup_logging
+from .daemon import (
+    _push_config,
+    confirm_destructive,
+    forward_targets,
+    hold_stop_signals,
+    setup_logging,
+    stop_event,
+)
 from .engine import Engine
 from .forward import Forwarder
 from .lock import LockHeld, PollerLock
@@ -145,6 +152,7 @@ def run_all(
         for a in held:
             for warning in exposed_cache(a.db_path, log_path):
                 log.warning("%s: %s", a.profile.name, warning)
+        requested = None if once else hold_stop_signals()
         if metrics:
             from .metrics import serve
 
@@ -153,7 +161,9 @@ def run_all(
             host, _, port = metrics.rpartition(":")
             serve({a.profile.name: a.db_path for a in held}, host or "127.0.0.1", int(port))
             log.info("metrics of %d accounts on http://%s/metrics", len(held), metrics)
-        code = asyncio.run(_serve(held, receiver, once=once, yes=yes, listen=listen))
+        code = asyncio.run(
+            _serve(held, receiver, once=once, yes=yes, listen=listen, requested=requested)
+        )
         return max(code, 1 if len(held) < len(accounts) else 0)
     finally:
         for a in held:
@@ -161,7 +171,13 @@ def run_all(
 
 
 async def _serve(
-    accounts: list[Account], receiver: Profile, *, once: bool, yes: bool, listen: str | None
+    accounts: list[Account],
+    receiver: Profile,
+    *,
+    once: bool,
+    yes: bool,
+    listen: str | None,
+    requested: threading.Event | None = None,
 ) -> int:
     push_config = None if once else _push_config(receiver, listen)
     refused = 0
@@ -190,15 +206,14 @@ async def _serve(
         if once:
             return max(await _once(ready), 2 if refused else 0)
         routes = {
-            a.profile.name: Route(a.store, forward_targets(a.profile)) for a in accounts if push_config
+            a.profile.name: Route(a.store, forward_targets(a.profile))
+            for a in accounts
+            if push_config
         }
         server = PushReceiver(None, push_config, routes) if push_config else None
         if server:
             log.info("push receiver on %s", await server.start())
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        stop = stop_event(requested)
         await asyncio.gather(*(_tagged(a.profile.name, _run(a, stop)) for a in ready))
         if server:
             await server.stop()

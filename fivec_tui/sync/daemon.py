@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
+import threading
 from dataclasses import asdict
 from pathlib import Path
 
@@ -55,6 +56,28 @@ def setup_logging(secrets: tuple[str, ...], log_file: Path) -> None:
         handler.setFormatter(fmt)
         handler.addFilter(redact)
         root.addHandler(handler)
+
+
+def hold_stop_signals() -> threading.Event:
+    """From now on SIGINT and SIGTERM set the returned event instead of ending the process,
+    until :func:`stop_event` hands them to the loop: a stop that arrives while the metrics
+    server or the engines are still starting is kept, then honoured, and the exit is clean."""
+    requested = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: requested.set())
+    return requested
+
+
+def stop_event(requested: threading.Event | None) -> asyncio.Event:
+    """The loop's stop event: set by SIGINT or SIGTERM from now on, or at once if one came
+    while the daemon was starting."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if requested is not None and requested.is_set():
+        stop.set()
+    return stop
 
 
 def confirm_destructive(engine: Engine, yes: bool) -> bool:
@@ -137,6 +160,7 @@ def run_poll(
         setup_logging(profile.secrets(), log_path)
         for warning in exposed_cache(db_path, log_path):
             log.warning("%s", warning)
+        requested = None if once else hold_stop_signals()
         if metrics:
             from .metrics import serve
 
@@ -144,13 +168,21 @@ def run_poll(
             Store(db_path).close()  # the schema exists before the collector reads it
             serve({profile.name: db_path}, host or "127.0.0.1", int(port))
             log.info("metrics on http://%s/metrics", metrics)
-        return asyncio.run(_serve(profile, db_path, once=once, yes=yes, listen=listen))
+        return asyncio.run(
+            _serve(profile, db_path, once=once, yes=yes, listen=listen, requested=requested)
+        )
     finally:
         lock.release()
 
 
 async def _serve(
-    profile: Profile, db_path: Path, *, once: bool, yes: bool, listen: str | None
+    profile: Profile,
+    db_path: Path,
+    *,
+    once: bool,
+    yes: bool,
+    listen: str | None,
+    requested: threading.Event | None = None,
 ) -> int:
     store = Store(db_path)
     push_config = _push_config(profile, listen)
@@ -175,10 +207,7 @@ async def _serve(
             log.info("push receiver on %s", await receiver.start())
             for stream, urls in push_config.forward.items():
                 log.info("forwarding %s to %s", stream, ", ".join(map(mask_url, urls)))
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        stop = stop_event(requested)
         await engine.start()
         log.info("polling %s at %s into %s", profile.username, mask_url(profile.base_url), db_path)
         await stop.wait()
