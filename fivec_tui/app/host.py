@@ -18,6 +18,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -78,6 +79,7 @@ class SyncThread:
         is left, and end the thread; never longer than ``timeout`` in all."""
         if not self._thread.is_alive():
             return
+        deadline = time.monotonic() + timeout
 
         async def close() -> None:
             for closer in closers:
@@ -95,7 +97,7 @@ class SyncThread:
         except TimeoutError:  # a daemon thread: the process may leave without it
             log.warning("the sync thread did not stop within %.0f s", timeout)
         self.loop.call_soon_threadsafe(self.loop.stop)
-        await asyncio.to_thread(self._thread.join, timeout)
+        await asyncio.to_thread(self._thread.join, max(0.0, deadline - time.monotonic()))
 
 
 @dataclass
