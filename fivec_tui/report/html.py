@@ -66,14 +66,7 @@ def render(incident: Incident, charts: dict[str, str]) -> str:
         f'<html lang="{"zh-CN" if current() == "zh" else "en"}"><head><meta charset="utf-8">',
         f"<title>{title}</title><style>{CSS}</style></head><body>",
         f"<h1>{title}</h1>",
-        "<p class=note>"
-        + escape(
-            _(
-                "Numbers as known at the end of the span; the baseline is the same minutes of the "
-                "previous {n} days."
-            ).format(n=incident.compare_days)
-        )
-        + "</p>",
+        f"<p class=note>{escape(tables.note(incident))}</p>",
     ]
     for table in tables.sections(incident):
         parts.append(

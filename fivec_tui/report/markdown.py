@@ -12,13 +12,7 @@ def _cell(text: str) -> str:
 
 
 def render(incident: Incident) -> str:
-    out = [f"# {tables.title(incident)}", ""]
-    out.append(
-        _(
-            "Numbers as known at the end of the span; the baseline is the same minutes of the "
-            "previous {n} days."
-        ).format(n=incident.compare_days)
-    )
+    out = [f"# {tables.title(incident)}", "", tables.note(incident)]
     for table in tables.sections(incident):
         out += ["", f"## {table.title}", ""]
         if not table.rows:

@@ -43,6 +43,14 @@ def title(incident: Incident) -> str:
     )
 
 
+def note(incident: Incident) -> str:
+    """The line under the title: what the numbers are."""
+    return _(
+        "Numbers as known at the end of the span; the baseline is the same minutes of the "
+        "previous {n} days."
+    ).format(n=incident.compare_days)
+
+
 def summary(incident: Incident) -> Table:
     s, below, worst = incident.summary, incident.below_floor, incident.worst
     base = incident.baseline
