@@ -21,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import CollectorRegistry
 
 from fivec_tui.api import Balance
+from fivec_tui.app.run import DEMO_INTERVALS, fleet_profiles
 from fivec_tui.cli import main
 from fivec_tui.config import Profile
 from fivec_tui.sim.fleet import Fleet, account_name
@@ -281,7 +282,7 @@ async def test_subaccounts_job_caches_billing_and_status(tmp_path):
         p = sim.platform
         for sender in p.senders[:2]:
             p.submit(sender, ["13900000001", "13900000002"], "x" * 80)  # 2 parts each
-        (profile,) = fleet.profiles()
+        (profile,) = fleet_profiles(fleet)
         store = Store(tmp_path / "c.db")
         async with client_for(profile) as client:
             engine = Engine(profile, store, client)
@@ -309,7 +310,7 @@ def test_fleet_accounts_differ(tmp_path):
     assert not scenarios[0].phases and scenarios[1].phases
     assert fleet.simulators[2].platform.main.balance < fleet.simulators[0].platform.main.balance
     assert len({s.account.apikey for s in fleet.simulators}) == 3
-    assert all(isinstance(p, Profile) for p in fleet.profiles())
+    assert all(isinstance(p, Profile) for p in fleet_profiles(fleet))
 
 
 def _free_port() -> int:
@@ -384,9 +385,8 @@ def test_poll_all_daemon_serves_pushes_and_metrics_per_profile(fleet_thread, tmp
 
 
 async def test_demo_profiles_start_three_accounts_in_different_states():
-    from fivec_tui.sim.fleet import demo_profiles
-
-    fleet, profiles = await demo_profiles(3)
+    fleet = await Fleet(3).start()
+    profiles = fleet_profiles(fleet, DEMO_INTERVALS)
     try:
         assert [p.name for p in profiles] == ["verify", "notify", "market"]
         balances = []

@@ -25,6 +25,7 @@ FORBIDDEN = {
         "textual",
         "sqlite_utils",
         "fivec_tui.api",
+        "fivec_tui.config",
         "fivec_tui.store",
         "fivec_tui.sync",
         "fivec_tui.app",

@@ -7,6 +7,7 @@ import importlib
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Profile
 from ..files import exposed_cache
@@ -16,6 +17,13 @@ from ..store import Store
 from ..sync.lock import LockHeld, PollerLock
 from .app import FivecApp
 from .host import Hosted, SyncThread
+
+if TYPE_CHECKING:
+    from ..sim.fleet import Fleet
+
+#: Seconds between runs of each job in the demos, short enough to show change within a minute.
+DEMO_INTERVALS = {"reports": 2.0, "replies": 3.0, "records": 5.0, "balance": 10.0}
+DEMO_INTERVALS["subaccounts"] = 30.0
 
 
 async def _imported(name: str):
@@ -154,7 +162,7 @@ def demo_app(
         account["apikey"],
         base_url="http://127.0.0.1 (simulator starting)",
     )
-    profile.intervals = {"reports": 2.0, "replies": 3.0, "records": 5.0, "balance": 10.0}
+    profile.intervals = {**profile.intervals, **DEMO_INTERVALS}
     store = Store(tmp / "demo.db")
 
     async def startup(app: FivecApp) -> None:
@@ -265,6 +273,19 @@ def run_accounts(ctx, profiles: list[Profile]) -> int:
     return app.return_code or 0
 
 
+def fleet_profiles(fleet: Fleet, intervals: dict[str, float] | None = None) -> list[Profile]:
+    """One profile per simulated account, named as the account, pointing at its simulator."""
+    out = []
+    for sim in fleet.simulators:
+        a = sim.account
+        profile = Profile(a.username, a.username, a.password_md5, a.apikey)
+        profile.base_url = sim.base_url
+        if intervals:
+            profile.intervals = {**profile.intervals, **intervals}
+        out.append(profile)
+    return out
+
+
 def demo_accounts(n: int, seed: int = 0, speed: float = 1.0, db_dir: str | None = None) -> FivecApp:
     """The demo with ``n`` accounts (healthy, in an outage, running out of balance, in
     turn: :mod:`fivec_tui.sim.fleet`), each with its own simulator and cache."""
@@ -280,9 +301,8 @@ def demo_accounts(n: int, seed: int = 0, speed: float = 1.0, db_dir: str | None 
 
     async def startup(app: FivecApp) -> None:
         fleets = await _imported("fivec_tui.sim.fleet")
-        fleet, profiles = await app.sync_thread.run(
-            lambda: fleets.demo_profiles(n, seed=seed, speed=speed)
-        )
+        fleet = await app.sync_thread.run(lambda: fleets.Fleet(n, seed=seed, speed=speed).start())
+        profiles = fleet_profiles(fleet, DEMO_INTERVALS)
         app.simulator = DemoSimulator(fleet, app.sync_thread)
         for account, profile in zip(accounts, profiles, strict=True):
             account.profile = profile

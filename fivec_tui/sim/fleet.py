@@ -6,9 +6,11 @@ real platform, where accounts are apart.  :func:`fleet_scenarios` gives the demo
 their states in turn: healthy, in a carrier outage, running out of balance; each has two
 sub-accounts (§11) sending part of its traffic, the second one locked.
 
->>> fleet, profiles = await demo_profiles(3)   # started; profiles point at it
->>> ...
->>> await fleet.stop()
+>>> async with Fleet(3) as fleet:   # started
+...     urls = [sim.base_url for sim in fleet.simulators]
+
+The profiles that point at a fleet are built above the simulator
+(:func:`fivec_tui.app.run.fleet_profiles`): it knows nothing of the client's config.
 """
 
 from __future__ import annotations
@@ -17,16 +19,12 @@ import copy
 import hashlib
 from decimal import Decimal
 
-from ..config import Profile
 from .scenario import Phase, Scenario, load
 from .simulator import Simulator
 from .state import Account
 
 #: The demo's accounts in turn: name, state.
 STATES = (("verify", "healthy"), ("notify", "outage"), ("market", "low balance"))
-#: Seconds between runs of each job, short for a demo that shows change within a minute.
-DEMO_INTERVALS = {"reports": 2.0, "replies": 3.0, "records": 5.0, "balance": 10.0}
-DEMO_INTERVALS["subaccounts"] = 30.0
 OUTAGE_MIX = {"DELIVRD": 0.3, "MA:0054": 0.45, "MB:1041": 0.15, "UNDELIV": 0.1}
 #: Units left on the account running out: at the demo's traffic (a third of it on the main
 #: account, about 4 units a second) it runs out in about 10 minutes, so the "runs out within
@@ -113,18 +111,6 @@ class Fleet:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    def profiles(self, intervals: dict[str, float] | None = None) -> list[Profile]:
-        """One profile per account, named as the account, pointing at its simulator."""
-        out = []
-        for sim in self.simulators:
-            a = sim.account
-            profile = Profile(a.username, a.username, a.password_md5, a.apikey)
-            profile.base_url = sim.base_url
-            if intervals:
-                profile.intervals = {**profile.intervals, **intervals}
-            out.append(profile)
-        return out
-
 
 def add_subaccounts(sim: Simulator) -> None:
     """Two sub-accounts sending a third of the traffic each; the second one locked."""
@@ -145,13 +131,3 @@ def add_subaccounts(sim: Simulator) -> None:
         platform.add_account(children[-1])
     children[1].blocked = True
     platform.senders = [main, *children]
-
-
-async def demo_profiles(
-    n: int = 3, *, seed: int = 0, speed: float | None = None
-) -> tuple[Fleet, list[Profile]]:
-    """Start ``n`` simulated accounts in the running loop (healthy, in an outage, running out
-    of balance, in turn) and return the fleet (stop it when done) and their profiles, with
-    the demo's short intervals."""
-    fleet = await Fleet(n, seed=seed, speed=speed).start()
-    return fleet, fleet.profiles(DEMO_INTERVALS)
