@@ -536,3 +536,17 @@ async def test_a_message_and_its_story_show_outside_text_inert(tmp_path):
         shown = str(app.screen.query_one("#story", Static).render())
         assert "msgid [/]1" in shown and "\\x1b[2J" in shown and "\\x1b]52" in shown
         assert "\x1b" not in shown
+
+
+async def test_a_confirmation_title_shows_outside_text_inert(tmp_path):
+    """Titles name a mobile or a sub-account the platform listed: controls are escaped."""
+    from textual.widgets import Label
+
+    from fivec_tui.app.widgets import Confirm
+
+    app = cache_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(Confirm("Lock a\x1b[2Jb?", Text("")))
+        await pilot.pause()
+        title = str(app.screen.query_one(Label).render())
+        assert "Lock a\\x1b[2Jb?" in title and "\x1b" not in title

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from ..i18n import N_, _
+from .safe import safe_text
 
 if TYPE_CHECKING:
     from textual.widgets import DataTable
@@ -51,7 +52,7 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm"):
-            yield Label(Text(self.title_text, "bold"))
+            yield Label(safe_text(self.title_text, "bold"))  # may name a mobile, a sub-account
             yield Static(self.body)
             with Horizontal():
                 yield Button(_("Yes (y)"), variant="warning", id="yes")
