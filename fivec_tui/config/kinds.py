@@ -15,6 +15,7 @@ from typing import Any
 from ..api import mask, resolve_base_url
 from ..api.redact import mask_urls
 from ..api.wire import normalize_encode
+from ..i18n import _
 
 
 class Invalid(ValueError):
@@ -237,7 +238,10 @@ class Where:
         try:
             return kind(value)
         except Invalid:
-            raise self.error(key, f"expected {kind.expected}, got {kind.got(value)}") from None
+            problem = _("expected {expected}, got {got}")
+            raise self.error(
+                key, problem.format(expected=kind.expected, got=kind.got(value))
+            ) from None
 
 
 def _text_table(value: Any) -> dict[str, str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..api import md5_hex, resolve_base_url
+from ..i18n import _
 from .kinds import FLAG, TEXT, TEXT_TABLE, ConfigError, Kind, Where, number
 from .paths import default_config_path
 from .profile import Profile
@@ -41,13 +42,15 @@ def read_file(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ConfigError(
+            _("{path}: cannot read: {error}").format(path=path, error=exc.strerror)
+        ) from None
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
+        raise ConfigError(_("{path}: not UTF-8 text").format(path=path)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(_("{path}: invalid TOML: {error}").format(path=path, error=exc)) from None
 
 
 def permission_warning(path: Path, data: dict[str, Any]) -> str | None:
@@ -91,7 +94,9 @@ class Reading:
             noun = getattr(cls, "unknown", "setting")
             raise where.error(unknown[0], f"unknown {noun} (known: {', '.join(known)})")
         if unknown:
-            self.warnings.append(where.warning(f"unknown settings ignored: {', '.join(unknown)}"))
+            self.warnings.append(
+                where.warning(_("unknown settings ignored: {keys}").format(keys=", ".join(unknown)))
+            )
         values: dict[str, Any] = {}
         for key, value in data.items():
             if key not in known:
@@ -175,7 +180,11 @@ class ConfigFile:
         profile = Profile(name, warnings=list(self.warnings))
         table = profiles.get(name)
         if table is None and profiles and name != "default":
-            raise ConfigError(f"{self.path}: no profile {name!r} (have: {', '.join(profiles)})")
+            raise ConfigError(
+                _("{path}: no profile {name!r} (have: {names})").format(
+                    path=self.path, name=name, names=", ".join(profiles)
+                )
+            )
         if table is not None:
             source = f"file {self.path}"
             reading = Reading(source, profile.sources, profile.warnings)
@@ -198,7 +207,9 @@ def read_config(path: Path | None = None, env: dict[str, str] | None = None) -> 
     where = Where(str(path))
     warnings = [w] if (w := permission_warning(path, data)) else []
     if unknown := sorted(set(data) - set(TOP_LEVEL)):
-        warnings.append(where.warning(f"unknown settings ignored: {', '.join(unknown)}"))
+        warnings.append(
+            where.warning(_("unknown settings ignored: {keys}").format(keys=", ".join(unknown)))
+        )
     sources: dict[str, str] = {}
     reading = Reading(f"file {path}", sources, warnings)
     app = App(

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..api import Credentials, mask
 from ..api.redact import mask_url
+from ..i18n import _
 from .kinds import ConfigError
 from .schema import Alerts, Intervals, ProfileTable, Push, Streams, defaults, kind
 
@@ -67,8 +68,10 @@ class Profile:
         missing = [k for k in ("username", "password_md5", "apikey") if not getattr(self, k)]
         if missing:
             raise ConfigError(
-                f"profile {self.name!r} has no {', '.join(missing)}: run `fivec-tui config init` "
-                "or set FIVEC_USERNAME, FIVEC_PASSWORD (or FIVEC_PASSWORD_MD5) and FIVEC_APIKEY"
+                _(
+                    "profile {name!r} has no {keys}: run `fivec-tui config init` or set "
+                    "FIVEC_USERNAME, FIVEC_PASSWORD (or FIVEC_PASSWORD_MD5) and FIVEC_APIKEY"
+                ).format(name=self.name, keys=", ".join(missing))
             )
 
     def shown(self) -> dict[str, tuple[str, str]]:
