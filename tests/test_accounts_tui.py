@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Input
 from fivec_tui.api import Balance, Record, Report
 from fivec_tui.app.app import FivecApp
 from fivec_tui.app.host import Hosted
+from fivec_tui.app.widgets import Banner
 from fivec_tui.config import Profile
 from fivec_tui.store import Store, ingest_items
 from fivec_tui.store.accounts import SubAccount, replace_subaccounts
@@ -156,6 +157,9 @@ async def test_enter_focuses_an_account_and_A_comes_back(tmp_path):
         await settle(pilot)
         assert app.profile.name == "verify"
         assert app.screen.query_one("#messages", DataTable).row_count == 120
+        await pilot.press("A")  # the overview is kept, not made anew: its banner follows
+        await settle(pilot)
+        assert "[verify] verify @" in str(app.screen.query_one(Banner).render())
 
 
 async def test_the_palette_has_an_entry_per_account(tmp_path):

@@ -309,6 +309,7 @@ class FivecApp(TimeTravelActions, App):
         self.profile, self.store = hosted.profile, hosted.store
         self.client, self.engine = hosted.client, hosted.engine
         self.note, self.sync_state = hosted.note, hosted.state
+        self.mutate_reactive(FivecApp.note)  # even when both are as before: the banners redraw
         await self.switch_mode("accounts")
         for mode in self.MODES.keys() - {"accounts"}:  # made for the last account: made again
             await self.remove_mode(mode)  # (a mode never entered has no screen to remove)
