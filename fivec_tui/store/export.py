@@ -14,21 +14,37 @@ from .db import Store
 TIME_FIELDS = {"reported_at", "received_at", "sent_at", "at"}
 
 
+#: What each export reads: the table's columns and the time it is filtered by.
+EXPORTED = {
+    "reports": ("id, msgid, mobile, status, ext, reported_at", "reported_at"),
+    "replies": ("id, mobile, content, ext, reply_id, received_at", "received_at"),
+    "records": ("id, msgid, mobile, content, sent_at, username", "sent_at"),
+    "balance": ("id, at, remaining, total", "at"),
+}
+
+
 def export_rows(store: Store, kind: str, since: float | None, batch: int = 5000):
-    """Yield rows of reports, replies, records or balance in id order, ``batch`` at a time."""
-    sql = {
-        "reports": "SELECT id, msgid, mobile, status, ext, reported_at FROM reports "
-        "WHERE id > ? AND coalesce(reported_at, 0) >= ? ORDER BY id LIMIT ?",
-        "replies": "SELECT id, mobile, content, ext, reply_id, received_at FROM replies "
-        "WHERE id > ? AND coalesce(received_at, 0) >= ? ORDER BY id LIMIT ?",
-        "records": "SELECT id, msgid, mobile, content, sent_at, username FROM records "
-        "WHERE id > ? AND coalesce(sent_at, 0) >= ? ORDER BY id LIMIT ?",
-        "balance": "SELECT id, at, remaining, total FROM balance "
-        "WHERE id > ? AND at >= ? ORDER BY id LIMIT ?",
-    }[kind]
+    """Yield rows of reports, replies, records or balance in id order, ``batch`` at a time.
+
+    Through sqlite-utils' ``rows_where``: an export is a command of its own, so its import
+    cost is paid once there, never on the TUI's path (:meth:`Store.query` reads raw).
+    """
+    import sqlite_utils
+
+    columns, at = EXPORTED[kind]
+    table = sqlite_utils.Database(store.conn)[kind]
     last = 0
     while True:
-        rows = store.query(sql, (last, since or 0, batch))
+        with store.lock:
+            rows = list(
+                table.rows_where(
+                    f"id > ? AND coalesce({at}, 0) >= ?",
+                    [last, since or 0],
+                    order_by="id",
+                    select=columns,
+                    limit=batch,
+                )
+            )
         if not rows:
             return
         yield from rows
