@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,8 @@ from .i18n import _
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _RELATIVE = re.compile(r"^([+-])(\d+(?:\.\d+)?)\s*([smhdw])$")
+#: The longest window anything reads: a year (retention is counted in days).
+MAX_WINDOW_S = 366 * 86400
 _WINDOW = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _DAY = re.compile(r"^(today|yesterday)\s+(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
@@ -55,6 +58,7 @@ def _bad_time(value: str) -> ValueError:
 def parse_window(value: str) -> float:
     """``5m``, ``1h``, ``24h`` ... as seconds."""
     m = _WINDOW.match(value.strip().lower())
-    if not m:
+    seconds = float(m[1]) * _UNITS[m[2]] if m else math.inf
+    if not 0 < seconds <= MAX_WINDOW_S:  # also 1e400h, which is infinite
         raise ValueError(_("bad window {value!r}: use e.g. 5m, 1h, 24h").format(value=value))
-    return float(m[1]) * _UNITS[m[2]]
+    return seconds

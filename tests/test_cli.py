@@ -59,6 +59,8 @@ def test_bad_input_exits_2(env, args):
 def test_platform_error_exits_1_with_meaning(env):
     code, _, err = run({**env, "FIVEC_APIKEY": "wrong"}, "balance")
     assert code == 1 and "APIKEY or password error" in err and "wrong" in err.lower()
+    code, _, err = run(env, "blacklist", "remove", "13800000001")  # no terminal, no --yes
+    assert code == 2 and "--yes" in err
     code, _, err = run(env, "blacklist", "remove", "13800000001", "--yes")
     assert code == 1 and "removal is not allowed" in err
 

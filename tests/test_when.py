@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from fivec_tui.when import parse_when
+from fivec_tui.when import parse_when, parse_window
 
 NOW = datetime(2026, 11, 26, 12, 30, tzinfo=UTC)
 
@@ -44,3 +44,14 @@ def test_other_forms_unchanged():
 def test_out_of_range_offsets_are_refused_not_crashed(huge):
     with pytest.raises(ValueError, match="bad time"):
         parse_when(huge, NOW)
+
+
+@pytest.mark.parametrize("text", ["9" * 400 + "h", "0m", "400d", "1 fortnight"])
+def test_a_window_too_long_empty_or_unknown_is_a_clear_error(text):
+    with pytest.raises(ValueError, match="bad window"):
+        parse_window(text)
+
+
+def test_windows_people_type():
+    assert parse_window("24h") == parse_window("1d") == 86400
+    assert parse_window("5m") == 300

@@ -8,7 +8,7 @@ import click
 
 from ..api.sms import one_mobile
 from ..i18n import _
-from .common import Ctx, call, emit, json_option, pass_ctx, say, usage, yes_option
+from .common import Ctx, UsageError, call, emit, json_option, pass_ctx, say, usage, yes_option
 
 
 def _record_lookup(ctx: Ctx, result, action: str = "check") -> None:
@@ -62,9 +62,11 @@ def blacklist_check(ctx: Ctx, mobile, as_json) -> None:
 @pass_ctx
 def blacklist_remove(ctx: Ctx, mobile, yes, as_json) -> None:
     number = usage(one_mobile, mobile)
-    ask = not yes and sys.stdin.isatty()
-    if ask and not click.confirm(_("Whitelist {mobile}?").format(mobile=number), err=True):
-        sys.exit(2)
+    if not yes:  # a request to the platform, asked for as send asks
+        if not sys.stdin.isatty():
+            raise UsageError(_("not a terminal: add --yes to do it without asking"))
+        if not click.confirm(_("Whitelist {mobile}?").format(mobile=number), err=True):
+            sys.exit(2)
     r = call(ctx, lambda c: c.blacklist_remove(number))
     if as_json:
         emit({"mobile": number, "removed": True, "message": r.message})
