@@ -550,3 +550,26 @@ async def test_a_confirmation_title_shows_outside_text_inert(tmp_path):
         await pilot.pause()
         title = str(app.screen.query_one(Label).render())
         assert "Lock a\\x1b[2Jb?" in title and "\x1b" not in title
+
+
+async def test_the_first_theme_is_what_textuals_theme_watcher_sets(tmp_path, monkeypatch):
+    """``FivecApp._first_theme`` skips the watcher (two CSS parses at start) and calls
+    Textual's private ``_refresh_truecolor_filter`` itself: the classes and the ANSI filter it
+    leaves are those the watcher leaves when the theme is set later."""
+    monkeypatch.setattr("fivec_tui.app.app.remembered_theme", lambda: "fivec-light")
+    monkeypatch.setattr("fivec_tui.app.app.remember_theme", lambda name: None)
+    app = cache_app(tmp_path)
+
+    def state() -> tuple:
+        return set(app.classes), [(type(f), vars(f)) for f in app._filters]
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        first = state()
+        assert "-theme-fivec-light" in first[0] and "-light-mode" in first[0]
+        app.theme = "fivec-dark"
+        await pilot.pause()
+        assert state() != first
+        app.theme = "fivec-light"  # through the watcher
+        await pilot.pause()
+        assert state() == first
