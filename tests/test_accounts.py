@@ -30,11 +30,11 @@ from fivec_tui.store.accounts import subaccounts
 from fivec_tui.store.alerts import add_alert
 from fivec_tui.store.balance import add_balance
 from fivec_tui.store.poll_runs import add_poll_run
-from fivec_tui.sync.accounts import AUTH_ERROR, UNREACHABLE, cached_problem, why
 from fivec_tui.sync.client import client_for
 from fivec_tui.sync.engine import Engine
 from fivec_tui.sync.metrics import CacheCollector
 from fivec_tui.sync.push import PushConfig, PushReceiver, Route
+from fivec_tui.sync.trouble import AUTH_ERROR, UNREACHABLE, cached_problem, why
 
 TOKEN = "t0ken-of-sixteen-chars"
 

@@ -130,6 +130,14 @@ def test_poll_help_loads_without_textual():
     assert not {m for m in loaded if m == "textual" or m.startswith("textual.")}
 
 
+def test_the_accounts_overview_loads_without_the_sync_engine_or_httpx():
+    """With several profiles the Accounts overview is the first screen: its module is
+    imported before the first frame, so the engine, the scheduler and httpx (~150 ms) wait
+    for the startup task."""
+    loaded = _loaded_after("import fivec_tui.app.app, fivec_tui.app.accounts")
+    assert not {"httpx", "apscheduler", "fivec_tui.sync.engine", "fivec_tui.sync.accounts"} & loaded
+
+
 def test_commands_without_the_platform_load_without_asyncio():
     """Only a command that calls the platform (``call``) pays for asyncio (~30 ms)."""
     code = (

@@ -15,8 +15,8 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Static
 
 from ..i18n import N_, _
-from ..sync.accounts import THROTTLED
 from ..sync.overview import Overview, overview, worst_first
+from ..sync.trouble import THROTTLED
 from .base import StoreScreen
 from .dashboard import FAMILIES
 from .host import Hosted

@@ -94,7 +94,7 @@ def stats(ctx: Ctx, window, all_profiles, at, known_now, as_json) -> None:
 def _stats_all(ctx: Ctx, summary, seconds: float, window: str, as_json: bool) -> None:
     """``summary(store)``: the one ``stats`` takes (now, or ``--at``), per profile."""
     from ..store import queries
-    from ..sync.accounts import cached_problem
+    from ..sync.trouble import cached_problem
 
     out = {}
     for name, store in _caches(ctx):

@@ -1,11 +1,12 @@
-"""Several accounts in one process (``poll --all``), and why an account is failing.
+"""Several accounts in one process (``poll --all``).
 
 Each account keeps everything a single ``poll`` has: its own cache and lock
 (:class:`~.lock.PollerLock`), its own client, its own engine with its own scheduler and
 backoff.  So an account whose platform hangs or whose credentials are wrong only fails its
 own jobs: the others run on the same event loop untouched.  Its health says why, in the
-words of :func:`why`, from the job errors the engine records in the cache (``poll_runs``):
-the CLI (``stats --all``) and the TUI read them there, without asking the platform.
+words of :func:`.trouble.why`, from the job errors the engine records in the cache
+(``poll_runs``): the CLI (``stats --all``) and the TUI read them there, without asking the
+platform.
 
 One push receiver serves every account at ``/push/<token>/<profile>/reports|replies``; its
 listen address, token, allowlist and limits are the ``[profiles.NAME.push]`` table of the
@@ -25,15 +26,10 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..api import AuthError, ThroughputExceeded
-from ..api.client import Path as Endpoint
-from ..api.errors import InsufficientBalance, error_for
 from ..api.redact import mask_url
 from ..config import Profile
 from ..files import default_log, exposed_cache
-from ..i18n import N_
 from ..store import Store
-from ..store.accounts import failing_jobs
 from . import alerts
 from .client import client_for
 from .daemon import (
@@ -48,53 +44,12 @@ from .engine import Engine
 from .forward import Forwarder
 from .lock import LockHeld, PollerLock
 from .push import PushReceiver, Route
+from .trouble import engine_problem
 
 log = logging.getLogger("fivec_tui.poll")
 
-#: Why an account's jobs fail, most serious first (English: JSON and logs; ``_()`` to show).
-AUTH_ERROR = N_("auth error")
-UNREACHABLE = N_("unreachable")
-NO_BALANCE = N_("no balance")
-THROTTLED = N_("throttled")
-PLATFORM_ERROR = N_("platform error")
-FAILING = N_("failing")
-REASONS = (AUTH_ERROR, UNREACHABLE, NO_BALANCE, THROTTLED, PLATFORM_ERROR, FAILING)
-ENDPOINTS = tuple(v for k, v in vars(Endpoint).items() if k.isupper())
-
 #: The profile whose work is running, for the log lines of every module.
 current = contextvars.ContextVar("fivec_account", default="")
-
-
-def why(error: str) -> str:
-    """One of :data:`REASONS` for a job's recorded error (``JobState.last_error`` or the
-    ``error`` of ``poll_runs``): platform errors by their documented class, transport errors
-    (they name the endpoint) as unreachable."""
-    if error.startswith("error:"):
-        exc = error_for(error.removeprefix("error:").split(" — ", 1)[0])
-        if isinstance(exc, AuthError):
-            return AUTH_ERROR
-        if isinstance(exc, InsufficientBalance):
-            return NO_BALANCE
-        return THROTTLED if isinstance(exc, ThroughputExceeded) else PLATFORM_ERROR
-    return UNREACHABLE if error.startswith(ENDPOINTS) else FAILING
-
-
-def problem(errors: dict[str, str]) -> tuple[str, str] | None:
-    """The most serious of ``errors`` (job -> error) as ``(reason, "job: error")``."""
-    if not errors:
-        return None
-    job = min(errors, key=lambda j: (REASONS.index(why(errors[j])), j))
-    return why(errors[job]), f"{job}: {errors[job]}"
-
-
-def cached_problem(store: Store) -> tuple[str, str] | None:
-    """Why the account is failing, from its cache alone: the jobs whose last run failed."""
-    return problem(failing_jobs(store))
-
-
-def engine_problem(engine: Engine) -> tuple[str, str] | None:
-    """Why the account is failing, from a running engine's job health."""
-    return problem({n: s.last_error for n, s in engine.jobs.items() if s.failures})
 
 
 class ProfileTag(logging.Filter):
