@@ -266,7 +266,7 @@ def test_env_and_flag_values_are_checked_like_the_files(tmp_path):
 
 def test_typed_settings_reach_every_layer(tmp_path):
     from fivec_tui.sync import alerts
-    from fivec_tui.sync.daemon import _push_config
+    from fivec_tui.sync.daemon import receiver_config
     from fivec_tui.sync.httpd import Limits
 
     path = write(
@@ -287,11 +287,11 @@ def test_typed_settings_reach_every_layer(tmp_path):
     )
     profile = load(path)
     assert profile.push.body_timeout == 60.0 and profile.alerts.rate_below == 0.5
-    push = _push_config(profile, None)
+    push = receiver_config(profile, None)
     assert push.forward == {"replies": ["https://b.example/r"]}  # no empty reports list
     assert push.limits.body_timeout == 60.0 and push.limits.header_timeout == Limits.header_timeout
     with pytest.raises(cfg.ConfigError, match=r"^--listen: expected host:port"):
-        _push_config(profile, "nowhere")
+        receiver_config(profile, "nowhere")
     assert alerts.config(profile.alerts)["rate_below"] == 0.5
 
 

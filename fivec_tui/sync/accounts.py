@@ -33,10 +33,10 @@ from ..store import Store
 from . import alerts
 from .client import client_for
 from .daemon import (
-    _push_config,
     confirm_destructive,
     forward_targets,
     hold_stop_signals,
+    receiver_config,
     setup_logging,
     stop_event,
 )
@@ -134,7 +134,7 @@ async def _serve(
     listen: str | None,
     requested: threading.Event | None = None,
 ) -> int:
-    push_config = None if once else _push_config(receiver, listen)
+    push_config = None if once else receiver_config(receiver, listen)
     refused = 0
     async with contextlib.AsyncExitStack() as stack:
         for a in accounts:

@@ -111,7 +111,7 @@ def forward_targets(profile: Profile) -> dict[str, list[str]]:
     return {stream: urls for stream, urls in asdict(profile.push.forward).items() if urls}
 
 
-def _push_config(profile: Profile, listen: str | None) -> PushConfig | None:
+def receiver_config(profile: Profile, listen: str | None) -> PushConfig | None:
     """The receiver's settings: the profile's checked ``push`` table, ``--listen`` over it."""
     push = profile.push
     listen = checked(Push, "listen", listen, "--listen") if listen else push.listen
@@ -185,7 +185,7 @@ async def _serve(
     requested: threading.Event | None = None,
 ) -> int:
     store = Store(db_path)
-    push_config = _push_config(profile, listen)
+    push_config = receiver_config(profile, listen)
     async with client_for(profile) as client:
         forwarder = Forwarder(store) if push_config and push_config.forward else None
         engine = Engine(
