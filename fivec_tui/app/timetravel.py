@@ -8,7 +8,6 @@ The numbers come from :mod:`fivec_tui.store.asof`, by the platform's times.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -18,7 +17,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from ..api.wire import BEIJING
+from ..api.wire import format_beijing
 from ..i18n import N_, _
 from ..when import parse_when
 
@@ -40,13 +39,9 @@ BINDINGS = [
 ]
 
 
-def moment_text(at: float) -> str:
-    return datetime.fromtimestamp(at, BEIJING).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def banner_state(at: float, known_now: bool) -> Text:
     """The banner's state at a past moment: reversed magenta, never LIVE's green."""
-    label = _("AT {time} (+08:00)").format(time=moment_text(at))
+    label = _("AT {time} (+08:00)").format(time=format_beijing(at))
     if known_now:
         label += " · " + _("as known now")
     return Text.assemble(

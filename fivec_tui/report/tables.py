@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..api.wire import BEIJING
+from ..api.wire import BEIJING, format_beijing
 from ..i18n import _
 from .data import Incident, Minute
 
@@ -22,7 +22,7 @@ class Table:
 def when(ts: float | None) -> str:
     if ts is None:
         return "—"
-    return datetime.fromtimestamp(ts, BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+    return format_beijing(ts)
 
 
 def minute_label(m: Minute | None) -> str:

@@ -46,7 +46,6 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
@@ -54,7 +53,7 @@ from urllib.parse import quote_plus
 import httpx
 
 from ..api.redact import MASK, mask_url, mask_urls
-from ..api.wire import BEIJING
+from ..api.wire import format_beijing
 from ..i18n import N_, gettext_for
 from ..store.codes import describe
 
@@ -117,10 +116,6 @@ class Text:
     lines: tuple[str, ...]  # markdown lines
 
 
-def _beijing(ts: float) -> str:
-    return datetime.fromtimestamp(ts, BEIJING).strftime("%Y-%m-%d %H:%M:%S +08:00")
-
-
 def _inert(text: str) -> str:
     """Untrusted text (a platform error) made harmless in markdown: no tag (``<at id=all>``),
     no URL secret, bounded."""
@@ -147,9 +142,9 @@ def compose(event: Event, profile: str, language: str) -> Text:
             )
         lines.append(line(N_("Value"), value))
     if event.since is not None:
-        lines.append(line(N_("Since"), _beijing(event.since)))
+        lines.append(line(N_("Since"), format_beijing(event.since) + " +08:00"))
     if event.state == "resolved":
-        lines.append(line(N_("Resolved at"), _beijing(event.at)))
+        lines.append(line(N_("Resolved at"), format_beijing(event.at) + " +08:00"))
         if event.since is not None:
             minutes = max(event.at - event.since, 0) / 60
             lines.append(line(N_("Lasted"), _x(N_("{minutes:.0f} min")).format(minutes=minutes)))
