@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from ..api.wire import format_beijing
 from ..i18n import _
 from .common import (
     Ctx,
@@ -87,7 +88,7 @@ def stats(ctx: Ctx, window, all_profiles, at, known_now, as_json) -> None:
         emit(s.as_json())
         return
     if when is not None:
-        say(_("as it was at {time}").format(time=iso(when)))
+        say(_("as it was at {time}").format(time=format_beijing(when) + " (+08:00)"))
     _say_summary(s, window)
 
 
