@@ -7,9 +7,6 @@ pytest tests/test_bulk_tui.py --snapshot-update
 
 from __future__ import annotations
 
-import os
-import time
-
 import pytest
 
 from fivec_tui import i18n
@@ -32,16 +29,8 @@ CONTENT = "{name}您好，{city}门店本周六开业【美联软通】"
 
 
 @pytest.fixture(autouse=True)
-def beijing_local_time():
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Shanghai"
-    time.tzset()
-    yield
-    if old is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+def _beijing(beijing_local_time):
+    """Every test here sees times as a Beijing operator does."""
 
 
 @pytest.fixture

@@ -5,9 +5,7 @@ Update after an intended change with: pytest tests/test_snapshots.py --snapshot-
 
 from __future__ import annotations
 
-import os
 import random
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -36,16 +34,8 @@ REPLIES = [
 
 
 @pytest.fixture(autouse=True)
-def beijing_local_time():
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Shanghai"
-    time.tzset()
-    yield
-    if old is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+def _beijing(beijing_local_time):
+    """Every test here sees times as a Beijing operator does."""
 
 
 def at(ts: float) -> datetime:

@@ -6,9 +6,6 @@ The cache holds test_timetravel's day of known traffic (an outage 18:00-19:00 Be
 
 from __future__ import annotations
 
-import os
-import time
-
 import pytest
 from test_timetravel import T0, fill, traffic
 
@@ -23,16 +20,8 @@ AT = T0 + 630 * 60 + 45  # inside the outage: 2026-11-20 18:30:45 Beijing
 
 
 @pytest.fixture(autouse=True)
-def beijing_local_time():
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Shanghai"
-    time.tzset()
-    yield
-    if old is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+def _beijing(beijing_local_time):
+    """Every test here sees times as a Beijing operator does."""
 
 
 @pytest.fixture(scope="module")
