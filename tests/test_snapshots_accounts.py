@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from tests.test_accounts_tui import accounts_app, settle
-from tests.test_snapshots import beijing_local_time, chinese  # noqa: F401 (fixtures)
+from tests.test_snapshots import chinese  # noqa: F401 (a fixture)
 
 KEYS = {"overview": (), "wrong-apikey": ("down",), "focused": ("down", "enter")}
 SIZES = [(80, 24), (160, 48)]
@@ -31,7 +31,7 @@ def take(snap_compare, tmp_path, view: str, size: tuple[int, int]) -> bool:
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x48"])
 @pytest.mark.parametrize("view", list(KEYS))
-def test_accounts_snapshot(snap_compare, tmp_path, beijing_local_time, view, size):  # noqa: F811
+def test_accounts_snapshot(snap_compare, tmp_path, beijing_local_time, view, size):
     assert take(snap_compare, tmp_path, view, size)
 
 
