@@ -240,6 +240,8 @@ def drive(ctx: Ctx, store: Store, cid: int, *, as_json: bool, rate: float | None
             if not as_json:
                 tell(_("pausing after the request in flight (Ctrl+C again to stop at once)"))
 
+        # No loop signal handlers outside the main thread (RuntimeError) or on Windows
+        # (NotImplementedError): Ctrl+C then stops at once, as before a campaign existed.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signal.SIGINT, interrupt)
         try:
