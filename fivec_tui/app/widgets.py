@@ -71,9 +71,9 @@ def table_of(*columns: str, **options: Any) -> DataTable:
     Columns added in a screen's ``on_mount`` were once still missing when its first load was
     shown (the Messages screen, under CPU load): made with the table, they cannot be.
     """
-    from textual.widgets import DataTable  # loaded with the first table, after the first frame
+    from .table import Table  # loaded with the first table, after the first frame
 
-    made = DataTable(cursor_type="row", **options)
+    made = Table(cursor_type="row", **options)
     made.add_columns(*columns)
     return made
 
