@@ -74,7 +74,9 @@ class StoreScreen(FivecScreen, Generic[Loaded]):
     entering the screen and at every refresh tick of the app."""
 
     def on_screen_resume(self) -> None:
-        self.refresh_data()
+        # Once the screen is on the terminal as it was last drawn (its tables' lines kept,
+        # see .table): a load finished before that frame would redraw it all first.
+        self.fivec.after_frame(self, self.refresh_data)
 
     #: What the screen's fields said at the last refresh (see :meth:`fields`).
     field_values: dict[str, str] = {}
@@ -103,7 +105,14 @@ class StoreScreen(FivecScreen, Generic[Loaded]):
             return
         self._loading = True
         self.field_values = self.fields()
-        self.off_ui(self.load, self.show, group="refresh")
+        self.off_ui(self.load, self._show_current, group="refresh")
+
+    def _show_current(self, data: Loaded) -> None:
+        """Show ``data`` unless the screen was left (or covered) meanwhile: its widgets then
+        stay as they were last drawn, so that coming back draws no line anew before the
+        fresh load that the return starts (``on_screen_resume``) replaces them."""
+        if self.is_current:
+            self.show(data)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """(Textual calls this beside :class:`FivecScreen`'s handler, which tells errors.)"""
