@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pytest
 from hypothesis import given
@@ -396,9 +397,9 @@ async def test_the_app_raises_alerts_from_its_own_engine(tmp_path):
     app.profile.alerts = {"interval_s": 0.5, "balance_below": 10**9}  # any balance is "low"
     async with app.run_test(size=(120, 40)) as pilot:
         assert await wait_for(lambda: app.engine is not None, pilot)
-        assert "alerts" in app.engine.jobs
+        assert await wait_for(lambda: "alerts" in app.engine.jobs, pilot)
         assert await wait_for(lambda: app.store.scalar("SELECT count(*) FROM alerts") > 0, pilot)
-        # From the sync thread to the UI: a toast (and the bell) as well as the stored event.
+        # From the sync process to the UI: a toast (and the bell) as well as the stored event.
         assert await wait_for(
             lambda: any("ALERT firing" in (n.title or "") for n in app._notifications), pilot
         )
@@ -413,26 +414,26 @@ async def test_the_app_raises_alerts_from_its_own_engine(tmp_path):
         await app.simulator.stop()
 
 
-async def test_the_engine_runs_off_the_ui_loop_and_pull_soon_reaches_it(tmp_path):
-    """The engine and the simulator run in the sync thread's loop, not the UI's; a send's
-    pull_soon still makes the records job run at once, not at its (here long) interval."""
+async def test_the_engine_runs_in_its_own_process_and_pull_soon_reaches_it(tmp_path):
+    """The engine runs in the sync process, not the UI's; a send's pull_soon still makes the
+    records job run at once, not at its (here long) interval; quitting stops the process
+    cleanly."""
     app = demo_app("quiet", seed=8, db_dir=str(tmp_path))
     app.profile.intervals["records"] = 3600.0
     async with app.run_test(size=(120, 40)) as pilot:
         assert await wait_for(lambda: app.engine is not None, pilot)
+        child = app.sync_process.proc
+        assert child is not None and child.pid != os.getpid() and child.returncode is None
 
-        async def where() -> asyncio.AbstractEventLoop:
-            return asyncio.get_running_loop()
+        def records():
+            return app.engine.jobs.get("records")
 
-        assert await app.sync_thread.run(where) is app.sync_thread.loop
-        assert app.sync_thread.loop is not asyncio.get_running_loop()
-        records = app.engine.jobs["records"]
-        assert await wait_for(lambda: records.last_success is not None, pilot)
-        first = records.last_run
+        assert await wait_for(lambda: records() and records().last_success is not None, pilot)
+        first = records().last_run
         app.pull_soon()
-        assert await wait_for(lambda: records.last_run != first, pilot, timeout=15)
+        assert await wait_for(lambda: records().last_run != first, pilot, timeout=15)
         await app.simulator.stop()
-    assert not app.sync_thread.loop.is_running()  # quitting stopped the thread's loop
+    assert child.returncode == 0  # its stdin closed: the engine stopped, the process left
 
 
 def bar_text(app) -> str:

@@ -16,7 +16,6 @@ from textual import work
 from textual._compositor import CompositorUpdate
 from textual.app import App, ScreenStackError, SystemCommand, UnknownModeError
 from textual.binding import Binding
-from textual.message import Message
 from textual.reactive import reactive
 
 from ..api.redact import mask_url
@@ -26,7 +25,7 @@ from ..store import Store
 from .base import StoreScreen
 from .dashboard import DashboardScreen
 from .frugal import Frame
-from .host import Hosted, SyncThread, engine_closers
+from .host import Hosted, RemoteEngine, SyncProcess, SyncThread
 from .safe import safe_text
 from .terminal import survive_hangup
 from .themes import load_theme, remember_theme, remembered_theme, theme_files
@@ -39,9 +38,13 @@ if TYPE_CHECKING:
 
     from ..api.client import FivecClient
     from ..sync.alerts import Event
-    from ..sync.engine import Engine
 
 Startup = Callable[["FivecApp"], Awaitable[None]]
+#: The collector's thresholds while the app runs. A full collection walks every object of
+#: the process (50-95 ms under a flood, each one a frame that late) and with Python's
+#: defaults came every ~3 s; young collections of 10,000 objects take ~1 ms, and with these a
+#: full one comes every few minutes.
+GC_THRESHOLDS = (10_000, 20, 100)
 #: Longest a screen just shown waits for its first frame before loading (see after_frame).
 AFTER_FRAME_S = 0.2
 #: The worker groups of the screens that act on the platform (a send, a bulk send, ...).
@@ -67,18 +70,6 @@ def _later(module: str, name: str) -> Callable[[], Screen]:
 
     make.__qualname__ = name
     return make
-
-
-class SyncChanged(Message):
-    """The engine stored new rows (posted from the sync thread)."""
-
-
-class AlertRaised(Message):
-    """The engine's alert rules fired, repeated or resolved one (posted from the sync thread)."""
-
-    def __init__(self, event: Event, account: str = "") -> None:
-        super().__init__()
-        self.event, self.account = event, account
 
 
 class FivecApp(TimeTravelActions, App):
@@ -147,12 +138,18 @@ class FivecApp(TimeTravelActions, App):
         if len(self.accounts) > 1:
             self.DEFAULT_MODE = "accounts"
         super().__init__()
+        gc.set_threshold(*GC_THRESHOLDS)
         self.profile, self.store, self.client = profile, store, client
-        self.engine: Engine | None = None
+        self.engine: RemoteEngine | None = None
         self.simulator = None  # the demo's, once started
         #: what waits for a screen's next frame to be written (see after_frame)
         self._after_frame: dict[Screen, list[Callable[[], None]]] = {}
-        #: Where the engine (and the demo's simulator) run: not in the UI's loop.
+        #: Where the engines and the demo's simulator run: not in the UI's loop.
+        self.sync_process = SyncProcess(
+            on_change=self.refresh_screen,
+            on_alert=self.alert,
+            on_lost=self._sync_lost,
+        )
         self.sync_thread = SyncThread()
         self.startup, self.refresh_s = startup, refresh_s
         self.set_reactive(FivecApp.note, note)
@@ -257,9 +254,8 @@ class FivecApp(TimeTravelActions, App):
             self.note = _("sync not started: {error}").format(error=exc)
         finally:
             self.sync_state = "live" if self.engine else "read-only"
-            # What start-up made lives as long as the app: out of the collector's sight, a
-            # full collection walks only what came since (50-70 ms -> ~12 ms under a flood,
-            # each one a frame that late).
+            # What start-up made lives as long as the app: out of the collector's sight (see
+            # GC_THRESHOLDS), a full collection walks only what came since.
             gc.freeze()
 
     def watch_theme(self, theme: str) -> None:
@@ -305,12 +301,6 @@ class FivecApp(TimeTravelActions, App):
         self.paused = not self.paused
         self.notify(_("updates paused (p resumes)") if self.paused else _("updates resumed"))
         self.refresh_screen()
-
-    def on_sync_changed(self, message: SyncChanged) -> None:
-        self.refresh_screen()
-
-    def on_alert_raised(self, message: AlertRaised) -> None:
-        self.alert(message.event, message.account)
 
     def action_accounts(self) -> None:
         """The Accounts overview, when there are several accounts to overview."""
@@ -379,8 +369,9 @@ class FivecApp(TimeTravelActions, App):
         """After a send: fetch records and reports now rather than at the next interval."""
         if self.engine:
             for name in ("records", "reports"):
-                if self.engine.jobs[name].mode == "pull":
-                    self.sync_thread.call(self.engine.trigger, name)
+                job = self.engine.jobs.get(name)
+                if job is None or job.mode == "pull":  # (None: its health not heard yet)
+                    self.engine.trigger(name)
 
     def alert(self, event: Event, account: str = "") -> None:
         """An alert event from the engine: a toast, and the terminal bell when it fires."""
@@ -409,9 +400,12 @@ class FivecApp(TimeTravelActions, App):
 
         return bool(await self.push_screen_wait(Confirm(_("Pull reports and replies?"), body)))
 
+    def _sync_lost(self, code: int | None) -> None:
+        """The sync process ended while the app runs: said, and the cache still read."""
+        self.note = _("sync stopped: its process exited ({code})").format(code=code)
+        self.notify(self.note, severity="error", timeout=30, markup=False)
+
     async def on_unmount(self) -> None:
-        """Stop the engine, then the demo's simulator, on their thread; then the thread."""
-        engines = [self.engine] if not self.accounts else []
-        closers = [c.stop for c in (*engines, self.simulator) if c is not None]
-        closers[:0] = engine_closers(self.accounts.values())
-        await self.sync_thread.stop(*closers)
+        """Stop the engines (their process), then the demo's simulator and its thread."""
+        await self.sync_process.stop()
+        await self.sync_thread.stop(*([self.simulator.stop] if self.simulator else []))

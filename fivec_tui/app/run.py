@@ -43,43 +43,29 @@ async def _connect(app: FivecApp, *, sync: bool, consent: bool = False) -> None:
 async def _start_account(
     app: FivecApp, hosted: Hosted, *, sync: bool, consent: bool = False, tag: str = ""
 ) -> None:
-    """Make the account's client; with ``sync``, start its engine (asking consent the
-    first time).  ``tag``: the account's name on its alerts (several accounts).
-
-    The engine runs on the app's sync thread with a client of its own (an httpx client
-    belongs to one event loop); the UI keeps one for sends and lookups.
-    """
+    """Make the account's client; with ``sync``, start its engine in the sync process
+    (asking consent the first time).  ``tag``: the account's name on its alerts (several
+    accounts).  The UI keeps a client of its own for sends and lookups."""
     p = hosted.profile
     clients = await _imported("fivec_tui.sync.client")
     hosted.client = clients.client_for(p)
     if not sync:
         hosted.started = True
         return
-    alerts = await _imported("fivec_tui.sync.alerts")
-    engines = await _imported("fivec_tui.sync.engine")
-    from .app import AlertRaised, SyncChanged
+    denied = False
 
-    async def make():  # on the sync thread: the engine's store connection is used there
-        store = Store(hosted.store.path)
-        return engines.Engine(
-            p,
-            store,
-            clients.client_for(p),
-            consent=consent,
-            on_change=lambda *_: app.post_message(SyncChanged()),
-            alerter=alerts.for_profile(p, store),
-            on_alert=lambda event: app.post_message(AlertRaised(event, tag)),
-        )
+    async def ask(username: str) -> bool:
+        nonlocal denied
+        granted = await app.ask_consent(f"{tag} ({username})" if tag else username)
+        denied = not granted
+        return granted
 
     try:
-        engine = await app.sync_thread.run(make)
-        if not engine.consent and engine.destructive_streams:
-            if await app.ask_consent(f"{tag} ({p.username})" if tag else p.username):
-                await app.sync_thread.run(lambda: asyncio.to_thread(engine.grant_consent))
-            else:
-                hosted.note = _("reports/replies not pulled (no consent)")
-        hosted.engine = engine
-        await app.sync_thread.run(engine.start)
+        hosted.engine = await app.sync_process.start(
+            p.name, p, hosted.store.path, consent=consent, ask=ask, tag=tag
+        )
+        if denied:
+            hosted.note = _("reports/replies not pulled (no consent)")
     finally:
         hosted.started = True
 

@@ -229,5 +229,5 @@ class SubaccountsScreen(StoreScreen[Subaccounts]):
             return
         box.update(safe_text(result.message, "green"))
         engine = self.fivec.engine
-        if engine is not None and "subaccounts" in engine.jobs:
-            self.fivec.sync_thread.call(engine.trigger, "subaccounts")
+        if engine is not None:
+            engine.trigger("subaccounts")  # (the sync process ignores a job it does not run)
