@@ -114,8 +114,7 @@ class Frame:
         return Written(update.render_segments(console), then, self)
 
     def _partial(self, update: ChopsUpdate, console: Console) -> Written | None:
-        out: list[str] = []
-        then: list[Put] = []
+        chops: list[tuple[int, int, Strip]] = []  # the chops not already on the terminal
         for y, x1, x2 in update.spans:
             shown = self.strips.get(y, {})
             for end, (x, strip) in zip(update.chop_ends[y], update.chops[y].items(), strict=False):
@@ -123,13 +122,21 @@ class Frame:
                     continue
                 if not (x2 > x >= x1 and end <= x2):  # as Textual writes a chop over the edge
                     strip = strip.crop(0, min(end, x2) - x)
-                if shown.get(x) == strip:
-                    continue
-                cells = cells_of(strip, console)
-                for a, b in self._changed(y, x, cells):
-                    out.append(Control.move_to(a, y).segment.text)
-                    out.append(strip.crop(a - x, b - x).render(console))
-                then.append((y, x, cells, strip, console))
+                if shown.get(x) != strip:
+                    chops.append((y, x, strip))
+        out: list[str] = []
+        then: list[Put] = []
+        if len(chops) >= console.height:  # a screen's worth (a switch): written whole, uncut
+            for y, x, strip in chops:
+                out += (Control.move_to(x, y).segment.text, strip.render(console))
+                then.append((y, x, None, strip, console))
+            return Written("".join(out), then, self)
+        for y, x, strip in chops:
+            cells = cells_of(strip, console)
+            for a, b in self._changed(y, x, cells):
+                out.append(Control.move_to(a, y).segment.text)
+                out.append(strip.crop(a - x, b - x).render(console))
+            then.append((y, x, cells, strip, console))
         if not out:
             for put in then:  # the same picture; keep it (nothing to write)
                 self.put(*put)
