@@ -1,4 +1,4 @@
-"""The TUI driven with Pilot on the in-process simulator."""
+"""The TUI driven with Pilot on the built-in simulator (in the sync process)."""
 
 from __future__ import annotations
 
@@ -310,7 +310,7 @@ async def test_hostile_replies_shown_literally_everywhere(tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         assert await wait_for(lambda: app.engine is not None, pilot)
         for text in HOSTILE:
-            app.sync_thread.call(app.simulator.platform.add_reply, "13800138000", text)
+            await app.simulator.call("add_reply", "13800138000", text)
         assert await wait_for(
             lambda: (app.store.scalar("SELECT count(*) FROM replies") or 0) == len(HOSTILE), pilot
         )
@@ -333,13 +333,13 @@ async def test_replies_follow_mode_pauses_when_scrolled(tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         assert await wait_for(lambda: app.engine is not None, pilot)
         for i in range(3):
-            app.sync_thread.call(app.simulator.platform.add_reply, f"1380013800{i}", f"r{i}")
+            await app.simulator.call("add_reply", f"1380013800{i}", f"r{i}")
         await switch(pilot, "r")
         table = app.screen.query_one("#replies", DataTable)
         assert await wait_for(lambda: table.row_count == 3, pilot)
         table.focus()
         await pilot.press("down")
-        app.sync_thread.call(app.simulator.platform.add_reply, "13800138009", "new one")
+        await app.simulator.call("add_reply", "13800138009", "new one")
         status = app.screen.query_one("#reply-status", Static)
         assert await wait_for(lambda: "1 new" in str(status.render()), pilot)
         assert table.row_count == 3
@@ -366,7 +366,7 @@ async def test_send_form_template_and_schedule(tmp_path):
         await pilot.press("y")
         result = app.screen.query_one("#send-result", Static)
         assert await wait_for(lambda: "msgid" in str(result.render()), pilot)
-        msg = app.simulator.platform.messages[str(result.render()).split()[-1]]
+        msg = (await app.simulator.call("messages"))[str(result.render()).split()[-1]]
         assert "{yzm}=4321" in msg.content and "{姓名}=张工" in msg.content
         assert 3500 < msg.start_time - msg.sent_at < 3700  # scheduled an hour ahead
         await app.simulator.stop()
@@ -388,7 +388,7 @@ async def test_send_form_refuses_a_template_variable_it_cannot_read(tmp_path):
             lambda: any("姓名张工" in str(n.message) for n in app._notifications), pilot
         )
         assert app.screen.id != "confirm" and not app.screen.is_modal
-        assert app.simulator.platform.messages == {}
+        assert await app.simulator.call("messages") == {}
         await app.simulator.stop()
 
 
@@ -415,9 +415,9 @@ async def test_the_app_raises_alerts_from_its_own_engine(tmp_path):
 
 
 async def test_the_engine_runs_in_its_own_process_and_pull_soon_reaches_it(tmp_path):
-    """The engine runs in the sync process, not the UI's; a send's pull_soon still makes the
-    records job run at once, not at its (here long) interval; quitting stops the process
-    cleanly."""
+    """The engine (and the simulator) run in the sync process, not the UI's; a send's
+    pull_soon still makes the records job run at once, not at its (here long) interval;
+    quitting stops the process cleanly."""
     app = demo_app("quiet", seed=8, db_dir=str(tmp_path))
     app.profile.intervals["records"] = 3600.0
     async with app.run_test(size=(120, 40)) as pilot:

@@ -25,7 +25,7 @@ from ..store import Store
 from .base import StoreScreen
 from .dashboard import DashboardScreen
 from .frugal import Frame
-from .host import Hosted, RemoteEngine, SyncProcess, SyncThread
+from .host import Hosted, RemoteEngine, SyncProcess
 from .safe import safe_text
 from .terminal import survive_hangup
 from .themes import load_theme, remember_theme, remembered_theme, theme_files
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from ..api.client import FivecClient
     from ..sync.alerts import Event
+    from .run import DemoSimulator
 
 Startup = Callable[["FivecApp"], Awaitable[None]]
 #: The collector's thresholds while the app runs. A full collection walks every object of
@@ -141,16 +142,15 @@ class FivecApp(TimeTravelActions, App):
         gc.set_threshold(*GC_THRESHOLDS)
         self.profile, self.store, self.client = profile, store, client
         self.engine: RemoteEngine | None = None
-        self.simulator = None  # the demo's, once started
+        self.simulator: DemoSimulator | None = None  # the demo's, once started
         #: what waits for a screen's next frame to be written (see after_frame)
         self._after_frame: dict[Screen, list[Callable[[], None]]] = {}
-        #: Where the engines and the demo's simulator run: not in the UI's loop.
+        #: Where the engines and the demo's simulator run: not in the UI's process.
         self.sync_process = SyncProcess(
             on_change=self.refresh_screen,
             on_alert=self.alert,
             on_lost=self._sync_lost,
         )
-        self.sync_thread = SyncThread()
         self.startup, self.refresh_s = startup, refresh_s
         self.set_reactive(FivecApp.note, note)
         self.set_reactive(FivecApp.sync_state, "starting" if startup else "read-only")
@@ -406,6 +406,5 @@ class FivecApp(TimeTravelActions, App):
         self.notify(self.note, severity="error", timeout=30, markup=False)
 
     async def on_unmount(self) -> None:
-        """Stop the engines (their process), then the demo's simulator and its thread."""
+        """Stop the sync process: its engines, then the demo's simulator."""
         await self.sync_process.stop()
-        await self.sync_thread.stop(*([self.simulator.stop] if self.simulator else []))

@@ -1,27 +1,24 @@
-"""Where the TUI's sync runs: the engines in a child process, the demo's simulator on a
-thread of its own; neither in the UI's loop.
+"""Where the TUI's sync runs: the engines and the demo's simulator in a child process.
 
 Ingest parses, inserts and talks HTTP. In the UI's event loop every chunk delayed the next
-key press; on a thread of the UI's process it still held the GIL the UI needed to draw. The
-engines therefore run in :mod:`.sync_child` (:class:`SyncProcess`), one process for every
-hosted account, as ``poll --all`` runs them: an account whose platform hangs fails only its
-own jobs. The UI reads the cache as before (its own connection, in worker threads) and hears
-from the engines through the child's frames. The demo's simulator, which tests reach into,
-serves from :class:`SyncThread`.
+key press; on a thread of the UI's process it still held the GIL the UI needed to draw (the
+same UI beside a poll daemon answered keys at 1.5x a bare Textual app, hosting the engine on
+a thread at 2.3x). The engines therefore run in :mod:`.sync_child` (:class:`SyncProcess`),
+one process for every hosted account, as ``poll --all`` runs them: an account whose platform
+hangs fails only its own jobs. The UI reads the cache as before (its own connection, in
+worker threads) and hears from the engines through the child's frames.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
-import os
 import sys
-import threading
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from ..i18n import current as current_language
 from .frames import JobView, pack, read_frame
@@ -32,74 +29,7 @@ if TYPE_CHECKING:
     from ..store import Store
     from ..sync.lock import PollerLock
 
-T = TypeVar("T")
-#: How long a thread may hold the GIL while another waits for it (Python's default is 5 ms):
-#: shorter, a key press waits less for the UI thread to get it back from the sync thread.
-SWITCH_INTERVAL_S = 0.001
-NICE = 10  # added to the sync thread's nice value
 log = logging.getLogger("fivec_tui.app")
-
-
-class SyncThread:
-    """An asyncio loop on a daemon thread, started on first use and stopped by :meth:`stop`."""
-
-    def __init__(self, name: str = "fivec-sync") -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
-
-    def _serve(self) -> None:
-        # Below the UI in the CPU scheduler's eyes (the threads it starts inherit it): when
-        # both want a core, the UI gets it first.
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.loop.run_forever()
-        finally:
-            self.loop.close()
-
-    def _start(self) -> None:
-        if not self._thread.is_alive():
-            sys.setswitchinterval(SWITCH_INTERVAL_S)
-            self._thread.start()
-
-    def call(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Run ``fn(*args)`` in the sync loop, soon; returns at once."""
-        self._start()
-        self.loop.call_soon_threadsafe(fn, *args)
-
-    async def run(self, make: Callable[[], Awaitable[T]]) -> T:
-        """Await ``make()`` in the sync loop from the UI's loop (``make`` is called there)."""
-        self._start()
-
-        async def go() -> T:
-            return await make()
-
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(go(), self.loop))
-
-    async def stop(self, *closers: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> None:
-        """Await each closer in the sync loop (errors ignored: we are leaving), cancel what
-        is left, and end the thread; never longer than ``timeout`` in all."""
-        if not self._thread.is_alive():
-            return
-        deadline = time.monotonic() + timeout
-
-        async def close() -> None:
-            for closer in closers:
-                try:
-                    await closer()
-                except Exception:  # leaving anyway: said, and the next closer still runs
-                    log.exception("stopping %s", getattr(closer, "__qualname__", closer))
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-        try:
-            await asyncio.wait_for(self.run(close), timeout)
-        except TimeoutError:  # a daemon thread: the process may leave without it
-            log.warning("the sync thread did not stop within %.0f s", timeout)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        await asyncio.to_thread(self._thread.join, max(0.0, deadline - time.monotonic()))
 
 
 @dataclass
@@ -164,6 +94,9 @@ class SyncProcess:
         self.engines: dict[str, RemoteEngine] = {}
         #: account -> (started, asked: the username when its engine waits for consent)
         self._starting: dict[str, tuple[asyncio.Future[None], asyncio.Future[str]]] = {}
+        #: what was asked of the child by key (a simulator, a call), until it answers
+        self._pending: dict[str, asyncio.Future[Any]] = {}
+        self._keys = itertools.count()
         self._reading: asyncio.Task | None = None
         self._stopping = False
 
@@ -179,17 +112,7 @@ class SyncProcess:
     ) -> RemoteEngine:
         """Start ``profile``'s engine on ``db_path``; ``ask`` asks for consent (username ->
         yes) the first time. Raises when it could not start."""
-        if self.proc is None:
-            self.proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "fivec_tui.app.sync_child",
-                current_language(),
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.DEVNULL,  # the terminal is the UI's
-            )
-            self._reading = asyncio.create_task(self._read())
+        await self._spawn()
         loop = asyncio.get_running_loop()
         started, asked = loop.create_future(), loop.create_future()
         self._starting[key] = (started, asked)
@@ -201,6 +124,28 @@ class SyncProcess:
         await started
         return engine
 
+    async def _spawn(self) -> None:
+        if self.proc is not None:
+            return
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "fivec_tui.app.sync_child",
+            current_language(),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,  # the terminal is the UI's
+        )
+        self._reading = asyncio.create_task(self._read())
+
+    async def ask(self, kind: str, *args: object) -> Any:
+        """Ask the child (``simulate``, ``call``) and await its answer; its error raised."""
+        await self._spawn()
+        key = f"{kind}-{next(self._keys)}"
+        answer = self._pending[key] = asyncio.get_running_loop().create_future()
+        self.send(kind, key, *args)
+        return await answer
+
     def send(self, *frame: object) -> None:
         if self.proc is not None and self.proc.stdin is not None and not self._stopping:
             self.proc.stdin.write(pack(frame))
@@ -209,6 +154,9 @@ class SyncProcess:
         assert self.proc is not None and self.proc.stdout is not None
         while (frame := await read_frame(self.proc.stdout)) is not None:
             kind, key, *rest = frame
+            if key in self._pending:
+                self._answer(self._pending.pop(key), kind, rest)
+                continue
             engine = self.engines.get(key)
             if engine is None:
                 continue
@@ -227,15 +175,34 @@ class SyncProcess:
                 else:
                     started.set_exception(RuntimeError(rest[0]))
         code = await self.proc.wait()
+        gone = RuntimeError(f"the sync process exited ({code})")
         for started, _asked in self._starting.values():
-            started.set_exception(RuntimeError(f"the sync process exited ({code})"))
+            started.set_exception(gone)
+        for answer in self._pending.values():
+            answer.set_exception(gone)
         self._starting.clear()
+        self._pending.clear()
         if not self._stopping:
             self.on_lost(code)
 
+    @staticmethod
+    def _answer(answer: asyncio.Future[Any], kind: str, rest: list) -> None:
+        if kind == "simulating":
+            answer.set_result(rest[0])
+        elif kind == "result" and rest[0]:
+            answer.set_result(rest[1])
+        elif kind == "result":
+            answer.set_exception(rest[1])
+        else:  # failed
+            answer.set_exception(RuntimeError(rest[0]))
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.returncode is None and not self._stopping
+
     async def stop(self, timeout: float = 10.0) -> None:
-        """Close the child's stdin (its engines then stop, finishing the pull in flight)
-        and wait for it; killed after ``timeout``."""
+        """Close the child's stdin (its engines then stop, finishing the pull in flight, and
+        its simulator after them) and wait for it; killed after ``timeout``."""
         if self.proc is None or self._stopping:
             return
         self._stopping = True

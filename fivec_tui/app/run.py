@@ -7,7 +7,7 @@ import importlib
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..config import Profile
 from ..files import exposed_cache
@@ -16,7 +16,7 @@ from ..sim.scenario import load as load_scenario
 from ..store import Store
 from ..sync.lock import LockHeld, PollerLock
 from .app import FivecApp
-from .host import Hosted, SyncThread
+from .host import Hosted, SyncProcess
 
 if TYPE_CHECKING:
     from ..sim.fleet import Fleet
@@ -71,22 +71,19 @@ async def _start_account(
 
 
 class DemoSimulator:
-    """The demo's simulator, serving from the sync thread; ``stop`` works from either loop."""
+    """The demo's simulator (or fleet of them), serving from the sync process."""
 
-    def __init__(self, simulator, thread: SyncThread) -> None:
-        self.simulator, self.thread, self.stopped = simulator, thread, False
-        # (a fleet of several has a platform and a URL per account: see its simulators)
-        self.platform = getattr(simulator, "platform", None)
-        self.base_url = getattr(simulator, "base_url", None)
+    def __init__(self, process: SyncProcess) -> None:
+        self.process, self.stopped = process, False
+
+    async def call(self, name: str, *args: object) -> Any:
+        """Its platform's ``name`` (e.g. ``add_reply``), called with ``args``, or read."""
+        return await self.process.ask("call", name, args)
 
     async def stop(self) -> None:
-        if self.stopped:
-            return
-        self.stopped = True
-        if asyncio.get_running_loop() is self.thread.loop:
-            await self.simulator.stop()
-        else:
-            await self.thread.run(self.simulator.stop)
+        if not self.stopped and self.process.running:
+            self.stopped = True
+            await self.call("stop")
 
 
 def run_tui(ctx) -> int:
@@ -132,7 +129,7 @@ def run_one(ctx) -> int:
 def demo_app(
     scenario: str = "demo", seed: int = 0, speed: float = 1.0, db_dir: str | None = None
 ) -> FivecApp:
-    """The app wired to an in-process simulator and a temporary cache.
+    """The app wired to the built-in simulator (in the sync process) and a temporary cache.
 
     The simulator, client and engine start after the first frame, in ``startup``.
     """
@@ -152,10 +149,11 @@ def demo_app(
     store = Store(tmp / "demo.db")
 
     async def startup(app: FivecApp) -> None:
-        simulators = await _imported("fivec_tui.sim.simulator")
-        sim = await app.sync_thread.run(lambda: simulators.Simulator(plan, seed=seed).start())
-        app.simulator = DemoSimulator(sim, app.sync_thread)
-        app.profile.base_url = sim.base_url
+        [(*_credentials, base_url)] = await app.sync_process.ask(
+            "simulate", scenario, seed, plan.speed, 1
+        )
+        app.simulator = DemoSimulator(app.sync_process)
+        app.profile.base_url = base_url
         await _connect(app, sync=True, consent=True)  # nobody else reads the simulator
 
     return FivecApp(
@@ -261,11 +259,21 @@ def run_accounts(ctx, profiles: list[Profile]) -> int:
 
 def fleet_profiles(fleet: Fleet, intervals: dict[str, float] | None = None) -> list[Profile]:
     """One profile per simulated account, named as the account, pointing at its simulator."""
+    accounts = [
+        (s.account.username, s.account.password_md5, s.account.apikey, s.base_url)
+        for s in fleet.simulators
+    ]
+    return simulated_profiles(accounts, intervals)
+
+
+def simulated_profiles(
+    accounts: list[tuple[str, str, str, str]], intervals: dict[str, float] | None = None
+) -> list[Profile]:
+    """A profile per (username, password_md5, apikey, base_url), named as the account."""
     out = []
-    for sim in fleet.simulators:
-        a = sim.account
-        profile = Profile(a.username, a.username, a.password_md5, a.apikey)
-        profile.base_url = sim.base_url
+    for username, password_md5, apikey, base_url in accounts:
+        profile = Profile(username, username, password_md5, apikey)
+        profile.base_url = base_url
         if intervals:
             profile.intervals = {**profile.intervals, **intervals}
         out.append(profile)
@@ -286,10 +294,9 @@ def demo_accounts(n: int, seed: int = 0, speed: float = 1.0, db_dir: str | None 
         accounts.append(Hosted(profile, Store(tmp / f"{name}.db"), note=note))
 
     async def startup(app: FivecApp) -> None:
-        fleets = await _imported("fivec_tui.sim.fleet")
-        fleet = await app.sync_thread.run(lambda: fleets.Fleet(n, seed=seed, speed=speed).start())
-        profiles = fleet_profiles(fleet, DEMO_INTERVALS)
-        app.simulator = DemoSimulator(fleet, app.sync_thread)
+        simulated = await app.sync_process.ask("simulate", "", seed, speed, n)
+        profiles = simulated_profiles(simulated, DEMO_INTERVALS)
+        app.simulator = DemoSimulator(app.sync_process)
         for account, profile in zip(accounts, profiles, strict=True):
             account.profile = profile
         app.profile = app.accounts[app.profile.name].profile
