@@ -89,5 +89,9 @@ async def test_no_secret_on_any_screen(tmp_path):
         await pilot.pause(0.2)
         texts.append(app.export_screenshot())
         texts.append(repr(app.profile) + repr(app.client.credentials))
+        # the sync process got the profile through its pipe, not on its command line
+        child = app.sync_process.proc
+        texts.append(open(f"/proc/{child.pid}/cmdline", "rb").read().decode())
+        assert "sync_child" in texts[-1]
         await app.simulator.stop()
     assert not [s for s in secrets for t in texts if s in t]
