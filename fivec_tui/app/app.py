@@ -41,11 +41,12 @@ if TYPE_CHECKING:
     from .run import DemoSimulator
 
 Startup = Callable[["FivecApp"], Awaitable[None]]
-#: The collector's thresholds while the app runs. A full collection walks every object of
-#: the process (50-95 ms under a flood, each one a frame that late) and with Python's
-#: defaults came every ~3 s; young collections of 10,000 objects take ~1 ms, and with these a
-#: full one comes every few minutes.
-GC_THRESHOLDS = (10_000, 20, 100)
+#: The collector's thresholds while the app runs: Python's for the young generations (each
+#: collection ~0.1 and ~1 ms), full collections a hundred times rarer. A full one walks every
+#: object of the process, 50-95 ms under a flood, each one a frame that late; with the
+#: defaults it came every ~3 s. (Larger young generations were tried: a middle collection
+#: then took ~100 ms.)
+GC_THRESHOLDS = (700, 10, 1000)
 #: Longest a screen just shown waits for its first frame before loading (see after_frame).
 AFTER_FRAME_S = 0.2
 #: The worker groups of the screens that act on the platform (a send, a bulk send, ...).
