@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Header, Input, Static
 
 from ..i18n import N_, _
-from ..store import queries
+from ..store import messages
 from .base import StoreScreen
 from .keybar import KeyBar
 from .safe import duration, safe_text, when
@@ -64,7 +64,7 @@ class MessagesScreen(StoreScreen[Messages]):
         msgid = term if len(term) >= 12 and term.isdigit() else None
         mobile = term if term and not msgid else None
         return Messages(
-            queries.search_messages(
+            messages.search_messages(
                 self.fivec.store,
                 mobile=mobile,
                 msgid=msgid,
@@ -116,7 +116,7 @@ class MessagesScreen(StoreScreen[Messages]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         msgid = (event.row_key.value or "").split("/")[0]
         if msgid:
-            self.off_ui(lambda: queries.story(self.fivec.store, msgid), self._story, "story")
+            self.off_ui(lambda: messages.story(self.fivec.store, msgid), self._story, "story")
 
     def _story(self, s: dict) -> None:
         msgid = s["msgid"]
