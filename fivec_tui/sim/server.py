@@ -16,14 +16,14 @@ import json
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from decimal import Decimal
 from functools import partial
 from typing import Any
 
 from aiohttp import web
 
-from . import soap, wire
+from . import soap, subaccounts, wire
 from .state import Account, Platform, SimError
+from .wire import field as _s
 
 Handler = Callable[[web.Request, dict[str, bytes]], Awaitable[str]]
 ROUTES = {
@@ -42,10 +42,6 @@ PATHS = {
     **{path.removesuffix("index.php"): name for path, name in ROUTES.items() if name != "batch"},
     soap.PATH: "webservice",
 }
-
-
-def _s(fields: dict[str, bytes], key: str) -> str:
-    return fields.get(key, b"").decode("utf-8", errors="replace").strip()
 
 
 def _ts(value: str, missing: str) -> float:
@@ -331,65 +327,7 @@ class SimServer:
         return "success:Bind IP success" if ips else "success:Unbind IP success"
 
     async def user(self, request: web.Request, fields: dict[str, bytes]) -> str:
-        account = self._auth(request, fields)
-        action, child = _s(fields, "action"), _s(fields, "childUsername")
-        if not child:
-            raise SimError("Missing childUsername parameter")
-        if action == "reg":
-            return self._reg(account, child, fields)
-        target = self.platform.accounts.get(child)
-        if target is None or target.parent != account.username:
-            raise SimError("APIKEY or password error")
-        if action == "lock":
-            lock = _s(fields, "lockUserValue") == "1"
-            target.blocked = lock
-            return "success:Lock user success" if lock else "success:Unlock user success"
-        if action == "info":
-            if _s(fields, "queryApikey") == "1":
-                return f"success:{target.apikey}"
-            return "success:Account is locked" if target.blocked else "success:Account is normal"
-        if action == "charge":
-            try:
-                amount = Decimal(_s(fields, "chargeNumber"))
-            except ArithmeticError:
-                raise SimError("Missing message content") from None
-            if amount > 0 and account.balance < amount:
-                raise SimError("Account balance is insufficient")
-            account.balance -= amount
-            target.balance += amount
-            target.total += max(amount, Decimal(0))
-            return "success:Operation subaccount recharge success"
-        raise SimError(f"Unknown action {action}")
-
-    def _reg(self, account: Account, child: str, fields: dict[str, bytes]) -> str:
-        if len(child) < 6:
-            raise SimError("childUsername minimum length of 6 bits")
-        if len(child) > 15:
-            raise SimError("childUsername max length of 15 bits")
-        if not child.isalnum():
-            raise SimError("RegUsername contains special characters")
-        password = _s(fields, "regPassword")
-        if not password:
-            raise SimError("Missing regPassword parameter")
-        if not password.isalnum():
-            raise SimError("regPassword contains special characters")
-        if child in self.platform.accounts:
-            raise SimError("Username already exists")
-        if sum(a.parent == account.username for a in self.platform.accounts.values()) >= 20:
-            raise SimError("Child account reached the upper limit")
-        self.platform.add_account(
-            Account(
-                child,
-                hashlib.md5(password.encode()).hexdigest(),
-                hashlib.md5(f"{child}:{password}".encode()).hexdigest(),
-                Decimal(0),
-                Decimal(0),
-                parent=account.username,
-                contact_mobile=_s(fields, "regContactMobile"),
-                company=_s(fields, "regCompanyName"),
-            )
-        )
-        return "success:User added successfully"
+        return subaccounts.user(self.platform, self._auth(request, fields), fields)
 
     # -- inspection -----------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

@@ -19,6 +19,11 @@ from .state import SimError
 BEIJING_OFFSET = 8 * 3600
 
 
+def field(fields: dict[str, bytes], key: str) -> str:
+    """A request field as text (UTF-8, what is not replaced), trimmed; "" when absent."""
+    return fields.get(key, b"").decode("utf-8", errors="replace").strip()
+
+
 def beijing(ts: float) -> str:
     """Unix seconds as the platform writes times: Beijing wall-clock, no offset."""
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts + BEIJING_OFFSET))
