@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 
 import pytest
 from hypothesis import given
@@ -429,6 +430,10 @@ async def test_the_engine_runs_in_its_own_process_and_pull_soon_reaches_it(tmp_p
             return app.engine.jobs.get("records")
 
         assert await wait_for(lambda: records() and records().last_success is not None, pilot)
+        job = records()  # what the dashboard's health table shows, field by field
+        assert (job.name, job.mode, job.status, job.failures) == ("records", "pull", "ok", 0)
+        assert time.time() - 60 < job.last_run <= job.last_success <= time.time()
+        assert job.next_run > time.time() + 3000  # the hour's interval (nothing pulled it)
         first = records().last_run
         app.pull_soon()
         assert await wait_for(lambda: records().last_run != first, pilot, timeout=15)

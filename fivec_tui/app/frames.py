@@ -51,11 +51,11 @@ class JobView:
     @classmethod
     def of(cls, job) -> JobView:
         return cls(
-            job.name,
-            job.mode,
-            job.status,
-            job.last_success,
-            job.failures,
-            job.next_run,
-            job.running,
+            name=job.name,
+            mode=job.mode,
+            status=job.status,
+            last_run=job.last_run,
+            last_success=job.last_success,
+            failures=job.failures,
+            next_run=job.next_run,
         )
