@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import time
 
 import pytest
@@ -439,6 +440,18 @@ async def test_the_engine_runs_in_its_own_process_and_pull_soon_reaches_it(tmp_p
         assert await wait_for(lambda: records().last_run != first, pilot, timeout=15)
         await app.simulator.stop()
     assert child.returncode == 0  # its stdin closed: the engine stopped, the process left
+
+
+async def test_a_killed_sync_process_is_said_and_the_cache_still_read(tmp_path):
+    app = demo_app("quiet", seed=9, db_dir=str(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert await wait_for(lambda: app.engine is not None, pilot)
+        os.kill(app.sync_process.proc.pid, signal.SIGKILL)
+        assert await wait_for(lambda: "sync stopped" in app.note, pilot)
+        assert app.engine is None and app.sync_state == "read-only"
+        assert "READ-ONLY" in app.banner().plain.upper() and "(-9)" in app.banner().plain
+        await switch(pilot, "r")  # screens still load from the cache
+        assert app.is_running and type(app.screen).__name__ == "RepliesScreen"
 
 
 def bar_text(app) -> str:

@@ -403,6 +403,10 @@ class FivecApp(TimeTravelActions, App):
 
     def _sync_lost(self, code: int | None) -> None:
         """The sync process ended while the app runs: said, and the cache still read."""
+        self.engine = None
+        for account in self.accounts.values():
+            account.engine = None
+        self.sync_state = "read-only"
         self.note = _("sync stopped: its process exited ({code})").format(code=code)
         self.notify(self.note, severity="error", timeout=30, markup=False)
 
