@@ -1,4 +1,4 @@
-"""The Textual app: screens as modes, a calm refresh loop, the sync engine on its own thread."""
+"""The Textual app: screens as modes, a calm refresh loop, the sync in a process of its own."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ import gc
 import importlib
 import signal
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from functools import partial
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
 from textual._compositor import CompositorUpdate
-from textual.app import App, ScreenStackError, SystemCommand, UnknownModeError
+from textual.app import App, ScreenStackError, UnknownModeError
 from textual.binding import Binding
 from textual.reactive import reactive
 
@@ -26,6 +25,7 @@ from .base import StoreScreen
 from .dashboard import DashboardScreen
 from .frugal import Frame
 from .host import Hosted, RemoteEngine, SyncProcess
+from .palette import PaletteActions
 from .safe import safe_text
 from .terminal import survive_hangup
 from .themes import load_theme, remember_theme, remembered_theme, theme_files
@@ -51,13 +51,7 @@ GC_THRESHOLDS = (700, 10, 1000)
 AFTER_FRAME_S = 0.2
 #: The worker groups of the screens that act on the platform (a send, a bulk send, ...).
 ACTING = frozenset({"send", "bulk-send", "blacklist", "subaccounts"})
-#: Textual's own palette commands, translated when shown (listed so they are extracted).
-TEXTUAL_COMMANDS = (
-    *(N_("Theme"), N_("Change the current theme"), N_("Quit")),
-    *(N_("Quit the application as soon as possible"), N_("Minimize"), N_("Maximize")),
-    *(N_("Minimize the widget and restore to normal size"), N_("Maximize the focused widget")),
-    *(N_("Screenshot"), N_("Save an SVG 'screenshot' of the current screen")),
-)
+
 
 
 def _later(module: str, name: str) -> Callable[[], Screen]:
@@ -74,7 +68,7 @@ def _later(module: str, name: str) -> Callable[[], Screen]:
     return make
 
 
-class FivecApp(TimeTravelActions, App):
+class FivecApp(TimeTravelActions, PaletteActions, App):
     CSS_PATH = "fivec.tcss"
     TITLE = "fivec-tui"
     MODES = {
@@ -332,39 +326,6 @@ class FivecApp(TimeTravelActions, App):
             await self.remove_mode(mode)  # (a mode never entered has no screen to remove)
             self.add_mode(mode, self.MODES[mode])
         await self.switch_mode("dashboard")
-
-    def action_keys(self) -> None:
-        """What every key of this screen does, translated (see :mod:`.keys`)."""
-        keys = [
-            (self.get_key_display(b), b.description)
-            for _k, b, _on, _tip in self.screen.active_bindings.values()
-            if b.description
-        ]
-        self.push_screen(importlib.import_module(f"{__package__}.keys").KeysScreen(keys))
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The palette's commands in the interface's language, the screens first."""
-        for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and binding.action.startswith("switch_mode"):
-                mode = binding.action.split("'")[1]
-                yield SystemCommand(
-                    _(binding.description),
-                    _("Go to the {screen} screen").format(screen=_(binding.description)),
-                    partial(self.switch_mode, mode),
-                )
-        for name in self.accounts if len(self.accounts) > 1 else ():
-            yield SystemCommand(
-                _("Account: {name}").format(name=name),
-                _("Show this account on every screen"),
-                partial(self.run_worker, partial(self.focus_account, name), group="focus"),
-            )
-        for command in super().get_system_commands(screen):
-            if command.title == "Keys":  # ours, translated, instead of Textual's help panel
-                yield SystemCommand(
-                    _("Keys"), _("What every key of this screen does"), self.action_keys
-                )
-            else:
-                yield command._replace(title=_(command.title), help=_(command.help))
 
     def pull_soon(self) -> None:
         """After a send: fetch records and reports now rather than at the next interval."""
