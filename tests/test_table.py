@@ -38,6 +38,13 @@ class Pair(App):
             table.rows_helper.show(rows)
 
 
+async def drawn_after(app: Pair, pilot, rows: list) -> list[list[tuple[str, object]]]:
+    """Our table's lines once ``rows`` are shown."""
+    app.show(rows)
+    await pilot.pause()
+    return lines(app.query_one("#ours", Table))
+
+
 def lines(table: DataTable) -> list[list[tuple[str, object]]]:
     return [
         [(seg.text, seg.style) for seg in table.render_line(y)] for y in range(table.size.height)
@@ -76,9 +83,7 @@ async def test_a_row_moved_down_is_not_drawn_again(monkeypatch) -> None:
     app = Pair()
     async with app.run_test(size=(60, 30)) as pilot:
         ours = app.query_one("#ours", Table)
-        app.show(rows_of(20))
-        await pilot.pause()
-        lines(ours)
+        await drawn_after(app, pilot, rows_of(20))
         drawn: list[int] = []
         draw = DataTable.render_line
 
@@ -88,9 +93,7 @@ async def test_a_row_moved_down_is_not_drawn_again(monkeypatch) -> None:
             return draw(self, y)
 
         monkeypatch.setattr(DataTable, "render_line", counting)
-        app.show(rows_of(22))  # two new rows on top
-        await pilot.pause()
-        lines(ours)
+        await drawn_after(app, pilot, rows_of(22))  # two new rows on top
         # the two new rows, and the one that left the first row's place, where DataTable
         # keeps its (unshown) hover; the header and the other sixteen lines were kept
         assert drawn == [1, 2, 3]
@@ -100,13 +103,9 @@ async def test_a_moved_row_is_labelled_with_its_new_place() -> None:
     """DataTable reads a click's and a hover's row from the line's style meta."""
     app = Pair()
     async with app.run_test(size=(60, 30)) as pilot:
-        ours = app.query_one("#ours", Table)
-        app.show(rows_of(10))
-        await pilot.pause()
-        lines(ours)
-        app.show(rows_of(13))  # r7, third row before, is now sixth: its line was kept
-        await pilot.pause()
-        assert ours.get_row_index("r7") == 5
-        for y, line in enumerate(lines(ours)[1:]):
+        await drawn_after(app, pilot, rows_of(10))
+        shown = await drawn_after(app, pilot, rows_of(13))  # r7: third before, now sixth
+        assert app.query_one("#ours", Table).get_row_index("r7") == 5
+        for y, line in enumerate(shown[1:]):
             rows = {style.meta["row"] for _text, style in line if style and "row" in style.meta}
             assert rows == {y}, (y, rows)
