@@ -190,6 +190,7 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
         # The terminal showed something else meanwhile: the next frame is written whole.
         self.app_suspend_signal.subscribe(self, lambda _app: self.frame.reset())
         self.app_resume_signal.subscribe(self, lambda _app: self.frame.reset())
+        self.screen_change_signal.subscribe(self, lambda _screen: self.frame.switch())
 
     @property
     def starting(self) -> bool:

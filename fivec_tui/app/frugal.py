@@ -63,12 +63,18 @@ class Frame:
         #: Per line, the strips the picture holds by column: a chop equal to the one already
         #: there is skipped without looking at its cells (most of a refresh).
         self.strips: dict[int, dict[int, Strip]] = {}
+        #: Set when the app shows another screen: its first update is written without cell
+        #: diffs (6-7 ms a switch for nothing saved), as Textual writes it.
+        self.switched = False
 
     def reset(self) -> None:
         """Forget the picture (the terminal was used by something else): write all next time."""
         self.lines.clear()
         self.strips.clear()
         self.uncut.clear()
+
+    def switch(self) -> None:
+        self.switched = True
 
     def line(self, y: int) -> list[Cell | None]:
         line = self.lines.setdefault(y, [])
@@ -126,7 +132,8 @@ class Frame:
                     chops.append((y, x, strip))
         out: list[str] = []
         then: list[Put] = []
-        if len(chops) >= console.height:  # a screen's worth (a switch): written whole, uncut
+        if self.switched and len(chops) >= console.height:  # another screen's first frame:
+            self.switched = False  # nearly all of it differs, written whole (uncut)
             for y, x, strip in chops:
                 out += (Control.move_to(x, y).segment.text, strip.render(console))
                 then.append((y, x, None, strip, console))
