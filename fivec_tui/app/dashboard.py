@@ -308,7 +308,7 @@ class DashboardScreen(StoreScreen):
                         "—" if j.next_run is None else duration(j.next_run - now),
                     ),
                 )
-                for j in list(engine.jobs.values())  # the sync thread may be running them
+                for j in engine.jobs.values()  # as the sync process last sent them
             ]
         return [  # attached read-only: what the daemon wrote
             (
