@@ -121,7 +121,11 @@ class SyncProcess:
         await asyncio.wait((started, asked), return_when=asyncio.FIRST_COMPLETED)
         if asked.done():  # the child's engine needs consent: asked here, in the UI
             self.send("consent", key, await ask(asked.result()))
-        await started
+        try:
+            await started
+        except Exception:
+            del self.engines[key]  # no engine runs for it: its frames are not awaited
+            raise
         return engine
 
     async def _spawn(self) -> None:
