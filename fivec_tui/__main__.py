@@ -37,7 +37,7 @@ def _rich_help() -> None:
     def translated_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         write_usage(self, prog, args, prefix or _("Usage:"))
 
-    RichHelpFormatter.write_usage = translated_usage  # tests/test_i18n.py pins it
+    RichHelpFormatter.write_usage = translated_usage  # tests/unit/test_i18n.py pins it
     settings.OPTIONS_PANEL_TITLE = _("Options")
     settings.COMMANDS_PANEL_TITLE = _("Commands")
     settings.ARGUMENTS_PANEL_TITLE = _("Arguments")

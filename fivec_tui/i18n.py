@@ -3,7 +3,7 @@
 Source strings are English and marked ``_("...")`` where they are shown, or ``N_("...")``
 where they are defined before the language is known (class attributes such as key bindings)
 and translated with ``_()`` when drawn.  ``fivec_tui/locale/zh_CN/LC_MESSAGES/fivec_tui.po``
-holds the Chinese; its compiled ``.mo`` ships in the package (``tests/test_i18n.py`` checks
+holds the Chinese; its compiled ``.mo`` ships in the package (``tests/unit/test_i18n.py`` checks
 that every marked string is translated and that the ``.mo`` matches the ``.po``).
 
 The language comes from ``--lang``, then ``[app] language`` (``auto``, ``zh`` or ``en``), then

@@ -15,13 +15,13 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Static
 
 from ..i18n import N_, _
+from ..sync.diagnosis import THROTTLED
 from ..sync.overview import Overview, overview, worst_first
-from ..sync.trouble import THROTTLED
 from .base import StoreScreen
 from .dashboard import FAMILIES
+from .format import count, duration, rate_text, safe_text
 from .host import Hosted
 from .keybar import KeyBar
-from .safe import count, duration, rate_text, safe_text
 from .widgets import Banner, Rows, table_of
 
 STATE_STYLE = {N_("live"): "green", N_("read-only"): "yellow", N_("starting"): "dim"}

@@ -12,8 +12,8 @@ from ..i18n import N_, _
 from ..store import queries
 from ..store.alerts import ack_alert
 from .base import StoreScreen
+from .format import safe_text, when
 from .keybar import KeyBar
-from .safe import safe_text, when
 from .widgets import Rows, table_of
 
 STATE_STYLE = {N_("firing"): "bold red", N_("repeat"): "red", N_("resolved"): "green"}

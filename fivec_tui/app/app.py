@@ -23,10 +23,10 @@ from ..i18n import N_, _
 from ..store import Store
 from .base import StoreScreen
 from .dashboard import DashboardScreen
+from .format import safe_text
 from .frugal import Frame
 from .host import Hosted, RemoteEngine, SyncProcess
 from .palette import PaletteActions
-from .safe import safe_text
 from .terminal import survive_hangup
 from .themes import load_theme, remember_theme, remembered_theme, theme_files
 from .timetravel import BINDINGS as TIME_BINDINGS

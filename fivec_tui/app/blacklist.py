@@ -17,8 +17,8 @@ from ..i18n import N_, _
 from ..store import queries
 from ..store.blacklist import add_blacklist_lookup
 from .base import StoreScreen
+from .format import safe_text, when
 from .keybar import KeyBar
-from .safe import safe_text, when
 from .widgets import Confirm, Rows, table_of
 
 RULES = N_(

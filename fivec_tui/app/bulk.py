@@ -21,8 +21,8 @@ from ..i18n import N_, _
 from ..store import campaigns as journal
 from ..store import queries
 from .base import StoreScreen
+from .format import safe_text, when
 from .keybar import KeyBar
-from .safe import safe_text, when
 from .widgets import Confirm, Rows, table_of
 
 #: Rows of the file shown in the preview.

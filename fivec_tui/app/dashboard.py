@@ -12,8 +12,8 @@ from textual.widgets import Header, Static
 
 from ..i18n import N_, _
 from .base import StoreScreen
+from .format import ago, count, duration, rate_class, rate_text, safe_text, when
 from .keybar import KeyBar
-from .safe import ago, count, duration, rate_class, rate_text, safe_text, when
 from .widgets import Banner, Rows, table_of
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ number, an unchanged repaint writes nothing.
 
 Full updates (a new screen, a resize, a resume from suspend) are written as Textual writes
 them and become the new picture. The hook is ``FivecApp._display`` and the compositor's
-update classes (``textual._compositor``): textual is pinned, and ``tests/test_app.py`` replays
+update classes (``textual._compositor``): textual is pinned, and ``tests/tui/test_screens.py`` replays
 updates through a terminal model to pin that the result is what Textual alone would show.
 """
 

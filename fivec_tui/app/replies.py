@@ -13,8 +13,8 @@ from textual.widgets import DataTable, Header, Input, Static
 from ..i18n import N_, _
 from ..store import queries
 from .base import StoreScreen
+from .format import safe_text, when
 from .keybar import KeyBar
-from .safe import safe_text, when
 from .widgets import Rows, table_of
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import Profile
-from ..files import exposed_cache
 from ..i18n import _
+from ..private_files import exposed_cache
 from ..sim.scenario import load as load_scenario
 from ..store import Store
 from ..sync.lock import LockHeld, PollerLock

@@ -22,8 +22,8 @@ from ..i18n import N_, _
 from ..store import queries
 from ..when import parse_when
 from .base import FivecScreen
+from .format import safe_text
 from .keybar import KeyBar
-from .safe import safe_text
 from .widgets import Confirm
 
 

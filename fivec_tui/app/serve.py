@@ -26,7 +26,7 @@ from urllib.parse import urlencode, urlsplit
 from aiohttp import web
 from textual_serve.server import Server
 
-from ..files import mode_of
+from ..private_files import mode_of
 
 #: What a token may be made of: URL- and cookie-safe without quoting (token_urlsafe's alphabet).
 TOKEN_RE = re.compile(r"[A-Za-z0-9_~.-]{16,256}")
@@ -121,7 +121,7 @@ class GuardedServer(Server):
         return await handler(request)
 
     # textual-serve 1.1.3 builds its aiohttp app in this private coroutine and offers no other
-    # way in; pyproject pins the version and tests/test_serve.py fails if the hook moves.
+    # way in; pyproject pins the version and tests/integration/test_serve.py fails if the hook moves.
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
         app.middlewares.append(self.guard)

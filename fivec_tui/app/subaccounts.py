@@ -3,7 +3,7 @@ and the CLI's actions (create, lock, unlock, charge), each confirmed first.
 
 The table is the cache's (the sync engine's ``subaccounts`` job pulls ``billing`` and
 ``info`` on a slow interval), so it never waits on the platform; an action calls the same
-client method as ``fivec-tui accounts ...`` and then asks the engine to pull them again.  The
+client method as ``fivec-tui subaccounts ...`` and then asks the engine to pull them again.  The
 new sub-account's password is typed in a password field, sent once, and never shown,
 logged nor kept.
 """
@@ -22,10 +22,10 @@ from textual.widgets import Button, Header, Input, Label, Static
 
 from ..api import FivecError
 from ..i18n import N_, _
-from ..store.accounts import SubAccount, subaccounts
+from ..store.subaccounts import SubAccount, subaccounts
 from .base import StoreScreen
+from .format import count, safe_text, when
 from .keybar import KeyBar
-from .safe import count, safe_text, when
 from .widgets import Banner, Confirm, Rows, table_of
 
 

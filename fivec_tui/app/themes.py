@@ -10,7 +10,7 @@ import platformdirs
 from textual.theme import Theme
 
 from ..config import APP_NAME, config_dir, read_theme
-from ..files import write_private
+from ..private_files import write_private
 from ..resources import themes_dir
 
 #: Every field of Textual's Theme (its dataclass), so a theme file may set any of them.

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from ..i18n import N_, _
-from .safe import safe_text
+from .format import safe_text
 
 if TYPE_CHECKING:
     from textual.widgets import DataTable

@@ -95,7 +95,7 @@ def stats(ctx: Ctx, window, all_profiles, at, known_now, as_json) -> None:
 def _stats_all(ctx: Ctx, summary, seconds: float, window: str, as_json: bool) -> None:
     """``summary(store)``: the one ``stats`` takes (now, or ``--at``), per profile."""
     from ..store import queries
-    from ..sync.trouble import cached_problem
+    from ..sync.diagnosis import cached_problem
 
     out = {}
     for name, store in _caches(ctx):
@@ -184,7 +184,7 @@ def alerts_cmd(ctx: Ctx, limit, all_profiles, as_json) -> None:
 @click.option("--output", type=click.Path(dir_okay=False), help=_("File (default: stdout)."))
 @pass_ctx
 def export(ctx: Ctx, kind, since, fmt, output) -> None:
-    from ..files import open_private
+    from ..private_files import open_private
     from ..store import queries
     from ..store.export import write_export
 

@@ -24,8 +24,8 @@ import click
 from .. import config as cfg
 from ..api import FivecError, TransportError
 from ..api.redact import mask_url, mask_urls
-from ..files import DIR_MODE, FILE_MODE, cache_files, default_log, mode_of
 from ..i18n import N_, _
+from ..private_files import DIR_MODE, FILE_MODE, cache_files, default_log, mode_of
 from .common import Ctx, emit, json_option, pass_ctx, say
 
 if TYPE_CHECKING:

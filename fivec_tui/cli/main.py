@@ -21,7 +21,7 @@ COMMANDS = {
     "billing": ("query", "billing"),
     "blacklist": ("blacklist", "blacklist"),
     "bind-ip": ("blacklist", "bind_ip"),
-    "accounts": ("accounts", "accounts"),
+    "subaccounts": ("subaccounts", "subaccounts"),
     "config": ("config", "config_group"),
     "doctor": ("doctor", "doctor"),
     "sim": ("run", "sim"),
@@ -33,6 +33,8 @@ COMMANDS = {
     "report": ("report", "report"),
     "serve": ("run", "serve"),
 }
+#: Older names still accepted, not listed: ``accounts`` was the sub-accounts group.
+ALIASES = {"accounts": "subaccounts"}
 
 
 class LazyGroup(click.Group):
@@ -44,6 +46,7 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        name = ALIASES.get(name, name)
         if name not in COMMANDS:
             return None
         module, attribute = COMMANDS[name]

@@ -38,7 +38,7 @@ MAX_SPAN_S = 7 * 86400
 @click.option("--known-now", is_flag=True, help=_("Count every report cached since the end too."))
 @pass_ctx
 def report(ctx: Ctx, start, end, output, compare_days, known_now) -> None:
-    from ..files import open_private
+    from ..private_files import open_private
     from ..report import markdown
     from ..report.data import incident
 

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..files import FILE_MODE, private_dir
+from ..private_files import FILE_MODE, private_dir
 from .kinds import ConfigError
 
 #: Writing one key makes another one stale: it would otherwise win over the new value.

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..files import private_dir, private_file
+from ..private_files import private_dir, private_file
 from .migrations import MIGRATIONS
 
 

@@ -4,7 +4,7 @@ Each account keeps everything a single ``poll`` has: its own cache and lock
 (:class:`~.lock.PollerLock`), its own client, its own engine with its own scheduler and
 backoff.  So an account whose platform hangs or whose credentials are wrong only fails its
 own jobs: the others run on the same event loop untouched.  Its health says why, in the
-words of :func:`.trouble.why`, from the job errors the engine records in the cache
+words of :func:`.diagnosis.why`, from the job errors the engine records in the cache
 (``poll_runs``): the CLI (``stats --all``) and the TUI read them there, without asking the
 platform.
 
@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..api.redact import mask_url
 from ..config import Profile
-from ..files import default_log, exposed_cache
+from ..private_files import default_log, exposed_cache
 from ..store import Store
 from . import alerts
 from .client import client_for
@@ -40,11 +40,11 @@ from .daemon import (
     setup_logging,
     stop_event,
 )
+from .diagnosis import engine_problem
 from .engine import Engine
 from .forward import Forwarder
 from .lock import LockHeld, PollerLock
 from .push import PushReceiver, Route
-from .trouble import engine_problem
 
 log = logging.getLogger("fivec_tui.poll")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..api.redact import mask_url
 from ..config import Profile, Push, checked
-from ..files import default_log, exposed_cache, private_dir, private_file
+from ..private_files import default_log, exposed_cache, private_dir, private_file
 from ..store import Store
 from . import alerts
 from .client import client_for

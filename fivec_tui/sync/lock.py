@@ -10,7 +10,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from ..files import FILE_MODE, private_dir
+from ..private_files import FILE_MODE, private_dir
 
 
 class LockHeld(RuntimeError):

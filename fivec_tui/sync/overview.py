@@ -2,7 +2,7 @@
 
 Every number comes from the cache with the queries the dashboard, ``stats`` and the metrics
 use, so the overview never waits on a platform and agrees with them; a failing account keeps
-its last good numbers and says why (:func:`~.trouble.cached_problem`).
+its last good numbers and says why (:func:`~.diagnosis.cached_problem`).
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from ..store import Store, queries
 from ..store.codes import by_family
 from .alerts import ACTIVE_KEY
-from .trouble import cached_problem
+from .diagnosis import cached_problem
 
 
 @dataclass
 class Overview:
     """``firing``: ids (``rule:key``) of the alerts firing now; ``problem``: ``(reason,
     "job: error")`` when a job's last run failed (reason one of
-    :data:`~.trouble.REASONS`, English: show it with ``_()``), else None."""
+    :data:`~.diagnosis.REASONS`, English: show it with ``_()``), else None."""
 
     profile: str
     rate_5m: float | None = None

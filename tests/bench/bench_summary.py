@@ -6,7 +6,7 @@ reports spread over the 28 days before. ``queries.summary`` is timed for the 5 m
 24 h windows on each. The figure is the ratio big/small: target under 2x, because the summary
 reads the per-minute rollups of its window, not the reports.
 
-Time-travel (#17): on the big cache, the dashboard's window numbers (summary for 5 min, 1 h
+Time-travel: on the big cache, the dashboard's window numbers (summary for 5 min, 1 h
 and 24 h, the per-minute series and the prefixes of the hour) at a moment six hours back, as
 known then (``store.asof``), against the same live: target under 2x, the live dashboard's
 budget.

@@ -47,7 +47,7 @@ def test_no_secret_anywhere(sim_thread, tmp_path):
         ["export", "reports", "--format", "json"],
         ["export", "records", "--format", "csv"],
         ["alerts", "--json"],
-        ["accounts", "info", "nochild1"],
+        ["subaccounts", "info", "nochild1"],
     ]
     for args in commands:
         if args[0] == "poll":

@@ -15,7 +15,7 @@ from pathlib import Path
 from ...api.traffic import TRAFFIC, traffic_for
 from ...store import Store
 from ...store import campaigns as journal
-from . import files
+from . import outputs
 from .plan import Plan, Price, plan, price
 from .source import Table, read_table
 from .validate import Reject, Validation, placeholders, validate
@@ -35,11 +35,11 @@ class Prepared:
 
     @property
     def rejects_path(self) -> Path:
-        return files.rejects_path(self.table.path)
+        return outputs.rejects_path(self.table.path)
 
     @property
     def results_path(self) -> Path:
-        return files.results_path(self.table.path)
+        return outputs.results_path(self.table.path)
 
 
 def prepare(
@@ -75,7 +75,7 @@ def write_rejects(prepared: Prepared) -> Path | None:
     rejects = prepared.rejects
     if not rejects:
         return None
-    files.write_rejects(prepared.rejects_path, prepared.table.header, rejects)
+    outputs.write_rejects(prepared.rejects_path, prepared.table.header, rejects)
     return prepared.rejects_path
 
 

@@ -22,7 +22,7 @@ from ...api import BatchItem, PlatformError, ThroughputExceeded, TransportError
 from ...api.errors import AuthError, ContentEncodingError, InsufficientBalance, SubmitFailed
 from ...store import Store
 from ...store import campaigns as journal
-from .files import write_results
+from .outputs import write_results
 from .pacer import Pacer
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ...api import BillingEntry, PlatformError
 from ...api.wire import BEIJING
-from ...store.accounts import SubAccount, replace_subaccounts
+from ...store.subaccounts import SubAccount, replace_subaccounts
 
 if TYPE_CHECKING:
     from ...api.client import FivecClient

@@ -1,4 +1,4 @@
-"""The two READMEs (#16): the Chinese one starts with the same two set-up commands, has the
+"""The two READMEs: the Chinese one starts with the same two set-up commands, has the
 same sections, and each links to the other at its top."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 EN = ROOT / "README.md"
 ZH = ROOT / "README.zh-CN.md"
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)

@@ -1,4 +1,4 @@
-"""Retention counts from when the cache got a row, not from the platform's times (#13)."""
+"""Retention counts from when the cache got a row, not from the platform's times."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Several accounts in one console (#15): ``poll --all``, push routing by profile, metrics and
+"""Several accounts in one console: ``poll --all``, push routing by profile, metrics and
 ``stats``/``alerts --all`` per profile, sub-accounts, and the simulated fleet."""
 
 from __future__ import annotations
@@ -26,15 +26,15 @@ from fivec_tui.cli import main
 from fivec_tui.config import Profile
 from fivec_tui.sim.fleet import Fleet, account_name
 from fivec_tui.store import Store
-from fivec_tui.store.accounts import subaccounts
 from fivec_tui.store.alerts import add_alert
 from fivec_tui.store.balance import add_balance
 from fivec_tui.store.poll_runs import add_poll_run
+from fivec_tui.store.subaccounts import subaccounts
 from fivec_tui.sync.client import client_for
+from fivec_tui.sync.diagnosis import AUTH_ERROR, UNREACHABLE, cached_problem, why
 from fivec_tui.sync.engine import Engine
 from fivec_tui.sync.metrics import CacheCollector
 from fivec_tui.sync.push import PushConfig, PushReceiver, Route
-from fivec_tui.sync.trouble import AUTH_ERROR, UNREACHABLE, cached_problem, why
 
 TOKEN = "t0ken-of-sixteen-chars"
 

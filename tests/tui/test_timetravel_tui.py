@@ -1,22 +1,18 @@
 """Time-travel in the TUI: the dashboard at a past moment, the moment dialog, stepping, the
-timeline's cursor, the return to live; snapshots at 80x24 and 160x48, English and Chinese.
+timeline's cursor, the return to live.
 
-The cache holds test_timetravel's day of known traffic (an outage 18:00-19:00 Beijing).
+The cache holds :func:`scenes.day_cache`'s day of known traffic (an outage 18:00-19:00 Beijing).
 """
 
 from __future__ import annotations
 
 import pytest
-from test_timetravel import T0, fill, traffic
+from scenes import AT, DAY_NOW, day_app, settle
+from traffic import T0
 
 from fivec_tui import i18n
-from fivec_tui.app.app import FivecApp
 from fivec_tui.app.dashboard import RateBox
-from fivec_tui.config import Profile
-from fivec_tui.store import Store, asof
-
-NOW = T0 + 1439 * 60 + 50  # the end of the day
-AT = T0 + 630 * 60 + 45  # inside the outage: 2026-11-20 18:30:45 Beijing
+from fivec_tui.store import asof
 
 
 @pytest.fixture(autouse=True)
@@ -24,46 +20,12 @@ def _beijing(beijing_local_time):
     """Every test here sees times as a Beijing operator does."""
 
 
-@pytest.fixture(scope="module")
-def day_cache(tmp_path_factory):
-    path = tmp_path_factory.mktemp("tui") / "c.db"
-    store = Store(path)
-    fill(store, traffic())
-    with store.transaction() as conn:
-        conn.executemany(
-            "INSERT INTO alerts(at, rule, state, message, payload) VALUES (?, ?, ?, ?, '{}')",
-            [
-                (T0 + 605 * 60, "delivery_rate", "firing", "rate low"),
-                (T0 + 700 * 60, "delivery_rate", "resolved", "rate back"),
-            ],
-        )
-        conn.executemany(
-            "INSERT INTO balance(at, remaining, total) VALUES (?, ?, 1000)",
-            [(T0 + m * 60, 1000 - m * 0.25) for m in range(1440)],
-        )
-    store.close()
-    return path
-
-
-def make_app(path, at=AT) -> FivecApp:
-    profile = Profile("snap", "demo", "0" * 32, "k" * 32, base_url="https://m.5c.com.cn")
-    return FivecApp(
-        profile, Store(path), refresh_s=3600, clock=lambda: NOW, note="fixed data", at=at
-    )
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def banner(app) -> str:
     return str(app.screen.query_one("#banner").render())
 
 
 async def test_dashboard_at_a_past_moment_then_live(day_cache):
-    app = make_app(day_cache)
+    app = day_app(day_cache)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         await pilot.pause(0.2)
@@ -84,14 +46,14 @@ async def test_dashboard_at_a_past_moment_then_live(day_cache):
         await settle(pilot)
         assert app.at is None and "AT " not in banner(app)
         live = str(app.screen.query_one("#rate1", RateBox).render())
-        want = asof.summary_at(app.store, 3600, NOW)
+        want = asof.summary_at(app.store, 3600, DAY_NOW)
         assert f"sent {want.sent}" in live
         caption = str(app.screen.query_one("#dashboard-caption").render())
         assert "alerts firing" not in caption
 
 
 async def test_pick_a_moment(day_cache):
-    app = make_app(day_cache, at=None)
+    app = day_app(day_cache, at=None)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("@")
@@ -115,7 +77,7 @@ async def test_pick_a_moment(day_cache):
 
 
 async def test_timeline_cursor_time_travels(day_cache):
-    app = make_app(day_cache)
+    app = day_app(day_cache)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("t")
@@ -142,13 +104,13 @@ async def test_timeline_cursor_time_travels(day_cache):
         assert "AT 2026-11-20" in banner(app)
         await pilot.press("t", "L")  # live: the span ends now, the cursor on the last bucket
         await settle(pilot)
-        assert app.at is None and screen.end == NOW
+        assert app.at is None and screen.end == DAY_NOW
         assert screen.cursor == len(screen.data.buckets) - 1
 
 
 async def test_every_screen_at_the_moment(day_cache):
     """Messages sent by then with the reports known then, replies and alerts up to then."""
-    app = make_app(day_cache)
+    app = day_app(day_cache)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         await pilot.press("m")
@@ -180,42 +142,6 @@ def chinese():
     i18n.use("en")
 
 
-SCENES = ["dashboard-at", "timeline", "back-to-live"]
-
-
-async def _scene(pilot, scene: str) -> None:
-    await settle(pilot)
-    await pilot.pause(0.2)
-    await settle(pilot)
-    if scene == "timeline":
-        await pilot.press("t")
-        await settle(pilot)
-        await pilot.press("left", "left", "left")
-    elif scene == "back-to-live":
-        await pilot.press("L")
-    await settle(pilot)
-    await pilot.pause(0.2)
-    await settle(pilot)
-
-
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
-@pytest.mark.parametrize("scene", SCENES)
-def test_snapshot(snap_compare, day_cache, scene, size):
-    async def run_before(pilot):
-        await _scene(pilot, scene)
-
-    assert snap_compare(make_app(day_cache), terminal_size=size, run_before=run_before)
-
-
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
-@pytest.mark.parametrize("scene", SCENES)
-def test_snapshot_zh(snap_compare, chinese, day_cache, scene, size):
-    async def run_before(pilot):
-        await _scene(pilot, scene)
-
-    assert snap_compare(make_app(day_cache), terminal_size=size, run_before=run_before)
-
-
 def test_fivec_tui_at_opens_at_that_moment(monkeypatch, tmp_path):
     from click.testing import CliRunner
 
@@ -224,11 +150,11 @@ def test_fivec_tui_at_opens_at_that_moment(monkeypatch, tmp_path):
 
     seen = []
     monkeypatch.setattr(run, "run_tui", lambda ctx: seen.append(ctx.at) or 0)
-    monkeypatch.setattr("time.time", lambda: NOW)
+    monkeypatch.setattr("time.time", lambda: DAY_NOW)
     env = {"FIVEC_CONFIG": str(tmp_path / "none.toml")}
     for args in (["--at", "-2h"], ["--at", "+1h"], []):
         result = CliRunner().invoke(main, args, env=env)
         assert result.exit_code == 0, result.output
-    assert seen == [NOW - 7200, None, None]  # a moment to come is live
+    assert seen == [DAY_NOW - 7200, None, None]  # a moment to come is live
     result = CliRunner().invoke(main, ["--at", "tomorrow"], env=env)
     assert result.exit_code == 2 and "yesterday 03:00" in result.output

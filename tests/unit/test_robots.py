@@ -17,6 +17,7 @@ from urllib.parse import quote_plus, unquote_plus
 import httpx
 import pytest
 from aiohttp import web
+from traffic import NOW, traffic
 
 from fivec_tui import i18n
 from fivec_tui.api.redact import mask_url
@@ -25,7 +26,6 @@ from fivec_tui.store import Store
 from fivec_tui.sync import robots
 from fivec_tui.sync.alerts import Alerter, Condition, Event, config
 from fivec_tui.sync.sinks import deliver
-from tests.test_alerts import NOW, traffic
 
 DING_TOKEN, DING_SECRET = "dingtoken0123456789abcdef", "SECd1n9-s3cret-0123456789"
 WECOM_KEY = "693a91f6-7aaa-4bc4-97a0-0ec2beefcafe"

@@ -23,11 +23,11 @@ def _success(ctx: Ctx, fn, as_json: bool) -> None:
 
 
 @click.group(help=_("Sub-accounts: create, lock, unlock, info, charge."))
-def accounts() -> None:
+def subaccounts() -> None:
     pass
 
 
-@accounts.command(
+@subaccounts.command(
     "create",
     help=_(
         "Create sub-account CHILD. Its password is asked with a hidden prompt, or read from "
@@ -45,7 +45,7 @@ def accounts_create(ctx: Ctx, child, contact_mobile, company, password_stdin, as
     _success(ctx, lambda c: c.user_create(child, password, contact_mobile, company), as_json)
 
 
-@accounts.command("lock", help=_("Lock sub-account CHILD."))
+@subaccounts.command("lock", help=_("Lock sub-account CHILD."))
 @click.argument("child")
 @json_option
 @pass_ctx
@@ -53,7 +53,7 @@ def accounts_lock(ctx: Ctx, child, as_json) -> None:
     _success(ctx, lambda c: c.user_lock(child, True), as_json)
 
 
-@accounts.command("unlock", help=_("Unlock sub-account CHILD."))
+@subaccounts.command("unlock", help=_("Unlock sub-account CHILD."))
 @click.argument("child")
 @json_option
 @pass_ctx
@@ -61,7 +61,7 @@ def accounts_unlock(ctx: Ctx, child, as_json) -> None:
     _success(ctx, lambda c: c.user_lock(child, False), as_json)
 
 
-@accounts.command("info", help=_("Status (or apikey) of sub-account CHILD."))
+@subaccounts.command("info", help=_("Status (or apikey) of sub-account CHILD."))
 @click.argument("child")
 @click.option("--apikey", "show_apikey", is_flag=True, help=_("Ask for the sub-account's apikey."))
 @json_option
@@ -70,7 +70,7 @@ def accounts_info(ctx: Ctx, child, show_apikey, as_json) -> None:
     _success(ctx, lambda c: c.user_info(child, status=not show_apikey, apikey=show_apikey), as_json)
 
 
-@accounts.command("charge", help=_("Move AMOUNT to CHILD (negative: take it back)."))
+@subaccounts.command("charge", help=_("Move AMOUNT to CHILD (negative: take it back)."))
 @click.argument("child")
 @click.argument("amount", type=int)
 @json_option

@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -16,8 +15,9 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import CollectorRegistry
+from traffic import NOW, traffic, utc
 
-from fivec_tui.api import Balance, Record, Reply, Report
+from fivec_tui.api import Balance, Record, Reply
 from fivec_tui.config import Profile
 from fivec_tui.sim import Simulator
 from fivec_tui.sim.scenario import load
@@ -28,27 +28,6 @@ from fivec_tui.sync.alerts import Alerter, Condition, Event, config
 from fivec_tui.sync.engine import JobState
 from fivec_tui.sync.metrics import CacheCollector
 from fivec_tui.sync.sinks import deliver
-
-NOW = 1795600000.0
-_seq = iter(range(10**6))
-
-
-def at(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
-
-
-def traffic(
-    store: Store, when: float, delivered: int, failed: int, status: str = "UNDELIV"
-) -> None:
-    """``delivered + failed`` messages sent at ``when`` with their reports."""
-    records, reports = [], []
-    for i in range(delivered + failed):
-        n = next(_seq)
-        msgid, mobile = str(10**13 + n), f"138{n:08d}"
-        records.append(Record("demo", msgid, (mobile,), "x", at(when)))
-        reports.append(Report(msgid, mobile, "DELIVRD" if i < delivered else status, at(when + 3)))
-    ingest_items(store, "records", records)
-    ingest_items(store, "reports", reports)
 
 
 @pytest.fixture
@@ -109,13 +88,15 @@ def test_failure_spike_pending_balance_opt_outs(store):
         store,
         "records",
         [
-            Record("demo", "99999999999999", (f"139{i:08d}",), "x", at(NOW - 3600))
+            Record("demo", "99999999999999", (f"139{i:08d}",), "x", utc(NOW - 3600))
             for i in range(51)
         ],
     )
     add_balance(store, Balance(500, 10000))
     ingest_items(
-        store, "replies", [Reply(f"137{i:08d}", "TD", at(NOW - 60), "0", str(i)) for i in range(21)]
+        store,
+        "replies",
+        [Reply(f"137{i:08d}", "TD", utc(NOW - 60), "0", str(i)) for i in range(21)],
     )
     rules = {e.condition.id for e in alerter(store, clock, rate_below=0.5).evaluate()}
     assert rules == {
@@ -285,7 +266,7 @@ def test_shipped_dashboard_and_rules_use_metrics_that_exist(tmp_path):
     from fivec_tui.store.poll_runs import add_poll_run
 
     add_poll_run(store, "reports", time.time(), "ok")
-    ingest_items(store, "replies", [Reply("13800000000", "TD", at(time.time()), "0", "1")])
+    ingest_items(store, "replies", [Reply("13800000000", "TD", utc(time.time()), "0", "1")])
     registry = CollectorRegistry()
     registry.register(CacheCollector(tmp_path / "m.db"))
     exposed = {

@@ -381,7 +381,7 @@ def test_any_value_is_taken_or_refused_with_where_and_why(tmp_path, where, value
 
 
 def test_the_readmes_config_example_is_every_table_and_loads_without_a_warning(tmp_path):
-    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    readme = (Path(__file__).parents[2] / "README.md").read_text("utf-8")
     section = readme.split("### Configuration", 1)[1].split("\n## ", 1)[0]
     example = section.split("```toml\n", 1)[1].split("```", 1)[0]
     path = tmp_path / "config.toml"

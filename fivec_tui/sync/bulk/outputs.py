@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ...files import open_private
+from ...private_files import open_private
 from .validate import Reject
 
 

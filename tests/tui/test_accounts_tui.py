@@ -1,118 +1,19 @@
-"""The TUI with several accounts (#15): the overview, the focus switch, an account whose
-credentials are wrong, alerts of every account, the Sub-accounts screen and its actions.
-
-Snapshots (80x24 and 160x48, English and Chinese) of the overview, the switched dashboard
-and the failing account are in :mod:`test_snapshots_accounts`; both build on
-:func:`three_accounts` (fixed data, a fixed clock, no network).
-"""
+"""The TUI with several accounts: the overview, the focus switch, an account whose credentials
+are wrong, alerts of every account, the Sub-accounts screen and its actions, on
+:func:`scenes.three_accounts` (fixed data, a fixed clock, no network)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import pytest
+from scenes import NOW, accounts_app, settle, three_accounts
 from textual.widgets import DataTable, Input
 
-from fivec_tui.api import Balance, Record, Report
-from fivec_tui.app.app import FivecApp
-from fivec_tui.app.host import Hosted
 from fivec_tui.app.widgets import Banner
-from fivec_tui.config import Profile
-from fivec_tui.store import Store, ingest_items
-from fivec_tui.store.accounts import SubAccount, replace_subaccounts
+from fivec_tui.store import Store
 from fivec_tui.store.alerts import add_alert
-from fivec_tui.store.balance import add_balance
 from fivec_tui.store.poll_runs import add_poll_run
-from fivec_tui.sync.alerts import ACTIVE_KEY
-
-NOW = 1795600000.0  # 2026-11-25 15:46:40 Beijing
-AUTH = "error:APIKEY or password error — Error:APIKEY or password error"
-
-
-def at(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
-
-
-def fill(store: Store, name: str, statuses: list[str], balance: float) -> None:
-    """An hour of sends, one every 30 s, with the reports of ``statuses`` in turn."""
-    records, reports = [], []
-    for i in range(120):
-        sent, msgid = NOW - 3600 + i * 30, f"{name}{i:06d}"
-        records.append(
-            Record(name, msgid, (f"1380013{i:04d}",), "验证码 1234【美联软通】", at(sent))
-        )
-        if sent < NOW - 60:
-            reports.append(
-                Report(msgid, f"1380013{i:04d}", statuses[i % len(statuses)], at(sent + 5))
-            )
-    ingest_items(store, "records", records)
-    ingest_items(store, "reports", reports)
-    for i in range(7):
-        add_balance(store, Balance(balance + (6 - i) * 40, 250000))
-    store.conn.execute("UPDATE balance SET at = ? - (7 - id) * 600", (NOW,))
-    replace_subaccounts(
-        store,
-        [
-            SubAccount(name, main=True, today={"domestic": 40}, month={"domestic": 900}),
-            SubAccount(
-                f"{name}sub1",
-                locked=False,
-                today={"domestic": 12},
-                month={"domestic": 300},
-                balances={"domestic": {"total": 5000, "remaining": 4700}},
-            ),
-            SubAccount(
-                f"{name}sub2",
-                locked=True,
-                balances={"domestic": {"total": 10000, "remaining": 10000}},
-            ),
-        ],
-        now=NOW - 30,
-    )
-    for job in ("reports", "replies", "records", "balance"):
-        add_poll_run(store, job, NOW - 5, "ok", "", 10)
-
-
-def three_accounts(tmp_path) -> list[Hosted]:
-    """``verify`` healthy; ``notify`` in an outage with an alert firing; ``market`` whose
-    apikey is wrong: its jobs fail since, its numbers of before stay."""
-    out = []
-    for name, statuses, balance in (
-        ("verify", ["DELIVRD"] * 19 + ["UNDELIV"], 200000),
-        ("notify", ["DELIVRD", "MA:0054", "MB:1041", "MA:0054"], 150000),
-        ("market", ["DELIVRD"] * 9 + ["MK:0001"], 2400),
-    ):
-        store = Store(tmp_path / f"{name}.db")
-        fill(store, name, statuses, balance)
-        profile = Profile(name, name, "0" * 32, "k" * 32, base_url="https://m.5c.com.cn")
-        out.append(Hosted(profile, store, started=True))
-    notify, market = out[1].store, out[2].store
-    add_alert(notify, "delivery_rate", "firing", "delivery rate 25.0% over 15 min", {})
-    notify.conn.execute("UPDATE alerts SET at = ?", (NOW - 100,))
-    notify.set_setting(ACTIVE_KEY, json.dumps({"delivery_rate:all": NOW - 100}))
-    for job in ("reports", "balance"):
-        add_poll_run(market, job, NOW - 2, "error", AUTH)
-    return out
-
-
-def accounts_app(tmp_path, accounts=None) -> FivecApp:
-    accounts = accounts or three_accounts(tmp_path)
-    return FivecApp(
-        accounts[0].profile,
-        accounts[0].store,
-        refresh_s=3600,
-        clock=lambda: NOW,
-        accounts=accounts,
-        note="snapshot: fixed data",
-    )
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def rows(app) -> list[list[str]]:

@@ -137,7 +137,7 @@ def test_help_reads_well_for_every_command():
         "records",
         "billing",
         "blacklist",
-        "accounts",
+        "subaccounts",
         "bind-ip",
         "config",
         "sim",
@@ -181,3 +181,8 @@ def test_runs_without_a_tty_as_a_module():
         timeout=60,
     )
     assert r.returncode == 0 and r.stdout.strip() == "/tmp/x.toml"
+
+
+def test_the_old_accounts_command_still_runs_the_subaccounts_group():
+    code, out, _ = run({}, "accounts", "--help")
+    assert code == 0 and "lock" in out and "charge" in out

@@ -1,11 +1,11 @@
-"""The shipped systemd unit keeps its hardening: a private umask and a sandbox (#13)."""
+"""The shipped systemd unit keeps its hardening: a private umask and a sandbox."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
 
-UNIT = Path(__file__).parents[1] / "data" / "monitoring" / "fivec-tui.service"
+UNIT = Path(__file__).parents[2] / "data" / "monitoring" / "fivec-tui.service"
 
 
 def service() -> dict[str, list[str]]:

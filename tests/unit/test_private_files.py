@@ -1,4 +1,4 @@
-"""Every file the tool creates is 0600 and every directory 0700, whatever the umask (#13)."""
+"""Every file the tool creates is 0600 and every directory 0700, whatever the umask."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from fivec_tui.api import Credentials, FivecClient
 from fivec_tui.cli import main
-from fivec_tui.files import exposed_cache, private_dir, private_file
+from fivec_tui.private_files import exposed_cache, private_dir, private_file
 from fivec_tui.store import Store
 from fivec_tui.sync import PollerLock, outbox
 

@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from fivec_tui.api.traffic import TRAFFIC, traffic_for
-from fivec_tui.sync.bulk import files
+from fivec_tui.sync.bulk import outputs
 from fivec_tui.sync.bulk.plan import plan, price, request_size
 from fivec_tui.sync.bulk.prepare import prepare, write_rejects
 from fivec_tui.sync.bulk.source import SourceError, read_table
@@ -164,5 +164,5 @@ def test_rejects_and_results_files_are_private_and_readable(tmp_path):
     assert read_table(out).rows == [
         (2, ["2", "invalid_number", "not a valid mobile number", "bad", "A"])
     ]
-    files.write_results(files.results_path(path), [(3, "13800138000", "accepted", "1" * 14, "")])
-    assert stat.S_IMODE(files.results_path(path).stat().st_mode) == 0o600
+    outputs.write_results(outputs.results_path(path), [(3, "13800138000", "accepted", "1" * 14, "")])
+    assert stat.S_IMODE(outputs.results_path(path).stat().st_mode) == 0o600

@@ -1,4 +1,5 @@
-"""The TUI driven with Pilot on the built-in simulator (in the sync process)."""
+"""The screens driven with Pilot: the demo on the built-in simulator, sends, lookups, hostile
+replies, the key bar, remapped keys, and caches whose queries fail."""
 
 from __future__ import annotations
 
@@ -8,14 +9,11 @@ import signal
 import time
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from rich.text import Text
 from textual.widgets import DataTable, Input, Static, TextArea
 
 from fivec_tui.app.dashboard import RateBox
 from fivec_tui.app.run import demo_app
-from fivec_tui.app.safe import count, safe_text, visible
 
 HOSTILE = [
     "[/]",
@@ -63,25 +61,6 @@ def cache_app(tmp_path, account: str = "u", **options):
 
     profile = Profile("t", account, "0" * 32, "k" * 32)
     return FivecApp(profile, Store(tmp_path / "t.db"), **options)
-
-
-def test_visible_escapes_controls_and_bidi():
-    assert visible("a\x1b[2Jb") == "a\\x1b[2Jb"
-    assert visible("\u202e\x9b\x00") == "\\u202e\\x9b\\x00"
-    assert isinstance(safe_text("[/]"), Text) and safe_text("[/]").plain == "[/]"
-
-
-@given(st.integers(min_value=0, max_value=10**14))
-def test_counts_fit_a_narrow_box_and_stay_close(n):
-    """Counts in the rate boxes: exact below 10,000, else at most five characters within
-    0.5% of the truth."""
-    shown = count(n)
-    if n < 10_000:
-        assert shown == str(n)
-        return
-    assert len(shown) <= 5
-    scale = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}[shown[-1]]
-    assert abs(float(shown[:-1]) * scale - n) <= 0.005 * n
 
 
 async def test_rate_boxes_keep_every_line_at_80_columns(tmp_path):

@@ -8,83 +8,21 @@ against numbers computed here from the traffic itself, independently of the roll
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
+from traffic import T0, day_rows, expected, fill_day, utc
 
-from fivec_tui.api import Record, Reply, Report
 from fivec_tui.cli import main
-from fivec_tui.store import Store, asof, ingest_items, queries
-
-T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC).timestamp()  # a minute boundary
-OUTAGE = range(600, 660)  # minutes of the day: 10:00-11:00 UTC
-
-
-def traffic() -> list[tuple[str, str, float, str, float | None]]:
-    """(msgid, mobile, sent_at, status, reported_at) for every message of the day."""
-    out = []
-    for m in range(1440):
-        for i in range(5):
-            sent = T0 + m * 60 + 10 + i
-            msgid, mobile = f"{m:04d}{i}", f"1{38 + i % 3}{m:04d}{i:04d}"
-            if m in OUTAGE:
-                status, rep = ("MI:0013", sent + 5) if i < 2 else ("DELIVRD", sent + 1800)
-            elif i == 3:
-                status, rep = "DELIVRD", sent + 75  # reported in the next minute
-            elif i == 4 and m % 10 == 0:
-                status, rep = "UNDELIV", sent + 30
-            else:
-                status, rep = "DELIVRD", sent + 20
-            out.append((msgid, mobile, sent, status, rep))
-    return out
-
-
-def expected(rows, window_s: float, at: float, known_now: bool = False) -> dict:
-    """The numbers at ``at``, to the minute, computed from the traffic rows alone."""
-    lo, hi = int((at - window_s) // 60), int(at // 60)
-    sent = [r for r in rows if lo <= int(r[2] // 60) <= hi]
-    known = [r for r in sent if known_now or int(r[4] // 60) <= hi]
-    delivered = sum(1 for r in known if r[3] == "DELIVRD")
-    failed = len(known) - delivered
-    return {
-        "sent": len(sent),
-        "delivered": delivered,
-        "failed": failed,
-        "pending": len(sent) - delivered - failed,
-        "delivery_rate": delivered / (delivered + failed) if delivered + failed else None,
-    }
-
-
-def _dt(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
-
-
-def fill(store: Store, rows) -> None:
-    records = [Record("acme", r[0], (r[1],), "验证码【公司】", _dt(r[2])) for r in rows]
-    reports = [Report(r[0], r[1], r[3], _dt(r[4])) for r in rows]
-    half = len(rows) // 2
-    ingest_items(store, "records", records[:half])  # records first, then their reports
-    ingest_items(store, "reports", reports[:half])
-    ingest_items(store, "reports", reports[half:])  # reports waiting for their records
-    ingest_items(store, "records", records[half:])
-    ingest_items(
-        store,
-        "replies",
-        [
-            Reply("13800000001", f"好的{h}", _dt(T0 + h * 3600 + 30), reply_id=str(h))
-            for h in range(24)
-        ]
-        + [Reply("13800000002", "TD", _dt(T0 + 10 * 3600 + 1200), reply_id="td")],
-    )
+from fivec_tui.store import Store, asof, queries
 
 
 @pytest.fixture(scope="module")
 def day(tmp_path_factory):
     path = tmp_path_factory.mktemp("tt") / "c.db"
-    rows = traffic()
+    rows = day_rows()
     store = Store(path)
-    fill(store, rows)
+    fill_day(store, rows)
     with store.transaction() as conn:
         conn.executemany(
             "INSERT INTO balance(at, remaining, total) VALUES (?, ?, 1000)",
@@ -206,10 +144,10 @@ def test_stats_at_cli(day, tmp_path, monkeypatch):
     path, _, rows = day
     env = {"FIVEC_DB": str(path), "FIVEC_CONFIG": str(tmp_path / "none.toml")}
     at = T0 + 630 * 60 + 45
-    got = _stats(env, "--at", _dt(at).isoformat(), "--window", "1h")
+    got = _stats(env, "--at", utc(at).isoformat(), "--window", "1h")
     want = expected(rows, 3600, at)
     assert {k: got[k] for k in want} == want
-    known = _stats(env, "--at", _dt(at).isoformat(), "--window", "1h", "--known-now")
+    known = _stats(env, "--at", utc(at).isoformat(), "--window", "1h", "--known-now")
     assert known["pending"] == 0 and known["sent"] == want["sent"]
     # with the clock frozen just after the day: --at now is stats, every key
     monkeypatch.setattr("time.time", lambda: T0 + 1439 * 60 + 59)

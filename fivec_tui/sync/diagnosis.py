@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..api import AuthError, ThroughputExceeded
 from ..api.errors import InsufficientBalance, error_for
 from ..i18n import N_
-from ..store.accounts import failing_jobs
+from ..store.subaccounts import failing_jobs
 
 if TYPE_CHECKING:
     from ..store import Store

@@ -1,0 +1,132 @@
+"""SVG snapshots of every screen at 80x24 and 160x48, English and Chinese, on the fixed
+scenes of :mod:`scenes`: each screen of one account, the Accounts overview of three, the Bulk
+screen's preview and progress, and a day in the past (the dashboard at a moment, the
+Timeline, back to live).
+
+Update after an intended change with: pytest tests/tui/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+import pytest
+from scenes import (
+    SCENES,
+    accounts_app,
+    bulk_snapshot_app,
+    day_app,
+    day_scene,
+    fill_bulk_form,
+    screens_app,
+    settle,
+    show_bulk_progress,
+)
+
+from fivec_tui import i18n
+
+SIZES = [(80, 24), (160, 48)]
+SIZE_IDS = ["80x24", "160x48"]
+
+
+@pytest.fixture(autouse=True)
+def _beijing(beijing_local_time):
+    """Every test here sees times as a Beijing operator does."""
+
+
+SCREENS = ["d", "r", "m", "s", "b", "a"]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+@pytest.mark.parametrize(
+    "key", SCREENS, ids=["dashboard", "replies", "messages", "send", "blacklist", "alerts"]
+)
+def test_screen_snapshot(snap_compare, tmp_path, key, size):
+    async def go_to(pilot):
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+
+    assert snap_compare(screens_app(tmp_path), terminal_size=size, run_before=go_to)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+@pytest.mark.parametrize(
+    "key", SCREENS, ids=["dashboard", "replies", "messages", "send", "blacklist", "alerts"]
+)
+def test_screen_snapshot_zh(snap_compare, chinese, tmp_path, key, size):
+    """The same screens in Chinese: wide characters never cut in half, boxes never wrapped."""
+
+    async def go_to(pilot):
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+
+    assert snap_compare(screens_app(tmp_path), terminal_size=size, run_before=go_to)
+
+
+ACCOUNT_KEYS = {"overview": (), "wrong-apikey": ("down",), "focused": ("down", "enter")}
+
+
+def take_accounts(snap_compare, tmp_path, view: str, size: tuple[int, int]) -> bool:
+    async def go_to(pilot):
+        await settle(pilot)
+        await pilot.press(*ACCOUNT_KEYS[view])
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+
+    return snap_compare(accounts_app(tmp_path), terminal_size=size, run_before=go_to)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+@pytest.mark.parametrize("view", list(ACCOUNT_KEYS))
+def test_accounts_snapshot(snap_compare, tmp_path, view, size):
+    assert take_accounts(snap_compare, tmp_path, view, size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+@pytest.mark.parametrize("view", list(ACCOUNT_KEYS))
+def test_accounts_snapshot_zh(snap_compare, tmp_path, chinese, view, size):
+    """In Chinese: wide characters never cut in half, the reason still in sight at 80."""
+    assert take_accounts(snap_compare, tmp_path, view, size)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+@pytest.mark.parametrize("view", ["preview", "progress"])
+def test_bulk_snapshot(snap_compare, tmp_path, customers, lang, size, view):
+    i18n.use(lang)
+
+    async def go(pilot):
+        await fill_bulk_form(pilot)
+        if view == "progress":
+            show_bulk_progress(pilot)
+            await pilot.pause()
+
+    try:
+        assert snap_compare(
+            bulk_snapshot_app(tmp_path, customers), terminal_size=size, run_before=go
+        )
+    finally:
+        i18n.use("en")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+@pytest.mark.parametrize("scene", SCENES)
+def test_day_snapshot(snap_compare, day_cache, scene, size):
+    async def run_before(pilot):
+        await day_scene(pilot, scene)
+
+    assert snap_compare(day_app(day_cache), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+@pytest.mark.parametrize("scene", SCENES)
+def test_day_snapshot_zh(snap_compare, chinese, day_cache, scene, size):
+    async def run_before(pilot):
+        await day_scene(pilot, scene)
+
+    assert snap_compare(day_app(day_cache), terminal_size=size, run_before=run_before)
