@@ -40,6 +40,18 @@ async def _cli(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
     )
 
 
+async def _request_in_flight(sim) -> None:
+    """Return once the simulator has taken a batch request whose answer it holds back: the
+    send went out, and a kill now leaves the client without its answer (outcome unknown)."""
+    seen = sim.server.requests.get("batch", 0)
+    sim.server.faults = {"batch": {"timeout": 1.0, "hang_s": 5}}
+    for _ in range(600):
+        if sim.server.requests.get("batch", 0) > seen:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("no batch request reached the simulator within 30 s")
+
+
 def _journal(db) -> dict[str, tuple[str, str | None]]:
     """mobile → (state, settled) of every row, or {} before the campaign exists."""
     store = Store(db)
@@ -76,13 +88,17 @@ async def test_sigkill_and_resume_never_sends_twice(tmp_path, poll_env):
         send = ["send", "--csv", str(path), "--content", CONTENT, "--rate", "1000", "--yes"]
         # While killing, unknown rows are left unknown: the last resume settles them.
         resume = ["campaign", "resume", "1", "--yes", "--settle-after", "86400"]
-        for _ in range(KILLS):
+        for kill in range(KILLS):
             started = db.exists() and _journal(db)
             proc = await _cli(env, *(resume if started else send))
-            await asyncio.sleep(rng.uniform(0.5, 3.0))
+            if kill == KILLS // 2:
+                await _request_in_flight(sim)  # at least one kill lands on an open request
+            else:
+                await asyncio.sleep(rng.uniform(0.5, 3.0))
             proc.send_signal(signal.SIGKILL)
             await proc.wait()
             _check(_journal(db), sim.platform.submissions)
+            sim.server.faults = {"batch": {"latency_ms": 150}}
         before = _journal(db)
         unknown = {m for m, (state, _s) in before.items() if state in ("unknown", "sending")}
         assert unknown, "no kill landed on a request in flight: the test proves nothing"
