@@ -153,7 +153,10 @@ def test_what_was_expected_is_said_in_the_interfaces_language(tmp_path):
     finally:
         i18n.use("en")
     assert str(caught.value).endswith("header_timeout: 应为大于 0 且不大于 30 的秒数，实际为 31")
-    assert _kind("profiles.p.streams", "records").describe(i18n.gettext_for("zh")) == "以下之一：pull, off"
+    assert (
+        _kind("profiles.p.streams", "records").describe(i18n.gettext_for("zh"))
+        == "以下之一：pull, off"
+    )
 
 
 def test_a_bad_refresh_s_is_an_error_naming_the_key_not_a_silent_default(tmp_path):
