@@ -89,7 +89,9 @@ _NOUNS = {
     (False, ""): N_("a number"),
     (True, ""): N_("a whole number"),
     (False, "seconds"): N_("a number of seconds"),
+    (True, "seconds"): N_("a whole number of seconds"),
     (False, "hours"): N_("a number of hours"),
+    (True, "hours"): N_("a whole number of hours"),
 }
 _BOUNDS = {
     (): "{noun}",
@@ -110,12 +112,14 @@ def number(
     whole: bool = False,
 ) -> Kind:
     """A finite number (``whole``: an integer) within the bounds given (``above`` or
-    ``least``, not both), of ``unit`` (``""``, ``seconds`` or ``hours``)."""
+    ``least``, not both), of ``unit`` (a unit without a marked noun above is said in English
+    until it gets one)."""
     bounds = {"above": above, "least": least, "most": most}
     given = {name: f"{value:g}" for name, value in bounds.items() if value is not None}
     shape = ("least", "most") if given.keys() >= {"least", "most"} else tuple(given)
-    if shape not in _BOUNDS or (whole, unit) not in _NOUNS:
-        raise ValueError(f"number(): no description for {shape} of {unit or 'no unit'}")
+    if shape not in _BOUNDS:
+        raise ValueError("number(): give above or least, not both")
+    noun = _NOUNS.get((whole, unit)) or f"{_NOUNS[whole, '']} of {unit}"
 
     def check(value: Any) -> float | int:
         _ensure(isinstance(value, int if whole else int | float) and not isinstance(value, bool))
@@ -129,7 +133,7 @@ def number(
         _BOUNDS[shape],
         check,
         show=lambda v: f"{v}{suffix}" if whole else f"{v:g}{suffix}",
-        values={"noun": _NOUNS[whole, unit], **given},
+        values={"noun": noun, **given},
     )
 
 

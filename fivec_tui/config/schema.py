@@ -56,8 +56,9 @@ from .kinds import (
 )
 
 
-def setting(default: Any, kind: Kind, doc: str, example: Any = None) -> Any:
-    """A field with its kind and its ``doc`` (marked ``N_()``: the reference is translated).
+def setting(default: Any, kind: Kind, doc: str = "", example: Any = None) -> Any:
+    """A field with its kind and its ``doc`` (marked ``N_()``: the reference is translated;
+    ``tests/unit/test_docs.py`` fails on a key without one).
     ``None`` as default: the consumer's own default applies, and ``doc`` says what it is.
     ``example``: what the reference's example shows where the default is empty."""
     meta = {"kind": kind, "doc": doc}

@@ -33,6 +33,7 @@ from docpages import (
 from screenshots import SCREENSHOTS, screenshot
 
 from fivec_tui import config as cfg
+from fivec_tui import i18n
 from fivec_tui.cli import main
 from fivec_tui.config import load, reference
 from fivec_tui.config.schema import Push
@@ -65,6 +66,18 @@ def test_every_key_and_table_has_a_doc():
         assert cls.doc, cls
         for f in reference.keys(cls):
             assert f.metadata["doc"].strip(), f"{cls.__name__}.{f.name} has no doc"
+
+
+def test_every_doc_and_kind_has_a_chinese_translation():
+    """A doc or a kind's text not marked N_() would be English in the Chinese page."""
+    zh = i18n.gettext_for("zh")
+    texts = [cls.doc for _name, cls in reference.tables()]
+    for _name, cls in reference.tables():
+        for f in reference.keys(cls):
+            kind = f.metadata["kind"]
+            texts += [f.metadata["doc"], kind.text, kind.values.get("noun", "{noun}")]
+    untranslated = {t for t in texts if t != "{noun}" and zh(t) == t}
+    assert untranslated == set()
 
 
 def test_the_reference_names_every_top_level_key_the_loader_reads():
