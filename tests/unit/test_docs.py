@@ -149,6 +149,23 @@ def test_each_page_has_the_same_sections_and_code_in_both_languages(name):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_every_toml_example_is_a_config_that_loads_without_a_warning(language, tmp_path):
+    """Not only TOML: each example, alone in a file, is read and checked like a user's."""
+    path = tmp_path / "config.toml"
+    examples = [
+        b for page in every_page(language) for lang, b in blocks(text(page)) if lang == "toml"
+    ]
+    assert len(examples) >= 8
+    for example in examples:
+        path.write_text(example, "utf-8")
+        os.chmod(path, 0o600)
+        config = cfg.read_config(path, env={})
+        assert config.warnings == [], example
+        for name in tomllib.loads(example).get("profiles", {}):
+            assert cfg.load_profile(path, name, env={}).warnings == [], example
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_links_back_to_its_readme(language):
     for page in topic_pages(language):
         head = text(page).split("\n## ", 1)[0]
