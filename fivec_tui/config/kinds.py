@@ -15,7 +15,7 @@ from typing import Any
 from ..api import mask, resolve_base_url
 from ..api.redact import mask_urls
 from ..api.wire import normalize_encode
-from ..i18n import _
+from ..i18n import N_, _
 
 
 class Invalid(ValueError):
@@ -25,19 +25,36 @@ class Invalid(ValueError):
 class Kind:
     """``check`` returns the value to keep, or raises (any ValueError or TypeError: the value
     is not what ``expected`` says).  ``show`` is for ``config show``; a ``secret`` value is
-    never shown, nor repeated in an error.  (Plain classes here and in :mod:`.load`: every
-    command imports them, and a dataclass costs about a millisecond to create.)"""
+    never shown, nor repeated in an error.  ``text`` is ``expected`` marked for translation,
+    its ``{fields}`` filled from ``values`` as they are, but for ``noun``, itself a marked
+    phrase: :meth:`describe` gives it in a language.  (Plain
+    classes here and in :mod:`.load`: every command imports them, and a dataclass costs about
+    a millisecond to create.)"""
 
-    __slots__ = ("check", "expected", "secret", "show")
+    __slots__ = ("check", "secret", "show", "text", "values")
 
     def __init__(
         self,
-        expected: str,
+        text: str,
         check: Callable[[Any], Any],
         show: Callable[[Any], str] = str,
         secret: bool = False,
+        values: dict[str, str] | None = None,
     ) -> None:
-        self.expected, self.check, self.show, self.secret = expected, check, show, secret
+        self.text, self.check, self.show, self.secret = text, check, show, secret
+        self.values = values or {}
+
+    @property
+    def expected(self) -> str:
+        """What a value must be, in English."""
+        return self.text.format(**self.values)
+
+    def describe(self, gettext: Callable[[str], str] = _) -> str:
+        """What a value must be, in ``gettext``'s language (by default the interface's)."""
+        values = dict(self.values)
+        if "noun" in values:
+            values["noun"] = gettext(values["noun"])
+        return gettext(self.text).format(**values)
 
     def __call__(self, value: Any) -> Any:
         try:
@@ -66,6 +83,26 @@ def _ensure(ok: bool) -> None:
         raise ValueError
 
 
+#: A number's noun by ``(whole, unit)``, and its bounds by the bounds given: each a whole
+#: phrase to translate (Chinese puts the bounds before the noun).
+_NOUNS = {
+    (False, ""): N_("a number"),
+    (True, ""): N_("a whole number"),
+    (False, "seconds"): N_("a number of seconds"),
+    (True, "seconds"): N_("a whole number of seconds"),
+    (False, "hours"): N_("a number of hours"),
+    (True, "hours"): N_("a whole number of hours"),
+}
+_BOUNDS = {
+    (): "{noun}",
+    ("least", "most"): N_("{noun} between {least} and {most}"),
+    ("above",): N_("{noun} above {above}"),
+    ("least",): N_("{noun} of {least} or more"),
+    ("most",): N_("{noun} at most {most}"),
+    ("above", "most"): N_("{noun} above {above} and at most {most}"),
+}
+
+
 def number(
     *,
     above: float | None = None,
@@ -74,15 +111,15 @@ def number(
     unit: str = "",
     whole: bool = False,
 ) -> Kind:
-    """A finite number (``whole``: an integer) within the bounds given."""
-    noun = ("a whole number" if whole else "a number") + (f" of {unit}" if unit else "")
-    if least is not None and most is not None:
-        expected = f"{noun} between {least:g} and {most:g}"
-    else:
-        bounds = [f"above {above:g}"] if above is not None else []
-        bounds += [f"of {least:g} or more"] if least is not None else []
-        bounds += [f"at most {most:g}"] if most is not None else []
-        expected = " ".join([noun, " and ".join(bounds)]).strip()
+    """A finite number (``whole``: an integer) within the bounds given (``above`` or
+    ``least``, not both), of ``unit`` (a unit without a marked noun above is said in English
+    until it gets one)."""
+    bounds = {"above": above, "least": least, "most": most}
+    given = {name: f"{value:g}" for name, value in bounds.items() if value is not None}
+    shape = ("least", "most") if given.keys() >= {"least", "most"} else tuple(given)
+    if shape not in _BOUNDS:
+        raise ValueError("number(): give above or least, not both")
+    noun = _NOUNS.get((whole, unit)) or f"{_NOUNS[whole, '']} of {unit}"
 
     def check(value: Any) -> float | int:
         _ensure(isinstance(value, int if whole else int | float) and not isinstance(value, bool))
@@ -92,7 +129,12 @@ def number(
         return value if whole else float(value)
 
     suffix = "s" if unit == "seconds" else ""
-    return Kind(expected, check, show=lambda v: f"{v}{suffix}" if whole else f"{v:g}{suffix}")
+    return Kind(
+        _BOUNDS[shape],
+        check,
+        show=lambda v: f"{v}{suffix}" if whole else f"{v:g}{suffix}",
+        values={"noun": noun, **given},
+    )
 
 
 def seconds(most: float | None = None) -> Kind:
@@ -116,9 +158,9 @@ def _text(value: Any) -> str:
     return value
 
 
-FLAG = Kind("true or false", _flag, show=lambda v: "true" if v else "false")
-TEXT = Kind("text", _text, show=mask_urls)
-SECRET = Kind("text", _text, show=mask, secret=True)
+FLAG = Kind(N_("true or false"), _flag, show=lambda v: "true" if v else "false")
+TEXT = Kind(N_("text"), _text, show=mask_urls)
+SECRET = Kind(N_("text"), _text, show=mask, secret=True)
 
 
 def choice(*values: str) -> Kind:
@@ -126,7 +168,7 @@ def choice(*values: str) -> Kind:
         _ensure(value in values)
         return value
 
-    return Kind(f"one of {', '.join(values)}", check)
+    return Kind(N_("one of {values}"), check, values={"values": ", ".join(values)})
 
 
 def _url(value: Any) -> str:
@@ -139,7 +181,7 @@ def _url_or_empty(value: Any) -> str:
 
 
 #: An optional URL; robots' URLs carry their token, so every URL is shown masked.
-URL = Kind("an http:// or https:// URL", _url_or_empty, show=mask_urls)
+URL = Kind(N_("an http:// or https:// URL"), _url_or_empty, show=mask_urls)
 
 
 def _list(item: Callable[[Any], Any]) -> Callable[[Any], list]:
@@ -154,8 +196,8 @@ def _shown_list(values: list) -> str:
     return ", ".join(mask_urls(str(v)) for v in values) or "(none)"
 
 
-TEXTS = Kind("a list of text", _list(_text), show=_shown_list)
-URLS = Kind("a list of http:// or https:// URLs", _list(_url), show=_shown_list)
+TEXTS = Kind(N_("a list of text"), _list(_text), show=_shown_list)
+URLS = Kind(N_("a list of http:// or https:// URLs"), _list(_url), show=_shown_list)
 
 
 def _network(value: Any) -> str:
@@ -165,7 +207,7 @@ def _network(value: Any) -> str:
     return value
 
 
-NETWORKS = Kind("a list of IP addresses or networks (CIDR)", _list(_network), show=_shown_list)
+NETWORKS = Kind(N_("a list of IP addresses or networks (CIDR)"), _list(_network), show=_shown_list)
 
 
 def _listen(value: Any) -> str:
@@ -175,7 +217,7 @@ def _listen(value: Any) -> str:
 
 
 #: Empty: no receiver (unless ``poll --listen`` asks for one).
-LISTEN = Kind("host:port (port 0 to 65535)", _listen)
+LISTEN = Kind(N_("host:port (port 0 to 65535)"), _listen)
 
 
 def _token(value: Any) -> str:
@@ -183,7 +225,7 @@ def _token(value: Any) -> str:
     return value
 
 
-TOKEN = Kind("16 or more random characters", _token, show=mask, secret=True)
+TOKEN = Kind(N_("16 or more random characters"), _token, show=mask, secret=True)
 
 
 def _md5(value: Any) -> str:
@@ -192,9 +234,9 @@ def _md5(value: Any) -> str:
     return value.lower()
 
 
-MD5 = Kind("32 hex characters (the password's md5)", _md5, show=mask, secret=True)
+MD5 = Kind(N_("32 hex characters (the password's md5)"), _md5, show=mask, secret=True)
 #: The platform takes only these spellings; others are normalized (``utf8`` -> ``UTF-8``).
-ENCODE = Kind("UTF-8 or GBK", lambda v: normalize_encode(_text(v)))
+ENCODE = Kind(N_("UTF-8 or GBK"), lambda v: normalize_encode(_text(v)))
 
 
 def _node(value: Any) -> str:
@@ -202,7 +244,7 @@ def _node(value: Any) -> str:
     return value
 
 
-NODE = Kind("a node (main, bj, hk, us, euro) or an http(s) URL", _node, show=mask_urls)
+NODE = Kind(N_("a node (main, bj, hk, us, euro) or an http(s) URL"), _node, show=mask_urls)
 
 
 class ConfigError(ValueError):
@@ -240,7 +282,7 @@ class Where:
         except Invalid:
             problem = _("expected {expected}, got {got}")
             raise self.error(
-                key, problem.format(expected=kind.expected, got=kind.got(value))
+                key, problem.format(expected=kind.describe(), got=kind.got(value))
             ) from None
 
 
@@ -249,4 +291,4 @@ def _text_table(value: Any) -> dict[str, str]:
     return value
 
 
-TEXT_TABLE = Kind("a table of text values", _text_table)
+TEXT_TABLE = Kind(N_("a table of text values"), _text_table)

@@ -1,8 +1,10 @@
 """Every setting of the config file, its kind and its default: the reference for ``config.toml``.
 
-One dataclass per table; each field's ``metadata`` holds its :class:`~.kinds.Kind` (or, for a
-sub-table, the table's class).  :mod:`.load` reads a file against these and nothing else, so
-a key is known, checked and documented here or nowhere.
+One dataclass per table, whose ``doc`` says what the table is for; each field's ``metadata``
+holds its :class:`~.kinds.Kind` and its ``doc`` (or, for a sub-table, the table's class).
+:mod:`.load` reads a file against these and nothing else, so a key is known, checked and
+documented here or nowhere: :mod:`.reference` writes these docs out, in English and Chinese,
+as ``fivec_tui/docs/configuration.md`` (a test fails when that page is stale).
 
 .. code-block:: toml
 
@@ -31,7 +33,7 @@ import copy
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar
 
-from ..i18n import CHOICES
+from ..i18n import CHOICES, N_
 from .kinds import (
     ENCODE,
     FLAG,
@@ -54,65 +56,155 @@ from .kinds import (
 )
 
 
-def setting(default: Any, kind: Kind, doc: str = "") -> Any:
-    """A field with its kind; ``None`` as default: the consumer's own default applies."""
+def setting(default: Any, kind: Kind, doc: str = "", example: Any = None) -> Any:
+    """A field with its kind and its ``doc`` (marked ``N_()``: the reference is translated;
+    ``tests/unit/test_docs.py`` fails on a key without one).
+    ``None`` as default: the consumer's own default applies, and ``doc`` says what it is.
+    ``example``: what the reference's example shows where the default is empty."""
     meta = {"kind": kind, "doc": doc}
+    if example is not None:
+        meta["example"] = example
     if isinstance(default, list | dict):
         return field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
     return field(default=default, metadata=meta)
 
 
-def table(cls: type, doc: str = "") -> Any:
-    return field(default_factory=cls, metadata={"table": cls, "doc": doc})
+def table(cls: type) -> Any:
+    """A sub-table; its class's ``doc`` says what it is for."""
+    return field(default_factory=cls, metadata={"table": cls})
 
 
 @dataclass
 class Streams:
     """How each stream is read.  Unknown names are an error: a typo would silently pull."""
 
-    unknown: ClassVar[str] = "stream"
-    reports: str = setting("pull", choice("pull", "push", "off"))
-    replies: str = setting(
-        "pull", choice("pull", "push", "watch", "off"), "watch: queryByCondition, consumes nothing"
+    doc: ClassVar[str] = N_(
+        "How each stream is read. A misspelt name is an error, not a warning: it would "
+        "silently keep the default."
     )
-    records: str = setting("pull", choice("pull", "off"))
-    balance: str = setting("pull", choice("pull", "off"))
-    subaccounts: str = setting("pull", choice("pull", "off"), "billing and status (§11)")
+    unknown: ClassVar[str] = "stream"
+    reports: str = setting(
+        "pull",
+        choice("pull", "push", "off"),
+        N_(
+            "Status reports. pull: taken from the platform (a destructive read, asked once); "
+            "push: received by poll --listen; off: not read."
+        ),
+    )
+    replies: str = setting(
+        "pull",
+        choice("pull", "push", "watch", "off"),
+        N_(
+            "Replies, as reports; watch: read by time (queryByCondition), which takes nothing "
+            "away from another consumer."
+        ),
+    )
+    records: str = setting(
+        "pull", choice("pull", "off"), N_("Send records: every message the account sent.")
+    )
+    balance: str = setting("pull", choice("pull", "off"), N_("The balance."))
+    subaccounts: str = setting(
+        "pull",
+        choice("pull", "off"),
+        N_("Sub-accounts (§11): billing today and this month, locked or not."),
+    )
 
 
 @dataclass
 class Intervals:
     """Seconds between two runs of each job."""
 
+    doc: ClassVar[str] = N_(
+        "Seconds between two runs of each job. A misspelt name is an error, as in streams."
+    )
     unknown: ClassVar[str] = "interval"
-    reports: float = setting(5.0, seconds())
-    replies: float = setting(10.0, seconds())
-    records: float = setting(30.0, seconds())
-    balance: float = setting(60.0, seconds())
-    reconcile_replies: float = setting(600.0, seconds(), "replies read again by time")
-    subaccounts: float = setting(600.0, seconds(), "sub-accounts, their billing and status")
+    reports: float = setting(5.0, seconds(), N_("Pulling status reports."))
+    replies: float = setting(10.0, seconds(), N_("Pulling replies."))
+    records: float = setting(30.0, seconds(), N_("Pulling send records."))
+    balance: float = setting(60.0, seconds(), N_("Asking for the balance."))
+    reconcile_replies: float = setting(
+        600.0,
+        seconds(),
+        N_(
+            "Reading replies again by time, so that none is lost to a run killed before it "
+            "committed (this also runs before the first reply pull of every start)."
+        ),
+    )
+    subaccounts: float = setting(
+        600.0, seconds(), N_("Reading the sub-accounts' billing and status.")
+    )
 
 
 @dataclass
 class Forward:
     """Where received pushes are relayed, in order, through a durable retry queue."""
 
-    reports: list[str] = setting([], URLS)
-    replies: list[str] = setting([], URLS)
+    doc: ClassVar[str] = N_(
+        "Where received pushes are relayed, in order, through a durable retry queue in the "
+        "cache: the tool sits between the platform and your backend."
+    )
+    reports: list[str] = setting(
+        [], URLS, N_("Where pushed status reports go."), ["https://your-backend/report"]
+    )
+    replies: list[str] = setting(
+        [], URLS, N_("Where pushed replies go."), ["https://your-backend/reply"]
+    )
 
 
 @dataclass
 class Push:
     """The push receiver (``poll --listen``).  ``None``: the receiver's own default."""
 
-    listen: str = setting("", LISTEN, "host:port; --listen overrides")
-    token: str = setting("", TOKEN, "the secret path segment: /push/<token>/reports")
-    allow: list[str] = setting([], NETWORKS, "addresses allowed to push (empty: any)")
-    max_body: int | None = setting(None, count(1), "bytes")
-    header_timeout: float | None = setting(None, seconds(30))
-    body_timeout: float | None = setting(None, seconds(300))
-    max_per_peer: int | None = setting(None, count(1, 100_000), "open connections per address")
-    max_connections: int | None = setting(None, count(1, 100_000), "open connections in all")
+    doc: ClassVar[str] = N_(
+        "The push receiver of poll --listen, where the platform posts reports and replies. "
+        "A limit left unset keeps the receiver's built-in value, given with its key."
+    )
+    listen: str = setting(
+        "",
+        LISTEN,
+        N_("Address and port to listen on; empty: no receiver. poll --listen overrides it."),
+        "127.0.0.1:8088",
+    )
+    token: str = setting(
+        "",
+        TOKEN,
+        N_(
+            "The secret path segment the platform posts to: /push/<token>/reports and "
+            "/push/<token>/replies (under poll --all: /push/<token>/<profile>/reports)."
+        ),
+        "use-16+-random-characters",
+    )
+    allow: list[str] = setting(
+        [],
+        NETWORKS,
+        N_("Addresses allowed to push; empty: any. Checked before the token."),
+        ["203.0.113.0/24"],
+    )
+    max_body: int | None = setting(
+        None, count(1), N_("Largest body accepted, in bytes (built in: 1048576, 1 MiB).")
+    )
+    header_timeout: float | None = setting(
+        None,
+        seconds(30),
+        N_(
+            "Seconds for a request's headers to arrive after the connection opens or its "
+            "previous answer (built in: 20)."
+        ),
+    )
+    body_timeout: float | None = setting(
+        None, seconds(300), N_("Seconds for a request's body to arrive (built in: 30).")
+    )
+    max_per_peer: int | None = setting(
+        None, count(1, 100_000), N_("Open connections from one address (built in: 128).")
+    )
+    max_connections: int | None = setting(
+        None,
+        count(1, 100_000),
+        N_(
+            "Open connections in all (built in: half the file descriptors left under "
+            "ulimit -n, at most 4096)."
+        ),
+    )
     forward: Forward = table(Forward)
 
 
@@ -120,55 +212,165 @@ class Push:
 class Alerts:
     """Alert rules and where alerts go (see :mod:`fivec_tui.sync.alerts`)."""
 
-    interval_s: float = setting(30.0, seconds(), "how often rules are evaluated")
-    repeat_s: float = setting(1800.0, seconds(), "a holding alert is sent again this often")
-    rate_window_s: float = setting(900.0, seconds(), "delivery rate: window,")
-    rate_below: float = setting(0.90, RATIO, "absolute floor,")
-    rate_min_volume: int = setting(50, count(), "finished messages needed before judging,")
-    baseline_days: int = setting(7, count(), "and the same hour of the previous days,")
-    baseline_drop: float = setting(0.10, RATIO, "fire when this far below that baseline")
-    spike_families: list[str] = setting(
-        ["blacklist", "content", "gateway"], TEXTS, "failure families watched,"
+    doc: ClassVar[str] = N_(
+        "Alert rules and where alerts go. The rules are evaluated by the TUI and by poll "
+        "alike; an alert fires once, repeats while it holds, and resolves with a message."
     )
-    spike_share: float = setting(0.05, RATIO, "share of finished messages in the window,")
-    spike_min: int = setting(20, count(), "and a minimum count")
-    pending_after_s: float = setting(900.0, seconds(), "reports older than this still missing,")
-    pending_above: int = setting(50, count(), "more than this many")
-    balance_below: float = setting(1000.0, number(least=0))
-    runs_out_within_h: float = setting(24.0, number(above=0, unit="hours"))
-    job_failing_s: float = setting(600.0, seconds(), "a job failing this long (auth/IP: at once)")
-    opt_out_window_s: float = setting(3600.0, seconds())
-    opt_out_above: int = setting(20, count())
-    language: str = setting("auto", choice(*CHOICES), "of the alert texts; auto: the interface's")
-    command: str = setting("", TEXT, "shell command run with FIVEC_ALERT_* in its environment")
-    webhook: str = setting("", URL, "receives a JSON POST")
-    webhook_retries: int = setting(3, count(0, 20), "also the robots' retries")
-    dingtalk: str = setting("", URL, "DingTalk custom robot (…/robot/send?access_token=…)")
-    dingtalk_secret: str = setting("", SECRET, "its signing secret (SEC…), if it signs")
-    wecom: str = setting("", URL, "WeCom group robot (…/webhook/send?key=…)")
-    feishu: str = setting("", URL, "Feishu custom bot (…/bot/v2/hook/…)")
-    feishu_secret: str = setting("", SECRET, "its signing secret, if it signs")
-    mention: list[str] = setting([], TEXTS, 'phone numbers or user ids (or "all") @-ed')
+    interval_s: float = setting(30.0, seconds(), N_("How often the rules are evaluated."))
+    repeat_s: float = setting(
+        1800.0, seconds(), N_("How often an alert that still holds is sent again.")
+    )
+    rate_window_s: float = setting(
+        900.0, seconds(), N_("The window of the delivery-rate and failure-spike rules.")
+    )
+    rate_below: float = setting(
+        0.90, RATIO, N_("The delivery-rate alert fires when the window's rate is below this.")
+    )
+    rate_min_volume: int = setting(
+        50,
+        count(),
+        N_("Finished messages (delivered or failed) a window needs before its rate is judged."),
+    )
+    baseline_days: int = setting(
+        7, count(), N_("Previous days whose same window gives the usual rate (the baseline).")
+    )
+    baseline_drop: float = setting(
+        0.10,
+        RATIO,
+        N_("The delivery-rate alert also fires when the rate is this far below the baseline."),
+    )
+    spike_families: list[str] = setting(
+        ["blacklist", "content", "gateway"], TEXTS, N_("Failure families watched for a spike.")
+    )
+    spike_share: float = setting(
+        0.05,
+        RATIO,
+        N_("A family spikes when its failures reach this share of the window's finished ones…"),
+    )
+    spike_min: int = setting(20, count(), N_("…and at least this many."))
+    pending_after_s: float = setting(
+        900.0,
+        seconds(),
+        N_("Reports not arriving: recipients still pending this long after sending…"),
+    )
+    pending_above: int = setting(50, count(), N_("…more than this many of them."))
+    balance_below: float = setting(
+        1000.0, number(least=0), N_("The balance alert fires below this balance…")
+    )
+    runs_out_within_h: float = setting(
+        24.0,
+        number(above=0, unit="hours"),
+        N_("…or when the balance will run out within this many hours at the current burn."),
+    )
+    job_failing_s: float = setting(
+        600.0,
+        seconds(),
+        N_(
+            "A sync job failing this long raises an alert (credential and IP-binding errors "
+            "at once: they never fix themselves)."
+        ),
+    )
+    opt_out_window_s: float = setting(
+        3600.0, seconds(), N_("The window in which opt-out replies are counted…")
+    )
+    opt_out_above: int = setting(20, count(), N_("…and the count above which they alert."))
+    language: str = setting(
+        "auto",
+        choice(*CHOICES),
+        N_("Language of the alert texts; auto: the interface's."),
+    )
+    command: str = setting(
+        "",
+        TEXT,
+        N_(
+            "A shell command run for each alert event, with FIVEC_ALERT_* in its environment "
+            "and nothing else of the poller's but PATH, HOME, TZ and the locale."
+        ),
+        'logger -t fivec "$FIVEC_ALERT_RULE $FIVEC_ALERT_STATE: $FIVEC_ALERT_MESSAGE"',
+    )
+    webhook: str = setting(
+        "",
+        URL,
+        N_("Receives each alert event as a JSON POST, retried."),
+        "https://hooks.example.com/sms-oncall",
+    )
+    webhook_retries: int = setting(
+        3, count(0, 20), N_("Retries of the webhook and of the chat robots.")
+    )
+    dingtalk: str = setting(
+        "",
+        URL,
+        N_("A DingTalk custom robot's URL (…/robot/send?access_token=…): a secret."),
+        "https://oapi.dingtalk.com/robot/send?access_token=…",
+    )
+    dingtalk_secret: str = setting(
+        "", SECRET, N_("Its signing secret (SEC…), when the robot signs."), "SEC…"
+    )
+    wecom: str = setting(
+        "",
+        URL,
+        N_("A WeCom group robot's URL (…/webhook/send?key=…): a secret."),
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
+    )
+    feishu: str = setting(
+        "",
+        URL,
+        N_("A Feishu custom bot's URL (…/bot/v2/hook/…): a secret."),
+        "https://open.feishu.cn/open-apis/bot/v2/hook/…",
+    )
+    feishu_secret: str = setting("", SECRET, N_("Its signing secret, when the bot signs."), "…")
+    mention: list[str] = setting(
+        [],
+        TEXTS,
+        N_('Phone numbers or user ids @-ed on firing and repeating alerts; "all": everyone.'),
+        ["13800138000", "all"],
+    )
 
 
 @dataclass
 class ProfileTable:
     """``[profiles.NAME]``: one account.  Read into :class:`~.profile.Profile`."""
 
-    username: str = setting("", TEXT)
-    password: str = setting("", SECRET, "hashed in memory, never stored")
-    password_md5: str = setting("", MD5)
-    apikey: str = setting("", SECRET)
-    node: str = setting("main", NODE, "main, bj, hk, us, euro, or a full base URL")
-    base_url: str = setting("", NODE, "same as node")
-    https: bool = setting(True, FLAG, "for a node name")
-    encode: str = setting("UTF-8", ENCODE)
-    timeout: float = setting(15.0, seconds())
-    send_timeout: float = setting(30.0, seconds())
-    retention_days: int = setting(30, count(1), "days rows are kept, counted from receipt")
-    keep_raw_days: int = setting(2, count(0), "days raw bodies are kept once parsed")
+    doc: ClassVar[str] = N_(
+        "One platform account, chosen by --profile NAME, FIVEC_PROFILE or default_profile. "
+        "The environment variables above override its keys of the same name, and flags "
+        "override both."
+    )
+    username: str = setting("", TEXT, N_("The platform account's username."), "acme")
+    password: str = setting(
+        "",
+        SECRET,
+        N_("The password in clear: hashed in memory, never stored; prefer password_md5."),
+    )
+    password_md5: str = setting(
+        "",
+        MD5,
+        N_("The password's md5, which the platform accepts in its place (config init writes it)."),
+        "e10adc3949ba59abbe56e057f20f883e",
+    )
+    apikey: str = setting("", SECRET, N_("The account's apikey."), "your-apikey")
+    node: str = setting(
+        "main", NODE, N_("The platform node: main, bj, hk, us, euro, or a full base URL.")
+    )
+    base_url: str = setting(
+        "", NODE, N_("Another name for node; when both are set, base_url is used.")
+    )
+    https: bool = setting(True, FLAG, N_("HTTPS for a node given by name."))
+    encode: str = setting("UTF-8", ENCODE, N_("The encoding of requests and answers."))
+    timeout: float = setting(15.0, seconds(), N_("Seconds a request may take."))
+    send_timeout: float = setting(30.0, seconds(), N_("Seconds a send may take."))
+    retention_days: int = setting(
+        30, count(1), N_("Days rows are kept in the cache, counted from when it got them.")
+    )
+    keep_raw_days: int = setting(
+        2,
+        count(0),
+        N_("Days raw bodies are kept once parsed; unparsed ones are kept retention_days."),
+    )
     backfill_hours: int = setting(
-        24, count(0), "hours of send records a fresh cache's first pull reads (within retention)"
+        24,
+        count(0),
+        N_("Hours of send records a fresh cache's first pull reads (within retention_days)."),
     )
     streams: Streams = table(Streams)
     intervals: Intervals = table(Intervals)
@@ -180,8 +382,13 @@ class ProfileTable:
 class App:
     """``[app]``: the TUI and the interface, for every profile."""
 
-    refresh_s: float = setting(2.0, seconds(), "how often screens re-read the cache")
-    language: str = setting("auto", choice(*CHOICES), "auto: LC_ALL, LC_MESSAGES, LANG")
+    doc: ClassVar[str] = N_("The TUI and the interface, for every profile.")
+    refresh_s: float = setting(2.0, seconds(), N_("How often screens read the cache again."))
+    language: str = setting(
+        "auto",
+        choice(*CHOICES),
+        N_("The interface's language; auto: LC_ALL, LC_MESSAGES, then LANG. --lang overrides."),
+    )
 
 
 def defaults(cls: type) -> dict[str, Any]:

@@ -141,6 +141,24 @@ def test_hostile_values_say_what_was_expected_and_what_came(tmp_path, table, key
     assert str(caught.value) == f"{path}: [{table}] {key}: {said}"
 
 
+def test_what_was_expected_is_said_in_the_interfaces_language(tmp_path):
+    """The kinds' descriptions are translated like the rest of the message."""
+    from fivec_tui import i18n
+
+    path = write(tmp_path, nested("profiles.p.push", "header_timeout", 31))
+    try:
+        i18n.use("zh")
+        with pytest.raises(cfg.ConfigError) as caught:
+            load(path)
+    finally:
+        i18n.use("en")
+    assert str(caught.value).endswith("header_timeout: 应为大于 0 且不大于 30 的秒数，实际为 31")
+    assert (
+        _kind("profiles.p.streams", "records").describe(i18n.gettext_for("zh"))
+        == "以下之一：pull, off"
+    )
+
+
 def test_a_bad_refresh_s_is_an_error_naming_the_key_not_a_silent_default(tmp_path):
     path = write(tmp_path, {"app": {"refresh_s": "fast"}})
     with pytest.raises(cfg.ConfigError, match=r"\[app\] refresh_s: expected a number"):
@@ -378,17 +396,3 @@ def test_any_value_is_taken_or_refused_with_where_and_why(tmp_path, where, value
             assert value not in message
         return
     assert profile.name == "p"  # taken: the kind accepted it
-
-
-def test_the_readmes_config_example_is_every_table_and_loads_without_a_warning(tmp_path):
-    readme = (Path(__file__).parents[2] / "README.md").read_text("utf-8")
-    section = readme.split("### Configuration", 1)[1].split("\n## ", 1)[0]
-    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
-    path = tmp_path / "config.toml"
-    path.write_text(example, encoding="utf-8")
-    os.chmod(path, 0o600)
-    profile = cfg.load_profile(path, env={})
-    assert profile.name == "prod" and not profile.warnings
-    assert profile.push.forward.reports == ["https://your-backend/report"]
-    written = {t for t in tomlkit.parse(example)["profiles"]["prod"]} | {"app", "keys"}
-    assert written >= {f.name for f in dataclasses.fields(ProfileTable) if "table" in f.metadata}
