@@ -14,6 +14,7 @@ from ..api.redact import mask_url
 from ..config import Profile, Push, checked
 from ..private_files import default_log, exposed_cache, open_private, private_dir
 from ..store import Store
+from ..store.integrity import CacheBroken, ensure_sound
 from . import alerts
 from .client import client_for
 from .engine import Engine
@@ -152,6 +153,12 @@ def run_poll(
     try:
         lock.acquire()
     except LockHeld as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        ensure_sound(db_path)  # before anything is pulled into it, whatever the form of poll
+    except CacheBroken as exc:
+        lock.release()
         print(f"error: {exc}", file=sys.stderr)
         return 1
     try:
