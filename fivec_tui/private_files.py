@@ -111,18 +111,17 @@ def private_dir(path: str | Path) -> Path:
     """``mkdir -p`` where each directory created is 0700; existing ones are left alone.
 
     A directory made here is set 0700 through a handle that refuses a link, so a link swapped
-    in meanwhile is never followed.  ``path`` itself, when it exists, must be a directory; a
-    symbolic link to one is taken only when this user owns the link (a data dir linked to
-    another disk), never one someone else planted.
+    in meanwhile is never followed.  The deepest directory that exists must be one; a
+    symbolic link to one is taken only when this user (or root) owns the link (a data dir
+    linked to another disk), never one someone else planted.
     """
     path = Path(path)
     missing = []
     for parent in (path, *path.parents):
         if os.path.lexists(parent):
+            _check_dir(parent)
             break
         missing.append(parent)
-    if not missing:
-        _check_dir(path)
     for directory in reversed(missing):
         try:
             os.mkdir(directory, DIR_MODE)
@@ -139,7 +138,7 @@ def private_dir(path: str | Path) -> Path:
 
 def _check_dir(path: Path) -> None:
     st = os.lstat(path)
-    if stat.S_ISLNK(st.st_mode) and st.st_uid != os.geteuid():
+    if stat.S_ISLNK(st.st_mode) and st.st_uid not in (os.geteuid(), 0):
         reason = _("a symbolic link owned by uid {uid}, not by this user: refused")
         raise UnsafePath(path, reason.format(uid=st.st_uid))
     if not path.is_dir():

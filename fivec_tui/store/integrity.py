@@ -71,7 +71,10 @@ def from_error(path: str | Path, exc: Exception) -> CacheProblem:
     """The problem an error raised while opening the cache (SQLite's, or a refused path)
     stands for."""
     if isinstance(exc, OSError):  # a refused path (UnsafePath), no permission...
-        return CacheProblem(Path(path), exc.strerror or str(exc), damaged=False)
+        reason = exc.strerror or str(exc)
+        if exc.filename and exc.filename != str(path):  # its -wal, -shm: named
+            reason = f"{exc.filename}: {reason}"
+        return CacheProblem(Path(path), reason, damaged=False)
     name = getattr(exc, "sqlite_errorname", "")
     damaged = any(name.startswith(code) for code in DAMAGE_CODES)
     return CacheProblem(Path(path), str(exc) or name, damaged)
