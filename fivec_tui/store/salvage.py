@@ -140,8 +140,10 @@ def _journal_rows(conn: sqlite3.Connection, result: Salvage) -> Iterator[tuple]:
             misses += 1
             if top is None and misses >= GIVE_UP_AFTER:  # not counted: they may not exist
                 result.unreadable -= misses
-                result.error = _("the journal could not be read after id {id}").format(
-                    id=last - misses
+                result.error = (
+                    _("the journal could not be read after id {id}").format(id=last - misses)
+                    if last > misses
+                    else _("no row of the journal could be read")
                 )
                 return
             continue
