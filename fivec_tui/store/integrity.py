@@ -111,9 +111,10 @@ def cache_problem(path: str | Path) -> CacheProblem | None:
         return from_error(path, exc)
     finally:
         conn.close()
-    if findings != ["ok"]:
-        first = " ".join(str(findings[0] if findings else "").split())[:200]
-        return CacheProblem(path, _("quick_check: {finding}").format(finding=first), True)
+    if findings != ["ok"]:  # the first finding said ("Page 53: btreeInitPage() returns...")
+        lines = [line for f in findings for line in str(f).splitlines() if line.strip()]
+        first = next((line for line in lines if not line.startswith("***")), "?")
+        return CacheProblem(path, _("quick_check: {finding}").format(finding=first[:100]), True)
     return None
 
 
