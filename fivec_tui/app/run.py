@@ -14,6 +14,7 @@ from ..i18n import _
 from ..private_files import exposed_cache
 from ..sim.scenario import load as load_scenario
 from ..store import Store
+from ..store.integrity import ensure_sound
 from ..sync.lock import LockHeld, PollerLock
 from .app import FivecApp
 from .host import Hosted, SyncProcess
@@ -61,6 +62,8 @@ async def _start_account(
         return granted
 
     try:
+        # Nothing is pulled into a damaged cache (a page walk: in a thread, after the frame).
+        await asyncio.to_thread(ensure_sound, hosted.store.path)
         hosted.engine = await app.sync_process.start(
             p.name, p, hosted.store.path, consent=consent, ask=ask, tag=tag
         )

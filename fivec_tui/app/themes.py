@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import fields
 from pathlib import Path
 
@@ -10,9 +11,12 @@ import platformdirs
 from textual.theme import Theme
 
 from ..config import APP_NAME, config_dir, read_theme
-from ..private_files import write_private
+from ..private_files import read_regular, write_private
 from ..resources import themes_dir
 
+log = logging.getLogger("fivec_tui.app")
+#: The state file holds a theme's name: anything larger is not ours.
+STATE_MAX_BYTES = 64 * 1024
 #: Every field of Textual's Theme (its dataclass), so a theme file may set any of them.
 THEME_FIELDS = fields(Theme)
 
@@ -35,11 +39,18 @@ def state_path() -> Path:
 
 
 def remembered_theme() -> str | None:
+    """The theme chosen last; None when there is none (or no state file that is a regular
+    file of sane size: a FIFO there must not stall the start)."""
     try:
-        return json.loads(state_path().read_text("utf-8")).get("theme")
+        return json.loads(read_regular(state_path(), STATE_MAX_BYTES)).get("theme")
     except (OSError, ValueError, AttributeError):
         return None
 
 
 def remember_theme(name: str) -> None:
-    write_private(state_path(), json.dumps({"theme": name}))
+    """Remember ``name`` (the file replaced whole, 0600, never written through a link); when
+    it cannot be written the choice is only not remembered."""
+    try:
+        write_private(state_path(), json.dumps({"theme": name}))
+    except OSError as exc:
+        log.warning("theme %s not remembered: %s", name, exc)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Callable
+from typing import IO, TypeVar
 
 import click
 
 from ..api.wire import format_beijing
 from ..i18n import _
+from ..private_files import open_private, replacing
 from .common import (
     Ctx,
     UsageError,
@@ -21,6 +25,41 @@ from .common import (
     say,
     tell,
 )
+
+T = TypeVar("T")
+
+force_option = click.option(
+    "--force", is_flag=True, help=_("Replace the --output file when it exists.")
+)
+
+
+def refuse_existing(path: str | None, force: bool) -> None:
+    """An ``--output`` that exists, refused before any work unless ``--force``."""
+    if path and not force and os.path.lexists(path):
+        raise UsageError(_("{path} exists: add --force to replace it").format(path=path))
+
+
+def write_output(path: str, force: bool, write: Callable[[IO[str]], T], **kwargs) -> T:
+    """``write(fh)`` into ``--output`` ``path`` (UTF-8, 0600): a new file, made with O_EXCL
+    (removed again if ``write`` fails), or with ``force`` one that replaces what is there
+    whole (a link is replaced itself, never written through).  Errors are usage errors."""
+    try:
+        if force:
+            with replacing(path, "w", encoding="utf-8", **kwargs) as fh:
+                return write(fh)
+        with open_private(path, "w", new=True, encoding="utf-8", **kwargs) as fh:
+            try:
+                return write(fh)
+            except BaseException:
+                os.unlink(path)
+                raise
+    except FileExistsError:
+        refuse_existing(path, force=False)
+        raise
+    except OSError as exc:
+        error = _("cannot write {path}: {error}").format(path=path, error=exc.strerror)
+        raise UsageError(error) from None
+
 
 EXPORT_FIELDS = {
     "reports": ("msgid", "mobile", "status", "ext", "reported_at"),
@@ -182,22 +221,19 @@ def alerts_cmd(ctx: Ctx, limit, all_profiles, as_json) -> None:
     help=_("Output format."),
 )
 @click.option("--output", type=click.Path(dir_okay=False), help=_("File (default: stdout)."))
+@force_option
 @pass_ctx
-def export(ctx: Ctx, kind, since, fmt, output) -> None:
-    from ..private_files import open_private
+def export(ctx: Ctx, kind, since, fmt, output, force) -> None:
     from ..store import queries
     from ..store.export import write_export
 
+    refuse_existing(output, force)
     store = ctx.cache()
     since_ts = parse_when(since).timestamp() if since else None
     total = queries.count(store, kind, since_ts)
-    try:
-        fh = open_private(output, "w", encoding="utf-8", newline="") if output else sys.stdout
-    except OSError as exc:
-        error = _("cannot write {path}: {error}").format(path=output, error=exc.strerror)
-        raise UsageError(error) from None
-    try:
-        n = write_export(
+
+    def write(fh) -> int:
+        return write_export(
             store,
             kind,
             since_ts,
@@ -207,7 +243,6 @@ def export(ctx: Ctx, kind, since, fmt, output) -> None:
             iso,
             progress=total if output and sys.stderr.isatty() else None,
         )
-    finally:
-        if output:
-            fh.close()
+
+    n = write_output(output, force, write, newline="") if output else write(sys.stdout)
     tell(_("exported {n} {kind}").format(n=n, kind=kind))

@@ -37,6 +37,13 @@ class UsageError(click.UsageError):
     exit_code = 2
 
 
+class ConfigProblem(click.ClickException):
+    """A config file that cannot be read: its one line naming the file (exit 2), without the
+    usage text, the command being right."""
+
+    exit_code = 2
+
+
 def choose_language(flag: str | None, config_path: Path) -> None:
     """``--lang``, else ``[app] language``, else the environment (:mod:`fivec_tui.language`)."""
     usage(language.choose, flag, config_path)
@@ -106,7 +113,7 @@ class Ctx:
             try:
                 self._settings = cfg.read_config(self.config_path)
             except cfg.ConfigError as exc:
-                raise UsageError(str(exc)) from None
+                raise ConfigProblem(str(exc)) from None
         return self._settings
 
     def profile(self) -> cfg.Profile:

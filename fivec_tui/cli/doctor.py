@@ -1,6 +1,7 @@
 """``fivec-tui doctor``: is this box set up safely, does it work?  Each problem says what to do.
 
-Checks, in order: the modes of the files and directories the tool creates (``--fix`` makes
+Checks, in order: the cache (SQLite's quick_check; ``--fix`` sets a damaged one aside and
+rebuilds it, :mod:`fivec_tui.sync.rebuild`), the modes of the files and directories the tool creates (``--fix`` makes
 them 0600 and 0700), the config (it loads, the profile has an account, no unknown keys), the
 platform (one balance query with a short timeout), the clock (the ``Date`` header of that
 answer against this machine's), and the push receiver when the profile has ``push.listen``.
@@ -14,7 +15,7 @@ import os
 import stat
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +46,8 @@ class Check:
     subject: str
     detail: str
     fix: str = ""
+    #: What ``--json`` carries beside the words (the cache's rebuild: what it recovered).
+    facts: dict = field(default_factory=dict)
 
     @property
     def problem(self) -> bool:
@@ -118,6 +121,72 @@ def check_mode(path: Path, what: str, fix: bool) -> Check:
         found,
         _("chmod {want:o} '{path}' (or run `fivec-tui doctor --fix`)").format(want=want, path=path),
     )
+
+
+# -- the cache ------------------------------------------------------------------------------
+def check_cache(db_path: Path, profile: cfg.Profile | None, fix: bool) -> Check:
+    from ..store.integrity import cache_problem
+
+    subject = str(db_path)
+    if not os.path.lexists(db_path):
+        return Check("cache", "skipped", subject, _("no cache yet"))
+    problem = cache_problem(db_path)
+    if problem is None:
+        return Check("cache", "ok", subject, _("quick_check ok"))
+    if not problem.damaged:
+        fix_it = _("move it away or make it a regular file of yours: a new cache is made there")
+        return Check("cache", "problem", subject, problem.reason, fix_it)
+    damaged = _("damaged: {reason}").format(reason=problem.reason)
+    if not fix:
+        return Check(
+            "cache",
+            "problem",
+            subject,
+            damaged,
+            _(
+                "run `fivec-tui doctor --fix`: it keeps the file as {name}.broken-<time>, makes "
+                "a new cache and refills it from the platform's send records and the old journal"
+            ).format(name=db_path.name),
+        )
+    return _rebuild(db_path, profile, damaged)
+
+
+def _rebuild(db_path: Path, profile: cfg.Profile | None, damaged: str) -> Check:
+    from ..sync.lock import LockHeld
+    from ..sync.rebuild import rebuild
+
+    subject = str(db_path)
+    try:
+        done = rebuild(db_path, profile)
+    except LockHeld as exc:
+        fix = _("stop the poller or TUI holding it (pid {pid}), then run this again")
+        return Check("cache", "problem", subject, damaged, fix.format(pid=exc.holder or "?"))
+    except OSError as exc:
+        error = _("{damaged}; not set aside: {error}").format(damaged=damaged, error=exc)
+        return Check("cache", "problem", subject, error, _("check the directory's owner and mode"))
+    if done is None:  # a writer's moment mistaken for damage: checked again, it is fine
+        return Check("cache", "ok", subject, _("quick_check ok"))
+    got = done.salvage
+    said = [
+        _("kept as {kept}").format(kept=done.kept),
+        _(
+            "journal: {bodies} bodies read back, {rows} rows made, {unreadable} ids unreadable, "
+            "{undecodable} bodies undecodable"
+        ).format(
+            bodies=got.bodies, rows=got.rows, unreadable=got.unreadable, undecodable=got.undecodable
+        ),
+    ]
+    if got.error:
+        said.append(_("journal not read further: {error}").format(error=got.error))
+    if done.records_error:
+        said.append(
+            _("send records not backfilled ({error}): the next poll reads them").format(
+                error=done.records_error
+            )
+        )
+    else:
+        said.append(_("{n} send records backfilled").format(n=done.records))
+    return Check("cache", "fixed", subject, "; ".join(said), facts=done.as_json())
 
 
 # -- config ---------------------------------------------------------------------------------
@@ -232,13 +301,14 @@ def diagnose(
     profile, error = None, ""
     try:
         profile = ctx.profile()
-    except click.UsageError as exc:  # the config does not load: said below
+    except click.ClickException as exc:  # the config does not load: said below
         error = exc.format_message()
     try:
         db_path = ctx.db_path()  # --db and FIVEC_DB need no profile
-    except click.UsageError:
+    except click.ClickException:
         db_path = None
-    checks = [check_mode(path, what, fix) for path, what in owned_paths(ctx.config_path, db_path)]
+    checks = [check_cache(db_path, profile, fix)] if db_path is not None else []
+    checks += [check_mode(path, what, fix) for path, what in owned_paths(ctx.config_path, db_path)]
     config = check_config(ctx.config_path, profile, error)
     checks.append(config)
     try:
@@ -259,7 +329,7 @@ def diagnose(
 #: Statuses and check names, translated when rendered (``--json`` keeps them English).
 WORDS = (
     *(N_("ok"), N_("problem"), N_("fixed"), N_("skipped")),
-    *(N_("mode"), N_("config"), N_("platform"), N_("clock"), N_("receiver")),
+    *(N_("cache"), N_("mode"), N_("config"), N_("platform"), N_("clock"), N_("receiver")),
 )
 
 
@@ -288,11 +358,19 @@ def as_json_doc(checks: list[Check]) -> dict:
 
 @click.command(
     help=_(
-        "Check file modes, the config, the platform, the clock and the push receiver. Says "
-        "what to do about each problem; exits 1 when there is one, 0 when all is well."
+        "Check the cache, file modes, the config, the platform, the clock and the push "
+        "receiver. Says what to do about each problem; exits 1 when there is one, 0 when all "
+        "is well."
     )
 )
-@click.option("--fix", is_flag=True, help=_("Make the tool's files 0600 and its directories 0700."))
+@click.option(
+    "--fix",
+    is_flag=True,
+    help=_(
+        "Make the tool's files 0600 and its directories 0700; set a damaged cache aside and "
+        "rebuild it."
+    ),
+)
 @json_option
 @pass_ctx
 def doctor(ctx: Ctx, fix, as_json) -> None:

@@ -10,6 +10,7 @@ import click
 
 from .. import i18n
 from ..i18n import _
+from ..private_files import UnsafePath
 from .common import Ctx, choose_language, parse_when
 
 #: Every command: its name, then the module and attribute that define it.
@@ -51,6 +52,21 @@ class LazyGroup(click.Group):
             return None
         module, attribute = COMMANDS[name]
         return getattr(importlib.import_module(f"{__package__}.{module}"), attribute)
+
+    def invoke(self, ctx: click.Context):
+        """A cache that cannot be used, or a path refused for writing (a link, not a regular
+        file, someone else's), is said in one line (exit 1), whichever command (or the TUI)
+        met it.  The cache's error class is looked up only when its module was loaded: the
+        commands that never open the cache do not import the store for this."""
+        try:
+            return super().invoke(ctx)
+        except UnsafePath as exc:
+            raise click.ClickException(str(exc)) from None
+        except Exception as exc:
+            integrity = sys.modules.get("fivec_tui.store.integrity")
+            if integrity is not None and isinstance(exc, integrity.CacheBroken):
+                raise click.ClickException(str(exc)) from None
+            raise
 
 
 @click.group(

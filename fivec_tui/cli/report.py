@@ -7,6 +7,7 @@ import sys
 import click
 
 from ..i18n import _
+from .cache import force_option, refuse_existing, write_output
 from .common import Ctx, UsageError, pass_ctx, tell, window
 
 #: The longest span a report covers (its per-minute charts and table).
@@ -36,9 +37,9 @@ MAX_SPAN_S = 7 * 86400
     help=_("Baseline: the same minutes of this many previous days."),
 )
 @click.option("--known-now", is_flag=True, help=_("Count every report cached since the end too."))
+@force_option
 @pass_ctx
-def report(ctx: Ctx, start, end, output, compare_days, known_now) -> None:
-    from ..private_files import open_private
+def report(ctx: Ctx, start, end, output, compare_days, known_now, force) -> None:
     from ..report import markdown
     from ..report.data import incident
 
@@ -48,6 +49,7 @@ def report(ctx: Ctx, start, end, output, compare_days, known_now) -> None:
     fmt = "html" if output and output.lower().endswith((".html", ".htm")) else "md"
     if output and fmt == "md" and not output.lower().endswith((".md", ".markdown")):
         raise UsageError(_("--output: FILE.html or FILE.md"))
+    refuse_existing(output, force)
     profile = ctx.profile()
     data = incident(
         ctx.cache(),
@@ -61,12 +63,7 @@ def report(ctx: Ctx, start, end, output, compare_days, known_now) -> None:
     if not output:
         sys.stdout.write(text)
         return
-    try:
-        with open_private(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        error = _("cannot write {path}: {error}").format(path=output, error=exc.strerror)
-        raise UsageError(error) from None
+    write_output(output, force, lambda fh: fh.write(text))
     tell(_("report written to {path}").format(path=output))
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..private_files import FILE_MODE, private_dir
+from ..i18n import _
+from ..private_files import private_dir, read_regular, replacing
 from .kinds import ConfigError
+from .load import MAX_CONFIG_BYTES, MAX_DEPTH, too_deep
 
 #: Writing one key makes another one stale: it would otherwise win over the new value.
 _SUPERSEDES = {"password_md5": ("password",), "password": ("password_md5",), "node": ("base_url",)}
@@ -38,14 +37,27 @@ def write_profile(path: Path, name: str, values: dict[str, Any]) -> None:
     from tomlkit.exceptions import TOMLKitError
 
     values = {k: v for k, v in values.items() if k != "password" and v not in (None, "")}
+    if path.is_symlink():
+        raise ConfigError(
+            _(
+                "{path}: a symbolic link: not rewritten (the link would be replaced by a file); "
+                "give the file it points to with --config"
+            ).format(path=path)
+        )
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_regular(path, MAX_CONFIG_BYTES).decode("utf-8")
     except FileNotFoundError:
         text = ""
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
+    if (line := too_deep(text, MAX_DEPTH)) is not None:  # tomlkit recurses too
+        raise ConfigError(
+            _("{path}: arrays or tables nested more than {depth} deep (line {line})").format(
+                path=path, depth=MAX_DEPTH, line=line
+            )
+        )
     try:
         doc = tomlkit.parse(text)
     except TOMLKitError as exc:
@@ -75,15 +87,5 @@ def write_profile(path: Path, name: str, values: dict[str, Any]) -> None:
 def _write_private(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically; the file is 0600, a new directory 0700."""
     private_dir(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with replacing(path, "wb", durable=True) as fh:
+        fh.write(data)

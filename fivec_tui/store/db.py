@@ -3,7 +3,9 @@
 One file per profile.  WAL lets the TUI read while the poller writes; ``synchronous=FULL``
 because a destructive read committed is the only copy there is (the pipelined ingest's
 writer, whose rows can always be rebuilt from the journal, runs NORMAL: see
-:mod:`.pipeline`).
+:mod:`.pipeline`).  Opening turns any SQLite error (not a database, a damaged page, a
+read-only file system) and any refused path into :class:`~.integrity.CacheBroken`, whose
+message is the one line to say.
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..private_files import private_dir, private_file
+from ..private_files import (
+    UnsafePath,
+    private_dir,
+    private_file,
+    refuse_unsafe,
+    sqlite_siblings,
+)
+from .integrity import CacheBroken, from_error
 from .migrations import MIGRATIONS
 
 
@@ -35,23 +44,39 @@ class Store:
         synchronous: str = "FULL",
     ) -> None:
         self.path = Path(path)
-        if str(path) != ":memory:":
+        self.lock = lock or threading.RLock()
+        try:
+            self.conn = self._open(readonly, synchronous)
+        except (sqlite3.DatabaseError, UnsafePath) as exc:
+            raise CacheBroken(from_error(self.path, exc)) from None
+
+    def _open(self, readonly: bool, synchronous: str) -> sqlite3.Connection:
+        """Connect, set the pragmas and (unless ``readonly``) migrate.  The cache and the files
+        SQLite makes beside it are checked first: never a link, only files of this user."""
+        if str(self.path) != ":memory:":
             # SQLite gives the WAL and SHM the database file's mode: made 0600 first, the
             # three are private whatever the umask.
             if not readonly:
                 private_dir(self.path.parent)
+            for sibling in sqlite_siblings(self.path):
+                refuse_unsafe(sibling)
             if self.path.parent.is_dir():
                 private_file(self.path)
-        self.conn = sqlite3.connect(
+        conn = sqlite3.connect(
             str(self.path), timeout=30, check_same_thread=False, isolation_level=None
         )
-        self.lock = lock or threading.RLock()
-        self.conn.execute("PRAGMA busy_timeout = 30000")
-        self.conn.execute("PRAGMA journal_mode = WAL")
-        self.conn.execute(f"PRAGMA synchronous = {'NORMAL' if synchronous == 'NORMAL' else 'FULL'}")
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        if not readonly:
-            self.migrate()
+        self.conn = conn
+        try:
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(f"PRAGMA synchronous = {'NORMAL' if synchronous == 'NORMAL' else 'FULL'}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if not readonly:
+                self.migrate()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def close(self) -> None:
         with self.lock:

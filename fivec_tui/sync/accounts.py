@@ -30,6 +30,7 @@ from ..api.redact import mask_url
 from ..config import Profile
 from ..private_files import default_log, exposed_cache
 from ..store import Store
+from ..store.integrity import cache_problem
 from . import alerts
 from .client import client_for
 from .daemon import (
@@ -86,7 +87,8 @@ def run_all(
 ) -> int:
     """Every account's sync until stopped (or drained once); ``receiver``: the profile whose
     ``push`` table configures the shared push receiver.  An account whose lock is held by
-    another poller is skipped with the holder's pid; the others run."""
+    another poller is skipped with the holder's pid, one whose cache is damaged with what to
+    do; the others run."""
     held = []
     for profile, db_path in accounts:
         lock = PollerLock(db_path)
@@ -94,6 +96,10 @@ def run_all(
             lock.acquire()
         except LockHeld as exc:
             print(f"error: {profile.name}: {exc}", file=sys.stderr)
+            continue
+        if problem := cache_problem(db_path):  # never pulled into: the others run
+            lock.release()
+            print(f"error: {profile.name}: {problem.line()}", file=sys.stderr)
             continue
         held.append(Account(profile, db_path, lock))
     if not held:

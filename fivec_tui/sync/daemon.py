@@ -12,8 +12,9 @@ from pathlib import Path
 
 from ..api.redact import mask_url
 from ..config import Profile, Push, checked
-from ..private_files import default_log, exposed_cache, private_dir, private_file
+from ..private_files import default_log, exposed_cache, open_private, private_dir
 from ..store import Store
+from ..store.integrity import CacheBroken, ensure_sound
 from . import alerts
 from .client import client_for
 from .engine import Engine
@@ -44,15 +45,14 @@ class Redact(logging.Filter):
 def setup_logging(secrets: tuple[str, ...], log_file: Path) -> None:
     """Log to ``log_file`` (0600) and stderr, ``secrets`` (every account's) redacted."""
     private_dir(log_file.parent)
-    private_file(log_file)  # FileHandler appends to it and keeps its mode
+    # Opened here, not by FileHandler (which follows a link planted at the path): a new log
+    # is made 0600, an existing one appended to only when it is a regular file of ours.
+    stream = open_private(log_file, "a", encoding="utf-8")
     redact = Redact(secrets)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger("fivec_tui")
     root.setLevel(logging.INFO)
-    for handler in (
-        logging.FileHandler(log_file, encoding="utf-8"),
-        logging.StreamHandler(sys.stderr),
-    ):
+    for handler in (logging.StreamHandler(stream), logging.StreamHandler(sys.stderr)):
         handler.setFormatter(fmt)
         handler.addFilter(redact)
         root.addHandler(handler)
@@ -153,6 +153,12 @@ def run_poll(
     try:
         lock.acquire()
     except LockHeld as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        ensure_sound(db_path)  # before anything is pulled into it, whatever the form of poll
+    except CacheBroken as exc:
+        lock.release()
         print(f"error: {exc}", file=sys.stderr)
         return 1
     try:

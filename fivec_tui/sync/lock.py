@@ -10,7 +10,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from ..private_files import FILE_MODE, private_dir
+from ..private_files import private_dir, private_fd
 
 
 class LockHeld(RuntimeError):
@@ -35,7 +35,7 @@ class PollerLock:
 
     def acquire(self) -> None:
         private_dir(self.path.parent)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        fd = private_fd(self.path, os.O_RDWR)  # never through a link, only a file of ours
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -53,6 +53,7 @@ def test_readable_cache_is_named_then_fixed(env, tmp_path):
     assert code == 0 and out.rstrip().endswith("all well")
     checks = {c["check"]: c["status"] for c in json.loads(run(env, "--json")[1])["checks"]}
     assert checks | {"mode": "ok"} == {
+        "cache": "ok",
         "mode": "ok",
         "config": "ok",
         "platform": "ok",

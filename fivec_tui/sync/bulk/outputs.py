@@ -1,17 +1,17 @@
 """The files a bulk send writes beside its input: ``<input>.rejected.csv`` (each rejected row
 with its reason and its cells as read) and ``<input>.results.csv`` (each valid row's state,
 msgid or error).  UTF-8 with a BOM, so that Excel shows the Chinese; 0600 like every file
-this tool writes (they list customers' numbers); replaced whole, never half written.
+this tool writes (they list customers' numbers); replaced whole, never half written, a link
+at their path replaced itself and never written through.
 """
 
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ...private_files import open_private
+from ...private_files import replacing
 from .validate import Reject
 
 
@@ -24,16 +24,10 @@ def results_path(source: str | Path) -> Path:
 
 
 def _write(path: str | Path, header: Sequence[str], rows: Iterable[Sequence]) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open_private(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(header)
-            writer.writerows(rows)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with replacing(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
 
 
 def write_rejects(path: Path, header: Sequence[str], rejects: Sequence[Reject]) -> None:
