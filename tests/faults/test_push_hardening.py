@@ -94,7 +94,7 @@ async def test_no_server_header_on_any_answer(receiver):
         f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode(),  # 405
         post(path, b"data=" + b"x" * 3000),  # 413
         b"\x16\x03\x01 garbage that is not HTTP\r\n\r\n",  # 400
-        b"GET / HTTP/1.1\r\nX: " + b"y" * 20000 + b"\r\n\r\n",  # 431
+        b"GET / HTTP/1.1\r\nHost: x\r\nX: " + b"y" * 20000 + b"\r\n\r\n",  # 431
         post(path, b"d", "Transfer-Encoding: gzip\r\n"),  # 400
     ]
     statuses = []
