@@ -9,9 +9,12 @@ slow connections from 40 addresses against ``max_connections = 300``.
 from __future__ import annotations
 
 import contextlib
+import random
 import socket
+import threading
 import time
 
+import httpx
 from peers import TOKEN, answer_of, peer, status_of
 
 ONE_MIB = 1024 * 1024
@@ -147,3 +150,102 @@ def test_malformed_framing_is_answered_400_with_one_log_line_at_most(daemon):
     assert len([line for line in log.splitlines() if "127.0.0.3" in line]) <= 1
     assert len(log) < 10_000
     assert not d.cached_msgids() - prober.acknowledged  # nothing of the garbage was stored
+
+
+def multipart(parts: int) -> bytes:
+    """A form with ``data`` first, then ``parts`` empty parts: 9 bytes each."""
+    return (
+        b'--b\r\nContent-Disposition: form-data; name="data"\r\n\r\n'
+        + REPORT.encode()
+        + b"\r\n--b\r\n\r\n" * parts
+        + b"\r\n--b--\r\n"
+    )
+
+
+def test_an_80000_part_multipart_never_holds_up_other_pushes(daemon):
+    d = daemon()
+    body = multipart(80_000)
+    form = {"Content-Type": "multipart/form-data; boundary=b"}
+    statuses: list[int] = []
+
+    def attack() -> None:
+        with httpx.Client(
+            timeout=30, transport=httpx.HTTPTransport(local_address="127.0.0.2")
+        ) as h:
+            for _ in range(3):
+                statuses.append(h.post(d.url(), content=body, headers=form).status_code)
+
+    prober = d.probe()
+    attacker = threading.Thread(target=attack)
+    attacker.start()
+    attacker.join(60)
+    deadline = time.monotonic() + 10
+    while len(prober.outcomes) < 6 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert statuses == [413] * 3
+    with httpx.Client(timeout=5) as h:  # a sane number of parts is read as before
+        assert h.post(d.url(), content=multipart(50), headers=form).text == "success"
+    finish(d, prober)
+
+
+def fuzzed(rng: random.Random) -> bytes:
+    """A request as a hostile peer may send one: garbage, or a push with bytes changed."""
+    body = rng.choice(
+        [
+            b"data=" + REPORT.encode(),
+            b"data=0,1,13800000000,%C4%E3%BA%C3,1462913482",
+            b'data={"results": [{"msgid": "\xff", "mobile": 1}]}',
+            b"data=<results><item><msgid>1</msgid>",
+            bytes(rng.randrange(256) for _ in range(rng.randrange(64))),
+        ]
+    )
+    headers = [
+        f"POST /push/{rng.choice([TOKEN, WRONG])}/{rng.choice(['reports', 'replies'])} HTTP/1.1",
+        "Host: x",
+        rng.choice(
+            [
+                "Content-Type: application/x-www-form-urlencoded",
+                "Content-Type: multipart/form-data; boundary=b",
+                "Content-Type: application/x-www-form-urlencoded; charset=nope",
+                "Content-Type: text/plain; charset=gbk",
+            ]
+        ),
+        rng.choice(
+            [
+                f"Content-Length: {len(body)}",
+                f"Content-Length: {rng.randrange(-5, 2 * len(body) + 5)}",
+                "Transfer-Encoding: chunked",
+            ]
+        ),
+    ]
+    if "chunked" in headers[-1]:
+        body = f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+    request = bytearray("\r\n".join(headers).encode() + b"\r\n\r\n" + body)
+    for _ in range(rng.choice([0, 0, 1, 3, 10])):  # flip, insert or drop bytes anywhere
+        at = rng.randrange(len(request))
+        op = rng.randrange(3)
+        if op == 0:
+            request[at] = rng.randrange(256)
+        elif op == 1:
+            request.insert(at, rng.choice([0, 10, 13, 32, 58, 0xFF, rng.randrange(256)]))
+        else:
+            del request[at]
+    return bytes(request)
+
+
+def test_random_requests_never_make_a_traceback(daemon):
+    d = daemon()
+    prober = d.probe()
+    rng = random.Random(20260517)
+    seen = set()
+    for i in range(400):
+        s = peer(i, d.port)
+        with contextlib.suppress(OSError):
+            s.sendall(fuzzed(rng))
+            s.shutdown(socket.SHUT_WR)  # nothing more is coming: answer now
+        seen.add(status_of(answer_of(s)))
+        s.close()
+    assert seen <= {None, 200, 400, 403, 404, 405, 413, 431}, seen
+    assert {200, 400, 403} <= seen
+    log = finish(d, prober)
+    assert "unexpected error" not in log and len(log) < 20_000
