@@ -36,12 +36,14 @@ def answer_of(s: socket.socket, timeout: float = 10.0) -> bytes:
     """Everything the daemon sends on ``s`` until it closes (b"" when it only closed)."""
     s.settimeout(timeout)
     out = b""
-    try:
-        while chunk := s.recv(65536):
-            out += chunk
-    except ConnectionError:
-        pass  # a reset after the answer: what came before it counts
-    return out
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except ConnectionError:  # a reset after the answer: what came before it counts
+            return out
+        if not chunk:
+            return out
+        out += chunk
 
 
 def status_of(answer: bytes) -> int | None:

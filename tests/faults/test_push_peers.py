@@ -214,6 +214,7 @@ def fuzzed(rng: random.Random) -> bytes:
             [
                 f"Content-Length: {len(body)}",
                 f"Content-Length: {rng.randrange(-5, 2 * len(body) + 5)}",
+                f"Content-Length: {rng.choice(['²', '٣', '9' * 5000, '+5', '0x5', '5, 6', ''])}",
                 "Transfer-Encoding: chunked",
             ]
         ),
