@@ -20,14 +20,15 @@ read only once the head is accepted, a short text answer), within :class:`Limits
 - **memory**: a body is read only once its length (``max_body`` for a chunked one) is
   reserved out of ``max_buffered``; when it does not fit, idle bodies are closed, oldest
   first, to make room, and if that is not enough it is answered 503 with ``Retry-After``,
-  its body unread.  A head is at most ``max_header`` bytes in h11's buffer, read
-  :data:`READ_SIZE` at a time through a stream that reads ahead at most twice that.  So the
+  its body unread.  A head is read :data:`READ_SIZE` at a time, and refused (431) past
+  ``max_header``; each stream stops reading ahead past twice :data:`READ_SIZE`.  So the
   bytes held for requests never exceed::
 
       total × (max_header + 3 × READ_SIZE) + max(max_buffered, max_body)
 
-  e.g. 448 × 64 KiB + 64 MiB ≈ 92 MiB under a 1,024 file limit; 4,096 × 64 KiB + 64 MiB =
-  320 MiB at the most (``total`` is at most 4,096).
+  e.g. 448 × 64 KiB + 64 MiB ≈ 92 MiB under a 1,024 file limit, 4,096 × 64 KiB + 64 MiB =
+  320 MiB at the most (``total`` is at most 4,096), plus, for an instant, the one socket read
+  asyncio makes at a time on a connection whose bytes are coming fast (up to 256 KiB).
 
 A request the handler refuses from its head (:meth:`Handler.check`) is answered and closed
 without its body being read: the socket's sending side is shut, and whatever the peer still
@@ -43,7 +44,6 @@ import contextlib
 import logging
 import resource
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus
@@ -52,12 +52,13 @@ from urllib.parse import unquote
 
 import h11
 
+from .admission import Admission, Conn
+
 log = logging.getLogger("fivec_tui.push")
 FD_RESERVE = 128  # the cache, the log, the HTTP clients' pools, the listening socket
 WARN_EVERY_S = 60.0
 READ_SIZE = 16 * 1024
 LINGER_S = 2.0  # how long a refused request's unread body is dropped before the close
-STALL_S = 1.0  # a body that sent nothing for this long counts as idle
 BUSY_RETRY_S = 5  # Retry-After when every connection or the memory budget is taken
 
 
@@ -156,21 +157,6 @@ def _framing(request: Request) -> Answer | None:
     return None
 
 
-@dataclass(eq=False)
-class _Conn:
-    peer: str
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
-    since: float = 0.0  # when its current phase began (monotonic)
-    last: float = 0.0  # when its body last made progress
-    received: int = 0  # body bytes of the current request
-    reserved: int = 0  # bytes of the memory budget held for that body
-    closed: bool = False
-
-    def idle_body(self, now: float, rate: float) -> bool:
-        return self.received < rate * (now - self.since) or now - self.last > STALL_S
-
-
 class HttpServer:
     """Serve ``handler`` on ``host:port`` within ``limits``; ``port`` is the bound one."""
 
@@ -178,19 +164,19 @@ class HttpServer:
         self.handler, self.limits = handler, limits
         self.port = 0
         self.stats = {"evicted": 0, "busy": 0, "timeouts": 0, "bad": 0}
-        self.buffered = 0  # bytes of bodies reserved, all connections
-        self.budget = max(limits.max_buffered, limits.max_body)
         self.warn = Throttle()
+        self.caps = Admission(limits, self.warn, self.stats)
         self._server: asyncio.Server | None = None
-        self._per_peer: dict[str, int] = {}
-        self._open: set[_Conn] = set()
-        self._idle: OrderedDict[_Conn, None] = OrderedDict()  # waiting or lingering, oldest first
-        self._bodies: OrderedDict[_Conn, None] = OrderedDict()  # sending a body, oldest first
         self._tasks: set[asyncio.Task] = set()
 
     @property
     def open_connections(self) -> int:
-        return len(self._open)
+        return len(self.caps.open)
+
+    @property
+    def buffered(self) -> int:
+        """Bytes of request bodies reserved across connections now."""
+        return self.caps.buffered
 
     async def start(self, host: str, port: int) -> None:
         self._server = await asyncio.start_server(
@@ -202,87 +188,12 @@ class HttpServer:
         if self._server is None:
             return
         self._server.close()
-        for conn in list(self._open):
-            self._release(conn)
+        for conn in list(self.caps.open):
+            self.caps.release(conn)
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=10)
         await self._server.wait_closed()
         self._server = None
-
-    # -- caps and budget ------------------------------------------------------------------------
-    def _victim(self, peer: str | None, bodies_only: bool = False) -> _Conn | None:
-        """The oldest idle connection (of ``peer``, or of anyone)."""
-        now, rate = time.monotonic(), self.limits.min_body_rate
-        mine = (lambda c: True) if peer is None else (lambda c: c.peer == peer)
-        body = next((c for c in self._bodies if mine(c) and c.idle_body(now, rate)), None)
-        if bodies_only:
-            return body
-        waiting = next((c for c in self._idle if mine(c)), None)
-        found = [c for c in (waiting, body) if c is not None]
-        return min(found, key=lambda c: c.since) if found else None
-
-    def _admit(self, conn: _Conn) -> bool:
-        """Make room for ``conn`` under both caps by closing idle connections, if need be."""
-        over_peer = self._per_peer.get(conn.peer, 0) >= self.limits.per_peer
-        if over_peer and not self._evict(self._victim(conn.peer), "connection cap"):
-            return False
-        over_total = len(self._open) >= self.limits.total
-        if over_total and not self._evict(self._victim(None), "connection cap"):
-            return False
-        self._open.add(conn)
-        self._per_peer[conn.peer] = self._per_peer.get(conn.peer, 0) + 1
-        return True
-
-    def _reserve(self, conn: _Conn, size: int) -> bool:
-        """Hold ``size`` bytes of the budget for ``conn``'s body, closing idle bodies if need be."""
-        while self.buffered + size > self.budget:
-            if not self._evict(self._victim(None, bodies_only=True), "memory budget for bodies"):
-                return False
-        conn.reserved = size
-        self.buffered += size
-        return True
-
-    def _evict(self, conn: _Conn | None, cap: str) -> bool:
-        if conn is None:
-            return False
-        self.stats["evicted"] += 1
-        self._release(conn)
-        limits = self.limits
-        self.warn(
-            ("evict", cap),
-            logging.WARNING,
-            "push receiver at its %s (%d per peer, %d in all, %d MiB of bodies): closing "
-            "connections that are idle or send too slowly",
-            cap,
-            limits.per_peer,
-            limits.total,
-            self.budget >> 20,
-        )
-        return True
-
-    def _phase(self, conn: _Conn, where: OrderedDict | None) -> None:
-        """``conn`` starts a phase now: waiting (``_idle``), a body (``_bodies``) or busy."""
-        self._idle.pop(conn, None)
-        self._bodies.pop(conn, None)
-        conn.since = conn.last = time.monotonic()
-        if where is not None and not conn.closed:
-            where[conn] = None
-
-    def _unreserve(self, conn: _Conn) -> None:
-        self.buffered -= conn.reserved
-        conn.reserved = 0
-
-    def _release(self, conn: _Conn) -> None:
-        if conn.closed:
-            return
-        conn.closed = True
-        self._phase(conn, None)
-        self._unreserve(conn)
-        self._open.discard(conn)
-        left = self._per_peer.pop(conn.peer, 1) - 1
-        if left:
-            self._per_peer[conn.peer] = left
-        conn.writer.close()
 
     # -- one connection ------------------------------------------------------------------------
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
@@ -291,8 +202,8 @@ class HttpServer:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         peername = writer.get_extra_info("peername")
-        conn = _Conn(str(peername[0]) if peername else "", reader, writer)
-        if not self._admit(conn):
+        conn = Conn(str(peername[0]) if peername else "", reader, writer)
+        if not self.caps.admit(conn):
             self.stats["busy"] += 1
             with contextlib.suppress(ConnectionError):
                 writer.write(render(Answer(503, "busy\n", retry_after=BUSY_RETRY_S), True))
@@ -307,9 +218,9 @@ class HttpServer:
         except Exception:  # a bug, not the peer's doing: said once a minute, the rest goes on
             self.warn("bug", logging.ERROR, "push receiver: unexpected error", exc_info=True)
         finally:
-            self._release(conn)
+            self.caps.release(conn)
 
-    async def _read(self, conn: _Conn, until: float) -> bytes | None:
+    async def _read(self, conn: Conn, until: float) -> bytes | None:
         """The next bytes from the peer (b"" at its end or once closed), None at ``until``."""
         if conn.closed:
             return b""
@@ -319,12 +230,12 @@ class HttpServer:
         except TimeoutError:
             return None
 
-    async def _exchange(self, conn: _Conn, leftover: bytes) -> bytes | None:
+    async def _exchange(self, conn: Conn, leftover: bytes) -> bytes | None:
         """Read one request and answer it.  Returns the bytes already received after it, or
         None when the connection is to be closed."""
         limits = self.limits
         h = h11.Connection(h11.SERVER, max_incomplete_event_size=limits.max_header)
-        self._phase(conn, self._idle)
+        self.caps.phase(conn, self.caps.idle)
         deadline = conn.since + limits.header_timeout
         fed = 0  # empty lines before a request line are ignored (RFC 9112 2.2)
         try:
@@ -345,13 +256,13 @@ class HttpServer:
         if not isinstance(event, h11.Request):
             return None  # the peer closed between requests
         request = _request(event, conn.peer)
-        self._phase(conn, None)
+        self.caps.phase(conn, None)
         chunked = "transfer-encoding" in request.headers
         size = limits.max_body if chunked else int(request.headers.get("content-length", 0))
         refusal = _framing(request) or self.handler.check(request)
         if refusal is None and size > limits.max_body:
             refusal = Answer(413, "too large\n", close=True)
-        if refusal is None and size and not self._reserve(conn, size):
+        if refusal is None and size and not self.caps.reserve(conn, size):
             self.stats["busy"] += 1
             refusal = Answer(503, "busy\n", close=True, retry_after=BUSY_RETRY_S)
         if refusal is not None:
@@ -360,7 +271,7 @@ class HttpServer:
             body = await self._body(conn, h)
             answer = body if isinstance(body, Answer) else await self._handle(request, body)
         finally:
-            self._unreserve(conn)
+            self.caps.unreserve(conn)
         if isinstance(body, Answer):
             return await self._refuse(conn, answer, unread=True)
         keep = not answer.close and request.version == "HTTP/1.1"
@@ -369,13 +280,13 @@ class HttpServer:
             return None
         return h.trailing_data[0]
 
-    async def _body(self, conn: _Conn, h: h11.Connection) -> bytes | Answer:
+    async def _body(self, conn: Conn, h: h11.Connection) -> bytes | Answer:
         """The request's body, or the answer to one that came too slowly, grew too large or
         broke its framing."""
         limits = self.limits
         if h.they_are_waiting_for_100_continue:
             conn.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        self._phase(conn, self._bodies)
+        self.caps.phase(conn, self.caps.bodies)
         body = bytearray()
         try:
             while not isinstance(event := h.next_event(), h11.EndOfMessage):
@@ -394,10 +305,10 @@ class HttpServer:
             self.stats["bad"] += 1
             return Answer(400, "bad body\n", close=True)
         finally:
-            self._phase(conn, None)
+            self.caps.phase(conn, None)
         return bytes(body)
 
-    def _body_due(self, conn: _Conn) -> float:
+    def _body_due(self, conn: Conn) -> float:
         """When a body that gets nothing more is closed: at ``body_timeout``, after
         ``slow_grace`` without progress, or once its average falls under ``min_body_rate``
         (never before ``slow_grace``)."""
@@ -416,7 +327,7 @@ class HttpServer:
             self.warn("bug", logging.ERROR, "push receiver: unexpected error", exc_info=True)
             return Answer(500, "internal error\n", close=True)
 
-    async def _bad(self, conn: _Conn, exc: h11.RemoteProtocolError) -> None:
+    async def _bad(self, conn: Conn, exc: h11.RemoteProtocolError) -> None:
         """A request h11 refused: 400 (431 for a head too large), one line a minute per peer."""
         self.stats["bad"] += 1
         status = 431 if exc.error_status_hint == 431 else 400
@@ -425,14 +336,14 @@ class HttpServer:
         text = "headers too large\n" if status == 431 else "bad request\n"
         return await self._refuse(conn, Answer(status, text, close=True), unread=True)
 
-    async def _refuse(self, conn: _Conn, answer: Answer, unread: bool) -> None:
+    async def _refuse(self, conn: Conn, answer: Answer, unread: bool) -> None:
         """Answer and close.  A body still coming (``unread``) is dropped, never kept, for at
         most LINGER_S: closing on unread bytes would reset the connection, answer and all."""
         if not await self._send(conn, answer, close=True) or not unread:
             return None
         with contextlib.suppress(OSError, RuntimeError):
             conn.writer.write_eof()
-        self._phase(conn, self._idle)
+        self.caps.phase(conn, self.caps.idle)
         until, dropped = conn.since + LINGER_S, 0
         while dropped <= self.limits.max_body:
             chunk = await self._read(conn, until)
@@ -441,7 +352,7 @@ class HttpServer:
             dropped += len(chunk)
         return None
 
-    async def _send(self, conn: _Conn, answer: Answer, close: bool) -> bool:
+    async def _send(self, conn: Conn, answer: Answer, close: bool) -> bool:
         """Write ``answer``; whether it went out (to a peer that reads its answers)."""
         if conn.closed:
             return False
