@@ -150,14 +150,14 @@ class PushReceiver:
         # The forward queue relays data; bytes that were not text go out as they came.
         forward = data if shown == data else data.encode("utf-8", "surrogateescape")
         envelope = {"content_type": content_type, "query": request.query}
+        targets = route.forward.get(stream, [])
         try:
             if depth > MAX_DEPTH:
                 self.stats["too_deep"] += 1
                 await asyncio.to_thread(self._keep_too_deep, route.store, stream, shown)
                 return Answer(400, f"nested deeper than {MAX_DEPTH} levels\n")
             jid = await asyncio.to_thread(
-                journal_push,
-                *(route.store, stream, body, envelope, forward, route.forward.get(stream, [])),
+                journal_push, route.store, stream, body, envelope, forward, targets
             )
         except (OSError, sqlite3.Error) as exc:  # a full disk, say: the platform retries
             return self._unwritable(exc)
