@@ -1,16 +1,33 @@
-"""Parsers for what the platform pushes: reports and replies in string, JSON or XML form.
+"""Parsers for what the platform pushes: the form around it, then reports and replies in
+string, JSON or XML form.
 
-The platform POSTs ``data=<payload>``; these take the payload after the form layer has
-URL-decoded it once.  Push bodies are unsigned and come from the network, so XML goes
-through defusedxml (no entities, no DTDs) and every item that cannot be read is kept as
-:class:`Unparsed`.
+The platform POSTs ``data=<payload>`` (§7.1, §9.1).  :func:`push_data` takes the ``data``
+field out of the request body as it came (urlencoded or multipart, or the query string) and
+:func:`parse_push` reads the payload.  Push bodies are unsigned and come from the network:
+a multipart form is split without recursion and refused past :data:`MAX_PARTS` parts, XML
+goes through defusedxml (no entities, no DTDs), and every item that cannot be read is kept
+as :class:`Unparsed`.
+
+Bytes that are not valid in their charset are never replaced: they travel as lone
+surrogates (``surrogateescape``), the items they are in are flagged (a reply's content is
+a guess with ``content_clean`` False; any other field makes the item unparsed), and raw text
+shows them as ``\\xNN`` (:func:`readable`).  The receiver journals the body's bytes, so the
+original is never lost.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import dataclasses
+import email.message
+import email.parser
+import email.utils
 import json
+import quopri
 import re
 from typing import Literal
+from urllib.parse import unquote_to_bytes
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET
@@ -18,11 +35,123 @@ from defusedxml.common import DefusedXmlException
 
 from .errors import ParseError
 from .models import PushBatch, Reply, Report, Unparsed
-from .wire import clean_body, parse_time, percent_decode
+from .wire import clean_body, decode_body, parse_time, percent_decode
 
 Kind = Literal["report", "reply"]
 REPORT_FIELDS = ("msgid", "mobile", "status", "receivetime")
 REPLY_FIELDS = ("ext", "replyid", "mobile", "content", "receivetime")
+MAX_PARTS = 1000  # a push is one field; a form of more parts is not the platform's
+FORM = "application/x-www-form-urlencoded"
+_BROKEN = re.compile("[\udc80-\udcff]")  # a byte that was not valid in its charset
+
+
+class FormError(ValueError):
+    """A push body whose ``data`` cannot be read; ``status`` is the answer (400 or 413)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def readable(text: str) -> str:
+    """``text`` with the bytes that were not valid in their charset as ``\\xNN``: storable
+    and shown as what came.
+
+    >>> readable(b"ok \\xc4\\xe3".decode("utf-8", "surrogateescape"))
+    'ok \\\\xc4\\\\xe3'
+    """
+    if not _BROKEN.search(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _guess(text: str) -> str:
+    """A reading of text holding invalid bytes: UTF-8, else GBK, else with U+FFFD."""
+    return decode_body(text.encode("utf-8", "surrogateescape"), "UTF-8")
+
+
+def push_data(body: bytes, content_type: str, query: str = "") -> str:
+    """The ``data`` field of a pushed form (urlencoded by default, or multipart), else of
+    the query string (the document's examples put it there), decoded once.
+
+    Raises :class:`FormError` for a form that cannot be read, one of more than
+    :data:`MAX_PARTS` parts (413), and a missing or blank ``data``.
+
+    >>> push_data(b"data=1%2C2&x=3", ""), push_data(b"", "", "data=%ff")
+    ('1,2', '\\udcff')
+    """
+    header = email.message.Message()
+    header["content-type"] = content_type or FORM
+    if header.get_content_type() == "multipart/form-data":
+        value, charset = _multipart_field(body, header.get_param("boundary"))
+    else:
+        value, charset = _urlencoded_field(body), header.get_content_charset() or "utf-8"
+    if value is None:  # the query string is ASCII: the platform's encoding, UTF-8
+        value, charset = _urlencoded_field(query.encode("latin-1", "replace")), "utf-8"
+    try:
+        text = (value or b"").decode(charset, "surrogateescape")
+    except (LookupError, UnicodeError):  # no such charset, or not one for text
+        raise FormError(400, "data is not text in its charset") from None
+    if not text.strip():
+        raise FormError(400, "missing data")
+    return text
+
+
+def _urlencoded_field(form: bytes) -> bytes | None:
+    """The last ``data`` field of an urlencoded form, percent-decoded, as bytes."""
+    found = None
+    for pair in form.split(b"&"):
+        key, _, value = pair.partition(b"=")
+        if (key == b"data" or b"%" in key) and unquote_to_bytes(key) == b"data":
+            found = unquote_to_bytes(value.replace(b"+", b" "))
+    return found
+
+
+def _multipart_field(body: bytes, boundary) -> tuple[bytes | None, str]:
+    """The first ``data`` part of a multipart form and its charset.  Parts are found by one
+    regular expression, counted up to :data:`MAX_PARTS` before any is parsed, and never
+    descended into."""
+    if not isinstance(boundary, str) or not boundary or not boundary.isascii():
+        raise FormError(400, "multipart without a boundary")
+    delimiter = re.compile(
+        rb"(?:^|\r\n)--" + re.escape(boundary.encode()) + rb"(--)?[ \t]*(?:\r\n|\Z)"
+    )
+    bounds: list[re.Match] = []
+    for match in delimiter.finditer(body):
+        bounds.append(match)
+        if len(bounds) > MAX_PARTS + 1:
+            raise FormError(413, f"more than {MAX_PARTS} parts")
+        if match.group(1):  # the close delimiter
+            break
+    for start, end in zip(bounds, [*bounds[1:], None], strict=False):  # none: no parts
+        if start.group(1):
+            break
+        found = _data_part(body[start.end() : end.start() if end else None])
+        if found is not None:
+            return found
+    return None, "utf-8"
+
+
+def _data_part(part: bytes) -> tuple[bytes, str] | None:
+    """A part's content and charset when it is the ``data`` field."""
+    if part.startswith(b"\r\n"):  # no headers
+        return None
+    head, _, content = part.partition(b"\r\n\r\n")
+    headers = email.parser.BytesHeaderParser().parsebytes(head + b"\r\n\r\n")
+    name = headers.get_param("name", header="content-disposition")
+    if name is None or email.utils.collapse_rfc2231_value(name) != "data":
+        return None
+    if headers.get_content_maintype() == "multipart":
+        raise FormError(400, "nested multipart")
+    encoding = headers.get("content-transfer-encoding", "").strip().lower()
+    try:
+        if encoding == "base64":
+            content = base64.b64decode(content)
+        elif encoding == "quoted-printable":
+            content = quopri.decodestring(content)
+    except (binascii.Error, ValueError):
+        raise FormError(400, "bad transfer encoding") from None
+    return content, headers.get_content_charset() or "utf-8"
 
 
 def detect_format(payload: str) -> Literal["string", "json", "xml"]:
@@ -37,6 +166,12 @@ def detect_format(payload: str) -> Literal["string", "json", "xml"]:
 def _build(
     kind: Kind, fields: dict[str, str], raw: str, clean: bool = True
 ) -> Report | Reply | Unparsed:
+    names = REPORT_FIELDS if kind == "report" else REPLY_FIELDS
+    broken = [name for name in names if _BROKEN.search(fields.get(name) or "")]
+    if broken and broken != ["content"]:
+        return Unparsed(raw, f"{', '.join(broken)}: bytes not valid in the form's charset")
+    if broken:  # a reply's content: read as best we can, flagged, the raw item beside it
+        fields, clean = {**fields, "content": _guess(fields["content"])}, False
     when = (fields.get("receivetime") or "").strip()
     try:
         at = parse_time(when) if when else None
@@ -73,16 +208,19 @@ def reply_content(field: str) -> tuple[str, bool]:
     the field inside the string (it must, for ``,`` and ``;``) leaves it encoded once more
     (``%e5%a5%bd``).  A field with characters no encoder leaves (non-ASCII) and no escape is the
     text as it stands, ``+`` included; any other is decoded in UTF-8 exactly as pulled replies
-    are: ``+`` is a space, a stray ``%`` stays literal (``100%``) and, like broken escapes,
-    clears ``clean`` so the raw item is kept beside a guess.
+    are: ``+`` is a space, a stray ``%`` stays literal (``100%``) and, like broken escapes or
+    bytes that were not UTF-8 in the form itself, clears ``clean`` so the raw item is kept
+    beside a guess.
 
     >>> reply_content("%e5%a5%bd"), reply_content(" 好+1 "), reply_content("100%")
     (('好', True), ('好+1', True), ('100%', False))
     """
     text = field.strip()
+    broken = _BROKEN.search(text) is not None
     if not text.isascii() and not _ESCAPE.search(text):
-        return text, True
-    return percent_decode(text, "UTF-8")
+        return (_guess(text), False) if broken else (text, True)
+    content, clean = percent_decode(text, "UTF-8")
+    return content, clean and not broken
 
 
 def _from_string(kind: Kind, text: str) -> list:
@@ -133,7 +271,7 @@ def _text_of(element: Element) -> str:
 
 def _from_xml(kind: Kind, text: str) -> list:
     try:
-        root = SafeET.fromstring(text.encode("utf-8"))
+        root = SafeET.fromstring(text.encode("utf-8", "surrogateescape"))  # expat refuses
     except (SafeET.ParseError, DefusedXmlException, ValueError) as exc:
         return [Unparsed(text, f"rejected XML: {type(exc).__name__}: {exc}")]
     out: list = []
@@ -150,9 +288,15 @@ def parse_push(kind: Kind, payload: str) -> PushBatch:
     text = clean_body(payload)
     fmt = detect_format(text)
     if nesting_depth(text) > MAX_DEPTH:  # the parsers recurse: refuse before they do
-        return PushBatch(fmt, [Unparsed(text, f"nested deeper than {MAX_DEPTH} levels")])
+        return PushBatch(fmt, [Unparsed(readable(text), f"nested deeper than {MAX_DEPTH} levels")])
     parser = {"string": _from_string, "json": _from_json, "xml": _from_xml}[fmt]
-    return PushBatch(fmt, parser(kind, text) if text else [])
+    items = parser(kind, text) if text else []
+    return PushBatch(fmt, [_storable(item) for item in items])
+
+
+def _storable(item):
+    """``item`` with its raw text :func:`readable` (SQLite takes no lone surrogates)."""
+    return dataclasses.replace(item, raw=readable(item.raw)) if _BROKEN.search(item.raw) else item
 
 
 MAX_DEPTH = 64  # real pushes nest 3 deep; json.loads raises RecursionError near 1,000

@@ -13,14 +13,20 @@ if TYPE_CHECKING:
 
 
 def queue_forwards(
-    conn: sqlite3.Connection, journal_id: int, body: str, targets: Sequence[str], now: float
+    conn: sqlite3.Connection,
+    journal_id: int,
+    body: str | bytes,
+    targets: Sequence[str],
+    now: float,
 ) -> None:
-    """Queue ``body`` for each target, inside the caller's transaction.
+    """Queue ``body`` (a push's ``data``: text, or bytes when some were not valid text) for
+    each target, inside the caller's transaction.
 
     A body the platform pushes again (it retries when our answer was lost) is queued for each
     target once: ``(target, body_sha1)`` is unique.
     """
-    digest = hashlib.sha1(body.encode("utf-8", "surrogatepass")).hexdigest()
+    raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+    digest = hashlib.sha1(raw).hexdigest()
     conn.executemany(
         "INSERT OR IGNORE INTO forward_queue(journal_id, target, body, body_sha1, next_at) "
         "VALUES (?,?,?,?,?)",

@@ -5,19 +5,25 @@ whatever a crash left unparsed is replayed at the next start.
 inserts its rows in one transaction that also marks it parsed.  Ingest is idempotent, so
 :func:`replay` may re-ingest a body a crash interrupted at any point.
 
-Bodies are stored zlib-compressed (about a quarter of their size for report pulls) when that
-makes them smaller, else as text; ``size`` is always their UTF-8 length, which is what the
-sqlite3 shell's ``sqlar_uncompress(body, size)`` needs to read one back.  In Python,
-:func:`read_body`.
+A body is kept either as text (pulls, which hand over what they decoded) or as the bytes
+that came, with an ``envelope`` (JSON) saying how to read them: a push's request body with
+its ``content_type`` and ``query``, read again by :func:`~fivec_tui.api.push.push_data`
+exactly as the receiver read it; bytes with an empty envelope are read in their ``encode``.
+Either is stored zlib-compressed (about a quarter of their size for report pulls) when that
+makes it smaller, else as it is; ``size`` is always its length in bytes (UTF-8 for text),
+which is what the sqlite3 shell's ``sqlar_uncompress(body, size)`` needs to read one back.
+In Python, :func:`read_raw` (the bytes) and :func:`read_body` (the text ingest parses).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import zlib
 from collections.abc import Sequence
 
+from ..api.wire import decode_body
 from . import ingest
 from .db import Store
 from .forward_queue import queue_forwards
@@ -29,54 +35,93 @@ log = logging.getLogger("fivec_tui.store")
 ZLIB_LEVEL = 1
 
 
-def pack(body: str) -> tuple[str | bytes, int]:
-    """A body as stored: (zlib bytes, or the text when that is not smaller; UTF-8 size)."""
-    raw = body.encode("utf-8", "surrogatepass")
+def pack(body: str | bytes) -> tuple[str | bytes, int]:
+    """A body as stored: (zlib bytes, or the body itself when that is not smaller; size)."""
+    raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
     packed = zlib.compress(raw, ZLIB_LEVEL)
     return (packed if len(packed) < len(raw) else body), len(raw)
 
 
-def unpack(stored: str | bytes) -> str:
-    """A stored body as it was received."""
-    if isinstance(stored, bytes):
-        return zlib.decompress(stored).decode("utf-8", "surrogatepass")
-    return stored
+def unpack(stored: str | bytes, size: int | None) -> bytes:
+    """A stored body's bytes (UTF-8 for text)."""
+    if isinstance(stored, str):
+        return stored.encode("utf-8", "surrogatepass")
+    if len(stored) == size:  # never compressed: zlib is kept only when it is smaller
+        return stored
+    return zlib.decompress(stored)
 
 
-def journal(store: Store, stream: str, source: str, body: str, encode: str | None = None) -> int:
-    """Commit a raw body before anything else touches it.  Returns its journal id."""
+def _insert(conn, stream: str, source: str, body: str | bytes, encode, envelope, now) -> int:
     stored, size = pack(body)
+    return int(
+        conn.execute(
+            "INSERT INTO journal(stream, source, received_at, encode, body, size, envelope) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (stream, source, now, encode, stored, size, envelope),
+        ).lastrowid
+    )
+
+
+def journal(
+    store: Store, stream: str, source: str, body: str | bytes, encode: str | None = None
+) -> int:
+    """Commit a raw body before anything else touches it: text as decoded, or the bytes as
+    received (read in ``encode`` when ingested).  Returns its journal id."""
+    envelope = None if isinstance(body, str) else "{}"
     with store.transaction() as conn:
-        cur = conn.execute(
-            "INSERT INTO journal(stream, source, received_at, encode, body, size) "
-            "VALUES (?,?,?,?,?,?)",
-            (stream, source, time.time(), encode, stored, size),
-        )
-        return int(cur.lastrowid)
+        return _insert(conn, stream, source, body, encode, envelope, time.time())
 
 
-def journal_push(store: Store, stream: str, body: str, forward_to: Sequence[str]) -> int:
-    """Commit a pushed body and its forward-queue entries in one transaction."""
+def journal_push(
+    store: Store,
+    stream: str,
+    body: bytes,
+    envelope: dict[str, str],
+    data: str | bytes,
+    forward_to: Sequence[str],
+) -> int:
+    """Commit a pushed request body as received, with what is needed to read it again
+    (``envelope``: its ``content_type`` and ``query``), and its ``data`` field's forward-queue
+    entries, in one transaction."""
     now = time.time()
-    stored, size = pack(body)
     with store.transaction() as conn:
-        jid = int(
-            conn.execute(
-                "INSERT INTO journal(stream, source, received_at, encode, body, size) "
-                "VALUES (?, 'push', ?, 'UTF-8', ?, ?)",
-                (stream, now, stored, size),
-            ).lastrowid
-        )
-        queue_forwards(conn, jid, body, forward_to, now)
+        jid = _insert(conn, stream, "push", body, "UTF-8", json.dumps(envelope), now)
+        queue_forwards(conn, jid, data, forward_to, now)
     return jid
 
 
-def read_body(store: Store, journal_id: int) -> str:
-    """A journaled body as it was received (for replay, export and inspection)."""
-    stored = store.scalar("SELECT body FROM journal WHERE id = ?", (journal_id,))
-    if stored is None:
+def _row(store: Store, journal_id: int) -> dict:
+    rows = store.query(
+        "SELECT stream, source, encode, body, size, envelope FROM journal WHERE id = ?",
+        (journal_id,),
+    )
+    if not rows:
         raise KeyError(journal_id)
-    return unpack(stored)
+    return rows[0]
+
+
+def _text(entry: dict) -> str:
+    raw = unpack(entry["body"], entry["size"])
+    if entry["envelope"] is None:
+        return raw.decode("utf-8", "surrogatepass")
+    envelope = json.loads(entry["envelope"])
+    if entry["source"] == "push":
+        from ..api.push import push_data  # the form parser: only pushes need it
+
+        return push_data(raw, envelope.get("content_type", ""), envelope.get("query", ""))
+    return decode_body(raw, entry["encode"])
+
+
+def read_raw(store: Store, journal_id: int) -> bytes:
+    """A journaled body's bytes as stored: as received, or the UTF-8 of text."""
+    entry = _row(store, journal_id)
+    return unpack(entry["body"], entry["size"])
+
+
+def read_body(store: Store, journal_id: int) -> str:
+    """A journaled body as the text ingest parses (for replay, export and inspection): a
+    push's ``data`` field, bytes not valid in its charset as lone surrogates."""
+    return _text(_row(store, journal_id))
 
 
 def ingest_body(
@@ -100,12 +145,10 @@ def ingest_journal(store: Store, journal_id: int) -> dict[str, int]:
     A body the platform marked as an error was already raised by the client before being
     journaled, so anything the parser raises here is unexpected and stays unparsed-marked.
     """
-    rows = store.query("SELECT stream, source, encode FROM journal WHERE id = ?", (journal_id,))
-    if not rows:
-        raise KeyError(journal_id)
-    entry = rows[0]
-    body = read_body(store, journal_id)
-    return ingest_body(store, journal_id, entry["stream"], entry["source"], body, entry["encode"])
+    entry = _row(store, journal_id)
+    return ingest_body(
+        store, journal_id, entry["stream"], entry["source"], _text(entry), entry["encode"]
+    )
 
 
 def replay(store: Store) -> int:

@@ -215,4 +215,12 @@ MIGRATIONS: list[str] = [
     WHERE p.record_id > 0 AND r.minute IS NOT NULL AND rm > r.minute
     GROUP BY 1, 2, 3
     """.replace("{bucket}", bucket_sql("(p.reported_at - r.sent_at)")),
+    # 11: a body is journaled as the bytes that came (a push: the request body, before any
+    # form or percent decoding), ``envelope`` saying how to read them: JSON of what came around
+    # them (a push's content_type and query).  NULL: the body is text, as every body before.
+    # Stored as before: zlib when smaller, else as they are (``length(body) = size``, which is
+    # how ``sqlar_uncompress(body, size)`` tells the two apart).
+    """
+    ALTER TABLE journal ADD COLUMN envelope TEXT
+    """,
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from urllib.parse import urlencode
 
 import httpx
 
@@ -18,6 +19,7 @@ from ..store import Store
 from ..store.forward_queue import forward_done, forward_failed, forward_queued
 
 log = logging.getLogger("fivec_tui.forward")
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 class Forwarder:
@@ -38,15 +40,16 @@ class Forwarder:
                 blocked.add(target)  # keep order: nothing later goes before this one
                 continue
             try:
-                r = await self.http.post(target, data={"data": row["body"]})
+                # urlencode, not httpx's data=: a body kept as bytes goes out byte for byte
+                r = await self.http.post(
+                    target, content=urlencode({"data": row["body"]}), headers=FORM
+                )
                 error = "" if r.status_code == 200 else f"HTTP {r.status_code}"
             except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL: not an HTTPError
                 error = mask_urls(f"{type(exc).__name__}: {exc}")
             if error:
                 delay = min(2 ** min(row["attempts"], 8), 300)
-                await asyncio.to_thread(
-                    forward_failed, self.store, row["id"], error, now + delay
-                )
+                await asyncio.to_thread(forward_failed, self.store, row["id"], error, now + delay)
                 blocked.add(target)
                 log.warning(
                     "forward to %s failed (%s); retry in %ss", mask_url(target), error, delay

@@ -1,22 +1,40 @@
-"""A small HTTP/1.1 server that a crowd of slow or idle connections cannot starve.
+"""A small HTTP/1.1 server that no peer can starve, crash or make buffer without bound.
 
-The push receiver faces the internet, and aiohttp's server could not be bounded enough for it:
-it has no header read timeout (a connection trickling its headers is held forever), no cap on
-connections, and it adds a ``Server`` header to the error pages it writes itself.  This
-serves one kind of exchange (request headers, a bounded body, a short text answer) over
-asyncio streams, with every limit explicit in :class:`Limits`:
+The push receiver faces the internet.  h11 parses the protocol and refuses what RFC 9112
+refuses (conflicting or non-decimal ``Content-Length``, malformed chunk sizes, header lines
+without a colon or with a NUL, request lines that are not HTTP/1.x, heads over
+``max_header``): every such request is answered 400 (431 for a head too large) and closed.
+This module does the IO over asyncio streams, one exchange at a time (request head, a body
+read only once the head is accepted, a short text answer), within :class:`Limits`:
 
-- a connection must deliver complete request headers within ``header_timeout`` of opening or
-  of its previous answer (so an idle keep-alive connection is closed then too), and its body
-  within ``body_timeout``; headers over ``max_header`` bytes get 431, bodies over ``max_body``
-  get 413;
-- at most ``per_peer`` connections per address and ``total`` in all (by default half of the
-  file descriptors left under ``RLIMIT_NOFILE``).  A connection over a cap closes the oldest
-  one still waiting for its headers (of that peer, or of anyone), so a flood of idle
-  connections gives way to a sender that talks; with none idle it is answered 503.
+- **time**: complete request headers within ``header_timeout`` of opening or of the previous
+  answer (an idle keep-alive connection is closed then too), the body within
+  ``body_timeout``.  A body must also keep coming: it is closed (408) once ``slow_grace`` has
+  passed and it has averaged under ``min_body_rate`` since its headers, or when it has sent
+  nothing for ``slow_grace``.
+- **connections**: at most ``per_peer`` per address and ``total`` in all (by default half of
+  the file descriptors left under ``RLIMIT_NOFILE``).  A connection over a cap closes the
+  oldest *idle* one (of that peer, or of anyone), then is served; with none idle it is
+  answered 503.  Idle: waiting for a request, lingering after a refusal, or sending a body
+  under ``min_body_rate`` or not at all for a second.
+- **memory**: a body is read only once its length (``max_body`` for a chunked one) is
+  reserved out of ``max_buffered``; when it does not fit, idle bodies are closed, oldest
+  first, to make room, and if that is not enough it is answered 503 with ``Retry-After``,
+  its body unread.  A head is read :data:`READ_SIZE` at a time, and refused (431) past
+  ``max_header``; each stream stops reading ahead past twice :data:`READ_SIZE`.  So the
+  bytes held for requests never exceed::
 
-Answers carry no ``Server`` header.  The handler (:class:`Handler`) sees the request head
-first and may refuse it before any body is read.
+      total × (max_header + 3 × READ_SIZE) + max(max_buffered, max_body)
+
+  e.g. 448 × 64 KiB + 64 MiB ≈ 92 MiB under a 1,024 file limit, 4,096 × 64 KiB + 64 MiB =
+  320 MiB at the most (``total`` is at most 4,096), plus, for an instant, the one socket read
+  asyncio makes at a time on a connection whose bytes are coming fast (up to 256 KiB).
+
+A request the handler refuses from its head (:meth:`Handler.check`) is answered and closed
+without its body being read: the socket's sending side is shut, and whatever the peer still
+sends is dropped unread for at most :data:`LINGER_S` (so that the answer is not lost to a TCP
+reset), the connection counting as idle meanwhile.  Answers carry no ``Server`` header.
+Nothing a peer sends is logged beyond one short line per address a minute.
 """
 
 from __future__ import annotations
@@ -26,16 +44,22 @@ import contextlib
 import logging
 import resource
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus
 from typing import Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
+
+import h11
+
+from .admission import Admission, Conn
 
 log = logging.getLogger("fivec_tui.push")
 FD_RESERVE = 128  # the cache, the log, the HTTP clients' pools, the listening socket
 WARN_EVERY_S = 60.0
+READ_SIZE = 16 * 1024
+LINGER_S = 2.0  # how long a refused request's unread body is dropped before the close
+BUSY_RETRY_S = 5  # Retry-After when every connection or the memory budget is taken
 
 
 def default_total() -> int:
@@ -54,6 +78,9 @@ class Limits:
     max_body: int = 1024 * 1024
     per_peer: int = 128
     total: int = field(default_factory=default_total)
+    min_body_rate: float = 1024.0  # bytes a second, averaged since the body's headers
+    slow_grace: float = 5.0
+    max_buffered: int = 64 * 1024 * 1024  # request bodies held in memory, all connections
 
 
 @dataclass
@@ -71,93 +98,63 @@ class Answer:
     status: int
     text: str
     close: bool = False
+    retry_after: int | None = None
 
 
 class Handler(Protocol):
     def check(self, request: Request) -> Answer | None:
-        """Refuse a request from its head alone (its body is then never used)."""
+        """Refuse a request from its head alone (its body is then never read)."""
 
     async def handle(self, request: Request, body: bytes) -> Answer: ...
 
 
-class BadRequest(ValueError):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+class Throttle:
+    """Log lines rate-limited: one per key every :data:`WARN_EVERY_S`, and lines for at most
+    ``keys`` keys (addresses, say) in such a window, so a crowd cannot flood the log."""
 
+    def __init__(self, keys: int = 20) -> None:
+        self.keys = keys
+        self._last: dict[object, float] = {}
 
-def parse_head(head: bytes, peer: str) -> Request:
-    try:  # an empty line before the request line is ignored (RFC 9112 2.2)
-        lines = head.lstrip(b"\r\n").decode("latin-1").split("\r\n")
-        method, target, version = lines[0].split(" ")
-    except ValueError:
-        raise BadRequest(400, "bad request line") from None
-    if not version.startswith("HTTP/1.") or not method.isalpha():
-        raise BadRequest(400, "bad request line")
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        if not line:
-            continue
-        name, sep, value = line.partition(":")
-        if not sep or not name or name != name.strip():
-            raise BadRequest(400, "bad header line")
-        headers[name.lower()] = value.strip()
-    url = urlsplit(target)
-    return Request(method, unquote(url.path), version, headers, peer, url.query)
-
-
-def _body_length(request: Request, max_body: int) -> int | None:
-    """The Content-Length, or ``None`` for a chunked body."""
-    coding = request.headers.get("transfer-encoding")
-    length = request.headers.get("content-length")
-    if coding is not None:
-        if length is not None or coding.lower() != "chunked":
-            raise BadRequest(400, "unsupported transfer-encoding")
-        return None
-    if length is None:
-        return 0
-    if not length.isdigit():
-        raise BadRequest(400, "bad content-length")
-    if int(length) > max_body:
-        raise BadRequest(413, "too large")
-    return int(length)
-
-
-async def _read_chunked(reader: asyncio.StreamReader, max_body: int) -> bytes:
-    body = bytearray()
-    while True:
-        size_line = (await reader.readuntil(b"\r\n")).split(b";")[0].strip()
-        try:
-            size = int(size_line, 16)
-        except ValueError:
-            raise BadRequest(400, "bad chunk size") from None
-        if size < 0 or len(body) + size > max_body:
-            raise BadRequest(413, "too large")
-        if size == 0:
-            while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers, ignored
-                pass
-            return bytes(body)
-        body += (await reader.readexactly(size + 2))[:-2]
+    def __call__(self, key: object, level: int, message: str, *args, exc_info=False) -> None:
+        now = time.monotonic()
+        if now - self._last.get(key, -WARN_EVERY_S) < WARN_EVERY_S:
+            return
+        if key not in self._last and len(self._last) >= self.keys:
+            self._last = {k: t for k, t in self._last.items() if now - t < WARN_EVERY_S}
+            if len(self._last) >= self.keys:
+                return
+        self._last[key] = now
+        log.log(level, message, *args, exc_info=exc_info)
 
 
 def render(answer: Answer, close: bool) -> bytes:
     body = answer.text.encode()
-    reason = HTTPStatus(answer.status).phrase
     return (
-        f"HTTP/1.1 {answer.status} {reason}\r\n"
+        f"HTTP/1.1 {answer.status} {HTTPStatus(answer.status).phrase}\r\n"
         f"Date: {formatdate(usegmt=True)}\r\n"
         "Content-Type: text/plain; charset=utf-8\r\n"
         f"Content-Length: {len(body)}\r\n"
+        + (f"Retry-After: {answer.retry_after}\r\n" if answer.retry_after is not None else "")
         + ("Connection: close\r\n" if close else "")
         + "\r\n"
     ).encode() + body
 
 
-@dataclass(eq=False)
-class _Conn:
-    peer: str
-    writer: asyncio.StreamWriter
-    closed: bool = False
+def _request(event: h11.Request, peer: str) -> Request:
+    path, _, query = event.target.decode("latin-1").partition("?")
+    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in event.headers}
+    version = "HTTP/" + event.http_version.decode("latin-1")
+    return Request(event.method.decode("latin-1"), unquote(path), version, headers, peer, query)
+
+
+def _framing(request: Request) -> Answer | None:
+    """What h11 accepts and this server does not: other versions, both kinds of framing."""
+    if request.version not in ("HTTP/1.0", "HTTP/1.1"):
+        return Answer(400, "unsupported HTTP version\n", close=True)
+    if "content-length" in request.headers and "transfer-encoding" in request.headers:
+        return Answer(400, "both Content-Length and Transfer-Encoding\n", close=True)
+    return None
 
 
 class HttpServer:
@@ -166,21 +163,24 @@ class HttpServer:
     def __init__(self, handler: Handler, limits: Limits) -> None:
         self.handler, self.limits = handler, limits
         self.port = 0
-        self.stats = {"evicted": 0, "busy": 0, "timeouts": 0}
+        self.stats = {"evicted": 0, "busy": 0, "timeouts": 0, "bad": 0}
+        self.warn = Throttle()
+        self.caps = Admission(limits, self.warn, self.stats)
         self._server: asyncio.Server | None = None
-        self._per_peer: dict[str, int] = {}
-        self._open: set[_Conn] = set()
-        self._idle: OrderedDict[_Conn, None] = OrderedDict()  # oldest first
         self._tasks: set[asyncio.Task] = set()
-        self._warned = 0.0
 
     @property
     def open_connections(self) -> int:
-        return len(self._open)
+        return len(self.caps.open)
+
+    @property
+    def buffered(self) -> int:
+        """Bytes of request bodies reserved across connections now."""
+        return self.caps.buffered
 
     async def start(self, host: str, port: int) -> None:
         self._server = await asyncio.start_server(
-            self._connection, host, port, limit=self.limits.max_header, backlog=128
+            self._connection, host, port, limit=READ_SIZE, backlog=128
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -188,52 +188,12 @@ class HttpServer:
         if self._server is None:
             return
         self._server.close()
-        for conn in list(self._open):
-            self._release(conn)
+        for conn in list(self.caps.open):
+            self.caps.release(conn)
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=10)
         await self._server.wait_closed()
         self._server = None
-
-    # -- connection accounting ------------------------------------------------------------------
-    def _admit(self, conn: _Conn) -> bool:
-        """Make room for ``conn`` under both caps by closing idle connections, if need be."""
-        if self._per_peer.get(conn.peer, 0) >= self.limits.per_peer:
-            victim = next((c for c in self._idle if c.peer == conn.peer), None)
-            if victim is None:
-                return False
-            self._evict(victim)
-        if len(self._open) >= self.limits.total:
-            if not self._idle:
-                return False
-            self._evict(next(iter(self._idle)))
-        self._open.add(conn)
-        self._per_peer[conn.peer] = self._per_peer.get(conn.peer, 0) + 1
-        return True
-
-    def _evict(self, conn: _Conn) -> None:
-        self.stats["evicted"] += 1
-        self._release(conn)
-        now = time.monotonic()
-        if now - self._warned > WARN_EVERY_S:
-            self._warned = now
-            log.warning(
-                "push receiver at its connection cap (%d per peer, %d in all): closing "
-                "connections that sent no request",
-                self.limits.per_peer,
-                self.limits.total,
-            )
-
-    def _release(self, conn: _Conn) -> None:
-        if conn.closed:
-            return
-        conn.closed = True
-        self._idle.pop(conn, None)
-        self._open.discard(conn)
-        left = self._per_peer.pop(conn.peer, 1) - 1
-        if left:
-            self._per_peer[conn.peer] = left
-        conn.writer.close()
 
     # -- one connection ------------------------------------------------------------------------
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
@@ -242,79 +202,164 @@ class HttpServer:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         peername = writer.get_extra_info("peername")
-        conn = _Conn(str(peername[0]) if peername else "", writer)
-        if not self._admit(conn):
+        conn = Conn(str(peername[0]) if peername else "", reader, writer)
+        if not self.caps.admit(conn):
             self.stats["busy"] += 1
             with contextlib.suppress(ConnectionError):
-                writer.write(render(Answer(503, "busy\n"), close=True))
+                writer.write(render(Answer(503, "busy\n", retry_after=BUSY_RETRY_S), True))
             writer.close()
             return
         try:
-            while not conn.closed and await self._exchange(conn, reader, writer):
-                pass
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass  # the peer went away mid-request: nothing to answer
+            leftover: bytes | None = b""
+            while leftover is not None and not conn.closed:
+                leftover = await self._exchange(conn, leftover)
+        except ConnectionError:
+            pass  # the peer went away: nothing to answer
+        except Exception:  # a bug, not the peer's doing: said once a minute, the rest goes on
+            self.warn("bug", logging.ERROR, "push receiver: unexpected error", exc_info=True)
         finally:
-            self._release(conn)
+            self.caps.release(conn)
 
-    async def _exchange(
-        self, conn: _Conn, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> bool:
-        """Read one request and answer it.  Returns whether the connection stays open."""
+    async def _read(self, conn: Conn, until: float) -> bytes | None:
+        """The next bytes from the peer (b"" at its end or once closed), None at ``until``."""
+        if conn.closed:
+            return b""
+        try:
+            async with asyncio.timeout(until - time.monotonic()):
+                return await conn.reader.read(READ_SIZE)
+        except TimeoutError:
+            return None
+
+    async def _exchange(self, conn: Conn, leftover: bytes) -> bytes | None:
+        """Read one request and answer it.  Returns the bytes already received after it, or
+        None when the connection is to be closed."""
         limits = self.limits
-        self._idle[conn] = None
+        h = h11.Connection(h11.SERVER, max_incomplete_event_size=limits.max_header)
+        self.caps.phase(conn, self.caps.idle)
+        deadline = conn.since + limits.header_timeout
+        fed = 0  # empty lines before a request line are ignored (RFC 9112 2.2)
         try:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), limits.header_timeout)
-        except asyncio.LimitOverrunError:
-            return await self._send(writer, Answer(431, "headers too large\n"), close=True)
-        except TimeoutError:
-            self.stats["timeouts"] += 1
-            return False
+            while (event := h.next_event()) is h11.NEED_DATA:
+                chunk = leftover if leftover else await self._read(conn, deadline)
+                leftover = b""
+                if chunk is None:
+                    self.stats["timeouts"] += 1
+                    return None
+                if not fed and chunk and not (chunk := chunk.lstrip(b"\r\n")):
+                    continue
+                fed += len(chunk)
+                h.receive_data(chunk)
+            if fed - len(h.trailing_data[0]) > limits.max_header:  # came whole in one read
+                raise h11.RemoteProtocolError("head too large", error_status_hint=431)
+        except h11.RemoteProtocolError as exc:
+            return await self._bad(conn, exc)
+        if not isinstance(event, h11.Request):
+            return None  # the peer closed between requests
+        request = _request(event, conn.peer)
+        self.caps.phase(conn, None)
+        chunked = "transfer-encoding" in request.headers
+        size = limits.max_body if chunked else int(request.headers.get("content-length", 0))
+        refusal = _framing(request) or self.handler.check(request)
+        if refusal is None and size > limits.max_body:
+            refusal = Answer(413, "too large\n", close=True)
+        if refusal is None and size and not self.caps.reserve(conn, size):
+            self.stats["busy"] += 1
+            refusal = Answer(503, "busy\n", close=True, retry_after=BUSY_RETRY_S)
+        if refusal is not None:
+            return await self._refuse(conn, refusal, unread=size > 0)
+        try:
+            body = await self._body(conn, h)
+            answer = body if isinstance(body, Answer) else await self._handle(request, body)
         finally:
-            self._idle.pop(conn, None)
-        try:
-            request = parse_head(head, conn.peer)
-        except BadRequest as exc:
-            return await self._send(writer, Answer(exc.status, f"{exc}\n"), close=True)
-        refusal = self.handler.check(request)  # first: an outsider learns nothing more
-        try:
-            length = _body_length(request, limits.max_body)
-        except BadRequest as exc:
-            return await self._send(writer, refusal or Answer(exc.status, f"{exc}\n"), close=True)
-        expect = request.headers.get("expect", "").lower() == "100-continue"
-        if refusal is not None and (expect or length is None):
-            return await self._send(writer, refusal, close=True)  # no body is waiting for us
-        if expect:
-            writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        try:
-            body = await asyncio.wait_for(
-                reader.readexactly(length)
-                if length is not None
-                else _read_chunked(reader, limits.max_body),
-                limits.body_timeout,
-            )
-        except BadRequest as exc:
-            return await self._send(writer, Answer(exc.status, f"{exc}\n"), close=True)
-        except asyncio.LimitOverrunError:
-            return await self._send(writer, Answer(400, "bad chunk size\n"), close=True)
-        except TimeoutError:
-            self.stats["timeouts"] += 1
-            return await self._send(writer, Answer(408, "body too slow\n"), close=True)
-        if refusal is not None:  # read and dropped, so that the refusal reaches the sender
-            return await self._send(writer, refusal, close=True)
-        try:
-            answer = await self.handler.handle(request, body)
-        except Exception:
-            log.exception("push receiver: unexpected error; the sender will retry")
-            answer = Answer(500, "internal error\n", close=True)
+            self.caps.unreserve(conn)
+        if isinstance(body, Answer):
+            return await self._refuse(conn, answer, unread=True)
         keep = not answer.close and request.version == "HTTP/1.1"
         keep = keep and request.headers.get("connection", "").lower() != "close"
-        return await self._send(writer, answer, close=not keep)
+        if not await self._send(conn, answer, close=not keep) or not keep:
+            return None
+        return h.trailing_data[0]
 
-    async def _send(self, writer: asyncio.StreamWriter, answer: Answer, close: bool) -> bool:
-        writer.write(render(answer, close))
+    async def _body(self, conn: Conn, h: h11.Connection) -> bytes | Answer:
+        """The request's body, or the answer to one that came too slowly, grew too large or
+        broke its framing."""
+        limits = self.limits
+        if h.they_are_waiting_for_100_continue:
+            conn.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        self.caps.phase(conn, self.caps.bodies)
+        body = bytearray()
         try:
-            await asyncio.wait_for(writer.drain(), self.limits.body_timeout)
+            while not isinstance(event := h.next_event(), h11.EndOfMessage):
+                if isinstance(event, h11.Data):
+                    body += event.data
+                    conn.received, conn.last = len(body), time.monotonic()
+                    if len(body) > limits.max_body:
+                        return Answer(413, "too large\n", close=True)
+                    continue
+                chunk = await self._read(conn, self._body_due(conn))
+                if chunk is None:
+                    self.stats["timeouts"] += 1
+                    return Answer(408, "body too slow\n", close=True)
+                h.receive_data(chunk)
+        except h11.RemoteProtocolError:
+            self.stats["bad"] += 1
+            return Answer(400, "bad body\n", close=True)
+        finally:
+            self.caps.phase(conn, None)
+        return bytes(body)
+
+    def _body_due(self, conn: Conn) -> float:
+        """When a body that gets nothing more is closed: at ``body_timeout``, after
+        ``slow_grace`` without progress, or once its average falls under ``min_body_rate``
+        (never before ``slow_grace``)."""
+        limits = self.limits
+        behind = conn.received / limits.min_body_rate if limits.min_body_rate > 0 else 0.0
+        return min(
+            conn.since + limits.body_timeout,
+            conn.last + limits.slow_grace,
+            conn.since + max(limits.slow_grace, behind),
+        )
+
+    async def _handle(self, request: Request, body: bytes) -> Answer:
+        try:
+            return await self.handler.handle(request, body)
+        except Exception:
+            self.warn("bug", logging.ERROR, "push receiver: unexpected error", exc_info=True)
+            return Answer(500, "internal error\n", close=True)
+
+    async def _bad(self, conn: Conn, exc: h11.RemoteProtocolError) -> None:
+        """A request h11 refused: 400 (431 for a head too large), one line a minute per peer."""
+        self.stats["bad"] += 1
+        status = 431 if exc.error_status_hint == 431 else 400
+        what = str(exc).split(":")[0][:60]  # h11's words, without the peer's bytes
+        self.warn(("bad", conn.peer), logging.WARNING, "push receiver: %s from %s", what, conn.peer)
+        text = "headers too large\n" if status == 431 else "bad request\n"
+        return await self._refuse(conn, Answer(status, text, close=True), unread=True)
+
+    async def _refuse(self, conn: Conn, answer: Answer, unread: bool) -> None:
+        """Answer and close.  A body still coming (``unread``) is dropped, never kept, for at
+        most LINGER_S: closing on unread bytes would reset the connection, answer and all."""
+        if not await self._send(conn, answer, close=True) or not unread:
+            return None
+        with contextlib.suppress(OSError, RuntimeError):
+            conn.writer.write_eof()
+        self.caps.phase(conn, self.caps.idle)
+        until, dropped = conn.since + LINGER_S, 0
+        while dropped <= self.limits.max_body:
+            chunk = await self._read(conn, until)
+            if not chunk:
+                break
+            dropped += len(chunk)
+        return None
+
+    async def _send(self, conn: Conn, answer: Answer, close: bool) -> bool:
+        """Write ``answer``; whether it went out (to a peer that reads its answers)."""
+        if conn.closed:
+            return False
+        conn.writer.write(render(answer, close))
+        try:
+            async with asyncio.timeout(self.limits.body_timeout):
+                await conn.writer.drain()
         except TimeoutError:
-            return False  # a peer that does not read its answers
-        return not close
+            return False
+        return True

@@ -3,11 +3,17 @@
 The platform signs nothing it pushes, so the receiver checks, in this order and with one
 and the same 403 for both, the sender's address against an optional allowlist and the
 secret token in the path (compared in constant time): nobody outside learns whether a
-token was right.  Bodies are capped in size and in nesting depth (a body nested deeper
-than :data:`~fivec_tui.api.push.MAX_DEPTH` is answered 400 and kept once, however often
-the platform retries it).  A body is committed (with its forward-queue entries) before
-``success`` is answered; the forwarder (:mod:`fivec_tui.sync.forward`) then relays it
-downstream.  Time, size and connection limits are :mod:`fivec_tui.sync.httpd`'s.
+token was right.  Every refusal is decided from the request's head, before its body is read.
+
+The body's form is read in a worker thread (:func:`~fivec_tui.api.push.push_data`: at most
+:data:`~fivec_tui.api.push.MAX_PARTS` parts, else 413), and so is its nesting depth (a body
+nested deeper than :data:`~fivec_tui.api.push.MAX_DEPTH` is answered 400 and kept once,
+however often the platform retries it).  The request body is committed to the journal as it
+came, byte for byte, with its forward-queue entries, before ``success`` is answered; the
+forwarder (:mod:`fivec_tui.sync.forward`) then relays its ``data`` downstream.  When the cache
+cannot take a write (``can_write()`` says so, or the write fails: a full disk), the answer is
+503 with ``Retry-After``, and the platform pushes the body again later: never a false
+``success``.  Time, size, memory and connection limits are :mod:`fivec_tui.sync.httpd`'s.
 
 One receiver serves one account at ``/push/<token>/reports|replies``, or several
 (``poll --all``) at ``/push/<token>/<profile>/reports|replies``, each body going to its
@@ -18,16 +24,14 @@ so an outsider learns nothing about the profiles either.
 from __future__ import annotations
 
 import asyncio
-import email.message
-import email.parser
-import email.policy
 import hmac
 import ipaddress
 import logging
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
 
-from ..api.push import MAX_DEPTH, nesting_depth
+from ..api.push import MAX_DEPTH, FormError, nesting_depth, push_data, readable
 from ..store import Store, ingest_journal
 from ..store.journaling import journal_push
 from .httpd import Answer, HttpServer, Limits, Request
@@ -36,6 +40,8 @@ log = logging.getLogger("fivec_tui.push")
 STREAMS = ("reports", "replies")
 DEFAULT_MAX_BODY = 1024 * 1024
 REFUSED = Answer(403, "forbidden\n", close=True)
+DISK_RETRY_S = 60
+CANNOT_WRITE = Answer(503, "cannot store now\n", close=True, retry_after=DISK_RETRY_S)
 
 
 @dataclass
@@ -49,26 +55,6 @@ class PushConfig:
     limits: Limits = field(default_factory=Limits)  # its max_body is set from max_body
 
 
-def form_field(headers: dict[str, str], body: bytes, name: str) -> str | None:
-    """Field ``name`` of a urlencoded (the default) or multipart form body.
-
-    Raises ValueError or LookupError for a body that is not text in its declared charset.
-    """
-    header = email.message.Message()
-    header["content-type"] = headers.get("content-type", "application/x-www-form-urlencoded")
-    if header.get_content_type() == "multipart/form-data":
-        raw = b"Content-Type: " + header["content-type"].encode("latin-1") + b"\r\n\r\n" + body
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(raw)
-        for part in message.iter_parts():
-            if part.get_param("name", header="content-disposition") == name:
-                payload = part.get_payload(decode=True) or b""
-                return payload.decode(part.get_content_charset() or "utf-8")
-        return None
-    charset = header.get_content_charset() or "utf-8"
-    pairs = parse_qsl(body.decode(charset), keep_blank_values=True, encoding=charset)
-    return next((v for k, v in reversed(pairs) if k == name), None)
-
-
 @dataclass
 class Route:
     """Where one account's pushes go: its cache and its forward targets (stream -> URLs)."""
@@ -77,12 +63,24 @@ class Route:
     forward: dict[str, list[str]] = field(default_factory=dict)
 
 
+def _read(body: bytes, content_type: str, query: str) -> tuple[str, int]:
+    """A push's ``data`` and how deep it nests: the work on the body, for a worker thread."""
+    data = push_data(body, content_type, query)
+    return data, nesting_depth(data)
+
+
 class PushReceiver:
     """``routes``: profile name -> :class:`Route`, for a receiver shared by several
-    accounts; without it, ``store`` and ``config.forward`` take every push."""
+    accounts; without it, ``store`` and ``config.forward`` take every push.  ``can_write``:
+    whether the caches can take a write now (free disk space, say); while it says no, pushes
+    are answered 503 with ``Retry-After`` from their head, their bodies unread."""
 
     def __init__(
-        self, store: Store | None, config: PushConfig, routes: dict[str, Route] | None = None
+        self,
+        store: Store | None,
+        config: PushConfig,
+        routes: dict[str, Route] | None = None,
+        can_write: Callable[[], bool] = lambda: True,
     ) -> None:
         if len(config.token) < 16:
             raise ValueError("push token must be at least 16 characters")
@@ -93,7 +91,8 @@ class PushReceiver:
             dict(routes) if routes is not None else {None: Route(store, config.forward)}  # type: ignore[arg-type]
         )
         self.networks = [ipaddress.ip_network(a, strict=False) for a in config.allow]
-        self.stats = {"accepted": 0, "refused": 0, "too_deep": 0}
+        self.can_write = can_write
+        self.stats = {"accepted": 0, "refused": 0, "too_deep": 0, "unwritable": 0}
         config.limits.max_body = config.max_body
         self.server = HttpServer(self, config.limits)
         self.port = config.port
@@ -118,8 +117,8 @@ class PushReceiver:
         return parts[2], parts[3] if self.shared else None, parts[-1]
 
     def check(self, request: Request) -> Answer | None:
-        """Allowlist, then token: one answer for both.  Then the profile, the stream and the
-        method."""
+        """Allowlist, then token: one answer for both.  Then the profile, the stream, the
+        method, and whether the cache can take the body."""
         token, profile, stream = self._target(request.path)
         if not self._allowed(request.peer) or not hmac.compare_digest(
             token.encode(), self.config.token.encode()
@@ -132,33 +131,63 @@ class PushReceiver:
         if request.method != "POST":
             self.stats["refused"] += 1
             return Answer(405, "POST only\n", close=True)
-        return None
+        try:
+            writable = self.can_write()
+        except Exception as exc:  # the owner's check failed: it cannot say yes
+            return self._unwritable(exc)
+        return None if writable else self._unwritable(None)
 
     async def handle(self, request: Request, body: bytes) -> Answer:
         _token, profile, stream = self._target(request.path)
         route = self.routes[profile]
+        content_type = request.headers.get("content-type", "")
         try:
-            data = form_field(request.headers, body, "data")
-        except (ValueError, LookupError):
+            data, depth = await asyncio.to_thread(_read, body, content_type, request.query)
+        except FormError as exc:
             self.stats["refused"] += 1
-            return Answer(400, "bad form\n")
-        if data is None:  # the document's examples show data= in the URL (§7.1, §9.1)
-            data = next((v for k, v in parse_qsl(request.query) if k == "data"), None)
-        if not data or not data.strip():
-            self.stats["refused"] += 1
-            return Answer(400, "missing data\n")
-        if await asyncio.to_thread(nesting_depth, data) > MAX_DEPTH:
-            self.stats["too_deep"] += 1
-            await asyncio.to_thread(self._keep_too_deep, route.store, stream, data)
-            return Answer(400, f"nested deeper than {MAX_DEPTH} levels\n")
+            return Answer(exc.status, f"{exc}\n")
+        shown = readable(data)
+        # The forward queue relays data; bytes that were not text go out as they came.
+        forward = data if shown == data else data.encode("utf-8", "surrogateescape")
+        envelope = {"content_type": content_type, "query": request.query}
         targets = route.forward.get(stream, [])
-        jid = await asyncio.to_thread(journal_push, route.store, stream, data, targets)
+        try:
+            if depth > MAX_DEPTH:
+                self.stats["too_deep"] += 1
+                await asyncio.to_thread(self._keep_too_deep, route.store, stream, shown)
+                return Answer(400, f"nested deeper than {MAX_DEPTH} levels\n")
+            jid = await asyncio.to_thread(
+                journal_push, route.store, stream, body, envelope, forward, targets
+            )
+        except (OSError, sqlite3.Error) as exc:  # a full disk, say: the platform retries
+            return self._unwritable(exc)
         self.stats["accepted"] += 1
         try:
             await asyncio.to_thread(ingest_journal, route.store, jid)
-        except Exception:  # committed: replayed at the next start, so the sender may stop
-            log.exception("pushed body %d could not be ingested; kept in the journal", jid)
+        except Exception as exc:  # committed: replayed at the next start, so the sender may stop
+            self.server.warn(
+                "ingest",
+                logging.WARNING,
+                "pushed body %d could not be ingested (%s: %s); kept in the journal",
+                jid,
+                type(exc).__name__,
+                exc,
+                exc_info=not isinstance(exc, OSError | sqlite3.Error),  # a bug: say where
+            )
         return Answer(200, "success")
+
+    def _unwritable(self, exc: Exception | None) -> Answer:
+        """503 with Retry-After: the cache cannot take the body now.  Said once a minute."""
+        self.stats["unwritable"] += 1
+        why = f"{type(exc).__name__}: {exc}" if exc is not None else "can_write() says no"
+        self.server.warn(
+            "unwritable",
+            logging.WARNING,
+            "push receiver: the cache cannot take a write (%s); answering 503, the platform "
+            "pushes again later",
+            why,
+        )
+        return CANNOT_WRITE
 
     @staticmethod
     def _keep_too_deep(store: Store, stream: str, data: str) -> None:

@@ -21,6 +21,8 @@ from click.testing import CliRunner
 from fivec_tui.api.models import Reply
 from fivec_tui.api.push import parse_push
 from fivec_tui.cli import main
+from fivec_tui.store import Store
+from fivec_tui.store.journaling import read_raw
 
 TOKEN = "d" * 24
 
@@ -147,6 +149,13 @@ def test_doc_push_examples_through_poll_listen_are_exported_decoded(tmp_path):
     assert first["ext"] == "2554" and first["reply_id"] == "1445347"
     assert first["received_at"].startswith("2016-05-11T04:51:22")  # 1462913482, Beijing
     assert {(r["msgid"], r["mobile"], r["status"]) for r in exported["reports"]} == EXPECTED_REPORTS
+    store = Store(tmp_path / "c.db", readonly=True)  # each body journaled as the bytes sent
+    journaled = [read_raw(store, r["id"]) for r in store.query("SELECT id FROM journal")]
+    sent = [
+        f"data={data}".encode() for examples in (REPORTS, REPLIES) for data in examples.values()
+    ]
+    assert journaled == sent
+    store.close()
 
 
 def _one(payload: str) -> Reply:
