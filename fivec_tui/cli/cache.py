@@ -9,6 +9,7 @@ import click
 
 from ..api.wire import format_beijing
 from ..i18n import _
+from ..store.audit import FIELDS
 from .common import (
     Ctx,
     UsageError,
@@ -27,6 +28,7 @@ EXPORT_FIELDS = {
     "replies": ("mobile", "content", "ext", "reply_id", "received_at"),
     "records": ("msgid", "mobile", "content", "sent_at", "username"),
     "balance": ("at", "remaining", "total"),
+    "audit": ("id", *FIELDS, "prev", "hash"),
 }
 
 
@@ -170,7 +172,9 @@ def alerts_cmd(ctx: Ctx, limit, all_profiles, as_json) -> None:
         say(f"{iso(r['at'])}  {who}{_(r['state']):<8} {r['rule']:<14} {r['message']}")
 
 
-@click.command(help=_("Export cached reports, replies, records or balance snapshots."))
+@click.command(
+    help=_("Export cached reports, replies, records, balance snapshots or the audit trail.")
+)
 @click.argument("kind", type=click.Choice(list(EXPORT_FIELDS)))
 @click.option("--since", help=_("WHEN: only rows from then on."))
 @click.option(
@@ -185,12 +189,11 @@ def alerts_cmd(ctx: Ctx, limit, all_profiles, as_json) -> None:
 @pass_ctx
 def export(ctx: Ctx, kind, since, fmt, output) -> None:
     from ..private_files import open_private
-    from ..store import queries
-    from ..store.export import write_export
+    from ..store.export import count, write_export
 
     store = ctx.cache()
     since_ts = parse_when(since).timestamp() if since else None
-    total = queries.count(store, kind, since_ts)
+    total = count(store, kind, since_ts)
     try:
         fh = open_private(output, "w", encoding="utf-8", newline="") if output else sys.stdout
     except OSError as exc:

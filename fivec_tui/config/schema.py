@@ -170,6 +170,7 @@ class ProfileTable:
     backfill_hours: int = setting(
         24, count(0), "hours of send records a fresh cache's first pull reads (within retention)"
     )
+    read_only: bool = setting(False, FLAG, "watch only: no send, removal or sub-account action")
     streams: Streams = table(Streams)
     intervals: Intervals = table(Intervals)
     push: Push = table(Push)
@@ -182,6 +183,13 @@ class App:
 
     refresh_s: float = setting(2.0, seconds(), "how often screens re-read the cache")
     language: str = setting("auto", choice(*CHOICES), "auto: LC_ALL, LC_MESSAGES, LANG")
+    read_only: bool = setting(False, FLAG, "every profile watch only (--read-only for one run)")
+    duplicate_window_s: float = setting(
+        600.0, number(least=0, unit="seconds"), "the same text to a number again within it: asked"
+    )
+    audit_retention_days: int = setting(
+        0, count(0), "days the audit trail is kept at least (0: 4 x retention_days, as rollups)"
+    )
 
 
 def defaults(cls: type) -> dict[str, Any]:
