@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from ..i18n import N_, _
 from .db import Store
 
 GENESIS = "0" * 64
@@ -56,6 +57,8 @@ ACTIONS = (
     "subaccount_charge",
     "prune",
 )
+#: An action's outcomes (its first entry says ``pending``), listed so they are translated.
+OUTCOMES = (N_("pending"), N_("accepted"), N_("ok"), N_("failed"), N_("unknown"))
 #: The sends among them: the duplicate guard and the outcomes ``accepted``/``unknown``.
 SENDS = ("send", "template", "bulk")
 #: An entry's fields in the order its hash covers them (after its id), ``prev`` aside.
@@ -362,6 +365,33 @@ def actions(
     if limit:
         sql += f" LIMIT {int(limit)}"
     return store.query(sql, tuple(params))
+
+
+def subject(entry: Mapping) -> str:
+    """What an action was about, in a line: the numbers (a few, else how many) and the text,
+    the template, the campaign request, the number removed, the sub-account, the IPs."""
+    args = json.loads(entry["args"] or "{}")
+    action, n = entry["action"], entry["numbers"] or 0
+    numbers = entry["mobiles"] if entry["mobiles"] and n <= 3 else _("{n} numbers").format(n=n)
+    if action == "send":
+        return f"{numbers}: {entry['text']}"
+    if action == "template":
+        code, values = entry["template"], entry["variables"]
+        return f"{numbers}: " + _("template {code} {variables}").format(code=code, variables=values)
+    if action == "bulk":
+        what = entry["text"] or f"{entry['template']} {entry['variables']}"
+        return _("campaign {campaign} request {request}, {numbers}: {what}").format(
+            campaign=args.get("campaign"), request=args.get("request"), numbers=numbers, what=what
+        )
+    if action == "bind_ip":
+        return ", ".join(map(str, args.get("ips", [])))
+    if action == "subaccount_charge":
+        return f"{args.get('child', '')} {args.get('amount', 0):+}"
+    if action.startswith("subaccount_"):
+        return str(args.get("child", ""))
+    if action == "prune":
+        return _("{n} older entries removed").format(n=args.get("removed", 0))
+    return entry["mobiles"]
 
 
 def head(store: Store) -> str | None:

@@ -29,7 +29,12 @@ MIN_SECRET = 6
 
 
 class ReadOnly(Exception):
-    """An action refused because this console is read-only; the message says who set it."""
+    """An action refused because this console is read-only; ``reason`` says who made it so
+    (``--read-only``, ``[app] read_only``, ...)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"read-only ({reason}): nothing was sent")
+        self.reason = reason
 
 
 @dataclass(frozen=True)
