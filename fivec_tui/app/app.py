@@ -294,9 +294,14 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
             streams = _("all streams {mode}").format(mode=next(iter(modes.values())))
         else:
             streams = "  ".join(f"{_(k)}:{v}" for k, v in modes.items())
+        watch_only = (
+            Text(" " + _("READ-ONLY") + " ", "reverse bold magenta") if self.read_only else ""
+        )
         return Text.assemble(
             state,
             " ",
+            watch_only,
+            " " if watch_only else "",
             safe_text(f"[{self.profile.name}] " if self.accounts else ""),
             safe_text(self.profile.username or _("(no account)")),
             " @ ",
