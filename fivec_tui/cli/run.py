@@ -70,9 +70,14 @@ def sim(host, port, scenario, seed, speed) -> None:
         "on the Accounts overview; --scenario is then the demo's."
     ),
 )
-def demo(scenario, seed, speed, accounts) -> None:
+@pass_ctx
+def demo(ctx: Ctx, scenario, seed, speed, accounts) -> None:
+    from ..app.app import FivecApp
     from ..app.run import run_demo
 
+    # The demo's profiles are made in code, not read with --read-only: this process runs
+    # one app, whose accounts all follow the flag (``serve --demo`` passes it).
+    FivecApp.actions_off = ctx.read_only
     sys.exit(run_demo(scenario, seed, speed, accounts))
 
 
