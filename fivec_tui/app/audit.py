@@ -88,7 +88,7 @@ class AuditScreen(StoreScreen[Trail]):
             status = Text(
                 _("hash chain verified: {n} entries").format(n=v.entries)
                 + "  "
-                + _("{n} actions shown, newest first").format(n=len(data.rows)),
+                + _("actions shown: {n}, newest first").format(n=len(data.rows)),
                 "green",
             )
         else:

@@ -184,6 +184,7 @@ class BulkScreen(StoreScreen[Campaigns]):
     def action_check(self) -> None:
         form = self._form()
         store, window = self.fivec.store, self.fivec.profile.acting.duplicate_window_s
+        now = self.fivec.clock()
 
         def check():
             from ..sync.bulk.prepare import prepare, write_rejects
@@ -200,7 +201,7 @@ class BulkScreen(StoreScreen[Campaigns]):
                     rate=rate,
                     mobile_column=form["mobile_column"],
                     blacklisted=lambda mobiles: queries.cached_black(store, mobiles),
-                    recent=lambda pairs: earlier_sends(store, pairs, window),
+                    recent=lambda pairs: earlier_sends(store, pairs, window, now),
                 )
                 write_rejects(prepared)
             except (ValueError, OSError) as exc:

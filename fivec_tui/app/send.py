@@ -168,8 +168,9 @@ class SendScreen(FivecScreen):
         mobiles = recipients.valid
         key = text_key(content, template, variables)
         store, window = self.fivec.store, self.fivec.profile.acting.duplicate_window_s
+        now = self.fivec.clock()
         self.off_ui(
-            lambda: earlier_sends(store, [(m, key) for m in mobiles], window),
+            lambda: earlier_sends(store, [(m, key) for m in mobiles], window, now),
             lambda found: self._confirm(body, found, mobiles, content, encode, template, variables),
             "duplicates",
         )

@@ -234,6 +234,9 @@ def bulk_snapshot_app(tmp_path, customers) -> FivecApp:
         journal.mark_sending(store, request.id)
         journal.record_answer(store, request.id, answer, "10623347355876")
     store.conn.execute("UPDATE campaigns SET created_at = ?, state = 'sending'", (NOW - 60,))
+    store.conn.execute(
+        "UPDATE campaign_requests SET sent_at = ? WHERE sent_at IS NOT NULL", (NOW - 55,)
+    )
     return bulk_app(store)
 
 

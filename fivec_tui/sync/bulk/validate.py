@@ -20,11 +20,10 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from ...api.errors import ContentEncodingError
 from ...api.sms import MAX_CONTENT, check_content, has_signature, normalize_mobile, parts
-from ...api.wire import BEIJING
+from ...api.wire import format_beijing
 from ...i18n import N_, _
 from ...store.duplicates import Earlier, text_key
 from .source import MOBILE_COLUMNS, Table
@@ -215,7 +214,7 @@ def validate(
     sent = recent([(row.mobile, key) for row, _cells, key in ready]) if recent else {}
     for row, cells, key in ready:
         if earlier := sent.get((row.mobile, key)):
-            when = datetime.fromtimestamp(earlier.at, BEIJING).isoformat(timespec="seconds")
+            when = format_beijing(earlier.at) + " (+08:00)"
             detail = _(REASONS["recent"]).format(time=when, msgid=earlier.msgid or "?")
             result.rejects.append(Reject(row.row, cells, "recent", detail))
         else:
