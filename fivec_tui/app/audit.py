@@ -57,7 +57,6 @@ class AuditScreen(StoreScreen[Trail]):
         table = table_of(
             _("time"),
             _("user"),
-            _("path"),
             _("action"),
             _("outcome"),
             _("what"),
@@ -105,8 +104,7 @@ class AuditScreen(StoreScreen[Trail]):
                     str(r["id"]),
                     (
                         when(r["at"], True),
-                        safe_text(trail.who(r), limit=20),
-                        r["path"],
+                        safe_text(trail.who(r), limit=16),
                         r["action"],
                         Text(_(r["outcome"]), OUTCOME_STYLE.get(r["outcome"], "")),
                         safe_text(trail.subject(r), limit=80),
@@ -140,7 +138,10 @@ class AuditScreen(StoreScreen[Trail]):
         args = json.loads(row["args"] or "{}")
         lines = [
             (_("when"), when(row["at"], True) + done),
-            (_("who"), f"{trail.who(row)}  ssh {row['ssh'] or '-'}  {row['host']}  {row['path']}"),
+            (
+                _("who"),
+                f"{trail.who(row)} · {row['path']} · ssh {row['ssh'] or '-'} · {row['host']}",
+            ),
             (_("account"), f"{row['profile']} ({row['account']})"),
             (_("outcome"), f"{_(row['outcome'])} {row['msgid']}  {row['detail']}".strip()),
             (

@@ -26,7 +26,7 @@ from ..store.duplicates import earlier_sends
 from .base import StoreScreen
 from .format import safe_text, when
 from .keybar import KeyBar
-from .widgets import Confirm, Rows, read_only_notice, table_of
+from .widgets import Confirm, ReadOnlyNotice, Rows, table_of
 
 #: Rows of the file shown in the preview.
 PREVIEW_ROWS = 8
@@ -57,7 +57,7 @@ class BulkScreen(StoreScreen[Campaigns]):
         yield Header()
         with VerticalScroll():
             if self.fivec.read_only:
-                yield read_only_notice(self.fivec.read_only)
+                yield ReadOnlyNotice(self.fivec.read_only)
             else:
                 yield from self._form_widgets()
             yield Static(_("campaigns: delivery from the cache's reports"), classes="caption")

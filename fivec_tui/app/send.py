@@ -33,7 +33,7 @@ from ..when import parse_when
 from .base import FivecScreen
 from .format import safe_text, when
 from .keybar import KeyBar
-from .widgets import Confirm, ConfirmAgain, read_only_notice
+from .widgets import Confirm, ConfirmAgain, ReadOnlyNotice
 
 
 class SendScreen(FivecScreen):
@@ -48,7 +48,7 @@ class SendScreen(FivecScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         if self.fivec.read_only:
-            yield read_only_notice(self.fivec.read_only)
+            yield ReadOnlyNotice(self.fivec.read_only)
             yield KeyBar()
             return
         with VerticalScroll():

@@ -99,13 +99,17 @@ class ConfirmAgain(ModalScreen[bool]):
         self.dismiss(event.button.id == "again")
 
 
-def read_only_notice(reason: str) -> Static:
+class ReadOnlyNotice(Static):
     """What a form that acts on the platform shows instead of itself when it may not."""
-    text = _(
-        "READ-ONLY ({reason}): this console watches the account and changes nothing on the "
-        "platform: no send, bulk send, blacklist removal or sub-account action."
-    ).format(reason=reason)
-    return Static(Text(text, "bold yellow"), classes="read-only")
+
+    DEFAULT_CSS = "ReadOnlyNotice { height: auto; padding: 1 2; }"
+
+    def __init__(self, reason: str) -> None:
+        text = _(
+            "READ-ONLY ({reason}): this console watches the account and changes nothing on "
+            "the platform: no send, bulk send, blacklist removal or sub-account action."
+        ).format(reason=reason)
+        super().__init__(Text(text, "bold yellow"))
 
 
 def table_of(*columns: str, **options: Any) -> DataTable:

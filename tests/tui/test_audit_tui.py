@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static, TextArea
 
 from fivec_tui.app.app import FivecApp
-from fivec_tui.app.widgets import Confirm, ConfirmAgain
+from fivec_tui.app.widgets import Confirm, ConfirmAgain, ReadOnlyNotice
 from fivec_tui.config import Profile
 from fivec_tui.store import Store
 from fivec_tui.store import audit as trail
@@ -124,7 +124,7 @@ async def test_a_read_only_console_offers_no_action_and_sends_nothing(tmp_path, 
                 assert not isinstance(app.screen, ModalScreen), (mode, key)
         await to_screen(pilot, "s", "send")
         assert not app.screen.query("#to") and "READ-ONLY" in str(
-            app.screen.query_one(".read-only").render()
+            app.screen.query_one(ReadOnlyNotice).render()
         )
         await to_screen(pilot, "f", "bulk")
         assert not app.screen.query("#bulk-path") and app.screen.query("#bulk-campaigns")
@@ -155,7 +155,7 @@ async def test_the_audit_screen_lists_actions_with_the_chain_line(tmp_path):
         assert await until(lambda: "verified: 5 entries" in str(status.render()), pilot)
         table = screen.query_one("#audit")
         assert table.row_count == 3
-        assert [str(c) for c in table.get_row_at(0)][3:5] == ["blacklist_remove", "pending"]
+        assert [str(c) for c in table.get_row_at(0)][2:4] == ["blacklist_remove", "pending"]
         detail = screen.query_one("#audit-detail", Static)
         assert "fivec (sudo alice)" in str(detail.render()) and "10.0.0.5" in str(detail.render())
         table.move_cursor(row=2)
