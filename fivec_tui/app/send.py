@@ -199,7 +199,7 @@ class SendScreen(FivecScreen):
             mobile=last.mobile, time=when(last.at, True), msgid=msgid, source=last.told()
         )
         if len(found) > 1:
-            text += " " + _("{n} more number(s) got it too.").format(n=len(found) - 1)
+            text += "\n" + _("{n} more number(s) got it too.").format(n=len(found) - 1)
         body = Text.assemble(
             safe_text(text), "\n\n", _("a sends it again anyway; n or Esc does not.")
         )
