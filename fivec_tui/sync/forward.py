@@ -44,7 +44,9 @@ class Forwarder:
                 error = mask_urls(f"{type(exc).__name__}: {exc}")
             if error:
                 delay = min(2 ** min(row["attempts"], 8), 300)
-                await asyncio.to_thread(forward_failed, self.store, row["id"], error, now + delay)
+                await asyncio.to_thread(
+                    forward_failed, self.store, row["id"], error, now + delay
+                )
                 blocked.add(target)
                 log.warning(
                     "forward to %s failed (%s); retry in %ss", mask_url(target), error, delay

@@ -147,7 +147,9 @@ def render(answer: Answer, close: bool) -> bytes:
         f"HTTP/1.1 {answer.status} {reason}\r\n"
         f"Date: {formatdate(usegmt=True)}\r\n"
         "Content-Type: text/plain; charset=utf-8\r\n"
-        f"Content-Length: {len(body)}\r\n" + ("Connection: close\r\n" if close else "") + "\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        + ("Connection: close\r\n" if close else "")
+        + "\r\n"
     ).encode() + body
 
 
