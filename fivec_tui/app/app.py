@@ -54,6 +54,7 @@ AFTER_FRAME_S = 0.2
 ACTING = frozenset({"send", "bulk-send", "blacklist", "subaccounts"})
 
 
+
 def _later(module: str, name: str) -> Callable[[], Screen]:
     """A screen whose module is imported the first time its mode is entered.
 
@@ -294,14 +295,11 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
             streams = _("all streams {mode}").format(mode=next(iter(modes.values())))
         else:
             streams = "  ".join(f"{_(k)}:{v}" for k, v in modes.items())
-        watch_only = (
-            Text(" " + _("READ-ONLY") + " ", "reverse bold magenta") if self.read_only else ""
-        )
+        watch = Text.assemble((f" {_('READ-ONLY')} ", "reverse bold magenta"), " ")
         return Text.assemble(
             state,
             " ",
-            watch_only,
-            " " if watch_only else "",
+            watch if self.read_only else "",
             safe_text(f"[{self.profile.name}] " if self.accounts else ""),
             safe_text(self.profile.username or _("(no account)")),
             " @ ",
