@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from ..api.client import FivecClient
+    from ..store.auditor import Auditor
     from ..sync.alerts import Event
     from .run import DemoSimulator
 
@@ -82,6 +83,7 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
         "timeline": _later("timeline", "TimelineScreen"),
         "accounts": _later("accounts", "AccountsScreen"),
         "subaccounts": _later("subaccounts", "SubaccountsScreen"),
+        "audit": _later("audit", "AuditScreen"),
     }
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
@@ -97,6 +99,7 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
             "u", "switch_mode('subaccounts')", N_("Sub-accounts"), id="nav.subaccounts", show=False
         ),
         Binding("A", "accounts", N_("Accounts"), id="nav.accounts", show=False),
+        Binding("w", "switch_mode('audit')", N_("Audit"), id="nav.audit", show=False),
         Binding("p", "pause", N_("Pause"), id="app.pause"),
         Binding("question_mark", "keys", N_("Keys"), id="app.help"),
         Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
@@ -196,6 +199,25 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
     def starting(self) -> bool:
         return self.sync_state == "starting"
 
+    #: Actions on the platform off for every account, and why (the demo's ``--read-only``:
+    #: its profiles are made in code); each profile says it too (``acting.read_only``).
+    actions_off = ""
+
+    @property
+    def read_only(self) -> str:
+        """Why this account may not be acted on from here ("" when it may): no send, bulk
+        send, blacklist removal or sub-account action, by key, palette or form."""
+        return self.actions_off or self.profile.acting.read_only
+
+    def auditor(self) -> Auditor:
+        """The audit trail of the account shown, written as this user on ``tui`` (``serve``
+        in a browser); it refuses every action while :attr:`read_only`."""
+        from ..sync.acting import auditor_for
+
+        audit = auditor_for(self.profile, self.store, "serve" if self.is_web else "tui")
+        audit.read_only = self.read_only
+        return audit
+
     def _display(self, screen: Screen, renderable: RenderableType | None) -> None:
         """Write only the cells that changed (see :mod:`.frugal`; textual is pinned)."""
         if isinstance(renderable, CompositorUpdate) and not (self.is_headless or self.is_inline):
@@ -273,9 +295,11 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
             streams = _("all streams {mode}").format(mode=next(iter(modes.values())))
         else:
             streams = "  ".join(f"{_(k)}:{v}" for k, v in modes.items())
+        watch = Text.assemble((f" {_('READ-ONLY')} ", "reverse bold magenta"), " ")
         return Text.assemble(
             state,
             " ",
+            watch if self.read_only else "",
             safe_text(f"[{self.profile.name}] " if self.accounts else ""),
             safe_text(self.profile.username or _("(no account)")),
             " @ ",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from textual.binding import Binding
 from textual.screen import Screen
@@ -28,8 +28,13 @@ class FivecScreen(Screen[None]):
     """
 
     BINDINGS = [Binding("escape", "leave_field", N_("Leave field"), id="screen.leave")]
+    #: The screen's actions that change something on the platform: neither shown nor run
+    #: while the console is read-only (their workers are refused by the audit trail too).
+    ACTING: ClassVar[frozenset[str]] = frozenset()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.ACTING and self.fivec.read_only:
+            return False
         if action == "leave_field":  # a field takes typed letters: the nav keys are hidden
             field = self.focused
             return field is not None and field.check_consume_key("a", "a")

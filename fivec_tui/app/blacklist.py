@@ -1,4 +1,5 @@
-"""Blacklist: look a number up, keep the history, request removal."""
+"""Blacklist: look a number up, keep the history, request removal (audited; not offered on a
+read-only console)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ..api import FivecError
 from ..api.sms import one_mobile
 from ..i18n import N_, _
 from ..store import queries
+from ..store.auditor import ReadOnly
 from ..store.blacklist import add_blacklist_lookup
 from .base import StoreScreen
 from .format import safe_text, when
@@ -37,13 +39,15 @@ class Lookups:
 
 class BlacklistScreen(StoreScreen[Lookups]):
     BINDINGS = [Binding("ctrl+r", "remove", N_("Request removal"), id="blacklist.remove")]
+    ACTING = frozenset({"remove"})
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="black-form"):
             yield Input(placeholder=_("mobile number, then enter"), id="black-mobile")
             yield Button(_("Check"), id="check", variant="primary")
-            yield Button(_("Remove…"), id="remove", variant="warning")
+            if not self.fivec.read_only:
+                yield Button(_("Remove…"), id="remove", variant="warning")
         yield Static(id="black-result")
         yield Static(_("lookup history"), classes="caption")
         table = table_of(
@@ -124,6 +128,9 @@ class BlacklistScreen(StoreScreen[Lookups]):
         self.refresh_data()
 
     def action_remove(self) -> None:
+        if self.fivec.client is None:
+            self.notify(_("no account configured"), severity="error")
+            return
         mobile = self._mobile()
         if mobile:
             self.app.push_screen(
@@ -135,10 +142,18 @@ class BlacklistScreen(StoreScreen[Lookups]):
 
     @work(exclusive=True, exit_on_error=False, group="blacklist")
     async def _remove(self, mobile: str) -> None:
+        from ..sync.acting import NotAudited, act
+
         box = self.query_one("#black-result", Static)
+        client = self.fivec.client
         try:
-            result = await self.fivec.client.blacklist_remove(mobile)
-        except FivecError as exc:
+            result = await act(
+                self.fivec.auditor(),
+                "blacklist_remove",
+                lambda: client.blacklist_remove(mobile),
+                mobiles=[mobile],
+            )
+        except (FivecError, ReadOnly, NotAudited) as exc:
             box.update(
                 safe_text(
                     f"{mobile}: " + _("removal refused: {error}").format(error=exc), "bold red"

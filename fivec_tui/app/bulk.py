@@ -4,6 +4,8 @@ row checked, priced), confirm, watch the progress; the campaigns below show thei
 The same journal as ``fivec-tui send --csv`` (:mod:`fivec_tui.sync.bulk`): a campaign paused
 here (ctrl+t, after the request in flight) or cut short is finished with
 ``fivec-tui campaign resume ID``, which settles unknown outcomes from the send records first.
+Rows whose number got the same text within ``[app] duplicate_window_s`` are rejected
+(``recent``); each request is audited.  A read-only console shows the campaigns only.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from textual.widgets import Button, Header, Input, ProgressBar, Select, Static
 from ..i18n import N_, _
 from ..store import campaigns as journal
 from ..store import queries
+from ..store.duplicates import earlier_sends
 from .base import StoreScreen
 from .format import safe_text, when
 from .keybar import KeyBar
-from .widgets import Confirm, Rows, table_of
+from .widgets import Confirm, ReadOnlyNotice, Rows, table_of
 
 #: Rows of the file shown in the preview.
 PREVIEW_ROWS = 8
@@ -42,6 +45,8 @@ class BulkScreen(StoreScreen[Campaigns]):
         Binding("ctrl+s", "send", N_("Send"), id="bulk.send"),
         Binding("ctrl+t", "pause", N_("Pause sending"), id="bulk.pause"),
     ]
+    #: All three belong to the form, which a read-only console does not show.
+    ACTING = frozenset({"check", "send", "pause"})
 
     prepared = None  # the last preview (sync.bulk.prepare.Prepared)
     summary = ""  # what the preview said, repeated in the confirmation
@@ -51,32 +56,10 @@ class BulkScreen(StoreScreen[Campaigns]):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll():
-            with Horizontal(id="bulk-file"):
-                yield Input(placeholder=_("file: CSV (UTF-8 or GBK) or XLSX"), id="bulk-path")
-                yield Select([], prompt=_("mobile column"), id="bulk-mobile")
-            yield Input(
-                placeholder=_("content, {column} filled per row; or a template code"),
-                id="bulk-content",
-            )
-            with Horizontal(id="bulk-options"):
-                yield Select(
-                    [("UTF-8", "UTF-8"), ("GBK", "GBK")],
-                    value="UTF-8",
-                    allow_blank=False,
-                    id="bulk-encode",
-                )
-                yield Input(placeholder=_("template code (optional)"), id="bulk-template")
-                yield Input(placeholder=_("rate/s (blank: §3.7's)"), id="bulk-rate")
-            with Horizontal(id="bulk-row"):
-                yield Button(_("Preview (ctrl+r)"), variant="primary", id="bulk-check")
-                yield Button(_("Send (ctrl+s)"), variant="warning", id="bulk-send")
-                yield Button(_("Pause (ctrl+t)"), id="bulk-pause")
-            yield Static(id="bulk-summary")
-            yield ProgressBar(id="bulk-progress", show_eta=False)
-            yield Static(id="bulk-counts")
-            preview = table_of(_("row"), _("mobile"), _("text or reason"), id="bulk-preview")
-            self.preview = Rows(preview)
-            yield preview
+            if self.fivec.read_only:
+                yield ReadOnlyNotice(self.fivec.read_only)
+            else:
+                yield from self._form_widgets()
             yield Static(_("campaigns: delivery from the cache's reports"), classes="caption")
             table = table_of(
                 _("id"),
@@ -95,9 +78,38 @@ class BulkScreen(StoreScreen[Campaigns]):
             yield table
         yield KeyBar()
 
+    def _form_widgets(self) -> ComposeResult:
+        with Horizontal(id="bulk-file"):
+            yield Input(placeholder=_("file: CSV (UTF-8 or GBK) or XLSX"), id="bulk-path")
+            yield Select([], prompt=_("mobile column"), id="bulk-mobile")
+        yield Input(
+            placeholder=_("content, {column} filled per row; or a template code"),
+            id="bulk-content",
+        )
+        with Horizontal(id="bulk-options"):
+            yield Select(
+                [("UTF-8", "UTF-8"), ("GBK", "GBK")],
+                value="UTF-8",
+                allow_blank=False,
+                id="bulk-encode",
+            )
+            yield Input(placeholder=_("template code (optional)"), id="bulk-template")
+            yield Input(placeholder=_("rate/s (blank: §3.7's)"), id="bulk-rate")
+        with Horizontal(id="bulk-row"):
+            yield Button(_("Preview (ctrl+r)"), variant="primary", id="bulk-check")
+            yield Button(_("Send (ctrl+s)"), variant="warning", id="bulk-send")
+            yield Button(_("Pause (ctrl+t)"), id="bulk-pause")
+        yield Static(id="bulk-summary")
+        yield ProgressBar(id="bulk-progress", show_eta=False)
+        yield Static(id="bulk-counts")
+        preview = table_of(_("row"), _("mobile"), _("text or reason"), id="bulk-preview")
+        self.preview = Rows(preview)
+        yield preview
+
     def on_mount(self) -> None:
-        self.query_one("#bulk-encode", Select).value = self.fivec.profile.encode
-        self.query_one("#bulk-progress", ProgressBar).display = False
+        if not self.fivec.read_only:
+            self.query_one("#bulk-encode", Select).value = self.fivec.profile.encode
+            self.query_one("#bulk-progress", ProgressBar).display = False
 
     # -- campaigns and their delivery (refreshed) -------------------------------------------
     def load(self) -> Campaigns:
@@ -171,7 +183,8 @@ class BulkScreen(StoreScreen[Campaigns]):
 
     def action_check(self) -> None:
         form = self._form()
-        store = self.fivec.store
+        store, window = self.fivec.store, self.fivec.profile.acting.duplicate_window_s
+        now = self.fivec.clock()
 
         def check():
             from ..sync.bulk.prepare import prepare, write_rejects
@@ -188,11 +201,12 @@ class BulkScreen(StoreScreen[Campaigns]):
                     rate=rate,
                     mobile_column=form["mobile_column"],
                     blacklisted=lambda mobiles: queries.cached_black(store, mobiles),
+                    recent=lambda pairs: earlier_sends(store, pairs, window, now),
                 )
                 write_rejects(prepared)
             except (ValueError, OSError) as exc:
                 return exc
-            return prepared, journal.made_from(store, prepared.table.sha1)
+            return prepared, journal.made_from(store, prepared.content_sha1, prepared.table.sha1)
 
         self.off_ui(check, self.show_preview, "bulk-check")
 
@@ -261,7 +275,7 @@ class BulkScreen(StoreScreen[Campaigns]):
         if earlier and earlier["state"] != "done":
             self.notify(
                 _(
-                    "campaign {id} from this file is not finished: resume it with "
+                    "campaign {id} (the same numbers and text) is not finished: resume it with "
                     "`fivec-tui campaign resume {id}` (sending the file again could send twice)"
                 ).format(id=earlier["id"]),
                 severity="error",
@@ -269,9 +283,10 @@ class BulkScreen(StoreScreen[Campaigns]):
             )
             return
         again = (
-            _("campaign {id} sent this file on {date}: this sends it once more").format(
-                id=earlier["id"], date=when(earlier["created_at"], True)
-            )
+            _(
+                "campaign {id} sent the same text to the same numbers on {date}: this sends it "
+                "once more"
+            ).format(id=earlier["id"], date=when(earlier["created_at"], True))
             if earlier
             else ""
         )
@@ -302,7 +317,12 @@ class BulkScreen(StoreScreen[Campaigns]):
         store = self.fivec.store
         cid = await asyncio.to_thread(create, store, prepared)
         self.runner = Runner(
-            store, self.fivec.client, cid, rate=prepared.plan.rate, on_progress=self.show_progress
+            store,
+            self.fivec.client,
+            cid,
+            rate=prepared.plan.rate,
+            audit=self.fivec.auditor(),
+            on_progress=self.show_progress,
         )
         bar = self.query_one("#bulk-progress", ProgressBar)
         bar.display = True

@@ -1,4 +1,10 @@
-"""Send form: recipients, content with live counts, a confirmation showing what goes out."""
+"""Send form: recipients, content with live counts, a confirmation showing what goes out.
+
+The same text to a number that got it within ``[app] duplicate_window_s`` asks a second,
+different question naming the earlier send (:class:`~.widgets.ConfirmAgain`).  A read-only
+console shows a notice instead of the form; the send is audited either way
+(:mod:`fivec_tui.sync.acting`), and refused there too when read-only.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +26,14 @@ from ..api.sms import (
 )
 from ..i18n import N_, _
 from ..store import queries
+from ..store.auditor import ReadOnly
+from ..store.duplicates import earlier_sends, text_key
+from ..sync.acting import NotAudited
 from ..when import parse_when
 from .base import FivecScreen
-from .format import safe_text
+from .format import safe_text, when
 from .keybar import KeyBar
-from .widgets import Confirm
+from .widgets import Confirm, ConfirmAgain, ReadOnlyNotice
 
 
 class SendScreen(FivecScreen):
@@ -32,11 +41,16 @@ class SendScreen(FivecScreen):
     sits beside the Send button."""
 
     BINDINGS = [Binding("ctrl+s", "send", N_("Send"), id="send.send")]
+    ACTING = frozenset({"send"})
     #: The outbox's states, shown translated (listed so they are extracted).
     STATES = (N_("sending"), N_("accepted"), N_("unknown"), N_("failed"))
 
     def compose(self) -> ComposeResult:
         yield Header()
+        if self.fivec.read_only:
+            yield ReadOnlyNotice(self.fivec.read_only)
+            yield KeyBar()
+            return
         with VerticalScroll():
             to = TextArea(id="to", soft_wrap=True)
             to.border_title = Text(_("Recipients (typed or pasted; commas, spaces or lines)"))
@@ -62,8 +76,9 @@ class SendScreen(FivecScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one("#encode", Select).value = self.fivec.profile.encode
-        self._update_counts()
+        if not self.fivec.read_only:
+            self.query_one("#encode", Select).value = self.fivec.profile.encode
+            self._update_counts()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self._update_counts()
@@ -150,12 +165,45 @@ class SendScreen(FivecScreen):
                 account=self.fivec.profile.username,
             ),
         )
-        self.app.push_screen(
-            Confirm(_("Send this message?"), body),
-            lambda ok: (
-                self._go(recipients.valid, content, encode, template, variables) if ok else None
-            ),
+        mobiles = recipients.valid
+        key = text_key(content, template, variables)
+        store, window = self.fivec.store, self.fivec.profile.acting.duplicate_window_s
+        now = self.fivec.clock()
+        self.off_ui(
+            lambda: earlier_sends(store, [(m, key) for m in mobiles], window, now),
+            lambda found: self._confirm(body, found, mobiles, content, encode, template, variables),
+            "duplicates",
         )
+
+    def _confirm(self, body: Text, found: dict, *message) -> None:
+        """The confirmation; then, when a number got the same text within the window, the
+        second question that names the earlier send."""
+
+        def again(ok: bool | None) -> None:
+            if ok:
+                self._go(*message)
+
+        def confirmed(ok: bool | None) -> None:
+            if ok and found:
+                self.app.push_screen(self._again(found), again)
+            elif ok:
+                self._go(*message)
+
+        self.app.push_screen(Confirm(_("Send this message?"), body), confirmed)
+
+    @staticmethod
+    def _again(found: dict) -> ConfirmAgain:
+        last = max(found.values(), key=lambda e: e.at)
+        msgid = _("msgid {msgid}").format(msgid=last.msgid) if last.msgid else _("no msgid")
+        text = _("{mobile} got the same text at {time} ({msgid}, {source}).").format(
+            mobile=last.mobile, time=when(last.at, True), msgid=msgid, source=last.told()
+        )
+        if len(found) > 1:
+            text += "\n" + _("{n} more number(s) got it too.").format(n=len(found) - 1)
+        body = Text.assemble(
+            safe_text(text), "\n\n", _("a sends it again anyway; n or Esc does not.")
+        )
+        return ConfirmAgain(_("Sent already: send the same text again?"), body)
 
     def _vars(self) -> dict[str, str]:
         """``name=value; name=value``, read as the CLI reads ``--var``: ValueError on an item
@@ -178,12 +226,13 @@ class SendScreen(FivecScreen):
                 self.fivec.client,
                 mobiles,
                 content,
+                audit=self.fivec.auditor(),
                 encode=encode,
                 start_time=at,
                 templet_code=template,
                 variables=variables or None,
             )
-        except (FivecError, ValueError) as exc:
+        except (FivecError, ValueError, ReadOnly, NotAudited) as exc:
             result_box.update(safe_text(_("not sent: {error}").format(error=exc), "bold red"))
             self.notify(str(exc), title=_("send failed"), severity="error", markup=False)
             return

@@ -22,6 +22,7 @@ from textual.widgets import Button, Header, Input, Label, Static
 
 from ..api import FivecError
 from ..i18n import N_, _
+from ..store.auditor import ReadOnly
 from ..store.subaccounts import SubAccount, subaccounts
 from .base import StoreScreen
 from .format import count, safe_text, when
@@ -88,6 +89,7 @@ class SubaccountsScreen(StoreScreen[Subaccounts]):
         Binding("o", "lock(False)", N_("Unlock"), id="subaccounts.unlock"),
         Binding("c", "charge", N_("Charge"), id="subaccounts.charge"),
     ]
+    ACTING = frozenset({"create", "lock", "charge"})
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -153,12 +155,15 @@ class SubaccountsScreen(StoreScreen[Subaccounts]):
         self.notify(_("choose a sub-account first"), severity="warning")
         return None
 
-    def _confirm_then(self, title: str, body: str, action) -> None:
+    def _confirm_then(self, title: str, body: str, action, audited: tuple[str, dict]) -> None:
+        """Ask, then call ``action`` (client → request), audited as ``audited``: the action's
+        name and its entry's fields."""
         if self.fivec.client is None:
             self.notify(_("no account configured"), severity="error")
             return
         self.app.push_screen(
-            Confirm(title, safe_text(body)), lambda ok: self._call(action) if ok else None
+            Confirm(title, safe_text(body)),
+            lambda ok: self._call(action, *audited) if ok else None,
         )
 
     def action_lock(self, lock: bool) -> None:
@@ -166,7 +171,13 @@ class SubaccountsScreen(StoreScreen[Subaccounts]):
         if child:
             title = _("Lock {child}?") if lock else _("Unlock {child}?")
             body = _("account {account}").format(account=self.fivec.profile.username)
-            self._confirm_then(title.format(child=child), body, lambda c: c.user_lock(child, lock))
+            audited = (
+                "subaccount_lock" if lock else "subaccount_unlock",
+                {"args": {"child": child}},
+            )
+            self._confirm_then(
+                title.format(child=child), body, lambda c: c.user_lock(child, lock), audited
+            )
 
     def action_charge(self) -> None:
         child = self._chosen()
@@ -187,6 +198,7 @@ class SubaccountsScreen(StoreScreen[Subaccounts]):
                     account=self.fivec.profile.username
                 ),
                 lambda c: c.user_charge(child, amount),
+                ("subaccount_charge", {"args": {"child": child, "amount": amount}}),
             )
 
         self.app.push_screen(
@@ -209,6 +221,13 @@ class SubaccountsScreen(StoreScreen[Subaccounts]):
                     account=self.fivec.profile.username, mobile=mobile
                 ),
                 lambda c: c.user_create(child, password, mobile, company),
+                (
+                    "subaccount_create",
+                    {
+                        "args": {"child": child, "contact_mobile": mobile, "company": company},
+                        "secrets": [password],
+                    },
+                ),
             )
 
         fields = [
@@ -220,11 +239,14 @@ class SubaccountsScreen(StoreScreen[Subaccounts]):
         self.app.push_screen(Form(_("New sub-account"), fields), asked)
 
     @work(exclusive=True, exit_on_error=False, group="subaccounts")
-    async def _call(self, action) -> None:
+    async def _call(self, action, name: str, what: dict) -> None:
+        from ..sync.acting import NotAudited, act
+
         box = self.query_one("#subaccounts-result", Static)
+        client = self.fivec.client
         try:
-            result = await action(self.fivec.client)
-        except FivecError as exc:
+            result = await act(self.fivec.auditor(), name, lambda: action(client), **what)
+        except (FivecError, ReadOnly, NotAudited) as exc:
             box.update(safe_text(_("refused: {error}").format(error=exc), "bold red"))
             return
         box.update(safe_text(result.message, "green"))

@@ -1,4 +1,5 @@
-"""Widgets the screens share: the banner, the confirmation dialog, and keyed tables."""
+"""Widgets the screens share: the banner, the confirmation dialogs, the read-only notice, and
+keyed tables."""
 
 from __future__ import annotations
 
@@ -63,6 +64,52 @@ class Confirm(ModalScreen[bool]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
+
+
+class ConfirmAgain(ModalScreen[bool]):
+    """The second, different question before doing again what was just done (the same text
+    to the same number): ``a`` goes on; Enter, Esc and ``n`` do not, so that a double Enter
+    or a double ``y`` on the first question never sends twice."""
+
+    AUTO_FOCUS = "#no"
+    DEFAULT_CSS = (
+        "ConfirmAgain { align: center middle; } ConfirmAgain #confirm { border: thick $error; }"
+    )
+    BINDINGS = [
+        Binding("a", "answer(True)", N_("Send again"), id="again.yes"),
+        Binding("n,escape", "answer(False)", N_("No"), id="again.no"),
+    ]
+
+    def __init__(self, title: str, body: Text) -> None:
+        super().__init__()
+        self.title_text, self.body = title, body
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm", classes="again"):
+            yield Label(safe_text(self.title_text, "bold red"))
+            yield Static(self.body)
+            with Horizontal():
+                yield Button(_("No (n)"), variant="primary", id="no")
+                yield Button(_("Send again (a)"), variant="error", id="again")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "again")
+
+
+class ReadOnlyNotice(Static):
+    """What a form that acts on the platform shows instead of itself when it may not."""
+
+    DEFAULT_CSS = "ReadOnlyNotice { height: auto; padding: 1 2; }"
+
+    def __init__(self, reason: str) -> None:
+        text = _(
+            "READ-ONLY ({reason}): this console watches the account and changes nothing on "
+            "the platform: no send, bulk send, blacklist removal or sub-account action."
+        ).format(reason=reason)
+        super().__init__(Text(text, "bold yellow"))
 
 
 def table_of(*columns: str, **options: Any) -> DataTable:

@@ -8,7 +8,18 @@ import click
 
 from ..api.sms import one_mobile
 from ..i18n import _
-from .common import Ctx, UsageError, call, emit, json_option, pass_ctx, say, usage, yes_option
+from .common import (
+    Ctx,
+    UsageError,
+    acted,
+    call,
+    emit,
+    json_option,
+    pass_ctx,
+    say,
+    usage,
+    yes_option,
+)
 
 
 def _record_lookup(ctx: Ctx, result, action: str = "check") -> None:
@@ -61,13 +72,14 @@ def blacklist_check(ctx: Ctx, mobile, as_json) -> None:
 @json_option
 @pass_ctx
 def blacklist_remove(ctx: Ctx, mobile, yes, as_json) -> None:
+    ctx.refuse_if_read_only("blacklist remove")
     number = usage(one_mobile, mobile)
     if not yes:  # a request to the platform, asked for as send asks
         if not sys.stdin.isatty():
             raise UsageError(_("not a terminal: add --yes to do it without asking"))
         if not click.confirm(_("Whitelist {mobile}?").format(mobile=number), err=True):
             sys.exit(2)
-    r = call(ctx, lambda c: c.blacklist_remove(number))
+    r = acted(ctx, "blacklist_remove", lambda c: c.blacklist_remove(number), mobiles=[number])
     if as_json:
         emit({"mobile": number, "removed": True, "message": r.message})
     else:
@@ -83,5 +95,7 @@ def blacklist_remove(ctx: Ctx, mobile, yes, as_json) -> None:
 @json_option
 @pass_ctx
 def bind_ip(ctx: Ctx, ips, action, as_json) -> None:
-    r = call(ctx, lambda c: c.bind_ip(list(ips), action))
+    ctx.refuse_if_read_only("bind-ip")
+    args = {"ips": list(ips), "action": action}
+    r = acted(ctx, "bind_ip", lambda c: c.bind_ip(list(ips), action), args=args)
     emit({"message": r.message}) if as_json else say(r.message)

@@ -28,11 +28,6 @@ from .common import Ctx, UsageError, call, iso, say, tell
 PLAIN_EVERY_S = 5.0
 
 
-def open_journal(ctx: Ctx) -> Store:
-    """The cache, writable (the journal lives there); made when there is none yet."""
-    return Store(ctx.db_path())
-
-
 def json_line(data: dict) -> None:
     """One JSON object on one line (``--json`` progress is a stream of them)."""
     click.echo(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str))
@@ -85,6 +80,7 @@ def summary_lines(price, rejects: int, rejects_path: Path | None, balance: float
 def send_csv(ctx: Ctx, path: str, opts: dict) -> None:
     """The whole ``send --csv`` command; ``opts`` are the ``send`` options."""
     from ..store import queries
+    from ..store.duplicates import earlier_sends
     from ..sync.bulk.prepare import create, prepare, write_rejects
     from ..sync.bulk.source import SourceError
 
@@ -98,7 +94,8 @@ def send_csv(ctx: Ctx, path: str, opts: dict) -> None:
     profile = ctx.account()
     enc = (opts["encode"] or profile.encode).upper()
     when = opts["when"]
-    store = open_journal(ctx)
+    store = ctx.journal()
+    window = profile.acting.duplicate_window_s
     try:
         prepared = prepare(
             path,
@@ -109,22 +106,24 @@ def send_csv(ctx: Ctx, path: str, opts: dict) -> None:
             rate=opts["rate"],
             start_time=when,
             blacklisted=lambda mobiles: queries.cached_black(store, mobiles),
+            recent=None if opts["again"] else lambda pairs: earlier_sends(store, pairs, window),
         )
     except (SourceError, ValueError) as exc:
         raise UsageError(str(exc)) from None
-    earlier = journal.made_from(store, prepared.table.sha1)
+    earlier = journal.made_from(store, prepared.content_sha1, prepared.table.sha1)
     if earlier and earlier["state"] != "done":
         raise UsageError(
             _(
-                "campaign {id} from this file is not finished: resume it with "
+                "campaign {id} (the same numbers and text) is not finished: resume it with "
                 "`fivec-tui campaign resume {id}` (sending the file again could send twice)"
             ).format(id=earlier["id"])
         )
     if earlier and not opts["again"]:
         raise UsageError(
-            _("campaign {id} sent this file on {date}: add --again to send it once more").format(
-                id=earlier["id"], date=iso(earlier["created_at"])
-            )
+            _(
+                "campaign {id} sent the same text to the same numbers on {date}: add --again "
+                "to send it once more"
+            ).format(id=earlier["id"], date=iso(earlier["created_at"]))
         )
     try:
         rejects_path = write_rejects(prepared)
@@ -226,9 +225,10 @@ def drive(ctx: Ctx, store: Store, cid: int, *, as_json: bool, rate: float | None
         )
     pace = min(rate, meta["rate"]) if rate else meta["rate"]
     display = Display(as_json, meta["rows"])
+    audit = ctx.auditor(store, "bulk")
 
     async def go(client) -> str:
-        runner = Runner(store, client, cid, rate=pace, on_progress=display)
+        runner = Runner(store, client, cid, rate=pace, audit=audit, on_progress=display)
         loop = asyncio.get_running_loop()
         task = asyncio.current_task()
 

@@ -13,6 +13,7 @@ import click
 from ..api.wire import format_beijing
 from ..i18n import _
 from ..private_files import open_private, replacing
+from ..store.audit import FIELDS
 from .common import (
     Ctx,
     UsageError,
@@ -66,6 +67,7 @@ EXPORT_FIELDS = {
     "replies": ("mobile", "content", "ext", "reply_id", "received_at"),
     "records": ("msgid", "mobile", "content", "sent_at", "username"),
     "balance": ("at", "remaining", "total"),
+    "audit": ("id", *FIELDS, "prev", "hash"),
 }
 
 
@@ -209,7 +211,9 @@ def alerts_cmd(ctx: Ctx, limit, all_profiles, as_json) -> None:
         say(f"{iso(r['at'])}  {who}{_(r['state']):<8} {r['rule']:<14} {r['message']}")
 
 
-@click.command(help=_("Export cached reports, replies, records or balance snapshots."))
+@click.command(
+    help=_("Export cached reports, replies, records, balance snapshots or the audit trail.")
+)
 @click.argument("kind", type=click.Choice(list(EXPORT_FIELDS)))
 @click.option("--since", help=_("WHEN: only rows from then on."))
 @click.option(
@@ -224,13 +228,12 @@ def alerts_cmd(ctx: Ctx, limit, all_profiles, as_json) -> None:
 @force_option
 @pass_ctx
 def export(ctx: Ctx, kind, since, fmt, output, force) -> None:
-    from ..store import queries
-    from ..store.export import write_export
+    from ..store.export import count, write_export
 
     refuse_existing(output, force)
     store = ctx.cache()
     since_ts = parse_when(since).timestamp() if since else None
-    total = queries.count(store, kind, since_ts)
+    total = count(store, kind, since_ts)
 
     def write(fh) -> int:
         return write_export(

@@ -140,6 +140,7 @@ def show_cmd(ctx: Ctx, cid: int, as_json: bool) -> None:
 def resume_cmd(ctx: Ctx, cid: int, rate, settle_after: float, yes: bool, as_json: bool) -> None:
     from ..sync.bulk.settle import settle_unknown
 
+    ctx.refuse_if_read_only("campaign resume")
     if rate is not None and rate <= 0:
         raise UsageError(_("--rate must be positive"))
     store = _store(ctx)

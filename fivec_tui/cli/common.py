@@ -1,7 +1,8 @@
 """What every command shares: the context (config, profile, cache, client), output, errors.
 
 Exit codes: 0 success, 1 the platform refused (the message says which error and what it
-means) or could not be reached, 2 bad usage or bad input.
+means) or could not be reached, 2 bad usage or bad input, or an action refused here (the
+console is read-only, the same text went to the number within the duplicate window).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
@@ -27,6 +28,7 @@ from ..i18n import _
 if TYPE_CHECKING:
     from ..api.client import FivecClient
     from ..store import Store
+    from ..store.auditor import Auditor
 
 T = TypeVar("T")
 out = Console(highlight=False, soft_wrap=True)
@@ -94,14 +96,27 @@ def tell(text: str, style: str | None = None) -> None:
     err.print(text, style=style, markup=False)
 
 
+def refuse(text: str) -> NoReturn:
+    """An action refused here, before any request: one line, exit 2."""
+    tell(text)
+    sys.exit(2)
+
+
 class Ctx:
     """The global options, and everything built from them on first use."""
 
     def __init__(
-        self, config: str | None, profile: str | None, base_url: str | None, db: str | None
+        self,
+        config: str | None,
+        profile: str | None,
+        base_url: str | None,
+        db: str | None,
+        read_only: str = "",
     ):
         self.config_path = Path(config) if config else cfg.default_config_path()
         self.profile_name, self.base_url, self.db_flag = profile, base_url, db
+        #: ``--read-only`` (or ``FIVEC_READ_ONLY``) as given: what it was given as, or "".
+        self.read_only = read_only
         self._settings: cfg.ConfigFile | None = None
         self._profile: cfg.Profile | None = None
         #: ``fivec-tui --at WHEN``: the TUI opens at that moment (time-travel).
@@ -126,7 +141,33 @@ class Ctx:
                 raise UsageError(str(exc)) from None
             for warning in self._profile.warnings:
                 tell(warning, "yellow")
+            self._acting(self._profile)
         return self._profile
+
+    def _acting(self, profile: cfg.Profile) -> None:
+        """What ``[app]`` and ``--read-only`` say about acting, put on ``profile``."""
+        app = self.settings().app
+        reason = self.read_only or ("[app] read_only" if app.read_only else "")
+        if not reason and profile.read_only:
+            reason = f"[profiles.{profile.name}] read_only"
+        profile.acting = cfg.Acting(reason, app.duplicate_window_s, app.audit_retention_days)
+
+    def refuse_if_read_only(self, command: str) -> None:
+        """Exit 2, before anything reaches the platform, when this profile is watch-only."""
+        reason = self.profile().acting.read_only
+        if reason:
+            refuse(
+                _(
+                    "read-only ({reason}): `{command}` changes something on the platform; "
+                    "nothing was sent"
+                ).format(reason=reason, command=command)
+            )
+
+    def auditor(self, store: Store, path: str = "cli") -> Auditor:
+        """Who acts from this command, on the chosen profile, into ``store``'s trail."""
+        from ..sync.acting import auditor_for
+
+        return auditor_for(self.profile(), store, path)
 
     def account(self) -> cfg.Profile:
         profile = self.profile()
@@ -159,9 +200,12 @@ class Ctx:
         if not isinstance(names, dict) or not names:
             raise UsageError(_("--all: no profiles in {path}").format(path=settings.path))
         try:
-            return [settings.profile(name, env={}) for name in names]
+            profiles = [settings.profile(name, env={}) for name in names]
         except cfg.ConfigError as exc:
             raise UsageError(str(exc)) from None
+        for profile in profiles:
+            self._acting(profile)
+        return profiles
 
     @staticmethod
     def cache_path(profile: cfg.Profile) -> Path:
@@ -177,13 +221,24 @@ class Ctx:
             raise UsageError(_("no cache at {path}: run `fivec-tui poll` first").format(path=path))
         return Store(path, readonly=True)
 
+    def journal(self) -> Store:
+        """The cache, writable and brought up to date (the audit trail and the campaign
+        journal live there); made when there is none yet."""
+        from ..store import Store
+
+        return Store(self.db_path())
+
 
 pass_ctx = click.make_pass_decorator(Ctx)
 
 
 def call(ctx: Ctx, fn: Callable[[FivecClient], Awaitable[T]]) -> T:
-    """Run one client call; map platform and network errors to exit code 1."""
+    """Run one client call; map platform and network errors (and an audit trail that cannot
+    be written) to exit code 1, an action refused as read-only to 2."""
     import asyncio  # here: the commands that read only the cache start without it (~30 ms)
+
+    from ..store.auditor import ReadOnly
+    from ..sync.acting import NotAudited
 
     async def go() -> T:
         async with ctx.client() as client:
@@ -199,6 +254,21 @@ def call(ctx: Ctx, fn: Callable[[FivecClient], Awaitable[T]]) -> T:
         sys.exit(1)
     except ContentEncodingError as exc:
         raise UsageError(str(exc)) from None
+    except ReadOnly as exc:
+        refuse(str(exc))
+    except NotAudited as exc:
+        tell(str(exc))
+        sys.exit(1)
+
+
+def acted(ctx: Ctx, action: str, fn: Callable[[FivecClient], Awaitable[T]], **what: Any) -> T:
+    """:func:`call` as an audited ``action`` (``what``: its entry's fields), written in the
+    cache's trail by this command's user."""
+    from ..sync.acting import act
+
+    store = ctx.journal()
+    audit = ctx.auditor(store)
+    return call(ctx, lambda c: act(audit, action, lambda: fn(c), **what))
 
 
 def json_option(fn):

@@ -31,6 +31,7 @@ COMMANDS = {
     "stats": ("cache", "stats"),
     "alerts": ("cache", "alerts_cmd"),
     "export": ("cache", "export"),
+    "audit": ("audit", "audit"),
     "report": ("report", "report"),
     "serve": ("run", "serve"),
 }
@@ -95,10 +96,22 @@ class LazyGroup(click.Group):
     "at",
     help=_("WHEN: open the TUI at that moment (time-travel; L in the TUI returns to live)."),
 )
+@click.option(
+    "--read-only",
+    "read_only",
+    is_flag=True,
+    envvar="FIVEC_READ_ONLY",
+    help=_(
+        "Watch only: no send, bulk send, blacklist removal, IP binding or sub-account action, "
+        "in the TUI or from a command (also [app] read_only, [profiles.NAME] read_only)."
+    ),
+)
 @click.version_option(package_name="fivec-tui")
 @click.pass_context
-def main(ctx: click.Context, config, profile, base_url, db, lang, at) -> None:
-    ctx.obj = Ctx(config, profile, base_url, db)
+def main(ctx: click.Context, config, profile, base_url, db, lang, at, read_only) -> None:
+    given = ctx.get_parameter_source("read_only") == click.core.ParameterSource.ENVIRONMENT
+    reason = ("FIVEC_READ_ONLY" if given else "--read-only") if read_only else ""
+    ctx.obj = Ctx(config, profile, base_url, db, reason)
     choose_language(lang, ctx.obj.config_path)
     if at is not None:
         moment = parse_when(at).timestamp()

@@ -70,9 +70,14 @@ def sim(host, port, scenario, seed, speed) -> None:
         "on the Accounts overview; --scenario is then the demo's."
     ),
 )
-def demo(scenario, seed, speed, accounts) -> None:
+@pass_ctx
+def demo(ctx: Ctx, scenario, seed, speed, accounts) -> None:
+    from ..app.app import FivecApp
     from ..app.run import run_demo
 
+    # The demo's profiles are made in code, not read with --read-only: this process runs
+    # one app, whose accounts all follow the flag (``serve --demo`` passes it).
+    FivecApp.actions_off = ctx.read_only
     sys.exit(run_demo(scenario, seed, speed, accounts))
 
 
@@ -187,8 +192,18 @@ def _poll_all(ctx: Ctx, **options) -> int:
     is_flag=True,
     help=_("Allow a --host other than loopback (prefer loopback behind a TLS reverse proxy)."),
 )
+@click.option(
+    "--read-only/--allow-actions",
+    "read_only",
+    default=None,
+    help=_(
+        "Serve a watch-only TUI: no send, bulk send, blacklist removal or sub-account action. "
+        "The default when --host is not loopback; --allow-actions says otherwise (with a "
+        "warning). A read-only config or --read-only before serve wins."
+    ),
+)
 @click.pass_context
-def serve(click_ctx, host, port, demo_mode, token_file, public_url, public) -> None:
+def serve(click_ctx, host, port, demo_mode, token_file, public_url, public, read_only) -> None:
     from ..app.serve import GuardedServer, is_loopback, new_token, read_token_file
 
     if not is_loopback(host) and not public:
@@ -203,7 +218,21 @@ def serve(click_ctx, host, port, demo_mode, token_file, public_url, public) -> N
         token = read_token_file(token_file) if token_file else new_token()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    command = served_command(click_ctx.parent.params if click_ctx.parent else {}, demo_mode)
+    if read_only is None:
+        read_only = not is_loopback(host)
+    elif not read_only and not is_loopback(host):
+        tell(
+            _(
+                "WARNING: --allow-actions on {host}, not loopback: whoever opens the URL with "
+                "its token can send and change sub-accounts from this account"
+            ).format(host=host),
+            "yellow",
+        )
+    read_only = read_only or bool(click_ctx.find_object(Ctx).read_only)
+    if read_only:
+        tell(_("read-only: the served TUI sends nothing and changes nothing on the platform"))
+    params = click_ctx.parent.params if click_ctx.parent else {}
+    command = served_command(params, demo_mode, read_only)
     GuardedServer(
         command, token, host=host, port=port, public_url=public_url, show_token=not token_file
     ).serve()
@@ -213,11 +242,14 @@ def serve(click_ctx, host, port, demo_mode, token_file, public_url, public) -> N
 SERVED_OPTIONS = ("config", "profile", "base_url", "db", "lang")
 
 
-def served_command(options: dict, demo_mode: bool) -> str:
+def served_command(options: dict, demo_mode: bool, read_only: bool = False) -> str:
     """The shell command textual-serve runs per browser: this Python, the group's options
-    (``fivec-tui --profile staging serve`` serves staging), quoted for the shell."""
+    (``fivec-tui --profile staging serve`` serves staging), ``--read-only`` when the served
+    TUI may not act, quoted for the shell."""
     args = [sys.executable, "-m", "fivec_tui"]
     for name in SERVED_OPTIONS:
         if options.get(name):
             args += [f"--{name.replace('_', '-')}", str(options[name])]
+    if read_only:
+        args.append("--read-only")
     return shlex.join([*args, "demo"] if demo_mode else args)

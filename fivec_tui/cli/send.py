@@ -1,4 +1,9 @@
-"""``fivec-tui send``: one message to one or more numbers, over HTTP or the WebService."""
+"""``fivec-tui send``: one message to one or more numbers, over HTTP or the WebService.
+
+Audited like every action (:mod:`fivec_tui.sync.acting`); refused as read-only; refused (exit
+2) when a number got the same text within ``[app] duplicate_window_s``, whatever ``--yes``
+says, unless ``--again``.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,20 @@ import click
 
 from ..api import ContentEncodingError
 from ..api.sms import check_content, parse_recipients, parts, template_variables
+from ..api.wire import format_beijing
 from ..i18n import _
-from .common import Ctx, UsageError, call, emit, json_option, parse_when, pass_ctx, say, tell
+from .common import (
+    Ctx,
+    UsageError,
+    call,
+    emit,
+    json_option,
+    parse_when,
+    pass_ctx,
+    refuse,
+    say,
+    tell,
+)
 
 
 def _soap_checks(profile, template, at, encode) -> None:
@@ -46,6 +63,33 @@ def _confirm(valid: list[str], per: int, total: int, enc: str, when) -> None:
         sys.exit(2)
 
 
+def _refuse_duplicates(store, profile, mobiles, content, template, variables) -> None:
+    """Exit 2 when one of ``mobiles`` got this text within the window (see
+    :mod:`fivec_tui.store.duplicates`), naming when, the msgid and who sent it."""
+    from ..store.duplicates import earlier_sends, text_key
+
+    key = text_key(content or "", template or "", variables)
+    window = profile.acting.duplicate_window_s
+    found = earlier_sends(store, [(m, key) for m in mobiles], window)
+    if not found:
+        return
+    last = max(found.values(), key=lambda e: e.at)
+    refuse(
+        _(
+            "not sent: {mobile} got the same text at {time} ({msgid}, {source}){more}; "
+            "add --again to send it anyway"
+        ).format(
+            mobile=last.mobile,
+            time=format_beijing(last.at) + " (+08:00)",
+            msgid=_("msgid {msgid}").format(msgid=last.msgid) if last.msgid else _("no msgid"),
+            source=last.told(),
+            more=_(" and {n} more number(s) did").format(n=len(found) - 1)
+            if len(found) > 1
+            else "",
+        )
+    )
+
+
 @click.command(help=_("Send one message to one or more numbers; prints the msgid."))
 @click.option("--to", "to", help=_("Recipients, comma separated."))
 @click.option(
@@ -55,7 +99,14 @@ def _confirm(valid: list[str], per: int, total: int, enc: str, when) -> None:
     help=_("Bulk send from a CSV (UTF-8 or GBK) or XLSX file with a mobile column: see README."),
 )
 @click.option("--strict", is_flag=True, help=_("--csv: send nothing if any row is rejected."))
-@click.option("--again", is_flag=True, help=_("--csv: send a file already sent once more."))
+@click.option(
+    "--again",
+    is_flag=True,
+    help=_(
+        "Send even when the same text went to a number within the duplicate window "
+        "([app] duplicate_window_s); --csv: even when the same rows and text were sent before."
+    ),
+)
 @click.option("--rate", type=float, help=_("--csv: messages a second, at most."))
 @click.option(
     "--traffic",
@@ -100,6 +151,7 @@ def send(
     yes,
     as_json,
 ) -> None:
+    ctx.refuse_if_read_only("send")
     if csv_path:
         from .bulk import send_csv
 
@@ -150,21 +202,27 @@ def send(
     total = per * len(recipients.valid)
     if recipients.duplicates and not as_json:
         tell(_("duplicates removed: {numbers}").format(numbers=", ".join(recipients.duplicates)))
+    from ..sync import outbox
+
+    store = ctx.journal()
+    if not again:
+        _refuse_duplicates(store, profile, recipients.valid, content, template, variables_dict)
     if not yes:
         _confirm(recipients.valid, per, total, enc, when)
+    audit = ctx.auditor(store)
     result = call(
         ctx,
-        lambda c: (
-            c.send_soap(recipients.valid, content, profile.password)
-            if via == "soap"
-            else c.send(
-                recipients.valid,
-                content or "",
-                encode=enc,
-                start_time=when,
-                templet_code=template or "",
-                variables=variables_dict or None,
-            )
+        lambda c: outbox.send(
+            store,
+            c,
+            recipients.valid,
+            content or "",
+            audit=audit,
+            encode=enc,
+            start_time=when,
+            templet_code=template or "",
+            variables=variables_dict or None,
+            soap_password=profile.password if via == "soap" else None,
         ),
     )
     if result.outcome == "unknown":

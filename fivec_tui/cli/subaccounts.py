@@ -7,6 +7,7 @@ import click
 from ..i18n import _
 from .common import (
     Ctx,
+    acted,
     call,
     emit,
     json_option,
@@ -17,8 +18,9 @@ from .common import (
 )
 
 
-def _success(ctx: Ctx, fn, as_json: bool) -> None:
-    r = call(ctx, fn)
+def _success(ctx: Ctx, fn, as_json: bool, action: str = "", **what) -> None:
+    """Call ``fn``: audited as ``action`` (with ``what``) when it changes something."""
+    r = acted(ctx, action, fn, **what) if action else call(ctx, fn)
     emit({"message": r.message}) if as_json else say(r.message)
 
 
@@ -41,8 +43,16 @@ def subaccounts() -> None:
 @json_option
 @pass_ctx
 def accounts_create(ctx: Ctx, child, contact_mobile, company, password_stdin, as_json) -> None:
+    ctx.refuse_if_read_only("subaccounts create")
     (password,) = read_secrets((_("Password of the new sub-account"),), password_stdin)
-    _success(ctx, lambda c: c.user_create(child, password, contact_mobile, company), as_json)
+    _success(
+        ctx,
+        lambda c: c.user_create(child, password, contact_mobile, company),
+        as_json,
+        "subaccount_create",
+        args={"child": child, "contact_mobile": contact_mobile, "company": company},
+        secrets=[password],
+    )
 
 
 @subaccounts.command("lock", help=_("Lock sub-account CHILD."))
@@ -50,7 +60,9 @@ def accounts_create(ctx: Ctx, child, contact_mobile, company, password_stdin, as
 @json_option
 @pass_ctx
 def accounts_lock(ctx: Ctx, child, as_json) -> None:
-    _success(ctx, lambda c: c.user_lock(child, True), as_json)
+    ctx.refuse_if_read_only("subaccounts lock")
+    what = {"args": {"child": child}}
+    _success(ctx, lambda c: c.user_lock(child, True), as_json, "subaccount_lock", **what)
 
 
 @subaccounts.command("unlock", help=_("Unlock sub-account CHILD."))
@@ -58,7 +70,9 @@ def accounts_lock(ctx: Ctx, child, as_json) -> None:
 @json_option
 @pass_ctx
 def accounts_unlock(ctx: Ctx, child, as_json) -> None:
-    _success(ctx, lambda c: c.user_lock(child, False), as_json)
+    ctx.refuse_if_read_only("subaccounts unlock")
+    what = {"args": {"child": child}}
+    _success(ctx, lambda c: c.user_lock(child, False), as_json, "subaccount_unlock", **what)
 
 
 @subaccounts.command("info", help=_("Status (or apikey) of sub-account CHILD."))
@@ -76,4 +90,6 @@ def accounts_info(ctx: Ctx, child, show_apikey, as_json) -> None:
 @json_option
 @pass_ctx
 def accounts_charge(ctx: Ctx, child, amount, as_json) -> None:
-    _success(ctx, lambda c: c.user_charge(child, amount), as_json)
+    ctx.refuse_if_read_only("subaccounts charge")
+    what = {"args": {"child": child, "amount": amount}}
+    _success(ctx, lambda c: c.user_charge(child, amount), as_json, "subaccount_charge", **what)

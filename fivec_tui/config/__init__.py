@@ -38,7 +38,7 @@ from .load import (
     validate_profile,
 )
 from .paths import APP_NAME, config_dir, data_dir, default_config_path
-from .profile import DEFAULT_INTERVALS, DEFAULT_STREAMS, Profile
+from .profile import DEFAULT_INTERVALS, DEFAULT_STREAMS, Acting, Profile
 from .schema import Alerts, App, Forward, Intervals, ProfileTable, Push, Streams
 from .write import write_profile
 
@@ -48,6 +48,7 @@ __all__ = [
     "DEFAULT_STREAMS",
     "ENV",
     "SECRET_KEYS",
+    "Acting",
     "Alerts",
     "App",
     "ConfigError",

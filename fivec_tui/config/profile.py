@@ -9,7 +9,7 @@ from ..api import Credentials, mask
 from ..api.redact import mask_url
 from ..i18n import _
 from .kinds import ConfigError
-from .schema import Alerts, Intervals, ProfileTable, Push, Streams, defaults, kind
+from .schema import Alerts, App, Intervals, ProfileTable, Push, Streams, defaults, kind
 
 DEFAULT_STREAMS = defaults(Streams)
 DEFAULT_INTERVALS = defaults(Intervals)
@@ -22,9 +22,23 @@ _PLAIN = (
     "retention_days",
     "keep_raw_days",
     "backfill_hours",
+    "read_only",
 )
 #: How an unset value is shown: ``None`` leaves the consumer's built-in default in force.
 _UNSET = {None: "(built-in)", "": "(unset)"}
+
+
+@dataclass
+class Acting:
+    """How this run may act on the platform, whatever the account: what ``[app]`` and the
+    command line say, put on each profile by the command that reads them (the defaults are
+    the schema's, for profiles made in code: the demo, tests)."""
+
+    #: Why actions are off, as the person set it (``--read-only``, ``[app] read_only``,
+    #: ``[profiles.NAME] read_only``); "" when they are on.
+    read_only: str = ""
+    duplicate_window_s: float = defaults(App)["duplicate_window_s"]
+    audit_retention_days: int = defaults(App)["audit_retention_days"]
 
 
 @dataclass
@@ -49,11 +63,14 @@ class Profile:
     retention_days: int = _TABLE["retention_days"]
     keep_raw_days: int = _TABLE["keep_raw_days"]
     backfill_hours: int = _TABLE["backfill_hours"]
+    #: ``[profiles.NAME] read_only`` as the file says it (what applies: ``acting.read_only``).
+    read_only: bool = _TABLE["read_only"]
     #: Stream name -> pull, push, watch or off; job name -> seconds (see :mod:`.schema`).
     streams: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_STREAMS))
     intervals: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INTERVALS))
     push: Push = field(default_factory=Push)
     alerts: Alerts = field(default_factory=Alerts)
+    acting: Acting = field(default_factory=Acting)
     sources: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 

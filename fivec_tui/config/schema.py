@@ -372,6 +372,11 @@ class ProfileTable:
         count(0),
         N_("Hours of send records a fresh cache's first pull reads (within retention_days)."),
     )
+    read_only: bool = setting(
+        False,
+        FLAG,
+        N_("This account watch only: no send, bulk send, blacklist removal or sub-account action."),
+    )
     streams: Streams = table(Streams)
     intervals: Intervals = table(Intervals)
     push: Push = table(Push)
@@ -388,6 +393,30 @@ class App:
         "auto",
         choice(*CHOICES),
         N_("The interface's language; auto: LC_ALL, LC_MESSAGES, then LANG. --lang overrides."),
+    )
+    read_only: bool = setting(
+        False,
+        FLAG,
+        N_(
+            "Every profile watch only: no send, bulk send, blacklist removal, IP binding or "
+            "sub-account action (--read-only or FIVEC_READ_ONLY for one run)."
+        ),
+    )
+    duplicate_window_s: float = setting(
+        600.0,
+        number(least=0, unit="seconds"),
+        N_(
+            "The same text to the same number within this many seconds is a duplicate, sent "
+            "only when confirmed again (--again on the command line); 0 turns the guard off."
+        ),
+    )
+    audit_retention_days: int = setting(
+        0,
+        count(0),
+        N_(
+            "Days the audit trail is kept at least; 0: four times retention_days, as long as "
+            "the per-minute rollups."
+        ),
     )
 
 

@@ -47,14 +47,15 @@ def create_campaign(store: Store, meta: dict, rows: Sequence[NewRow], plan: Iter
     now = time.time()
     with store.transaction() as conn:
         cur = conn.execute(
-            "INSERT INTO campaigns(created_at, updated_at, state, source, source_sha1, mode, "
-            "text, encode, traffic, rate, start_time, rows, rejected, results, rejects) "
-            "VALUES (?, ?, 'ready', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO campaigns(created_at, updated_at, state, source, source_sha1, "
+            "content_sha1, mode, text, encode, traffic, rate, start_time, rows, rejected, "
+            "results, rejects) VALUES (?, ?, 'ready', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 now,
                 now,
                 meta["source"],
                 meta["source_sha1"],
+                meta.get("content_sha1"),
                 meta["mode"],
                 meta["text"],
                 meta["encode"],
@@ -99,12 +100,15 @@ def campaign(store: Store, cid: int) -> dict | None:
     return rows[0] if rows else None
 
 
-def made_from(store: Store, source_sha1: str) -> dict | None:
-    """The latest campaign made from the same file content, unfinished ones first (resume
-    those rather than send the file twice)."""
+def made_from(store: Store, content_sha1: str, source_sha1: str = "") -> dict | None:
+    """The latest campaign of the same numbers and text (``content_sha1``, however the file
+    was saved), unfinished ones first (resume those rather than send them twice).  Campaigns
+    made before it was kept are known by their file's bytes (``source_sha1``)."""
     rows = store.query(
-        "SELECT * FROM campaigns WHERE source_sha1 = ? ORDER BY state = 'done', id DESC LIMIT 1",
-        (source_sha1,),
+        "SELECT * FROM campaigns WHERE content_sha1 = ? "
+        "OR (content_sha1 IS NULL AND source_sha1 = ?) "
+        "ORDER BY state = 'done', id DESC LIMIT 1",
+        (content_sha1, source_sha1),
     )
     return rows[0] if rows else None
 

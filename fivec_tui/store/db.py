@@ -27,6 +27,21 @@ from .integrity import CacheBroken, from_error
 from .migrations import MIGRATIONS
 
 
+def statements(script: str) -> Iterator[str]:
+    """The statements of ``script``, split at the semicolons that end one: not those inside a
+    string literal, a comment or a trigger's body (``sqlite3.complete_statement`` says where
+    a statement is whole)."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \t\r\n;"):
+                yield pending
+            pending = ""
+    if pending.strip(" \t\r\n;"):
+        yield pending
+
+
 class Store:
     """A connection to the cache.  Each thread or task group that writes opens its own.
 
@@ -90,9 +105,8 @@ class Store:
         with self.transaction():
             current = self.version
             for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
-                for statement in script.split(";"):
-                    if statement.strip():
-                        self.conn.execute(statement)
+                for statement in statements(script):
+                    self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {number}")
 
     @contextmanager

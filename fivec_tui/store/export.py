@@ -1,4 +1,4 @@
-"""Export cached rows as CSV, JSON or JSON lines, streaming in id order."""
+"""Export cached rows (and the audit trail) as CSV, JSON or JSON lines, streaming in id order."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import IO
 
 from rich.progress import Progress
 
+from . import audit
 from .db import Store
 
 TIME_FIELDS = {"reported_at", "received_at", "sent_at", "at"}
@@ -20,11 +21,18 @@ EXPORTED = {
     "replies": ("id, mobile, content, ext, reply_id, received_at", "received_at"),
     "records": ("id, msgid, mobile, content, sent_at, username", "sent_at"),
     "balance": ("id, at, remaining, total", "at"),
+    "audit": (f"id, {', '.join(audit.FIELDS)}, prev, hash", "at"),
 }
 
 
+def count(store: Store, kind: str, since: float | None = None) -> int:
+    """How many rows of ``kind`` an export from ``since`` writes (its progress bar's total)."""
+    at = EXPORTED[kind][1]
+    return store.scalar(f"SELECT count(*) FROM {kind} WHERE coalesce({at}, 0) >= ?", (since or 0,))
+
+
 def export_rows(store: Store, kind: str, since: float | None, batch: int = 5000):
-    """Yield rows of reports, replies, records or balance in id order, ``batch`` at a time.
+    """Yield rows of reports, replies, records, balance or audit in id order, ``batch`` at a time.
 
     Through sqlite-utils' ``rows_where``: an export is a command of its own, so its import
     cost is paid once there, never on the TUI's path (:meth:`Store.query` reads raw).

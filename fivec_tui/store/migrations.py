@@ -223,4 +223,32 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE journal ADD COLUMN envelope TEXT
     """,
+    # 12: the audit trail (store/audit.py): every action on the platform, who took it and how it
+    # ended, append-only and hash-chained.  The triggers refuse an UPDATE, and a DELETE unless
+    # retention set its flag in settings: a guard against accidents, the chain is the proof.
+    # A campaign is known by its content (the normalised rows and the text), so that a re-saved
+    # copy of a file is the same campaign and another text to the same list is not.
+    """
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY, at REAL NOT NULL, action TEXT NOT NULL, outcome TEXT NOT NULL,
+        ref INTEGER, user TEXT NOT NULL DEFAULT '', uid_user TEXT NOT NULL DEFAULT '',
+        sudo_user TEXT NOT NULL DEFAULT '', ssh TEXT NOT NULL DEFAULT '',
+        host TEXT NOT NULL DEFAULT '', path TEXT NOT NULL DEFAULT '',
+        profile TEXT NOT NULL DEFAULT '', account TEXT NOT NULL DEFAULT '', numbers INTEGER,
+        numbers_sha256 TEXT NOT NULL DEFAULT '', mobiles TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL DEFAULT '', template TEXT NOT NULL DEFAULT '',
+        variables TEXT NOT NULL DEFAULT '', args TEXT NOT NULL DEFAULT '',
+        msgid TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '',
+        prev TEXT NOT NULL, hash TEXT NOT NULL
+    );
+    CREATE INDEX audit_at ON audit(at);
+    CREATE INDEX audit_ref ON audit(ref) WHERE ref IS NOT NULL;
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'audit entries are never changed'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    WHEN NOT EXISTS (SELECT 1 FROM settings WHERE key = 'audit.pruning')
+    BEGIN SELECT RAISE(ABORT, 'audit entries are removed by retention only'); END;
+    ALTER TABLE campaigns ADD COLUMN content_sha1 TEXT;
+    CREATE INDEX campaigns_content ON campaigns(content_sha1)
+    """,
 ]

@@ -342,15 +342,3 @@ def alerts(store: Store, limit: int = 100, until: float | None = None) -> list[d
             "SELECT * FROM alerts WHERE at <= ? ORDER BY id DESC LIMIT ?", (until, limit)
         )
     return store.query("SELECT * FROM alerts ORDER BY id DESC LIMIT ?", (limit,))
-
-
-def count(store: Store, kind: str, since: float | None = None) -> int:
-    column = {
-        "reports": "reported_at",
-        "replies": "received_at",
-        "records": "sent_at",
-        "balance": "at",
-    }[kind]
-    return store.scalar(
-        f"SELECT count(*) FROM {kind} WHERE coalesce({column}, 0) >= ?", (since or 0,)
-    )

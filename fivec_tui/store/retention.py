@@ -4,13 +4,15 @@ A backlog pulled after an outage, or a platform clock that is off, is kept ``day
 arrival.  Rollups are small and kept four times as long, by send minute.  Raw bodies whose
 every item was parsed have their own, shorter retention (``keep_raw_days``): their rows hold
 what they said; a body with unparsed items is kept as long as the rows, one never parsed
-until a version that reads it.
+until a version that reads it.  The audit trail is kept longest: four times ``days``, as the
+rollups, or ``[app] audit_retention_days`` when longer (:func:`.audit.prune`).
 """
 
 from __future__ import annotations
 
 import time
 
+from . import audit
 from .db import Store
 
 #: What retention prunes, by when this machine got each row: every column is its clock at
@@ -69,4 +71,5 @@ def prune(store: Store, days: float, keep_raw_days: float | None = None) -> dict
             counts[table] = conn.execute(
                 f"DELETE FROM {table} WHERE minute < ?", (old_minute,)
             ).rowcount
+        counts["audit"] = audit.prune(conn, days, now)
     return counts

@@ -1,4 +1,4 @@
-"""Sending from this tool: written to the outbox before it goes out, never retried."""
+"""Sending from this tool: audited, written to the outbox before it goes out, never retried."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from ..api import PlatformError, SendResult, TransportError
 from ..api.sms import parts
 from ..store import Store
 from ..store import outbox as store_outbox
+from .acting import act
 
 if TYPE_CHECKING:
     from ..api.client import FivecClient
+    from ..store.auditor import Auditor
 
 
 async def send(
@@ -22,29 +24,52 @@ async def send(
     mobiles: Sequence[str],
     content: str,
     *,
+    audit: Auditor,
     encode: str,
     start_time: datetime | None = None,
     templet_code: str = "",
     variables: dict | None = None,
+    soap_password: str | None = None,
 ) -> SendResult:
-    """Send once.  The outbox row goes ``sending`` → ``accepted``/``unknown``/``failed``."""
-    form = "json" if templet_code else "params"
-    oid = await asyncio.to_thread(
-        store_outbox.outbox_add, store, mobiles, content, encode, form, parts(content) or 1
-    )
-    try:
-        result = await client.send(
-            mobiles,
-            content,
-            encode=encode,
-            start_time=start_time,
-            templet_code=templet_code,
-            variables=variables,
+    """Send once (through the WebService when ``soap_password`` is given).  The audit trail
+    says it first (:func:`.acting.act`), then the outbox row goes ``sending`` →
+    ``accepted``/``unknown``/``failed``."""
+    form = "json" if templet_code else "soap" if soap_password is not None else "params"
+
+    async def go() -> SendResult:
+        oid = await asyncio.to_thread(
+            store_outbox.outbox_add, store, mobiles, content, encode, form, parts(content) or 1
         )
-    except (PlatformError, TransportError) as exc:
-        await asyncio.to_thread(store_outbox.outbox_update, store, oid, "failed", "", str(exc))
-        raise
-    await asyncio.to_thread(
-        store_outbox.outbox_update, store, oid, result.outcome, result.msgid, result.detail
+        try:
+            if soap_password is not None:
+                result = await client.send_soap(mobiles, content, soap_password)
+            else:
+                result = await client.send(
+                    mobiles,
+                    content,
+                    encode=encode,
+                    start_time=start_time,
+                    templet_code=templet_code,
+                    variables=variables,
+                )
+        except (PlatformError, TransportError) as exc:
+            await asyncio.to_thread(store_outbox.outbox_update, store, oid, "failed", "", str(exc))
+            raise
+        await asyncio.to_thread(
+            store_outbox.outbox_update, store, oid, result.outcome, result.msgid, result.detail
+        )
+        return result
+
+    args = {"encode": encode, "form": form, "parts": parts(content) if content else 1}
+    if start_time is not None:
+        args["start_time"] = start_time.isoformat()
+    return await act(
+        audit,
+        "template" if templet_code else "send",
+        go,
+        mobiles=list(mobiles),
+        text="" if templet_code else content,
+        template=templet_code,
+        variables=variables,
+        args=args,
     )
-    return result

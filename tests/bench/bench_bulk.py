@@ -23,6 +23,8 @@ from fivec_tui.api import Credentials, FivecClient
 from fivec_tui.sim import Simulator
 from fivec_tui.sim.scenario import load
 from fivec_tui.store import Store
+from fivec_tui.store.audit import Actor
+from fivec_tui.store.auditor import Auditor
 from fivec_tui.sync.bulk.prepare import create, prepare
 from fivec_tui.sync.bulk.run import Runner
 
@@ -64,7 +66,9 @@ async def main(rate: float, rows: int, baseline: int) -> None:
             start = time.perf_counter()
             prepared = prepare(path, encode="UTF-8", content=CONTENT, rate=rate)
             cid = create(store, prepared)
-            runner = Runner(store, client, cid, rate=rate)
+            runner = Runner(
+                store, client, cid, rate=rate, audit=Auditor(store, Actor("bulk"), "b", "u")
+            )
             state = await runner.run()
             runner.write_results()
             bulk = rows / (time.perf_counter() - start)

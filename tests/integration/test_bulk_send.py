@@ -12,6 +12,8 @@ from fivec_tui.api import Credentials, FivecClient
 from fivec_tui.api.parse import parse_reports
 from fivec_tui.store import Store, ingest_items
 from fivec_tui.store import campaigns as journal
+from fivec_tui.store.audit import Actor
+from fivec_tui.store.auditor import Auditor
 from fivec_tui.sync.bulk.pacer import Pacer
 from fivec_tui.sync.bulk.prepare import create, prepare
 from fivec_tui.sync.bulk.run import Runner
@@ -28,6 +30,11 @@ def campaign(tmp_path, n, content="通知" + SIGNED, rate=100_000.0, columns=Non
     return store, create(store, prepare(path, encode="UTF-8", content=content, rate=rate))
 
 
+def audited(store):
+    """The trail the runner writes its requests into."""
+    return Auditor(store, Actor("bulk"), "t", "u")
+
+
 def client_for(sim, **kw):
     a = sim.account
     return FivecClient(Credentials(a.username, a.password_md5, a.apikey), sim.base_url, **kw)
@@ -40,7 +47,7 @@ def submissions(sim):
 async def test_identical_text_is_sent_once_per_number_in_few_requests(sim, tmp_path):
     store, cid = campaign(tmp_path, 1200)
     async with client_for(sim) as client:
-        runner = Runner(store, client, cid, rate=100_000)
+        runner = Runner(store, client, cid, rate=100_000, audit=audited(store))
         assert await runner.run() == "done"
         runner.write_results()
     assert sim.server.requests["send"] == 1  # 1200 numbers: one request up to 10000
@@ -54,7 +61,7 @@ async def test_identical_text_is_sent_once_per_number_in_few_requests(sim, tmp_p
 async def test_personalised_rows_go_through_sms_batch(sim, tmp_path):
     store, cid = campaign(tmp_path, 450, content="{name}您好" + SIGNED, rate=200)
     async with client_for(sim) as client:
-        assert await Runner(store, client, cid, rate=10_000).run() == "done"
+        assert await Runner(store, client, cid, rate=10_000, audit=audited(store)).run() == "done"
     assert sim.server.requests["batch"] == 3  # 200 items a request at 200/s
     texts = {m.mobiles[0]: m.content for m in sim.platform.messages.values()}
     assert texts["13900000007"] == "客户7您好" + SIGNED
@@ -65,7 +72,7 @@ async def test_throughput_exceeded_slows_down_and_resends_only_what_was_refused(
     store, cid = campaign(tmp_path, 1000, rate=100)  # 100 numbers a request: ten requests
     sim.server.faults = {"send": {"throttle": 0.5}}
     async with client_for(sim) as client:
-        runner = Runner(store, client, cid, rate=100_000)
+        runner = Runner(store, client, cid, rate=100_000, audit=audited(store))
         assert await runner.run() == "done"
     assert runner.pacer.throttled > 0 and runner.pacer.rate < 100_000
     assert len(submissions(sim)) == 1000 and set(submissions(sim).values()) == {1}
@@ -78,7 +85,9 @@ async def test_an_unanswered_request_is_unknown_never_resent_and_settled_as_sent
     store, cid = campaign(tmp_path, 300)
     sim.server.faults = {"send": {"timeout": 1.0, "hang_s": 3}}
     async with client_for(sim, send_timeout=0.3) as client:
-        assert await Runner(store, client, cid, rate=100_000).run() == "paused"
+        assert (
+            await Runner(store, client, cid, rate=100_000, audit=audited(store)).run() == "paused"
+        )
         assert journal.counts(store, cid)["unknown"] == 300
         sim.server.faults = {}
         # Too young to be called unsent: nothing is decided yet.
@@ -86,7 +95,7 @@ async def test_an_unanswered_request_is_unknown_never_resent_and_settled_as_sent
         assert (waiting.sent, waiting.unsent, waiting.waiting) == (0, 0, 300)
         settled = await settle_unknown(store, client, cid, settle_after_s=0)
         assert (settled.sent, settled.unsent) == (300, 0)
-        assert await Runner(store, client, cid, rate=100_000).run() == "done"
+        assert await Runner(store, client, cid, rate=100_000, audit=audited(store)).run() == "done"
     assert set(submissions(sim).values()) == {1} and len(submissions(sim)) == 300
     assert journal.counts(store, cid)["accepted"] == 300
     msgids = {r[3] for r in journal.result_rows(store, cid)}
@@ -104,7 +113,7 @@ async def test_a_request_journaled_but_never_sent_is_settled_unsent_then_sent(si
         counts = journal.counts(store, cid)
         assert (counts["planned"], counts["unknown"]) == (250, 0)
         assert journal.settled_unsent(store, cid) == 100
-        assert await Runner(store, client, cid, rate=100_000).run() == "done"
+        assert await Runner(store, client, cid, rate=100_000, audit=audited(store)).run() == "done"
     assert len(submissions(sim)) == 250 and set(submissions(sim).values()) == {1}
 
 
@@ -123,7 +132,7 @@ async def test_refused_rows_fail_and_a_short_balance_pauses_with_rows_unsent(sim
     sim.platform.scenario.keywords = ("违禁",)
     store, cid = campaign(tmp_path, 150, content="违禁通知" + SIGNED)
     async with client_for(sim) as client:
-        assert await Runner(store, client, cid, rate=100_000).run() == "done"
+        assert await Runner(store, client, cid, rate=100_000, audit=audited(store)).run() == "done"
     counts = journal.counts(store, cid)
     assert (counts["failed"], counts["accepted"]) == (150, 0)
     assert "Black keywords" in journal.result_rows(store, cid)[0][4]
@@ -132,7 +141,7 @@ async def test_refused_rows_fail_and_a_short_balance_pauses_with_rows_unsent(sim
     (tmp_path / "b").mkdir()
     store2, cid2 = campaign(tmp_path / "b", 150)
     async with client_for(sim) as client:
-        runner = Runner(store2, client, cid2, rate=100_000)
+        runner = Runner(store2, client, cid2, rate=100_000, audit=audited(store2))
         assert await runner.run() == "paused"
     assert "balance" in runner.detail
     assert journal.counts(store2, cid2)["planned"] == 150  # refused whole: to send again later
@@ -141,7 +150,7 @@ async def test_refused_rows_fail_and_a_short_balance_pauses_with_rows_unsent(sim
 async def test_pause_stops_after_the_request_in_flight(sim, tmp_path):
     store, cid = campaign(tmp_path, 500, rate=100)
     async with client_for(sim) as client:
-        runner = Runner(store, client, cid, rate=100)
+        runner = Runner(store, client, cid, rate=100, audit=audited(store))
         runner.on_progress = lambda p: runner.pause.set()
         assert await runner.run() == "paused"
     counts = journal.counts(store, cid)
@@ -178,7 +187,7 @@ async def test_template_rows_and_a_scheduled_time_reach_the_platform(sim, tmp_pa
     at = datetime.now(UTC) + timedelta(hours=1)
     cid = create(store, prepare(path, encode="UTF-8", template="10001", start_time=at))
     async with client_for(sim) as client:
-        assert await Runner(store, client, cid, rate=100).run() == "done"
+        assert await Runner(store, client, cid, rate=100, audit=audited(store)).run() == "done"
     sent = {m.mobiles: m for m in sim.platform.messages.values()}
     assert sent[("13800138000",)].content.startswith("模板10001:{yzm}=1234;")
     assert sent[("13900139000",)].start_time == int(at.timestamp())
@@ -188,7 +197,7 @@ async def test_delivery_joins_reports_by_msgid_or_through_the_records(sim, tmp_p
     sim.platform.scenario.delay_median, sim.platform.scenario.never_report = 0.001, 0.0
     store, cid = campaign(tmp_path, 300, content="{name}您好" + SIGNED, rate=200)
     async with client_for(sim) as client:
-        assert await Runner(store, client, cid, rate=10_000).run() == "done"
+        assert await Runner(store, client, cid, rate=10_000, audit=audited(store)).run() == "done"
         await asyncio.sleep(0.1)
         now = datetime.now(UTC)
         ingest_items(store, "records", await client.records(now - timedelta(minutes=5), now))

@@ -8,7 +8,13 @@ import pytest
 
 from fivec_tui.api import Credentials, FivecClient, errors
 from fivec_tui.store import Store
+from fivec_tui.store.audit import Actor
+from fivec_tui.store.auditor import Auditor
 from fivec_tui.sync import outbox
+
+
+def _audit(store: Store) -> Auditor:
+    return Auditor(store, Actor("cli"), "t", "u")
 
 
 def _client(answer: str) -> FivecClient:
@@ -26,7 +32,9 @@ def _client(answer: str) -> FivecClient:
 async def test_msgid_answers_are_accepted(tmp_path, answer, msgid):
     store = Store(tmp_path / "c.db")
     async with _client(answer) as client:
-        result = await outbox.send(store, client, ["13800138000"], "hi【x】", encode="UTF-8")
+        result = await outbox.send(
+            store, client, ["13800138000"], "hi【x】", audit=_audit(store), encode="UTF-8"
+        )
     assert (result.outcome, result.msgid) == ("accepted", msgid)
     assert store.scalar("SELECT state || ':' || msgid FROM outbox") == f"accepted:{msgid}"
 
@@ -35,7 +43,9 @@ async def test_msgid_answers_are_accepted(tmp_path, answer, msgid):
 async def test_success_without_a_msgid_is_an_unknown_outcome_with_the_body_kept(tmp_path, answer):
     store = Store(tmp_path / "c.db")
     async with _client(answer) as client:
-        result = await outbox.send(store, client, ["13800138000"], "hi【x】", encode="UTF-8")
+        result = await outbox.send(
+            store, client, ["13800138000"], "hi【x】", audit=_audit(store), encode="UTF-8"
+        )
     assert (result.outcome, result.msgid, result.raw) == ("unknown", "", answer)
     row = store.query("SELECT state, msgid, detail FROM outbox")[0]
     assert (row["state"], row["msgid"]) == ("unknown", "")
@@ -46,5 +56,7 @@ async def test_an_error_answer_still_raises_its_error(tmp_path):
     store = Store(tmp_path / "c.db")
     async with _client("error:Missing username") as client:
         with pytest.raises(errors.MissingUsername):
-            await outbox.send(store, client, ["13800138000"], "hi【x】", encode="UTF-8")
+            await outbox.send(
+                store, client, ["13800138000"], "hi【x】", audit=_audit(store), encode="UTF-8"
+            )
     assert store.scalar("SELECT state FROM outbox") == "failed"

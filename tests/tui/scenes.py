@@ -8,6 +8,7 @@ import json
 import random
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest.mock import patch
 
 from traffic import T0, day_rows, fill_day
 
@@ -16,8 +17,10 @@ from fivec_tui.app.app import FivecApp
 from fivec_tui.app.host import Hosted
 from fivec_tui.config import Profile
 from fivec_tui.store import Store, ingest_items
+from fivec_tui.store import audit as trail
 from fivec_tui.store import campaigns as journal
 from fivec_tui.store.alerts import add_alert
+from fivec_tui.store.auditor import Auditor
 from fivec_tui.store.balance import add_balance
 from fivec_tui.store.blacklist import add_blacklist_lookup
 from fivec_tui.store.poll_runs import add_poll_run
@@ -234,6 +237,9 @@ def bulk_snapshot_app(tmp_path, customers) -> FivecApp:
         journal.mark_sending(store, request.id)
         journal.record_answer(store, request.id, answer, "10623347355876")
     store.conn.execute("UPDATE campaigns SET created_at = ?, state = 'sending'", (NOW - 60,))
+    store.conn.execute(
+        "UPDATE campaign_requests SET sent_at = ? WHERE sent_at IS NOT NULL", (NOW - 55,)
+    )
     return bulk_app(store)
 
 
@@ -241,6 +247,32 @@ def show_bulk_progress(pilot) -> None:
     screen = pilot.app.screen
     screen.query_one("#bulk-progress").display = True
     screen.show_progress(Progress(1990, 760, 699, 61, 0, 1230, 200.0, 6.2, 0))
+
+
+# -- the audit trail ---------------------------------------------------------------------
+def audit_app(tmp_path) -> FivecApp:
+    """A night's actions on a fixed clock: sends by two people (one over sudo, from SSH), a
+    template, a bulk request, a failed removal, a sub-account charge, one left pending."""
+    store = Store(tmp_path / "audit.db")
+    alice = trail.Actor("cli", "fivec", "", "alice", "10.0.0.5", "jump1")
+    bob = trail.Actor("tui", "bob", "", "", "", "jump1")
+    done = [
+        (alice, NOW - 3000, "send", {"mobiles": ["13800138000"], "text": "验证码1234，5分钟内有效【美联软通】"}, ("accepted", "10623347355876", "")),
+        (bob, NOW - 2400, "template", {"mobiles": ["13900139000", "13700137000"], "template": "10001", "variables": {"{code}": "4321"}}, ("accepted", "10623347363795", "")),
+        (alice, NOW - 1800, "bulk", {"mobiles": [f"1380013{i:04d}" for i in range(200)], "listed": False, "text": "{name}您好，门店本周六开业【美联软通】", "args": {"campaign": 3, "request": 7, "kind": "batch"}}, ("unknown", "", "ReadTimeout: no answer")),
+        (bob, NOW - 1200, "blacklist_remove", {"mobiles": ["13800000001"]}, ("failed", "", "error:Non black number or no allow operation")),
+        (alice, NOW - 600, "subaccount_charge", {"args": {"child": "notify01", "amount": 500}}, ("ok", "", "Operation subaccount recharge success")),
+        (bob, NOW - 60, "send", {"mobiles": ["13800138000"], "text": "[/] 测试【美联软通】"}, None),
+    ]  # fmt: skip
+    for actor, at, action, what, outcome in done:
+        audit = Auditor(store, actor, "snap", "demo")
+        with patch.object(trail.time, "time", lambda at=at: at):
+            pending = audit.begin(action, **what)
+        if outcome:
+            with patch.object(trail.time, "time", lambda at=at: at + 1.5):
+                audit.finish(pending, *outcome)
+    profile = Profile("snap", "demo", "0" * 32, "k" * 32, base_url="https://m.5c.com.cn")
+    return FivecApp(profile, store, refresh_s=3600, clock=lambda: NOW, note="snapshot: fixed data")
 
 
 # -- a day in the past -------------------------------------------------------------------

@@ -30,7 +30,7 @@ async def test_a_file_is_previewed_confirmed_and_sent(tmp_path, customers, clien
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "campaign 1 sent this file on" in str(app.screen.body)
+        assert "campaign 1 sent the same text to the same numbers on" in str(app.screen.body)
         await pilot.press("n")
         await settle(pilot)
     (c,) = journal.campaigns(store)

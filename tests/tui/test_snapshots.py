@@ -12,6 +12,7 @@ import pytest
 from scenes import (
     SCENES,
     accounts_app,
+    audit_app,
     bulk_snapshot_app,
     day_app,
     day_scene,
@@ -92,6 +93,46 @@ def test_accounts_snapshot(snap_compare, tmp_path, view, size):
 def test_accounts_snapshot_zh(snap_compare, tmp_path, chinese, view, size):
     """In Chinese: wide characters never cut in half, the reason still in sight at 80."""
     assert take_accounts(snap_compare, tmp_path, view, size)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_audit_snapshot(snap_compare, tmp_path, lang, size):
+    """The trail newest first, the pending send highlighted in full, the chain verified."""
+    i18n.use(lang)
+
+    async def go(pilot):
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+
+    try:
+        assert snap_compare(audit_app(tmp_path), terminal_size=size, run_before=go)
+    finally:
+        i18n.use("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("key", ["d", "s"], ids=["dashboard", "send"])
+def test_read_only_snapshot(snap_compare, tmp_path, lang, key):
+    """A watch-only console: READ-ONLY in the banner, a notice where the Send form was."""
+    i18n.use(lang)
+    app = screens_app(tmp_path)
+    app.profile.acting.read_only = "[app] read_only"
+
+    async def go(pilot):
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+
+    try:
+        assert snap_compare(app, terminal_size=(80, 24), run_before=go)
+    finally:
+        i18n.use("en")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -16,6 +16,8 @@ from fivec_tui.api import Credentials, FivecClient
 from fivec_tui.cli import main
 from fivec_tui.private_files import exposed_cache, private_dir, private_file
 from fivec_tui.store import Store
+from fivec_tui.store.audit import Actor
+from fivec_tui.store.auditor import Auditor
 from fivec_tui.sync import PollerLock, outbox
 
 
@@ -61,7 +63,10 @@ async def test_cache_outbox_lock_export_and_log_are_private(tmp_path, sim, umask
     a = sim.account
     creds = Credentials(a.username, a.password_md5, a.apikey)
     async with FivecClient(creds, sim.base_url) as client:
-        await outbox.send(store, client, ["13800138000"], "验证码1234【公司】", encode="UTF-8")
+        audit = Auditor(store, Actor("cli"), "t", a.username)
+        await outbox.send(
+            store, client, ["13800138000"], "验证码1234【公司】", audit=audit, encode="UTF-8"
+        )
     assert store.scalar("SELECT state FROM outbox") == "accepted"
     lock = PollerLock(db)
     lock.acquire()

@@ -18,7 +18,7 @@ from ...store import campaigns as journal
 from . import outputs
 from .plan import Plan, Price, plan, price
 from .source import Table, read_table
-from .validate import Reject, Validation, placeholders, validate
+from .validate import Recent, Reject, Validation, placeholders, validate
 
 
 @dataclass
@@ -32,6 +32,11 @@ class Prepared:
     @property
     def rejects(self) -> list[Reject]:
         return sorted(self.validation.rejects + self.plan.rejects, key=lambda r: r.row)
+
+    @property
+    def content_sha1(self) -> str:
+        """What the campaign guard knows it by: its numbers and text, not the file's bytes."""
+        return self.validation.content_sha1
 
     @property
     def rejects_path(self) -> Path:
@@ -53,8 +58,10 @@ def prepare(
     start_time: datetime | None = None,
     blacklisted: Callable[[list[str]], set[str]] = lambda mobiles: set(),
     mobile_column: str | None = None,
+    recent: Recent | None = None,
 ) -> Prepared:
-    """Raises :class:`~.source.SourceError` or ValueError for a file no row of which can go."""
+    """Raises :class:`~.source.SourceError` or ValueError for a file no row of which can go.
+    ``recent``: the duplicate guard's question (:data:`.validate.Recent`; None: off)."""
     table = read_table(path)
     validation = validate(
         table,
@@ -63,6 +70,7 @@ def prepare(
         template=template,
         blacklisted=blacklisted,
         mobile_column=mobile_column,
+        recent=recent,
     )
     personalised = bool(content and placeholders(content))
     kind = TRAFFIC[traffic] if traffic else traffic_for(content or "", personalised)
@@ -91,6 +99,7 @@ def create(store: Store, prepared: Prepared) -> int:
     meta = {
         "source": str(prepared.table.path),
         "source_sha1": prepared.table.sha1,
+        "content_sha1": prepared.content_sha1,
         "mode": v.mode,
         "text": v.text,
         "encode": v.encode,

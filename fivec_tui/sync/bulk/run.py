@@ -22,11 +22,14 @@ from ...api import BatchItem, PlatformError, ThroughputExceeded, TransportError
 from ...api.errors import AuthError, ContentEncodingError, InsufficientBalance, SubmitFailed
 from ...store import Store
 from ...store import campaigns as journal
+from ...store.auditor import ReadOnly
+from ..acting import NotAudited, act
 from .outputs import write_results
 from .pacer import Pacer
 
 if TYPE_CHECKING:
     from ...api.client import FivecClient
+    from ...store.auditor import Auditor
 
 #: Answers missing in a row (timeouts) before the campaign pauses: the platform is not well.
 MAX_UNKNOWN_IN_A_ROW = 3
@@ -58,9 +61,10 @@ class Runner:
         cid: int,
         *,
         rate: float,
+        audit: Auditor,
         on_progress: Callable[[Progress], None] | None = None,
     ) -> None:
-        self.store, self.client, self.cid = store, client, cid
+        self.store, self.client, self.cid, self.audit = store, client, cid, audit
         self.meta = journal.campaign(store, cid) or {}
         self.pacer = Pacer(rate)
         self.on_progress = on_progress
@@ -128,7 +132,11 @@ class Runner:
         """One request and its answer in the journal: ``accepted``, ``failed``, ``unknown``,
         ``throttled``, ``unreachable`` or ``stop``."""
         try:
-            result = await self._call(req)
+            result = await act(self.audit, "bulk", lambda: self._call(req), **self._what(req))
+        except (ReadOnly, NotAudited) as exc:  # refused before it left: sent later, or never
+            await self._db(journal.replan, req.id, str(exc))
+            self.detail = str(exc)
+            return "stop"
         except ThroughputExceeded as exc:
             await self._db(journal.replan, req.id, str(exc))
             self.pacer.slow_down()
@@ -156,6 +164,18 @@ class Runner:
         else:
             await self._db(journal.record_answer, req.id, "unknown", "", result.raw, result.detail)
         return result.outcome
+
+    def _what(self, req: journal.Request) -> dict:
+        """The request as the audit trail keeps it (its numbers stay in the journal)."""
+        meta = self.meta
+        args = {"campaign": self.cid, "request": req.id, "kind": req.kind, "rows": len(req.rows)}
+        args |= {"encode": meta["encode"], "source": meta["source"]}
+        if meta["start_time"]:
+            args["start_time"] = datetime.fromtimestamp(meta["start_time"], UTC).isoformat()
+        what: dict = {"mobiles": [m for _row, m, _c in req.rows], "listed": False, "args": args}
+        if req.kind == "template":
+            return what | {"template": meta["text"], "variables": json.loads(req.rows[0][2])}
+        return what | {"text": meta["text"] if req.kind == "batch" else req.rows[0][2]}
 
     async def _call(self, req: journal.Request):
         meta = self.meta

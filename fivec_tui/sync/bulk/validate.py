@@ -3,14 +3,19 @@ a reason.
 
 A row is rejected for an invalid or duplicate number, a number the cache's blacklist lookups
 say is black, an empty variable, a text over 500 characters or not
-representable in the request's encoding, a mainland text without a 【signature】, or an
-international number whose text must go through the batch interface (domestic only, §3.6).
+representable in the request's encoding, a mainland text without a 【signature】, an
+international number whose text must go through the batch interface (domestic only, §3.6),
+or a number that got the same text within the duplicate window (``recent``: see
+:mod:`fivec_tui.store.duplicates`).  ``content_sha1`` is what the file says, whatever its
+bytes: every valid number with its text, sorted, and the template; the campaign guard keys
+on it, so a re-saved copy is the same campaign and another text to the same list is not.
 Problems of the whole file (no recipients' column, a ``{name}`` with no column) raise
 :class:`ValueError` instead: no row could be right.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -18,7 +23,9 @@ from dataclasses import dataclass, field
 
 from ...api.errors import ContentEncodingError
 from ...api.sms import MAX_CONTENT, check_content, has_signature, normalize_mobile, parts
+from ...api.wire import format_beijing
 from ...i18n import N_, _
+from ...store.duplicates import Earlier, text_key
 from .source import MOBILE_COLUMNS, Table
 
 PLACEHOLDER = re.compile(r"\{([^{}\s][^{}]*)\}")
@@ -33,6 +40,7 @@ LABELS = {
     "not_representable": N_("text not representable in the encoding"),
     "no_signature": N_("no signature"),
     "international_batch": N_("international number in a personalised send"),
+    "recent": N_("sent the same text recently"),
 }
 #: The same reasons as the rejects file explains them, row by row.
 REASONS = {
@@ -46,7 +54,11 @@ REASONS = {
     "international_batch": N_(
         "international number in a personalised send: the batch interface is domestic only (§3.6)"
     ),
+    "recent": N_("the same text went to this number at {time} (msgid {msgid})"),
 }
+#: What :func:`validate` asks about sends already made: ``(mobile, text_key)`` pairs in, the
+#: earlier send of each pair sent within the window out.
+Recent = Callable[[list[tuple[str, str]]], dict[tuple[str, str], Earlier]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +87,7 @@ class Validation:
     mobile_index: int = 0  # the recipients' column
     valid: list[Row] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    content_sha1: str = ""
 
     def reasons(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -116,10 +129,12 @@ def validate(
     template: str | None = None,
     blacklisted: Callable[[list[str]], set[str]] = lambda mobiles: set(),
     mobile_column: str | None = None,
+    recent: Recent | None = None,
 ) -> Validation:
     """Check every row of ``table`` for ``content`` (with ``{column}`` placeholders) or
     ``template`` (every other column a template variable).  The numbers are in
-    ``mobile_column``, else in the column named as :data:`MOBILE_COLUMNS` says."""
+    ``mobile_column``, else in the column named as :data:`MOBILE_COLUMNS` says.  Without
+    ``recent`` no row is rejected as sent recently (``--again``)."""
     if mobile_column is not None and mobile_column not in table.header:
         raise ValueError(_("no column {name}").format(name=mobile_column))
     mobile_col = table.header.index(mobile_column) if mobile_column else table.column()
@@ -165,7 +180,17 @@ def validate(
         values = {n: cells[index[n]] if index[n] < len(cells) else "" for n in names}
         candidates.append((number, cells, mobile, values))
     black = _black(blacklisted, [c[2] for c in candidates])
+    keyed: list[tuple[str, str]] = []
+    ready: list[tuple[Row, list[str], str]] = []
     for number, cells, mobile, values in candidates:
+        if template:
+            variables = {"{" + n + "}": v for n, v in values.items()}
+            text = json.dumps(variables, ensure_ascii=True, separators=(",", ":"))
+            key = text_key(template=template, variables=variables)
+        else:
+            text = fill(content or "", values)
+            key = text_key(text)
+        keyed.append((mobile, key))
         if mobile in black:
             result.rejects.append(Reject(number, cells, "blacklisted", _(REASONS["blacklisted"])))
             continue
@@ -175,11 +200,6 @@ def validate(
             result.rejects.append(Reject(number, cells, "missing_variable", detail))
             continue
         international = len(mobile) != 11 or not mobile.startswith("1")
-        if template:
-            variables = {"{" + n + "}": v for n, v in values.items()}
-            text = json.dumps(variables, ensure_ascii=True, separators=(",", ":"))
-        else:
-            text = fill(content or "", values)
         problem = _content_problem(text, encode, checked)
         if problem is None and not template and not international and not has_signature(text):
             problem = ("no_signature", _(REASONS["no_signature"]))
@@ -187,7 +207,18 @@ def validate(
             result.rejects.append(Reject(number, cells, *problem))
             continue
         n_parts = 1 if template else parts(text, international=international)
-        result.valid.append(Row(number, mobile, text, n_parts, international))
+        ready.append((Row(number, mobile, text, n_parts, international), cells, key))
+    result.content_sha1 = hashlib.sha1(
+        json.dumps(sorted(keyed), ensure_ascii=False).encode()
+    ).hexdigest()
+    sent = recent([(row.mobile, key) for row, _cells, key in ready]) if recent else {}
+    for row, cells, key in ready:
+        if earlier := sent.get((row.mobile, key)):
+            when = format_beijing(earlier.at) + " (+08:00)"
+            detail = _(REASONS["recent"]).format(time=when, msgid=earlier.msgid or "?")
+            result.rejects.append(Reject(row.row, cells, "recent", detail))
+        else:
+            result.valid.append(row)
     result.rejects.sort(key=lambda r: r.row)
     return result
 
