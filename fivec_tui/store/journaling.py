@@ -62,6 +62,27 @@ def _insert(conn, stream: str, source: str, body: str | bytes, encode, envelope,
     )
 
 
+def copy_stored(store: Store, entry: dict, received_at: float) -> int:
+    """Journal a body exactly as another cache stored it (its ``stream``, ``source``,
+    ``encode``, ``body``, ``size`` and ``envelope``), received when it first was; its id."""
+    with store.transaction() as conn:
+        return int(
+            conn.execute(
+                "INSERT INTO journal(stream, source, received_at, encode, body, size, envelope) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (
+                    entry["stream"],
+                    entry["source"],
+                    received_at,
+                    entry["encode"],
+                    entry["body"],
+                    entry["size"],
+                    entry["envelope"],
+                ),
+            ).lastrowid
+        )
+
+
 def journal(
     store: Store, stream: str, source: str, body: str | bytes, encode: str | None = None
 ) -> int:
@@ -100,7 +121,9 @@ def _row(store: Store, journal_id: int) -> dict:
     return rows[0]
 
 
-def _text(entry: dict) -> str:
+def body_text(entry: dict) -> str:
+    """The text ingest parses from a journal row's ``body``, ``size``, ``envelope``,
+    ``source`` and ``encode`` as stored."""
     raw = unpack(entry["body"], entry["size"])
     if entry["envelope"] is None:
         return raw.decode("utf-8", "surrogatepass")
@@ -121,7 +144,7 @@ def read_raw(store: Store, journal_id: int) -> bytes:
 def read_body(store: Store, journal_id: int) -> str:
     """A journaled body as the text ingest parses (for replay, export and inspection): a
     push's ``data`` field, bytes not valid in its charset as lone surrogates."""
-    return _text(_row(store, journal_id))
+    return body_text(_row(store, journal_id))
 
 
 def ingest_body(
@@ -147,7 +170,7 @@ def ingest_journal(store: Store, journal_id: int) -> dict[str, int]:
     """
     entry = _row(store, journal_id)
     return ingest_body(
-        store, journal_id, entry["stream"], entry["source"], _text(entry), entry["encode"]
+        store, journal_id, entry["stream"], entry["source"], body_text(entry), entry["encode"]
     )
 
 

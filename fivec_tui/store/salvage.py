@@ -33,7 +33,7 @@ from ..i18n import _
 from ..private_files import cache_files, chmod_private
 from .db import Store
 from .integrity import HEADER
-from .journaling import ingest_body, journal, unpack
+from .journaling import body_text, copy_stored, ingest_body
 
 log = logging.getLogger("fivec_tui.store")
 
@@ -103,14 +103,25 @@ def _open(uri: str) -> sqlite3.Connection:
     return conn
 
 
-_COLUMNS = "id, stream, source, received_at, encode, body"
+#: A journal row as salvage reads it; caches from before migration 11 have no ``envelope``
+#: (their bodies are text): :func:`_columns` reads NULL in its place.
+_COLUMNS = "id, stream, source, received_at, encode, body, size, envelope"
+
+
+def _columns(conn: sqlite3.Connection) -> str:
+    try:
+        conn.execute("SELECT envelope FROM journal LIMIT 0").fetchall()
+    except sqlite3.DatabaseError:
+        return _COLUMNS.replace("envelope", "NULL")
+    return _COLUMNS
 
 
 def _journal_rows(conn: sqlite3.Connection, result: Salvage) -> Iterator[tuple]:
     """Every journal row that can still be read, in id order; ``result.unreadable`` counts
     the ids that could not be."""
+    columns = _columns(conn)
     try:
-        conn.execute(f"SELECT {_COLUMNS} FROM journal LIMIT 0").fetchall()
+        conn.execute(f"SELECT {columns} FROM journal LIMIT 0").fetchall()
     except sqlite3.DatabaseError as exc:  # no journal to walk (its schema is unreadable)
         result.error = str(exc)
         return
@@ -123,7 +134,7 @@ def _journal_rows(conn: sqlite3.Connection, result: Salvage) -> Iterator[tuple]:
         got = 0
         try:
             for row in conn.execute(
-                f"SELECT {_COLUMNS} FROM journal WHERE id > ? ORDER BY id LIMIT ?", (last, PAGE)
+                f"SELECT {columns} FROM journal WHERE id > ? ORDER BY id LIMIT ?", (last, PAGE)
             ):
                 last, got, misses = row[0], got + 1, 0
                 yield row
@@ -134,7 +145,7 @@ def _journal_rows(conn: sqlite3.Connection, result: Salvage) -> Iterator[tuple]:
             pass  # the next id's page (or a body's) is damaged: step over it an id at a time
         last += 1
         try:
-            row = conn.execute(f"SELECT {_COLUMNS} FROM journal WHERE id = ?", (last,)).fetchone()
+            row = conn.execute(f"SELECT {columns} FROM journal WHERE id = ?", (last,)).fetchone()
         except sqlite3.DatabaseError:
             result.unreadable += 1
             misses += 1
@@ -257,24 +268,29 @@ def _schema_reads(path: Path) -> bool:
 
 
 def _replay(store: Store, row: tuple, result: Salvage) -> None:
-    """Journal one body read back (received when it first was) and ingest it."""
-    _id, stream, source, received_at, encode, stored = row
+    """Journal one body read back, as it was stored and received when it first was, then
+    ingest it."""
+    _id, stream, source, received_at, encode, stored, size, envelope = row
+    entry = {
+        "stream": stream,
+        "source": source if isinstance(source, str) else "pull",
+        "encode": encode,
+        "body": stored,
+        "size": size,
+        "envelope": envelope,
+    }
     try:
-        body = unpack(stored)
-        if not isinstance(body, str) or not isinstance(stream, str):
+        if not isinstance(stream, str) or not isinstance(stored, str | bytes):
             raise ValueError("not a body")
-    except (zlib.error, UnicodeDecodeError, ValueError):
+        body = body_text(entry)
+    except (zlib.error, UnicodeDecodeError, ValueError, TypeError):
         result.undecodable += 1
         return
-    journal_id = journal(store, stream, str(source or "pull"), body, encode)
-    if isinstance(received_at, int | float):
-        with store.transaction() as conn:
-            conn.execute(
-                "UPDATE journal SET received_at = ? WHERE id = ?", (received_at, journal_id)
-            )
+    when = received_at if isinstance(received_at, int | float) else time.time()
+    journal_id = copy_stored(store, entry, when)
     result.bodies += 1
     try:
-        counts = ingest_body(store, journal_id, stream, str(source or "pull"), body, encode)
+        counts = ingest_body(store, journal_id, stream, entry["source"], body, encode)
     except Exception:  # logged with its traceback; the body stays unparsed in the journal
         log.exception("salvaged journal body %d could not be ingested; kept unparsed", _id)
         result.failed += 1

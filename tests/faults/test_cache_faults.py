@@ -314,3 +314,27 @@ def test_salvage_reads_past_a_damaged_journal_page(tmp_path):
     assert got.rows == 2 * got.bodies == fresh.scalar("SELECT count(*) FROM reports")
     assert fresh.scalar("SELECT max(id) FROM journal") == 400 - lost
     fresh.close()
+
+
+def test_salvage_keeps_a_pushed_body_as_the_bytes_that_came(tmp_path):
+    """A push is journaled as its request body's bytes: the rebuild copies them as they are
+    (not as text read back from them), so a GBK reply's bytes survive a repair too."""
+    from fivec_tui.store.journaling import journal_push, read_raw, replay
+    from fivec_tui.store.salvage import salvage, set_aside
+
+    content = "退订".encode("gbk")  # not UTF-8: kept, flagged, never cleaned
+    data = b"0,r1,13800138000," + b"".join(b"%%%02X" % c for c in content) + b",2026-11-20 10:00:00"
+    body = b"data=" + data.replace(b"%", b"%25").replace(b",", b"%2C")
+    db = tmp_path / "c.db"
+    store = Store(db)
+    jid = journal_push(store, "replies", body, {"content_type": "", "query": ""}, data, [])
+    replay(store)
+    before = store.scalar("SELECT count(*) FROM replies")
+    store.close()
+    kept = set_aside(db)
+    fresh = Store(db)
+    got = salvage(kept, fresh)
+    assert (got.bodies, got.undecodable) == (1, 0)
+    assert read_raw(fresh, fresh.scalar("SELECT max(id) FROM journal")) == body
+    assert jid == 1 and fresh.scalar("SELECT count(*) FROM replies") == before == 1
+    assert fresh.scalar("SELECT clean FROM replies") == 0
