@@ -22,6 +22,7 @@ from ..i18n import N_, _
 from ..store import queries
 from ..when import parse_when
 from .base import FivecScreen
+from .events import SendDone
 from .format import safe_text
 from .keybar import KeyBar
 from .widgets import Confirm
@@ -202,4 +203,4 @@ class SendScreen(FivecScreen):
             Text.assemble((_("accepted: msgid "), "green"), (result.msgid, "bold green"))
         )
         self.notify(_("accepted: msgid ") + result.msgid, markup=False)
-        self.fivec.pull_soon()
+        self.post_message(SendDone())
