@@ -47,6 +47,9 @@ log = logging.getLogger("fivec_tui.app")
 WATCH_S = 0.5
 #: Seconds a child is given to stop (a poll finishes the pull in flight) before it is killed.
 STOP_S = 10.0
+#: Added to a child's nice value: when the UI and the poll (or the demo's simulator) both want
+#: a core, the person at the terminal gets it first.
+NICE = 10
 
 
 @dataclass
@@ -84,6 +87,10 @@ class Child:
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
         )
+        with contextlib.suppress(OSError):  # before the child has threads, which inherit it
+            os.setpriority(
+                os.PRIO_PROCESS, self.proc.pid, os.getpriority(os.PRIO_PROCESS, 0) + NICE
+            )
         self._reading = asyncio.create_task(self._read_stderr())
 
     async def _read_stderr(self) -> None:
