@@ -32,6 +32,7 @@ from ..store import Store
 from ..store.poller import job_health
 from ..sync.diagnosis import sync_state
 from .events import AlertRaised, CacheChanged, SendDone, SubaccountsChanged, SyncStateChanged
+from .format import visible
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -331,8 +332,8 @@ class SyncEvents:
         if message.account == self.profile.name:
             self.sync_state, self.note = message.state, message.note
         if message.state == "read-only":
-            tag = f"[{message.account}] " if account else ""
-            self.notify(tag + message.note, severity="error", timeout=30, markup=False)
+            tag = f"[{message.account}] " if account else ""  # the note quotes the platform
+            self.notify(visible(tag + message.note), severity="error", timeout=30, markup=False)
         if self.current_mode == "accounts":
             self.refresh_screen()
 

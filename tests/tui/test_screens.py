@@ -435,6 +435,23 @@ async def test_a_killed_poll_child_is_said_and_the_cache_still_read(tmp_path):
         assert app.is_running and type(app.screen).__name__ == "RepliesScreen"
 
 
+async def test_a_sync_state_quoting_the_platform_is_shown_inert(tmp_path):
+    """The note of a stopped or failing poller quotes its last stderr line or the platform's
+    error: shown literally in the banner and the toast, the banner's state as posted."""
+    from fivec_tui.app.events import SyncStateChanged
+
+    app = cache_app(tmp_path, refresh_s=3600)
+    async with app.run_test(size=(120, 24)) as pilot:
+        app.post_message(SyncStateChanged("t", "read-only", "sync stopped: \x1b]0;owned\x07 [b]x"))
+        assert await wait_for(lambda: app._notifications, pilot)
+        (toast,) = [str(n.message) for n in app._notifications]
+        assert toast == "sync stopped: \\x1b]0;owned\\x07 [b]x"
+        assert "\\x1b]0;owned" in app.banner().plain and "\x1b" not in app.banner().plain
+        app.post_message(SyncStateChanged("other", "live", ""))  # not the account shown
+        await pilot.pause()
+        assert app.sync_state == "read-only" and "owned" in app.note
+
+
 def bar_text(app) -> str:
     from fivec_tui.app.keybar import KeyBar
 
