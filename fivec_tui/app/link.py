@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
+from textual.worker import get_current_worker
+
 from ..i18n import _
 from ..store import Store
 from ..store.poller import job_health
@@ -178,7 +180,6 @@ class SyncLink:
         self.pollers: dict[str, Poller] = {}
         #: In the order started (the demo's simulator first): stopped the other way round.
         self.children: list[Child] = []
-        self.watching = False
         self._stopping = threading.Event()
 
     async def start(
@@ -219,11 +220,12 @@ class SyncLink:
         return state, f"{_(state)}: {detail}"
 
     def watch(self, app: App, accounts: list[Hosted]) -> None:
-        """Until :meth:`stop`, in a thread: post to ``app`` what changed in the caches."""
-        self.watching = True
+        """Until :meth:`stop` (or its worker is cancelled), in a worker thread: post to ``app``
+        what changed in the caches."""
+        worker = get_current_worker()
         watchers = [Watcher(a.name, a.store.path) for a in accounts]
         try:
-            while True:
+            while not worker.is_cancelled:
                 changed = frozenset(w.name for w in watchers if w.look(app))
                 states = [(w, self.state_of(w.name, w.jobs)) for w in watchers]
                 for w, state in states:
