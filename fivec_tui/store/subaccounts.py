@@ -104,4 +104,3 @@ def subaccounts(store: Store) -> list[SubAccount]:
             )
         )
     return out
-
