@@ -19,9 +19,10 @@ from ..sync.diagnosis import THROTTLED
 from ..sync.overview import Overview, overview, worst_first
 from .base import StoreScreen
 from .dashboard import FAMILIES
+from .events import AccountFocused
 from .format import count, duration, rate_text, safe_text
-from .host import Hosted
 from .keybar import KeyBar
+from .link import Hosted
 from .widgets import Banner, Rows, table_of
 
 STATE_STYLE = {N_("live"): "green", N_("read-only"): "yellow", N_("starting"): "dim"}
@@ -99,7 +100,7 @@ class AccountsScreen(StoreScreen[Accounts]):
 
     def _overview(self, account: Hosted, now: float) -> Overview:
         """The account's row, read again only when its cache changed (SQLite's
-        ``data_version``: another connection, its engine or a daemon, committed) or the
+        ``data_version``: another connection, its poller or the app's own, committed) or the
         minute turned (the windows are whole minutes): a quiet account costs one pragma."""
         version = (account.store.scalar("PRAGMA data_version"), int(now // 60))
         kept = self._read.get(account.name)
@@ -154,6 +155,4 @@ class AccountsScreen(StoreScreen[Accounts]):
         self.query_one("#account-detail", Static).update(text)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        name = event.row_key.value
-        if name in self.fivec.accounts:
-            self.run_worker(self.fivec.focus_account(name), group="focus", exclusive=True)
+        self.post_message(AccountFocused(event.row_key.value))

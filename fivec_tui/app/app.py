@@ -1,4 +1,5 @@
-"""The Textual app: screens as modes, a calm refresh loop, the sync in a process of its own."""
+"""The Textual app: screens as modes, a calm refresh loop, the caches read as a poller fills
+them (:mod:`.link`), its parts talking through messages (:mod:`.events`)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ from ..i18n import N_, _
 from ..store import Store
 from .base import StoreScreen
 from .dashboard import DashboardScreen
+from .events import AccountFocused
 from .format import safe_text
 from .frugal import Frame
-from .host import Hosted, RemoteEngine, SyncProcess
+from .link import Hosted, SyncEvents, SyncLink
 from .palette import PaletteActions
 from .terminal import survive_hangup
 from .themes import load_theme, remember_theme, remembered_theme, theme_files
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
     from ..api.client import FivecClient
     from ..store.auditor import Auditor
     from ..sync.alerts import Event
-    from .run import DemoSimulator
+    from .demo import SimControl
 
 Startup = Callable[["FivecApp"], Awaitable[None]]
 #: The collector's thresholds while the app runs: Python's for the young generations (each
@@ -52,7 +54,6 @@ GC_THRESHOLDS = (700, 10, 1000)
 AFTER_FRAME_S = 0.2
 #: The worker groups of the screens that act on the platform (a send, a bulk send, ...).
 ACTING = frozenset({"send", "bulk-send", "blacklist", "subaccounts"})
-
 
 
 def _later(module: str, name: str) -> Callable[[], Screen]:
@@ -69,7 +70,7 @@ def _later(module: str, name: str) -> Callable[[], Screen]:
     return make
 
 
-class FivecApp(TimeTravelActions, PaletteActions, App):
+class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
     CSS_PATH = "fivec.tcss"
     TITLE = "fivec-tui"
     MODES = {
@@ -108,9 +109,11 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
 
     #: ``p`` stops the refresh of the screens (the sync goes on).
     paused = reactive(False)
-    #: ``starting`` until the startup (client, engine) is done, then ``live`` or ``read-only``.
+    #: The focused account's sync (:class:`~.events.SyncStateChanged`): ``starting`` until
+    #: its poller has run each job once, then ``live``, ``read-only`` (no poller, or it
+    #: exited) or why its jobs fail (``auth error``: :data:`~fivec_tui.sync.diagnosis.REASONS`).
     sync_state = reactive("starting")
-    #: A line for the banner: the demo, a daemon owning the sync, why the sync did not start.
+    #: A line for the banner: the demo, a daemon owning the sync, why the sync stopped.
     note = reactive("")
     #: Time-travel (see :mod:`.timetravel`): the moment every screen shows, None when live.
     at: reactive[float | None] = reactive(None, init=False)
@@ -139,16 +142,13 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
         super().__init__()
         gc.set_threshold(*GC_THRESHOLDS)
         self.profile, self.store, self.client = profile, store, client
-        self.engine: RemoteEngine | None = None
-        self.simulator: DemoSimulator | None = None  # the demo's, once started
+        #: Every account's client by name, the focused one's is ``client`` (made at startup).
+        self.clients: dict[str, FivecClient] = {}
+        self.simulator: SimControl | None = None  # the demo's, once started
         #: what waits for a screen's next frame to be written (see after_frame)
         self._after_frame: dict[Screen, list[Callable[[], None]]] = {}
-        #: Where the engines and the demo's simulator run: not in the UI's process.
-        self.sync_process = SyncProcess(
-            on_change=self.refresh_screen,
-            on_alert=self.alert,
-            on_lost=self._sync_lost,
-        )
+        #: The pollers the accounts read from, and the children this app started.
+        self.link = SyncLink()
         self.startup, self.refresh_s = startup, refresh_s
         self.set_reactive(FivecApp.note, note)
         self.set_reactive(FivecApp.sync_state, "starting" if startup else "read-only")
@@ -271,7 +271,8 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
             )
             self.note = _("sync not started: {error}").format(error=exc)
         finally:
-            self.sync_state = "live" if self.engine else "read-only"
+            if not self.link.pollers:  # none to read from: what the cache holds, as it is
+                self.sync_state = "read-only"
             # What start-up made lives as long as the app: out of the collector's sight (see
             # GC_THRESHOLDS), a full collection walks only what came since.
             gc.freeze()
@@ -329,9 +330,13 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
         else:
             self.notify(_("one account: start fivec-tui without --profile to see them all"))
 
+    def on_account_focused(self, message: AccountFocused) -> None:
+        if message.account in self.accounts:
+            self.run_worker(self.focus_account(message.account), group="focus", exclusive=True)
+
     async def focus_account(self, name: str) -> None:
-        """Show ``name`` on every screen: its cache, client and engine become the app's, the
-        screens are made anew (no filter or row of the last account stays), the dashboard.
+        """Show ``name`` on every screen: its cache, client and sync state become the app's,
+        the screens are made anew (no filter or row of the last account stays), the dashboard.
 
         Not while a send, bulk send or other action on the platform runs: making its screen
         anew would cancel it halfway."""
@@ -343,7 +348,7 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
             return
         hosted = self.accounts[name]
         self.profile, self.store = hosted.profile, hosted.store
-        self.client, self.engine = hosted.client, hosted.engine
+        self.client = self.clients.get(name)
         self.note, self.sync_state = hosted.note, hosted.state
         self.mutate_reactive(FivecApp.note)  # even when both are as before: the banners redraw
         await self.switch_mode("accounts")
@@ -351,14 +356,6 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
             await self.remove_mode(mode)  # (a mode never entered has no screen to remove)
             self.add_mode(mode, self.MODES[mode])
         await self.switch_mode("dashboard")
-
-    def pull_soon(self) -> None:
-        """After a send: fetch records and reports now rather than at the next interval."""
-        if self.engine:
-            for name in ("records", "reports"):
-                job = self.engine.jobs.get(name)
-                if job is None or job.mode == "pull":  # (None: its health not heard yet)
-                    self.engine.trigger(name)
 
     def alert(self, event: Event, account: str = "") -> None:
         """An alert event from the engine: a toast, and the terminal bell when it fires."""
@@ -386,16 +383,3 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
         from .widgets import Confirm
 
         return bool(await self.push_screen_wait(Confirm(_("Pull reports and replies?"), body)))
-
-    def _sync_lost(self, code: int | None) -> None:
-        """The sync process ended while the app runs: said, and the cache still read."""
-        self.engine = None
-        for account in self.accounts.values():
-            account.engine = None
-        self.sync_state = "read-only"
-        self.note = _("sync stopped: its process exited ({code})").format(code=code)
-        self.notify(self.note, severity="error", timeout=30, markup=False)
-
-    async def on_unmount(self) -> None:
-        """Stop the sync process: its engines, then the demo's simulator."""
-        await self.sync_process.stop()

@@ -24,6 +24,7 @@ from ..store import campaigns as journal
 from ..store import queries
 from ..store.duplicates import earlier_sends
 from .base import StoreScreen
+from .events import SendDone
 from .format import safe_text, when
 from .keybar import KeyBar
 from .widgets import Confirm, ReadOnlyNotice, Rows, table_of
@@ -333,7 +334,7 @@ class BulkScreen(StoreScreen[Campaigns]):
         finally:
             self.runner = None
         self.notify(_("campaign {id}: {state}").format(id=cid, state=_(state)), markup=False)
-        self.fivec.pull_soon()
+        self.post_message(SendDone())
         self.refresh_data()
 
     def show_progress(self, p) -> None:

@@ -20,10 +20,11 @@ if TYPE_CHECKING:
     from textual.widgets import Sparkline
 
     from ..store import queries
+    from ..store.poller import JobHealth
 
 WINDOWS = ((N_("5 min"), 300), (N_("1 hour"), 3600), (N_("24 hours"), 86400))
 CAPTION = N_("delivery rate = delivered / (delivered + failed), by send time; burn over 1 h")
-#: The sync engine's job names and states, shown translated (listed so they are extracted).
+#: The poller's job names and states, shown translated (listed so they are extracted).
 JOB_WORDS = (
     *(N_("reports"), N_("replies"), N_("records"), N_("balance"), N_("prune")),
     *(N_("reconcile"), N_("reconcile_replies"), N_("forward"), N_("alerts"), N_("subaccounts")),
@@ -65,7 +66,7 @@ class Dashboard:
     balance: queries.BalanceView
     feed: list[FeedItem]
     prefixes: list[dict]
-    db_health: list[dict]  # what a poll daemon wrote (attached read-only)
+    jobs: list[JobHealth]  # as the poller last wrote them (none at a past moment)
     at: float | None = None  # time-travel: the moment shown (None: live)
     firing: list[dict] | None = None  # at a past moment, the alerts firing then
 
@@ -199,6 +200,7 @@ class DashboardScreen(StoreScreen):
 
     def load(self) -> Dashboard:
         from ..store import queries  # in the worker, after the first frame (see store/__init__)
+        from ..store.poller import job_health
 
         store = self.fivec.store
         if self.fivec.at is not None:
@@ -215,7 +217,7 @@ class DashboardScreen(StoreScreen):
                 queries.recent_reports(store, limit=12), queries.recent_replies(store, limit=12)
             ),
             prefixes=queries.prefixes(store, 3600, now),
-            db_health=queries.health(store, now),
+            jobs=job_health(store),
         )
 
     def show(self, data: Dashboard) -> None:
@@ -254,7 +256,7 @@ class DashboardScreen(StoreScreen):
                 for f in data.failures[:20]
             ]
         )
-        self.tables["health"].show(self._health_rows(data, now))
+        self.tables["health"].show(health_rows(data.jobs, now))
         self.tables["feed"].show(
             [
                 (
@@ -287,45 +289,27 @@ class DashboardScreen(StoreScreen):
             ]
         )
 
-    def _health_rows(self, data: Dashboard, now: float) -> list:
-        engine = self.fivec.engine
-        if engine is not None:
-            style = {
-                "ok": "green",
-                "degraded": "yellow",
-                "failing": "bold red",
-                "waiting": "yellow",
-            }
-            return [
-                (
-                    j.name,
-                    (
-                        _(j.name),
-                        j.mode,
-                        Text(_(j.status), style.get(j.status, "")),
-                        ago(j.last_success, now),
-                        str(j.failures),
-                        "—" if j.next_run is None else duration(j.next_run - now),
-                    ),
-                )
-                for j in engine.jobs.values()  # as the sync process last sent them
-            ]
-        return [  # attached read-only: what the daemon wrote
+
+#: How each job state is shown in the jobs' table.
+JOB_STYLE = {"ok": "green", "degraded": "yellow", "failing": "bold red", "waiting": "yellow"}
+
+
+def health_rows(jobs: list[JobHealth], now: float) -> list:
+    """The jobs' table: each job as its poller last wrote it (started here or not)."""
+    return [
+        (
+            j.job,
             (
-                r["job"],
-                (
-                    _(r["job"]),
-                    _("daemon"),
-                    Text(_("failing"), "bold red")
-                    if r["errors_since_success"]
-                    else Text(_("ok"), "green"),
-                    ago(r["last_success"], now),
-                    str(r["errors_since_success"]),
-                    "—",
-                ),
-            )
-            for r in data.db_health
-        ]
+                _(j.job),
+                j.mode,
+                Text(_(j.status), JOB_STYLE.get(j.status, "")),
+                ago(j.last_success, now),
+                str(j.failures),
+                "—" if j.next_run is None else duration(j.next_run - now),
+            ),
+        )
+        for j in jobs
+    ]
 
 
 def feed_of(reports: list[dict], replies: list[dict]) -> list[FeedItem]:
@@ -355,7 +339,7 @@ def load_at(store, at: float, known_now: bool) -> Dashboard:
         balance=asof.balance_at(store, 3600, at),
         feed=feed_of(asof.reports_at(store, at), asof.replies_at(store, at)),
         prefixes=asof.prefixes_at(store, 3600, at, known_now),
-        db_health=queries.health(store, at),
+        jobs=[],  # a job's health is the poller's now, not as it was then
         at=at,
         firing=asof.alerts_firing(store, at),
     )

@@ -31,6 +31,7 @@ from ..store.duplicates import earlier_sends, text_key
 from ..sync.acting import NotAudited
 from ..when import parse_when
 from .base import FivecScreen
+from .events import SendDone
 from .format import safe_text, when
 from .keybar import KeyBar
 from .widgets import Confirm, ConfirmAgain, ReadOnlyNotice
@@ -251,4 +252,4 @@ class SendScreen(FivecScreen):
             Text.assemble((_("accepted: msgid "), "green"), (result.msgid, "bold green"))
         )
         self.notify(_("accepted: msgid ") + result.msgid, markup=False)
-        self.fivec.pull_soon()
+        self.post_message(SendDone())

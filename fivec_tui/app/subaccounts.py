@@ -1,9 +1,9 @@
 """Sub-accounts (§11) of the account shown: status, sent today and this month, balance left,
 and the CLI's actions (create, lock, unlock, charge), each confirmed first.
 
-The table is the cache's (the sync engine's ``subaccounts`` job pulls ``billing`` and
-``info`` on a slow interval), so it never waits on the platform; an action calls the same
-client method as ``fivec-tui subaccounts ...`` and then asks the engine to pull them again.  The
+The table is the cache's (the poller's ``subaccounts`` job pulls ``billing`` and ``info`` on
+a slow interval), so it never waits on the platform; an action calls the same client method
+as ``fivec-tui subaccounts ...``, then the app asks the poller to pull them again.  The
 new sub-account's password is typed in a password field, sent once, and never shown,
 logged nor kept.
 """
@@ -25,6 +25,7 @@ from ..i18n import N_, _
 from ..store.auditor import ReadOnly
 from ..store.subaccounts import SubAccount, subaccounts
 from .base import StoreScreen
+from .events import SubaccountsChanged
 from .format import count, safe_text, when
 from .keybar import KeyBar
 from .widgets import Banner, Confirm, Rows, table_of
@@ -250,6 +251,4 @@ class SubaccountsScreen(StoreScreen[Subaccounts]):
             box.update(safe_text(_("refused: {error}").format(error=exc), "bold red"))
             return
         box.update(safe_text(result.message, "green"))
-        engine = self.fivec.engine
-        if engine is not None:
-            engine.trigger("subaccounts")  # (the sync process ignores a job it does not run)
+        self.post_message(SubaccountsChanged())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import shlex
 import sys
 
@@ -14,7 +13,10 @@ from .common import Ctx, UsageError, pass_ctx, say, tell
 
 
 @click.command(
-    help=_("Run the platform simulator until interrupted; prints its URL and demo credentials.")
+    help=_(
+        "Run the platform simulator until interrupted; prints its URL, demo credentials and "
+        "the token its /_sim/state and /_sim/control endpoints require."
+    )
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help=_("Address to listen on."))
 @click.option("--port", default=0, show_default=True, help=_("0 picks a free port."))
@@ -26,30 +28,80 @@ from .common import Ctx, UsageError, pass_ctx, say, tell
 )
 @click.option("--seed", default=0, show_default=True, help=_("Random seed of the traffic."))
 @click.option("--speed", default=1.0, show_default=True, help=_("Scenario time multiplier."))
-def sim(host, port, scenario, seed, speed) -> None:
+@click.option(
+    "--accounts",
+    type=click.IntRange(1, 20),
+    default=1,
+    show_default=True,
+    help=_(
+        "Several accounts (healthy, in an outage, running out of balance, in turn), each on "
+        "a free port of its own."
+    ),
+)
+# For the demo, which starts sim as its child: one JSON line to read, and the pipe's end.
+@click.option("--json", "as_json", is_flag=True, hidden=True)
+@click.option("--stop-on-eof", is_flag=True, hidden=True)
+def sim(host, port, scenario, seed, speed, accounts, as_json, stop_on_eof) -> None:
+    import json
+    import secrets
+
     from ..sim import ScenarioError, Simulator
+    from ..sync.lifetime import stop_event
+
+    token = secrets.token_urlsafe(24)
 
     async def go() -> None:
         try:
-            simulator = Simulator(scenario, host=host, port=port, seed=seed, speed=speed)
+            if accounts > 1:
+                from ..sim.fleet import Fleet
+
+                running = Fleet(accounts, scenario=scenario, host=host, seed=seed, speed=speed)
+                simulators = running.simulators
+            else:
+                running = Simulator(scenario, host=host, port=port, seed=seed, speed=speed)
+                simulators = [running]
         except ScenarioError as exc:
             raise UsageError(str(exc)) from None
-        async with simulator:
-            a = simulator.account
-            say(
-                _("simulator ({scenario}) at {url}").format(
-                    scenario=simulator.scenario.name, url=simulator.base_url
-                )
-            )
-            say(
-                f"  FIVEC_BASE_URL={simulator.base_url} FIVEC_USERNAME={a.username} "
-                f"FIVEC_PASSWORD={a.password} FIVEC_APIKEY={a.apikey}"
-            )
+        for simulator in simulators:
+            simulator.server.control_token = token
+        await running.start()
+        try:
+            if as_json:
+                click.echo(json.dumps({"token": token, "accounts": simulated_accounts(simulators)}))
+            else:
+                _say_simulators(simulators, token)
             sys.stdout.flush()
-            await asyncio.Event().wait()
+            await stop_event(None, stop_on_eof).wait()
+        finally:
+            await running.stop()
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(go())
+    asyncio.run(go())
+
+
+def simulated_accounts(simulators) -> list[dict]:
+    """What a client needs of each simulated account (the demo writes them to its config)."""
+    return [
+        {
+            "username": s.account.username,
+            "password_md5": s.account.password_md5,
+            "apikey": s.account.apikey,
+            "base_url": s.base_url,
+        }
+        for s in simulators
+    ]
+
+
+def _say_simulators(simulators, token: str) -> None:
+    for s in simulators:
+        a = s.account
+        say(_("simulator ({scenario}) at {url}").format(scenario=s.scenario.name, url=s.base_url))
+        say(
+            f"  FIVEC_BASE_URL={s.base_url} FIVEC_USERNAME={a.username} "
+            f"FIVEC_PASSWORD={a.password} FIVEC_APIKEY={a.apikey}"
+        )
+    say(
+        _("control: Authorization: Bearer {token} (/_sim/state, /_sim/control)").format(token=token)
+    )
 
 
 @click.command(
@@ -73,7 +125,7 @@ def sim(host, port, scenario, seed, speed) -> None:
 @pass_ctx
 def demo(ctx: Ctx, scenario, seed, speed, accounts) -> None:
     from ..app.app import FivecApp
-    from ..app.run import run_demo
+    from ..app.demo import run_demo
 
     # The demo's profiles are made in code, not read with --read-only: this process runs
     # one app, whose accounts all follow the flag (``serve --demo`` passes it).
@@ -111,28 +163,33 @@ def demo(ctx: Ctx, scenario, seed, speed, accounts) -> None:
     type=click.Path(dir_okay=False),
     help=_("Log file (default: next to the cache)."),
 )
+# For the TUI, which starts poll as its child: it holds the other end of the stdin pipe, and
+# has asked for consent itself (a yes recorded in the cache) before starting it.
+@click.option("--stop-on-eof", is_flag=True, hidden=True)
+@click.option("--no-ask", is_flag=True, hidden=True)
 @pass_ctx
-def poll(ctx: Ctx, once, yes, all_profiles, listen, metrics, log_file) -> None:
+def poll(ctx: Ctx, once, yes, all_profiles, listen, metrics, log_file, stop_on_eof, no_ask) -> None:
+    options = {
+        "once": once,
+        "yes": yes,
+        "listen": listen,
+        "metrics": metrics,
+        "log_file": log_file,
+        "stop_on_eof": stop_on_eof,
+        "ask": not no_ask,
+    }
     if all_profiles:
-        sys.exit(_poll_all(ctx, once=once, yes=yes, listen=listen, metrics=metrics, log=log_file))
+        sys.exit(_poll_all(ctx, options))
     from ..sync.daemon import run_poll
 
     try:
-        code = run_poll(
-            ctx.account(),
-            ctx.db_path(),
-            once=once,
-            yes=yes,
-            listen=listen,
-            metrics=metrics,
-            log_file=log_file,
-        )
+        code = run_poll(ctx.account(), ctx.db_path(), **options)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     sys.exit(code)
 
 
-def _poll_all(ctx: Ctx, **options) -> int:
+def _poll_all(ctx: Ctx, options: dict) -> int:
     """``poll --all``: the profiles with an account; one without is said and left out."""
     from ..config import ConfigError
     from ..sync.accounts import run_all
@@ -151,15 +208,7 @@ def _poll_all(ctx: Ctx, **options) -> int:
     chosen = ctx.profile().name
     receiver = next((p for p in profiles if p.name == chosen), profiles[0])
     try:
-        return run_all(
-            accounts,
-            receiver,
-            once=options["once"],
-            yes=options["yes"],
-            listen=options["listen"],
-            metrics=options["metrics"],
-            log_file=options["log"],
-        )
+        return run_all(accounts, receiver, **options)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 

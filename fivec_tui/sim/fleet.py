@@ -10,7 +10,8 @@ sub-accounts (§11) sending part of its traffic, the second one locked.
 ...     urls = [sim.base_url for sim in fleet.simulators]
 
 The profiles that point at a fleet are built above the simulator
-(:func:`fivec_tui.app.run.fleet_profiles`): it knows nothing of the client's config.
+(:func:`fivec_tui.app.demo.simulated_profiles`, from what ``fivec-tui sim --json`` says): it
+knows nothing of the client's config.
 """
 
 from __future__ import annotations

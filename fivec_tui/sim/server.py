@@ -3,7 +3,9 @@
 Endpoints answer as the API document says (HTTP 200 with ``success:``/``error:`` bodies;
 a ``format=json`` send gets ``{"status":"success","msg":"<msgid>"}``, as the platform
 answers it).  ``/_sim/state`` (GET) and ``/_sim/control`` (POST JSON) are for tests and
-demos only.
+demos only; with a ``control_token`` they answer only requests that carry it
+(``Authorization: Bearer TOKEN``), so that another user of the machine cannot drive the
+demo's simulator (``fivec-tui sim`` always has one).
 
 Requests are read as the platform (PHP) reads them: see :mod:`fivec_tui.sim`.
 """
@@ -12,10 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import json
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import asdict, replace
 from functools import partial
 from typing import Any
 
@@ -56,8 +59,9 @@ def _ts(value: str, missing: str) -> float:
 class SimServer:
     """The platform's HTTP endpoints over a :class:`Platform`."""
 
-    def __init__(self, platform: Platform, seed: int = 0) -> None:
+    def __init__(self, platform: Platform, seed: int = 0, control_token: str = "") -> None:
         self.platform = platform
+        self.control_token = control_token
         self.fault_rng = random.Random(seed ^ 0x5C5C)
         self.faults: dict[str, dict[str, float]] = {
             k: dict(v) for k, v in platform.scenario.faults.items()
@@ -352,11 +356,24 @@ class SimServer:
             "push_urls": self.push_urls,
         }
 
+    def _refused(self, request: web.Request) -> web.Response | None:
+        """403 unless the request carries the control token (when there is one)."""
+        if not self.control_token:
+            return None
+        given = request.headers.get("Authorization", "").encode("utf-8", "replace")
+        if hmac.compare_digest(given, f"Bearer {self.control_token}".encode()):
+            return None
+        return web.json_response({"error": "control token required"}, status=403)
+
     async def state(self, request: web.Request) -> web.Response:
-        return web.json_response(self.snapshot())
+        return self._refused(request) or web.json_response(self.snapshot())
 
     async def control(self, request: web.Request) -> web.Response:
-        """``{"faults": {endpoint: {...}}, "reply": {"mobile", "content"}, "push": {...}}``."""
+        """``{"faults": {endpoint: {...}}, "reply": {"mobile", "content"}, "push": {...},
+        "messages": [msgid, ...]}``: the state after the changes, with the messages asked for
+        (as sent: content, recipients, times) under ``"messages"``."""
+        if refused := self._refused(request):
+            return refused
         try:
             doc = await request.json()
         except ValueError:
@@ -372,4 +389,8 @@ class SimServer:
             )
         if "push" in doc:
             self.push_urls.update({k: str(v) for k, v in doc["push"].items()})
-        return web.json_response(self.snapshot())
+        state = self.snapshot()
+        if "messages" in doc:
+            found = (self.platform.messages.get(str(m)) for m in doc["messages"])
+            state["messages"] = {m.msgid: asdict(m) for m in found if m is not None}
+        return web.json_response(state)

@@ -34,12 +34,14 @@ class Simulator:
         seed: int = 0,
         speed: float | None = None,
         traffic: bool = True,
+        control_token: str = "",
     ) -> None:
         self.scenario = load(scenario) if isinstance(scenario, str) else scenario
         if speed is not None:
             self.scenario.speed = speed
         self.platform = Platform(self.scenario, seed)
-        self.server = SimServer(self.platform, seed)
+        #: ``control_token``: what /_sim/state and /_sim/control require (none: open).
+        self.server = SimServer(self.platform, seed, control_token)
         self.traffic = Traffic(self.server)
         self.host, self.port = host, port
         self._traffic_enabled = traffic

@@ -251,4 +251,16 @@ MIGRATIONS: list[str] = [
     ALTER TABLE campaigns ADD COLUMN content_sha1 TEXT;
     CREATE INDEX campaigns_content ON campaigns(content_sha1)
     """,
+    # 13: each sync job's health as its poller last wrote it (store/poller.py), one row per
+    # job, upserted after every run: what the TUI, `stats --all` and the Accounts overview
+    # read instead of asking the process.  ``pid``: the poller that wrote the row.
+    """
+    CREATE TABLE IF NOT EXISTS job_health (
+        job TEXT PRIMARY KEY, mode TEXT NOT NULL, status TEXT NOT NULL, last_run REAL,
+        last_success REAL, failures INTEGER NOT NULL DEFAULT 0, failing_since REAL,
+        next_run REAL, backoff_s REAL NOT NULL DEFAULT 0, note TEXT NOT NULL DEFAULT '',
+        last_error TEXT NOT NULL DEFAULT '', needs_person INTEGER NOT NULL DEFAULT 0,
+        pid INTEGER
+    )
+    """,
 ]

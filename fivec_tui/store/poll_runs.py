@@ -1,14 +1,26 @@
-"""One row per sync job run: what the health table and the stale-data alerts read."""
+"""One row per sync job run: what the stale-data alerts and the metrics read.  The job's
+health after the run (:mod:`.poller`) is written with it, in the same transaction."""
 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from .db import Store
+from .poller import upsert_health
+
+if TYPE_CHECKING:
+    from .poller import JobHealth
 
 
 def add_poll_run(
-    store: Store, job: str, started: float, outcome: str, error: str = "", items: int = 0
+    store: Store,
+    job: str,
+    started: float,
+    outcome: str,
+    error: str = "",
+    items: int = 0,
+    health: JobHealth | None = None,
 ) -> None:
     row = {
         "job": job,
@@ -18,4 +30,10 @@ def add_poll_run(
         "error": error,
         "items": items,
     }
-    store.insert("poll_runs", row)
+    with store.transaction() as conn:
+        conn.execute(
+            f"INSERT INTO poll_runs({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            tuple(row.values()),
+        )
+        if health is not None:
+            upsert_health(conn, health)

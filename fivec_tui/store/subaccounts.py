@@ -1,4 +1,4 @@
-"""An account as a whole: its sub-accounts (§11) with their billing, and why it is failing.
+"""An account's sub-accounts (§11) with their billing, as the sub-accounts job cached them.
 
 The sub-accounts job (:mod:`fivec_tui.sync.jobs.subaccounts`) replaces the ``subaccounts``
 table on each run with what ``action=billing`` (today and this month) and ``action=info``
@@ -104,21 +104,3 @@ def subaccounts(store: Store) -> list[SubAccount]:
             )
         )
     return out
-
-
-def failing_jobs(store: Store) -> dict[str, str]:
-    """Job -> its error, for each job whose latest run in the cache failed (none: healthy).
-
-    Each job and its latest run are found by seeks in ``poll_runs_job`` (job, id), so the
-    cost is a few lookups per job, not a scan of the month of runs the cache keeps (a run
-    every few seconds per job): the Accounts overview asks this of every account each
-    refresh."""
-    rows = store.query(
-        "WITH RECURSIVE jobs(job) AS (SELECT min(job) FROM poll_runs UNION ALL "
-        "SELECT (SELECT min(job) FROM poll_runs WHERE job > jobs.job) FROM jobs "
-        "WHERE jobs.job IS NOT NULL) "
-        "SELECT p.job, p.error FROM jobs JOIN poll_runs p "
-        "ON p.id = (SELECT max(id) FROM poll_runs WHERE job = jobs.job) "
-        "WHERE p.outcome != 'ok' ORDER BY p.job"
-    )
-    return {r["job"]: r["error"] or "" for r in rows}

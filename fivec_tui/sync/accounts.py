@@ -36,14 +36,15 @@ from .client import client_for
 from .daemon import (
     confirm_destructive,
     forward_targets,
-    hold_stop_signals,
+    ignore_wake_signals,
     receiver_config,
     setup_logging,
-    stop_event,
+    wake_on_signals,
 )
-from .diagnosis import engine_problem
+from .diagnosis import jobs_problem
 from .engine import Engine
 from .forward import Forwarder
+from .lifetime import hold_stop_signals, stop_event
 from .lock import LockHeld, PollerLock
 from .push import PushReceiver, Route
 
@@ -84,11 +85,14 @@ def run_all(
     listen: str | None,
     log_file: str | None,
     metrics: str | None = None,
+    stop_on_eof: bool = False,
+    ask: bool = True,
 ) -> int:
     """Every account's sync until stopped (or drained once); ``receiver``: the profile whose
     ``push`` table configures the shared push receiver.  An account whose lock is held by
     another poller is skipped with the holder's pid, one whose cache is damaged with what to
-    do; the others run."""
+    do; the others run.  ``stop_on_eof`` and ``ask``: as for one account
+    (:func:`.daemon.run_poll`)."""
     held = []
     for profile, db_path in accounts:
         lock = PollerLock(db_path)
@@ -113,6 +117,7 @@ def run_all(
         for a in held:
             for warning in exposed_cache(a.db_path, log_path):
                 log.warning("%s: %s", a.profile.name, warning)
+        ignore_wake_signals()
         requested = None if once else hold_stop_signals()
         if metrics:
             from .metrics import serve
@@ -123,7 +128,16 @@ def run_all(
             serve({a.profile.name: a.db_path for a in held}, host or "127.0.0.1", int(port))
             log.info("metrics of %d accounts on http://%s/metrics", len(held), metrics)
         code = asyncio.run(
-            _serve(held, receiver, once=once, yes=yes, listen=listen, requested=requested)
+            _serve(
+                held,
+                receiver,
+                once=once,
+                yes=yes,
+                listen=listen,
+                requested=requested,
+                stop_on_eof=stop_on_eof,
+                ask=ask,
+            )
         )
         return max(code, 1 if len(held) < len(accounts) else 0)
     finally:
@@ -139,6 +153,8 @@ async def _serve(
     yes: bool,
     listen: str | None,
     requested: threading.Event | None = None,
+    stop_on_eof: bool = False,
+    ask: bool = True,
 ) -> int:
     push_config = None if once else receiver_config(receiver, listen)
     refused = 0
@@ -159,7 +175,7 @@ async def _serve(
             )
         ready = []
         for a in accounts:
-            if confirm_destructive(a.engine, yes):
+            if confirm_destructive(a.engine, yes, ask):
                 ready.append(a)
             else:
                 print(f"{a.profile.name}: not pulled (no consent)", file=sys.stderr)
@@ -174,7 +190,8 @@ async def _serve(
         server = PushReceiver(None, push_config, routes) if push_config else None
         if server:
             log.info("push receiver on %s", await server.start())
-        stop = stop_event(requested)
+        stop = stop_event(requested, stop_on_eof)
+        wake_on_signals([a.engine for a in ready])
         await asyncio.gather(*(_tagged(a.profile.name, _run(a, stop)) for a in ready))
         if server:
             await server.stop()
@@ -223,7 +240,7 @@ async def _once(accounts: list[Account]) -> int:
         for name, n in a.counts.items():
             error = a.engine.jobs[name].last_error
             print(f"{a.profile.name}: {name}: {n} new" + (f" (error: {error})" if error else ""))
-        if trouble := engine_problem(a.engine):
+        if trouble := jobs_problem(a.engine.jobs):
             print(f"{a.profile.name}: {trouble[0]}")
             code = 1
     return code

@@ -20,6 +20,7 @@ from .client import client_for
 from .engine import Engine
 from .forward import Forwarder
 from .httpd import Limits
+from .lifetime import hold_stop_signals, stop_event
 from .lock import LockHeld, PollerLock
 from .push import PushConfig, PushReceiver
 
@@ -58,34 +59,46 @@ def setup_logging(secrets: tuple[str, ...], log_file: Path) -> None:
         root.addHandler(handler)
 
 
-def hold_stop_signals() -> threading.Event:
-    """From now on SIGINT and SIGTERM set the returned event instead of ending the process,
-    until :func:`stop_event` hands them to the loop: a stop that arrives while the metrics
-    server or the engines are still starting is kept, then honoured, and the exit is clean."""
-    requested = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: requested.set())
-    return requested
+#: What a signal asks of a running daemon: these jobs of every account now, not at their next
+#: interval.  The TUI sends them after a send (records, reports) and after acting on a
+#: sub-account, to the daemon it started or the one it found running (the lock's holder).
+WAKE = {signal.SIGUSR1: ("records", "reports"), signal.SIGUSR2: ("subaccounts",)}
 
 
-def stop_event(requested: threading.Event | None) -> asyncio.Event:
-    """The loop's stop event: set by SIGINT or SIGTERM from now on, or at once if one came
-    while the daemon was starting."""
-    stop = asyncio.Event()
+def ignore_wake_signals() -> None:
+    """A wake-up signal (:data:`WAKE`) before :func:`wake_on_signals`, or to ``poll --once``,
+    is dropped: by default it would end the process."""
+    for sig in WAKE:
+        signal.signal(sig, signal.SIG_IGN)
+
+
+def wake_on_signals(engines: list[Engine]) -> None:
+    """From now on each signal of :data:`WAKE` runs its jobs on every engine at once."""
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    if requested is not None and requested.is_set():
-        stop.set()
-    return stop
+    for sig, jobs in WAKE.items():
+
+        def wake(jobs: tuple[str, ...] = jobs) -> None:
+            log.info("woken up: running %s now", " and ".join(jobs))
+            for engine in engines:
+                for name in jobs:
+                    engine.trigger(name)
+
+        loop.add_signal_handler(sig, wake)
 
 
-def confirm_destructive(engine: Engine, yes: bool) -> bool:
-    """Ask once per account before taking reports and replies away from other consumers."""
+def confirm_destructive(engine: Engine, yes: bool, ask: bool = True) -> bool:
+    """Ask once per account before taking reports and replies away from other consumers.
+
+    Without ``ask`` (``poll --no-ask``: the TUI asked before starting it, and recorded a yes
+    in the cache), an account without consent runs all the same: its reports and replies
+    jobs wait, saying so in their health, and nothing is taken."""
     if engine.consent or not engine.destructive_streams:
         return True
     if yes:
         engine.grant_consent()
+        return True
+    if not ask:
+        log.info("no consent to pull %s: not pulled", " and ".join(engine.destructive_streams))
         return True
     if not sys.stdin.isatty():
         print(
@@ -148,6 +161,8 @@ def run_poll(
     listen: str | None,
     log_file: str | None,
     metrics: str | None = None,
+    stop_on_eof: bool = False,
+    ask: bool = True,
 ) -> int:
     lock = PollerLock(db_path)
     try:
@@ -166,6 +181,7 @@ def run_poll(
         setup_logging(profile.secrets(), log_path)
         for warning in exposed_cache(db_path, log_path):
             log.warning("%s", warning)
+        ignore_wake_signals()
         requested = None if once else hold_stop_signals()
         if metrics:
             from .metrics import serve
@@ -175,7 +191,16 @@ def run_poll(
             serve({profile.name: db_path}, host or "127.0.0.1", int(port))
             log.info("metrics on http://%s/metrics", metrics)
         return asyncio.run(
-            _serve(profile, db_path, once=once, yes=yes, listen=listen, requested=requested)
+            _serve(
+                profile,
+                db_path,
+                once=once,
+                yes=yes,
+                listen=listen,
+                requested=requested,
+                stop_on_eof=stop_on_eof,
+                ask=ask,
+            )
         )
     finally:
         lock.release()
@@ -189,6 +214,8 @@ async def _serve(
     yes: bool,
     listen: str | None,
     requested: threading.Event | None = None,
+    stop_on_eof: bool = False,
+    ask: bool = True,
 ) -> int:
     store = Store(db_path)
     push_config = receiver_config(profile, listen)
@@ -197,7 +224,7 @@ async def _serve(
         engine = Engine(
             profile, store, client, forwarder=forwarder, alerter=alerts.for_profile(profile, store)
         )
-        if not confirm_destructive(engine, yes):
+        if not confirm_destructive(engine, yes, ask):
             return 2
         if once:
             counts = await engine.run_once()
@@ -213,7 +240,8 @@ async def _serve(
             log.info("push receiver on %s", await receiver.start())
             for stream, urls in push_config.forward.items():
                 log.info("forwarding %s to %s", stream, ", ".join(map(mask_url, urls)))
-        stop = stop_event(requested)
+        stop = stop_event(requested, stop_on_eof)
+        wake_on_signals([engine])
         await engine.start()
         log.info("polling %s at %s into %s", profile.username, mask_url(profile.base_url), db_path)
         await stop.wait()

@@ -1,23 +1,24 @@
-"""Why an account is failing, in one of a few words, from the job errors the engine records.
+"""Why an account is failing, in one of a few words, from the job health its poller records.
 
 Kept apart from :mod:`.accounts` (``poll --all``, with the engine, the scheduler and the HTTP
-stack) so that the TUI's Accounts overview, its first screen with several profiles, can say
-it without importing them before its first frame.
+stack) so that the TUI, which never imports the engine, can say it: its banner and its
+Accounts overview, the first screen with several profiles.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import TYPE_CHECKING
 
 from ..api import AuthError, ThroughputExceeded
 from ..api.errors import InsufficientBalance, error_for
 from ..i18n import N_
-from ..store.subaccounts import failing_jobs
+from ..store import Store
+from ..store.poller import JobHealth, job_health
 
 if TYPE_CHECKING:
-    from ..store import Store
-    from .engine import Engine
+    from .engine import JobState
 
 #: Why an account's jobs fail, most serious first (English: JSON and logs; ``_()`` to show).
 AUTH_ERROR = N_("auth error")
@@ -59,11 +60,30 @@ def problem(errors: dict[str, str]) -> tuple[str, str] | None:
     return why(errors[job]), f"{job}: {errors[job]}"
 
 
+def jobs_problem(jobs: Mapping[str, JobHealth | JobState]) -> tuple[str, str] | None:
+    """Why the account is failing: the most serious error of the jobs whose last run failed
+    (their health as a running engine holds it, or as the cache keeps it)."""
+    return problem({name: job.last_error for name, job in jobs.items() if job.failures})
+
+
 def cached_problem(store: Store) -> tuple[str, str] | None:
-    """Why the account is failing, from its cache alone: the jobs whose last run failed."""
-    return problem(failing_jobs(store))
+    """Why the account is failing, from its cache alone (the job health its poller wrote)."""
+    return jobs_problem({job.job: job for job in job_health(store)})
 
 
-def engine_problem(engine: Engine) -> tuple[str, str] | None:
-    """Why the account is failing, from a running engine's job health."""
-    return problem({n: s.last_error for n, s in engine.jobs.items() if s.failures})
+#: The jobs that talk to the platform: until each scheduled one has run once, the sync of an
+#: account is still starting (``prune`` and the reconciles prove nothing about the account).
+STREAM_JOBS = ("reports", "replies", "records", "balance", "subaccounts")
+
+
+def sync_state(jobs: Iterable[JobHealth]) -> tuple[str, str]:
+    """``(state, detail)`` of a running poller's account from the rows it wrote: ``starting``
+    (no row yet, or a stream job not run once), one of :data:`REASONS` when a job's last run
+    failed (detail: ``job: error``), else ``live`` (English: show it with ``_()``)."""
+    rows = {job.job: job for job in jobs}
+    if trouble := jobs_problem(rows):
+        return trouble
+    waiting = [
+        r for n, r in rows.items() if n in STREAM_JOBS and r.scheduled and r.last_run is None
+    ]
+    return ("starting" if not rows or waiting else "live"), ""

@@ -6,14 +6,17 @@ runs of one job at once (``max_instances=1``; a run still going when the next is
 scheduler skip that one), late runs coalesced into one and never dropped.  The engine only
 moves a job's next run time: to now on :meth:`Engine.trigger`, and out by the backoff after a
 failure (:mod:`.backoff`).  A run that stopped at its chunk limit with more waiting runs again
-at once, within the same scheduled call.  The health table reads the next run from the
-scheduler.  Destructive pulls (reports, replies) wait for the account's consent.
+at once, within the same scheduled call.  Each job's health goes to the cache after every
+run (``job_health``, :mod:`fivec_tui.store.poller`), its next run time the scheduler's: the
+TUI and ``stats --all`` read it there.  Destructive pulls (reports, replies) wait for the
+account's consent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -28,6 +31,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 from ..api import FivecError
 from ..config import DEFAULT_INTERVALS, Profile
 from ..store import Store, poll_runs, replay
+from ..store.poller import (
+    JobHealth,
+    consented,
+    destructive_streams,
+    grant_consent,
+    job_status,
+    start_health,
+)
 from . import backoff
 from .jobs import alerts as alerts_job
 from .jobs import (
@@ -45,7 +56,7 @@ from .sinks import Sinks
 
 if TYPE_CHECKING:
     from ..api.client import FivecClient
-    from .alerts import Alerter, Event
+    from .alerts import Alerter
     from .forward import Forwarder
 
 log = logging.getLogger("fivec_tui.sync")
@@ -55,7 +66,6 @@ log = logging.getLogger("fivec_tui.sync")
 scheduler_log = logging.getLogger("fivec_tui.sync.scheduler")
 scheduler_log.setLevel(logging.ERROR)
 
-CONSENT_KEY = "consent.destructive"
 WAITING_FOR_CONSENT = "waiting for consent to pull (it takes data from other consumers)"
 STREAMS = ("reports", "replies", "records", "balance", "subaccounts")
 RUNS: dict[str, Callable[[Engine], Awaitable[int]]] = {
@@ -99,13 +109,7 @@ class JobState:
 
     @property
     def status(self) -> str:
-        if self.mode == "off":
-            return "off"
-        if self.note:
-            return "waiting"
-        if self.failures:
-            return "failing" if self.failures >= 3 else "degraded"
-        return "ok" if self.last_success else "starting"
+        return job_status(self.mode, self.note, self.failures, self.last_success)
 
     @property
     def next_run(self) -> float | None:
@@ -113,6 +117,26 @@ class JobState:
         job = self.scheduler.get_job(self.name) if self.scheduler else None
         when = job.next_run_time if job else None
         return when.timestamp() if when else None
+
+    def health(self) -> JobHealth:
+        """What the cache keeps of this job for its readers (:mod:`fivec_tui.store.poller`).
+        After a failure the next run is the backoff's: the scheduler is moved only once the
+        run has returned."""
+        return JobHealth(
+            job=self.name,
+            mode=self.mode,
+            status=self.status,
+            last_run=self.last_run,
+            last_success=self.last_success,
+            failures=self.failures,
+            failing_since=self.failing_since,
+            next_run=time.time() + self.backoff_s if self.failures else self.next_run,
+            backoff_s=self.backoff_s,
+            note=self.note,
+            last_error=self.last_error,
+            needs_person=self.needs_person,
+            pid=os.getpid(),
+        )
 
     def succeeded(self, items: int) -> None:
         self.note, self.last_error, self.needs_person = "", "", False
@@ -138,21 +162,17 @@ class Engine:
     store: Store
     client: FivecClient
     consent: bool = False
-    #: Called with a job's name after a run that stored something (the TUI redraws).
-    on_change: Callable[[str, dict], None] | None = None
     jobs: dict[str, JobState] = field(default_factory=dict)
     rng: random.Random = field(default_factory=random.Random)
     forwarder: Forwarder | None = None
     #: Recipients pending this long are re-queried per number (what a crash can leave).
     reconcile_after_s: float = 1800.0
-    #: Evaluates the alert rules on its own job; its events go to the sinks, ``on_alert``
-    #: (the TUI) among them.
+    #: Evaluates the alert rules on its own job; its events go to the sinks.
     alerter: Alerter | None = None
-    on_alert: Callable[[Event], None] | None = None
 
     def __post_init__(self) -> None:
         self.scheduler: AsyncIOScheduler | None = None
-        if self.store.get_setting(f"{CONSENT_KEY}.{self.profile.username}") == "yes":
+        if consented(self.store, self.profile.username):
             self.consent = True
         for name in STREAMS:
             mode = self.profile.streams.get(name, "pull")
@@ -173,7 +193,7 @@ class Engine:
         self.sinks: Sinks | None = None
         if self.alerter is not None:
             self.jobs["alerts"] = JobState("alerts", "pull", self.alerter.settings["interval_s"])
-            self.sinks = Sinks(self.profile.name, self.alerter.settings, self.on_alert)
+            self.sinks = Sinks(self.profile.name, self.alerter.settings)
         #: Set while no run is in flight: :meth:`stop` waits for it.
         self._idle = asyncio.Event()
         self._idle.set()
@@ -186,12 +206,12 @@ class Engine:
     # -- consent --------------------------------------------------------------------------
     @property
     def destructive_streams(self) -> list[str]:
-        return [n for n in ("reports", "replies") if self.jobs[n].mode == "pull"]
+        return destructive_streams({n: self.jobs[n].mode for n in ("reports", "replies")})
 
     def grant_consent(self) -> None:
         """Remember that this account's reports and replies may be taken by this tool."""
         self.consent = True
-        self.store.set_setting(f"{CONSENT_KEY}.{self.profile.username}", "yes")
+        grant_consent(self.store, self.profile.username)
         for name in self.destructive_streams:
             self.jobs[name].note = ""
 
@@ -201,8 +221,10 @@ class Engine:
 
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
-        """Replay what a crash left unparsed, then schedule every enabled job in this loop."""
+        """Replay what a crash left unparsed, then schedule every enabled job in this loop.
+        The cache's job health is this engine's from now on: its jobs, none run yet."""
         await asyncio.to_thread(replay, self.store)
+        await asyncio.to_thread(start_health, self.store, [s.health() for s in self.jobs.values()])
         self._stopping = False
         self.scheduler = AsyncIOScheduler(logger=scheduler_log)
         self.scheduler.start()
@@ -292,7 +314,8 @@ class Engine:
         return items
 
     async def _run(self, name: str) -> int:
-        """One run of a job's body, its health recorded in ``jobs`` and ``poll_runs``."""
+        """One run of a job's body, its health recorded in ``jobs`` and in the cache (the run
+        in ``poll_runs``, the job's health after it in ``job_health``)."""
         state = self.jobs[name]
         if state.running:
             return 0
@@ -306,7 +329,7 @@ class Engine:
                 items = await RUNS[name](self)
                 state.succeeded(items)
             await asyncio.to_thread(
-                poll_runs.add_poll_run, self.store, name, started, "ok", "", items
+                poll_runs.add_poll_run, self.store, name, started, "ok", "", items, state.health()
             )
         except Exception as exc:  # a failed run is recorded and backed off, never fatal
             state.failed(exc, self.rng)
@@ -320,14 +343,19 @@ class Engine:
                 state.backoff_s,
             )
             await asyncio.to_thread(
-                poll_runs.add_poll_run, self.store, name, started, "error", state.last_error, 0
+                poll_runs.add_poll_run,
+                self.store,
+                name,
+                started,
+                "error",
+                state.last_error,
+                0,
+                state.health(),
             )
         finally:
             state.running = False
             if not any(j.running for j in self.jobs.values()):
                 self._idle.set()
-        if items and self.on_change:
-            self.on_change(name, {"items": items})
         return items
 
     async def run_once(self) -> dict[str, int]:

@@ -1,8 +1,9 @@
 """Alert delivery: every event the :class:`~.alerts.Alerter` emits, to every sink.
 
-The sinks are the log (in English), the TUI (a callback), the shell command, the webhook and
-the DingTalk, WeCom and Feishu robots of :mod:`.robots`.  The command, the webhook and the
-robots of one event are sent together; failures are logged with URLs masked, never raised.
+The sinks are the log (in English), the shell command, the webhook and the DingTalk, WeCom
+and Feishu robots of :mod:`.robots`.  The command, the webhook and the robots of one event are
+sent together; failures are logged with URLs masked, never raised.  (The TUI shows the events
+from the cache's ``alerts`` table.)
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any
 
 import httpx
@@ -34,12 +35,9 @@ class Sinks:
         self,
         profile: str,
         settings: dict[str, Any],
-        on_alert: Callable[[Event], None] | None = None,
     ) -> None:
         self.profile = profile
         self.settings = settings
-        #: The TUI's callback (a toast and the bell); called first, before any network send.
-        self.on_alert = on_alert
         self._http: httpx.AsyncClient | None = None
 
     async def send(self, events: list[Event]) -> None:
@@ -47,8 +45,6 @@ class Sinks:
         if events and self._http is None:
             self._http = httpx.AsyncClient()
         for event in events:
-            if self.on_alert:
-                self.on_alert(event)
             await deliver(event, self.profile, self.settings, self._http)
 
     async def aclose(self) -> None:

@@ -30,11 +30,21 @@ from bench_summary import fill
 
 from fivec_tui.api import Balance
 from fivec_tui.app.app import FivecApp
-from fivec_tui.app.host import Hosted
+from fivec_tui.app.link import Hosted
 from fivec_tui.config import Profile
 from fivec_tui.store import Store
 from fivec_tui.store.balance import add_balance
 from fivec_tui.store.poll_runs import add_poll_run
+from fivec_tui.store.poller import JobHealth
+
+
+def run(store: Store, job: str, at: float, error: str = "") -> None:
+    """A job run recorded as the poller records it: the run, and the job's health after it."""
+    failures = 1 if error else 0
+    health = JobHealth(
+        job, "pull", "failing" if error else "ok", at, failures=failures, last_error=error
+    )
+    add_poll_run(store, job, at, "error" if error else "ok", error, 0 if error else 1, health)
 
 
 def caches(tmp: Path, n: int, reports: int, now: float) -> list[Hosted]:
@@ -44,7 +54,7 @@ def caches(tmp: Path, n: int, reports: int, now: float) -> list[Hosted]:
         add_balance(store, Balance(200000 - 90 * i, 250000))
     store.conn.execute("UPDATE balance SET at = ? - (13 - id) * 300", (now,))
     for job in ("reports", "replies", "records", "balance"):
-        add_poll_run(store, job, now - 5, "ok", "", 10)
+        run(store, job, now - 5)
     store.close()
     out = []
     for i in range(n):
@@ -53,9 +63,9 @@ def caches(tmp: Path, n: int, reports: int, now: float) -> list[Hosted]:
             shutil.copy(first, path)
         store = Store(path)
         if i % 4 == 3:  # a few accounts failing, as in life
-            add_poll_run(store, "balance", now - 1, "error", "error:APIKEY or password error")
+            run(store, "balance", now - 1, "error:APIKEY or password error")
         name = f"acct{i + 1}"
-        out.append(Hosted(Profile(name, name, "0" * 32, "k" * 32), store, started=True))
+        out.append(Hosted(Profile(name, name, "0" * 32, "k" * 32), store, state="live"))
     return out
 
 
@@ -71,7 +81,7 @@ async def timed(
         screen = app.screen
         for _ in range(runs):
             for store in writers:
-                add_poll_run(store, "reports", time.time(), "ok", "", 1)
+                run(store, "reports", time.time())
             start = time.perf_counter()
             screen.show(screen.load())
             samples.append(time.perf_counter() - start)

@@ -21,14 +21,16 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import CollectorRegistry
 
 from fivec_tui.api import Balance
-from fivec_tui.app.run import DEMO_INTERVALS, fleet_profiles
+from fivec_tui.app.demo import DEMO_INTERVALS, simulated_profiles
 from fivec_tui.cli import main
+from fivec_tui.cli.run import simulated_accounts
 from fivec_tui.config import Profile
 from fivec_tui.sim.fleet import Fleet, account_name
 from fivec_tui.store import Store
 from fivec_tui.store.alerts import add_alert
 from fivec_tui.store.balance import add_balance
 from fivec_tui.store.poll_runs import add_poll_run
+from fivec_tui.store.poller import JobHealth
 from fivec_tui.store.subaccounts import subaccounts
 from fivec_tui.sync.client import client_for
 from fivec_tui.sync.diagnosis import AUTH_ERROR, UNREACHABLE, cached_problem, why
@@ -37,6 +39,11 @@ from fivec_tui.sync.metrics import CacheCollector
 from fivec_tui.sync.push import PushConfig, PushReceiver, Route
 
 TOKEN = "t0ken-of-sixteen-chars"
+
+
+def fleet_profiles(fleet: Fleet, intervals: dict[str, float] | None = None) -> list[Profile]:
+    """The profiles the demo makes of a fleet, from what ``sim --json`` says of it."""
+    return simulated_profiles(simulated_accounts(fleet.simulators), intervals)
 
 
 @pytest.fixture
@@ -234,13 +241,9 @@ def test_metrics_carry_the_profile_and_agree_with_stats_all(tmp_path):
     for i, (name, path) in enumerate(paths.items()):
         store = Store(path)
         add_balance(store, Balance(100.0 * (i + 1), 1000))
-        add_poll_run(
-            store,
-            "balance",
-            time.time(),
-            "error" if i else "ok",
-            "/api/query/index.php: ConnectError: x" if i else "",
-        )
+        error = "/api/query/index.php: ConnectError: x" if i else ""
+        health = JobHealth("balance", "pull", "ok", time.time(), failures=i, last_error=error)
+        add_poll_run(store, "balance", time.time(), "error" if i else "ok", error, 0, health)
         add_alert(store, f"rule{name}", "firing", f"alert of {name}", {})
         store.close()
     registry = CollectorRegistry()
@@ -433,7 +436,9 @@ def test_overview_rows_from_the_cache_worst_first(tmp_path):
 
     ok, failing, alerting = (Store(tmp_path / f"{n}.db") for n in ("ok", "failing", "alerting"))
     add_balance(ok, Balance(500.0, 1000))
-    add_poll_run(failing, "balance", time.time(), "error", "error:APIKEY or password error — x")
+    error = "error:APIKEY or password error — x"
+    health = JobHealth("balance", "pull", "failing", time.time(), failures=3, last_error=error)
+    add_poll_run(failing, "balance", time.time(), "error", error, 0, health)
     alerting.set_setting(ACTIVE_KEY, json.dumps({"balance:low": time.time()}))
     rows = [overview(n, s) for n, s in (("ok", ok), ("failing", failing), ("alerting", alerting))]
     rows.append(overview("new", None))

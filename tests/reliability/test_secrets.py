@@ -73,12 +73,12 @@ def test_no_secret_anywhere(sim_thread, tmp_path):
 
 
 async def test_no_secret_on_any_screen(tmp_path):
-    from fivec_tui.app.run import demo_app
+    from fivec_tui.app.demo import demo_app
 
     app = demo_app("quiet", seed=1, db_dir=str(tmp_path))
     secrets = [app.profile.apikey, app.profile.password_md5]
     async with app.run_test(size=(160, 48)) as pilot:
-        while app.engine is None:
+        while app.sync_state != "live":
             await pilot.pause(0.1)
         texts = []
         for key in "drmsba":
@@ -89,9 +89,11 @@ async def test_no_secret_on_any_screen(tmp_path):
         await pilot.pause(0.2)
         texts.append(app.export_screenshot())
         texts.append(repr(app.profile) + repr(app.client.credentials))
-        # the sync process got the profile through its pipe, not on its command line
-        child = app.sync_process.proc
-        texts.append(open(f"/proc/{child.pid}/cmdline", "rb").read().decode())
-        assert "sync_child" in texts[-1]
-        await app.simulator.stop()
+        # the poll child reads the credentials from the demo's 0600 config, never from its
+        # command line; the simulator's child prints them to the app's pipe only
+        for child in app.link.children:
+            texts.append(open(f"/proc/{child.pid}/cmdline", "rb").read().decode())
+        assert " poll " in texts[-1].replace("\0", " ") and "sim" in texts[-2]
+        config = tmp_path / "config.toml"
+        assert app.profile.apikey in config.read_text() and config.stat().st_mode & 0o077 == 0
     assert not [s for s in secrets for t in texts if s in t]

@@ -14,7 +14,7 @@ from traffic import T0, day_rows, fill_day
 
 from fivec_tui.api import Balance, BlacklistResult, Record, Reply, Report
 from fivec_tui.app.app import FivecApp
-from fivec_tui.app.host import Hosted
+from fivec_tui.app.link import Hosted
 from fivec_tui.config import Profile
 from fivec_tui.store import Store, ingest_items
 from fivec_tui.store import audit as trail
@@ -24,6 +24,7 @@ from fivec_tui.store.auditor import Auditor
 from fivec_tui.store.balance import add_balance
 from fivec_tui.store.blacklist import add_blacklist_lookup
 from fivec_tui.store.poll_runs import add_poll_run
+from fivec_tui.store.poller import JobHealth
 from fivec_tui.store.subaccounts import SubAccount, replace_subaccounts
 from fivec_tui.sync.alerts import ACTIVE_KEY
 from fivec_tui.sync.bulk.prepare import create, prepare
@@ -40,6 +41,13 @@ async def settle(pilot) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def healthy_jobs(store: Store) -> None:
+    """Four jobs whose last run, 5 s ago, went well, as a poller records them."""
+    for job in ("reports", "replies", "records", "balance"):
+        health = JobHealth(job, "pull", "ok", NOW - 5, NOW - 5, next_run=NOW + 25)
+        add_poll_run(store, job, NOW - 5, "ok", "", 10, health)
 
 
 # -- every screen of one account ---------------------------------------------------------
@@ -96,8 +104,7 @@ def screens_app(tmp_path) -> FivecApp:
     )
     add_blacklist_lookup(store, BlacklistResult("13800138000", False))
     store.conn.execute("UPDATE blacklist_lookups SET at = ? - id * 60", (NOW,))
-    for job in ("reports", "replies", "records", "balance"):
-        add_poll_run(store, job, NOW - 5, "ok", "", 10)
+    healthy_jobs(store)
     store.conn.execute("UPDATE poll_runs SET started_at = ?, duration = 0.1", (NOW - 5,))
     add_alert(
         store,
@@ -152,8 +159,7 @@ def fill_account(store: Store, name: str, statuses: list[str], balance: float) -
         ],
         now=NOW - 30,
     )
-    for job in ("reports", "replies", "records", "balance"):
-        add_poll_run(store, job, NOW - 5, "ok", "", 10)
+    healthy_jobs(store)
 
 
 def three_accounts(tmp_path) -> list[Hosted]:
@@ -168,13 +174,14 @@ def three_accounts(tmp_path) -> list[Hosted]:
         store = Store(tmp_path / f"{name}.db")
         fill_account(store, name, statuses, balance)
         profile = Profile(name, name, "0" * 32, "k" * 32, base_url="https://m.5c.com.cn")
-        out.append(Hosted(profile, store, started=True))
+        out.append(Hosted(profile, store, state="read-only"))
     notify, market = out[1].store, out[2].store
     add_alert(notify, "delivery_rate", "firing", "delivery rate 25.0% over 15 min", {})
     notify.conn.execute("UPDATE alerts SET at = ?", (NOW - 100,))
     notify.set_setting(ACTIVE_KEY, json.dumps({"delivery_rate:all": NOW - 100}))
     for job in ("reports", "balance"):
-        add_poll_run(market, job, NOW - 2, "error", AUTH)
+        health = JobHealth(job, "pull", "failing", NOW - 2, NOW - 900, 3, NOW - 60, last_error=AUTH)
+        add_poll_run(market, job, NOW - 2, "error", AUTH, 0, health)
     return out
 
 

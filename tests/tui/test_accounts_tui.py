@@ -14,6 +14,7 @@ from fivec_tui.app.widgets import Banner
 from fivec_tui.store import Store
 from fivec_tui.store.alerts import add_alert
 from fivec_tui.store.poll_runs import add_poll_run
+from fivec_tui.store.poller import JobHealth
 
 
 def rows(app) -> list[list[str]]:
@@ -207,31 +208,37 @@ async def test_a_new_subaccounts_password_is_typed_hidden_and_never_shown(tmp_pa
 
 @pytest.mark.parametrize("accounts", [3])
 async def test_demo_accounts_starts_a_fleet_in_different_states(tmp_path, accounts):
-    from fivec_tui.app.run import demo_accounts
+    """``demo --accounts 3``: one ``sim --accounts 3`` and one ``poll --all``, children of
+    the app, fill the three caches the overview reads."""
+    from fivec_tui.app.demo import demo_accounts
 
     app = demo_accounts(accounts, db_dir=str(tmp_path))
     async with app.run_test(size=(100, 30)) as pilot:
-        for _ in range(300):  # the fleet and three engines start after the first frame
+        for _ in range(600):  # the fleet and the poller start after the first frame
             await pilot.pause(0.1)
             if all(a.state == "live" for a in app.accounts.values()):
                 break
         assert sorted(app.accounts) == ["market", "notify", "verify"]
         assert all(a.state == "live" for a in app.accounts.values())
         assert app.current_mode == "accounts"
-        assert app.simulator is not None
         assert app.accounts["market"].profile.base_url != app.accounts["verify"].profile.base_url
+        sim, poll = app.link.children
+        assert "--accounts" in sim.argv and "--all" in poll.argv
+        assert {p.pid for p in app.link.pollers.values()} == {poll.pid}
+        assert (await app.simulator.state(account=2))["requests"]["recv"] > 0  # market's
 
 
 async def test_the_overview_reads_an_account_again_when_its_cache_changes(tmp_path):
     """Rows are kept while a cache is unchanged: a commit by another connection (the
-    account's engine, a daemon) must show at the next refresh."""
+    account's poller) must show at the next refresh."""
     accounts = three_accounts(tmp_path)
     app = accounts_app(tmp_path, accounts)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert dict((r[0], r[1]) for r in rows(app))["verify"] == "read-only"
-        engine = Store(accounts[0].store.path)  # a connection of its own, as an engine's
-        add_poll_run(engine, "records", NOW - 1, "error", "ConnectError")
+        poller = Store(accounts[0].store.path)  # a connection of its own, as a poller's
+        health = JobHealth("records", "pull", "degraded", NOW - 1, failures=1, last_error="x")
+        add_poll_run(poller, "records", NOW - 1, "error", "ConnectError", 0, health)
         app.refresh_screen()
         await settle(pilot)
         assert dict((r[0], r[1]) for r in rows(app))["verify"] == "failing"

@@ -13,7 +13,8 @@ from rich.text import Text
 from textual.widgets import DataTable, Input, Static, TextArea
 
 from fivec_tui.app.dashboard import RateBox
-from fivec_tui.app.run import demo_app
+from fivec_tui.app.demo import demo_app
+from fivec_tui.app.events import SendDone
 
 HOSTILE = [
     "[/]",
@@ -24,6 +25,11 @@ HOSTILE = [
     "",
     "长" * 500,
 ]
+
+
+def live(app) -> bool:
+    """The demo's poll has run every job once (its simulator and poll are the app's children)."""
+    return app.sync_state == "live"
 
 
 async def wait_for(predicate, pilot, timeout=30.0):
@@ -198,7 +204,6 @@ async def test_demo_shows_live_numbers_and_pause(tmp_path):
         assert app.paused
         await pilot.press("p")
         assert not app.paused
-        await app.simulator.stop()
 
 
 async def test_banner_says_starting_until_the_startup_is_done(tmp_path):
@@ -227,7 +232,7 @@ async def test_banner_says_starting_until_the_startup_is_done(tmp_path):
 async def test_send_flow_and_report_arrives(tmp_path):
     app = demo_app("quiet", seed=2, db_dir=str(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
-        assert await wait_for(lambda: app.engine is not None, pilot)
+        assert await wait_for(lambda: live(app), pilot)
         await switch(pilot, "s")
         app.screen.query_one("#to", TextArea).text = "13800138000, 13800138000, 123"
         app.screen.query_one("#content", TextArea).text = "你好【美联】"
@@ -262,7 +267,6 @@ async def test_send_flow_and_report_arrives(tmp_path):
         story = app.screen.query_one("#story", Static)
         assert await wait_for(lambda: f"msgid {msgid}" in str(story.render()), pilot)
         assert "DELIVRD" in str(story.render())
-        await app.simulator.stop()
 
 
 async def test_blacklist_lookups(tmp_path):
@@ -283,15 +287,14 @@ async def test_blacklist_lookups(tmp_path):
         await pilot.press("escape")
         assert await wait_for(lambda: " d Dashboard " in bar_text(app), pilot)
         assert "Leave field" not in bar_text(app)
-        await app.simulator.stop()
 
 
 async def test_hostile_replies_shown_literally_everywhere(tmp_path):
     app = demo_app("quiet", seed=4, db_dir=str(tmp_path))
     async with app.run_test(size=(100, 30)) as pilot:
-        assert await wait_for(lambda: app.engine is not None, pilot)
+        assert await wait_for(lambda: live(app), pilot)
         for text in HOSTILE:
-            await app.simulator.call("add_reply", "13800138000", text)
+            await app.simulator.add_reply("13800138000", text)
         assert await wait_for(
             lambda: (app.store.scalar("SELECT count(*) FROM replies") or 0) == len(HOSTILE), pilot
         )
@@ -306,21 +309,20 @@ async def test_hostile_replies_shown_literally_everywhere(tmp_path):
             table.move_cursor(row=row)
             await pilot.pause(0.05)
         assert app.is_running
-        await app.simulator.stop()
 
 
 async def test_replies_follow_mode_pauses_when_scrolled(tmp_path):
     app = demo_app("quiet", seed=5, db_dir=str(tmp_path))
     async with app.run_test(size=(100, 30)) as pilot:
-        assert await wait_for(lambda: app.engine is not None, pilot)
+        assert await wait_for(lambda: live(app), pilot)
         for i in range(3):
-            await app.simulator.call("add_reply", f"1380013800{i}", f"r{i}")
+            await app.simulator.add_reply(f"1380013800{i}", f"r{i}")
         await switch(pilot, "r")
         table = app.screen.query_one("#replies", DataTable)
         assert await wait_for(lambda: table.row_count == 3, pilot)
         table.focus()
         await pilot.press("down")
-        await app.simulator.call("add_reply", "13800138009", "new one")
+        await app.simulator.add_reply("13800138009", "new one")
         status = app.screen.query_one("#reply-status", Static)
         assert await wait_for(lambda: "1 new" in str(status.render()), pilot)
         assert table.row_count == 3
@@ -328,14 +330,12 @@ async def test_replies_follow_mode_pauses_when_scrolled(tmp_path):
         assert await wait_for(lambda: table.row_count == 4, pilot)
         await pilot.press("c")
         assert app.clipboard == "13800138009"
-        await app.simulator.stop()
-        await asyncio.sleep(0)
 
 
 async def test_send_form_template_and_schedule(tmp_path):
     app = demo_app("quiet", seed=6, db_dir=str(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
-        assert await wait_for(lambda: app.engine is not None, pilot)
+        assert await wait_for(lambda: live(app), pilot)
         await switch(pilot, "s")
         app.screen.query_one("#to", TextArea).text = "13800138000"
         app.screen.query_one("#template", Input).value = "10001"
@@ -347,10 +347,10 @@ async def test_send_form_template_and_schedule(tmp_path):
         await pilot.press("y")
         result = app.screen.query_one("#send-result", Static)
         assert await wait_for(lambda: "msgid" in str(result.render()), pilot)
-        msg = (await app.simulator.call("messages"))[str(result.render()).split()[-1]]
-        assert "{yzm}=4321" in msg.content and "{姓名}=张工" in msg.content
-        assert 3500 < msg.start_time - msg.sent_at < 3700  # scheduled an hour ahead
-        await app.simulator.stop()
+        msgid = str(result.render()).split()[-1]
+        msg = (await app.simulator.messages(msgid))[msgid]
+        assert "{yzm}=4321" in msg["content"] and "{姓名}=张工" in msg["content"]
+        assert 3500 < msg["start_time"] - msg["sent_at"] < 3700  # scheduled an hour ahead
 
 
 async def test_send_form_refuses_a_template_variable_it_cannot_read(tmp_path):
@@ -358,7 +358,7 @@ async def test_send_form_refuses_a_template_variable_it_cannot_read(tmp_path):
     silently left out of the template."""
     app = demo_app("quiet", seed=6, db_dir=str(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
-        assert await wait_for(lambda: app.engine is not None, pilot)
+        assert await wait_for(lambda: live(app), pilot)
         await switch(pilot, "s")
         app.screen.query_one("#to", TextArea).text = "13800138000"
         app.screen.query_one("#template", Input).value = "10001"
@@ -369,18 +369,17 @@ async def test_send_form_refuses_a_template_variable_it_cannot_read(tmp_path):
             lambda: any("姓名张工" in str(n.message) for n in app._notifications), pilot
         )
         assert app.screen.id != "confirm" and not app.screen.is_modal
-        assert await app.simulator.call("messages") == {}
-        await app.simulator.stop()
+        assert (await app.simulator.state())["submissions"]["numbers"] == 0
 
 
-async def test_the_app_raises_alerts_from_its_own_engine(tmp_path):
+async def test_the_pollers_alerts_become_toasts(tmp_path):
+    """Alerts are raised by the poll child (its alerts job); new rows of its ``alerts`` table
+    become toasts, and the bell, in the app."""
     app = demo_app("quiet", seed=7, db_dir=str(tmp_path))
     app.profile.alerts = {"interval_s": 0.5, "balance_below": 10**9}  # any balance is "low"
     async with app.run_test(size=(120, 40)) as pilot:
-        assert await wait_for(lambda: app.engine is not None, pilot)
-        assert await wait_for(lambda: "alerts" in app.engine.jobs, pilot)
+        assert await wait_for(lambda: live(app), pilot)
         assert await wait_for(lambda: app.store.scalar("SELECT count(*) FROM alerts") > 0, pilot)
-        # From the sync process to the UI: a toast (and the bell) as well as the stored event.
         assert await wait_for(
             lambda: any("ALERT firing" in (n.title or "") for n in app._notifications), pilot
         )
@@ -392,45 +391,65 @@ async def test_the_app_raises_alerts_from_its_own_engine(tmp_path):
         assert await wait_for(
             lambda: app.store.scalar("SELECT count(*) FROM alerts WHERE acked = 1") == 1, pilot
         )
-        await app.simulator.stop()
 
 
-async def test_the_engine_runs_in_its_own_process_and_pull_soon_reaches_it(tmp_path):
-    """The engine (and the simulator) run in the sync process, not the UI's; a send's
-    pull_soon still makes the records job run at once, not at its (here long) interval;
-    quitting stops the process cleanly."""
+def jobs(app) -> dict:
+    from fivec_tui.store.poller import job_health
+
+    return {j.job: j for j in job_health(app.store)}
+
+
+async def test_the_sync_runs_in_a_poll_child_and_pull_soon_reaches_it(tmp_path):
+    """``fivec-tui poll``, started by the app, fills the cache the app reads (job health
+    included); a send's pull_soon (SIGUSR1) makes the records job run at once, not at its
+    (here long) interval; quitting stops the child cleanly."""
     app = demo_app("quiet", seed=8, db_dir=str(tmp_path))
     app.profile.intervals["records"] = 3600.0
     async with app.run_test(size=(120, 40)) as pilot:
-        assert await wait_for(lambda: app.engine is not None, pilot)
-        child = app.sync_process.proc
-        assert child is not None and child.pid != os.getpid() and child.returncode is None
-
-        def records():
-            return app.engine.jobs.get("records")
-
-        assert await wait_for(lambda: records() and records().last_success is not None, pilot)
-        job = records()  # what the dashboard's health table shows, field by field
-        assert (job.name, job.mode, job.status, job.failures) == ("records", "pull", "ok", 0)
+        assert await wait_for(lambda: live(app), pilot)
+        child = app.link.pollers["demo"].child
+        assert child.returncode is None and "poll" in child.argv and "--stop-on-eof" in child.argv
+        job = jobs(app)["records"]  # what the dashboard's health table shows, field by field
+        assert (job.mode, job.status, job.failures, job.pid) == ("pull", "ok", 0, child.pid)
         assert time.time() - 60 < job.last_run <= job.last_success <= time.time()
         assert job.next_run > time.time() + 3000  # the hour's interval (nothing pulled it)
-        first = records().last_run
-        app.pull_soon()
-        assert await wait_for(lambda: records().last_run != first, pilot, timeout=15)
-        await app.simulator.stop()
-    assert child.returncode == 0  # its stdin closed: the engine stopped, the process left
+        first = job.last_run
+        await switch(pilot, "d")
+        app.screen.post_message(SendDone())  # what the send screen posts after a send
+        assert await wait_for(lambda: jobs(app)["records"].last_run != first, pilot, timeout=15)
+        sim = app.link.children[0]
+    assert child.returncode == 0  # its stdin closed: the poll stopped, the process left
+    assert sim.returncode == 0
 
 
-async def test_a_killed_sync_process_is_said_and_the_cache_still_read(tmp_path):
+async def test_a_killed_poll_child_is_said_and_the_cache_still_read(tmp_path):
     app = demo_app("quiet", seed=9, db_dir=str(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
-        assert await wait_for(lambda: app.engine is not None, pilot)
-        os.kill(app.sync_process.proc.pid, signal.SIGKILL)
+        assert await wait_for(lambda: live(app), pilot)
+        os.kill(app.link.pollers["demo"].pid, signal.SIGKILL)
         assert await wait_for(lambda: "sync stopped" in app.note, pilot)
-        assert app.engine is None and app.sync_state == "read-only"
+        assert app.sync_state == "read-only"
         assert "READ-ONLY" in app.banner().plain.upper() and "(-9)" in app.banner().plain
+        assert any("sync stopped" in str(n.message) for n in app._notifications)
         await switch(pilot, "r")  # screens still load from the cache
         assert app.is_running and type(app.screen).__name__ == "RepliesScreen"
+
+
+async def test_a_sync_state_quoting_the_platform_is_shown_inert(tmp_path):
+    """The note of a stopped or failing poller quotes its last stderr line or the platform's
+    error: shown literally in the banner and the toast, the banner's state as posted."""
+    from fivec_tui.app.events import SyncStateChanged
+
+    app = cache_app(tmp_path, refresh_s=3600)
+    async with app.run_test(size=(120, 24)) as pilot:
+        app.post_message(SyncStateChanged("t", "read-only", "sync stopped: \x1b]0;owned\x07 [b]x"))
+        assert await wait_for(lambda: app._notifications, pilot)
+        (toast,) = [str(n.message) for n in app._notifications]
+        assert toast == "sync stopped: \\x1b]0;owned\\x07 [b]x"
+        assert "\\x1b]0;owned" in app.banner().plain and "\x1b" not in app.banner().plain
+        app.post_message(SyncStateChanged("other", "live", ""))  # not the account shown
+        await pilot.pause()
+        assert app.sync_state == "read-only" and "owned" in app.note
 
 
 def bar_text(app) -> str:
@@ -465,7 +484,6 @@ async def test_key_bar_follows_screens_and_redraws_only_on_change(tmp_path, monk
         assert await wait_for(lambda: " f Follow " in bar_text(app), pilot)
         await pilot.press("d")
         assert await wait_for(lambda: "Follow" not in bar_text(app), pilot)
-        await app.simulator.stop()
 
 
 async def test_keys_remapped_in_config_show_and_work(tmp_path):
@@ -504,8 +522,7 @@ async def test_a_refresh_tick_while_closing_does_nothing(tmp_path):
     """The refresh interval can fire while the app is taking its screens down."""
     app = demo_app("quiet", seed=5, db_dir=str(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
-        assert await wait_for(lambda: app.engine is not None, pilot)
-        await app.simulator.stop()
+        assert await wait_for(lambda: live(app), pilot)
     app.refresh_screen()  # no screens left: must not raise
     assert not app.screen_stack
 

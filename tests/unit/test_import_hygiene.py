@@ -138,6 +138,42 @@ def test_the_accounts_overview_loads_without_the_sync_engine_or_httpx():
     assert not {"httpx", "apscheduler", "fivec_tui.sync.engine", "fivec_tui.sync.accounts"} & loaded
 
 
+def _reached(graph: dict[str, set[str]], start: list[str]) -> set[str]:
+    seen, todo = set(), list(start)
+    while todo:
+        if (module := todo.pop()) not in seen:
+            seen.add(module)
+            todo += graph.get(module, ())
+    return seen
+
+
+def _imports_apscheduler(module: str) -> bool:
+    path = ROOT.parent / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        path = path.with_suffix("") / "__init__.py"
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and not node.level:
+            names = [node.module or ""]
+        if any(n.split(".")[0] == "apscheduler" for n in names):
+            return True
+    return False
+
+
+def test_the_tui_never_imports_the_sync_engine():
+    """The TUI reads what its ``poll`` child (or a daemon) writes to the cache: no module of
+    the app, whether loaded at start or later inside a function, reaches the engine, the
+    daemons or APScheduler."""
+    graph = import_graph()
+    reached = _reached(graph, [m for m in graph if m.startswith("fivec_tui.app")])
+    engines = {"fivec_tui.sync.engine", "fivec_tui.sync.daemon", "fivec_tui.sync.accounts"}
+    assert not engines & reached
+    assert not [m for m in reached if _imports_apscheduler(m)]
+    # the check itself sees the engine from where it is imported
+    assert "fivec_tui.sync.engine" in _reached(graph, ["fivec_tui.sync.daemon"])
+    assert _imports_apscheduler("fivec_tui.sync.engine")
+
+
 def test_commands_without_the_platform_load_without_asyncio():
     """Only a command that calls the platform (``call``) pays for asyncio (~30 ms)."""
     code = (

@@ -140,7 +140,7 @@ async def test_tui_warns_at_start_about_a_readable_cache(tmp_path, monkeypatch):
         monkeypatch.setenv(xdg, str(tmp_path / xdg))
     made = []
     monkeypatch.setattr(run.FivecApp, "run", lambda app: made.append(app))
-    monkeypatch.setattr(run, "_connect", lambda app, sync: asyncio.sleep(0))
+    monkeypatch.setattr(run, "connect", lambda *args, **options: asyncio.sleep(0))
     run.run_tui(Ctx(str(tmp_path / "none.toml"), None, None, str(db)))
     (app,) = made
     async with app.run_test() as pilot:
