@@ -20,10 +20,11 @@ from textual.widgets import Button, Header, Input, ProgressBar, Select, Static
 from ..i18n import N_, _
 from ..store import campaigns as journal
 from ..store import queries
+from ..when import show_date
 from .base import StoreScreen
-from .format import safe_text, when
+from .format import safe_text
 from .keybar import KeyBar
-from .widgets import Confirm, Rows, table_of
+from .widgets import Banner, Confirm, Rows, table_of
 
 #: Rows of the file shown in the preview.
 PREVIEW_ROWS = 8
@@ -37,6 +38,7 @@ class Campaigns:
 
 
 class BulkScreen(StoreScreen[Campaigns]):
+    SHOWS_NOW = True  # acts on and shows the platform now, whatever moment the others show
     BINDINGS = [
         Binding("ctrl+r", "check", N_("Preview"), id="bulk.check"),
         Binding("ctrl+s", "send", N_("Send"), id="bulk.send"),
@@ -50,6 +52,7 @@ class BulkScreen(StoreScreen[Campaigns]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Banner(id="banner")
         with VerticalScroll():
             with Horizontal(id="bulk-file"):
                 yield Input(placeholder=_("file: CSV (UTF-8 or GBK) or XLSX"), id="bulk-path")
@@ -116,7 +119,7 @@ class BulkScreen(StoreScreen[Campaigns]):
                     str(c["id"]),
                     (
                         str(c["id"]),
-                        when(c["created_at"], True),
+                        show_date(c["created_at"]),
                         _(c["state"]),
                         str(c["rows"]),
                         str(n["accepted"]),
@@ -270,7 +273,7 @@ class BulkScreen(StoreScreen[Campaigns]):
             return
         again = (
             _("campaign {id} sent this file on {date}: this sends it once more").format(
-                id=earlier["id"], date=when(earlier["created_at"], True)
+                id=earlier["id"], date=show_date(earlier["created_at"])
             )
             if earlier
             else ""

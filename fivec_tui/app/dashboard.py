@@ -11,9 +11,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Static
 
 from ..i18n import N_, _
+from ..when import show_time
 from .base import StoreScreen
-from .format import ago, count, duration, rate_class, rate_text, safe_text, when
+from .format import ago, count, duration, rate_class, rate_text, safe_text
 from .keybar import KeyBar
+from .timetravel import view_name
 from .widgets import Banner, Rows, table_of
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ class Dashboard:
     prefixes: list[dict]
     db_health: list[dict]  # what a poll daemon wrote (attached read-only)
     at: float | None = None  # time-travel: the moment shown (None: live)
+    known_now: bool = False  # at a past moment: every report known now, not only by then
     firing: list[dict] | None = None  # at a past moment, the alerts firing then
 
 
@@ -236,7 +239,7 @@ class DashboardScreen(StoreScreen):
                 (remaining, "bold"),
                 "\n" + _("burn {burn}").format(burn=burn),
                 "\n" + _("out in {time}").format(time=runs_out),
-                "\n" + _("at {time}").format(time=when(b.at)),
+                "\n" + _("at {time}").format(time=show_time(b.at)),
             )
         )
         self.chart.data = [m["sent"] for m in data.series] or [0]
@@ -260,7 +263,7 @@ class DashboardScreen(StoreScreen):
                 (
                     f.key,
                     (
-                        when(f.at),
+                        show_time(f.at),
                         _(f.kind),
                         safe_text(f.mobile),
                         safe_text(
@@ -357,6 +360,7 @@ def load_at(store, at: float, known_now: bool) -> Dashboard:
         prefixes=asof.prefixes_at(store, 3600, at, known_now),
         db_health=queries.health(store, at),
         at=at,
+        known_now=known_now,
         firing=asof.alerts_firing(store, at),
     )
 
@@ -366,9 +370,11 @@ def caption(data: Dashboard) -> Text:
     were firing then."""
     if data.at is None:
         return Text(_(CAPTION))
-    firing = ", ".join(f"{a['rule']} ({when(a['since'] or a['at'])})" for a in data.firing or ())
+    firing = ", ".join(
+        f"{a['rule']} ({show_time(a['since'] or a['at'])})" for a in data.firing or ()
+    )
     return Text.assemble(
-        (_("as it was then, by the platform's times"), "magenta"),
+        (_("{view}, by the platform's times").format(view=view_name(data.known_now)), "magenta"),
         "  ",
         (_("alerts firing: {alerts}").format(alerts=firing), "bold red")
         if firing

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import current as current_language
+from ..when import zone_name
 from .frames import JobView, pack, read_frame
 
 if TYPE_CHECKING:
@@ -136,6 +137,7 @@ class SyncProcess:
             "-m",
             "fivec_tui.app.sync_child",
             current_language(),
+            zone_name(),  # the alert texts' times, as the app shows them
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,  # the terminal is the UI's

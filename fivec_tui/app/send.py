@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -20,16 +22,21 @@ from ..api.sms import (
 )
 from ..i18n import N_, _
 from ..store import queries
-from ..when import parse_when
+from ..when import parse_when, show_full
 from .base import FivecScreen
 from .format import safe_text
 from .keybar import KeyBar
-from .widgets import Confirm
+from .widgets import Banner, Confirm
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 class SendScreen(FivecScreen):
     """The form fits 80x24 whole: the fields' names are their borders' titles, and the result
     sits beside the Send button."""
+
+    SHOWS_NOW = True  # a send goes out now, whatever moment the other screens show
 
     BINDINGS = [Binding("ctrl+s", "send", N_("Send"), id="send.send")]
     #: The outbox's states, shown translated (listed so they are extracted).
@@ -37,6 +44,7 @@ class SendScreen(FivecScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Banner(id="banner")
         with VerticalScroll():
             to = TextArea(id="to", soft_wrap=True)
             to.border_title = Text(_("Recipients (typed or pasted; commas, spaces or lines)"))
@@ -127,6 +135,8 @@ class SendScreen(FivecScreen):
             if not template:
                 check_content(content, encode)
             variables = self._vars() if template else {}
+            text = self.query_one("#at", Input).value
+            at = parse_when(text) if text.strip() else None
         except (ContentEncodingError, ValueError) as exc:  # said now, not silently dropped
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -149,11 +159,12 @@ class SendScreen(FivecScreen):
                 encode=encode,
                 account=self.fivec.profile.username,
             ),
+            ("\n" + _("scheduled for {time}").format(time=show_full(at.timestamp()))) if at else "",
         )
         self.app.push_screen(
             Confirm(_("Send this message?"), body),
             lambda ok: (
-                self._go(recipients.valid, content, encode, template, variables) if ok else None
+                self._go(recipients.valid, content, encode, template, variables, at) if ok else None
             ),
         )
 
@@ -165,14 +176,18 @@ class SendScreen(FivecScreen):
 
     @work(exclusive=True, exit_on_error=False, group="send")
     async def _go(
-        self, mobiles: list[str], content: str, encode: str, template: str, variables: dict
+        self,
+        mobiles: list[str],
+        content: str,
+        encode: str,
+        template: str,
+        variables: dict,
+        at: datetime | None,
     ) -> None:
         from ..sync import outbox
 
         result_box = self.query_one("#send-result", Static)
         try:
-            text = self.query_one("#at", Input).value
-            at = parse_when(text) if text.strip() else None
             result = await outbox.send(
                 self.fivec.store,
                 self.fivec.client,

@@ -30,6 +30,7 @@ from ..store import Store
 from ..sync import alerts
 from ..sync.client import client_for
 from ..sync.engine import Engine
+from ..when import use_zone
 from .frames import JobView, read_frame, write_frame
 
 #: Seconds between the jobs' health sent to the TUI (when it changed).
@@ -165,6 +166,8 @@ def main() -> None:
     os.nice(NICE)
     language = sys.argv[1] if len(sys.argv) > 1 else "en"
     use_language(language)
+    if len(sys.argv) > 2:
+        use_zone(sys.argv[2])
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     asyncio.run(Child().serve())
 

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,7 +21,6 @@ from .. import config as cfg
 from .. import language
 from .. import when as whens
 from ..api import ContentEncodingError, PlatformError, TransportError
-from ..api.wire import BEIJING
 from ..i18n import _
 
 if TYPE_CHECKING:
@@ -40,6 +39,28 @@ class UsageError(click.UsageError):
 def choose_language(flag: str | None, config_path: Path) -> None:
     """``--lang``, else ``[app] language``, else the environment (:mod:`fivec_tui.language`)."""
     usage(language.choose, flag, config_path)
+
+
+def choose_zone(config_path: Path) -> None:
+    """Show and read times in ``[app] timezone`` (:mod:`fivec_tui.when`) from now on, before
+    any WHEN is parsed.  A bad zone is a usage error naming file, table and key; a file that
+    cannot be read is left to the command that reads it to report."""
+    from ..config.kinds import ZONE, Where
+
+    try:
+        app = cfg.read_file(config_path).get("app")
+    except cfg.ConfigError:
+        app = None
+    value = app.get("timezone") if isinstance(app, dict) else None
+    try:
+        zone = (
+            whens.PLATFORM_ZONE
+            if value is None
+            else Where(str(config_path), "app").check(ZONE, "timezone", value)
+        )
+    except cfg.ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    whens.use_zone(zone)
 
 
 def usage(fn: Callable[..., T], *args: Any) -> T:
@@ -65,11 +86,8 @@ def window(start: str, end: str) -> tuple[datetime, datetime]:
     return a, b
 
 
-def iso(ts: float | datetime | None) -> str | None:
-    if ts is None:
-        return None
-    when = ts if isinstance(ts, datetime) else datetime.fromtimestamp(ts, UTC)
-    return when.astimezone(BEIJING).isoformat()
+#: ISO 8601 in the display zone, with its offset (JSON output, CSV exports, CLI text).
+iso = whens.iso
 
 
 def emit(data: Any) -> None:

@@ -10,7 +10,7 @@ import click
 
 from .. import i18n
 from ..i18n import _
-from .common import Ctx, choose_language, parse_when
+from .common import Ctx, choose_language, choose_zone, parse_when
 
 #: Every command: its name, then the module and attribute that define it.
 COMMANDS = {
@@ -84,6 +84,7 @@ class LazyGroup(click.Group):
 def main(ctx: click.Context, config, profile, base_url, db, lang, at) -> None:
     ctx.obj = Ctx(config, profile, base_url, db)
     choose_language(lang, ctx.obj.config_path)
+    choose_zone(ctx.obj.config_path)
     if at is not None:
         moment = parse_when(at).timestamp()
         ctx.obj.at = moment if moment < time.time() else None  # now or later: live

@@ -46,6 +46,7 @@ from .kinds import (
     TOKEN,
     URL,
     URLS,
+    ZONE,
     Kind,
     choice,
     count,
@@ -182,6 +183,11 @@ class App:
 
     refresh_s: float = setting(2.0, seconds(), "how often screens re-read the cache")
     language: str = setting("auto", choice(*CHOICES), "auto: LC_ALL, LC_MESSAGES, LANG")
+    timezone: str = setting(
+        "Asia/Shanghai",
+        ZONE,
+        "of every time shown or typed: the platform's, local or any IANA name",
+    )
 
 
 def defaults(cls: type) -> dict[str, Any]:

@@ -156,3 +156,15 @@ def test_stats_at_cli(day, tmp_path, monkeypatch):
         live = _stats(env, "--window", window)
         assert _stats(env, "--at", "now", "--window", window) == live
         assert live["sent"] > 0
+
+
+def test_a_messages_story_as_it_was_then(day):
+    """Sent 18:30:12 in the outage, delivered 30 min later: pending at 18:30:45."""
+    from fivec_tui.store.messages import story
+
+    _, store, _ = day
+    at = T0 + 630 * 60 + 45
+    assert [r["status"] for r in story(store, "06302")["recipients"]] == ["DELIVRD"]
+    then = story(store, "06302", until=at, reported_by=at)
+    assert [(r["status"], r["latency"]) for r in then["recipients"]] == [(None, None)]
+    assert [r["status"] for r in story(store, "06300", at, at)["recipients"]] == ["MI:0013"]
