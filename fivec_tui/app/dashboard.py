@@ -206,18 +206,18 @@ class DashboardScreen(StoreScreen):
         store = self.fivec.store
         if self.fivec.at is not None:
             return load_at(store, self.fivec.at, self.fivec.known_now)
-        now = self.fivec.clock()
-        summaries = [queries.summary(store, w, now) for _, w in WINDOWS]
+        now, memo = self.fivec.clock(), {}  # one read of the edges the windows share
+        summaries = [queries.summary(store, w, now, memo) for _, w in WINDOWS]
         return Dashboard(
             now=now,
             summaries=summaries,
-            series=queries.series(store, 3600, now),
+            series=queries.series(store, 3600, now, memo),
             failures=queries.failure_breakdown(summaries[1]),  # the 1-hour window
             balance=queries.balance(store, 3600, now),
             feed=feed_of(
                 queries.recent_reports(store, limit=12), queries.recent_replies(store, limit=12)
             ),
-            prefixes=queries.prefixes(store, 3600, now),
+            prefixes=queries.prefixes(store, 3600, now, memo),
             db_health=queries.health(store, now),
         )
 
@@ -349,15 +349,16 @@ def load_at(store, at: float, known_now: bool) -> Dashboard:
     """The dashboard as it was at ``at`` (time-travel: see :mod:`fivec_tui.store.asof`)."""
     from ..store import asof, queries
 
-    summaries = [asof.summary_at(store, w, at, known_now) for _, w in WINDOWS]
+    memo: dict = {}  # one read of the edges and late reports the windows share
+    summaries = [asof.summary_at(store, w, at, known_now, memo) for _, w in WINDOWS]
     return Dashboard(
         now=at,
         summaries=summaries,
-        series=asof.series_at(store, 3600, at, known_now),
+        series=asof.series_at(store, 3600, at, known_now, memo),
         failures=queries.failure_breakdown(summaries[1]),
         balance=asof.balance_at(store, 3600, at),
         feed=feed_of(asof.reports_at(store, at), asof.replies_at(store, at)),
-        prefixes=asof.prefixes_at(store, 3600, at, known_now),
+        prefixes=asof.prefixes_at(store, 3600, at, known_now, memo),
         db_health=queries.health(store, at),
         at=at,
         known_now=known_now,

@@ -23,22 +23,29 @@ def known_at(at: float, known_now: bool) -> float | None:
     return None if known_now or at >= time.time() else at
 
 
-def summary_at(store: Store, window_s: float, at: float, known_now: bool = False) -> Summary:
+def summary_at(
+    store: Store, window_s: float, at: float, known_now: bool = False, memo: dict | None = None
+) -> Summary:
     """:func:`queries.summary` for the window ending at ``at``, as known then."""
-    c, hist = windows.counts(store, at - window_s, at, known_at(at, known_now))
+    c, hist = windows.counts(store, at - window_s, at, known_at(at, known_now), memo=memo)
     return summarise(window_s, flat(c), flat(hist))
 
 
-def series_at(store: Store, window_s: float, at: float, known_now: bool = False) -> list[dict]:
+def series_at(
+    store: Store, window_s: float, at: float, known_now: bool = False, memo: dict | None = None
+) -> list[dict]:
     """:func:`queries.series` ending at ``at``, each minute's reports as known then."""
     start = at - window_s
-    c, _hist = windows.counts(store, start, at, known_at(at, known_now), "minute", False)
+    c, _hist = windows.counts(store, start, at, known_at(at, known_now), "minute", False, memo)
     return by_minute(c, start, at)
 
 
-def prefixes_at(store: Store, window_s: float, at: float, known_now: bool = False) -> list[dict]:
+def prefixes_at(
+    store: Store, window_s: float, at: float, known_now: bool = False, memo: dict | None = None
+) -> list[dict]:
     """:func:`queries.prefixes` for the window ending at ``at``, as known then."""
-    c, _hist = windows.counts(store, at - window_s, at, known_at(at, known_now), "prefix", False)
+    known = known_at(at, known_now)
+    c, _hist = windows.counts(store, at - window_s, at, known, "prefix", False, memo)
     return by_prefix(c)
 
 

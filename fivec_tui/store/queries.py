@@ -34,15 +34,17 @@ class Summary:
         return asdict(self)
 
 
-def summary(store: Store, window_s: float = 3600, now: float | None = None) -> Summary:
+def summary(
+    store: Store, window_s: float = 3600, now: float | None = None, memo: dict | None = None
+) -> Summary:
     """Delivery of the messages sent in the window ``(now - window_s, now]``, to the second:
-    sent, delivered, failed, pending, rate, latency (see :mod:`.windows`).
+    sent, delivered, failed, pending, rate, latency (see :mod:`.windows`, and its ``memo``).
 
     ``delivery_rate`` is delivered / (delivered + failed): messages still pending count
     neither way, so a burst just sent does not look like an outage.
     """
     now = time.time() if now is None else now
-    counts, hist = windows.counts(store, now - window_s, now)  # one read: the same state
+    counts, hist = windows.counts(store, now - window_s, now, memo=memo)
     return summarise(window_s, flat(counts), flat(hist))
 
 
@@ -51,9 +53,9 @@ def summaries(
 ) -> list[Summary]:
     """:func:`summary` of each of ``windows_s`` (all ending now) without latencies: the
     Accounts overview reads two windows of every account each refresh."""
-    now = time.time() if now is None else now
+    now, memo = time.time() if now is None else now, {}  # the windows share their end
     return [
-        summarise(w, flat(windows.counts(store, now - w, now, latency=False)[0]), {})
+        summarise(w, flat(windows.counts(store, now - w, now, latency=False, memo=memo)[0]), {})
         for w in windows_s
     ]
 
@@ -83,11 +85,13 @@ def summarise(window_s: float, counts: dict[str, int], hist: dict[int, int]) -> 
     return s
 
 
-def series(store: Store, window_s: float = 3600, now: float | None = None) -> list[dict]:
+def series(
+    store: Store, window_s: float = 3600, now: float | None = None, memo: dict | None = None
+) -> list[dict]:
     """Per send minute of the window: sent, delivered, failed, oldest first, gaps filled (the
     first and last minutes hold the part of them inside the window)."""
     now = time.time() if now is None else now
-    counts, _hist = windows.counts(store, now - window_s, now, by="minute", latency=False)
+    counts, _hist = windows.counts(store, now - window_s, now, None, "minute", False, memo)
     return by_minute(counts, now - window_s, now)
 
 
@@ -121,10 +125,12 @@ def failure_breakdown(summary: Summary) -> list[dict]:
     return out
 
 
-def prefixes(store: Store, window_s: float = 3600, now: float | None = None) -> list[dict]:
+def prefixes(
+    store: Store, window_s: float = 3600, now: float | None = None, memo: dict | None = None
+) -> list[dict]:
     """Delivery by carrier prefix (a hint: numbers can be ported), most sent first."""
     now = time.time() if now is None else now
-    counts, _hist = windows.counts(store, now - window_s, now, by="prefix", latency=False)
+    counts, _hist = windows.counts(store, now - window_s, now, None, "prefix", False, memo)
     return by_prefix(counts)
 
 

@@ -86,6 +86,33 @@ def test_summary_at_any_moment_is_the_definition(cache, at, window_s, known_now)
 
 
 @quick
+@given(at=moments, known_now=st.booleans(), live=st.booleans())
+def test_windows_sharing_a_memo_read_as_each_alone(cache, at, known_now, live):
+    """The dashboard's windows share one memo (edges, late reports): the same numbers."""
+    _, store, _rows = cache
+    memo: dict = {}
+    with frozen():
+        if live:
+            shared = [queries.summary(store, w, at, memo) for w in (300, 3600, 86400)]
+            shared += [
+                queries.series(store, 3600, at, memo),
+                queries.prefixes(store, 3600, at, memo),
+            ]
+            alone = [queries.summary(store, w, at) for w in (300, 3600, 86400)]
+            alone += [queries.series(store, 3600, at), queries.prefixes(store, 3600, at)]
+        else:
+            shared = [asof.summary_at(store, w, at, known_now, memo) for w in (300, 3600, 86400)]
+            shared += [
+                asof.series_at(store, 3600, at, known_now, memo),
+                asof.prefixes_at(store, 3600, at, known_now, memo),
+            ]
+            alone = [asof.summary_at(store, w, at, known_now) for w in (300, 3600, 86400)]
+            alone += [asof.series_at(store, 3600, at, known_now)]
+            alone += [asof.prefixes_at(store, 3600, at, known_now)]
+    assert shared == alone
+
+
+@quick
 @given(at=moments, window_s=windows, known_now=st.booleans())
 def test_series_prefixes_and_minutes_add_up_to_the_summary(cache, at, window_s, known_now):
     _, store, _rows = cache
