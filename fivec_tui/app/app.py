@@ -54,6 +54,7 @@ AFTER_FRAME_S = 0.2
 ACTING = frozenset({"send", "bulk-send", "blacklist", "subaccounts"})
 
 
+
 def _later(module: str, name: str) -> Callable[[], Screen]:
     """A screen whose module is imported the first time its mode is entered.
 
