@@ -1,11 +1,20 @@
-"""Times as people type them, for the CLI and the forms: one parser for both."""
+"""Times as people read and type them: one display zone for all of them, one parser.
+
+Every time a person reads (screens, toasts, the CLI's text, reports, alert texts) is shown in
+the display zone, ``[app] timezone``: by default ``Asia/Shanghai``, the platform's clock,
+which every report, reply and record carries; ``local``, the host's; or any IANA name.  A
+time typed without an offset (``2026-11-25T03:00``, ``today 03:00``) means that zone too,
+whatever ``TZ`` the host has, so what is typed reads back unchanged.  The CLI sets the zone
+from the config before it parses anything (:func:`use_zone`).
+"""
 
 from __future__ import annotations
 
 import math
 import re
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .i18n import _
 
@@ -16,10 +25,138 @@ MAX_WINDOW_S = 366 * 86400
 _WINDOW = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _DAY = re.compile(r"^(today|yesterday)\s+(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
+#: The platform's clock: the default display zone.
+PLATFORM_ZONE = "Asia/Shanghai"
+LOCAL = "local"
+#: Zones with one offset for good, usable without the zone database (``tzdata``).
+_FIXED = {PLATFORM_ZONE: timezone(timedelta(hours=8)), "UTC": UTC, "Etc/UTC": UTC}
+
+TIME = "%H:%M:%S"
+DATE_TIME = "%m-%d %H:%M:%S"
+FULL = "%Y-%m-%d %H:%M:%S"
+
+
+class _Local(tzinfo):
+    """The host's zone (``TZ``, ``/etc/localtime``) at each instant, DST included, read from
+    the C library whenever asked: the Python documentation's ``LocalTimezone``."""
+
+    def fromutc(self, dt: datetime) -> datetime:
+        ts = (dt.replace(tzinfo=None) - datetime(1970, 1, 1)).total_seconds()
+        return dt + timedelta(seconds=time.localtime(ts).tm_gmtoff)
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        return timedelta(seconds=self._wall(dt).tm_gmtoff)
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        return timedelta(hours=1) if self._wall(dt).tm_isdst > 0 else timedelta(0)
+
+    def tzname(self, dt: datetime | None) -> str:
+        return self._wall(dt).tm_zone
+
+    @staticmethod
+    def _wall(dt: datetime | None) -> time.struct_time:
+        if dt is None:
+            return time.localtime()
+        fields = (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, 0, 0, -1)
+        return time.localtime(time.mktime(fields))
+
+
+def zone_named(name: str) -> tzinfo:
+    """The zone ``name`` names: ``local`` or an IANA name; ValueError when there is none."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(name)
+    name = name.strip()
+    if name.lower() == LOCAL:
+        return _Local()
+    if name.lower() == "utc":
+        name = "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory (``Asia``)
+        if name in _FIXED:  # no zone database here (no tzdata): the fixed offset is exact
+            return _FIXED[name]
+        raise ValueError(name) from None
+
+
+_zone: tzinfo = zone_named(PLATFORM_ZONE)
+_zone_name = PLATFORM_ZONE
+
+
+def use_zone(name: str) -> None:
+    """Show and read times in ``name`` (see :func:`zone_named`) from now on."""
+    global _zone, _zone_name
+    _zone, _zone_name = zone_named(name), name.strip()
+
+
+def zone_name() -> str:
+    """The display zone as configured (``local`` or an IANA name): what a child process of
+    the app is told to use."""
+    return _zone_name
+
+
+def display_zone() -> tzinfo:
+    return _zone
+
+
+def moment(ts: float) -> datetime:
+    """Unix seconds as an aware datetime in the display zone."""
+    return datetime.fromtimestamp(ts, _zone)
+
+
+def show_time(ts: float | None, fmt: str = TIME) -> str:
+    """``ts`` in the display zone: ``HH:MM:SS``, or ``fmt`` (:data:`DATE_TIME`, :data:`FULL`);
+    ``—`` for no time."""
+    return "—" if ts is None else moment(ts).strftime(fmt)
+
+
+def show_date(ts: float | None) -> str:
+    """``MM-DD HH:MM:SS`` in the display zone (tables, where the day may differ)."""
+    return show_time(ts, DATE_TIME)
+
+
+def zone_label(ts: float | None = None) -> str:
+    """The display zone's offset at ``ts`` (default: now) as people write it: ``+08:00``,
+    ``-05:00``, or ``UTC``."""
+    offset = moment(time.time() if ts is None else ts).utcoffset() or timedelta(0)
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def show_full(ts: float) -> str:
+    """``YYYY-MM-DD HH:MM:SS +08:00``: a moment that says its zone (banners, CLI headers)."""
+    return f"{show_time(ts, FULL)} {zone_label(ts)}"
+
+
+def platform_time(text: str | None, full: bool = False) -> str:
+    """A time the platform gives as text (a blacklist entry's ``added``: Beijing wall-clock)
+    in the display zone: ``MM-DD HH:MM:SS``, or ``full`` (:func:`show_full`); text that is
+    not a time, as it came."""
+    from .api.errors import ParseError  # the protocol's parser, loaded with the first field
+    from .api.wire import parse_epoch
+
+    if not text:
+        return ""
+    try:
+        ts = parse_epoch(text)
+        return show_full(ts) if full else show_date(ts)
+    except (ParseError, ValueError, OverflowError, OSError):
+        return text
+
+
+def iso(ts: float | datetime | None) -> str | None:
+    """ISO 8601 with the display zone's offset (JSON output, CSV exports)."""
+    if ts is None:
+        return None
+    value = ts.timestamp() if isinstance(ts, datetime) else ts
+    return moment(value).isoformat()
+
 
 def parse_when(value: str, now: datetime | None = None) -> datetime:
     """``now``, ``-1h``/``+10m``/``-2d``, ``today 03:00``/``yesterday 03:00`` or an ISO
-    date/time (naive, and the day forms, mean local time).
+    date/time; without an offset (and the day forms) in the display zone.
 
     >>> parse_when("-1h", datetime(2026, 1, 1, 12, tzinfo=UTC)).hour
     11
@@ -36,14 +173,20 @@ def parse_when(value: str, now: datetime | None = None) -> datetime:
             raise _bad_time(value) from None
     m = _DAY.match(text)
     if m and int(m[2]) < 24 and int(m[3]) < 60 and int(m[4] or 0) < 60:
-        day = now.astimezone().date() - timedelta(days=1 if m[1] == "yesterday" else 0)
+        day = now.astimezone(_zone).date() - timedelta(days=1 if m[1] == "yesterday" else 0)
         hms = int(m[2]), int(m[3]), int(m[4] or 0)
-        return datetime(day.year, day.month, day.day, *hms).astimezone()
+        return _aware(datetime(day.year, day.month, day.day, *hms))
     try:
         when = datetime.fromisoformat(value.strip())
     except ValueError:
         raise _bad_time(value) from None
-    return when if when.tzinfo else when.astimezone()
+    return when if when.tzinfo else _aware(when)
+
+
+def _aware(wall: datetime) -> datetime:
+    """A wall-clock time of the display zone, as the instant it names (normalised, so that
+    its offset is the one in force then)."""
+    return wall.replace(tzinfo=_zone).astimezone(UTC).astimezone(_zone)
 
 
 def _bad_time(value: str) -> ValueError:

@@ -3,7 +3,6 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-import time
 
 import pytest
 
@@ -104,17 +103,3 @@ def poll_env(tmp_path):
         }
 
     return make
-
-
-@pytest.fixture
-def beijing_local_time():
-    """Local time is Beijing's for the test (screens and snapshots show local time)."""
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Shanghai"
-    time.tzset()
-    yield
-    if old is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = old
-    time.tzset()

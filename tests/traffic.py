@@ -1,13 +1,18 @@
-"""Traffic the tests cache: messages sent with their reports at a moment (alert rules), and a
-whole day of known traffic with an outage (time-travel), with the numbers expected of it
-computed from the rows alone, independently of the rollups."""
+"""Traffic the tests cache: messages sent with their reports at a moment (alert rules), a
+whole day of known traffic with an outage (time-travel), and random traffic at any second
+(the property tests), with the numbers expected of them computed from the rows alone, by the
+definition, independently of the rollups."""
 
 from __future__ import annotations
 
+import bisect
+import random
 from datetime import UTC, datetime
+from unittest import mock
 
 from fivec_tui.api import Record, Reply, Report
 from fivec_tui.store import Store, ingest_items
+from fivec_tui.store.rollup import LATENCY_BOUNDS, percentile
 
 NOW = 1795600000.0
 _seq = iter(range(10**6))
@@ -54,20 +59,81 @@ def day_rows() -> list[tuple[str, str, float, str, float | None]]:
     return out
 
 
-def expected(rows, window_s: float, at: float, known_now: bool = False) -> dict:
-    """The numbers at ``at``, to the minute, computed from the traffic rows alone."""
-    lo, hi = int((at - window_s) // 60), int(at // 60)
-    sent = [r for r in rows if lo <= int(r[2] // 60) <= hi]
-    known = [r for r in sent if known_now or int(r[4] // 60) <= hi]
+Row = tuple[str, str, float, str | None, float | None]  # msgid, mobile, sent, status, time
+
+
+def expected(
+    rows: list[Row],
+    window_s: float,
+    at: float,
+    known_now: bool = False,
+    cached_at: float | None = None,
+) -> dict:
+    """The numbers at ``at`` by the definition, from the traffic rows alone: the messages sent
+    in ``(at - window_s, at]``; a report counts when its platform time (``cached_at``, when
+    it has none) is ``at`` or before (any report with ``known_now``), pending otherwise; the
+    latency percentiles from the known reports' own latencies (none: the first bucket)."""
+    sent = [r for r in rows if at - window_s < r[2] <= at]
+    known = [
+        r
+        for r in sent
+        if r[3] is not None and (known_now or (r[4] if r[4] is not None else cached_at) <= at)
+    ]
     delivered = sum(1 for r in known if r[3] == "DELIVRD")
     failed = len(known) - delivered
+    hist: dict[int, int] = {}
+    for r in known:
+        bucket = 0 if r[4] is None else bisect.bisect_left(LATENCY_BOUNDS, r[4] - r[2])
+        hist[bucket] = hist.get(bucket, 0) + 1
     return {
         "sent": len(sent),
         "delivered": delivered,
         "failed": failed,
         "pending": len(sent) - delivered - failed,
         "delivery_rate": delivered / (delivered + failed) if delivered + failed else None,
+        "latency_p50_s": percentile(hist, 0.5),
+        "latency_p95_s": percentile(hist, 0.95),
     }
+
+
+FAILURES = ("UNDELIV", "MK:0001", "MI:0013", "DB:0144")
+
+
+def random_rows(seed: int, n: int, start: float, span: float) -> list[Row]:
+    """``n`` messages sent at any second of ``span`` from ``start`` (a tenth at a fraction of
+    one), with reports after any delay (a few before the send: clocks differ, a few without
+    a platform time, some never), mostly delivered."""
+    rng = random.Random(seed)
+    rows: list[Row] = []
+    for i in range(n):
+        sent = start + rng.randrange(int(span))
+        if rng.random() < 0.1:
+            sent += rng.random()
+        kind = rng.random()
+        if kind < 0.1:
+            status, reported = None, None  # never reported
+        else:
+            status = "DELIVRD" if rng.random() < 0.85 else rng.choice(FAILURES)
+            delay = rng.choice((rng.uniform(-5, 0), rng.randrange(0, 40), rng.randrange(40, 900)))
+            if kind > 0.95:
+                delay = rng.randrange(1800, 7200)
+            reported = None if kind < 0.13 else sent + delay
+        rows.append((f"{seed:02d}{i:08d}", f"139{i:08d}", sent, status, reported))
+    return rows
+
+
+def fill_rows(store: Store, rows: list[Row], cached_at: float, seed: int = 0) -> None:
+    """Cache ``rows`` in shuffled chunks, reports before or after their records, at the
+    frozen receipt time ``cached_at`` (the time of the reports the platform gave none)."""
+    rng = random.Random(seed)
+    records = [Record("acme", r[0], (r[1],), "x", utc(r[2])) for r in rows]
+    reports = [Report(r[0], r[1], r[3], None if r[4] is None else utc(r[4])) for r in rows if r[3]]
+    chunks = [("records", records[i : i + 500]) for i in range(0, len(records), 500)]
+    chunks += [("reports", reports[i : i + 500]) for i in range(0, len(reports), 500)]
+    rng.shuffle(chunks)
+    with mock.patch("time.time", lambda: cached_at):
+        for stream, chunk in chunks:
+            ingest_items(store, stream, chunk)
 
 
 def fill_day(store: Store, rows) -> None:

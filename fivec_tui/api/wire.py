@@ -100,15 +100,6 @@ def clean_body(text: str) -> str:
     return text.strip().lstrip("\ufeff").strip()
 
 
-def format_beijing(ts: float) -> str:
-    """Unix seconds as the platform writes times: Beijing wall-clock, ``YYYY-MM-DD HH:MM:SS``.
-
-    >>> format_beijing(0)
-    '1970-01-01 08:00:00'
-    """
-    return datetime.fromtimestamp(ts, BEIJING).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def parse_beijing(text: str) -> datetime:
     """``'2013-09-12 09:09:31'`` (Beijing time) to an aware datetime.
 

@@ -101,12 +101,15 @@ class AccountsScreen(StoreScreen[Accounts]):
     def _overview(self, account: Hosted, now: float) -> Overview:
         """The account's row, read again only when its cache changed (SQLite's
         ``data_version``: another connection, its poller or the app's own, committed) or the
-        minute turned (the windows are whole minutes): a quiet account costs one pragma."""
-        version = (account.store.scalar("PRAGMA data_version"), int(now // 60))
+        windows moved: live, every second (they end now, to the second); at a past moment,
+        never: a quiet account then costs one pragma."""
+        at, known_now = self.fivec.at, self.fivec.known_now
+        moment = (at, known_now) if at is not None else int(now)
+        version = (account.store.scalar("PRAGMA data_version"), moment)
         kept = self._read.get(account.name)
         if kept is None or kept[0] != version:
             with account.store.read():  # one snapshot of the cache for the whole row
-                row = overview(account.name, account.store, now)
+                row = overview(account.name, account.store, now, at, known_now)
             kept = self._read[account.name] = (version, row)
         return kept[1]
 

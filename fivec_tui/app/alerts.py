@@ -11,10 +11,11 @@ from textual.widgets import DataTable, Header, Static
 from ..i18n import N_, _
 from ..store import queries
 from ..store.alerts import ack_alert
+from ..when import show_date
 from .base import StoreScreen
-from .format import safe_text, when
+from .format import safe_text
 from .keybar import KeyBar
-from .widgets import Rows, table_of
+from .widgets import Banner, Rows, table_of
 
 STATE_STYLE = {N_("firing"): "bold red", N_("repeat"): "red", N_("resolved"): "green"}
 
@@ -31,6 +32,7 @@ class AlertsScreen(StoreScreen[Alerts]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Banner(id="banner")
         yield Static(id="alerts-status")
         several = len(self.fivec.accounts) > 1  # the account of each alert, in a column
         table = table_of(
@@ -72,7 +74,7 @@ class AlertsScreen(StoreScreen[Alerts]):
                 (
                     f"{r['account']}:{r['id']}" if "account" in r else str(r["id"]),
                     (
-                        when(r["at"], True),
+                        show_date(r["at"]),
                         *([safe_text(r["account"], limit=16)] if "account" in r else []),
                         Text(_(r["state"]), STATE_STYLE.get(r["state"], "")),
                         r["rule"],

@@ -22,6 +22,8 @@ from ..api.redact import mask_url
 from ..config import Profile
 from ..i18n import N_, _
 from ..store import Store
+from ..sync.diagnosis import REASONS
+from ..when import show_time, zone_label
 from .base import StoreScreen
 from .dashboard import DashboardScreen
 from .events import AccountFocused
@@ -280,17 +282,23 @@ class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
     def watch_theme(self, theme: str) -> None:
         remember_theme(theme)
 
-    def banner(self) -> Text:
+    def banner(self, screen: Screen | None = None) -> Text:
+        """The banner of every screen: the state (LIVE, paused, or the past moment and its
+        view), the display zone, the account.  ``screen`` showing the present whatever the
+        moment (``SHOWS_NOW``: a send) says so at a past moment."""
         if self.at is not None:
-            state = banner_state(self.at, self.known_now)
-        elif self.paused:
-            state = Text(" " + _("PAUSED (p)") + " ", "reverse yellow")
-        elif self.sync_state == "live":
-            state = Text(" " + _("LIVE") + " ", "reverse green")
+            state = banner_state(self.at, self.known_now, getattr(screen, "SHOWS_NOW", False))
         else:
-            state = Text(
-                " " + (_("starting") if self.starting else _("read-only")) + " ", "reverse"
-            )
+            if self.paused:
+                state = Text(" " + _("PAUSED (p)") + " ", "reverse yellow")
+            elif self.sync_state == "live":
+                state = Text(" " + _("LIVE") + " ", "reverse green")
+            elif self.sync_state in REASONS:  # the poller runs and its jobs fail: why
+                state = Text(" " + _(self.sync_state).upper() + " ", "reverse bold red")
+            else:  # "read-only": no poller writes this cache (the note says why)
+                label = _("starting") if self.starting else _("not syncing")
+                state = Text(" " + label + " ", "reverse")
+            state.append(" " + _("times {zone}").format(zone=zone_label(self.clock())), "bold")
         modes = self.profile.streams
         if len(set(modes.values())) == 1:  # the usual case, in a third of the width
             streams = _("all streams {mode}").format(mode=next(iter(modes.values())))
@@ -358,14 +366,22 @@ class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
         await self.switch_mode("dashboard")
 
     def alert(self, event: Event, account: str = "") -> None:
-        """An alert event from the engine: a toast, and the terminal bell when it fires."""
+        """An alert event from the engine: a toast, and the terminal bell when it fires.
+
+        At a past moment the toast is marked NOW with its time: an alert firing now matters
+        to the person on call even while they read the past, so it is shown, never held
+        back, but never beside the past's numbers as if it were theirs."""
         firing = event.state != "resolved"
         if event.state == "firing":
             self.bell()
+        title = (f"[{account}] " if account else "") + _("ALERT {state}: {rule}").format(
+            state=_(event.state), rule=event.condition.rule
+        )
+        if self.at is not None:
+            title = _("NOW {time}").format(time=show_time(event.at)) + " · " + title
         self.notify(
             event.condition.message,
-            title=(f"[{account}] " if account else "")
-            + _("ALERT {state}: {rule}").format(state=_(event.state), rule=event.condition.rule),
+            title=title,
             severity="error" if firing else "information",
             timeout=30 if firing else 8,
             markup=False,

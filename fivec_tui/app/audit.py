@@ -16,8 +16,9 @@ from textual.widgets import DataTable, Header, Static
 
 from ..i18n import _
 from ..store import audit as trail
+from ..when import show_date
 from .base import StoreScreen
-from .format import safe_text, when
+from .format import safe_text
 from .keybar import KeyBar
 from .widgets import Rows, table_of
 
@@ -103,7 +104,7 @@ class AuditScreen(StoreScreen[Trail]):
                 (
                     str(r["id"]),
                     (
-                        when(r["at"], True),
+                        show_date(r["at"]),
                         safe_text(trail.who(r), limit=16),
                         r["action"],
                         Text(_(r["outcome"]), OUTCOME_STYLE.get(r["outcome"], "")),
@@ -131,13 +132,13 @@ class AuditScreen(StoreScreen[Trail]):
         if row is None:
             box.update(Text(_("no action recorded yet") if not self.data else ""))
             return
-        done = f" → {when(row['done_at'], True)}" if row["done_at"] else ""
+        done = f" → {show_date(row['done_at'])}" if row["done_at"] else ""
         entries = f"{row['id']} {row['hash'][:12]}"
         if row["done_id"]:
             entries += f", {row['done_id']} {row['done_hash'][:12]}"
         args = json.loads(row["args"] or "{}")
         lines = [
-            (_("when"), when(row["at"], True) + done),
+            (_("when"), show_date(row["at"]) + done),
             (
                 _("who"),
                 f"{trail.who(row)} · {row['path']} · ssh {row['ssh'] or '-'} · {row['host']}",

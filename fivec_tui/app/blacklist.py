@@ -18,10 +18,11 @@ from ..i18n import N_, _
 from ..store import queries
 from ..store.auditor import ReadOnly
 from ..store.blacklist import add_blacklist_lookup
+from ..when import platform_time, show_date
 from .base import StoreScreen
-from .format import safe_text, when
+from .format import safe_text
 from .keybar import KeyBar
-from .widgets import Confirm, Rows, table_of
+from .widgets import Banner, Confirm, Rows, table_of
 
 RULES = N_(
     "Only numbers blacklisted for an opt-out reply (TD, 退订) can be whitelisted, and only on "
@@ -43,6 +44,7 @@ class BlacklistScreen(StoreScreen[Lookups]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Banner(id="banner")
         with Horizontal(id="black-form"):
             yield Input(placeholder=_("mobile number, then enter"), id="black-mobile")
             yield Button(_("Check"), id="check", variant="primary")
@@ -64,7 +66,7 @@ class BlacklistScreen(StoreScreen[Lookups]):
         yield KeyBar()
 
     def load(self) -> Lookups:
-        return Lookups(queries.blacklist_history(self.fivec.store))
+        return Lookups(queries.blacklist_history(self.fivec.store, until=self.fivec.at))
 
     def show(self, data: Lookups) -> None:
         self.rows.show(
@@ -72,11 +74,11 @@ class BlacklistScreen(StoreScreen[Lookups]):
                 (
                     str(i),
                     (
-                        when(r["at"], True),
+                        show_date(r["at"]),
                         safe_text(r["mobile"]),
                         Text(_("BLACK"), "bold red") if r["black"] else Text(_("clear"), "green"),
                         safe_text(r["description"], limit=40),
-                        safe_text(r["added"]),
+                        safe_text(platform_time(r["added"])),
                         _(r["action"]),
                     ),
                 )
@@ -120,7 +122,7 @@ class BlacklistScreen(StoreScreen[Lookups]):
                     (f"{mobile}: " + _("BLACK"), "bold red"),
                     " — ",
                     safe_text(result.description),
-                    " " + _("(added {added})").format(added=result.added),
+                    safe_text(" " + _("(added {added})").format(added=platform_time(result.added))),
                 )
             )
         else:

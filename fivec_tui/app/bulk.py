@@ -23,11 +23,12 @@ from ..i18n import N_, _
 from ..store import campaigns as journal
 from ..store import queries
 from ..store.duplicates import earlier_sends
+from ..when import show_date
 from .base import StoreScreen
 from .events import SendDone
-from .format import safe_text, when
+from .format import safe_text
 from .keybar import KeyBar
-from .widgets import Confirm, ReadOnlyNotice, Rows, table_of
+from .widgets import Banner, Confirm, ReadOnlyNotice, Rows, table_of
 
 #: Rows of the file shown in the preview.
 PREVIEW_ROWS = 8
@@ -41,6 +42,7 @@ class Campaigns:
 
 
 class BulkScreen(StoreScreen[Campaigns]):
+    SHOWS_NOW = True  # acts on and shows the platform now, whatever moment the others show
     BINDINGS = [
         Binding("ctrl+r", "check", N_("Preview"), id="bulk.check"),
         Binding("ctrl+s", "send", N_("Send"), id="bulk.send"),
@@ -56,6 +58,7 @@ class BulkScreen(StoreScreen[Campaigns]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Banner(id="banner")
         with VerticalScroll():
             if self.fivec.read_only:
                 yield ReadOnlyNotice(self.fivec.read_only)
@@ -129,7 +132,7 @@ class BulkScreen(StoreScreen[Campaigns]):
                     str(c["id"]),
                     (
                         str(c["id"]),
-                        when(c["created_at"], True),
+                        show_date(c["created_at"]),
                         _(c["state"]),
                         str(c["rows"]),
                         str(n["accepted"]),
@@ -287,7 +290,7 @@ class BulkScreen(StoreScreen[Campaigns]):
             _(
                 "campaign {id} sent the same text to the same numbers on {date}: this sends it "
                 "once more"
-            ).format(id=earlier["id"], date=when(earlier["created_at"], True))
+            ).format(id=earlier["id"], date=show_date(earlier["created_at"]))
             if earlier
             else ""
         )

@@ -11,9 +11,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Static
 
 from ..i18n import N_, _
+from ..when import show_time
 from .base import StoreScreen
-from .format import ago, count, duration, rate_class, rate_text, safe_text, when
+from .format import ago, count, duration, rate_class, rate_text, safe_text
 from .keybar import KeyBar
+from .timetravel import view_name
 from .widgets import Banner, Rows, table_of
 
 if TYPE_CHECKING:
@@ -68,6 +70,7 @@ class Dashboard:
     prefixes: list[dict]
     jobs: list[JobHealth]  # as the poller last wrote them (none at a past moment)
     at: float | None = None  # time-travel: the moment shown (None: live)
+    known_now: bool = False  # at a past moment: every report known now, not only by then
     firing: list[dict] | None = None  # at a past moment, the alerts firing then
 
 
@@ -205,18 +208,18 @@ class DashboardScreen(StoreScreen):
         store = self.fivec.store
         if self.fivec.at is not None:
             return load_at(store, self.fivec.at, self.fivec.known_now)
-        now = self.fivec.clock()
-        summaries = [queries.summary(store, w, now) for _, w in WINDOWS]
+        now, memo = self.fivec.clock(), {}  # one read of the edges the windows share
+        summaries = [queries.summary(store, w, now, memo) for _, w in WINDOWS]
         return Dashboard(
             now=now,
             summaries=summaries,
-            series=queries.series(store, 3600, now),
+            series=queries.series(store, 3600, now, memo),
             failures=queries.failure_breakdown(summaries[1]),  # the 1-hour window
             balance=queries.balance(store, 3600, now),
             feed=feed_of(
                 queries.recent_reports(store, limit=12), queries.recent_replies(store, limit=12)
             ),
-            prefixes=queries.prefixes(store, 3600, now),
+            prefixes=queries.prefixes(store, 3600, now, memo),
             jobs=job_health(store),
         )
 
@@ -238,7 +241,7 @@ class DashboardScreen(StoreScreen):
                 (remaining, "bold"),
                 "\n" + _("burn {burn}").format(burn=burn),
                 "\n" + _("out in {time}").format(time=runs_out),
-                "\n" + _("at {time}").format(time=when(b.at)),
+                "\n" + _("at {time}").format(time=show_time(b.at)),
             )
         )
         self.chart.data = [m["sent"] for m in data.series] or [0]
@@ -262,7 +265,7 @@ class DashboardScreen(StoreScreen):
                 (
                     f.key,
                     (
-                        when(f.at),
+                        show_time(f.at),
                         _(f.kind),
                         safe_text(f.mobile),
                         safe_text(
@@ -330,17 +333,19 @@ def load_at(store, at: float, known_now: bool) -> Dashboard:
     """The dashboard as it was at ``at`` (time-travel: see :mod:`fivec_tui.store.asof`)."""
     from ..store import asof, queries
 
-    summaries = [asof.summary_at(store, w, at, known_now) for _, w in WINDOWS]
+    memo: dict = {}  # one read of the edges and late reports the windows share
+    summaries = [asof.summary_at(store, w, at, known_now, memo) for _, w in WINDOWS]
     return Dashboard(
         now=at,
         summaries=summaries,
-        series=asof.series_at(store, 3600, at, known_now),
+        series=asof.series_at(store, 3600, at, known_now, memo),
         failures=queries.failure_breakdown(summaries[1]),
         balance=asof.balance_at(store, 3600, at),
         feed=feed_of(asof.reports_at(store, at), asof.replies_at(store, at)),
-        prefixes=asof.prefixes_at(store, 3600, at, known_now),
+        prefixes=asof.prefixes_at(store, 3600, at, known_now, memo),
         jobs=[],  # a job's health is the poller's now, not as it was then
         at=at,
+        known_now=known_now,
         firing=asof.alerts_firing(store, at),
     )
 
@@ -350,9 +355,11 @@ def caption(data: Dashboard) -> Text:
     were firing then."""
     if data.at is None:
         return Text(_(CAPTION))
-    firing = ", ".join(f"{a['rule']} ({when(a['since'] or a['at'])})" for a in data.firing or ())
+    firing = ", ".join(
+        f"{a['rule']} ({show_time(a['since'] or a['at'])})" for a in data.firing or ()
+    )
     return Text.assemble(
-        (_("as it was then, by the platform's times"), "magenta"),
+        (_("{view}, by the platform's times").format(view=view_name(data.known_now)), "magenta"),
         "  ",
         (_("alerts firing: {alerts}").format(alerts=firing), "bold red")
         if firing

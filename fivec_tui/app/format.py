@@ -9,7 +9,6 @@ parsed as markup) with every control and bidi character replaced by a visible es
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
 
 from rich.text import Text
 
@@ -52,13 +51,6 @@ def count(n: int) -> str:
         if value < 999.5:
             return f"{value:.3g}{unit}"
     return f"{value:.0f}T"
-
-
-def when(ts: float | None, with_date: bool = False) -> str:
-    """An instant in the viewer's local time."""
-    if ts is None:
-        return "—"
-    return datetime.fromtimestamp(ts).strftime("%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
 
 
 def ago(ts: float | None, now: float) -> str:

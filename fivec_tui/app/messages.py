@@ -12,10 +12,11 @@ from textual.widgets import DataTable, Header, Input, Static
 
 from ..i18n import N_, _
 from ..store import messages
+from ..when import show_date, show_time
 from .base import StoreScreen
-from .format import duration, safe_text, when
+from .format import duration, safe_text
 from .keybar import KeyBar
-from .widgets import Rows, table_of
+from .widgets import Banner, Rows, table_of
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class MessagesScreen(StoreScreen[Messages]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Banner(id="banner")
         with Horizontal(id="message-filters"):
             yield Input(placeholder=_("mobile or msgid"), id="msg-term")
             yield Input(placeholder=_("status (DELIVRD, PENDING, MK:0001…)"), id="msg-status")
@@ -81,7 +83,7 @@ class MessagesScreen(StoreScreen[Messages]):
                 (
                     f"{r['msgid']}/{r['mobile']}",
                     (
-                        when(r["sent_at"], True),
+                        show_date(r["sent_at"]),
                         safe_text(r["msgid"]),
                         safe_text(r["mobile"]),
                         safe_text(
@@ -116,7 +118,9 @@ class MessagesScreen(StoreScreen[Messages]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         msgid = (event.row_key.value or "").split("/")[0]
         if msgid:
-            self.off_ui(lambda: messages.story(self.fivec.store, msgid), self._story, "story")
+            app = self.fivec  # time-travel: replies by then, reports known then (or now)
+            at, known = app.at, None if app.known_now else app.at
+            self.off_ui(lambda: messages.story(app.store, msgid, at, known), self._story, "story")
 
     def _story(self, s: dict) -> None:
         msgid = s["msgid"]
@@ -125,7 +129,7 @@ class MessagesScreen(StoreScreen[Messages]):
         lines = [
             safe_text(
                 _("msgid {msgid}  sent {time}  {n} recipient(s)").format(
-                    msgid=msgid, time=when(s["sent_at"], True), n=len(s["recipients"])
+                    msgid=msgid, time=show_date(s["sent_at"]), n=len(s["recipients"])
                 ),
                 "bold",
             ),
@@ -141,7 +145,7 @@ class MessagesScreen(StoreScreen[Messages]):
                 safe_text(
                     "  "
                     + _("reply {time} {mobile}: ").format(
-                        time=when(r["received_at"]), mobile=r["mobile"]
+                        time=show_time(r["received_at"]), mobile=r["mobile"]
                     )
                 ),
                 safe_text(r["content"], limit=80),

@@ -12,10 +12,11 @@ from textual.widgets import DataTable, Header, Input, Static
 
 from ..i18n import N_, _
 from ..store import queries
+from ..when import show_date
 from .base import StoreScreen
-from .format import safe_text, when
+from .format import safe_text
 from .keybar import KeyBar
-from .widgets import Rows, table_of
+from .widgets import Banner, Rows, table_of
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class RepliesScreen(StoreScreen[Replies]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Banner(id="banner")
         yield Input(placeholder=_("search: mobile or text (enter)"), id="reply-search")
         yield Static(id="reply-status")
         table = table_of(_("time"), _("mobile"), "", _("content"), id="replies", zebra_stripes=True)
@@ -70,7 +72,7 @@ class RepliesScreen(StoreScreen[Replies]):
         rows = data.rows
         table = self.query_one(DataTable)
         top = rows[0]["id"] if rows else 0
-        if not self.following and self.newest_seen:
+        if not self.following and self.newest_seen and self.fivec.at is None:
             self.waiting = sum(r["id"] > self.newest_seen for r in rows)
             self._status()
             return
@@ -80,7 +82,7 @@ class RepliesScreen(StoreScreen[Replies]):
                 (
                     str(r["id"]),
                     (
-                        when(r["received_at"], True),
+                        show_date(r["received_at"]),
                         safe_text(r["mobile"]),
                         Text(_("OPT-OUT"), "bold yellow") if r["opt_out"] else Text(""),
                         safe_text(r["content"], limit=200),
@@ -93,14 +95,17 @@ class RepliesScreen(StoreScreen[Replies]):
         self._status()
 
     def _status(self) -> None:
-        mode = (
-            _("following new replies")
-            if self.following
-            else _("paused — {n} new (f to follow)").format(n=self.waiting)
-        )
-        self.query_one("#reply-status", Static).update(
-            Text(mode, "dim" if self.following else "yellow")
-        )
+        at = self.fivec.at
+        if at is not None:  # nothing new comes in the past: the list ends at the moment
+            status = Text(
+                _("replies received by {time}, newest first (L: live)").format(time=show_date(at)),
+                "magenta",
+            )
+        elif self.following:
+            status = Text(_("following new replies"), "dim")
+        else:
+            status = Text(_("paused — {n} new (f to follow)").format(n=self.waiting), "yellow")
+        self.query_one("#reply-status", Static).update(status)
 
     def action_follow(self) -> None:
         self.following = True
@@ -147,7 +152,7 @@ class RepliesScreen(StoreScreen[Replies]):
             parts += [
                 Text(_("answers: "), "bold"),
                 safe_text(sent["msgid"]),
-                Text(" " + _("at {time}").format(time=when(sent["sent_at"], True)) + ": "),
+                Text(" " + _("at {time}").format(time=show_date(sent["sent_at"])) + ": "),
                 safe_text(sent["content"], limit=120),
             ]
         else:

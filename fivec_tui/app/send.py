@@ -8,6 +8,8 @@ console shows a notice instead of the form; the send is audited either way
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -29,17 +31,22 @@ from ..store import queries
 from ..store.auditor import ReadOnly
 from ..store.duplicates import earlier_sends, text_key
 from ..sync.acting import NotAudited
-from ..when import parse_when
+from ..when import parse_when, show_date, show_full
 from .base import FivecScreen
 from .events import SendDone
-from .format import safe_text, when
+from .format import safe_text
 from .keybar import KeyBar
-from .widgets import Confirm, ConfirmAgain, ReadOnlyNotice
+from .widgets import Banner, Confirm, ConfirmAgain, ReadOnlyNotice
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 class SendScreen(FivecScreen):
     """The form fits 80x24 whole: the fields' names are their borders' titles, and the result
     sits beside the Send button."""
+
+    SHOWS_NOW = True  # a send goes out now, whatever moment the other screens show
 
     BINDINGS = [Binding("ctrl+s", "send", N_("Send"), id="send.send")]
     ACTING = frozenset({"send"})
@@ -48,6 +55,7 @@ class SendScreen(FivecScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Banner(id="banner")
         if self.fivec.read_only:
             yield ReadOnlyNotice(self.fivec.read_only)
             yield KeyBar()
@@ -143,6 +151,8 @@ class SendScreen(FivecScreen):
             if not template:
                 check_content(content, encode)
             variables = self._vars() if template else {}
+            text = self.query_one("#at", Input).value
+            at = parse_when(text) if text.strip() else None
         except (ContentEncodingError, ValueError) as exc:  # said now, not silently dropped
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -165,6 +175,7 @@ class SendScreen(FivecScreen):
                 encode=encode,
                 account=self.fivec.profile.username,
             ),
+            ("\n" + _("scheduled for {time}").format(time=show_full(at.timestamp()))) if at else "",
         )
         mobiles = recipients.valid
         key = text_key(content, template, variables)
@@ -172,7 +183,9 @@ class SendScreen(FivecScreen):
         now = self.fivec.clock()
         self.off_ui(
             lambda: earlier_sends(store, [(m, key) for m in mobiles], window, now),
-            lambda found: self._confirm(body, found, mobiles, content, encode, template, variables),
+            lambda found: self._confirm(
+                body, found, mobiles, content, encode, template, variables, at
+            ),
             "duplicates",
         )
 
@@ -197,7 +210,7 @@ class SendScreen(FivecScreen):
         last = max(found.values(), key=lambda e: e.at)
         msgid = _("msgid {msgid}").format(msgid=last.msgid) if last.msgid else _("no msgid")
         text = _("{mobile} got the same text at {time} ({msgid}, {source}).").format(
-            mobile=last.mobile, time=when(last.at, True), msgid=msgid, source=last.told()
+            mobile=last.mobile, time=show_date(last.at), msgid=msgid, source=last.told()
         )
         if len(found) > 1:
             text += "\n" + _("{n} more number(s) got it too.").format(n=len(found) - 1)
@@ -214,14 +227,18 @@ class SendScreen(FivecScreen):
 
     @work(exclusive=True, exit_on_error=False, group="send")
     async def _go(
-        self, mobiles: list[str], content: str, encode: str, template: str, variables: dict
+        self,
+        mobiles: list[str],
+        content: str,
+        encode: str,
+        template: str,
+        variables: dict,
+        at: datetime | None,
     ) -> None:
         from ..sync import outbox
 
         result_box = self.query_one("#send-result", Static)
         try:
-            text = self.query_one("#at", Input).value
-            at = parse_when(text) if text.strip() else None
             result = await outbox.send(
                 self.fivec.store,
                 self.fivec.client,

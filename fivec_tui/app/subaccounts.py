@@ -24,9 +24,10 @@ from ..api import FivecError
 from ..i18n import N_, _
 from ..store.auditor import ReadOnly
 from ..store.subaccounts import SubAccount, subaccounts
+from ..when import show_time
 from .base import StoreScreen
 from .events import SubaccountsChanged
-from .format import count, safe_text, when
+from .format import count, safe_text
 from .keybar import KeyBar
 from .widgets import Banner, Confirm, Rows, table_of
 
@@ -83,6 +84,7 @@ class Form(ModalScreen[dict | None]):
 
 
 class SubaccountsScreen(StoreScreen[Subaccounts]):
+    SHOWS_NOW = True  # acts on and shows the platform now, whatever moment the others show
     AUTO_FOCUS = "#subaccounts"
     BINDINGS = [
         Binding("n", "create", N_("New"), id="subaccounts.create"),
@@ -134,7 +136,7 @@ class SubaccountsScreen(StoreScreen[Subaccounts]):
                         count(r.sent_today),
                         count(r.sent_month),
                         "—" if r.remaining is None else f"{r.remaining:,.0f}",
-                        when(r.checked_at or None),
+                        show_time(r.checked_at or None),
                     ),
                 )
                 for r in data.rows

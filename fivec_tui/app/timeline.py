@@ -3,15 +3,17 @@ the previous days faint behind, alert firings and resolutions marked, failures s
 family; the cursor (left/right) time-travels every screen to its minute.
 
 Drawn by textual-plotext (plotext in a Textual widget).  The span is summed in SQL into as
-many buckets as the plot is wide (:func:`fivec_tui.store.asof.buckets_at`), each as known at
-the span's end, so a week costs a few hundred rows whatever the volume.
+many buckets as the plot is wide (:func:`fivec_tui.store.asof.buckets_at`), so a week costs a
+few hundred rows whatever the volume.  Live, and "as known now" (``K``), each bucket holds
+every report known; at a past moment "as it was then", each bucket as it was at its end: the
+cursor's bucket is then what the dashboard shows at the cursor's moment.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,12 +21,16 @@ from textual.binding import Binding
 from textual.widgets import Header, Static
 from textual_plotext import PlotextPlot
 
-from ..api.wire import BEIJING
 from ..i18n import N_, _
+from ..when import show_date, show_time
 from .base import StoreScreen
 from .dashboard import FAMILIES
 from .keybar import KeyBar
+from .timetravel import view_name
 from .widgets import Banner
+
+if TYPE_CHECKING:
+    from ..store.queries import Summary
 
 SPANS = (3600, 6 * 3600, 86400, 3 * 86400, 7 * 86400)
 SPAN_NAMES = (N_("1 hour"), N_("6 hours"), N_("24 hours"), N_("3 days"), N_("7 days"))
@@ -90,7 +96,18 @@ def load_timeline(store, end: float, span: float, known_now: bool) -> Timeline:
     return Timeline(start, bucket_s, read(0), baseline, asof.alert_events(store, start, end))
 
 
-class TimelineScreen(StoreScreen[Timeline]):
+@dataclass(frozen=True)
+class Shown:
+    """One load: the span's buckets, and the cursor's reading: the window of one bucket
+    ending at the moment (``at``, or now), counted as the dashboard counts its windows (the
+    same function, moment and view), so that both agree."""
+
+    timeline: Timeline
+    moment: float
+    reading: Summary
+
+
+class TimelineScreen(StoreScreen[Shown]):
     DEFAULT_CSS = """
     TimelineScreen #timeline-rate { height: 1fr; }
     TimelineScreen #timeline-volume { height: 1fr; }
@@ -108,6 +125,7 @@ class TimelineScreen(StoreScreen[Timeline]):
     end: float | None = None  # the span's end; fixed while the cursor moves inside it
     cursor: int | None = None  # bucket index
     data: Timeline | None = None
+    reading: tuple[float, Summary] | None = None  # the cursor's (see Shown)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -134,19 +152,27 @@ class TimelineScreen(StoreScreen[Timeline]):
 
     _last: tuple[tuple, Timeline] | None = None
 
-    def load(self) -> Timeline:
+    def load(self) -> Shown:
         """A past span is read once: the refresh ticks and the cursor reuse it (a week is
-        a few million rollup rows on a busy account); a live one at every tick."""
-        assert self.end is not None
-        key = (self.end, self.span_index, self.fivec.known_now)
-        if self._last is not None and self._last[0] == key:
-            return self._last[1]
-        data = load_timeline(self.fivec.store, self.end, SPANS[self.span_index], key[2])
-        self._last = (key, data)
-        return data
+        a few million rollup rows on a busy account); a live one at every tick.  The
+        cursor's reading, one window, at every load."""
+        from ..store import asof
 
-    def show(self, data: Timeline) -> None:
-        self.data = data
+        assert self.end is not None
+        app = self.fivec
+        known_now = app.known_now or app.at is None  # live: all that is known
+        key = (self.end, self.span_index, known_now)
+        if self._last is None or self._last[0] != key:
+            data = load_timeline(app.store, self.end, SPANS[self.span_index], known_now)
+            self._last = (key, data)
+        data = self._last[1]
+        moment = app.clock() if app.at is None else app.at
+        reading = asof.summary_at(app.store, data.bucket_s, moment, app.known_now)
+        return Shown(data, moment, reading)
+
+    def show(self, shown: Shown) -> None:
+        self.data = data = shown.timeline
+        self.reading = shown.moment, shown.reading
         at = self.fivec.at
         if at is not None and data.start <= at < data.start + len(data.buckets) * data.bucket_s:
             self.cursor = int((at - data.start) // data.bucket_s)
@@ -158,10 +184,7 @@ class TimelineScreen(StoreScreen[Timeline]):
         n = len(data.buckets)
         fmt = "%H:%M" if SPANS[self.span_index] <= 86400 else "%m-%d %H:%M"
         ticks = list(range(0, n, max(1, n // 5)))
-        labels = [
-            datetime.fromtimestamp(data.start + i * data.bucket_s, BEIJING).strftime(fmt)
-            for i in ticks
-        ]
+        labels = [show_time(data.start + i * data.bucket_s, fmt) for i in ticks]
         return ticks, labels
 
     def _draw(self) -> None:
@@ -171,11 +194,17 @@ class TimelineScreen(StoreScreen[Timeline]):
         xs = list(range(len(data.buckets)))
         ticks, labels = self._x_ticks(data)
         span = _(SPAN_NAMES[self.span_index])
-        self.query_one("#timeline-caption", Static).update(
-            _("{span}, buckets of {minutes} min, previous {days} days faint").format(
-                span=span, minutes=data.bucket_s // 60, days=BASELINE_DAYS
-            )
+        caption = _("{span}, buckets of {minutes} min, previous {days} days faint").format(
+            span=span, minutes=data.bucket_s // 60, days=BASELINE_DAYS
         )
+        if self.fivec.at is not None:  # the view, as the dashboard's caption names it
+            view = (
+                view_name(True)
+                if self.fivec.known_now
+                else _("{view}: each bucket at its end").format(view=view_name(False))
+            )
+            caption = Text.assemble(caption + "  ", (view, "magenta"))
+        self.query_one("#timeline-caption", Static).update(caption)
         rate_plot = self.query_one("#timeline-rate", PlotextPlot)
         plt = rate_plot.plt
         plt.clear_figure()
@@ -222,21 +251,28 @@ class TimelineScreen(StoreScreen[Timeline]):
         self._say_cursor()
 
     def _say_cursor(self) -> None:
-        data, cursor = self.data, self.cursor
-        assert data is not None and cursor is not None
-        b = data.buckets[cursor]
-        start = data.start + cursor * data.bucket_s
-        when = datetime.fromtimestamp(start, BEIJING).strftime("%m-%d %H:%M")
-        if data.bucket_s > 60:  # the bucket's span, the cursor's moment its end
-            when += datetime.fromtimestamp(start + data.bucket_s, BEIJING).strftime("–%H:%M")
-        rate = f"{b.rate:.1%}" if b.rate is not None else "—"
-        failed = sum(b.failed.values())
+        """The cursor's reading (:class:`Shown`); until the load for a moment just moved to
+        is in, its time alone."""
+        at = self.fivec.at
+        if self.reading is None or (at is not None and self.reading[0] != at):
+            moment, line = at, "…"
+        else:
+            moment, s = self.reading
+            rate = f"{s.delivery_rate:.1%}" if s.delivery_rate is not None else "—"
+            line = _(
+                "last {minutes} min: sent {sent} ok {ok} fail {failed} pend {pending} rate {rate}"
+            ).format(
+                minutes=s.window_s // 60,
+                sent=s.sent,
+                ok=s.delivered,
+                failed=s.failed,
+                pending=s.pending,
+                rate=rate,
+            )
         self.query_one("#timeline-cursor", Static).update(
             Text.assemble(
-                (f"▶ {when} ", "bold"),
-                _("sent {sent} ok {ok} fail {failed} rate {rate}").format(
-                    sent=b.sent, ok=b.delivered, failed=failed, rate=rate
-                ),
+                (f"▶ {show_date(moment)} ", "bold"),
+                line,
                 ("  ← → " + _("move, every screen follows"), "dim"),
             )
         )

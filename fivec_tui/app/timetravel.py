@@ -1,9 +1,11 @@
 """Time-travel: every screen shows the account as it was at a past moment (``FivecApp.at``).
 
-``@`` asks for a moment (the CLI's WHEN forms: ISO, ``-2h``, ``yesterday 03:00``), ``[`` and
-``]`` step back and forward by one window (:data:`STEP_S`), ``L`` returns to live, ``K``
-toggles "as known now" (count every report cached since, not only those reported by then).
-The numbers come from :mod:`fivec_tui.store.asof`, by the platform's times.
+``@`` asks for a moment (the CLI's WHEN forms: ISO, ``-2h``, ``yesterday 03:00``, in the
+display zone without an offset), ``[`` and ``]`` step back and forward by one window
+(:data:`STEP_S`), ``L`` returns to live, ``K`` toggles "as known now" (count every report
+cached since, not only those reported by then).  Every screen's banner names the moment, its
+zone and the view.  The numbers come from :mod:`fivec_tui.store.asof`, by the platform's
+times.
 """
 
 from __future__ import annotations
@@ -17,9 +19,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from ..api.wire import format_beijing
 from ..i18n import N_, _
-from ..when import parse_when
+from ..when import parse_when, show_full, zone_label
 
 if TYPE_CHECKING:
     from .app import FivecApp
@@ -39,14 +40,19 @@ BINDINGS = [
 ]
 
 
-def banner_state(at: float, known_now: bool) -> Text:
-    """The banner's state at a past moment: reversed magenta, never LIVE's green."""
-    label = _("AT {time} (+08:00)").format(time=format_beijing(at))
-    if known_now:
-        label += " · " + _("as known now")
+def view_name(known_now: bool) -> str:
+    """Which numbers a past moment shows, as every screen names them."""
+    return _("as known now") if known_now else _("as it was then")
+
+
+def banner_state(at: float, known_now: bool, shows_now: bool = False) -> Text:
+    """The banner's state at a past moment, its zone and view: reversed magenta, never LIVE's
+    green.  ``shows_now``: the screen acts on the present (a send), and says so."""
+    label = _("AT {time} · {view}").format(time=show_full(at), view=view_name(known_now))
     return Text.assemble(
         (f" {label} ", "bold reverse magenta"),
-        (" " + _("[ ] step, L live") + " ", "magenta"),
+        (" " + _("this screen: now") + " ", "bold yellow") if shows_now else "",
+        (" " + _("[ ] step, K view, L live") + " ", "magenta"),
     )
 
 
@@ -59,6 +65,7 @@ class MomentDialog(ModalScreen[float | None]):
         with Vertical(id="moment"):
             yield Label(Text(_("Go to a moment"), "bold"))
             yield Static(_("ISO (2026-11-25T03:00), -2h, yesterday 03:00, today 03:00 or now"))
+            yield Static(_("without an offset: {zone}").format(zone=zone_label()))
             yield Input(placeholder=_("yesterday 03:00"), id="moment-input")
             yield Static("", id="moment-error")
 

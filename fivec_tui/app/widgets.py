@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 
 class Banner(Static):
-    """The account, the sync state and the app's note, redrawn when one of them changes.
+    """The sync state or the past moment shown and its view, the display zone, the account
+    and the app's note, redrawn when one of them changes.  Every screen has one, so that a
+    time is never read without its zone, nor the past taken for the present.
 
     It watches the app's reactives (``paused``, ``sync_state``, ``note``, time-travel's
     ``at`` and ``known_now``) instead of being
@@ -36,7 +38,7 @@ class Banner(Static):
         self._changed()
 
     def _changed(self, *_value: object) -> None:
-        self.update(self.app.banner())  # type: ignore[attr-defined]
+        self.update(self.app.banner(self.screen))  # type: ignore[attr-defined]
 
 
 class Confirm(ModalScreen[bool]):

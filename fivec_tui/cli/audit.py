@@ -12,9 +12,9 @@ import sys
 
 import click
 
-from ..api.wire import format_beijing
 from ..i18n import _
 from ..store.audit import ACTIONS
+from ..when import show_full
 from .common import Ctx, UsageError, emit, iso, json_option, parse_when, pass_ctx, say, window
 
 
@@ -33,7 +33,7 @@ def _line(row: dict) -> str:
 
     outcome = _(row["outcome"]) + (f" {row['msgid']}" if row["msgid"] else "")
     line = (
-        f"{format_beijing(row['at'])}  {who(row)}  {row['path']}  {row['action']}  "
+        f"{show_full(row['at'])}  {who(row)}  {row['path']}  {row['action']}  "
         f"{outcome}  {subject(row)}"
     )
     if row["outcome"] in ("failed", "unknown") and row["detail"]:

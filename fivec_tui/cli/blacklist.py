@@ -8,6 +8,7 @@ import click
 
 from ..api.sms import one_mobile
 from ..i18n import _
+from ..when import platform_time
 from .common import (
     Ctx,
     UsageError,
@@ -52,7 +53,7 @@ def blacklist_check(ctx: Ctx, mobile, as_json) -> None:
     elif r.black:
         say(
             _("{mobile}: BLACK — {description} (added {added})").format(
-                mobile=r.mobile, description=r.description, added=r.added
+                mobile=r.mobile, description=r.description, added=platform_time(r.added, full=True)
             )
         )
     else:

@@ -10,10 +10,10 @@ from typing import IO, TypeVar
 
 import click
 
-from ..api.wire import format_beijing
 from ..i18n import _
 from ..private_files import open_private, replacing
 from ..store.audit import FIELDS
+from ..when import show_full
 from .common import (
     Ctx,
     UsageError,
@@ -129,7 +129,8 @@ def stats(ctx: Ctx, window, all_profiles, at, known_now, as_json) -> None:
         emit(s.as_json())
         return
     if when is not None:
-        say(_("as it was at {time}").format(time=format_beijing(when) + " (+08:00)"))
+        view = _("as known now") if known_now else _("as it was then")
+        say(_("at {time}, {view}").format(time=show_full(when), view=view))
     _say_summary(s, window)
 
 

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -22,7 +22,6 @@ from .. import config as cfg
 from .. import language
 from .. import when as whens
 from ..api import ContentEncodingError, PlatformError, TransportError
-from ..api.wire import BEIJING
 from ..i18n import _
 
 if TYPE_CHECKING:
@@ -51,6 +50,28 @@ def choose_language(flag: str | None, config_path: Path) -> None:
     usage(language.choose, flag, config_path)
 
 
+def choose_zone(config_path: Path) -> None:
+    """Show and read times in ``[app] timezone`` (:mod:`fivec_tui.when`) from now on, before
+    any WHEN is parsed.  A bad zone is a usage error naming file, table and key; a file that
+    cannot be read is left to the command that reads it to report."""
+    from ..config.kinds import ZONE, Where
+
+    try:
+        app = cfg.read_file(config_path).get("app")
+    except cfg.ConfigError:
+        app = None
+    value = app.get("timezone") if isinstance(app, dict) else None
+    try:
+        zone = (
+            whens.PLATFORM_ZONE
+            if value is None
+            else Where(str(config_path), "app").check(ZONE, "timezone", value)
+        )
+    except cfg.ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    whens.use_zone(zone)
+
+
 def usage(fn: Callable[..., T], *args: Any) -> T:
     """``fn(*args)``, a ValueError from it (bad input) turned into a usage error (exit 2)."""
     try:
@@ -74,11 +95,8 @@ def window(start: str, end: str) -> tuple[datetime, datetime]:
     return a, b
 
 
-def iso(ts: float | datetime | None) -> str | None:
-    if ts is None:
-        return None
-    when = ts if isinstance(ts, datetime) else datetime.fromtimestamp(ts, UTC)
-    return when.astimezone(BEIJING).isoformat()
+#: ISO 8601 in the display zone, with its offset (JSON output, CSV exports, CLI text).
+iso = whens.iso
 
 
 def emit(data: Any) -> None:

@@ -27,6 +27,7 @@ from ..api import FivecError, TransportError
 from ..api.redact import mask_url, mask_urls
 from ..i18n import N_, _
 from ..private_files import DIR_MODE, FILE_MODE, cache_files, default_log, mode_of
+from ..when import show_full
 from .common import Ctx, emit, json_option, pass_ctx, say
 
 if TYPE_CHECKING:
@@ -250,9 +251,10 @@ def _clock(url: str, last: tuple[float, str] | None) -> Check:
         unreadable = _("unreadable Date header {header!r}").format(header=header[:40])
         return Check("clock", "skipped", url, unreadable)
     skew = remote - local  # the header is whole seconds: about one second of slack
+    said = _("the platform said {time}").format(time=show_full(remote))
     if abs(skew) <= MAX_SKEW_S:
         within = _("within {seconds:.0f}s of the platform's").format(seconds=abs(skew))
-        return Check("clock", "ok", url, within)
+        return Check("clock", "ok", url, f"{within} ({said})")
     off = (
         _("the platform's clock is {seconds:.0f}s ahead of this machine's")
         if skew > 0
@@ -262,7 +264,7 @@ def _clock(url: str, last: tuple[float, str] | None) -> Check:
         "clock",
         "problem",
         url,
-        off.format(seconds=abs(skew)),
+        f"{off.format(seconds=abs(skew))} ({said})",
         _(
             "set up time sync (systemd-timesyncd or chrony): report times, latency and "
             "retention depend on it"

@@ -11,7 +11,7 @@ import click
 from .. import i18n
 from ..i18n import _
 from ..private_files import UnsafePath
-from .common import Ctx, choose_language, parse_when
+from .common import Ctx, choose_language, choose_zone, parse_when
 
 #: Every command: its name, then the module and attribute that define it.
 COMMANDS = {
@@ -113,6 +113,7 @@ def main(ctx: click.Context, config, profile, base_url, db, lang, at, read_only)
     reason = ("FIVEC_READ_ONLY" if given else "--read-only") if read_only else ""
     ctx.obj = Ctx(config, profile, base_url, db, reason)
     choose_language(lang, ctx.obj.config_path)
+    choose_zone(ctx.obj.config_path)
     if at is not None:
         moment = parse_when(at).timestamp()
         ctx.obj.at = moment if moment < time.time() else None  # now or later: live

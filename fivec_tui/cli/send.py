@@ -13,8 +13,8 @@ import click
 
 from ..api import ContentEncodingError
 from ..api.sms import check_content, parse_recipients, parts, template_variables
-from ..api.wire import format_beijing
 from ..i18n import _
+from ..when import show_full
 from .common import (
     Ctx,
     UsageError,
@@ -80,7 +80,7 @@ def _refuse_duplicates(store, profile, mobiles, content, template, variables) ->
             "add --again to send it anyway"
         ).format(
             mobile=last.mobile,
-            time=format_beijing(last.at) + " (+08:00)",
+            time=show_full(last.at),
             msgid=_("msgid {msgid}").format(msgid=last.msgid) if last.msgid else _("no msgid"),
             source=last.told(),
             more=_(" and {n} more number(s) did").format(n=len(found) - 1)

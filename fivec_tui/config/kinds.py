@@ -16,6 +16,7 @@ from ..api import mask, resolve_base_url
 from ..api.redact import mask_urls
 from ..api.wire import normalize_encode
 from ..i18n import N_, _
+from ..when import zone_named
 
 
 class Invalid(ValueError):
@@ -245,6 +246,14 @@ def _node(value: Any) -> str:
 
 
 NODE = Kind(N_("a node (main, bj, hk, us, euro) or an http(s) URL"), _node, show=mask_urls)
+
+
+def _zone(value: Any) -> str:
+    zone_named(_text(value))
+    return value.strip()
+
+
+ZONE = Kind(N_("local or an IANA time zone name (Asia/Shanghai, UTC, America/New_York...)"), _zone)
 
 
 class ConfigError(ValueError):

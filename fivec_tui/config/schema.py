@@ -48,6 +48,7 @@ from .kinds import (
     TOKEN,
     URL,
     URLS,
+    ZONE,
     Kind,
     choice,
     count,
@@ -416,6 +417,14 @@ class App:
         N_(
             "Days the audit trail is kept at least; 0: four times retention_days, as long as "
             "the per-minute rollups."
+        ),
+    )
+    timezone: str = setting(
+        "Asia/Shanghai",
+        ZONE,
+        N_(
+            "The time zone of every time shown or typed without an offset: Asia/Shanghai (the "
+            "platform's clock), local (this machine's), or any IANA name such as UTC."
         ),
     )
 

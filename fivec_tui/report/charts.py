@@ -16,8 +16,8 @@ from matplotlib import rcParams
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
-from ..api.wire import BEIJING
 from ..i18n import _
+from ..when import display_zone, moment
 from .data import Incident
 
 rcParams["svg.fonttype"] = "none"
@@ -30,7 +30,7 @@ FAMILY_COLOURS = ("#cf222e", "#bc4c00", "#8250df", "#0969da", "#1a7f37", "#9a670
 
 
 def _times(incident: Incident) -> list[datetime]:
-    return [datetime.fromtimestamp(m.minute * 60, BEIJING) for m in incident.minutes]
+    return [moment(m.minute * 60) for m in incident.minutes]
 
 
 def _svg(fig: Figure) -> str:
@@ -41,9 +41,10 @@ def _svg(fig: Figure) -> str:
 
 
 def _axis(ax, times) -> None:
-    locator = AutoDateLocator(tz=BEIJING, maxticks=10)
+    zone = display_zone()
+    locator = AutoDateLocator(tz=zone, maxticks=10)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, tz=BEIJING))
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, tz=zone))
     ax.grid(True, color="#d0d7de", linewidth=0.5)
     ax.spines[["top", "right"]].set_visible(False)
     if times:

@@ -4,10 +4,9 @@ so the two formats always carry the same numbers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from ..api.wire import BEIJING, format_beijing
 from ..i18n import _
+from ..when import FULL, show_time, zone_label
 from .data import Incident, Minute
 
 
@@ -20,13 +19,12 @@ class Table:
 
 
 def when(ts: float | None) -> str:
-    if ts is None:
-        return "—"
-    return format_beijing(ts)
+    """A time of the report, in the display zone its title names."""
+    return show_time(ts, FULL)
 
 
 def minute_label(m: Minute | None) -> str:
-    return datetime.fromtimestamp(m.minute * 60, BEIJING).strftime("%m-%d %H:%M") if m else "—"
+    return show_time(m.minute * 60, "%m-%d %H:%M") if m else "—"
 
 
 def pct(rate: float | None) -> str:
@@ -38,8 +36,8 @@ def seconds(value: float | None) -> str:
 
 
 def title(incident: Incident) -> str:
-    return _("Incident report: {start} to {end} (+08:00)").format(
-        start=when(incident.start), end=when(incident.end)
+    return _("Incident report: {start} to {end} ({zone})").format(
+        start=when(incident.start), end=when(incident.end), zone=zone_label(incident.start)
     )
 
 

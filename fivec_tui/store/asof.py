@@ -1,15 +1,11 @@
 """The account as it was at a past moment ("time-travel"), from the platform's times.
 
-At ``at``, a window holds the messages *sent* in it (``records.sent_at``, to the minute, as
+At ``at``, a window holds the messages *sent* in it, to the second (``records.sent_at``, as
 the live numbers), counted delivered or failed by the reports whose platform report time
-(``reports.reported_at``; the cache's receipt when the platform gave none) is in ``at``'s
-minute or before, and pending otherwise.  So the numbers do not depend on when the cache
-happened to pull the rows: a record pulled an hour later still counts as sent then.
-
-They are the live rollups of the window minus the late rollups (:mod:`.rollup`) of its send
-minutes reported after ``at``: the same per-minute reads as the live summary plus the late
-rows of the window, so a past moment costs about what now costs.  ``known_now=True`` counts
-every report cached since (the live rollups alone).  At or after the present, nothing can
+(``reports.reported_at``; the cache's receipt when the platform gave none) is at ``at`` or
+before, and pending otherwise (:mod:`.windows`).  So the numbers do not depend on when the
+cache happened to pull the rows: a record pulled an hour later still counts as sent then.
+``known_now=True`` counts every report cached since.  At or after the present, nothing can
 have been reported later, so the numbers are the live ones exactly.
 """
 
@@ -17,83 +13,40 @@ from __future__ import annotations
 
 import time
 
+from . import windows
 from .db import Store
-from .queries import BalanceView, Summary, balance, prefixes, series, summarise, summary
+from .queries import BalanceView, Summary, balance, by_minute, by_prefix, flat, summarise
 
 
-def _live(at: float, known_now: bool) -> bool:
-    return known_now or at >= time.time()
+def known_at(at: float, known_now: bool) -> float | None:
+    """The moment reports must be known by to count at ``at``; None: every report cached."""
+    return None if known_now or at >= time.time() else at
 
 
-def _window(window_s: float, at: float) -> tuple[int, int]:
-    return int((at - window_s) // 60), int(at // 60)
-
-
-def summary_at(store: Store, window_s: float, at: float, known_now: bool = False) -> Summary:
+def summary_at(
+    store: Store, window_s: float, at: float, known_now: bool = False, memo: dict | None = None
+) -> Summary:
     """:func:`queries.summary` for the window ending at ``at``, as known then."""
-    if _live(at, known_now):
-        return summary(store, window_s, at)
-    lo, hi = _window(window_s, at)
-    with store.read():
-        counts = _sums(
-            store,
-            "SELECT status AS k, sum(n) AS n FROM rollup WHERE minute BETWEEN ?1 AND ?2 "
-            "GROUP BY status",
-            "SELECT status AS k, sum(n) AS n FROM rollup_late WHERE minute BETWEEN ?1 AND ?2 "
-            "AND rminute > ?2 GROUP BY status",
-            (lo, hi),
-        )
-        hist = _sums(
-            store,
-            "SELECT bucket AS k, sum(n) AS n FROM latency WHERE minute BETWEEN ?1 AND ?2 "
-            "GROUP BY bucket",
-            "SELECT bucket AS k, sum(n) AS n FROM latency_late WHERE minute BETWEEN ?1 AND ?2 "
-            "AND rminute > ?2 GROUP BY bucket",
-            (lo, hi),
-        )
-    return summarise(window_s, counts, hist)
+    c, hist = windows.counts(store, at - window_s, at, known_at(at, known_now), memo=memo)
+    return summarise(window_s, flat(c), flat(hist))
 
 
-def _sums(store: Store, known: str, late: str, params: tuple) -> dict:
-    """``known`` minus ``late``, both ``(k, n)`` rows."""
-    out = {r["k"]: r["n"] for r in store.query(known, params)}
-    for r in store.query(late, params):
-        out[r["k"]] = out.get(r["k"], 0) - r["n"]
-    return out
-
-
-def _less_late(store: Store, window_s: float, at: float, key: str, rows: list[dict]) -> list[dict]:
-    """``rows`` (live, by ``key``) less the reports of the window that came after ``at``."""
-    lo, hi = _window(window_s, at)
-    late = store.query(
-        f"SELECT {key}, sum(CASE WHEN status = 'DELIVRD' THEN n ELSE 0 END) AS delivered, "
-        "sum(CASE WHEN status != 'DELIVRD' THEN n ELSE 0 END) AS failed FROM rollup_late "
-        f"WHERE minute BETWEEN ?1 AND ?2 AND rminute > ?2 GROUP BY {key}",
-        (lo, hi),
-    )
-    by_key = {r[key]: r for r in late}
-    return [
-        row
-        | {
-            "delivered": row["delivered"] - less["delivered"],
-            "failed": row["failed"] - less["failed"],
-        }
-        if (less := by_key.get(row[key]))
-        else row
-        for row in rows
-    ]
-
-
-def series_at(store: Store, window_s: float, at: float, known_now: bool = False) -> list[dict]:
+def series_at(
+    store: Store, window_s: float, at: float, known_now: bool = False, memo: dict | None = None
+) -> list[dict]:
     """:func:`queries.series` ending at ``at``, each minute's reports as known then."""
-    rows = series(store, window_s, at)
-    return rows if _live(at, known_now) else _less_late(store, window_s, at, "minute", rows)
+    start = at - window_s
+    c, _hist = windows.counts(store, start, at, known_at(at, known_now), "minute", False, memo)
+    return by_minute(c, start, at)
 
 
-def prefixes_at(store: Store, window_s: float, at: float, known_now: bool = False) -> list[dict]:
+def prefixes_at(
+    store: Store, window_s: float, at: float, known_now: bool = False, memo: dict | None = None
+) -> list[dict]:
     """:func:`queries.prefixes` for the window ending at ``at``, as known then."""
-    rows = prefixes(store, window_s, at)
-    return rows if _live(at, known_now) else _less_late(store, window_s, at, "prefix", rows)
+    known = known_at(at, known_now)
+    c, _hist = windows.counts(store, at - window_s, at, known, "prefix", False, memo)
+    return by_prefix(c)
 
 
 def balance_at(store: Store, window_s: float, at: float) -> BalanceView:
@@ -149,38 +102,13 @@ def alert_events(store: Store, start: float, end: float) -> list[dict]:
 def minutes_at(
     store: Store, window_s: float, at: float, known_now: bool = False
 ) -> dict[int, dict[str, dict]]:
-    """Per send minute of the window ending at ``at`` (the minutes :func:`summary_at` sums):
+    """Per send minute of the window ending at ``at`` (the rows :func:`summary_at` sums):
     ``{"counts": {status: n} (SENT too), "hist": {latency bucket: n}}`` as known then."""
-    lo, hi = _window(window_s, at)
-    live = _live(at, known_now)
+    c, hist = windows.counts(store, at - window_s, at, known_at(at, known_now), "minute")
     out: dict[int, dict[str, dict]] = {}
-
-    def add(minute: int, part: str, key, n: int) -> None:
-        slot = out.setdefault(minute, {"counts": {}, "hist": {}})[part]
-        slot[key] = slot.get(key, 0) + n
-
-    with store.read():
-        for r in store.query(
-            "SELECT minute, status, n FROM rollup WHERE minute BETWEEN ? AND ?", (lo, hi)
-        ):
-            add(r["minute"], "counts", r["status"], r["n"])
-        for r in store.query(
-            "SELECT minute, bucket, n FROM latency WHERE minute BETWEEN ? AND ?", (lo, hi)
-        ):
-            add(r["minute"], "hist", r["bucket"], r["n"])
-        if not live:
-            for r in store.query(
-                "SELECT minute, status, sum(n) AS n FROM rollup_late WHERE minute BETWEEN ?1 "
-                "AND ?2 AND rminute > ?2 GROUP BY 1, 2",
-                (lo, hi),
-            ):
-                add(r["minute"], "counts", r["status"], -r["n"])
-            for r in store.query(
-                "SELECT minute, bucket, sum(n) AS n FROM latency_late WHERE minute BETWEEN ?1 "
-                "AND ?2 AND rminute > ?2 GROUP BY 1, 2",
-                (lo, hi),
-            ):
-                add(r["minute"], "hist", r["bucket"], -r["n"])
+    for part, table in (("counts", c), ("hist", hist)):
+        for (minute, what), n in table.items():
+            out.setdefault(minute, {"counts": {}, "hist": {}})[part][what] = n
     return out
 
 
@@ -198,22 +126,26 @@ def buckets_at(
     store: Store, start: float, end: float, bucket_s: float, known_now: bool = False
 ) -> dict[int, dict[str, int]]:
     """Counts by status (``SENT`` too) per bucket of ``bucket_s`` seconds of send minutes,
-    bucket 0 starting at ``start``'s minute, up to ``end``'s minute, as known at ``end``
-    (the timeline: a week of minutes summed in SQL to a screen's width)."""
+    bucket 0 starting at ``start``'s minute, up to ``end``'s minute (the timeline: a week of
+    minutes summed in SQL to a screen's width).
+
+    Each bucket as it was at its own end (its last second: the platform's times are whole
+    seconds), what the dashboard showed at that moment; ``known_now``: with every report
+    cached.
+    """
     lo, hi, width = int(start // 60), int(end // 60), max(int(bucket_s // 60), 1)
     out: dict[int, dict[str, int]] = {}
     sql = (
         "SELECT (minute - ?1) / ?3 AS k, status, sum(n) AS n FROM {table} "
         "WHERE minute BETWEEN ?1 AND ?2{late} GROUP BY 1, 2"
     )
+    after = " AND rminute > ?1 + ((minute - ?1) / ?3 + 1) * ?3 - 1"  # the bucket's last minute
     with store.read():
         known = store.query(sql.format(table="rollup", late=""), (lo, hi, width))
         late = (
             []
-            if _live(end, known_now)
-            else store.query(
-                sql.format(table="rollup_late", late=" AND rminute > ?2"), (lo, hi, width)
-            )
+            if known_now
+            else store.query(sql.format(table="rollup_late", late=after), (lo, hi, width))
         )
     for sign, rows in ((1, known), (-1, late)):
         for r in rows:

@@ -124,8 +124,12 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """One read transaction: every query inside sees the same committed state."""
+        """One read transaction: every query inside sees the same committed state.  Inside
+        another transaction (a whole row of reads), that one's."""
         with self.lock:
+            if self.conn.in_transaction:
+                yield self.conn
+                return
             self.conn.execute("BEGIN")
             try:
                 yield self.conn

@@ -51,18 +51,27 @@ def search_messages(
     )
 
 
-def story(store: Store, msgid: str) -> dict:
-    """One message's full story: its record rows, each recipient's report, replies after it."""
+def story(
+    store: Store, msgid: str, until: float | None = None, reported_by: float | None = None
+) -> dict:
+    """One message's full story: its record rows, each recipient's report, replies after it.
+
+    Time-travel, as :func:`search_messages`: ``until``, the replies received by then;
+    ``reported_by``, the reports reported by then (platform times), the others pending."""
+    upto = float("inf") if until is None else until
+    known = float("inf") if reported_by is None else reported_by
     recipients = store.query(
         "SELECT r.mobile, r.content, r.sent_at, p.status, p.reported_at, "
         "p.reported_at - r.sent_at AS latency FROM records r "
         "LEFT JOIN reports p ON p.msgid = r.msgid AND p.mobile = r.mobile "
-        "WHERE r.msgid = ? ORDER BY r.mobile LIMIT 1000",
-        (msgid,),
+        "AND coalesce(p.reported_at, p.cached_at) <= ?2 "
+        "WHERE r.msgid = ?1 ORDER BY r.mobile LIMIT 1000",
+        (msgid, known),
     )
     orphans = store.query(
-        "SELECT mobile, status, reported_at FROM reports WHERE msgid = ? AND record_id = 0 LIMIT 1000",
-        (msgid,),
+        "SELECT mobile, status, reported_at FROM reports WHERE msgid = ? AND record_id = 0 "
+        "AND coalesce(reported_at, cached_at) <= ? LIMIT 1000",
+        (msgid, known),
     )
     outbox = store.query("SELECT * FROM outbox WHERE msgid = ?", (msgid,))
     sent_at = min((r["sent_at"] for r in recipients if r["sent_at"]), default=None)
@@ -72,8 +81,8 @@ def story(store: Store, msgid: str) -> dict:
         marks = ",".join("?" * len(mobiles[:500]))
         replies = store.query(
             f"SELECT mobile, content, received_at, opt_out FROM replies WHERE mobile IN ({marks}) "
-            "AND received_at >= ? ORDER BY received_at LIMIT 500",
-            (*mobiles[:500], sent_at or 0),
+            "AND received_at >= ? AND received_at <= ? ORDER BY received_at LIMIT 500",
+            (*mobiles[:500], sent_at or 0, upto),
         )
     return {
         "msgid": msgid,

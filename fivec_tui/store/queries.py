@@ -1,7 +1,7 @@
 """Reading the cache: everything the screens and the CLI show.
 
-Window numbers come from the per-minute rollups, so they cost the same for ten thousand or
-ten million cached reports.  Lists are paged in SQL; nothing returns an unbounded table.
+Window numbers come from the per-minute rollups and at most two part-minutes of rows
+(:mod:`.windows`), so they cost the same for ten thousand or ten million cached reports.  Lists are paged in SQL; nothing returns an unbounded table.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import itertools
 import time
 from dataclasses import asdict, dataclass, field
 
+from . import windows
 from .codes import describe
 from .db import Store
 from .rollup import percentile
@@ -33,46 +34,35 @@ class Summary:
         return asdict(self)
 
 
-def _minutes(window_s: float, now: float | None) -> tuple[int, int]:
-    now = time.time() if now is None else now
-    return int((now - window_s) // 60), int(now // 60)
-
-
-def summary(store: Store, window_s: float = 3600, now: float | None = None) -> Summary:
-    """Delivery in the window (by send time): sent, delivered, failed, pending, rate, latency.
+def summary(
+    store: Store, window_s: float = 3600, now: float | None = None, memo: dict | None = None
+) -> Summary:
+    """Delivery of the messages sent in the window ``(now - window_s, now]``, to the second:
+    sent, delivered, failed, pending, rate, latency (see :mod:`.windows`, and its ``memo``).
 
     ``delivery_rate`` is delivered / (delivered + failed): messages still pending count
     neither way, so a burst just sent does not look like an outage.
     """
-    lo, hi = _minutes(window_s, now)
-    with store.read():  # counts and latencies from the same committed state
-        rows = store.query(
-            "SELECT status, sum(n) AS n FROM rollup WHERE minute BETWEEN ? AND ? GROUP BY status",
-            (lo, hi),
-        )
-        latency = store.query(
-            "SELECT bucket, sum(n) AS n FROM latency WHERE minute BETWEEN ? AND ? GROUP BY bucket",
-            (lo, hi),
-        )
-    return summarise(
-        window_s, {r["status"]: r["n"] for r in rows}, {r["bucket"]: r["n"] for r in latency}
-    )
+    now = time.time() if now is None else now
+    counts, hist = windows.counts(store, now - window_s, now, memo=memo)
+    return summarise(window_s, flat(counts), flat(hist))
 
 
-def summaries(store: Store, windows: tuple[float, ...], now: float | None = None) -> list[Summary]:
-    """:func:`summary` of each of ``windows`` (all ending now) from one read of the rollup,
-    without latencies: the Accounts overview reads two windows of every account each refresh."""
-    bounds = [_minutes(w, now) for w in windows]
-    firsts = ", ".join(
-        f"sum(CASE WHEN minute >= ? THEN n ELSE 0 END) AS w{i}" for i in range(len(bounds))
-    )
-    rows = store.query(
-        f"SELECT status, {firsts} FROM rollup WHERE minute BETWEEN ? AND ? GROUP BY status",
-        (*(lo for lo, _hi in bounds), min(lo for lo, _hi in bounds), bounds[0][1]),
-    )
+def summaries(
+    store: Store, windows_s: tuple[float, ...], now: float | None = None
+) -> list[Summary]:
+    """:func:`summary` of each of ``windows_s`` (all ending now) without latencies: the
+    Accounts overview reads two windows of every account each refresh."""
+    now, memo = time.time() if now is None else now, {}  # the windows share their end
     return [
-        summarise(w, {r["status"]: r[f"w{i}"] for r in rows}, {}) for i, w in enumerate(windows)
+        summarise(w, flat(windows.counts(store, now - w, now, latency=False, memo=memo)[0]), {})
+        for w in windows_s
     ]
+
+
+def flat(counts: dict[tuple, int]) -> dict:
+    """Window counts of one group (:func:`windows.counts` by nothing) by status or bucket."""
+    return {what: n for (_key, what), n in counts.items()}
 
 
 def summarise(window_s: float, counts: dict[str, int], hist: dict[int, int]) -> Summary:
@@ -95,22 +85,27 @@ def summarise(window_s: float, counts: dict[str, int], hist: dict[int, int]) -> 
     return s
 
 
-def series(store: Store, window_s: float = 3600, now: float | None = None) -> list[dict]:
-    """Per minute: sent, delivered, failed (by send minute), oldest first, gaps filled."""
-    lo, hi = _minutes(window_s, now)
-    rows = store.query(
-        "SELECT minute, "
-        "sum(CASE WHEN status = 'SENT' THEN n ELSE 0 END) AS sent, "
-        "sum(CASE WHEN status = 'DELIVRD' THEN n ELSE 0 END) AS delivered, "
-        "sum(CASE WHEN status NOT IN ('SENT', 'DELIVRD') THEN n ELSE 0 END) AS failed "
-        "FROM rollup WHERE minute BETWEEN ? AND ? GROUP BY minute",
-        (lo, hi),
-    )
-    by_minute = {r["minute"]: r for r in rows}
-    return [
-        by_minute.get(m, {"minute": m, "sent": 0, "delivered": 0, "failed": 0})
-        for m in range(lo + 1, hi + 1)
-    ]
+def series(
+    store: Store, window_s: float = 3600, now: float | None = None, memo: dict | None = None
+) -> list[dict]:
+    """Per send minute of the window: sent, delivered, failed, oldest first, gaps filled (the
+    first and last minutes hold the part of them inside the window)."""
+    now = time.time() if now is None else now
+    counts, _hist = windows.counts(store, now - window_s, now, None, "minute", False, memo)
+    return by_minute(counts, now - window_s, now)
+
+
+def by_minute(counts: dict[tuple, int], start: float, end: float) -> list[dict]:
+    """Window counts by minute as the rows of :func:`series`."""
+    rows = {
+        m: {"minute": m, "sent": 0, "delivered": 0, "failed": 0}
+        for m in range(int(start // 60), int(end // 60) + 1)
+    }
+    for (minute, status), n in counts.items():
+        row = rows[minute]
+        column = {"SENT": "sent", "DELIVRD": "delivered"}.get(status, "failed")
+        row[column] += n
+    return list(rows.values())
 
 
 def failure_breakdown(summary: Summary) -> list[dict]:
@@ -130,16 +125,22 @@ def failure_breakdown(summary: Summary) -> list[dict]:
     return out
 
 
-def prefixes(store: Store, window_s: float = 3600, now: float | None = None) -> list[dict]:
-    """Delivery by carrier prefix (a hint: numbers can be ported)."""
-    lo, hi = _minutes(window_s, now)
-    return store.query(
-        "SELECT prefix, sum(CASE WHEN status = 'SENT' THEN n ELSE 0 END) AS sent, "
-        "sum(CASE WHEN status = 'DELIVRD' THEN n ELSE 0 END) AS delivered, "
-        "sum(CASE WHEN status NOT IN ('SENT', 'DELIVRD') THEN n ELSE 0 END) AS failed "
-        "FROM rollup WHERE minute BETWEEN ? AND ? GROUP BY prefix ORDER BY sent DESC LIMIT 50",
-        (lo, hi),
-    )
+def prefixes(
+    store: Store, window_s: float = 3600, now: float | None = None, memo: dict | None = None
+) -> list[dict]:
+    """Delivery by carrier prefix (a hint: numbers can be ported), most sent first."""
+    now = time.time() if now is None else now
+    counts, _hist = windows.counts(store, now - window_s, now, None, "prefix", False, memo)
+    return by_prefix(counts)
+
+
+def by_prefix(counts: dict[tuple, int]) -> list[dict]:
+    """Window counts by prefix as the rows of :func:`prefixes` (the 50 most sent)."""
+    rows: dict[str, dict] = {}
+    for (prefix, status), n in counts.items():
+        row = rows.setdefault(prefix, {"prefix": prefix, "sent": 0, "delivered": 0, "failed": 0})
+        row[{"SENT": "sent", "DELIVRD": "delivered"}.get(status, "failed")] += n
+    return sorted(rows.values(), key=lambda r: (-r["sent"], r["prefix"]))[:50]
 
 
 def pending_older_than(
@@ -314,11 +315,12 @@ def health(store: Store, now: float | None = None) -> list[dict]:
     )
 
 
-def blacklist_history(store: Store, limit: int = 100) -> list[dict]:
+def blacklist_history(store: Store, limit: int = 100, until: float | None = None) -> list[dict]:
+    """Lookups made from this cache, newest first; ``until``: those made by then."""
     return store.query(
         "SELECT at, mobile, black, description, added, action FROM blacklist_lookups "
-        "ORDER BY id DESC LIMIT ?",
-        (limit,),
+        "WHERE at <= ? ORDER BY id DESC LIMIT ?",
+        (float("inf") if until is None else until, limit),
     )
 
 

@@ -8,7 +8,8 @@ the counting), so a window's delivery numbers are sums over minutes, not over re
 ``rollup_late`` and ``latency_late`` hold the same counts for the reports whose platform
 report time (``reported_at``; the cache's receipt when the platform gave none) falls in a
 later minute than their send minute, keyed by that report minute too: what the account looked
-like at a past moment is the rollups minus the late rows reported after it (:mod:`.asof`).
+like at a past moment is the rollups minus the late rows reported after its minute, and minus
+the rows of its own minute reported after its second (:mod:`.windows`).
 Only late reports are kept there, since a report in its send minute is known at any moment
 whose window holds its send: usually a fraction of the reports, in a few rows per minute.
 """

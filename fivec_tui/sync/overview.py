@@ -11,7 +11,7 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from ..store import Store, queries
+from ..store import Store, asof, queries
 from ..store.codes import by_family
 from .alerts import ACTIVE_KEY
 from .diagnosis import cached_problem
@@ -35,23 +35,39 @@ class Overview:
     problem: tuple[str, str] | None = None
 
 
-def overview(profile: str, store: Store | None, now: float | None = None) -> Overview:
-    """``profile``'s row; an account without a cache yet (``store`` None) is all unknown."""
+def overview(
+    profile: str,
+    store: Store | None,
+    now: float | None = None,
+    at: float | None = None,
+    known_now: bool = False,
+) -> Overview:
+    """``profile``'s row; an account without a cache yet (``store`` None) is all unknown.
+
+    ``at``: its numbers, balance and firing alerts as they were then (time-travel, see
+    :mod:`~fivec_tui.store.asof`); ``problem`` stays the sync's now."""
     row = Overview(profile)
     if store is None:
         return row
     now = time.time() if now is None else now
-    last_5m, last_1h = queries.summaries(store, (300, 3600), now)
+    if at is None:
+        last_5m, last_1h = queries.summaries(store, (300, 3600), now)
+        b = queries.balance(store, 3600, now)
+    else:
+        last_5m, last_1h = (asof.summary_at(store, w, at, known_now) for w in (300, 3600))
+        b = asof.balance_at(store, 3600, at)
     row.rate_5m, row.rate_1h = last_5m.delivery_rate, last_1h.delivery_rate
     row.sent_1h, row.pending_1h = last_1h.sent, last_1h.pending
     row.failures_1h = by_family(last_1h.failures)
-    b = queries.balance(store, 3600, now)
     row.balance, row.runs_out_in_s = b.remaining, b.runs_out_in_s
-    try:
-        active = json.loads(store.get_setting(ACTIVE_KEY, "{}") or "{}")
-    except ValueError:  # a hand-edited cache: said as no alert rather than a crash
-        active = {}
-    row.firing = sorted(active) if isinstance(active, dict) else []
+    if at is None:
+        try:
+            active = json.loads(store.get_setting(ACTIVE_KEY, "{}") or "{}")
+        except ValueError:  # a hand-edited cache: said as no alert rather than a crash
+            active = {}
+        row.firing = sorted(active) if isinstance(active, dict) else []
+    else:
+        row.firing = sorted({a["rule"] for a in asof.alerts_firing(store, at)})
     row.problem = cached_problem(store)
     return row
 

@@ -53,9 +53,9 @@ from urllib.parse import quote_plus
 import httpx
 
 from ..api.redact import MASK, mask_url, mask_urls
-from ..api.wire import format_beijing
 from ..i18n import N_, gettext_for
 from ..store.codes import describe
+from ..when import show_full
 
 if TYPE_CHECKING:
     from .alerts import Event
@@ -124,7 +124,7 @@ def _inert(text: str) -> str:
 
 
 def compose(event: Event, profile: str, language: str) -> Text:
-    """Rule, account, value against threshold, since when (Beijing time), the rule's message
+    """Rule, account, value against threshold, since when (in the display zone), the rule's message
     and the top failure codes with their meanings."""
     _x = gettext_for(language)
     c = event.condition
@@ -142,9 +142,9 @@ def compose(event: Event, profile: str, language: str) -> Text:
             )
         lines.append(line(N_("Value"), value))
     if event.since is not None:
-        lines.append(line(N_("Since"), format_beijing(event.since) + " +08:00"))
+        lines.append(line(N_("Since"), show_full(event.since)))
     if event.state == "resolved":
-        lines.append(line(N_("Resolved at"), format_beijing(event.at) + " +08:00"))
+        lines.append(line(N_("Resolved at"), show_full(event.at)))
         if event.since is not None:
             minutes = max(event.at - event.since, 0) / 60
             lines.append(line(N_("Lasted"), _x(N_("{minutes:.0f} min")).format(minutes=minutes)))

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from ..api.redact import mask_urls
+from ..when import iso
 from . import robots
 from .alerts import Event, language
 
@@ -54,10 +55,13 @@ class Sinks:
 
 
 def command_env(payload: dict[str, Any]) -> dict[str, str]:
-    """The alert command's whole environment: :data:`COMMAND_ENV` plus ``FIVEC_ALERT_*``."""
+    """The alert command's whole environment: :data:`COMMAND_ENV` plus ``FIVEC_ALERT_*``, with
+    ``FIVEC_ALERT_TIME``, the event's time (``FIVEC_ALERT_AT``, Unix seconds) as a person reads
+    it: ISO 8601 in the display zone, with its offset."""
     env = {k: os.environ[k] for k in COMMAND_ENV if k in os.environ}
     env.setdefault("PATH", os.defpath)
     env |= {f"FIVEC_ALERT_{k.upper()}": "" if v is None else str(v) for k, v in payload.items()}
+    env["FIVEC_ALERT_TIME"] = iso(payload.get("at")) or ""
     return env
 
 

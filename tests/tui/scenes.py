@@ -185,7 +185,7 @@ def three_accounts(tmp_path) -> list[Hosted]:
     return out
 
 
-def accounts_app(tmp_path, accounts=None) -> FivecApp:
+def accounts_app(tmp_path, accounts=None, at: float | None = None) -> FivecApp:
     accounts = accounts or three_accounts(tmp_path)
     return FivecApp(
         accounts[0].profile,
@@ -194,6 +194,7 @@ def accounts_app(tmp_path, accounts=None) -> FivecApp:
         clock=lambda: NOW,
         accounts=accounts,
         note="snapshot: fixed data",
+        at=at,
     )
 
 
@@ -289,9 +290,25 @@ AT = T0 + 630 * 60 + 45  # inside the outage: 2026-11-20 18:30:45 Beijing
 
 def day_cache(path: Path) -> Path:
     """A cache at ``path`` holding :func:`traffic.day_rows` (an outage 18:00-19:00 Beijing),
-    its alert firing and resolved, and a minute-by-minute balance."""
+    its alert firing and resolved, a minute-by-minute balance, two blacklist lookups (one
+    before :data:`AT`, one after) and the sub-accounts as last pulled."""
     store = Store(path)
     fill_day(store, day_rows())
+    add_blacklist_lookup(
+        store, BlacklistResult("13800000001", True, "用户回复退订", "2026-11-20 17:55:00")
+    )
+    add_blacklist_lookup(store, BlacklistResult("13800138000", False))
+    store.conn.execute(
+        "UPDATE blacklist_lookups SET at = CASE id WHEN 1 THEN ? ELSE ? END", (AT - 900, AT + 600)
+    )
+    replace_subaccounts(
+        store,
+        [
+            SubAccount("demo", main=True, today={"domestic": 7200}, month={"domestic": 90000}),
+            SubAccount("demosub1", locked=False, today={"domestic": 12}),
+        ],
+        now=DAY_NOW - 30,
+    )
     with store.transaction() as conn:
         conn.executemany(
             "INSERT INTO alerts(at, rule, state, message, payload) VALUES (?, ?, ?, ?, '{}')",
@@ -316,6 +333,17 @@ def day_app(path, at=AT) -> FivecApp:
 
 
 SCENES = ["dashboard-at", "timeline", "back-to-live"]
+#: Every screen at :data:`AT`, by the key that shows it.
+PAST = {
+    "replies": "r",
+    "messages": "m",
+    "alerts": "a",
+    "send": "s",
+    "blacklist": "b",
+    "bulk": "f",
+    "subaccounts": "u",
+    "known-now": "K",
+}
 
 
 async def day_scene(pilot, scene: str) -> None:
@@ -328,6 +356,8 @@ async def day_scene(pilot, scene: str) -> None:
         await pilot.press("left", "left", "left")
     elif scene == "back-to-live":
         await pilot.press("L")
+    elif scene in PAST:
+        await pilot.press(PAST[scene])
     await settle(pilot)
     await pilot.pause(0.2)
     await settle(pilot)

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from scenes import bulk_app, fill_bulk_form, settle
 
 from fivec_tui.store import Store
 from fivec_tui.store import campaigns as journal
-
-
-@pytest.fixture(autouse=True)
-def _beijing(beijing_local_time):
-    """Every test here sees times as a Beijing operator does."""
 
 
 async def test_a_file_is_previewed_confirmed_and_sent(tmp_path, customers, client, sim):

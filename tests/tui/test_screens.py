@@ -218,7 +218,7 @@ async def test_banner_says_starting_until_the_startup_is_done(tmp_path):
     app = cache_app(tmp_path, "ops-account", startup=startup, refresh_s=3600)
     async with app.run_test(size=(120, 24)) as pilot:
         banner = app.screen.query_one("#banner", Static)
-        assert " starting  ops-account @ " in str(banner.render())
+        assert " starting  times +08:00 ops-account @ " in str(banner.render())
         go.set()
         assert await wait_for(lambda: not app.starting, pilot)
         app.screen.refresh_data()

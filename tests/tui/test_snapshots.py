@@ -1,15 +1,21 @@
 """SVG snapshots of every screen at 80x24 and 160x48, English and Chinese, on the fixed
 scenes of :mod:`scenes`: each screen of one account, the Accounts overview of three, the Bulk
 screen's preview and progress, and a day in the past (the dashboard at a moment, the
-Timeline, back to live).
+Timeline, back to live, and every other screen at that moment, at 80x24).  The host's clock
+runs in UTC; every time is shown in the display zone (the platform's, +08:00), which the
+banner names.
 
 Update after an intended change with: pytest tests/tui/test_snapshots.py --snapshot-update
 """
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from scenes import (
+    NOW,
+    PAST,
     SCENES,
     accounts_app,
     audit_app,
@@ -29,8 +35,14 @@ SIZE_IDS = ["80x24", "160x48"]
 
 
 @pytest.fixture(autouse=True)
-def _beijing(beijing_local_time):
-    """Every test here sees times as a Beijing operator does."""
+def _utc_host(monkeypatch):
+    """The host's clock runs in UTC, as on the shared jump box: the screens show the display
+    zone (``[app] timezone``, the platform's by default) whatever the host's."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 SCREENS = ["d", "r", "m", "s", "b", "a"]
@@ -171,3 +183,35 @@ def test_day_snapshot_zh(snap_compare, chinese, day_cache, scene, size):
         await day_scene(pilot, scene)
 
     assert snap_compare(day_app(day_cache), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("scene", list(PAST))
+def test_past_snapshot(snap_compare, day_cache, scene, lang):
+    """Every screen at the moment: the banner (moment, zone, view), times in the zone."""
+    i18n.use(lang)
+
+    async def run_before(pilot):
+        await day_scene(pilot, scene)
+
+    try:
+        assert snap_compare(day_app(day_cache), terminal_size=(80, 24), run_before=run_before)
+    finally:
+        i18n.use("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_accounts_past_snapshot(snap_compare, tmp_path, lang):
+    """The Accounts overview half an hour back: each account's numbers as they were then."""
+    i18n.use(lang)
+
+    async def go_to(pilot):
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+
+    try:
+        app = accounts_app(tmp_path, at=NOW - 1800)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=go_to)
+    finally:
+        i18n.use("en")

@@ -6,6 +6,8 @@ The cache holds :func:`scenes.day_cache`'s day of known traffic (an outage 18:00
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from scenes import AT, DAY_NOW, day_app, settle
 from traffic import T0
@@ -13,11 +15,6 @@ from traffic import T0
 from fivec_tui import i18n
 from fivec_tui.app.dashboard import RateBox
 from fivec_tui.store import asof
-
-
-@pytest.fixture(autouse=True)
-def _beijing(beijing_local_time):
-    """Every test here sees times as a Beijing operator does."""
 
 
 def banner(app) -> str:
@@ -30,7 +27,7 @@ async def test_dashboard_at_a_past_moment_then_live(day_cache):
         await settle(pilot)
         await pilot.pause(0.2)
         await settle(pilot)
-        assert "AT 2026-11-20 18:30:45 (+08:00)" in banner(app)
+        assert "AT 2026-11-20 18:30:45 +08:00 · as it was then" in banner(app)
         hour = asof.summary_at(app.store, 3600, AT)
         box = str(app.screen.query_one("#rate1", RateBox).render())
         assert f"{hour.delivery_rate:.1%}" in box and f"sent {hour.sent}" in box
@@ -65,7 +62,7 @@ async def test_pick_a_moment(day_cache):
         await pilot.press("enter")
         await settle(pilot)
         assert app.at == T0 + 600 * 60
-        assert "AT 2026-11-20 18:00:00 (+08:00)" in banner(app)
+        assert "AT 2026-11-20 18:00:00 +08:00 · as it was then" in banner(app)
         await pilot.press("@")
         await pilot.pause()
         await pilot.press("escape")  # cancelled: nothing changes
@@ -158,3 +155,127 @@ def test_fivec_tui_at_opens_at_that_moment(monkeypatch, tmp_path):
     assert seen == [DAY_NOW - 7200, None, None]  # a moment to come is live
     result = CliRunner().invoke(main, ["--at", "tomorrow"], env=env)
     assert result.exit_code == 2 and "yesterday 03:00" in result.output
+
+
+async def test_replies_in_the_past_say_so_instead_of_following(day_cache):
+    app = day_app(day_cache, at=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        status = lambda: str(app.screen.query_one("#reply-status").render())  # noqa: E731
+        assert "following new replies" in status()
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert "following" not in status() and "received by 11-21 07:54:50" in status()
+        assert "AT 2026-11-21 07:54:50 +08:00 · as it was then" in banner(app)
+        await pilot.press("L")
+        await settle(pilot)
+        assert "following new replies" in status()
+
+
+def _alert(app, state: str = "firing") -> None:
+    from fivec_tui.sync.alerts import Condition, Event
+
+    app.alert(
+        Event(state, Condition("balance", "all", True, "balance 842 below 1000"), DAY_NOW - 2)
+    )
+
+
+async def test_a_live_alert_at_a_past_moment_is_marked_now(day_cache):
+    """An alert firing now matters to the person on call even while they read the past: it
+    is shown, marked NOW with its time, never as if it were the past's."""
+    app = day_app(day_cache)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        _alert(app)
+        await pilot.pause()
+        titles = [n.title for n in app._notifications]
+        assert titles == ["NOW 07:59:48 · ALERT firing: balance"]
+        caption = str(app.screen.query_one("#dashboard-caption").render())
+        assert "alerts firing: delivery_rate" in caption  # the past's, unchanged by it
+        await pilot.press("L")
+        await settle(pilot)
+        _alert(app, "resolved")
+        await pilot.pause()
+        assert [n.title for n in app._notifications][-1] == "ALERT resolved: balance"
+
+
+async def test_k_changes_the_caption_and_the_banner(day_cache):
+    app = day_app(day_cache)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        caption = lambda: str(app.screen.query_one("#dashboard-caption").render())  # noqa: E731
+        box = lambda: str(app.screen.query_one("#rate0", RateBox).render())  # noqa: E731
+        assert caption().startswith("as it was then") and "as it was then" in banner(app)
+        then = asof.summary_at(app.store, 300, AT)
+        assert f"pend {then.pending}" in box() and then.pending > 0
+        await pilot.press("K")
+        await settle(pilot)
+        assert caption().startswith("as known now") and "as known now" in banner(app)
+        now = asof.summary_at(app.store, 300, AT, known_now=True)
+        assert f"pend {now.pending}" in box() and now.pending < then.pending
+
+
+@pytest.mark.parametrize("known_now", [False, True], ids=["then", "known-now"])
+async def test_the_timeline_cursor_and_the_dashboard_agree(day_cache, known_now):
+    """The cursor's minute (the 1-hour span) read as the dashboard reads the same moment in
+    the same view: the bar, the cursor's line and the dashboard's last minute."""
+    app = day_app(day_cache)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        if known_now:
+            await pilot.press("K")
+        await pilot.press("t", "plus", "plus")  # 24 h, 6 h, 1 h: buckets of one minute
+        await settle(pilot)
+        screen = app.screen
+        assert screen.data.bucket_s == 60
+        await pilot.press("left", "left", "left")
+        await settle(pilot)
+        at = app.at
+        assert at % 60 == 59  # the last second of the cursor's minute
+        bar = screen.data.buckets[screen.cursor]
+        want = asof.summary_at(app.store, 60, at, known_now)
+        assert (bar.sent, bar.delivered, sum(bar.failed.values())) == (
+            want.sent,
+            want.delivered,
+            want.failed,
+        )
+        line = str(screen.query_one("#timeline-cursor").render())
+        assert f"sent {want.sent} ok {want.delivered} fail {want.failed} pend {want.pending}" in (
+            line
+        )
+        view = "as known now" if known_now else "as it was then"
+        assert view in str(screen.query_one("#timeline-caption").render())
+        await pilot.press("d")
+        await settle(pilot)
+        last = app.screen.query_one("#chart").data[-1]
+        assert last == want.sent
+        assert str(app.screen.query_one("#dashboard-caption").render()).startswith(view)
+        assert asof.series_at(app.store, 3600, at, known_now)[-1] | {"minute": 0} == {
+            "minute": 0,
+            "sent": want.sent,
+            "delivered": want.delivered,
+            "failed": want.failed,
+        }
+
+
+@pytest.mark.parametrize("keys", [(), ("r",), ("t",), ("b",)], ids=["dashboard", "r", "t", "b"])
+async def test_screens_read_the_same_whatever_the_hosts_tz(day_cache, keys, monkeypatch):
+    """The display zone, not the host's TZ, decides every time on screen."""
+    shots = []
+    for host in ("UTC", "Asia/Shanghai", "America/New_York"):
+        monkeypatch.setenv("TZ", host)
+        time.tzset()
+        app = day_app(day_cache)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press(*keys)
+            await settle(pilot)
+            await pilot.pause(0.2)
+            await settle(pilot)
+            shots.append(app.export_screenshot())
+    monkeypatch.undo()
+    time.tzset()
+    assert shots[0] == shots[1] == shots[2]
+    assert "+08:00" in shots[0]

@@ -28,6 +28,7 @@ from fivec_tui.sync.alerts import Alerter, Condition, Event, config
 from fivec_tui.sync.engine import JobState
 from fivec_tui.sync.metrics import CacheCollector
 from fivec_tui.sync.sinks import deliver
+from fivec_tui.when import iso
 
 
 @pytest.fixture
@@ -297,6 +298,7 @@ async def test_alert_command_sees_only_its_own_environment(tmp_path, monkeypatch
         await deliver(event, "ops", settings, http)
     env = dict(line.split("=", 1) for line in dump.read_text().splitlines() if "=" in line)
     assert env["FIVEC_ALERT_MESSAGE"] == "余额不足" and env["FIVEC_ALERT_VALUE_LEFT"] == "9"
+    assert env["FIVEC_ALERT_TIME"] == iso(NOW) and env["FIVEC_ALERT_TIME"].endswith("+08:00")
     assert env["LANG"] == "zh_CN.UTF-8" and env["PATH"]
     extra = {k for k in env if not k.startswith(("FIVEC_ALERT_", "LC_"))}
     assert extra <= {"PATH", "HOME", "LANG", "TZ", "PWD", "SHLVL", "_"}  # the last 3: sh's own

@@ -19,7 +19,7 @@ import pytest
 from aiohttp import web
 from traffic import NOW, traffic
 
-from fivec_tui import i18n
+from fivec_tui import i18n, when
 from fivec_tui.api.redact import mask_url
 from fivec_tui.config import Profile
 from fivec_tui.store import Store
@@ -406,3 +406,16 @@ def test_robot_settings_are_checked_and_secrets_not_shown():
     profile.alerts = {"dingtalk_secret": DING_SECRET, "feishu": f"https://f/hook/{FEISHU_TOKEN}"}
     shown = json.dumps(profile.shown(), ensure_ascii=False)
     assert DING_SECRET not in shown and FEISHU_TOKEN not in shown
+
+
+def test_robot_texts_give_times_in_the_display_zone():
+    condition = Condition("balance", "account", False, "balance back", {"remaining": 5000})
+    event = Event("resolved", condition, NOW, NOW - 600, "demo001")  # 2026-11-25 17:46:40 +08
+    try:
+        text = "\n".join(robots.compose(event, "ops", "en").lines)
+        assert "2026-11-25 17:36:40 +08:00" in text and "2026-11-25 17:46:40 +08:00" in text
+        when.use_zone("UTC")
+        text = "\n".join(robots.compose(event, "ops", "en").lines)
+        assert "2026-11-25 09:36:40 UTC" in text and "2026-11-25 09:46:40 UTC" in text
+    finally:
+        when.use_zone(when.PLATFORM_ZONE)

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 
 from ...api.errors import ContentEncodingError
 from ...api.sms import MAX_CONTENT, check_content, has_signature, normalize_mobile, parts
-from ...api.wire import format_beijing
 from ...i18n import N_, _
 from ...store.duplicates import Earlier, text_key
+from ...when import show_full
 from .source import MOBILE_COLUMNS, Table
 
 PLACEHOLDER = re.compile(r"\{([^{}\s][^{}]*)\}")
@@ -214,7 +214,7 @@ def validate(
     sent = recent([(row.mobile, key) for row, _cells, key in ready]) if recent else {}
     for row, cells, key in ready:
         if earlier := sent.get((row.mobile, key)):
-            when = format_beijing(earlier.at) + " (+08:00)"
+            when = show_full(earlier.at)
             detail = _(REASONS["recent"]).format(time=when, msgid=earlier.msgid or "?")
             result.rejects.append(Reject(row.row, cells, "recent", detail))
         else:
