@@ -222,7 +222,7 @@ async def test_banner_says_starting_until_the_startup_is_done(tmp_path):
         go.set()
         assert await wait_for(lambda: not app.starting, pilot)
         app.screen.refresh_data()
-        assert await wait_for(lambda: " read-only " in str(banner.render()), pilot)
+        assert await wait_for(lambda: " not syncing " in str(banner.render()), pilot)
         assert "sync not started: platform unreachable" in str(banner.render())
         assert "all streams pull" in app.banner().plain
         app.profile.streams["reports"] = "push"
@@ -429,7 +429,7 @@ async def test_a_killed_poll_child_is_said_and_the_cache_still_read(tmp_path):
         os.kill(app.link.pollers["demo"].pid, signal.SIGKILL)
         assert await wait_for(lambda: "sync stopped" in app.note, pilot)
         assert app.sync_state == "read-only"
-        assert "READ-ONLY" in app.banner().plain.upper() and "(-9)" in app.banner().plain
+        assert "NOT SYNCING" in app.banner().plain.upper() and "(-9)" in app.banner().plain
         assert any("sync stopped" in str(n.message) for n in app._notifications)
         await switch(pilot, "r")  # screens still load from the cache
         assert app.is_running and type(app.screen).__name__ == "RepliesScreen"
