@@ -26,12 +26,27 @@ from .common import Ctx, UsageError, pass_ctx, say, tell
 )
 @click.option("--seed", default=0, show_default=True, help=_("Random seed of the traffic."))
 @click.option("--speed", default=1.0, show_default=True, help=_("Scenario time multiplier."))
-def sim(host, port, scenario, seed, speed) -> None:
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="ENDPOINT:KEY=VALUE",
+    help=_(
+        "Inject a fault, repeatable: ENDPOINT is send, query, recv, reply, black, bind, user, "
+        "batch, webservice or all. E.g. recv:answer_with=waf (answer HTTP 200 with html, waf, "
+        "empty, garbage, truncated, echo, or any other text as the body; answer_with_p=0.5 "
+        "for half the requests), query:http_5xx=0.2, reply:latency_ms=500."
+    ),
+)
+def sim(host, port, scenario, seed, speed, faults) -> None:
     from ..sim import ScenarioError, Simulator
+    from ..sim.scenario import parse_faults
 
     async def go() -> None:
         try:
             simulator = Simulator(scenario, host=host, port=port, seed=seed, speed=speed)
+            for endpoint, table in parse_faults(faults).items():
+                simulator.server.faults.setdefault(endpoint, {}).update(table)
         except ScenarioError as exc:
             raise UsageError(str(exc)) from None
         async with simulator:
@@ -45,6 +60,9 @@ def sim(host, port, scenario, seed, speed) -> None:
                 f"  FIVEC_BASE_URL={simulator.base_url} FIVEC_USERNAME={a.username} "
                 f"FIVEC_PASSWORD={a.password} FIVEC_APIKEY={a.apikey}"
             )
+            for endpoint, table in sorted(simulator.server.faults.items()):
+                shown = " ".join(f"{k}={v!r}" for k, v in table.items())
+                say(_("  fault on {endpoint}: {faults}").format(endpoint=endpoint, faults=shown))
             sys.stdout.flush()
             await asyncio.Event().wait()
 
