@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import shlex
 import sys
+import tempfile
+from pathlib import Path
 
 import click
 
@@ -89,6 +91,7 @@ def sim(host, port, scenario, seed, speed, faults) -> None:
     ),
 )
 def demo(scenario, seed, speed, accounts) -> None:
+    exit_if_no_room(Path(tempfile.gettempdir()))  # where the demo's cache goes
     from ..app.run import run_demo
 
     sys.exit(run_demo(scenario, seed, speed, accounts))
@@ -128,6 +131,7 @@ def demo(scenario, seed, speed, accounts) -> None:
 def poll(ctx: Ctx, once, yes, all_profiles, listen, metrics, log_file) -> None:
     if all_profiles:
         sys.exit(_poll_all(ctx, once=once, yes=yes, listen=listen, metrics=metrics, log=log_file))
+    exit_if_no_room(ctx.db_path())
     from ..sync.daemon import run_poll
 
     try:
@@ -151,20 +155,26 @@ def _poll_all(ctx: Ctx, **options) -> int:
     from ..sync.accounts import run_all
 
     profiles = ctx.all_profiles()
-    accounts = []
+    accounts, short = [], 0
     for profile in profiles:
         try:
             profile.require_account()
         except ConfigError as exc:
             tell(_("{profile}: left out: {error}").format(profile=profile.name, error=exc))
             continue
+        if problem := no_room(ctx.cache_path(profile)):
+            tell(f"{profile.name}: {problem}")
+            short += 1
+            continue
         accounts.append((profile, ctx.cache_path(profile)))
+    if short and not accounts:
+        return 1
     if not accounts:
         raise UsageError(_("--all: no profile has an account"))
     chosen = ctx.profile().name
     receiver = next((p for p in profiles if p.name == chosen), profiles[0])
     try:
-        return run_all(
+        code = run_all(
             accounts,
             receiver,
             once=options["once"],
@@ -175,6 +185,29 @@ def _poll_all(ctx: Ctx, **options) -> int:
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    return max(code, 1 if short else 0)
+
+
+def no_room(path: Path) -> str:
+    """Why the cache at ``path`` cannot be written safely, in one line; "" when it can."""
+    from ..store.space import mib, room  # standard library only: cheap for the TUI's start
+
+    space = room(path)
+    if space.ok:
+        return ""
+    if not space.writable:
+        return _("error: cannot write the cache {path}: check its permissions").format(path=path)
+    return _(
+        "error: disk full: {path} has {free} free, and {need} must stay free to keep what "
+        "is pulled; free some space (or choose another cache with --db) and start again"
+    ).format(path=path, free=mib(space.free), need=mib(space.need))
+
+
+def exit_if_no_room(path: Path) -> None:
+    """Starting where the cache cannot be written: one line saying why, exit 1."""
+    if problem := no_room(path):
+        tell(problem)
+        sys.exit(1)
 
 
 @click.command(

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import sqlite3
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -31,12 +32,15 @@ from ..config import Profile
 from ..private_files import default_log, exposed_cache
 from ..store import Store
 from . import alerts
+from .backoff import said
 from .client import client_for
 from .daemon import (
     confirm_destructive,
     forward_targets,
     hold_stop_signals,
+    once_trouble,
     receiver_config,
+    secrets_of,
     setup_logging,
     stop_event,
 )
@@ -92,15 +96,20 @@ def run_all(
         lock = PollerLock(db_path)
         try:
             lock.acquire()
+            store = Store(db_path)
         except LockHeld as exc:
             print(f"error: {profile.name}: {exc}", file=sys.stderr)
             continue
-        held.append(Account(profile, db_path, lock))
+        except (OSError, sqlite3.Error) as exc:  # a full or read-only disk: the others run
+            print(f"error: {profile.name}: cannot write {db_path}: {said(exc)}", file=sys.stderr)
+            lock.release()
+            continue
+        held.append(Account(profile, db_path, lock, store))
     if not held:
         return 1
     try:
         log_path = Path(log_file) if log_file else default_log(held[0].db_path.parent / "all.db")
-        secrets = tuple(s for a in held for s in a.profile.secrets())
+        secrets = tuple(s for a in held for s in secrets_of(a.profile))
         setup_logging(secrets, log_path)
         for handler in logging.getLogger("fivec_tui").handlers:
             handler.addFilter(ProfileTag())
@@ -111,8 +120,6 @@ def run_all(
         if metrics:
             from .metrics import serve
 
-            for a in held:
-                Store(a.db_path).close()  # the schema exists before the collector reads it
             host, _, port = metrics.rpartition(":")
             serve({a.profile.name: a.db_path for a in held}, host or "127.0.0.1", int(port))
             log.info("metrics of %d accounts on http://%s/metrics", len(held), metrics)
@@ -123,6 +130,8 @@ def run_all(
     finally:
         for a in held:
             a.lock.release()
+            if a.store is not None:
+                a.store.close()
 
 
 async def _serve(
@@ -138,8 +147,6 @@ async def _serve(
     refused = 0
     async with contextlib.AsyncExitStack() as stack:
         for a in accounts:
-            a.store = Store(a.db_path)
-            stack.callback(a.store.close)
             if push_config and forward_targets(a.profile):
                 a.forwarder = Forwarder(a.store)
                 stack.push_async_callback(a.forwarder.aclose)
@@ -215,8 +222,9 @@ async def _once(accounts: list[Account]) -> int:
     code = 0 if all(done) else 1
     for a in accounts:
         for name, n in a.counts.items():
-            error = a.engine.jobs[name].last_error
-            print(f"{a.profile.name}: {name}: {n} new" + (f" (error: {error})" if error else ""))
+            extra = once_trouble(a.engine, name)
+            print(f"{a.profile.name}: {name}: {n} new{extra}")
+            code = max(code, 1 if extra else 0)
         if trouble := engine_problem(a.engine):
             print(f"{a.profile.name}: {trouble[0]}")
             code = 1
