@@ -20,7 +20,7 @@ from rich.console import Console
 from .. import config as cfg
 from .. import language
 from .. import when as whens
-from ..api import ContentEncodingError, PlatformError, TransportError
+from ..api import ContentEncodingError, ParseError, PlatformError, TransportError
 from ..api.wire import BEIJING
 from ..i18n import _
 
@@ -175,7 +175,8 @@ pass_ctx = click.make_pass_decorator(Ctx)
 
 
 def call(ctx: Ctx, fn: Callable[[FivecClient], Awaitable[T]]) -> T:
-    """Run one client call; map platform and network errors to exit code 1."""
+    """Run one client call; map platform and network errors, and answers that are none, to
+    exit code 1."""
     import asyncio  # here: the commands that read only the cache start without it (~30 ms)
 
     async def go() -> T:
@@ -189,6 +190,9 @@ def call(ctx: Ctx, fn: Callable[[FivecClient], Awaitable[T]]) -> T:
         sys.exit(1)
     except TransportError as exc:
         tell(_("cannot reach the platform: {error}").format(error=exc))
+        sys.exit(1)
+    except ParseError as exc:  # a maintenance page, a WAF, an echo: said, no traceback
+        tell(_("the answer cannot be read: {error}").format(error=exc))
         sys.exit(1)
     except ContentEncodingError as exc:
         raise UsageError(str(exc)) from None
