@@ -199,7 +199,7 @@ def no_room(path: Path) -> str:
         return _("error: cannot write the cache {path}: check its permissions").format(path=path)
     return _(
         "error: disk full: {path} has {free} free, and {need} must stay free to keep what "
-        "is pulled; free some space (or choose another cache with --db) and start again"
+        "is pulled; free some space, or put the cache elsewhere, and start again"
     ).format(path=path, free=mib(space.free), need=mib(space.need))
 
 
