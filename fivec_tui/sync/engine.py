@@ -327,7 +327,7 @@ class Engine:
             return 0
         state.running, state.last_run = True, time.time()
         self._idle.clear()
-        started, items, outcome, kept = state.last_run, 0, "ok", None
+        started, items, outcome, error, kept = state.last_run, 0, "ok", "", None
         try:
             try:
                 if self._needs_consent(name):
@@ -337,14 +337,14 @@ class Engine:
                     state.succeeded(items)
             except PullsPaused as exc:  # no room to keep what a pull would take: it waits
                 state.pause(str(exc))
-                outcome = "paused"
+                outcome, error = "paused", state.note
             except Exception as exc:  # a failed run is backed off, recorded, never fatal
                 state.failed(exc, self.rng)
                 self._move(name, state.backoff_s)
-                outcome = "error"
+                outcome, error = "error", state.last_error
                 kept = exc.raw if isinstance(exc, UnreadableAnswer) else None
                 self._said_failure(name, exc)
-            await self._record(name, started, outcome, state.last_error or state.note, items, kept)
+            await self._record(name, started, outcome, error, items, kept)
         finally:
             state.running = False
             if not any(j.running for j in self.jobs.values()):
