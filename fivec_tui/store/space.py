@@ -19,17 +19,30 @@ Free space is what an unprivileged writer may use (``f_bavail``, without the blo
 keeps for root); the cache must also be writable (not a read-only filesystem, write
 permission on it and on its directory, where SQLite creates its WAL).  Pure: the standard
 library and a path, nothing else.
+
+When a write fails all the same, :func:`disk_error` tells the disk's failures (said in a
+line) from a bug's (said with its traceback).
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 MIB = 1024 * 1024
 RESERVE_MIN = 64 * MIB
 RESERVE_SHARE = 0.02
+#: SQLite errors that come from the machine, not from a bug: a full or failing disk, a
+#: read-only or vanished file, another writer (``sqlite_errorname``, extended codes included).
+SQLITE_DISK_ERRORS = (
+    "SQLITE_FULL",
+    "SQLITE_IOERR",
+    "SQLITE_READONLY",
+    "SQLITE_CANTOPEN",
+    "SQLITE_BUSY",
+)
 
 
 def reserve(size: int) -> int:
@@ -91,3 +104,10 @@ def room(path: str | Path) -> Room:
     if where == path and path.is_file():
         writable = writable and os.access(path, os.W_OK)
     return Room(path, st.f_bavail * st.f_frsize, st.f_blocks * st.f_frsize, writable)
+
+
+def disk_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is the disk's or the file system's doing (full, failing, read-only)."""
+    if isinstance(exc, sqlite3.Error):
+        return getattr(exc, "sqlite_errorname", "").startswith(SQLITE_DISK_ERRORS)
+    return isinstance(exc, OSError)

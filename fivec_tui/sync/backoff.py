@@ -13,17 +13,15 @@ less (the platform limits requests per hour, §3.7, and can lock an account that
 from __future__ import annotations
 
 import random
-import sqlite3
 
 from ..api import AuthError, ThroughputExceeded
 from ..api.errors import UnreadableAnswer
+from ..store.pipeline import IngestFailed
+from ..store.space import disk_error
 
 MAX_BACKOFF_S = 300.0
 UNREADABLE_FIRST_S = 5.0
 JITTER = (0.5, 1.5)  # the wait is multiplied by a uniform draw from this range
-#: SQLite errors that come from the machine, not from a bug: a full or failing disk, a
-#: read-only or vanished file, another writer (``sqlite_errorname``, extended codes included).
-ENVIRONMENTAL_SQLITE = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN")
 
 
 def never_heals(exc: Exception) -> bool:
@@ -41,12 +39,10 @@ def delay(interval: float, failures: int, exc: Exception, rng: random.Random) ->
     return base * rng.uniform(*JITTER)
 
 
-def environmental(exc: Exception) -> bool:
-    """A failure of the machine (the disk, the file system), said without a traceback."""
-    if isinstance(exc, sqlite3.Error):
-        name = getattr(exc, "sqlite_errorname", "")
-        return name.startswith(ENVIRONMENTAL_SQLITE) or name.startswith("SQLITE_BUSY")
-    return isinstance(exc, OSError)
+def said_where_it_happened(exc: Exception) -> bool:
+    """A failure that needs no traceback here: the disk's (:func:`...store.space.disk_error`),
+    or ingest failures the pipeline logged as they happened."""
+    return disk_error(exc) or isinstance(exc, IngestFailed)
 
 
 def said(exc: Exception) -> str:

@@ -355,7 +355,7 @@ class Engine:
 
     def _said_failure(self, name: str, exc: Exception) -> None:
         """A failed run in the log: a line; a bug's traceback too (not a full disk's)."""
-        if not isinstance(exc, FivecError) and not backoff.environmental(exc):
+        if not isinstance(exc, FivecError) and not backoff.said_where_it_happened(exc):
             log.exception("job %s crashed", name)
         state = self.jobs[name]
         log.warning(

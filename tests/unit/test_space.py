@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from types import SimpleNamespace
 
 import pytest
@@ -50,3 +51,15 @@ def test_a_cache_file_without_write_permission_is_not_writable(tmp_path, monkeyp
     cache.write_bytes(b"")
     monkeypatch.setattr(space.os, "access", lambda path, mode: str(path) != str(cache))
     assert room(cache).problem == "cache not writable"
+
+
+def test_a_disks_failure_is_told_from_a_bugs(tmp_path):
+    conn = sqlite3.connect(tmp_path / "c.db")
+    conn.execute("CREATE TABLE t (x)")
+    conn.execute("PRAGMA max_page_count = 2")
+    with pytest.raises(sqlite3.OperationalError) as full:
+        conn.executemany("INSERT INTO t VALUES (?)", [("x" * 1000,)] * 100)
+    with pytest.raises(sqlite3.OperationalError) as bug:
+        conn.execute("SELECT nothing FROM nowhere")
+    assert space.disk_error(full.value) and space.disk_error(OSError(28, "No space left"))
+    assert not space.disk_error(bug.value) and not space.disk_error(ValueError("x"))
