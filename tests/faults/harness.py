@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from fivec_tui.api import FivecClient
 from fivec_tui.config import Profile
@@ -111,10 +112,13 @@ class Poller:
     proc: asyncio.subprocess.Process | None = None
     lines: list[str] = field(default_factory=list)
     _reader: asyncio.Task | None = None
+    #: Pollers started and not stopped yet: :func:`kill_left` ends them after a failed case.
+    live: ClassVar[set[Poller]] = set()
 
     async def start(self, *args: str) -> Poller:
         self.proc = await poll(self.env, *args, stdout=asyncio.subprocess.DEVNULL)
         self._reader = asyncio.create_task(self._read(self.proc.stderr))
+        Poller.live.add(self)
         return self
 
     async def _read(self, stream: asyncio.StreamReader) -> None:
@@ -144,10 +148,23 @@ class Poller:
             raise AssertionError("the poller did not stop within 30s of SIGTERM") from None
         if self._reader is not None:
             await self._reader
+        Poller.live.discard(self)
         return code
+
+    def __hash__(self) -> int:
+        return id(self)
 
     def stderr(self) -> str:
         return "".join(self.lines)
+
+
+async def kill_left() -> None:
+    """End the pollers a failed case left running."""
+    for poller in list(Poller.live):
+        if poller.proc is not None and poller.proc.returncode is None:
+            poller.proc.kill()
+            await poller.proc.wait()
+        Poller.live.discard(poller)
 
 
 async def poll(env: dict[str, str], *args: str, stdout=asyncio.subprocess.PIPE):

@@ -35,6 +35,7 @@ from harness import (
     environment,
     healthy,
     journal_text,
+    kill_left,
     last_run,
     lost_replies,
     no_traceback,
@@ -61,6 +62,12 @@ async def _fault(sim: Simulator, kind: str | None) -> None:
     async with httpx.AsyncClient(base_url=sim.base_url, timeout=10) as http:
         response = await http.post("/_sim/control", json={"faults": faults})
     assert response.status_code == 200, response.text
+
+
+@pytest.fixture(autouse=True)
+async def no_poller_left():
+    yield
+    await kill_left()
 
 
 def _arrived(sim: Simulator) -> dict[str, int]:
