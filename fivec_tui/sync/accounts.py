@@ -31,6 +31,7 @@ from ..api.redact import mask_url
 from ..config import Profile
 from ..private_files import default_log, exposed_cache
 from ..store import Store
+from ..store.space import room
 from . import alerts
 from .backoff import said
 from .client import client_for
@@ -172,7 +173,16 @@ async def _serve(
             for a in accounts
             if push_config
         }
-        server = PushReceiver(None, push_config, routes) if push_config else None
+        server = (
+            PushReceiver(
+                None,
+                push_config,
+                routes,
+                can_write=lambda: all(room(a.db_path).ok for a in accounts),
+            )
+            if push_config
+            else None
+        )
         if server:
             log.info("push receiver on %s", await server.start())
         stop = stop_event(requested)

@@ -16,6 +16,7 @@ from ..api.redact import mask_url
 from ..config import Profile, Push, checked
 from ..private_files import default_log, exposed_cache, private_dir, private_file
 from ..store import Store
+from ..store.space import room
 from . import alerts
 from .backoff import said
 from .client import client_for
@@ -247,7 +248,11 @@ async def _serve(
             for name, n in counts.items():
                 print(f"{name}: {n} new" + once_trouble(engine, name))
             return 1 if any(once_trouble(engine, n) for n in counts) else 0
-        receiver = PushReceiver(store, push_config) if push_config else None
+        receiver = (
+            PushReceiver(store, push_config, can_write=lambda: room(store.path).ok)
+            if push_config
+            else None
+        )
         if receiver:
             log.info("push receiver on %s", await receiver.start())
             for stream, urls in push_config.forward.items():
