@@ -7,6 +7,12 @@ Requests are POSTed as forms whose values are percent-encoded in the request's `
 (secrets never end up in a URL or a log line).  Destructive pulls come in two steps,
 ``pull_*_body`` returning the body text and ``parse_*`` reading it, so that a caller can commit
 the body before parsing it.  Sends are never retried: see :meth:`FivecClient.send`.
+
+Whatever comes back leaves the client with the secrets masked (:class:`~.redact.Secrets`): a
+server that echoes the request would otherwise hand the apikey and the password's md5 to
+every error, log line, journal row and screen downstream.  A list answer that is no answer
+at all (a page, an empty body, garbage, an echo) raises :class:`~.errors.UnreadableAnswer`
+before anyone can keep it as data (:func:`~.parse.check_answer`).
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from .models import (
     Unparsed,
 )
 from .parse import (
+    check_answer,
     parse_balance,
     parse_billing,
     parse_blacklist,
@@ -46,6 +53,7 @@ from .parse import (
     parse_send,
     parse_success,
 )
+from .redact import Secrets, mask_urls
 from .sms import check_content
 from .wire import decode_body, normalize_encode, percent_encode, to_unix
 
@@ -80,8 +88,13 @@ class FivecClient:
         timeout: float = 15.0,
         send_timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        secrets: Iterable[str] = (),
     ) -> None:
+        """``secrets``: more to mask out of answers than the credentials (the plain password,
+        a push token); each is masked out of every answer when :meth:`Secrets.distinctive`."""
         self.credentials = credentials
+        mine = (*credentials.secrets(), *secrets)
+        self.secrets = Secrets(filter(Secrets.distinctive, mine))
         self.base_url = base_url.rstrip("/")
         self.encode = normalize_encode(encode)
         self.send_timeout = send_timeout
@@ -122,15 +135,21 @@ class FivecClient:
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
 
+    def _unreachable(self, path: str, exc: httpx.HTTPError) -> TransportError:
+        return TransportError(
+            self.secrets.mask_text(mask_urls(f"{path}: {type(exc).__name__}: {exc}"))
+        )
+
     async def _post(self, path: str, params: dict[str, object], *, auth: bool = True) -> str:
+        """The answer's text, secrets masked; a network error or a status but 200 raises."""
         enc = self.encode
         try:
             response = await self._request(path, params, enc, auth=auth, timeout=None)
         except httpx.HTTPError as exc:
-            raise TransportError(f"{path}: {type(exc).__name__}: {exc}") from None
+            raise self._unreachable(path, exc) from None
         if response.status_code != 200:
             raise TransportError(f"{path}: HTTP {response.status_code}")
-        return decode_body(response.content, enc)
+        return decode_body(self.secrets.mask(response.content), enc)
 
     # -- sending --------------------------------------------------------------------------
     def _send_fields(self, sub: Submission, encode: str) -> dict[str, object]:
@@ -237,7 +256,9 @@ class FivecClient:
         request = self._http.post(
             soap.PATH, content=body, headers=soap.HEADERS, timeout=self.send_timeout
         )
-        return await self._outcome(soap.PATH, sub, request, soap.parse_response)
+        # this request carried the plain password: its answer is masked for it, however short
+        secrets = self.secrets.also(password)
+        return await self._outcome(soap.PATH, sub, request, soap.parse_response, secrets)
 
     async def _submit(
         self, path: str, params: dict[str, object], sub: Submission, enc: str, *, auth: bool
@@ -251,20 +272,23 @@ class FivecClient:
         sub: Submission,
         request: Awaitable[httpx.Response],
         read: Callable[[bytes], str],
+        secrets: Secrets | None = None,
     ) -> SendResult:
         """A send's one request, awaited once; whatever may have gone out is never retried."""
+        secrets = secrets or self.secrets
         try:
             response = await request
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             # Never connected: nothing can have been sent.
-            raise TransportError(f"{path}: {type(exc).__name__}: {exc}") from None
+            raise self._unreachable(path, exc) from None
         except httpx.HTTPError as exc:
-            return SendResult("unknown", sub, detail=f"{type(exc).__name__}: {exc}")
+            detail = secrets.mask_text(mask_urls(f"{type(exc).__name__}: {exc}"))
+            return SendResult("unknown", sub, detail=detail)
         if response.status_code != 200:
             return SendResult("unknown", sub, detail=f"HTTP {response.status_code}")
         text = ""
         try:
-            text = read(response.content)
+            text = read(secrets.mask(response.content))
             msgid = parse_send(text)
         except ParseError as exc:  # it reached the platform and was answered: it may be sent
             detail = f"unreadable answer: {exc}"
@@ -281,7 +305,7 @@ class FivecClient:
             Path.QUERY,
             {"action": "record", "from": to_unix(start), "to": to_unix(end), "encode": self.encode},
         )
-        return parse_records(body, self.encode)
+        return parse_records(check_answer("records", body), self.encode)
 
     async def billing(
         self, start: datetime, end: datetime, agent_username: str = ""
@@ -296,18 +320,21 @@ class FivecClient:
                 "encode": self.encode,
             },
         )
-        return parse_billing(body)
+        return parse_billing(check_answer("billing", body))
 
     async def pull_reports_body(self) -> str:
-        """DESTRUCTIVE: the next chunk of status reports, as body text (commit it first)."""
-        return await self._post(Path.RECV, {"encode": self.encode})
+        """DESTRUCTIVE: the next chunk of status reports, as checked body text (commit it
+        first); ``error:`` and unreadable answers raise."""
+        return check_answer("reports", await self._post(Path.RECV, {"encode": self.encode}))
 
     async def reports_for_body(self, mobiles: Sequence[str], start: datetime, end: datetime) -> str:
-        """Reports of some numbers in a window, as body text (possibly destructive: commit it)."""
-        return await self._post(
+        """Reports of some numbers in a window, as checked body text (possibly destructive:
+        commit it)."""
+        body = await self._post(
             Path.RECV,
             {"from": to_unix(start), "to": to_unix(end), "mobile": ",".join(mobiles)},
         )
+        return check_answer("reports", body)
 
     async def reports_for(
         self, mobiles: Sequence[str], start: datetime, end: datetime
@@ -315,8 +342,9 @@ class FivecClient:
         return parse_reports(await self.reports_for_body(mobiles, start, end))
 
     async def pull_replies_body(self, *, debug: bool = False, match_msgid: bool = False) -> str:
-        """DESTRUCTIVE unless ``debug``: the next replies, as body text (commit it first)."""
-        return await self._post(
+        """DESTRUCTIVE unless ``debug``: the next replies, as checked body text (commit it
+        first)."""
+        body = await self._post(
             Path.REPLY,
             {
                 "encode": self.encode,
@@ -324,6 +352,7 @@ class FivecClient:
                 "matchApiMsgId": 1 if match_msgid else None,
             },
         )
+        return check_answer("replies", body)
 
     async def replies_between(
         self, start: datetime, end: datetime, mobiles: Sequence[str] = ()
@@ -339,7 +368,7 @@ class FivecClient:
                 "mobile": ",".join(mobiles),
             },
         )
-        return parse_replies(body, self.encode)
+        return parse_replies(check_answer("replies", body), self.encode)
 
     # -- blacklist, binding, sub-accounts -------------------------------------------------
     async def blacklist_check(self, mobile: str) -> BlacklistResult:

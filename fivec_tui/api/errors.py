@@ -23,6 +23,15 @@ class ParseError(FivecError, ValueError):
         self.raw = raw
 
 
+class UnreadableAnswer(ParseError):
+    """An answer that is not the platform's: a maintenance or WAF page, an empty body,
+    garbage, an answer cut before its first item, the request echoed back.
+
+    Nothing in it is data: a pull that gets one stops and backs off, and its body (``raw``,
+    secrets masked by the client) is kept once for diagnosis, never parsed into rows.
+    """
+
+
 class ContentEncodingError(FivecError, ValueError):
     """Content that cannot be represented in the chosen ``encode``; raised before sending."""
 

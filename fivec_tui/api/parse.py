@@ -3,6 +3,11 @@
 Every parser trims BOM/whitespace, raises the matching :class:`PlatformError` for
 ``error:`` bodies, and returns pieces it cannot read as :class:`Unparsed` with their raw text
 (list answers) or raises :class:`ParseError` (single-value answers).  Nothing else escapes.
+
+Whether a list answer is one at all is :func:`check_answer`'s to say, before anything is
+kept of it: a body of which not one item reads as an item is not a partly odd answer but no
+answer (:class:`UnreadableAnswer`).  The parsers themselves stay tolerant, so that a body
+journaled by an older version is still read item by item.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import json
 import re
 from decimal import Decimal, InvalidOperation
 
-from .errors import ParseError, error_for
+from .errors import ParseError, UnreadableAnswer, error_for
 from .models import (
     Balance,
     BillingEntry,
@@ -101,12 +106,15 @@ def _decimal(value: str, raw: str) -> Decimal:
 
 
 def parse_balance(body: str) -> Balance:
-    """``'30029.000/30110.000'`` → remaining and total."""
+    """``'30029.000/30110.000'`` → remaining and total; anything else is unreadable."""
     text = raise_for_error(body)
     left, sep, right = text.partition("/")
-    if not sep:
-        raise ParseError(f"not a balance: {text[:200]!r}", text)
-    return Balance(_decimal(left, text), _decimal(right, text), text)
+    try:
+        if not sep:
+            raise ValueError(text)
+        return Balance(_decimal(left, text), _decimal(right, text), text)
+    except ValueError:
+        raise unreadable("balance", "not remaining/total", text) from None
 
 
 def _items(text: str, separator: str) -> list[str]:
@@ -274,3 +282,80 @@ def parse_blacklist(body: str, mobile: str) -> BlacklistResult:
     except ParseError:
         added_at = None
     return BlacklistResult(mobile, True, info.get("desc", ""), added, added_at, text)
+
+
+# -- is it an answer at all? ----------------------------------------------------------------
+#: How much of an unreadable body its error shows (the whole body is in ``raw``).
+PREVIEW = 80
+
+
+def unreadable(kind: str, what: str, text: str) -> UnreadableAnswer:
+    """The error for a ``kind`` answer that is not one, showing its first characters."""
+    shown = repr(text[:PREVIEW]) + ("…" if len(text) > PREVIEW else "")
+    return UnreadableAnswer(f"unreadable answer ({kind}): {what}: {shown}", text)
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _a_time(text: str) -> bool:
+    try:
+        parse_time(text)
+    except ParseError:
+        return False
+    return True
+
+
+def _a_report(item: str) -> bool:
+    fields = split_report_line(item)
+    return not isinstance(fields, Unparsed) and _digits(fields[0]) and _a_time(fields[4])
+
+
+def _a_reply(item: str) -> bool:
+    reply = parse_reply_line(item, None)
+    return (
+        isinstance(reply, Reply)
+        and reply.received_at is not None
+        and _digits(reply.mobile.lstrip("+"))
+    )
+
+
+def _a_record(item: str) -> bool:
+    record = parse_record_line(item, None)
+    return isinstance(record, Record) and _digits(record.msgid) and record.sent_at is not None
+
+
+def _a_billing_entry(item: str) -> bool:
+    return isinstance(parse_billing_line(item), BillingEntry)
+
+
+#: Each list answer: its item separator, and what one real item of it looks like.
+ANSWERS = {
+    "reports": (";", _a_report),
+    "replies": (REPLY_SEPARATOR, _a_reply),
+    "records": (";", _a_record),
+    "billing": (";", _a_billing_entry),
+}
+
+
+def check_answer(kind: str, body: str) -> str:
+    """The trimmed body of a ``kind`` answer (a key of :data:`ANSWERS`), once it is one.
+
+    ``error:`` bodies raise their :class:`PlatformError`.  ``no record`` is an answer; so is a
+    body with at least one real item among odd ones (the odd ones are kept as
+    :class:`Unparsed`).  An empty body, a page (it starts with ``<``) or a body of which not
+    one item is real (garbage, an answer cut inside its first item, an echo of the request)
+    raises :class:`UnreadableAnswer`.
+    """
+    text = raise_for_error(body)
+    if text.lower() == NO_RECORD:
+        return text
+    if not text:
+        raise unreadable(kind, "an empty answer", text)
+    if text.startswith("<"):
+        raise unreadable(kind, "a page, not an answer", text)
+    separator, real = ANSWERS[kind]
+    if not any(real(item) for item in _items(text, separator)):
+        raise unreadable(kind, f"not one item reads as {kind}", text)
+    return text

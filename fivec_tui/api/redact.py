@@ -1,4 +1,6 @@
-"""Showing URLs that carry credentials: host and path stay readable, the secrets become ``***``.
+"""Secrets out of what is shown: URLs that carry credentials, and answers that echo them.
+
+URLs: host and path stay readable, the secrets become ``***``.
 
 Forward, webhook and chat robot URLs are the user's own and often hold a credential:
 ``user:pass@``, an ``?access_token=`` (DingTalk), a ``?key=`` (WeCom), a ``sign=``, or a token
@@ -13,8 +15,11 @@ letters and digits is hidden even when it is not a secret.
 
 from __future__ import annotations
 
+import json
 import re
-from urllib.parse import urlsplit
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus, urlsplit
+from xml.sax.saxutils import escape
 
 MASK = "***"
 #: A query or fragment parameter whose name contains one of these holds a secret.
@@ -76,3 +81,66 @@ def mask_url(url: str) -> str:
 def mask_urls(text: str) -> str:
     """Free text (an error message, a shell command) with every URL in it masked."""
     return _URL.sub(lambda m: mask_url(m.group(0)), str(text))
+
+
+# -- secrets in answers ---------------------------------------------------------------------
+#: A secret this short, or digits no longer than a msgid, could be a piece of a mobile or a
+#: msgid in a real answer, and masking it there would change data: such a secret is masked
+#: only where the request that carried it is answered (see :meth:`Secrets.distinctive`).
+DISTINCT_LEN = 8
+MSGID_MAX = 20
+_PCT_ESCAPE = re.compile(rb"%[0-9A-F]{2}")
+
+
+def _forms(secret: str) -> set[bytes]:
+    """``secret`` in every form a server may send it back in."""
+    out = set()
+    for text in {secret, secret.upper(), secret.lower()}:
+        for codec in ("utf-8", "gbk"):
+            try:
+                raw = text.encode(codec)
+            except UnicodeEncodeError:
+                continue
+            encoded = {quote(raw, safe="").encode(), quote_plus(raw).encode()}
+            encoded |= {_PCT_ESCAPE.sub(lambda m: m.group(0).lower(), e) for e in encoded}
+            out |= {raw, *encoded}
+        out.add(json.dumps(text).strip('"').encode())
+        out.add(escape(text, {'"': "&quot;", "'": "&apos;"}).encode())
+    return out
+
+
+class Secrets:
+    """Secrets masked out of whatever a server sends back, before anything reads it.
+
+    A server that echoes the request (a misconfigured proxy, a test box) sends back the
+    credentials it was sent: each secret is replaced by ``***`` in every form it can come back
+    in (as sent, upper- and lower-case, percent-encoded in UTF-8 or GBK, JSON- and
+    XML-escaped).
+
+    >>> Secrets(["s3cret-Key"]).mask(b"apikey=s3cret-Key&x=S3CRET-KEY")
+    b'apikey=***&x=***'
+    """
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self.secrets = tuple(s for s in secrets if s)
+        forms = {form for s in self.secrets for form in _forms(s)}
+        self._forms = sorted(forms, key=len, reverse=True)  # longest first: no half masks
+
+    @staticmethod
+    def distinctive(secret: str) -> bool:
+        """Whether ``secret`` can be masked out of every answer without touching data."""
+        return len(secret) >= DISTINCT_LEN and not (secret.isdigit() and len(secret) <= MSGID_MAX)
+
+    def mask(self, data: bytes) -> bytes:
+        for form in self._forms:
+            if form in data:
+                data = data.replace(form, MASK.encode())
+        return data
+
+    def mask_text(self, text: str) -> str:
+        raw = text.encode("utf-8", "surrogateescape")
+        return self.mask(raw).decode("utf-8", "surrogateescape")
+
+    def also(self, *more: str) -> Secrets:
+        """These secrets and ``more``."""
+        return Secrets((*self.secrets, *more))

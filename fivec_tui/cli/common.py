@@ -21,7 +21,7 @@ from rich.console import Console
 from .. import config as cfg
 from .. import language
 from .. import when as whens
-from ..api import ContentEncodingError, PlatformError, TransportError
+from ..api import ContentEncodingError, ParseError, PlatformError, TransportError
 from ..i18n import _
 
 if TYPE_CHECKING:
@@ -251,8 +251,8 @@ pass_ctx = click.make_pass_decorator(Ctx)
 
 
 def call(ctx: Ctx, fn: Callable[[FivecClient], Awaitable[T]]) -> T:
-    """Run one client call; map platform and network errors (and an audit trail that cannot
-    be written) to exit code 1, an action refused as read-only to 2."""
+    """Run one client call; map platform and network errors, answers that are none, and an
+    audit trail that cannot be written to exit code 1, an action refused as read-only to 2."""
     import asyncio  # here: the commands that read only the cache start without it (~30 ms)
 
     from ..store.auditor import ReadOnly
@@ -269,6 +269,9 @@ def call(ctx: Ctx, fn: Callable[[FivecClient], Awaitable[T]]) -> T:
         sys.exit(1)
     except TransportError as exc:
         tell(_("cannot reach the platform: {error}").format(error=exc))
+        sys.exit(1)
+    except ParseError as exc:  # a maintenance page, a WAF, an echo: said, no traceback
+        tell(_("the answer cannot be read: {error}").format(error=exc))
         sys.exit(1)
     except ContentEncodingError as exc:
         raise UsageError(str(exc)) from None

@@ -118,6 +118,9 @@ def main(ctx: click.Context, config, profile, base_url, db, lang, at, read_only)
         moment = parse_when(at).timestamp()
         ctx.obj.at = moment if moment < time.time() else None  # now or later: live
     if ctx.invoked_subcommand is None:
+        from .run import exit_if_no_room
+
+        exit_if_no_room(ctx.obj.db_path())
         from ..app.run import run_tui
 
         sys.exit(run_tui(ctx.obj))

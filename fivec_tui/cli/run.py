@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import shlex
 import sys
+import tempfile
+from pathlib import Path
 
 import click
 
@@ -38,14 +40,27 @@ from .common import Ctx, UsageError, pass_ctx, say, tell
         "a free port of its own."
     ),
 )
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="ENDPOINT:KEY=VALUE",
+    help=_(
+        "Inject a fault, repeatable: ENDPOINT is send, query, recv, reply, black, bind, user, "
+        "batch, webservice or all. E.g. recv:answer_with=waf (answer HTTP 200 with html, waf, "
+        "empty, garbage, truncated, echo, or any other text as the body; answer_with_p=0.5 "
+        "for half the requests), query:http_5xx=0.2, reply:latency_ms=500."
+    ),
+)
 # For the demo, which starts sim as its child: one JSON line to read, and the pipe's end.
 @click.option("--json", "as_json", is_flag=True, hidden=True)
 @click.option("--stop-on-eof", is_flag=True, hidden=True)
-def sim(host, port, scenario, seed, speed, accounts, as_json, stop_on_eof) -> None:
+def sim(host, port, scenario, seed, speed, accounts, faults, as_json, stop_on_eof) -> None:
     import json
     import secrets
 
     from ..sim import ScenarioError, Simulator
+    from ..sim.scenario import parse_faults
     from ..sync.lifetime import stop_event
 
     token = secrets.token_urlsafe(24)
@@ -60,10 +75,13 @@ def sim(host, port, scenario, seed, speed, accounts, as_json, stop_on_eof) -> No
             else:
                 running = Simulator(scenario, host=host, port=port, seed=seed, speed=speed)
                 simulators = [running]
+            injected = parse_faults(faults)
         except ScenarioError as exc:
             raise UsageError(str(exc)) from None
         for simulator in simulators:
             simulator.server.control_token = token
+            for endpoint, table in injected.items():
+                simulator.server.faults.setdefault(endpoint, {}).update(table)
         await running.start()
         try:
             if as_json:
@@ -99,6 +117,9 @@ def _say_simulators(simulators, token: str) -> None:
             f"  FIVEC_BASE_URL={s.base_url} FIVEC_USERNAME={a.username} "
             f"FIVEC_PASSWORD={a.password} FIVEC_APIKEY={a.apikey}"
         )
+        for endpoint, table in sorted(s.server.faults.items()):
+            shown = " ".join(f"{k}={v!r}" for k, v in table.items())
+            say(_("  fault on {endpoint}: {faults}").format(endpoint=endpoint, faults=shown))
     say(
         _("control: Authorization: Bearer {token} (/_sim/state, /_sim/control)").format(token=token)
     )
@@ -124,6 +145,7 @@ def _say_simulators(simulators, token: str) -> None:
 )
 @pass_ctx
 def demo(ctx: Ctx, scenario, seed, speed, accounts) -> None:
+    exit_if_no_room(Path(tempfile.gettempdir()))  # where the demo's cache goes
     from ..app.app import FivecApp
     from ..app.demo import run_demo
 
@@ -180,6 +202,7 @@ def poll(ctx: Ctx, once, yes, all_profiles, listen, metrics, log_file, stop_on_e
     }
     if all_profiles:
         sys.exit(_poll_all(ctx, options))
+    exit_if_no_room(ctx.db_path())
     from ..sync.daemon import run_poll
 
     try:
@@ -195,22 +218,51 @@ def _poll_all(ctx: Ctx, options: dict) -> int:
     from ..sync.accounts import run_all
 
     profiles = ctx.all_profiles()
-    accounts = []
+    accounts, short = [], 0
     for profile in profiles:
         try:
             profile.require_account()
         except ConfigError as exc:
             tell(_("{profile}: left out: {error}").format(profile=profile.name, error=exc))
             continue
+        if problem := no_room(ctx.cache_path(profile)):
+            tell(f"{profile.name}: {problem}")
+            short += 1
+            continue
         accounts.append((profile, ctx.cache_path(profile)))
+    if short and not accounts:
+        return 1
     if not accounts:
         raise UsageError(_("--all: no profile has an account"))
     chosen = ctx.profile().name
     receiver = next((p for p in profiles if p.name == chosen), profiles[0])
     try:
-        return run_all(accounts, receiver, **options)
+        code = run_all(accounts, receiver, **options)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    return max(code, 1 if short else 0)
+
+
+def no_room(path: Path) -> str:
+    """Why the cache at ``path`` cannot be written safely, in one line; "" when it can."""
+    from ..store.space import mib, room  # standard library only: cheap for the TUI's start
+
+    space = room(path)
+    if space.ok:
+        return ""
+    if not space.writable:
+        return _("error: cannot write the cache {path}: check its permissions").format(path=path)
+    return _(
+        "error: disk full: {path} has {free} free, and {need} must stay free to keep what "
+        "is pulled; free some space, or put the cache elsewhere, and start again"
+    ).format(path=path, free=mib(space.free), need=mib(space.need))
+
+
+def exit_if_no_room(path: Path) -> None:
+    """Starting where the cache cannot be written: one line saying why, exit 1."""
+    if problem := no_room(path):
+        tell(problem)
+        sys.exit(1)
 
 
 @click.command(

@@ -28,7 +28,12 @@ FAULT_KEYS = (
     "crlf",
     "hang_s",
     "throttle",
+    "answer_with",
+    "answer_with_p",
 )
+#: Fault keys whose value is text, not a number: ``answer_with`` is a canned kind
+#: (:data:`.answers.KINDS`) or the literal body to answer with.
+TEXT_FAULT_KEYS = ("answer_with",)
 
 
 class ScenarioError(ValueError):
@@ -71,7 +76,7 @@ class Scenario:
     push_replies: bool = False
     push_format: str = "string"
     blacklist: dict[str, dict[str, Any]] = field(default_factory=dict)
-    faults: dict[str, dict[str, float]] = field(default_factory=dict)
+    faults: dict[str, dict[str, float | str]] = field(default_factory=dict)
 
     def mix_at(self, elapsed: float, mobile: str) -> dict[str, float]:
         for phase in self.phases:
@@ -123,13 +128,7 @@ def from_dict(data: dict[str, Any], name: str = "custom") -> Scenario:
             )
             for i, p in enumerate(data.get("phases") or [])
         ]
-        faults = data.get("faults") or {}
-        for endpoint, table in faults.items():
-            if endpoint not in ENDPOINTS:
-                raise ScenarioError(f"faults.{endpoint}: unknown endpoint (use {ENDPOINTS})")
-            bad = set(table) - set(FAULT_KEYS)
-            if bad:
-                raise ScenarioError(f"faults.{endpoint}: unknown keys {sorted(bad)}")
+        faults = {k: fault_table(k, v) for k, v in (data.get("faults") or {}).items()}
         return Scenario(
             name=str(data.get("name", name)),
             description=str(data.get("description", "")),
@@ -155,12 +154,61 @@ def from_dict(data: dict[str, Any], name: str = "custom") -> Scenario:
             push_replies=bool(push.get("replies", False)),
             push_format=str(push.get("format", "string")),
             blacklist=dict(data.get("blacklist") or {}),
-            faults={k: {kk: float(vv) for kk, vv in v.items()} for k, v in faults.items()},
+            faults=faults,
         )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, ScenarioError):
             raise
         raise ScenarioError(f"scenario {name}: {type(exc).__name__}: {exc}") from None
+
+
+def fault_table(endpoint: str, table: Any) -> dict[str, float | str]:
+    """One endpoint's faults checked: known keys, numbers (``answer_with``: text).
+
+    The one reading of a fault table, for scenario files, ``/_sim/control`` and
+    ``fivec-tui sim --fault``.
+    """
+    if endpoint not in ENDPOINTS:
+        raise ScenarioError(f"faults.{endpoint}: unknown endpoint (use {', '.join(ENDPOINTS)})")
+    if not isinstance(table, dict):
+        raise ScenarioError(f"faults.{endpoint}: expected a table of fault = value")
+    bad = set(table) - set(FAULT_KEYS)
+    if bad:
+        raise ScenarioError(f"faults.{endpoint}: unknown keys {sorted(bad)}")
+    out: dict[str, float | str] = {}
+    for key, value in table.items():
+        if key in TEXT_FAULT_KEYS:
+            if not isinstance(value, str):
+                raise ScenarioError(f"faults.{endpoint}.{key}: expected text, not {value!r}")
+            out[key] = value
+            continue
+        try:
+            out[key] = float(value)
+        except (TypeError, ValueError):
+            raise ScenarioError(
+                f"faults.{endpoint}.{key}: expected a number, not {value!r}"
+            ) from None
+    return out
+
+
+def parse_faults(specs: list[str] | tuple[str, ...]) -> dict[str, dict[str, float | str]]:
+    """``ENDPOINT:KEY=VALUE`` strings (``fivec-tui sim --fault``) as fault tables.
+
+    ``all`` stands for every endpoint; one key a string, so that a literal ``answer_with``
+    body may hold commas and colons:
+
+    >>> parse_faults(["recv:answer_with=waf", "all:latency_ms=50"])["recv"]
+    {'answer_with': 'waf', 'latency_ms': 50.0}
+    """
+    tables: dict[str, dict[str, str]] = {}
+    for spec in specs:
+        endpoint, colon, setting = spec.partition(":")
+        key, equals, value = setting.partition("=")
+        if not (colon and equals and key):
+            raise ScenarioError(f"--fault {spec!r}: expected ENDPOINT:KEY=VALUE")
+        for name in ENDPOINTS if endpoint == "all" else (endpoint,):
+            tables.setdefault(name, {})[key] = value
+    return {k: fault_table(k, v) for k, v in tables.items()}
 
 
 def available() -> list[str]:

@@ -24,7 +24,8 @@ from typing import Any
 
 from aiohttp import web
 
-from . import soap, subaccounts, wire
+from . import answers, soap, subaccounts, wire
+from .scenario import ScenarioError, fault_table
 from .state import Account, Platform, SimError
 from .wire import field as _s
 
@@ -63,13 +64,18 @@ class SimServer:
         self.platform = platform
         self.control_token = control_token
         self.fault_rng = random.Random(seed ^ 0x5C5C)
-        self.faults: dict[str, dict[str, float]] = {
+        self.faults: dict[str, dict[str, float | str]] = {
             k: dict(v) for k, v in platform.scenario.faults.items()
         }
         self.push_urls: dict[str, str] = {}
         #: Indexes into platform.served_chunks of report chunks garbled, cut or never answered.
         self.damaged_chunks: set[int] = set()
+        #: Requests per endpoint that reached the platform (its handler ran).
         self.requests: dict[str, int] = {}
+        #: Requests per endpoint that reached this server, those a fault answered included.
+        self.arrived: dict[str, int] = {}
+        #: Per endpoint, the ``answer_with`` answers given, by kind ("body" for a literal).
+        self.answered: dict[str, dict[str, int]] = {}
         self.log: list[dict[str, Any]] = []
         self.app = web.Application(middlewares=[self._faults], client_max_size=32 * 1024 * 1024)
         handlers: dict[str, Handler] = {
@@ -128,6 +134,8 @@ class SimServer:
     @web.middleware
     async def _faults(self, request: web.Request, handler) -> web.StreamResponse:
         name = PATHS.get(request.path)
+        if name:
+            self.arrived[name] = self.arrived.get(name, 0) + 1
         spec = self.faults.get(name or "", {})
         if not spec:
             return await handler(request)
@@ -142,6 +150,15 @@ class SimServer:
             if request.transport is not None:
                 request.transport.abort()
             raise asyncio.CancelledError
+        damage = ""
+        if "answer_with" in spec and rng.random() < spec.get("answer_with_p", 1.0):
+            answer = str(spec["answer_with"])
+            counts = self.answered.setdefault(name or "", {})
+            kind = answer if answer in answers.KINDS else "body"
+            counts[kind] = counts.get(kind, 0) + 1
+            if not answers.reaches_platform(answer):
+                return await answers.stand_in(answer, request)
+            damage = answer
         chunks = len(self.platform.served_chunks)
         response = await handler(request)
         assert isinstance(response, web.Response)
@@ -151,11 +168,12 @@ class SimServer:
             # The request was handled (a send went out), only the answer never comes back.
             self._damaged(served_a_chunk, chunks)
             await asyncio.sleep(spec.get("hang_s", 60))
-        if rng.random() < spec.get("garbage", 0):
-            body = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
-            self._damaged(served_a_chunk, chunks)
-        elif rng.random() < spec.get("truncate", 0) and len(body) > 1:
-            body = body[: rng.randrange(1, len(body))]
+        if not damage and rng.random() < spec.get("garbage", 0):
+            damage = "garbage"
+        elif not damage and rng.random() < spec.get("truncate", 0) and len(body) > 1:
+            damage = "truncated"
+        if damage:
+            body = answers.damaged(damage, body, rng)
             self._damaged(served_a_chunk, chunks)
         if rng.random() < spec.get("bom", 0):
             body = b"\xef\xbb\xbf" + body
@@ -353,6 +371,10 @@ class SimServer:
                 "repeated": sum(1 for n in p.submissions.values() if n > 1),
             },
             "faults": self.faults,
+            "arrived": dict(self.arrived),
+            "answered": {k: dict(v) for k, v in self.answered.items()},
+            "served_chunks": len(p.served_chunks),
+            "damaged_chunks": sorted(self.damaged_chunks),
             "push_urls": self.push_urls,
         }
 
@@ -379,9 +401,10 @@ class SimServer:
         except ValueError:
             return web.json_response({"error": "expected JSON"}, status=400)
         if "faults" in doc:
-            self.faults = {
-                k: {kk: float(vv) for kk, vv in v.items()} for k, v in doc["faults"].items()
-            }
+            try:
+                self.faults = {k: fault_table(k, v) for k, v in dict(doc["faults"]).items()}
+            except (ScenarioError, TypeError, ValueError) as exc:
+                return web.json_response({"error": str(exc)}, status=400)
         if "reply" in doc:
             r = doc["reply"]
             self.platform.add_reply(

@@ -33,6 +33,7 @@ import threading
 
 from .db import Store
 from .journaling import ingest_body, journal
+from .space import disk_error
 
 log = logging.getLogger("fivec_tui.store")
 
@@ -120,8 +121,15 @@ class Ingestor:
             journal_id = job[0]
             try:
                 counts = ingest_body(self._writer, *job)
-            except Exception:  # logged with its traceback; the body stays in the journal
-                log.exception("journal body %d could not be ingested; kept unparsed", journal_id)
+            except Exception as exc:  # logged (a bug's traceback too); the body stays journaled
+                if disk_error(exc):
+                    log.error(
+                        "journal body %d could not be ingested (%s); kept unparsed", journal_id, exc
+                    )
+                else:
+                    log.exception(
+                        "journal body %d could not be ingested; kept unparsed", journal_id
+                    )
                 counts = None
             with self._done:
                 if counts is None:

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import sqlite3
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -30,14 +31,18 @@ from ..api.redact import mask_url
 from ..config import Profile
 from ..private_files import default_log, exposed_cache
 from ..store import Store
-from ..store.integrity import cache_problem
+from ..store.integrity import CacheBroken, cache_problem
+from ..store.space import room
 from . import alerts
+from .backoff import said
 from .client import client_for
 from .daemon import (
     confirm_destructive,
     forward_targets,
     ignore_wake_signals,
+    once_trouble,
     receiver_config,
+    secrets_of,
     setup_logging,
     wake_on_signals,
 )
@@ -105,12 +110,18 @@ def run_all(
             lock.release()
             print(f"error: {profile.name}: {problem.line()}", file=sys.stderr)
             continue
-        held.append(Account(profile, db_path, lock))
+        try:
+            store = Store(db_path)
+        except (OSError, sqlite3.Error, CacheBroken) as exc:  # a full disk: the others run
+            print(f"error: {profile.name}: cannot write {db_path}: {said(exc)}", file=sys.stderr)
+            lock.release()
+            continue
+        held.append(Account(profile, db_path, lock, store))
     if not held:
         return 1
     try:
         log_path = Path(log_file) if log_file else default_log(held[0].db_path.parent / "all.db")
-        secrets = tuple(s for a in held for s in a.profile.secrets())
+        secrets = tuple(s for a in held for s in secrets_of(a.profile))
         setup_logging(secrets, log_path)
         for handler in logging.getLogger("fivec_tui").handlers:
             handler.addFilter(ProfileTag())
@@ -122,8 +133,6 @@ def run_all(
         if metrics:
             from .metrics import serve
 
-            for a in held:
-                Store(a.db_path).close()  # the schema exists before the collector reads it
             host, _, port = metrics.rpartition(":")
             serve({a.profile.name: a.db_path for a in held}, host or "127.0.0.1", int(port))
             log.info("metrics of %d accounts on http://%s/metrics", len(held), metrics)
@@ -143,6 +152,8 @@ def run_all(
     finally:
         for a in held:
             a.lock.release()
+            if a.store is not None:
+                a.store.close()
 
 
 async def _serve(
@@ -160,8 +171,6 @@ async def _serve(
     refused = 0
     async with contextlib.AsyncExitStack() as stack:
         for a in accounts:
-            a.store = Store(a.db_path)
-            stack.callback(a.store.close)
             if push_config and forward_targets(a.profile):
                 a.forwarder = Forwarder(a.store)
                 stack.push_async_callback(a.forwarder.aclose)
@@ -187,7 +196,16 @@ async def _serve(
             for a in accounts
             if push_config
         }
-        server = PushReceiver(None, push_config, routes) if push_config else None
+        server = (
+            PushReceiver(
+                None,
+                push_config,
+                routes,
+                can_write=lambda: all(room(a.db_path).ok for a in accounts),
+            )
+            if push_config
+            else None
+        )
         if server:
             log.info("push receiver on %s", await server.start())
         stop = stop_event(requested, stop_on_eof)
@@ -238,8 +256,9 @@ async def _once(accounts: list[Account]) -> int:
     code = 0 if all(done) else 1
     for a in accounts:
         for name, n in a.counts.items():
-            error = a.engine.jobs[name].last_error
-            print(f"{a.profile.name}: {name}: {n} new" + (f" (error: {error})" if error else ""))
+            extra = once_trouble(a.engine, name)
+            print(f"{a.profile.name}: {name}: {n} new{extra}")
+            code = max(code, 1 if extra else 0)
         if trouble := jobs_problem(a.engine.jobs):
             print(f"{a.profile.name}: {trouble[0]}")
             code = 1

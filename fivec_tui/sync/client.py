@@ -25,5 +25,6 @@ def client_for(profile: Profile, **options: Any) -> FivecClient:
         "encode": profile.encode,
         "timeout": profile.timeout,
         "send_timeout": profile.send_timeout,
+        "secrets": (profile.password, profile.push.token),  # masked out of every answer too
     }
     return FivecClient(profile.credentials, profile.base_url, **(settings | options))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+import sqlite3
 import sys
 import threading
 from dataclasses import asdict
@@ -15,7 +17,9 @@ from ..config import Profile, Push, checked
 from ..private_files import default_log, exposed_cache, open_private, private_dir
 from ..store import Store
 from ..store.integrity import CacheBroken, ensure_sound
+from ..store.space import room
 from . import alerts
+from .backoff import said
 from .client import client_for
 from .engine import Engine
 from .forward import Forwarder
@@ -43,6 +47,40 @@ class Redact(logging.Filter):
         return True
 
 
+class LogFile(logging.StreamHandler):
+    """The log file (opened by :func:`setup_logging`), which a full disk may refuse: said once
+    on stderr (where every line goes too), without the traceback ``logging`` prints for each
+    line it could not write."""
+
+    failing = False  # the last line could not be written
+    _refused = False  # the line being written could not be
+
+    def __init__(self, stream, path: Path) -> None:
+        super().__init__(stream)
+        self.baseFilename = str(path)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._refused = False
+        super().emit(record)  # calls handleError when the write fails
+        if self.failing and not self._refused:
+            self._say("the log is written again")
+        self.failing = self._refused
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if not self.failing:
+            self._say(f"cannot write the log ({sys.exc_info()[1]}); its lines go to stderr only")
+        self._refused = True
+
+    def _say(self, text: str) -> None:
+        with contextlib.suppress(OSError):  # stderr may be a file on the same full disk
+            print(f"{self.baseFilename}: {text}", file=sys.stderr, flush=True)
+
+
+def secrets_of(profile: Profile) -> tuple[str, ...]:
+    """What the log filter hides for ``profile``: its credentials and its push token."""
+    return (*profile.secrets(), profile.push.token)
+
+
 def setup_logging(secrets: tuple[str, ...], log_file: Path) -> None:
     """Log to ``log_file`` (0600) and stderr, ``secrets`` (every account's) redacted."""
     private_dir(log_file.parent)
@@ -53,7 +91,7 @@ def setup_logging(secrets: tuple[str, ...], log_file: Path) -> None:
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger("fivec_tui")
     root.setLevel(logging.INFO)
-    for handler in (logging.StreamHandler(stream), logging.StreamHandler(sys.stderr)):
+    for handler in (LogFile(stream, log_file), logging.StreamHandler(sys.stderr)):
         handler.setFormatter(fmt)
         handler.addFilter(redact)
         root.addHandler(handler)
@@ -84,6 +122,15 @@ def wake_on_signals(engines: list[Engine]) -> None:
                     engine.trigger(name)
 
         loop.add_signal_handler(sig, wake)
+
+
+def once_trouble(engine: Engine, name: str) -> str:
+    """What went wrong with a job in ``poll --once``, shown after its count ("" if nothing):
+    its error, or why it is paused (a full disk)."""
+    state = engine.jobs[name]
+    if state.last_error:
+        return f" (error: {state.last_error})"
+    return f" ({state.note})" if state.note else ""
 
 
 def confirm_destructive(engine: Engine, yes: bool, ask: bool = True) -> bool:
@@ -152,6 +199,12 @@ def receiver_config(profile: Profile, listen: str | None) -> PushConfig | None:
     return config
 
 
+def cannot_start(path: Path, exc: Exception) -> int:
+    """A start that cannot write the cache (a full or read-only disk): one line, exit 1."""
+    print(f"error: cannot write the cache {path}: {said(exc)}", file=sys.stderr)
+    return 1
+
+
 def run_poll(
     profile: Profile,
     db_path: Path,
@@ -170,6 +223,8 @@ def run_poll(
     except LockHeld as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        return cannot_start(db_path, exc)
     try:
         ensure_sound(db_path)  # before anything is pulled into it, whatever the form of poll
     except CacheBroken as exc:
@@ -178,7 +233,11 @@ def run_poll(
         return 1
     try:
         log_path = Path(log_file) if log_file else default_log(db_path)
-        setup_logging(profile.secrets(), log_path)
+        try:
+            setup_logging(secrets_of(profile), log_path)
+            store = Store(db_path)
+        except (OSError, sqlite3.Error) as exc:
+            return cannot_start(db_path, exc)
         for warning in exposed_cache(db_path, log_path):
             log.warning("%s", warning)
         ignore_wake_signals()
@@ -187,13 +246,12 @@ def run_poll(
             from .metrics import serve
 
             host, _, port = metrics.rpartition(":")
-            Store(db_path).close()  # the schema exists before the collector reads it
             serve({profile.name: db_path}, host or "127.0.0.1", int(port))
             log.info("metrics on http://%s/metrics", metrics)
         return asyncio.run(
             _serve(
                 profile,
-                db_path,
+                store,
                 once=once,
                 yes=yes,
                 listen=listen,
@@ -208,7 +266,7 @@ def run_poll(
 
 async def _serve(
     profile: Profile,
-    db_path: Path,
+    store: Store,
     *,
     once: bool,
     yes: bool,
@@ -217,7 +275,7 @@ async def _serve(
     stop_on_eof: bool = False,
     ask: bool = True,
 ) -> int:
-    store = Store(db_path)
+    db_path = store.path
     push_config = receiver_config(profile, listen)
     async with client_for(profile) as client:
         forwarder = Forwarder(store) if push_config and push_config.forward else None
@@ -229,13 +287,13 @@ async def _serve(
         if once:
             counts = await engine.run_once()
             for name, n in counts.items():
-                state = engine.jobs[name]
-                print(
-                    f"{name}: {n} new"
-                    + (f" (error: {state.last_error})" if state.last_error else "")
-                )
-            return 1 if any(engine.jobs[n].last_error for n in counts) else 0
-        receiver = PushReceiver(store, push_config) if push_config else None
+                print(f"{name}: {n} new" + once_trouble(engine, name))
+            return 1 if any(once_trouble(engine, n) for n in counts) else 0
+        receiver = (
+            PushReceiver(store, push_config, can_write=lambda: room(store.path).ok)
+            if push_config
+            else None
+        )
         if receiver:
             log.info("push receiver on %s", await receiver.start())
             for stream, urls in push_config.forward.items():

@@ -29,6 +29,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from ..api import FivecError
+from ..api.errors import UnreadableAnswer
 from ..config import DEFAULT_INTERVALS, Profile
 from ..store import Store, poll_runs, replay
 from ..store.poller import (
@@ -40,10 +41,12 @@ from ..store.poller import (
     start_health,
 )
 from . import backoff
-from .jobs import alerts as alerts_job
 from .jobs import (
+    Pulls,
+    PullsPaused,
     balance,
     forward,
+    keep_unreadable,
     prune,
     reconcile,
     reconcile_replies,
@@ -52,6 +55,7 @@ from .jobs import (
     reports,
     subaccounts,
 )
+from .jobs import alerts as alerts_job
 from .sinks import Sinks
 
 if TYPE_CHECKING:
@@ -143,6 +147,10 @@ class JobState:
         self.last_success, self.failures, self.failing_since = time.time(), 0, None
         self.backoff_s, self.items_total = 0.0, self.items_total + items
 
+    def pause(self, why: str) -> None:
+        """Waiting for something this tool cannot change (room on the disk): not a failure."""
+        self.note, self.backlog = why, False
+
     def failed(self, exc: Exception, rng: random.Random) -> None:
         """Count the failure and set the wait before the next try."""
         self.failures += 1
@@ -199,6 +207,10 @@ class Engine:
         self._idle.set()
         #: Set by :meth:`stop`: a drain ends after the run in flight.
         self._stopping = False
+        #: Room to keep what destructive pulls take, and what they took but could not keep.
+        self.pulls = Pulls(self.store)
+        #: The last run could not be written to ``poll_runs`` (said once).
+        self._unrecorded = False
 
     def _interval(self, name: str) -> float:
         return self.profile.intervals.get(name, DEFAULT_INTERVALS[name])
@@ -256,6 +268,7 @@ class Engine:
             self.scheduler.pause()
             await asyncio.sleep(0)  # a run the scheduler handed out just now gets to start
         await self._idle.wait()
+        await self._store_held()
         if self.scheduler is not None:
             # Shutting down cancels runs still in flight: none is left by now.
             self.scheduler.shutdown(wait=False)
@@ -266,10 +279,25 @@ class Engine:
         if self.sinks is not None:
             await self.sinks.aclose()
 
+    async def _store_held(self) -> None:
+        """A last try at storing what pulls took but could not keep, before the process goes."""
+        if not self.pulls.held:
+            return
+        try:
+            await self.pulls.store_held()
+        except Exception as exc:
+            log.error(
+                "%d bodies taken from the platform could not be stored (%s) and go with this "
+                "process; the reconciles ask for their reports and replies again",
+                len(self.pulls.held),
+                backoff.said(exc),
+            )
+
     def trigger(self, name: str) -> None:
         """Run a scheduled job now (e.g. after a send, pull its reports sooner); a run in
-        flight is left alone."""
-        if not self.jobs[name].running:
+        flight is left alone, and so is a failing job's backoff."""
+        state = self.jobs[name]
+        if not state.running and not state.failures:
             self._move(name, 0.0)
 
     def _move(self, name: str, delay: float) -> None:
@@ -280,16 +308,13 @@ class Engine:
             job.modify(next_run_time=datetime.now(UTC) + timedelta(seconds=delay))
 
     async def _scheduled(self, name: str) -> None:
-        """What the scheduler runs: the job until drained, then, if it failed, its next run
-        moved out by the backoff.
+        """What the scheduler runs: the job until drained (a failed run has moved its next
+        run out by the backoff itself).
 
         A run with more waiting goes on here rather than by moving the next run to now: the
         scheduler counts this one as going until it returns, and would skip a run due before.
         """
         await self._drain(name)
-        state = self.jobs[name]
-        if state.failures:
-            self._move(name, state.backoff_s)
 
     async def _drain(self, name: str) -> int:
         """Run a job again and again while it stops at its chunk limit with more waiting,
@@ -305,58 +330,83 @@ class Engine:
     # -- one run --------------------------------------------------------------------------
     async def run_job(self, name: str) -> int:
         """Run one job now, record its health, and move its next scheduled run: later when it
-        failed, to now when it has more waiting.  Never raises; a job already running is not
-        run again (returns 0)."""
+        failed (the run did), to now when it has more waiting.  Never raises; a job already
+        running is not run again (returns 0)."""
         items = await self._run(name)
         state = self.jobs[name]
-        if state.failures or state.backlog:
-            self._move(name, state.backoff_s if state.failures else 0.0)
+        if state.backlog and not state.failures:
+            self._move(name, 0.0)
         return items
 
     async def _run(self, name: str) -> int:
         """One run of a job's body, its health recorded in ``jobs`` and in the cache (the run
-        in ``poll_runs``, the job's health after it in ``job_health``)."""
+        in ``poll_runs``, the job's health after it in ``job_health``).
+
+        A failed run's next run is moved out by the backoff first, before anything is
+        written: whatever fails after (the cache's disk is full), the job waits.
+        """
         state = self.jobs[name]
         if state.running:
             return 0
         state.running, state.last_run = True, time.time()
         self._idle.clear()
-        started, items = state.last_run, 0
+        started, items, outcome, error, kept = state.last_run, 0, "ok", "", None
         try:
-            if self._needs_consent(name):
-                state.note = WAITING_FOR_CONSENT
-            else:
-                items = await RUNS[name](self)
-                state.succeeded(items)
-            await asyncio.to_thread(
-                poll_runs.add_poll_run, self.store, name, started, "ok", "", items, state.health()
-            )
-        except Exception as exc:  # a failed run is recorded and backed off, never fatal
-            state.failed(exc, self.rng)
-            if not isinstance(exc, FivecError):
-                log.exception("job %s crashed", name)
-            log.warning(
-                "%s failed (%d in a row): %s; next try in %.0fs",
-                name,
-                state.failures,
-                state.last_error,
-                state.backoff_s,
-            )
-            await asyncio.to_thread(
-                poll_runs.add_poll_run,
-                self.store,
-                name,
-                started,
-                "error",
-                state.last_error,
-                0,
-                state.health(),
-            )
+            try:
+                if self._needs_consent(name):
+                    state.note = WAITING_FOR_CONSENT
+                else:
+                    items = await RUNS[name](self)
+                    state.succeeded(items)
+            except PullsPaused as exc:  # no room to keep what a pull would take: it waits
+                state.pause(str(exc))
+                outcome, error = "paused", state.note
+            except Exception as exc:  # a failed run is backed off, recorded, never fatal
+                state.failed(exc, self.rng)
+                self._move(name, state.backoff_s)
+                outcome, error = "error", state.last_error
+                kept = exc.raw if isinstance(exc, UnreadableAnswer) else None
+                self._said_failure(name, exc)
+            await self._record(name, started, outcome, error, items, kept)
         finally:
             state.running = False
             if not any(j.running for j in self.jobs.values()):
                 self._idle.set()
         return items
+
+    def _said_failure(self, name: str, exc: Exception) -> None:
+        """A failed run in the log: a line; a bug's traceback too (not a full disk's)."""
+        if not isinstance(exc, FivecError) and not backoff.said_where_it_happened(exc):
+            log.exception("job %s crashed", name)
+        state = self.jobs[name]
+        log.warning(
+            "%s failed (%d in a row): %s; next try in %.0fs",
+            name,
+            state.failures,
+            state.last_error,
+            state.backoff_s,
+        )
+
+    async def _record(
+        self, name: str, started: float, outcome: str, error: str, items: int, kept: str | None
+    ) -> None:
+        """The run in ``poll_runs``, and an unreadable answer kept once.  A failure to write
+        is said once (and once when writing works again), never raised."""
+        try:
+            if kept is not None:
+                await asyncio.to_thread(keep_unreadable, self.store, name, kept, error)
+            health = self.jobs[name].health()
+            await asyncio.to_thread(
+                poll_runs.add_poll_run, self.store, name, started, outcome, error, items, health
+            )
+        except Exception as exc:
+            if not self._unrecorded:
+                log.warning("cannot record the jobs' health in the cache: %s", backoff.said(exc))
+            self._unrecorded = True
+            return
+        if self._unrecorded:
+            log.info("the jobs' health is recorded in the cache again")
+            self._unrecorded = False
 
     async def run_once(self) -> dict[str, int]:
         """Every enabled pull until drained (``poll --once``).  Errors are in ``jobs``."""
@@ -365,4 +415,5 @@ class Engine:
         for name in ONCE:
             if self.jobs[name].mode not in ("off", "push"):
                 out[name] = await self._drain(name)
+        await self._store_held()
         return out

@@ -166,3 +166,65 @@ async def test_faults_are_injected(http, auth, sim):
     )
     state = (await http.get("/_sim/state")).json()
     assert state["requests"]["query"] == 1  # the 5xx was refused before the endpoint saw it
+
+
+async def _queued_report(http, auth, sim) -> None:
+    """One message sent and its report released into the pull queue."""
+    params = {**auth, "encode": "UTF-8", "mobile": "13800138000", "content": "hi【x】"}
+    await http.post("/api/send/index.php", data=params)
+    sim.platform.scenario.never_report = 0.0
+    for _ in range(100):
+        sim.platform.release_due()
+        if sim.platform.report_queue["demo"]:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("no report was released")
+
+
+@pytest.mark.parametrize("kind", ["html", "waf", "empty", "echo", "literal"])
+async def test_an_answer_in_front_of_the_platform_takes_nothing(http, auth, sim, kind):
+    await _queued_report(http, auth, sim)
+    answer = "系统繁忙,请稍后" if kind == "literal" else kind
+    control = {"faults": {"recv": {"answer_with": answer}}}
+    assert (await http.post("/_sim/control", json=control)).status_code == 200
+    response = await http.post("/api/recv/index.php", data=auth)
+    assert response.status_code == 200
+    if kind == "echo":  # what was sent comes back, credentials included
+        echoed = response.json()
+        assert echoed["form"]["apikey"] == auth["apikey"] and auth["apikey"] in echoed["data"]
+    elif kind == "literal":
+        assert response.text == answer
+    elif kind == "empty":
+        assert response.content == b""
+    else:
+        assert response.text.lstrip().startswith("<")
+    state = (await http.get("/_sim/state")).json()
+    assert state["arrived"]["recv"] == 1 and "recv" not in state["requests"]
+    assert state["answered"]["recv"] == {"body" if kind == "literal" else kind: 1}
+    assert state["served_chunks"] == 0 and state["queued_reports"]["demo"] == 1
+    sim.server.faults = {}
+    assert "13800138000" in (await http.post("/api/recv/index.php", data=auth)).text
+
+
+@pytest.mark.parametrize("kind", ["garbage", "truncated"])
+async def test_an_answer_damaged_on_the_way_back_took_its_chunk(http, auth, sim, kind):
+    await _queued_report(http, auth, sim)
+    sim.server.faults = {"recv": {"answer_with": kind}}
+    body = (await http.post("/api/recv/index.php", data=auth)).content
+    if kind == "truncated":  # one report and its ";": cut anywhere, the ";" is gone
+        assert not body.endswith(b";")
+    else:
+        assert b"13800138000" not in body
+    state = (await http.get("/_sim/state")).json()
+    assert state["requests"]["recv"] == 1 and state["served_chunks"] == 1
+    assert state["damaged_chunks"] == [0] and state["queued_reports"]["demo"] == 0
+
+
+async def test_answer_with_has_a_probability_and_the_control_checks_faults(http, auth, sim):
+    sim.server.faults = {"query": {"answer_with": "waf", "answer_with_p": 0.0}}
+    assert "/" in (await http.post("/api/query/index.php", data=auth)).text
+    bad = {"faults": {"query": {"answer_with": 1}}}
+    refused = await http.post("/_sim/control", json=bad)
+    assert refused.status_code == 400 and "answer_with" in refused.json()["error"]
+    unknown = await http.post("/_sim/control", json={"faults": {"nowhere": {"garbage": 1}}})
+    assert unknown.status_code == 400 and sim.server.faults["query"]["answer_with"] == "waf"

@@ -19,7 +19,7 @@ from fivec_tui.store import Store, ingest_items, ingest_journal, journal, querie
 from fivec_tui.store import ingest as ingest_module
 from fivec_tui.store.journaling import read_body
 from fivec_tui.store.migrations import MIGRATIONS
-from fivec_tui.sync import Engine, LockHeld, PollerLock, PushConfig, PushReceiver
+from fivec_tui.sync import Engine, LockHeld, PollerLock, PushConfig, PushReceiver, jobs
 from fivec_tui.sync.forward import Forwarder
 from fivec_tui.sync.jobs.reconcile_replies import CURSOR_KEY as REPLY_CURSOR_KEY
 from fivec_tui.sync.jobs.reconcile_replies import OVERLAP_S as REPLY_RECONCILE_OVERLAP_S
@@ -420,3 +420,32 @@ def test_delivery_by_carrier_prefix(store):
         r["prefix"]: (r["sent"], r["delivered"], r["failed"]) for r in queries.prefixes(store, 3600)
     }
     assert rows == {"138": (1, 1, 0), "139": (1, 0, 1), "intl": (1, 0, 0)}
+
+
+async def test_a_chunk_taken_that_cannot_be_journaled_is_held_and_stored_first(
+    sim, client, store, monkeypatch
+):
+    """The journal write fails after the platform handed a chunk out (a quota, a disk that
+    filled after the room check): the body is held, and the next run stores it before it
+    takes anything more."""
+    engine = Engine(_profile(sim), store, client, consent=True)
+    await client.send(["13800138000", "13900139000"], "x【y】")
+    await asyncio.sleep(1.2)
+    real = jobs.journal
+    failing = {"left": 1}
+
+    def journal_once_full(*args, **kwargs):
+        if failing["left"]:
+            failing["left"] -= 1
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "journal", journal_once_full)
+    await engine.run_job("reports")
+    assert engine.jobs["reports"].failures == 1 and len(engine.pulls.held) == 1
+    assert len(sim.platform.served) == 2 and store.scalar("SELECT count(*) FROM reports") == 0
+    pulls = sim.server.requests["recv"]
+    await engine.run_job("reports")
+    assert engine.jobs["reports"].failures == 0 and not engine.pulls.held
+    assert store.scalar("SELECT count(*) FROM reports") == 2
+    assert sim.server.requests["recv"] == pulls + 1  # the held chunk first, then "no record"

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sqlite3
 import time
 
 import pytest
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES
 
 from fivec_tui.api import ThroughputExceeded, TransportError, UnauthorizedIP
+from fivec_tui.api.errors import UnreadableAnswer
 from fivec_tui.config import Profile
 from fivec_tui.store import Store
 from fivec_tui.sync import backoff
@@ -71,7 +73,13 @@ def engine_with(store, monkeypatch, jobs: Jobs, **bodies) -> Engine:
     ``prune``; their bodies are fakes from ``jobs``."""
     interval = bodies.pop("interval", 0.2)
     profile = Profile("t", "user")
-    profile.streams = {"reports": "off", "replies": "off", "records": "off", "balance": "pull"}
+    profile.streams = {
+        "reports": "off",
+        "replies": "off",
+        "records": "off",
+        "balance": "pull",
+        "subaccounts": "off",
+    }
     profile.intervals = {**profile.intervals, "balance": interval}
     monkeypatch.setitem(engine_module.RUNS, "balance", jobs.counting("balance", **bodies))
     monkeypatch.setitem(engine_module.RUNS, "prune", jobs.counting("prune"))
@@ -204,3 +212,96 @@ async def test_a_run_with_more_waiting_runs_again_at_once(store, monkeypatch):
         assert engine.jobs["balance"].next_run > time.time() + 3000  # drained: back to interval
     finally:
         await engine.stop()
+
+
+async def test_a_failed_run_backs_off_even_when_its_health_cannot_be_written(
+    store, monkeypatch, caplog
+):
+    """A full disk fails the run and the write that records it: the job waits all the same
+    (before, the second error escaped the run and the job ran again at its interval)."""
+    jobs = Jobs()
+    engine = engine_with(store, monkeypatch, jobs, interval=0.05, fail=1000)
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(engine_module.poll_runs, "add_poll_run", full)
+    state = engine.jobs["balance"]
+    await engine.start()
+    try:
+        assert await until(lambda: state.failures >= 2 and not state.running)
+        assert state.next_run >= state.last_run + state.backoff_s - 1e-3
+        await asyncio.sleep(0.5)  # ten intervals: backed off (0.2, 0.4, ...), a few runs only
+        assert jobs.calls["balance"] <= 4
+    finally:
+        await engine.stop()
+    said = [r.getMessage() for r in caplog.records if "cannot record" in r.getMessage()]
+    assert len(said) == 1 and "disk is full" in said[0]  # once, not once a run
+    assert "Traceback" not in caplog.text
+
+
+def test_an_unreadable_answer_waits_seconds_whatever_the_interval():
+    rng = MiddleRandom()
+    page = UnreadableAnswer("unreadable answer (reports): a page, not an answer: '<html>'")
+    waits = [backoff.delay(0.2, n, page, rng) for n in (1, 2, 3)]
+    assert waits == [backoff.UNREADABLE_FIRST_S * k for k in (1, 2, 4)]
+    assert backoff.delay(60, 1, page, rng) == 60  # a slow job is slower still
+
+
+async def test_trigger_leaves_a_failing_jobs_backoff_alone(store, monkeypatch):
+    jobs = Jobs()
+    engine = engine_with(store, monkeypatch, jobs, interval=3600, fail=1)
+    state = engine.jobs["balance"]
+    await engine.start()
+    try:
+        assert await until(lambda: state.failures == 1 and not state.running)
+        due = state.next_run
+        engine.trigger("balance")  # e.g. a send asks for its reports sooner
+        await asyncio.sleep(0.2)
+        assert jobs.calls["balance"] == 1 and state.next_run == due
+    finally:
+        await engine.stop()
+
+
+async def test_a_paused_pull_keeps_its_interval_and_says_why(store, monkeypatch):
+    """No room to keep what a pull would take: the run pauses (not a failure, no backoff),
+    the job's health and ``poll_runs`` say why, and the next run asks again."""
+    jobs = Jobs()
+    engine = engine_with(store, monkeypatch, jobs, interval=0.1)
+    why = "disk full: pulls paused (/c.db has 1.0 MiB free, needs 64.0 MiB)"
+    short = {"now": True}
+
+    async def pull(eng: Engine) -> int:
+        jobs.calls["balance"] = jobs.calls.get("balance", 0) + 1
+        if short["now"]:
+            raise engine_module.PullsPaused(why)
+        return 1
+
+    monkeypatch.setitem(engine_module.RUNS, "balance", pull)
+    state = engine.jobs["balance"]
+    await engine.start()
+    try:
+        assert await until(lambda: jobs.calls.get("balance", 0) >= 3)  # on its interval
+        assert state.failures == 0 and state.status == "waiting" and state.note == why
+        short["now"] = False
+        assert await until(lambda: state.status == "ok" and state.note == "")
+    finally:
+        await engine.stop()
+    runs = store.query("SELECT outcome, error FROM poll_runs WHERE job = 'balance' ORDER BY id")
+    assert runs[0] == {"outcome": "paused", "error": why} and runs[-1]["outcome"] == "ok"
+
+
+async def test_an_unreadable_answer_is_kept_once(store, monkeypatch):
+    jobs = Jobs()
+    engine = engine_with(store, monkeypatch, jobs, interval=3600)
+    page = "<html><body>blocked</body></html>"
+
+    async def blocked(eng: Engine) -> int:
+        raise UnreadableAnswer(f"unreadable answer (balance): a page: {page!r}", page)
+
+    monkeypatch.setitem(engine_module.RUNS, "balance", blocked)
+    for _ in range(3):
+        await engine.run_job("balance")
+    kept = store.query("SELECT journal_id, stream, raw FROM unparsed")
+    assert kept == [{"journal_id": None, "stream": "balance", "raw": page}]
+    assert engine.jobs["balance"].last_error.startswith("unreadable answer (balance)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from fivec_tui.api import errors
 from fivec_tui.api.models import Reply, Report, Unparsed
 from fivec_tui.api.parse import (
+    check_answer,
     parse_balance,
     parse_billing,
     parse_blacklist,
@@ -283,3 +285,68 @@ def test_parsers_only_return_results_or_declared_errors(parser, text):
         assert not isinstance(item, Exception)
         if isinstance(item, (Report, Reply, Unparsed)):
             assert item.raw
+
+
+WAF_PAGE = "<html><head><title>405</title></head><body>blocked; a, b, c, d; e</body></html>"
+ECHO = '{"form": {"username": "demo", "apikey": "***"}, "data": "username=demo&apikey=***"}'
+REPORT = "309111755558600,13811299999,DELIVRD,2013-09-12 09:09:31;"
+REPLY = "3451,1281439,18600000001,%E4%B8%8D,2016-03-01 10:48:06"
+RECORD = "mlrt,13958008415478,13940728107|13811299933,%e6%82%a8,1395800841;"
+
+
+@pytest.mark.parametrize("kind", ["reports", "replies", "records", "billing"])
+@pytest.mark.parametrize(
+    ("body", "what"),
+    [
+        ("", "an empty answer"),
+        (" \r\n\ufeff", "an empty answer"),
+        (WAF_PAGE, "a page"),
+        ("\ufeff<!DOCTYPE html><html>维护中</html>", "a page"),
+        (ECHO, "not one item"),
+        ("\x8f\x00\x13garbage,,;;", "not one item"),
+        ("3091117555", "not one item"),  # an answer cut inside its first item
+    ],
+)
+def test_an_answer_that_is_no_answer_is_unreadable(kind, body, what):
+    with pytest.raises(errors.UnreadableAnswer) as raised:
+        check_answer(kind, body)
+    message = str(raised.value)
+    assert message.startswith(f"unreadable answer ({kind}): {what}")
+    assert raised.value.raw == body.strip().lstrip("\ufeff").strip()
+    assert len(message) < 200  # the first characters, not the whole page
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [
+        ("reports", "no record"),
+        ("reports", REPORT),
+        ("reports", REPORT + "30911175555"),  # cut after its first item: still data
+        ("reports", "garbage;" + REPORT),  # one odd item among good ones
+        ("replies", "\ufeff NO RECORD\r\n"),
+        ("replies", REPLY + "|||3451,12814"),
+        ("records", RECORD),
+        ("billing", "username:filter,sum:61/0/0/0,balance:974|83/157.000|74.320/110|95/0|0;"),
+    ],
+)
+def test_an_answer_with_one_real_item_is_data(kind, body):
+    assert check_answer(kind, body) == body.strip().lstrip("\ufeff").strip()
+
+
+def test_check_answer_raises_the_platforms_errors_first():
+    with pytest.raises(errors.UnauthorizedIP):
+        check_answer("reports", "error:Unauthorized IP address")
+
+
+@pytest.mark.parametrize("body", ["", WAF_PAGE, ECHO, "30029.000", "NaN/1", "30029.000/abc"])
+def test_a_balance_that_is_not_one_is_unreadable(body):
+    with pytest.raises(errors.UnreadableAnswer, match=r"^unreadable answer \(balance\)"):
+        parse_balance(body)
+
+
+def test_an_unreadable_answer_crosses_a_pipe():
+    """The TUI's sync child sends errors pickled: this one must come back whole."""
+    with pytest.raises(errors.UnreadableAnswer) as raised:
+        check_answer("reports", WAF_PAGE)
+    again = pickle.loads(pickle.dumps(raised.value))
+    assert (str(again), again.raw) == (str(raised.value), raised.value.raw)

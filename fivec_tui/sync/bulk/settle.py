@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ...api import Record
+from ...api.errors import UnreadableAnswer
 from ...store import Store
 from ...store import campaigns as journal
 
@@ -57,9 +58,13 @@ async def settle_unknown(
     if not ripe:
         return out
     start = min(r["sent_at"] or r["created_at"] for r in ripe) - SKEW_S
-    items = await client.records(
-        datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(now + SKEW_S, UTC)
-    )
+    try:
+        items = await client.records(
+            datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(now + SKEW_S, UTC)
+        )
+    except UnreadableAnswer:  # a page or garbage instead of the records: nothing settles
+        out.waiting += sum(r["n"] for r in ripe)
+        return out
     complete = all(isinstance(i, Record) for i in items)
     seen: dict[str, list[Record]] = {}
     for rec in items:

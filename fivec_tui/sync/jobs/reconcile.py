@@ -10,7 +10,6 @@ import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from ...api.parse import raise_for_error
 from ...store import queries
 from . import commit
 
@@ -32,10 +31,9 @@ async def run(engine: Engine) -> int:
     for i in range(0, len(pending), BATCH):
         batch = pending[i : i + BATCH]
         start = datetime.fromtimestamp(min(p["first_sent"] for p in batch) - SENT_SLACK_S, UTC)
-        body = raise_for_error(
-            await engine.client.reports_for_body(
-                [p["mobile"] for p in batch], start, datetime.now(UTC)
-            )
+        total += await engine.pulls.ready()  # possibly destructive: asked only with room
+        body = await engine.client.reports_for_body(
+            [p["mobile"] for p in batch], start, datetime.now(UTC)
         )
-        total += (await commit(engine.store, "reports", body, source="query"))["new"]
+        total += (await commit(engine.pulls, "reports", body, source="query"))["new"]
     return total

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ...api.parse import raise_for_error
 from . import MAX_CHUNKS_PER_RUN, commit, store_items
 
 if TYPE_CHECKING:
@@ -30,10 +29,11 @@ async def run(engine: Engine) -> int:
         total += await engine.run_job("reconcile_replies")
     state.backlog = True
     for _ in range(MAX_CHUNKS_PER_RUN):
-        peek = raise_for_error(await engine.client.pull_replies_body(debug=True))
-        total += (await commit(engine.store, "replies", peek, encode=encode))["new"]
-        taken = raise_for_error(await engine.client.pull_replies_body())
-        counts = await commit(engine.store, "replies", taken, encode=encode)
+        total += await engine.pulls.ready()  # the peek is journaled too: one check for both
+        peek = await engine.client.pull_replies_body(debug=True)
+        total += (await commit(engine.pulls, "replies", peek, encode=encode))["new"]
+        taken = await engine.client.pull_replies_body()
+        counts = await commit(engine.pulls, "replies", taken, encode=encode)
         total += counts["new"]
         if not counts["items"]:
             state.backlog = False
