@@ -10,6 +10,8 @@ message is the one line to say.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -19,7 +21,7 @@ from pathlib import Path
 from ..private_files import (
     UnsafePath,
     private_dir,
-    private_file,
+    private_fd,
     refuse_unsafe,
     sqlite_siblings,
 )
@@ -40,6 +42,19 @@ def statements(script: str) -> Iterator[str]:
             pending = ""
     if pending.strip(" \t\r\n;"):
         yield pending
+
+
+def made_private(path: Path) -> None:
+    """Create the cache file empty and 0600 if it does not exist yet, so that SQLite (which
+    gives its WAL and SHM the file's mode) never makes it with the umask's.
+
+    An existing cache is never opened here, only checked (:func:`refuse_unsafe`): closing any
+    descriptor of a file releases every POSIX lock this process holds on it, those of SQLite's
+    connections included (another process could then change it under them: "disk I/O error",
+    or worse).  ``O_EXCL`` makes the check and the creation one step.
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(private_fd(path, os.O_RDONLY, new=True))
 
 
 class Store:
@@ -73,10 +88,10 @@ class Store:
             # three are private whatever the umask.
             if not readonly:
                 private_dir(self.path.parent)
-            for sibling in sqlite_siblings(self.path):
-                refuse_unsafe(sibling)
+            for file in (self.path, *sqlite_siblings(self.path)):
+                refuse_unsafe(file)
             if self.path.parent.is_dir():
-                private_file(self.path)
+                made_private(self.path)
         conn = sqlite3.connect(
             str(self.path), timeout=30, check_same_thread=False, isolation_level=None
         )

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from fivec_tui.api import Credentials, FivecClient
 from fivec_tui.cli import main
-from fivec_tui.private_files import exposed_cache, private_dir, private_file
+from fivec_tui.private_files import exposed_cache, open_private, private_dir
 from fivec_tui.store import Store
 from fivec_tui.store.audit import Actor
 from fivec_tui.store.auditor import Auditor
@@ -38,7 +38,7 @@ def modes(root: Path) -> dict[str, str]:
 
 def test_private_dir_and_file_ignore_the_umask(tmp_path, umask_022):
     os.umask(0o000)  # the worst case: everything would be world-writable
-    private_file(private_dir(tmp_path / "a" / "b") / "f")
+    open_private(private_dir(tmp_path / "a" / "b") / "f").close()
     assert modes(tmp_path) == {"a": "0700", "a/b": "0700", "a/b/f": "0600"}
 
 
