@@ -150,7 +150,7 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
         #: what the terminal shows: the driver writes only the cells that change it
         self.frame = Frame()
         self.theme_errors: list[str] = []
-        self._keymap = keymap or {}
+        self.config_keys = keymap or {}  # ([keys] of the config; Textual keeps its own _keymap)
         for path in theme_files():
             try:
                 self.register_theme(load_theme(path))
@@ -160,8 +160,8 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
         set_first_theme(self, saved if saved in self.available_themes else "fivec-dark")
 
     def on_mount(self) -> None:
-        if self._keymap:
-            self.set_keymap(self._keymap)
+        if self.config_keys:
+            self.set_keymap(self.config_keys)
         for error in self.theme_errors:
             self.notify(error, title=_("theme not loaded"), severity="warning", markup=False)
         self.set_interval(self.refresh_s, self.refresh_screen)
