@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, ScreenStackError, UnknownModeError
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -47,6 +47,8 @@ Startup = Callable[["FivecApp"], Awaitable[None]]
 #: defaults it came every ~3 s. (Larger young generations were tried: a middle collection
 #: then took ~100 ms.)
 GC_THRESHOLDS = (700, 10, 1000)
+#: Longest a screen just shown waits for its first frame before loading (see after_frame).
+AFTER_FRAME_S = 0.2
 #: The worker groups of the screens that act on the platform (a send, a bulk send, ...).
 ACTING = frozenset({"send", "bulk-send", "blacklist", "subaccounts"})
 
@@ -167,8 +169,6 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
         self.set_interval(self.refresh_s, self.refresh_screen)
         # In the loop, not a bare signal handler, which could run in the middle of a write.
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
-        # Another screen's first frame differs nearly everywhere: it is written whole.
-        self.screen_change_signal.subscribe(self, lambda _s: self.frame.switch(self.size.height))
 
     @property
     def starting(self) -> bool:
@@ -178,10 +178,33 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
         """Textual's driver, writing only the cells that changed (see :mod:`.terminal`)."""
         return driver_for(super().get_driver_class())
 
-    def on_resize(self) -> None:
+    def after_frame(self, screen: Screen, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once a frame of ``screen`` is on the terminal (the driver's
+        frame says so), or after ``AFTER_FRAME_S`` if none is by then (nothing on it
+        changed, headless, or stock Textual's driver)."""
+        done = False
+
+        def once() -> None:
+            nonlocal done
+            if not done:
+                done = True
+                if written in self.frame.waiting:  # (no driver of ours writes frames)
+                    self.frame.waiting.remove(written)
+                callback()
+
+        def written() -> None:
+            if self.screen is screen:
+                self.call_next(once)
+            elif not done:  # another screen's frame: wait for the next
+                self.frame.when_written(written)
+
+        self.frame.when_written(written)
+        self.set_timer(AFTER_FRAME_S, once)
+
+    def on_resize(self, event: events.Resize) -> None:
         """The terminal may have moved or dropped what it showed: the next frame is written
         whole (this runs before Textual's own handler draws it)."""
-        self.frame.reset()
+        self.frame.reset(event.size.height)
 
     def on_ready(self) -> None:
         """The first layout is done: write the whole first frame now (see

@@ -76,7 +76,7 @@ class StoreScreen(FivecScreen, Generic[Loaded]):
     def on_screen_resume(self) -> None:
         # Once the screen is on the terminal as it was last drawn (its tables' lines kept,
         # see .table): a load finished before that frame would redraw it all first.
-        self.call_after_refresh(self.refresh_data)
+        self.fivec.after_frame(self, self.refresh_data)
 
     #: What the screen's fields said at the last refresh (see :meth:`fields`).
     field_values: dict[str, str] = {}

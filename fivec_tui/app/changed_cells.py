@@ -12,13 +12,16 @@ internals: a frame is cursor moves (``CSI row;col H``), each followed by text an
 sequences that style it, as Rich renders segments. Anything else (a mode switch, the bell, a
 link, an erase) is written as it is; whatever may change cells that way makes the frame
 forget the picture, so that what follows is written whole. The app makes it forget on a
-resize and a resume, and tells it of screen switches: another screen's first frame is
-written whole too (cutting it into cells would cost 6-7 ms for nothing saved).
+resize, the driver on a resume. A frame that covers the whole terminal (another screen's
+first, a full refresh) is stripped of the text already there, but cut into cells for a few
+lines only: the rest of what changed is written as it is, as cutting every line would cost
+more time (6-7 ms, far more under load, with a key press waiting) than its bytes.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from itertools import groupby, repeat
 from operator import itemgetter
 
@@ -27,6 +30,9 @@ from rich.cells import cell_len, get_character_cell_size
 #: An unchanged stretch this short between two changes is rewritten rather than skipped: a
 #: cursor move and the next run's style cost more than a few cells.
 GAP = 6
+#: Cells a frame covering the whole terminal is cut into, at most (a few lines): the rest of
+#: what changed in it is written as it is.
+SCREENFUL_CUT = 480
 #: A cell: its character ("" for the right half of a wide one) and its SGR parameters.
 Cell = tuple[str, str]
 
@@ -38,8 +44,12 @@ FOREIGN = re.compile(
     r"[\x00-\x09\x0b-\x1a\x1c-\x1f\x7f-\x9f]|\x1b(?!\[\d+;\d+H|\[[0-9;]*m)|\n(?!\x1b\[\d+;\d+H)"
 )
 #: Writes that leave every cell as it is: the bell, private modes (mouse, focus, paste,
-#: synchronized output...) but the alternate screen's, and the query of a mode.
-HARMLESS = re.compile(r"(?:\x07|\x1b\[\?(?!(?:47|1047|1049)[hl])[0-9;]*(?:[hl]|\$p))+")
+#: synchronized output...) but the alternate screen's, the query of a mode, and operating
+#: system commands (title, pointer shape, clipboard) but a link's.
+HARMLESS = re.compile(
+    r"(?:\x07|\x1b\[\?(?!(?:47|1047|1049)[hl])[0-9;]*(?:[hl]|\$p)"
+    r"|\x1b\](?!8;)[^\x07\x1b]*(?:\x07|\x1b\\))+"
+)
 
 
 def move_to(x: int, y: int) -> str:
@@ -58,19 +68,23 @@ class Frame:
         #: at the same place, unchanged, is skipped without looking at its cells.
         self.pieces: dict[int, dict[int, tuple[str, int]]] = {}
         self.cursor: tuple[int, int] | None = None
-        #: Set when the app shows another screen: the next frame that covers the terminal's
-        #: height is written whole.
-        self.switched_height = 0
+        #: The terminal's lines (0: not known yet), for what a screenful is.
+        self.height = 0
+        #: What waits for the next frame to be written (see :meth:`when_written`).
+        self.waiting: list[Callable[[], object]] = []
 
-    def reset(self) -> None:
+    def reset(self, height: int | None = None) -> None:
         """Forget the picture (the terminal shows something else): write all next time."""
         self.lines.clear()
         self.uncut.clear()
         self.pieces.clear()
         self.cursor = None
+        if height is not None:
+            self.height = height
 
-    def switch(self, height: int) -> None:
-        self.switched_height = height
+    def when_written(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once the next frame that changes something is written."""
+        self.waiting.append(callback)
 
     def filter(self, data: str) -> str:
         """What to write instead of ``data``: only what changes cells, when it is a frame."""
@@ -86,27 +100,33 @@ class Frame:
         if FOREIGN.search(data) or not all(map(_ends_plain, (t for _x, _y, t in pieces))):
             self.reset()
             return data
-        whole = 0 < self.switched_height <= len(pieces)
-        if whole:
-            self.switched_height = 0
+        screenful = 0 < self.height <= len({y for _x, y, text in pieces if text})
+        budget = SCREENFUL_CUT if screenful else None  # cells left to cut in this frame
         out: list[str] = []
         for x, y, text in pieces:
             if not text or self.pieces.get(y, {}).get(x, ("",))[0] == text:
                 continue  # a cursor move, or already on the terminal
-            if whole or (y not in self.lines and y not in self.uncut):
+            if (budget is not None and budget <= 0) or (
+                y not in self.lines and y not in self.uncut
+            ):
                 out += (move_to(x, y), text)  # written as it is, cut into cells if need be
                 self.put(y, x, text, None)
                 continue
             cells = cells_of(text)
+            if budget is not None:
+                budget -= len(cells)
             for a, b in self._changed(y, x, cells):
                 out += (move_to(a, y), render(cells[a - x : b - x]))
             self.put(y, x, text, cells)
-        x, y, text = pieces[-1]
-        cursor = None if text else (x, y)
-        if out or (cursor is not None and cursor != self.cursor):
-            if cursor is not None:
-                out.append(move_to(*cursor))
+        x, y, text = pieces[-1]  # Textual ends with the cursor's place; else the cursor is
+        cursor = (self.pieces[y][x][1] if text else x, y)  # after the last text
+        if out or cursor != self.cursor:
+            out.append(move_to(*cursor))
             self.cursor = cursor
+        if out and self.waiting:
+            waiting, self.waiting = self.waiting, []
+            for callback in waiting:
+                callback()
         return "".join(out)
 
     def line(self, y: int) -> list[Cell | None]:

@@ -13,6 +13,7 @@ from textual.drivers.headless_driver import HeadlessDriver
 
 import fivec_tui.app.app
 from fivec_tui.api import Balance, Reply
+from fivec_tui.app import changed_cells
 from fivec_tui.app.app import FivecApp
 from fivec_tui.app.changed_cells import Frame
 from fivec_tui.app.terminal import SYNC_END, SYNC_START, FrameWrites, Output
@@ -43,8 +44,7 @@ class Watched(FivecApp):
 
     CSS_PATH = CSS
 
-    def on_resize(self, event) -> None:
-        super().on_resize()
+    def on_resize(self, event) -> None:  # (Textual calls FivecApp's handler too, after)
         self.terminals = Terminals(*event.size)
 
 
@@ -130,41 +130,54 @@ def test_only_changed_cells_are_written_with_their_style_and_wide_characters_who
         first,  # the same again: nothing
         "\x1b[1;1H\x1b[1;31mhellO\x1b[0m world\x1b[2;1Hline 好约 two\x1b[4;1H",
         "\x1b[2;6H的好\x1b[4;1H",  # a wide character over two halves of others
+        "\x1b[2;6H的好",  # text last: the cursor is left after it
     )
     assert written[0] == first.replace("\n", "")  # a line never written: as it is
     assert written[1] == ""
     assert written[2] == "\x1b[1;5H\x1b[1;31mO\x1b[0m\x1b[2;8H约\x1b[4;1H"
     assert written[3] == "\x1b[2;6H的好\x1b[4;1H"
+    assert written[4] == "\x1b[2;10H"
 
 
 def test_anything_but_a_frame_is_written_as_it_is_and_what_may_change_cells_forgets():
     frame = Frame()
     line = "\x1b[1;1Hsame text\x1b[4;1H"
     assert frame.filter(line) == line
-    for harmless in ("\x07", "\x1b[?25l", "\x1b[?1000h\x1b[?1006h", "\x1b[?2026$p"):
+    harmless_writes = ("\x07", "\x1b[?25l", "\x1b[?1000h\x1b[?1006h", "\x1b[?2026$p")
+    for harmless in (*harmless_writes, "\x1b]22;pointer\x07", "\x1b]0;title\x1b\\"):
         assert frame.filter(harmless) == harmless
         assert frame.filter(line) == ""  # still known to be there
     for foreign in (
         "\x1b[2J",  # an erase
         "\x1b[?1049h",  # the alternate screen
         "\x1b]8;id=1;https://x\x1b\\link\x1b]8;;\x1b\\",  # a link
-        "\x1b[1;1Hsame\ttext",  # a control character inside a frame
-        "\x1b[1;1H\x1b[1msame text",  # a style left on
+        "\x1b[1;1Hsame\ttext\x1b[4;1H",  # a control character inside a frame
+        "\x1b[1;1H\x1b[1msame text\x1b[4;1H",  # a style left on
     ):
         assert frame.filter(foreign) == foreign
         assert frame.filter(line) == line, foreign  # forgotten: written whole
 
 
-def test_a_switched_screen_is_written_whole_and_cut_only_where_it_changes_later():
+def test_a_screenful_is_cut_into_cells_for_a_few_lines_only(monkeypatch):
+    """Another screen, a full refresh: the text already on the terminal is skipped, what
+    changed is cut into cells for a few lines, the rest written as it is (cutting it all is
+    time a key press would wait for)."""
+    monkeypatch.setattr(changed_cells, "SCREENFUL_CUT", 8)  # cells: a line and a bit
     frame = Frame()
-    lines = "".join(f"\x1b[{y};1H\x1b[32mrow {y}\x1b[0m" for y in range(1, 5))
-    frame.filter(lines + "\x1b[4;1H")
-    frame.switch(4)
-    other = "".join(f"\x1b[{y};1H\x1b[32mrow {y}!\x1b[0m" for y in range(1, 5))
-    assert frame.filter(other) == other  # not diffed: nearly all of it differs
-    assert frame.uncut and not frame.lines
-    assert frame.filter("\x1b[2;1H\x1b[32mrow 2?\x1b[0m") == "\x1b[2;6H\x1b[32m?\x1b[0m"
-    assert list(frame.lines) == [1]  # only the line that changed was cut into cells
+    frame.reset(height=4)
+    first = "".join(f"\x1b[{y};1H\x1b[32mrow {y}\x1b[0m" for y in range(1, 5)) + "\x1b[4;1H"
+    assert frame.filter(first) == first  # nothing known yet: as it is, not cut
+    assert len(frame.uncut) == 4 and not frame.lines
+    assert frame.filter(first) == ""
+    other = first.replace("row 1", "row 1!").replace("row 2", "row 2!").replace("row 3", "row 3!")
+    assert frame.filter(other) == (
+        "\x1b[1;6H\x1b[32m!\x1b[0m\x1b[2;6H\x1b[32m!\x1b[0m"  # cut: only the change
+        "\x1b[3;1H\x1b[32mrow 3!\x1b[0m\x1b[4;1H"  # the budget spent: as it is
+    )
+    assert sorted(frame.lines) == [0, 1] and sorted(frame.uncut) == [2, 3]
+    assert frame.filter("\x1b[3;1H\x1b[32mrow 3?\x1b[0m\x1b[4;1H") == (
+        "\x1b[3;6H\x1b[32m?\x1b[0m\x1b[4;1H"  # not a screenful: cut
+    )
 
 
 class Sink(io.StringIO):
