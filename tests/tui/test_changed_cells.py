@@ -240,3 +240,25 @@ def test_output_writes_everything_before_it_stops():
         output.write(f"{i},")
     output.stop()
     assert sink.getvalue() == "".join(f"{i}," for i in range(100))
+
+
+async def test_a_screen_loads_once_its_first_frame_is_on_the_terminal(tmp_path, monkeypatch):
+    """A load started before the screen's frame (under a flood, the dashboard's takes tens
+    of ms) delays that frame: the driver's frame says when it is written (after_frame)."""
+    from fivec_tui.app.base import StoreScreen
+
+    seen: list[str] = []
+    load = StoreScreen.refresh_data
+
+    def refresh_data(screen) -> None:
+        if type(screen).__name__ == "RepliesScreen" and not seen:
+            seen.append(app.terminals.whole.text())
+        load(screen)
+
+    monkeypatch.setattr(StoreScreen, "refresh_data", refresh_data)
+    app = Watched(profile(), Store(tmp_path / "t.db"), refresh_s=3600)
+    async with on_terminals(app, (80, 24)).run_test(size=(80, 24), headless=False) as pilot:
+        assert await wait_for(lambda: app.screen.lower_mounted, pilot)
+        await switch(pilot, "r", "replies")
+        assert await wait_for(lambda: bool(seen), pilot)
+    assert "following new replies" in seen[0]

@@ -20,16 +20,20 @@ from fivec_tui.store import Store
 
 
 @pytest.fixture
-def other_textual(monkeypatch):
-    """Textual as if another version were installed."""
+def other_textual(monkeypatch, tmp_path):
+    """Textual as if another version were installed (its metadata beside it says so)."""
+    (tmp_path / "textual").mkdir()
+    (tmp_path / "textual-8.3.0.dist-info").mkdir()
+    monkeypatch.setattr(textual, "__file__", str(tmp_path / "textual" / "__init__.py"))
     monkeypatch.setattr(textual, "__version__", "8.3.0", raising=False)
-    textual_hooks.textual_version.cache_clear()
+    textual_hooks.written_for_this_textual.cache_clear()
     yield
-    textual_hooks.textual_version.cache_clear()
+    textual_hooks.written_for_this_textual.cache_clear()
 
 
 def test_the_switch_turns_hooks_on_and_off(monkeypatch, caplog):
     assert textual.__version__ == WRITTEN_FOR  # (pyproject pins it: else nothing is applied)
+    assert textual_hooks.written_for_this_textual()
     for setting, on in [
         (None, set(HOOKS)),
         ("on", set(HOOKS)),
