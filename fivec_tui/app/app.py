@@ -179,16 +179,22 @@ class FivecApp(TimeTravelActions, PaletteActions, App):
         return driver_for(super().get_driver_class())
 
     def after_frame(self, screen: Screen, callback: Callable[[], object]) -> None:
-        """Call ``callback`` once a frame of ``screen`` is on the terminal (the driver's
-        frame says so), or after ``AFTER_FRAME_S`` if none is by then (nothing on it
-        changed, headless, or stock Textual's driver)."""
+        """Call ``callback`` once a frame of ``screen`` is on the terminal, as the driver's
+        frame tells, or after ``AFTER_FRAME_S`` if none is by then (nothing on it changed).
+
+        With no driver of ours (headless, or stock Textual's), after the screen's next
+        refresh: that may come before its frame is written (its load then delays it).
+        """
+        if not self.frame.attached:
+            screen.call_after_refresh(callback)
+            return
         done = False
 
         def once() -> None:
             nonlocal done
             if not done:
                 done = True
-                if written in self.frame.waiting:  # (no driver of ours writes frames)
+                if written in self.frame.waiting:
                     self.frame.waiting.remove(written)
                 callback()
 

@@ -72,6 +72,8 @@ class Frame:
         self.height = 0
         #: What waits for the next frame to be written (see :meth:`when_written`).
         self.waiting: list[Callable[[], object]] = []
+        #: Whether a driver writes through this frame (nothing else tells what is written).
+        self.attached = False
 
     def reset(self, height: int | None = None) -> None:
         """Forget the picture (the terminal shows something else): write all next time."""

@@ -78,6 +78,7 @@ class FrameWrites:
         super().__init__(app, **options)  # type: ignore[call-arg]
         #: the app's, which it resets on a resize and a resume and tells of screen switches
         self.frame: Frame = getattr(app, "frame", None) or Frame()
+        self.frame.attached = True
         self.sync_held = False  # a synchronized update begun, not yet written
 
     def write(self, data: str) -> None:

@@ -140,11 +140,17 @@ async def test_every_screen_looks_the_same_with_every_hook_off(tmp_path, monkeyp
 
 
 def test_the_driver_is_stock_when_switched_off(monkeypatch):
+    """On a terminal and under textual-serve (the browser's driver), unless switched off."""
+    from textual.drivers.headless_driver import HeadlessDriver
     from textual.drivers.linux_driver import LinuxDriver
+    from textual.drivers.web_driver import WebDriver
 
-    from fivec_tui.app.terminal import driver_for
+    from fivec_tui.app.terminal import FrameWrites, driver_for
 
-    monkeypatch.setenv(ENV, "first-frame")
-    assert driver_for(LinuxDriver) is LinuxDriver
     monkeypatch.setenv(ENV, "on")
     assert driver_for(LinuxDriver) is TerminalDriver
+    browser = driver_for(WebDriver)
+    assert issubclass(browser, FrameWrites) and issubclass(browser, WebDriver)
+    assert driver_for(HeadlessDriver) is HeadlessDriver
+    monkeypatch.setenv(ENV, "first-frame")
+    assert driver_for(LinuxDriver) is LinuxDriver and driver_for(WebDriver) is WebDriver
