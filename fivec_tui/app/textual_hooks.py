@@ -6,14 +6,16 @@ that depend on Textual's internals applied only to the version they were written
   first screen out inside its start-up batch, whose renders are never written, so only a
   partial update goes out after it and the whole frame waits ~20 ms for the update timer's
   first tick. Time to first frame, ``tests/bench/bench_ui.py``: 1.49x a bare Textual app
-  with it, 1.60x without (three runs each).
+  with it, 1.58-1.61x without (three runs each, the same hour).
 - ``first-theme``: the remembered theme is set as Textual sets its default one, without the
   theme watcher's CSS refresh, which before anything is parsed only parses every stylesheet
-  again (~10 ms of start-up: 1.49x against 1.54x). The watcher's other effects (the theme's
+  again (~10 ms of start-up: 1.49x against 1.51-1.55x). The watcher's other effects (its
   classes) are made here; a theme that needs another ANSI colour filter than Textual's
   default goes through the watcher.
 - ``driver``: the terminal driver of :mod:`.terminal` (only changed cells written, an output
-  that outlives a hung-up terminal). Public API only: applied on any version.
+  that outlives a hung-up terminal). Public API only: applied on any version. Bytes over
+  30 s of the demo, ``tests/bench/bench_ssh.py``: 0.49-0.56x ``top -d 2`` with it,
+  7.6-8.3x without.
 
 ``FIVEC_TEXTUAL_HOOKS=off`` runs stock Textual (none of them); a comma-separated list names
 the ones to apply (``FIVEC_TEXTUAL_HOOKS=driver``); unset or ``on``: all. Textual is pinned
