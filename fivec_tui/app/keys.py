@@ -1,7 +1,8 @@
 """The keys of the screen underneath, with what each does, in the interface's language.
 
 Textual's own help panel shows binding descriptions as they were defined, in English; ours
-are marked ``N_()`` and translated here, as the key bar translates them.
+are marked ``N_()``, Textual's listed in :mod:`.textual_strings`, and all are translated here,
+as the key bar translates them.
 """
 
 from __future__ import annotations
