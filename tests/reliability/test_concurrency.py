@@ -14,7 +14,7 @@ from fivec_tui.sim import Simulator
 from fivec_tui.sim.scenario import load
 from fivec_tui.store import Store, queries
 
-SECONDS = float(os.environ.get("FIVEC_CONCURRENCY_SECONDS", "12"))
+SECONDS = float(os.environ.get("FIVEC_CONCURRENCY_SECONDS", "6"))
 
 
 def _reader(db, stop_at: float) -> tuple[int, list[str]]:
