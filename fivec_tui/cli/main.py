@@ -111,7 +111,9 @@ class LazyGroup(click.Group):
 def main(ctx: click.Context, config, profile, base_url, db, lang, at, read_only) -> None:
     given = ctx.get_parameter_source("read_only") == click.core.ParameterSource.ENVIRONMENT
     reason = ("FIVEC_READ_ONLY" if given else "--read-only") if read_only else ""
-    ctx.obj = Ctx(config, profile, base_url, db, reason)
+    from_env = ctx.get_parameter_source("config") == click.core.ParameterSource.ENVIRONMENT
+    named = ("FIVEC_CONFIG" if from_env else "--config") if config else ""
+    ctx.obj = Ctx(config, profile, base_url, db, reason, named)
     choose_language(lang, ctx.obj.config_path)
     choose_zone(ctx.obj.config_path)
     if at is not None:

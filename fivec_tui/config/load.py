@@ -41,8 +41,12 @@ MAX_CONFIG_BYTES = 1 << 20
 MAX_DEPTH = 32
 
 
-def read_file(path: Path) -> dict[str, Any]:
+def read_file(path: Path, given: str = "") -> dict[str, Any]:
     """The parsed TOML, ``{}`` when the file does not exist, ConfigError when unreadable.
+
+    ``given``: how the path was named (``--config``, ``FIVEC_CONFIG``), when it was: a file
+    named so must exist, a typo never passing for an empty config.  Only the default path
+    may be missing (a fresh install, credentials in the environment).
 
     Refused in one line before tomllib sees them: what is not a regular file (a FIFO would
     block the read), a file over :data:`MAX_CONFIG_BYTES` (not read at all), and arrays or
@@ -51,6 +55,10 @@ def read_file(path: Path) -> dict[str, Any]:
     try:
         raw = read_regular(path, MAX_CONFIG_BYTES)
     except FileNotFoundError:
+        if given:
+            raise ConfigError(
+                _("{path}: no such file (given by {given})").format(path=path, given=given)
+            ) from None
         return {}
     except UnsafePath as exc:
         raise ConfigError(f"{path}: {exc.strerror}") from None
@@ -255,10 +263,13 @@ class ConfigFile:
         return profile
 
 
-def read_config(path: Path | None = None, env: dict[str, str] | None = None) -> ConfigFile:
-    """The file at ``path`` (default: ``FIVEC_CONFIG`` or the platform's), read and checked."""
+def read_config(
+    path: Path | None = None, env: dict[str, str] | None = None, given: str = ""
+) -> ConfigFile:
+    """The file at ``path`` (default: ``FIVEC_CONFIG`` or the platform's), read and checked;
+    ``given``: how ``path`` was named, if it was (see :func:`read_file`)."""
     path = path or default_config_path(env)
-    data = read_file(path)
+    data = read_file(path, given)
     where = Where(str(path))
     warnings = [w] if (w := permission_warning(path, data)) else []
     if unknown := sorted(set(data) - set(TOP_LEVEL)):
