@@ -107,6 +107,7 @@ def send_csv(ctx: Ctx, path: str, opts: dict) -> None:
             start_time=when,
             blacklisted=lambda mobiles: queries.cached_black(store, mobiles),
             recent=None if opts["again"] else lambda pairs: earlier_sends(store, pairs, window),
+            unsigned=opts["unsigned"],
         )
     except (SourceError, ValueError) as exc:
         raise UsageError(str(exc)) from None
