@@ -17,7 +17,10 @@ before anyone can keep it as data (:func:`~.parse.check_answer`).
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
@@ -74,6 +77,34 @@ class Path:
 def _form(params: dict[str, object], encode: str) -> bytes:
     clean = {k: str(v) for k, v in params.items() if v is not None and v != ""}
     return urlencode(clean, encoding="utf-8" if encode == "UTF-8" else "gbk").encode("ascii")
+
+
+def _why(exc: httpx.HTTPError, timeout: httpx.Timeout) -> tuple[str, str]:
+    """``(why, detail)`` of a request that reached no answer (see ``errors.UNREACHED``):
+    httpx says "All connection attempts failed"; the socket's own error, in its causes, says
+    which."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "timeout", f"{timeout.connect:g} s"
+    if isinstance(exc, httpx.TimeoutException):
+        return "no_answer", f"{timeout.read:g} s"
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
+        return "closed", ""
+    cause: BaseException | None = exc
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, socket.gaierror):
+            return "dns", ""
+        if isinstance(cause, ConnectionRefusedError):
+            return "refused", ""
+        if isinstance(cause, ssl.SSLError):
+            return "tls", str(cause.reason or cause)
+        if isinstance(cause, OSError) and cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return "route", ""
+        if isinstance(cause, TimeoutError):
+            return "timeout", f"{timeout.connect:g} s"
+        cause = cause.__cause__ or cause.__context__
+    return "other", f"{type(exc).__name__}: {exc}"
 
 
 class FivecClient:
@@ -135,10 +166,18 @@ class FivecClient:
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
 
+    @property
+    def host(self) -> str:
+        """The host and port requests go to, as a person checks them (no credentials)."""
+        url = httpx.URL(self.base_url)
+        host = f"[{url.host}]" if ":" in url.host else url.host
+        return f"{host}:{url.port or (443 if url.scheme == 'https' else 80)}"
+
     def _unreachable(self, path: str, exc: httpx.HTTPError) -> TransportError:
-        return TransportError(
-            self.secrets.mask_text(mask_urls(f"{path}: {type(exc).__name__}: {exc}"))
-        )
+        """Which host and port, and why, in words (refused, timed out, DNS, ...)."""
+        why, detail = _why(exc, self._http.timeout)
+        detail = self.secrets.mask_text(mask_urls(detail))
+        return TransportError(path, why=why, host=self.host, detail=detail)
 
     async def _post(self, path: str, params: dict[str, object], *, auth: bool = True) -> str:
         """The answer's text, secrets masked; a network error or a status but 200 raises."""
@@ -148,7 +187,7 @@ class FivecClient:
         except httpx.HTTPError as exc:
             raise self._unreachable(path, exc) from None
         if response.status_code != 200:
-            raise TransportError(f"{path}: HTTP {response.status_code}")
+            raise TransportError(path, why="status", host=self.host, detail=response.status_code)
         return decode_body(self.secrets.mask(response.content), enc)
 
     # -- sending --------------------------------------------------------------------------
