@@ -20,6 +20,7 @@ from ..api.sms import (
     parts,
     template_variables,
 )
+from ..api.traffic import TRAFFIC
 from ..i18n import _
 from ..when import show_full
 from .common import (
@@ -133,7 +134,10 @@ def _refuse_unsigned(content: str, mobiles: list[str]) -> None:
 @click.option(
     "--traffic",
     type=click.Choice(["notice", "personal", "marketing"]),
-    help=_("--csv: traffic type for the pace (doc §3.7); guessed from the text when not given."),
+    help=_(
+        "--csv: the traffic type, which sets the most messages a second the platform allows "
+        "({rates}); guessed from the text when not given."
+    ).format(rates=", ".join(f"{name} {kind.rate}/s" for name, kind in TRAFFIC.items())),
 )
 @click.option("--content", help=_("Message text (≤500 characters, signature 【…】 included)."))
 @click.option("--at", "at", help=_("Send later: ISO time (no offset: local time) or +10m."))

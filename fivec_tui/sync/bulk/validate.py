@@ -52,7 +52,8 @@ REASONS = {
     "not_representable": N_("the text cannot be written in {encode}: {error}"),
     "no_signature": N_("no 【signature】 at the start or the end"),
     "international_batch": N_(
-        "international number in a personalised send: the batch interface is domestic only (§3.6)"
+        "international number in a personalised send: the platform's batch requests take "
+        "mainland numbers only (send it on its own)"
     ),
     "recent": N_("the same text went to this number at {time} (msgid {msgid})"),
 }
