@@ -87,6 +87,7 @@ def _table(rows: dict[str, tuple[str, str]], width: int) -> list[str]:
 
 @config_group.command(
     "init",
+    short_help=_("Add or update a profile in the config file (0600)."),
     help=_(
         "Add or update a profile in the config file (mode 0600), keeping everything else in "
         "it. The password and apikey are asked with a hidden prompt, or read from standard "

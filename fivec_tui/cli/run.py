@@ -311,8 +311,9 @@ def serve(click_ctx, host, port, demo_mode, token_file, public_url, public, read
         raise UsageError(
             _(
                 "--host {host} is not loopback: anyone who reaches it and has the token "
-                "controls this account, over plain HTTP. Put a TLS reverse proxy in front of "
-                "127.0.0.1 (see the README), or pass --i-know-this-is-public."
+                "controls this account, over plain HTTP. Keep serve on 127.0.0.1 behind a TLS "
+                "reverse proxy that passes WebSocket upgrades, with --public-url; or pass "
+                "--i-know-this-is-public."
             ).format(host=host)
         )
     try:

@@ -119,7 +119,11 @@ def _refuse_unsigned(content: str, mobiles: list[str]) -> None:
     "--csv",
     "csv_path",
     type=click.Path(dir_okay=False),
-    help=_("Bulk send from a CSV (UTF-8 or GBK) or XLSX file with a mobile column: see README."),
+    help=_(
+        "Bulk send from a CSV (UTF-8 or GBK) or XLSX file: the numbers in a column named "
+        "mobile, phone or 手机号, each {column} of --content filled from its row; every row is "
+        "checked first, the rejected ones written to FILE.rejected.csv with their reasons."
+    ),
 )
 @click.option("--strict", is_flag=True, help=_("--csv: send nothing if any row is rejected."))
 @click.option(

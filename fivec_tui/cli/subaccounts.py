@@ -31,6 +31,7 @@ def subaccounts() -> None:
 
 @subaccounts.command(
     "create",
+    short_help=_("Create sub-account CHILD (its password asked, hidden)."),
     help=_(
         "Create sub-account CHILD. Its password is asked with a hidden prompt, or read from "
         "standard input with --password-stdin: never from the command line."
