@@ -371,11 +371,13 @@ class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
         At a past moment the toast is marked NOW with its time: an alert firing now matters
         to the person on call even while they read the past, so it is shown, never held
         back, but never beside the past's numbers as if it were theirs."""
+        from ..sync.alerts import rule_name  # loaded by the event's class already
+
         firing = event.state != "resolved"
         if event.state == "firing":
             self.bell()
         title = (f"[{account}] " if account else "") + _("ALERT {state}: {rule}").format(
-            state=_(event.state), rule=event.condition.rule
+            state=_(event.state), rule=rule_name(event.condition.rule)
         )
         if self.at is not None:
             title = _("NOW {time}").format(time=show_time(event.at)) + " · " + title
