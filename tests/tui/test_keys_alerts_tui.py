@@ -104,3 +104,22 @@ async def test_the_alert_highlighted_is_shown_whole(tmp_path, lang):
             assert ("已确认" if lang == "zh" else "acknowledged") in pane.splitlines()[0]
     finally:
         i18n.use("en")
+
+
+async def test_a_search_leaving_one_reply_shows_that_reply(tmp_path):
+    """At 80x24 the detail pane kept the reply highlighted before the search."""
+    app = screens_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        pane = app.screen.query_one("#reply-detail", Static)
+        assert shown(pane).startswith("reply: 收到，谢谢")  # the newest
+        search = app.screen.query_one("#reply-search")
+        for term, first in (("退订", "reply: 退订"), ("no such reply", "")):
+            search.value = term
+            search.focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            await settle(pilot)
+            assert shown(pane).startswith(first) and (first or shown(pane) == "")
