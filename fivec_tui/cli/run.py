@@ -148,11 +148,16 @@ def demo(ctx: Ctx, scenario, seed, speed, accounts) -> None:
     exit_if_no_room(Path(tempfile.gettempdir()))  # where the demo's cache goes
     from ..app.app import FivecApp
     from ..app.demo import run_demo
+    from ..sim import ScenarioError
 
     # The demo's profiles are made in code, not read with --read-only: this process runs
     # one app, whose accounts all follow the flag (``serve --demo`` passes it).
     FivecApp.actions_off = ctx.read_only
-    sys.exit(run_demo(scenario, seed, speed, accounts))
+    try:
+        code = run_demo(scenario, seed, speed, accounts)
+    except ScenarioError as exc:  # a scenario file that cannot be read: said, as by sim
+        raise UsageError(str(exc)) from None
+    sys.exit(code)
 
 
 @click.command(

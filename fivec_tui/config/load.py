@@ -9,9 +9,7 @@ where a misspelt name would silently keep the default.
 from __future__ import annotations
 
 import os
-import re
 import stat
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, Field, asdict, fields
 from pathlib import Path
@@ -19,7 +17,7 @@ from typing import Any, TypeVar
 
 from ..api import md5_hex, resolve_base_url
 from ..i18n import _
-from ..private_files import UnsafePath, read_regular
+from ..toml_file import Refused, read_toml
 from .kinds import FLAG, TEXT, TEXT_TABLE, ConfigError, Kind, Where, number
 from .paths import default_config_path
 from .profile import Profile
@@ -35,85 +33,26 @@ ENV = {
     "base_url": "FIVEC_BASE_URL",
 }
 TOP_LEVEL = ("default_profile", "profiles", "app", "keys")
-#: A config larger than this is refused unread (a real one is a few KiB).
-MAX_CONFIG_BYTES = 1 << 20
-#: Arrays and inline tables nested deeper than this are refused (a real config nests two).
-MAX_DEPTH = 32
 
 
 def read_file(path: Path, given: str = "") -> dict[str, Any]:
-    """The parsed TOML, ``{}`` when the file does not exist, ConfigError when unreadable.
+    """The parsed TOML, ``{}`` when the file does not exist, ConfigError when unreadable
+    (:func:`fivec_tui.toml_file.read_toml`: what is not a regular file, too large, too deep).
 
     ``given``: how the path was named (``--config``, ``FIVEC_CONFIG``), when it was: a file
     named so must exist, a typo never passing for an empty config.  Only the default path
     may be missing (a fresh install, credentials in the environment).
-
-    Refused in one line before tomllib sees them: what is not a regular file (a FIFO would
-    block the read), a file over :data:`MAX_CONFIG_BYTES` (not read at all), and arrays or
-    inline tables nested deeper than :data:`MAX_DEPTH` (tomllib recurses once a level).
     """
     try:
-        raw = read_regular(path, MAX_CONFIG_BYTES)
+        return read_toml(path)
     except FileNotFoundError:
         if given:
             raise ConfigError(
                 _("{path}: no such file (given by {given})").format(path=path, given=given)
             ) from None
         return {}
-    except UnsafePath as exc:
-        raise ConfigError(f"{path}: {exc.strerror}") from None
-    except OSError as exc:
-        raise ConfigError(
-            _("{path}: cannot read: {error}").format(path=path, error=exc.strerror)
-        ) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(_("{path}: not UTF-8 text").format(path=path)) from None
-    deep = _("{path}: arrays or tables nested more than {depth} deep (line {line})")
-    if (line := too_deep(text, MAX_DEPTH)) is not None:
-        raise ConfigError(deep.format(path=path, depth=MAX_DEPTH, line=line))
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_("{path}: invalid TOML: {error}").format(path=path, error=exc)) from None
-    except RecursionError:  # what the scan missed, should it miss anything
-        raise ConfigError(deep.format(path=path, depth=MAX_DEPTH, line="?")) from None
-
-
-#: Where a comment or a string starts, and each bracket or brace, for :func:`too_deep`.
-_TOKEN = re.compile(r"""\"\"\"|'''|["'#\[\]{}]""")
-#: From just after a string's opening quotes to just after its closing ones (a multi-line
-#: string may end with one or two quotes of its own before them).
-_STRING_END = {
-    '"""': re.compile(r'(?:\\.|[^\\])*?"""("{0,2})', re.S),
-    "'''": re.compile(r".*?'''('{0,2})", re.S),
-    '"': re.compile(r'(?:\\.|[^"\\\n])*"'),
-    "'": re.compile(r"[^'\n]*'"),
-}
-
-
-def too_deep(text: str, limit: int) -> int | None:
-    """The line where ``text``'s arrays and inline tables nest more than ``limit`` deep, or
-    None.  A scan without recursion that steps over comments and strings (basic, literal,
-    multi-line, with escapes), so that brackets inside them do not count."""
-    depth, pos = 0, 0
-    while match := _TOKEN.search(text, pos):
-        token, pos = match.group(), match.end()
-        if token == "#":
-            pos = text.find("\n", pos) + 1 or len(text)
-        elif token in _STRING_END:
-            end = _STRING_END[token].match(text, pos)
-            if end is None:  # never closed: tomllib says where
-                return None
-            pos = end.end()
-        elif token in "[{":
-            depth += 1
-            if depth > limit:
-                return text.count("\n", 0, pos) + 1
-        else:
-            depth = max(depth - 1, 0)
-    return None
+    except Refused as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def permission_warning(path: Path, data: dict[str, Any]) -> str | None:
