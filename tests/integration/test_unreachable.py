@@ -108,3 +108,22 @@ def test_the_cli_says_which_host_and_why(tmp_path):
     code, out, err = run(env, "balance")
     assert code == 1 and out == ""
     assert f"127.0.0.1:{port} refused the connection" in err
+
+
+def test_poll_once_promises_no_next_try(tmp_path):
+    """``poll --once`` runs each pull once and ends: its log says why each failed, and no
+    "next try in Ns" for a run that will never come."""
+    env = {
+        "FIVEC_CONFIG": str(tmp_path / "config.toml"),
+        "FIVEC_DB": str(tmp_path / "c.db"),
+        "FIVEC_USERNAME": "acme",
+        "FIVEC_PASSWORD": "secret",
+        "FIVEC_APIKEY": "k" * 32,
+        "FIVEC_BASE_URL": f"http://127.0.0.1:{free_port()}",
+    }
+    (tmp_path / "config.toml").touch()
+    log = tmp_path / "poll.log"
+    code, _out, _err = run(env, "poll", "--once", "--yes", "--log-file", str(log))
+    said = log.read_text()
+    assert code == 1 and "refused the connection" in said
+    assert "next try" not in said
