@@ -65,3 +65,68 @@ def test_no_help_points_at_the_readme():
     assert "README" not in help_page("en")
     for command in ("send", "serve"):
         assert "README" not in help_page("en", command)
+
+
+PAGES = """
+import io, os, sys, contextlib
+from fivec_tui import i18n
+i18n.use("zh")
+from fivec_tui.__main__ import _rich_help
+_rich_help()
+from fivec_tui.cli import main
+for width in (64, 80, 100):
+    os.environ["COLUMNS"] = str(width)
+    for page in sys.argv[1:]:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            main([*page.split(), "--help"], prog_name="fivec-tui", standalone_mode=False)
+        print(f"=== {page} {width}")
+        print(out.getvalue())
+"""
+CLOSING = "。，、；：）」』！？"
+
+
+def test_no_closing_mark_starts_a_line_of_a_chinese_help_page():
+    """Rich folds a run of Chinese where the width falls: a 。 or ） could start a line
+    (``campaign resume --help`` at 80 columns); they stay with the character before."""
+    pages = ["", *(name for name in COMMANDS), *(f"{g} {c}" for g, c in SUBCOMMANDS)]
+    r = subprocess.run(
+        [sys.executable, "-c", PAGES, *pages],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "FIVEC_CONFIG": ""},
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("=== ") == 3 * len(pages)
+    starts = [
+        line
+        for line in r.stdout.splitlines()
+        if line.strip("│ ")[:1] in CLOSING and line.strip("│ ")
+    ]
+    assert starts == []
+
+
+SUBCOMMANDS = [
+    ("config", "init"),
+    ("config", "show"),
+    ("subaccounts", "create"),
+    ("blacklist", "remove"),
+    ("campaign", "resume"),
+    ("campaign", "show"),
+]
+
+
+def test_a_break_before_a_closing_mark_moves_a_character_earlier():
+    from fivec_tui.cli.linebreak import keep_marks
+
+    def every_4(text: str, width: int, fold: bool = True) -> list[int]:
+        return list(range(4, len(text), 4))  # a fold at every 4th character
+
+    def lines(text: str) -> list[str]:
+        breaks = keep_marks(every_4)(text, 8)
+        return [text[a:b] for a, b in zip([0, *breaks], [*breaks, None], strict=True)]
+
+    assert lines("一二三四五六七八") == ["一二三四", "五六七八"]
+    assert lines("一二三四。五六七八") == ["一二三", "四。五六", "七八"]
+    assert lines("一二三（四五六七") == ["一二三", "（四五六", "七"]
