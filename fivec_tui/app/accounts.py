@@ -155,7 +155,7 @@ class AccountsScreen(StoreScreen[Accounts]):
         if row and row.problem:
             text = safe_text(f"{row.profile}: {row.problem[1]}", "red", limit=300)
         elif row and row.firing:
-            firing = ", ".join(rule_name(rule) for rule in row.firing)
+            firing = ", ".join(rule_name(alert.partition(":")[0]) for alert in row.firing)
             text = safe_text(f"{row.profile}: {firing}", "red", limit=300)
         self.query_one("#account-detail", Static).update(text)
 

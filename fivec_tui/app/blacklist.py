@@ -31,6 +31,10 @@ RULES = N_(
 )
 
 
+#: The history's actions (as the cache keeps them) as a person reads them.
+ACTIONS = {"check": N_("lookup"), "remove": N_("removal")}
+
+
 @dataclass(frozen=True)
 class Lookups:
     """One load: the blacklist lookups made from this cache, newest first."""
@@ -79,7 +83,7 @@ class BlacklistScreen(StoreScreen[Lookups]):
                         Text(_("BLACK"), "bold red") if r["black"] else Text(_("clear"), "green"),
                         safe_text(r["description"], limit=40),
                         safe_text(platform_time(r["added"])),
-                        _(r["action"]),
+                        _(ACTIONS[r["action"]]) if r["action"] in ACTIONS else r["action"],
                     ),
                 )
                 for i, r in enumerate(data.rows)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..api import md5_hex, resolve_base_url
-from ..i18n import _
+from ..i18n import N_, _
 from ..toml_file import Refused, read_toml
 from .kinds import FLAG, TEXT, TEXT_TABLE, ConfigError, Kind, Where, number
 from .paths import default_config_path
@@ -33,6 +33,10 @@ ENV = {
     "base_url": "FIVEC_BASE_URL",
 }
 TOP_LEVEL = ("default_profile", "profiles", "app", "keys")
+#: What a table's keys are called in "unknown ..." (a table's ``unknown``, :mod:`.schema`),
+#: listed so that they are translated.
+NOUNS = (N_("setting"), N_("stream"), N_("interval"))
+THEME = N_("theme setting")
 
 
 def read_file(path: Path, given: str = "") -> dict[str, Any]:
@@ -75,7 +79,7 @@ def permission_warning(path: Path, data: dict[str, Any]) -> str | None:
 
 def _table(where: Where, key: str, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise where.error(key, "must be a table")
+        raise where.error(key, _("must be a table"))
     return value
 
 
@@ -94,7 +98,8 @@ class Reading:
         unknown = sorted(set(data) - set(known))
         if unknown and (self.strict or hasattr(cls, "unknown")):
             noun = getattr(cls, "unknown", "setting")
-            raise where.error(unknown[0], f"unknown {noun} (known: {', '.join(known)})")
+            problem = _("unknown {noun} (known: {keys})")
+            raise where.error(unknown[0], problem.format(noun=_(noun), keys=", ".join(known)))
         if unknown:
             self.warnings.append(
                 where.warning(_("unknown settings ignored: {keys}").format(keys=", ".join(unknown)))
@@ -225,7 +230,8 @@ def read_config(
         if isinstance(key, str):  # anything else may be for a later version: said, not used
             keys[binding], sources[f"keys.{binding}"] = key, reading.source
         else:
-            warnings.append((where / "keys").warning(f"{binding}: not a key name, ignored"))
+            ignored = _("{binding}: not a key name, ignored").format(binding=binding)
+            warnings.append((where / "keys").warning(ignored))
     return ConfigFile(path, data, app, keys, sources, warnings)
 
 
@@ -256,10 +262,11 @@ def read_theme(path: Path, theme_fields: Iterable[Field]) -> dict[str, Any]:
     theme_fields = list(theme_fields)
     kinds = {f.name: _theme_kind(f) for f in theme_fields}
     if unknown := sorted(set(data) - set(kinds)):
-        raise where.error(unknown[0], f"unknown theme setting (known: {', '.join(kinds)})")
+        problem = _("unknown {noun} (known: {keys})")
+        raise where.error(unknown[0], problem.format(noun=_(THEME), keys=", ".join(kinds)))
     for f in theme_fields:
         if f.default is MISSING and f.default_factory is MISSING and f.name not in data:
-            raise where.error(f.name, "required")
+            raise where.error(f.name, _("required"))
     return {key: where.check(kinds[key], key, value) for key, value in data.items()}
 
 
