@@ -98,7 +98,7 @@ class BulkScreen(StoreScreen[Campaigns]):
                 id="bulk-encode",
             )
             yield Input(placeholder=_("template code (optional)"), id="bulk-template")
-            yield Input(placeholder=_("rate/s (blank: fastest allowed)"), id="bulk-rate")
+            yield Input(placeholder=_("rate/s (blank: max)"), id="bulk-rate")
         with Horizontal(id="bulk-row"):
             yield Button(_("Preview (ctrl+r)"), variant="primary", id="bulk-check")
             yield Button(_("Send (ctrl+s)"), variant="warning", id="bulk-send")
