@@ -138,6 +138,8 @@ class AlertsScreen(StoreScreen[Alerts]):
                 "bold red" if unacked else "green",
             )
         )
+        if bool(self.rows_by_key) != bool(rows):
+            self.refresh_bindings()  # enter is offered once there is an alert, not before
         self.rows_by_key = {row_key(r): r for r in rows}
         several = len(self.fivec.accounts) > 1
         room = self.size.width - self.OTHER_COLUMNS - (self.ACCOUNT_COLUMN if several else 0)
@@ -172,6 +174,11 @@ class AlertsScreen(StoreScreen[Alerts]):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "acknowledge" and not self.rows_by_key:
+            return False  # nothing to acknowledge: enter is not offered
+        return super().check_action(action, parameters)
 
     def on_resize(self) -> None:
         self.refresh_data()  # the messages cut to the new width

@@ -123,3 +123,20 @@ async def test_a_search_leaving_one_reply_shows_that_reply(tmp_path):
             await settle(pilot)
             await settle(pilot)
             assert shown(pane).startswith(first) and (first or shown(pane) == "")
+
+
+async def test_enter_is_offered_only_when_there_is_an_alert(tmp_path):
+    app = screens_app(tmp_path)
+    alerts = app.store.query("SELECT * FROM alerts")
+    app.store.conn.execute("DELETE FROM alerts")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert "Acknowledge" not in shown(app.screen.query_one(KeyBar))
+        for row in alerts:
+            app.store.insert("alerts", row)
+        app.screen.refresh_data()
+        await settle(pilot)
+        await pilot.pause()
+        assert "enter Acknowledge" in shown(app.screen.query_one(KeyBar))
