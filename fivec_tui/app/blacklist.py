@@ -93,8 +93,10 @@ class BlacklistScreen(StoreScreen[Lookups]):
     def _mobile(self) -> str | None:
         try:
             return one_mobile(self.query_one("#black-mobile", Input).value)
-        except ValueError:
-            self.notify(_("enter one valid mobile number"), severity="error")
+        except ValueError as exc:  # why, and how a number abroad is written
+            self.notify(
+                str(exc), title=_("enter one valid mobile number"), severity="error", markup=False
+            )
             return None
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

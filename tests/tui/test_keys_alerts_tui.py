@@ -140,3 +140,18 @@ async def test_enter_is_offered_only_when_there_is_an_alert(tmp_path):
         await settle(pilot)
         await pilot.pause()
         assert "enter Acknowledge" in shown(app.screen.query_one(KeyBar))
+
+
+async def test_a_bad_number_in_the_blacklist_lookup_says_why(tmp_path):
+    app = screens_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        field = app.screen.query_one("#black-mobile")
+        field.value = "12345678901"
+        field.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        (said,) = [n.message for n in app._notifications]
+        assert said.startswith("12345678901: not a mainland mobile") and "+447874321404" in said
