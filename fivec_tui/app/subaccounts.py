@@ -10,6 +10,7 @@ logged nor kept.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -226,11 +227,7 @@ class SubaccountsScreen(StoreScreen[Subaccounts]):
         def asked(values: dict | None) -> None:
             if not values:
                 return
-            try:
-                amount = int(values["amount"])
-            except ValueError:
-                self.notify(_("the amount is a whole number"), severity="error")
-                return
+            amount = int(values["amount"])
             self._confirm_then(
                 _("Move {amount} to {child}?").format(amount=amount, child=child),
                 _("from account {account} (a negative amount takes it back)").format(
@@ -240,10 +237,12 @@ class SubaccountsScreen(StoreScreen[Subaccounts]):
                 ("subaccount_charge", {"args": {"child": child, "amount": amount}}),
             )
 
-        self.app.push_screen(
-            Form(_("Charge {child}").format(child=child), [("amount", _("amount"), False)]),
-            asked,
-        )
+        def whole(values: dict[str, str]) -> list[str]:
+            ok = re.fullmatch(r"-?[0-9]+", values["amount"]) is not None
+            return [] if ok else [_("the amount is a whole number")]
+
+        title = _("Charge {child}").format(child=child)
+        self.app.push_screen(Form(title, [("amount", _("amount"), False)], check=whole), asked)
 
     def action_create(self, values: dict[str, str] | None = None, note: str = "") -> None:
         """The new sub-account's form, checked against the platform's rules before it asks

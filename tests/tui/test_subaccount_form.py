@@ -110,3 +110,21 @@ def test_the_cli_checks_the_same_rules_before_asking_for_the_password(env, sim_t
     code, _out, err = run(env, *args)
     assert code == 2 and "the name is 3 characters: it needs 6 to 15" in err
     assert sim_thread.server.requests.get("user", 0) == 0
+
+
+async def test_a_charge_that_is_not_a_whole_number_keeps_its_form(tmp_path):
+    app = accounts_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        app.client = Refusing()
+        await pilot.press("u", "down", "c")
+        await settle(pilot)
+        amount = app.screen.query_one("#form-amount", Input)
+        amount.value = "--5"
+        amount.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, Form) and amount.value == "--5"
+        assert "whole number" in str(app.screen.query_one("#form-note", Static).render())
