@@ -8,7 +8,7 @@ import socket
 
 import httpx
 import pytest
-from clirun import run
+from clirun import empty_config, run
 
 from fivec_tui import i18n
 from fivec_tui.api import Credentials, FivecClient, TransportError
@@ -21,6 +21,18 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]  # nothing listens on it once closed
+
+
+def refused_env(tmp_path, port: int) -> dict[str, str]:
+    """An account whose platform refuses every connection, its config and cache in tmp."""
+    return {
+        "FIVEC_CONFIG": empty_config(tmp_path / "config.toml"),
+        "FIVEC_DB": str(tmp_path / "c.db"),
+        "FIVEC_USERNAME": "acme",
+        "FIVEC_PASSWORD": "secret",
+        "FIVEC_APIKEY": "k" * 32,
+        "FIVEC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
 
 
 async def balance_error(base_url: str, **options) -> TransportError:
@@ -96,15 +108,7 @@ async def test_said_in_the_interface_language():
 
 def test_the_cli_says_which_host_and_why(tmp_path):
     port = free_port()
-    env = {
-        "FIVEC_CONFIG": str(tmp_path / "config.toml"),
-        "FIVEC_DB": str(tmp_path / "c.db"),
-        "FIVEC_USERNAME": "acme",
-        "FIVEC_PASSWORD": "secret",
-        "FIVEC_APIKEY": "k" * 32,
-        "FIVEC_BASE_URL": f"http://127.0.0.1:{port}",
-    }
-    (tmp_path / "config.toml").touch()
+    env = refused_env(tmp_path, port)
     code, out, err = run(env, "balance")
     assert code == 1 and out == ""
     assert f"127.0.0.1:{port} refused the connection" in err
@@ -113,15 +117,7 @@ def test_the_cli_says_which_host_and_why(tmp_path):
 def test_poll_once_promises_no_next_try(tmp_path):
     """``poll --once`` runs each pull once and ends: its log says why each failed, and no
     "next try in Ns" for a run that will never come."""
-    env = {
-        "FIVEC_CONFIG": str(tmp_path / "config.toml"),
-        "FIVEC_DB": str(tmp_path / "c.db"),
-        "FIVEC_USERNAME": "acme",
-        "FIVEC_PASSWORD": "secret",
-        "FIVEC_APIKEY": "k" * 32,
-        "FIVEC_BASE_URL": f"http://127.0.0.1:{free_port()}",
-    }
-    (tmp_path / "config.toml").touch()
+    env = refused_env(tmp_path, free_port())
     log = tmp_path / "poll.log"
     code, _out, _err = run(env, "poll", "--once", "--yes", "--log-file", str(log))
     said = log.read_text()
