@@ -17,10 +17,7 @@ before anyone can keep it as data (:func:`~.parse.check_answer`).
 
 from __future__ import annotations
 
-import errno
 import json
-import socket
-import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
@@ -58,6 +55,7 @@ from .parse import (
 )
 from .redact import Secrets, mask_urls
 from .sms import check_content
+from .unreached import why_unreached
 from .wire import decode_body, normalize_encode, percent_encode, to_unix
 
 
@@ -77,34 +75,6 @@ class Path:
 def _form(params: dict[str, object], encode: str) -> bytes:
     clean = {k: str(v) for k, v in params.items() if v is not None and v != ""}
     return urlencode(clean, encoding="utf-8" if encode == "UTF-8" else "gbk").encode("ascii")
-
-
-def _why(exc: httpx.HTTPError, timeout: httpx.Timeout) -> tuple[str, str]:
-    """``(why, detail)`` of a request that reached no answer (see ``errors.UNREACHED``):
-    httpx says "All connection attempts failed"; the socket's own error, in its causes, says
-    which."""
-    if isinstance(exc, httpx.ConnectTimeout):
-        return "timeout", f"{timeout.connect:g} s"
-    if isinstance(exc, httpx.TimeoutException):
-        return "no_answer", f"{timeout.read:g} s"
-    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
-        return "closed", ""
-    cause: BaseException | None = exc
-    seen: set[int] = set()
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
-        if isinstance(cause, socket.gaierror):
-            return "dns", ""
-        if isinstance(cause, ConnectionRefusedError):
-            return "refused", ""
-        if isinstance(cause, ssl.SSLError):
-            return "tls", str(cause.reason or cause)
-        if isinstance(cause, OSError) and cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-            return "route", ""
-        if isinstance(cause, TimeoutError):
-            return "timeout", f"{timeout.connect:g} s"
-        cause = cause.__cause__ or cause.__context__
-    return "other", f"{type(exc).__name__}: {exc}"
 
 
 class FivecClient:
@@ -175,7 +145,7 @@ class FivecClient:
 
     def _unreachable(self, path: str, exc: httpx.HTTPError) -> TransportError:
         """Which host and port, and why, in words (refused, timed out, DNS, ...)."""
-        why, detail = _why(exc, self._http.timeout)
+        why, detail = why_unreached(exc, self._http.timeout)
         detail = self.secrets.mask_text(mask_urls(detail))
         return TransportError(path, why=why, host=self.host, detail=detail)
 
