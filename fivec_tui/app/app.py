@@ -54,6 +54,8 @@ Startup = Callable[["FivecApp"], Awaitable[None]]
 GC_THRESHOLDS = (700, 10, 1000)
 #: Longest a screen just shown waits for its first frame before loading (see after_frame).
 AFTER_FRAME_S = 0.2
+#: How each stream is read (``[profiles.NAME.streams]``), as the banner names it.
+STREAM_MODES = {"pull": N_("pull"), "push": N_("push"), "watch": N_("watch"), "off": N_("off")}
 #: The worker groups of the screens that act on the platform (a send, a bulk send, ...).
 ACTING = frozenset({"send", "bulk-send", "blacklist", "subaccounts"})
 
@@ -284,7 +286,7 @@ class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
                 label = _("starting") if self.starting else _("not syncing")
                 state = Text(" " + label + " ", "reverse")
             state.append(" " + _("times {zone}").format(zone=zone_label(self.clock())), "bold")
-        modes = self.profile.streams
+        modes = {k: _(STREAM_MODES.get(v, v)) for k, v in self.profile.streams.items()}
         if len(set(modes.values())) == 1:  # the usual case, in a third of the width
             streams = _("all streams {mode}").format(mode=next(iter(modes.values())))
         else:
@@ -356,11 +358,13 @@ class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
         At a past moment the toast is marked NOW with its time: an alert firing now matters
         to the person on call even while they read the past, so it is shown, never held
         back, but never beside the past's numbers as if it were theirs."""
+        from ..sync.alerts import rule_name  # loaded by the event's class already
+
         firing = event.state != "resolved"
         if event.state == "firing":
             self.bell()
         title = (f"[{account}] " if account else "") + _("ALERT {state}: {rule}").format(
-            state=_(event.state), rule=event.condition.rule
+            state=_(event.state), rule=rule_name(event.condition.rule)
         )
         if self.at is not None:
             title = _("NOW {time}").format(time=show_time(event.at)) + " · " + title

@@ -60,13 +60,8 @@ class PaletteActions:
             self.notify(_("Screenshot not saved"), severity="error")
 
     def action_keys(self) -> None:
-        """What every key of this screen does, translated (see :mod:`.keys`)."""
-        keys = [
-            (self.get_key_display(b), b.description)
-            for _k, b, _on, _tip in self.screen.active_bindings.values()
-            if b.description
-        ]
-        self.push_screen(importlib.import_module(f"{__package__}.keys").KeysScreen(keys))
+        """What every key of this screen does, grouped and translated (see :mod:`.keys`)."""
+        self.push_screen(importlib.import_module(f"{__package__}.keys").KeysScreen(self.screen))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette's commands in the interface's language, the screens first."""

@@ -104,7 +104,9 @@ def poll_command(ctx, *, every: bool = False) -> tuple[list[str], dict[str, str]
     """``fivec-tui poll`` on what this TUI was started on: the same config file, profile and
     cache (``every``: ``poll --all``).  Secrets stay where they are, in the 0600 config or in
     the ``FIVEC_*`` variables the child inherits; ``--base-url`` travels as one of those."""
-    argv = [sys.executable, "-m", "fivec_tui", "--config", str(ctx.config_path)]
+    argv = [sys.executable, "-m", "fivec_tui"]
+    if ctx.config_given:  # else the default path, which the child finds (or misses) alike
+        argv += ["--config", str(ctx.config_path)]
     if ctx.profile_name:
         argv += ["--profile", ctx.profile_name]
     if ctx.db_flag:
