@@ -140,49 +140,38 @@ class Store:
         return self._db
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
-        """Rows as dicts, read whole under the lock.
-
-        Straight from sqlite3 rather than through sqlite-utils' ``Database.query``: every
-        screen reads through here, and importing sqlite-utils (its plugins, dateutil, and
-        numpy when it is installed) takes 110-250 ms on the TUI's worker thread, GIL held.
-        """
+        """Rows as dicts (sqlite-utils' ``query``), read whole under the lock."""
         with self.lock:
-            cursor = self.conn.execute(sql, params)
-            names = [d[0] for d in cursor.description or ()]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            return list(self.db.query(sql, params))
 
     def scalar(self, sql: str, params: tuple | dict = ()):
+        """The first column of the first row, or None."""
         with self.lock:
-            row = self.conn.execute(sql, params).fetchone()
+            row = self.db.execute(sql, params).fetchone()
         return row[0] if row else None
 
     def insert(self, table: str, row: dict) -> int:
-        """Insert ``row`` (column -> value) in a transaction of its own; returns its rowid.
-
-        Plain sqlite3, as :meth:`query`: sqlite-utils' ``insert`` would load sqlite-utils
-        (110-250 ms, GIL held) on the first poll run, balance or alert of a session.
-        """
-        sql = f"INSERT INTO {table}({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
-        with self.transaction() as conn:
-            return int(conn.execute(sql, tuple(row.values())).lastrowid)
+        """Insert ``row`` (column -> value) in a transaction of its own; returns its rowid."""
+        with self.transaction():
+            return self.db[table].insert(row).last_rowid
 
     def update(self, table: str, rowid: int, changes: dict) -> None:
         """Set ``changes`` (column -> value) on row ``rowid``, in a transaction of its own."""
-        sets = ", ".join(f"{column} = ?" for column in changes)
-        with self.transaction() as conn:
-            conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*changes.values(), rowid))
+        from sqlite_utils.db import NotFoundError
+
+        with self.transaction():
+            try:
+                self.db[table].update(rowid, changes)
+            except NotFoundError:  # gone since it was read (pruned): nothing left to change
+                return
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         value = self.scalar("SELECT value FROM settings WHERE key = ?", (key,))
         return default if value is None else value
 
     def set_setting(self, key: str, value: str) -> None:
-        with self.transaction() as conn:
-            conn.execute(
-                "INSERT INTO settings(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+        with self.transaction():
+            self.db["settings"].upsert({"key": key, "value": value}, pk="key")
 
     def integrity_ok(self) -> bool:
         return self.scalar("PRAGMA integrity_check") == "ok"
