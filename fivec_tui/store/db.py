@@ -46,16 +46,21 @@ class Store:
         readonly: bool = False,
         lock: threading.RLock | None = None,
         synchronous: str = "FULL",
+        defer_migration: bool = False,
     ) -> None:
+        """``defer_migration``: migrate at the first use instead of now, a migration that
+        fails then raising :class:`CacheBroken` there.  For the TUI, which opens its cache
+        before its first frame: a new cache's migrations import sqlite-utils (35-160 ms)."""
         self.path = Path(path)
         self.lock = lock or threading.RLock()
         self._db: Database | None = None
+        self._unmigrated = False
         try:
-            self.conn = self._open(readonly, synchronous)
-        except (sqlite3.DatabaseError, UnsafePath, MigrationFailed) as exc:
+            self._open(readonly, synchronous, defer_migration)
+        except (sqlite3.DatabaseError, UnsafePath) as exc:
             raise CacheBroken(from_error(self.path, exc)) from None
 
-    def _open(self, readonly: bool, synchronous: str) -> sqlite3.Connection:
+    def _open(self, readonly: bool, synchronous: str, defer: bool) -> None:
         """Connect, set the pragmas and (unless ``readonly``) migrate.  The cache and the files
         SQLite makes beside it are checked first: never a link, only files of this user."""
         if str(self.path) != ":memory:":
@@ -70,44 +75,62 @@ class Store:
         conn = sqlite3.connect(
             str(self.path), timeout=30, check_same_thread=False, isolation_level=None
         )
-        self.conn = conn
+        self._conn = conn
         try:
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(f"PRAGMA synchronous = {'NORMAL' if synchronous == 'NORMAL' else 'FULL'}")
             conn.execute("PRAGMA foreign_keys = ON")
-            if not readonly:
+            self._unmigrated = not readonly and bool(pending(conn))
+            if self._unmigrated and not defer:
                 self.migrate()
         except BaseException:
             conn.close()
             raise
-        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The connection, its schema migrated first if that was deferred."""
+        if self._unmigrated:
+            self.migrate()
+        return self._conn
 
     def close(self) -> None:
         with self.lock:
-            self.conn.close()
+            self._conn.close()
 
     def migrate(self) -> None:
-        """Apply the pending migrations (:mod:`.migrations`), all or none.  Asked first
-        without a write lock or sqlite-utils: on every open but a cache's first after an
-        upgrade, nothing is pending."""
-        if not pending(self.conn):
-            return
-        with self.transaction():
-            upgrade(self.db)
+        """Apply the pending migrations (:mod:`.migrations`), all or none, or raise
+        :class:`CacheBroken`.  Whether any is pending is asked at the open, without a write
+        lock or sqlite-utils: on every open but a cache's first after an upgrade, none is."""
+        with self.lock:
+            if not self._unmigrated:
+                return
+            try:
+                if pending(self._conn):
+                    with self._immediate(self._conn):
+                        upgrade(self.db)
+            except (sqlite3.DatabaseError, MigrationFailed) as exc:
+                raise CacheBroken(from_error(self.path, exc)) from None
+            self._unmigrated = False
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT``: one writer, all or nothing."""
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-                self.conn.execute("COMMIT")  # inside: a failed commit is rolled back too
-            except BaseException:
-                if self.conn.in_transaction:  # SQLite rolls back by itself on a full disk
-                    self.conn.execute("ROLLBACK")
-                raise
+        with self.lock, self._immediate(self.conn) as conn:
+            yield conn
+
+    @staticmethod
+    @contextmanager
+    def _immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")  # inside: a failed commit is rolled back too
+        except BaseException:
+            if conn.in_transaction:  # SQLite rolls back by itself on a full disk
+                conn.execute("ROLLBACK")
+            raise
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -136,17 +159,19 @@ class Store:
         if self._db is None:
             from sqlite_utils import Database
 
-            self._db = Database(self.conn, recursive_triggers=False, execute_plugins=False)
+            self._db = Database(self._conn, recursive_triggers=False, execute_plugins=False)
         return self._db
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
         """Rows as dicts (sqlite-utils' ``query``), read whole under the lock."""
         with self.lock:
+            self.migrate()
             return list(self.db.query(sql, params))
 
     def scalar(self, sql: str, params: tuple | dict = ()):
         """The first column of the first row, or None."""
         with self.lock:
+            self.migrate()
             row = self.db.execute(sql, params).fetchone()
         return row[0] if row else None
 

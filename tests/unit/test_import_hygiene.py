@@ -196,6 +196,9 @@ def test_the_tui_opens_an_up_to_date_cache_without_sqlite_utils(tmp_path):
         f"Store({str(tmp_path / 'c.db')!r}).close()"
     )
     assert "sqlite_utils" not in _loaded_after(code)
+    # a new cache (the demo's, a first run) is migrated after the first frame
+    demo = f"from fivec_tui.app.demo import demo_app\ndemo_app('quiet', db_dir={str(tmp_path)!r})"
+    assert "sqlite_utils" not in _loaded_after(demo)
     # the check itself sees sqlite-utils where a read loads it
     assert "sqlite_utils" in _loaded_after(
         f"{code}\nStore({str(tmp_path / 'c.db')!r}).query('SELECT 1')"

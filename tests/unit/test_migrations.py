@@ -141,3 +141,29 @@ def test_processes_opening_one_old_cache_at_once_upgrade_it_once(tmp_path, count
     store = Store(tmp_path / "c.db")
     assert up_to_date(store)
     store.close()
+
+
+def test_a_deferred_migration_runs_at_the_first_use(tmp_path, counted):
+    """The TUI opens its cache before its first frame and migrates it after."""
+    old_cache(tmp_path / "c.db", 11).close()
+    store = Store(tmp_path / "c.db", defer_migration=True)
+    assert counted == []
+    assert store.scalar("SELECT count(*) FROM job_health") == 0  # made by 13, at this read
+    assert counted == NAMES[11:] and up_to_date(store)
+    store.migrate()  # already done: nothing
+    assert counted == NAMES[11:]
+    store.close()
+
+
+def test_a_deferred_migration_that_fails_says_its_line_at_the_first_use(tmp_path, monkeypatch):
+    def m015_refused(db):
+        """15: fails."""
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(migrations_module, "STEPS", [*STEPS, m015_refused])
+    store = Store(tmp_path / "c.db", defer_migration=True)
+    for use in (lambda: store.query("SELECT 1"), store.migrate, lambda: store.conn):
+        with pytest.raises(CacheBroken, match=r"migration m015_refused failed: disk I/O error"):
+            use()
+    store.close()
+    assert schema(tmp_path / "c.db") == []  # nothing of 1-15: as it was, empty
