@@ -1,4 +1,5 @@
-"""The SQLite cache: opening, pragmas, transactions and settings.
+"""The SQLite cache: opening, pragmas, migrations (:mod:`.migrations`), transactions, and
+the reads and writes outside the ingest path (through sqlite-utils, :attr:`Store.db`).
 
 One file per profile.  WAL lets the TUI read while the poller writes; ``synchronous=FULL``
 because a destructive read committed is the only copy there is (the pipelined ingest's
@@ -150,10 +151,10 @@ class Store:
     def db(self) -> Database:
         """sqlite-utils on this connection: queries, inserts, updates and upserts go through it.
 
-        Made on first use, so that opening an up-to-date cache never imports sqlite-utils
-        (35-90 ms here, 160 with numpy installed): the TUI opens its cache before its first
-        frame and first reads it in a worker after.  The ingest hot path stays plain sqlite3
-        (:mod:`.ingest`, :mod:`.journaling`: see ``tests/bench/bench_ingest.py``).
+        Made on first use, so that opening a cache never imports sqlite-utils (35-45 ms
+        here, 85-175 with numpy installed): the TUI opens its cache before its first frame
+        and first reads it in a worker after, which pays for it once.  The ingest hot path
+        stays plain sqlite3 (:mod:`.ingest`, :mod:`.journaling`: ``bench_ingest.py``).
         Call it under :attr:`lock`, as every method here does.
         """
         if self._db is None:
