@@ -107,7 +107,9 @@ def drain(side: str, reports: int, chunk: int, tmp: Path) -> tuple[float, float,
     assert served == reports, (side, served)
     if side == "poll":
         db = sqlite3.connect(tmp / "c.db")
-        cached, records = (db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("reports", "records"))
+        cached, records = (
+            db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("reports", "records")
+        )
         db.close()
         assert cached == records == reports, (cached, records, reports)
         return elapsed, elapsed, chunks
