@@ -74,6 +74,7 @@ async def connect(
         if not held:
             try:  # nothing is pulled into a damaged cache: said before consent is asked
                 await asyncio.to_thread(ensure_sound, account.store.path)
+                await asyncio.to_thread(account.store.migrate)  # deferred by the app's start
             except CacheBroken as exc:
                 app.post_message(SyncStateChanged(account.name, "read-only", str(exc)))
             else:
@@ -147,7 +148,7 @@ def profile_app(ctx) -> FivecApp:
     """One profile, as ``--profile NAME`` chooses (or the only one)."""
     profile: Profile = ctx.account()
     settings = ctx.settings()  # the file read and checked once, with the profile
-    store = Store(ctx.db_path())
+    store = Store(ctx.db_path(), defer_migration=True)  # migrated after the first frame
 
     async def startup(app: FivecApp) -> None:
         warn_exposed(app, [store.path])
@@ -190,7 +191,7 @@ def accounts_app(ctx, profiles: list[Profile]) -> FivecApp | None:
         except ConfigError as exc:
             left.append(_("{profile}: left out: {error}").format(profile=profile.name, error=exc))
             continue
-        accounts.append(Hosted(profile, Store(ctx.cache_path(profile))))
+        accounts.append(Hosted(profile, Store(ctx.cache_path(profile), defer_migration=True)))
     if not accounts:  # said as for one profile
         return None
 

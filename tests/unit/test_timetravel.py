@@ -11,6 +11,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from oldcache import old_cache
 from traffic import T0, day_rows, expected, fill_day, utc
 
 from fivec_tui.cli import main
@@ -117,31 +118,18 @@ def test_now_is_the_live_summary(day):
         assert asof.summary_at(store, window, 4e9) == queries.summary(store, window, 4e9)
 
 
-#: What the migrations after 10 added, undone to make a cache as version 9 left it.
-UNDO_AFTER_10 = (
-    "ALTER TABLE journal DROP COLUMN envelope",
-    "DROP TABLE audit",
-    "DROP INDEX campaigns_content",
-    "ALTER TABLE campaigns DROP COLUMN content_sha1",
-    "DROP TABLE job_health",
-    "DROP INDEX reports_time",
-)
-
-
 def test_migration_backfills_the_late_rollups(day, tmp_path):
     """A cache from before migration 10 gets the late rollups from its rows."""
-    _, store, _ = day
-    copy = tmp_path / "old.db"
-    store.conn.execute("VACUUM INTO ?", (str(copy),))
-    old = Store(copy)
-    with old.transaction() as conn:
-        conn.execute("DROP TABLE rollup_late")
-        conn.execute("DROP TABLE latency_late")
-        for undo in UNDO_AFTER_10:  # the later ones, made again
-            conn.execute(undo)
-        conn.execute("PRAGMA user_version = 9")
+    path, store, _ = day
+    old = old_cache(tmp_path / "old.db", 9)
+    old.execute("ATTACH ? AS day", (str(path),))
+    tables = [t for (t,) in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:  # the rows as version 9 had them: its columns only
+        columns = ", ".join(r[1] for r in old.execute(f"PRAGMA table_info({table})"))
+        old.execute(f"INSERT INTO main.{table}({columns}) SELECT {columns} FROM day.{table}")
+    assert old.execute("SELECT count(*) FROM reports").fetchone()[0] > 0
     old.close()
-    migrated = Store(copy)
+    migrated = Store(tmp_path / "old.db")
     for _, offset, window in MOMENTS:
         at = T0 + offset
         assert asof.summary_at(migrated, window, at) == asof.summary_at(store, window, at)
