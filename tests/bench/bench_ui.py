@@ -40,6 +40,7 @@ Bare().run()
 def pty_env(home: str | None = None) -> dict[str, str]:
     """The environment of a process under test: its own config, state and data dirs."""
     home = home or tempfile.mkdtemp()
+    Path(home, "none.toml").touch(mode=0o600)  # a config FIVEC_CONFIG names must exist
     return {
         **os.environ,
         "TERM": "xterm-256color",
@@ -86,7 +87,9 @@ def first_frames(pairs: int = 21) -> tuple[float, float, list[float]]:
     bare, demo = [], []
     for _ in range(pairs):
         bare.append(first_frame([sys.executable, "-c", BARE], b"hello"))
-        demo.append(first_frame([sys.executable, "-m", "fivec_tui", "--lang", "en", "demo"], b"Dashboard"))
+        demo.append(
+            first_frame([sys.executable, "-m", "fivec_tui", "--lang", "en", "demo"], b"Dashboard")
+        )
     ratios = sorted(d / b for b, d in zip(bare, demo, strict=True))
     return statistics.median(bare), statistics.median(demo), ratios
 

@@ -85,7 +85,7 @@ def test_cli_send_via_soap_then_records(env, sim_thread):
         sim_thread.server.requests["webservice"] == 1 and "send" not in sim_thread.server.requests
     )
     code, out, err = run(
-        env, "send", "--via", "soap", "--to", "13800138000", "--content", "x", "--yes"
+        env, "send", "--via", "soap", "--to", "13800138000", "--content", "【测试】x", "--yes"
     )
     assert code == 0 and "accepted: msgid" in out
 
@@ -112,7 +112,7 @@ def test_cli_send_via_soap_usage_errors(env, sim_thread, change, args, message):
 def test_cli_soap_refusal_exits_1_without_the_password(env, sim_thread):
     env = {**env, "FIVEC_PASSWORD": "not-the-password-42"}
     code, out, err = run(
-        env, "send", "--via", "soap", "--to", "13800138000", "--content", "x", "--yes"
+        env, "send", "--via", "soap", "--to", "13800138000", "--content", "【测试】x", "--yes"
     )
     assert code == 1 and "APIKEY or password error" in err
     assert "not-the-password-42" not in out + err

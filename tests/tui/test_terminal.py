@@ -14,6 +14,7 @@ import time
 
 import httpx
 import pytest
+from clirun import empty_config
 
 
 def _drain(fd: int, seen: bytearray) -> None:
@@ -35,7 +36,7 @@ def test_demo_exits_when_its_terminal_hangs_up(tmp_path, attempt):
     env = {
         **os.environ,
         "TERM": "xterm-256color",
-        "FIVEC_CONFIG": str(tmp_path / "none.toml"),
+        "FIVEC_CONFIG": empty_config(tmp_path / "none.toml"),
         "XDG_STATE_HOME": str(tmp_path),
     }
     proc = subprocess.Popen(
@@ -73,7 +74,7 @@ def test_serve_binds_loopback_and_serves_the_page_to_the_printed_url(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        env={**os.environ, "FIVEC_CONFIG": str(tmp_path / "none.toml")},
+        env={**os.environ, "FIVEC_CONFIG": empty_config(tmp_path / "none.toml")},
     )
     try:
         url = proc.stdout.readline().split(": ", 1)[1].strip()

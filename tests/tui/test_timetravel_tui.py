@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from clirun import empty_config
 from scenes import AT, DAY_NOW, day_app, settle
 from traffic import T0
 
@@ -32,7 +33,7 @@ async def test_dashboard_at_a_past_moment_then_live(day_cache):
         box = str(app.screen.query_one("#rate1", RateBox).render())
         assert f"{hour.delivery_rate:.1%}" in box and f"sent {hour.sent}" in box
         caption = str(app.screen.query_one("#dashboard-caption").render())
-        assert "alerts firing: delivery_rate" in caption
+        assert "alerts firing: delivery rate" in caption
         await pilot.press("left_square_bracket")
         await settle(pilot)
         assert app.at == AT - 300 and "18:25:45" in banner(app)
@@ -148,7 +149,7 @@ def test_fivec_tui_at_opens_at_that_moment(monkeypatch, tmp_path):
     seen = []
     monkeypatch.setattr(run, "run_tui", lambda ctx: seen.append(ctx.at) or 0)
     monkeypatch.setattr("time.time", lambda: DAY_NOW)
-    env = {"FIVEC_CONFIG": str(tmp_path / "none.toml")}
+    env = {"FIVEC_CONFIG": empty_config(tmp_path / "none.toml")}
     for args in (["--at", "-2h"], ["--at", "+1h"], []):
         result = CliRunner().invoke(main, args, env=env)
         assert result.exit_code == 0, result.output
@@ -193,7 +194,7 @@ async def test_a_live_alert_at_a_past_moment_is_marked_now(day_cache):
         titles = [n.title for n in app._notifications]
         assert titles == ["NOW 07:59:48 · ALERT firing: balance"]
         caption = str(app.screen.query_one("#dashboard-caption").render())
-        assert "alerts firing: delivery_rate" in caption  # the past's, unchanged by it
+        assert "alerts firing: delivery rate" in caption  # the past's, unchanged by it
         await pilot.press("L")
         await settle(pilot)
         _alert(app, "resolved")

@@ -11,6 +11,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from clirun import empty_config
 from oldcache import old_cache
 from traffic import T0, day_rows, expected, fill_day, utc
 
@@ -143,7 +144,7 @@ def _stats(env, *args) -> dict:
 
 def test_stats_at_cli(day, tmp_path, monkeypatch):
     path, _, rows = day
-    env = {"FIVEC_DB": str(path), "FIVEC_CONFIG": str(tmp_path / "none.toml")}
+    env = {"FIVEC_DB": str(path), "FIVEC_CONFIG": empty_config(tmp_path / "none.toml")}
     at = T0 + 630 * 60 + 45
     got = _stats(env, "--at", utc(at).isoformat(), "--window", "1h")
     want = expected(rows, 3600, at)
