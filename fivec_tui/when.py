@@ -161,16 +161,30 @@ def parse_when(value: str, now: datetime | None = None) -> datetime:
     >>> parse_when("-1h", datetime(2026, 1, 1, 12, tzinfo=UTC)).hour
     11
     """
-    now = now or datetime.fromtimestamp(time.time(), UTC)  # time.time: one clock to freeze
+    try:
+        when = _parse(value, now or datetime.fromtimestamp(time.time(), UTC))
+    except OverflowError:  # year 1 at +08:00, 9999-12-31 at -12:00, -99999999999d
+        when = None
+    if when is None or not EARLIEST <= when.timestamp() < LATEST:
+        raise ValueError(
+            _("{value!r} is out of range: a time from 2000 to 2099").format(value=value)
+        )
+    return when
+
+
+#: The moments a WHEN may name (Unix seconds): from 2000 to the end of 2099.  The platform
+#: keeps nothing older, and beyond these a moment's arithmetic (a window before it, its
+#: offset) leaves the years Python can hold.
+EARLIEST, LATEST = 946_684_800, 4_102_444_800
+
+
+def _parse(value: str, now: datetime) -> datetime:
     text = value.strip().lower()
     if text == "now":
         return now
     if m := _RELATIVE.match(text):
-        try:
-            delta = timedelta(seconds=float(m[2]) * _UNITS[m[3]])
-            return now + delta if m[1] == "+" else now - delta
-        except OverflowError:  # e.g. -99999999999d: past year 1 or 9999
-            raise _bad_time(value) from None
+        delta = timedelta(seconds=float(m[2]) * _UNITS[m[3]])
+        return now + delta if m[1] == "+" else now - delta
     m = _DAY.match(text)
     if m and int(m[2]) < 24 and int(m[3]) < 60 and int(m[4] or 0) < 60:
         day = now.astimezone(_zone).date() - timedelta(days=1 if m[1] == "yesterday" else 0)

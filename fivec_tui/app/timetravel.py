@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from ..i18n import N_, _
-from ..when import parse_when, show_full, zone_label
+from ..when import EARLIEST, parse_when, show_full, zone_label
 
 if TYPE_CHECKING:
     from .app import FivecApp
@@ -96,7 +96,7 @@ class TimeTravelActions:
     def action_step(self: FivecApp, direction: int) -> None:
         now = self.clock()
         base = self.at if self.at is not None else now
-        when = base + direction * STEP_S
+        when = max(base + direction * STEP_S, EARLIEST)  # no further back than a WHEN goes
         self.at = None if when >= now else when
 
     def action_live(self: FivecApp) -> None:

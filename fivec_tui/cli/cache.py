@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import IO, TypeVar
 
@@ -115,6 +116,8 @@ def stats(ctx: Ctx, window, all_profiles, at, known_now, as_json) -> None:
 
     seconds = parse_window(window)
     when = parse_when(at).timestamp() if at is not None else None
+    if when is not None and when >= time.time():  # now or later: the live numbers, exactly
+        when = None
 
     def summary(store):
         if when is not None:

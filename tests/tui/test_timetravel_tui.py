@@ -16,6 +16,7 @@ from traffic import T0
 from fivec_tui import i18n
 from fivec_tui.app.dashboard import RateBox
 from fivec_tui.store import asof
+from fivec_tui.when import EARLIEST
 
 
 def banner(app) -> str:
@@ -72,6 +73,18 @@ async def test_pick_a_moment(day_cache):
         await pilot.press("K")
         await settle(pilot)
         assert app.known_now and "as known now" in banner(app)
+        await pilot.press("@")  # the calendar's ends: said, never a crash
+        await pilot.pause()
+        app.screen.query_one("#moment-input").value = "0001-01-01T00:00"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "out of range" in str(app.screen.query_one("#moment-error").render())
+        app.screen.query_one("#moment-input").value = "2000-01-01T00:10+00:00"
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("[", "[", "[")  # back past the earliest moment a WHEN may name
+        await settle(pilot)
+        assert app.at == EARLIEST and "AT 2000-01-01 08:00:00 +08:00" in banner(app)
 
 
 async def test_timeline_cursor_time_travels(day_cache):

@@ -157,6 +157,9 @@ def test_stats_at_cli(day, tmp_path, monkeypatch):
         live = _stats(env, "--window", window)
         assert _stats(env, "--at", "now", "--window", window) == live
         assert live["sent"] > 0
+        # a moment to come is the present (it counted nothing: its window held no sends)
+        assert _stats(env, "--at", "+1h", "--window", window) == live
+        assert _stats(env, "--at", "2099-12-31T00:00Z", "--window", window) == live
 
 
 def test_a_messages_story_as_it_was_then(day):

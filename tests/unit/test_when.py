@@ -129,8 +129,31 @@ def test_other_forms_unchanged():
 
 @pytest.mark.parametrize("huge", ["-99999999999d", "+9999999d", "-1000000000w"])
 def test_out_of_range_offsets_are_refused_not_crashed(huge):
-    with pytest.raises(ValueError, match="bad time"):
+    with pytest.raises(ValueError, match="out of range: a time from 2000 to 2099"):
         parse_when(huge, NOW)
+
+
+@pytest.mark.parametrize(
+    "edge",
+    [
+        "0001-01-01T00:00",
+        "0001-01-01T00:00+14:00",
+        "9999-12-31T23:59",
+        "1999-12-31T23:59:59Z",
+        "2100-01-01T00:00Z",
+        "-26000w",
+    ],
+)
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Etc/GMT+12", "UTC"])
+def test_the_ends_of_the_calendar_are_refused_in_every_zone(edge, zone):
+    """An OverflowError from the calendar's ends crashed stats, report, send and the TUI."""
+    when.use_zone(zone)
+    try:
+        with pytest.raises(ValueError, match="out of range"):
+            parse_when(edge, NOW)
+        assert parse_when("2000-01-01T00:00Z", NOW).timestamp() == when.EARLIEST
+    finally:
+        when.use_zone(when.PLATFORM_ZONE)
 
 
 @pytest.mark.parametrize("text", ["9" * 400 + "h", "0m", "400d", "1 fortnight"])
