@@ -240,6 +240,10 @@ class SyncLink:
             for w in watchers:
                 w.close()
 
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
     async def stop(self) -> None:
         """Stop watching, then every child this app started (never an attached daemon)."""
         self._stopping.set()

@@ -11,6 +11,7 @@ import asyncio
 import importlib
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -80,8 +81,7 @@ async def connect(
             else:
                 free.append(account)
             continue
-        owner = _("attached: poll daemon pid {pid} owns the sync").format(pid=pid or "?")
-        link.pollers[account.name] = Poller(attached=pid, note=owner)
+        link.pollers[account.name] = attached(pid)
     refused = set()
     for account in free:
         p = account.profile
@@ -99,6 +99,76 @@ async def connect(
             no = _("reports/replies not pulled (no consent)")
             link.pollers[account.name] = Poller(child, note=no if account.name in refused else note)
     app.follow_caches(accounts)
+    app.set_interval(RECOVER_S, Recovery(app, accounts, poll, note).look)
+
+
+def attached(pid: int | None) -> Poller:
+    """The poller of an account whose lock the daemon ``pid`` holds."""
+    return Poller(
+        attached=pid, note=_("attached: poll daemon pid {pid} owns the sync").format(pid=pid or "?")
+    )
+
+
+#: Seconds between two looks for an account whose poller ended, doubled while it keeps ending
+#: (up to :data:`RECOVER_MAX_S`), back to the first once one has been heard from.
+RECOVER_S, RECOVER_MAX_S = 5.0, 300.0
+
+
+class Recovery:
+    """Takes the sync of an account back when its poller ends (the TUI that started it quit,
+    the daemon was stopped or killed, the child crashed): the daemon that holds the account's
+    lock by then is attached to; with none, ``poll`` is started again, and takes the accounts
+    whose locks are free.  Without it the banner said "not syncing" for good, or named a
+    daemon long gone while another ran, and the cache went stale."""
+
+    def __init__(self, app: FivecApp, accounts: list[Hosted], poll, note: str) -> None:
+        self.app, self.accounts, self.poll, self.note = app, accounts, poll, note
+        self.next_try: dict[str, float] = {}
+        self.delay: dict[str, float] = {}
+        self.busy = False
+
+    def look(self) -> None:
+        """The app's interval: one recovery at a time."""
+        if not self.busy:
+            self.busy = True
+            self.app.run_worker(self.recover(), group="recover", exit_on_error=False)
+
+    async def recover(self) -> None:
+        try:
+            link = self.app.link
+            free = []
+            for account, poller in self.ended():
+                held, pid = await asyncio.to_thread(holder, account.store.path)
+                if held:
+                    link.pollers[account.name] = attached(pid)
+                else:  # a child's note stays (no consent); a daemon's was about it
+                    free.append((account, poller.note if poller.child else self.note))
+            if free and not link.stopping:
+                argv, env = self.poll()
+                child = await link.start("poll", argv, env)
+                for account, note in free:
+                    link.pollers[account.name] = Poller(child, note=note)
+        finally:
+            self.busy = False
+
+    def ended(self) -> list[tuple[Hosted, Poller]]:
+        """The accounts whose poller ended and whose next try is due."""
+        now, out = time.monotonic(), []
+        for account in self.accounts:
+            poller = self.app.link.pollers.get(account.name)
+            if poller is None:  # a damaged cache: never synced by this app
+                continue
+            if not poller.gone():
+                if poller.heard:
+                    self.delay.pop(account.name, None)
+                continue
+            if now < self.next_try.get(account.name, 0.0):
+                continue
+            delay = self.delay.get(account.name, RECOVER_S)
+            self.next_try[account.name] = now + delay
+            self.delay[account.name] = min(delay * 2, RECOVER_MAX_S)
+            out.append((account, poller))
+        return out
 
 
 def poll_command(ctx, *, every: bool = False) -> tuple[list[str], dict[str, str]]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fivec_tui.app import run
 from fivec_tui.app.run import profiles_app
 from fivec_tui.cli import Ctx
 from fivec_tui.store import Store
@@ -89,7 +90,10 @@ async def test_a_tui_attached_to_a_poll_it_did_not_start_never_stops_it(sim_thre
             time.sleep(0.1)
         app = app_on(tmp_path, config)
         async with app.run_test(size=(120, 40)) as pilot:
-            assert await wait_for(lambda: app.sync_state == "live", pilot), (app.sync_state, app.note)
+            assert await wait_for(lambda: app.sync_state == "live", pilot), (
+                app.sync_state,
+                app.note,
+            )
             assert app.link.children == [] and app.link.pollers["t"].attached == daemon.pid
             assert f"pid {daemon.pid}" in app.note
             assert await wait_for(lambda: jobs(app.store)["records"].last_success, pilot)
@@ -101,6 +105,60 @@ async def test_a_tui_attached_to_a_poll_it_did_not_start_never_stops_it(sim_thre
     finally:
         daemon.terminate()
         assert daemon.wait(30) == 0
+
+
+async def test_a_tui_whose_poller_ended_takes_the_sync_back(sim_thread, tmp_path, monkeypatch):
+    """The daemon it attached to is killed: the TUI attaches to the next daemon that holds the
+    lock (its banner names that one, never the dead one); that one killed too, it starts a poll
+    of its own.  Before, it said "not syncing" for good and the cache went stale."""
+    monkeypatch.setattr(run, "RECOVER_S", 0.5)
+    held = {"back": False}  # the TUI does not look until the next daemon holds the lock
+    look = run.Recovery.look
+    monkeypatch.setattr(run.Recovery, "look", lambda self: look(self) if held["back"] else None)
+    config = write_config(tmp_path, sim_thread)
+    db = tmp_path / "c.db"
+    argv = [sys.executable, "-m", "fivec_tui", "--config", str(config), "--profile", "t"]
+
+    def daemon() -> subprocess.Popen:
+        return subprocess.Popen(
+            [*argv, "--db", str(db), "poll", "--yes"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    first = daemon()
+    second = None
+    try:
+        deadline = time.monotonic() + 40
+        while "records" not in written(db):
+            assert time.monotonic() < deadline and first.poll() is None
+            time.sleep(0.1)
+        app = app_on(tmp_path, config)
+        async with app.run_test(size=(120, 40)) as pilot:
+            assert await wait_for(lambda: app.sync_state == "live", pilot), app.note
+            assert app.link.pollers["t"].attached == first.pid and app.link.children == []
+            first.kill()
+            first.wait(10)
+            second = daemon()
+            assert await wait_for(lambda: run.holder(db) == (True, second.pid), pilot)
+            held["back"] = True
+            assert await wait_for(
+                lambda: app.link.pollers["t"].attached == second.pid and app.sync_state == "live",
+                pilot,
+            ), (app.sync_state, app.note)
+            assert f"pid {second.pid}" in app.note and app.link.children == []
+            second.kill()
+            second.wait(10)
+            assert await wait_for(lambda: app.link.pollers["t"].child is not None, pilot)
+            child = app.link.pollers["t"].child
+            assert await wait_for(lambda: app.sync_state == "live", pilot), app.note
+            assert jobs(app.store)["records"].pid == child.pid
+        assert child.returncode is not None  # the app's own poll ended with it
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
 
 
 async def test_consent_refused_in_the_tui_takes_nothing(sim_thread, tmp_path):
