@@ -13,7 +13,9 @@ every request in one aiohttp middleware:
   the page names it elsewhere) and ``Cache-Control: no-store``;
 - an ``Origin`` header, which browsers send with every WebSocket, must be the served origin.
 
-Every refusal is the same 403.  TLS is left to a reverse proxy (see docs/security.md).
+Every refusal is the same 403.  The port is listened on through a
+:class:`~fivec_tui.sync.gate.Gate`: connection caps, a header timeout, calm when file
+descriptors run out.  TLS is left to a reverse proxy (see docs/security.md).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from aiohttp import web
 from textual_serve.server import Server
 
 from ..private_files import mode_of
+from ..sync.gate import Gate, OneLine
+from ..sync.httpd import Limits
 
 #: What a token may be made of: URL- and cookie-safe without quoting (token_urlsafe's alphabet).
 TOKEN_RE = re.compile(r"[A-Za-z0-9_~.-]{16,256}")
@@ -81,7 +85,7 @@ def base_url(host: str, port: int) -> str:
 
 class GuardedServer(Server):
     """textual-serve's :class:`Server`, every route under ``/<token>/``, every request checked
-    by :meth:`guard`."""
+    by :meth:`guard`, served through a :class:`~fivec_tui.sync.gate.Gate`."""
 
     def __init__(
         self,
@@ -92,11 +96,14 @@ class GuardedServer(Server):
         port: int = 8000,
         public_url: str | None = None,
         show_token: bool = True,
+        limits: Limits | None = None,
     ) -> None:
         super().__init__(command, host=host, port=port, title="fivec-tui")
         self.token = token.encode()
         self.prefix = f"/{token}"
         self.show_token = show_token
+        self.limits = limits or Limits()
+        self.gate = Gate("serve", self.limits, logging.getLogger("fivec_tui.serve"))
         self.given_url = public_url
         self.publish(public_url or base_url(host, port))
 
@@ -115,7 +122,7 @@ class GuardedServer(Server):
         URLs from the routes' names, so they carry the token; its script opens a download
         at ``/download/<key>``, outside it, which is refused (the TUI delivers no file).
         """
-        app = web.Application(middlewares=[self.guard])
+        app = web.Application(middlewares=[self.gate.middleware, self.guard])
         aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
         app.add_routes(
             [
@@ -148,17 +155,19 @@ class GuardedServer(Server):
         asyncio.run(self.run())
 
     async def run(self) -> None:
+        http_log = logging.getLogger("fivec_tui.serve.http")
+        http_log.addFilter(OneLine())
         runner = web.AppRunner(
             self.build_app(),
             handle_signals=False,
             access_log=None,  # it would write each request line: the token
+            logger=http_log,
+            keepalive_timeout=self.limits.header_timeout,
             shutdown_timeout=STOP_S,  # open sessions: their apps are stopped after that
         )
         await runner.setup()
         try:
-            site = web.TCPSite(runner, self.host, self.port)
-            await site.start()
-            port = runner.addresses[0][1]
+            port = await self.gate.start(self.host, self.port, runner.server)
             if self.given_url is None:
                 self.publish(base_url(self.host, port))
             url = f"{self.public_url}/{self.token.decode() if self.show_token else '<token>'}/"
@@ -170,6 +179,7 @@ class GuardedServer(Server):
                 asyncio.get_running_loop().add_signal_handler(sig, stop.set)
             await stop.wait()
         finally:
+            await self.gate.stop()
             await runner.cleanup()
 
     def initialize_logging(self) -> None:

@@ -7,7 +7,7 @@ lingering after a refusal, or one sending a body that counts as idle, that is un
 only once its length is reserved out of the memory budget; idle bodies are closed, oldest
 first, to make room for it.  Out of file descriptors, the listener closes the oldest idle
 connection of anyone (:meth:`Admission.make_room`).  :mod:`.httpd` says what the limits are
-and why.
+and why; :mod:`.gate` puts an aiohttp server (``serve``) under the same caps.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ STALL_S = 1.0  # a body that sent nothing for this long counts as idle
 @dataclass(eq=False)
 class Conn:
     peer: str
-    reader: asyncio.StreamReader | None = None  # None until its streams are made
+    reader: asyncio.StreamReader | None = None  # None where the protocol is aiohttp's (gate)
     #: What closing it closes; None until its transport is made (a release then only marks
     #: it closed: whoever makes the transport closes it).
     writer: asyncio.StreamWriter | asyncio.BaseTransport | None = None
@@ -112,6 +112,12 @@ class Admission:
         """Close the oldest idle connection, if there is one (the listener, out of file
         descriptors, says so itself)."""
         return self._evict(self._victim(None), None)
+
+    def expire(self, timeout: float) -> None:
+        """Close the connections idle for ``timeout`` s or more."""
+        now = time.monotonic()
+        while self.idle and (oldest := next(iter(self.idle))).since + timeout <= now:
+            self.release(oldest)
 
     def unreserve(self, conn: Conn) -> None:
         self.buffered -= conn.reserved
