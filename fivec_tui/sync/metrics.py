@@ -8,8 +8,8 @@ of them (``poll --all``), and dashboards and alerts select or route by it.
 
 The port is served by the push receiver's hardened server (:mod:`.httpd`: caps per address
 and in all, header timeout, no body, calm when file descriptors run out), in a thread and
-event loop of its own: a slow scrape or a flood on this port holds up other scrapes, never
-the daemon's loop (pulls, push receiver).
+event loop of its own: a flood on this port never holds up the daemon's loop (pulls, push
+receiver), and a scrape is collected in a worker thread while the port keeps accepting.
 """
 
 from __future__ import annotations
@@ -169,7 +169,10 @@ class Scrapes:
 
     async def handle(self, request: Request, body: bytes) -> Answer:
         encode, content_type = choose_encoder(request.headers.get("accept", ""))
-        return Answer(200, encode(self.registry), content_type=content_type)
+        # Collecting reads the caches: in a worker thread, so that this server's loop keeps
+        # accepting, timing out and evicting connections meanwhile.
+        text = await asyncio.to_thread(encode, self.registry)
+        return Answer(200, text, content_type=content_type)
 
 
 def limits() -> Limits:
