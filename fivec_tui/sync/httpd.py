@@ -34,7 +34,9 @@ A request the handler refuses from its head (:meth:`Handler.check`) is answered 
 without its body being read: the socket's sending side is shut, and whatever the peer still
 sends is dropped unread for at most :data:`LINGER_S` (so that the answer is not lost to a TCP
 reset), the connection counting as idle meanwhile.  Answers carry no ``Server`` header.
-Nothing a peer sends is logged beyond one short line per address a minute.
+Nothing a peer sends is logged beyond one short line per address a minute.  Connections are
+accepted by :class:`~.listener.Listener`, which stays calm when file descriptors run out.
+The metrics port (:mod:`.metrics`) is served by this server too.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ import asyncio
 import contextlib
 import logging
 import resource
+import socket
 import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
@@ -53,10 +56,9 @@ from urllib.parse import unquote
 import h11
 
 from .admission import Admission, Conn
+from .listener import Listener, Throttle
 
-log = logging.getLogger("fivec_tui.push")
 FD_RESERVE = 128  # the cache, the log, the HTTP clients' pools, the listening socket
-WARN_EVERY_S = 60.0
 READ_SIZE = 16 * 1024
 LINGER_S = 2.0  # how long a refused request's unread body is dropped before the close
 BUSY_RETRY_S = 5  # Retry-After when every connection or the memory budget is taken
@@ -96,9 +98,10 @@ class Request:
 @dataclass
 class Answer:
     status: int
-    text: str
+    text: str | bytes
     close: bool = False
     retry_after: int | None = None
+    content_type: str = "text/plain; charset=utf-8"
 
 
 class Handler(Protocol):
@@ -108,37 +111,21 @@ class Handler(Protocol):
     async def handle(self, request: Request, body: bytes) -> Answer: ...
 
 
-class Throttle:
-    """Log lines rate-limited: one per key every :data:`WARN_EVERY_S`, and lines for at most
-    ``keys`` keys (addresses, say) in such a window, so a crowd cannot flood the log."""
-
-    def __init__(self, keys: int = 20) -> None:
-        self.keys = keys
-        self._last: dict[object, float] = {}
-
-    def __call__(self, key: object, level: int, message: str, *args, exc_info=False) -> None:
-        now = time.monotonic()
-        if now - self._last.get(key, -WARN_EVERY_S) < WARN_EVERY_S:
-            return
-        if key not in self._last and len(self._last) >= self.keys:
-            self._last = {k: t for k, t in self._last.items() if now - t < WARN_EVERY_S}
-            if len(self._last) >= self.keys:
-                return
-        self._last[key] = now
-        log.log(level, message, *args, exc_info=exc_info)
-
-
 def render(answer: Answer, close: bool) -> bytes:
-    body = answer.text.encode()
+    body = answer.text if isinstance(answer.text, bytes) else answer.text.encode()
     return (
         f"HTTP/1.1 {answer.status} {HTTPStatus(answer.status).phrase}\r\n"
         f"Date: {formatdate(usegmt=True)}\r\n"
-        "Content-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Type: {answer.content_type}\r\n"
         f"Content-Length: {len(body)}\r\n"
         + (f"Retry-After: {answer.retry_after}\r\n" if answer.retry_after is not None else "")
         + ("Connection: close\r\n" if close else "")
         + "\r\n"
     ).encode() + body
+
+
+#: The answer to a connection over a cap when none can be closed to make room for it.
+BUSY = render(Answer(503, "busy\n", retry_after=BUSY_RETRY_S), True)
 
 
 def _request(event: h11.Request, peer: str) -> Request:
@@ -158,15 +145,22 @@ def _framing(request: Request) -> Answer | None:
 
 
 class HttpServer:
-    """Serve ``handler`` on ``host:port`` within ``limits``; ``port`` is the bound one."""
+    """Serve ``handler`` on ``host:port`` within ``limits``; ``port`` is the bound one.
+    ``name`` starts its log lines, written to ``log``."""
 
-    def __init__(self, handler: Handler, limits: Limits) -> None:
-        self.handler, self.limits = handler, limits
+    def __init__(
+        self,
+        handler: Handler,
+        limits: Limits,
+        name: str = "push receiver",
+        log: logging.Logger | None = None,
+    ) -> None:
+        self.handler, self.limits, self.name = handler, limits, name
         self.port = 0
         self.stats = {"evicted": 0, "busy": 0, "timeouts": 0, "bad": 0}
-        self.warn = Throttle()
-        self.caps = Admission(limits, self.warn, self.stats)
-        self._server: asyncio.Server | None = None
+        self.warn = Throttle(log or logging.getLogger("fivec_tui.push"))
+        self.caps = Admission(limits, self.warn, self.stats, name)
+        self.listener = Listener(name, self._accepted, self.caps.make_room, self.warn)
         self._tasks: set[asyncio.Task] = set()
 
     @property
@@ -179,36 +173,36 @@ class HttpServer:
         return self.caps.buffered
 
     async def start(self, host: str, port: int) -> None:
-        self._server = await asyncio.start_server(
-            self._connection, host, port, limit=READ_SIZE, backlog=128
-        )
-        self.port = self._server.sockets[0].getsockname()[1]
+        self.port = await self.listener.start(host, port)
 
     async def stop(self) -> None:
-        if self._server is None:
+        if not self.listener.sockets:
             return
-        self._server.close()
+        self.listener.close()
         for conn in list(self.caps.open):
             self.caps.release(conn)
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=10)
-        await self._server.wait_closed()
-        self._server = None
 
     # -- one connection ------------------------------------------------------------------------
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-        task = asyncio.current_task()
-        if task is not None:
+    def _accepted(self, sock: socket.socket) -> None:
+        conn = self.caps.arrive(sock, BUSY)
+        if conn is not None:
+            task = asyncio.get_running_loop().create_task(self._connection(conn, sock))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        peername = writer.get_extra_info("peername")
-        conn = Conn(str(peername[0]) if peername else "", reader, writer)
-        if not self.caps.admit(conn):
-            self.stats["busy"] += 1
-            with contextlib.suppress(ConnectionError):
-                writer.write(render(Answer(503, "busy\n", retry_after=BUSY_RETRY_S), True))
+
+    async def _connection(self, conn: Conn, sock: socket.socket) -> None:
+        try:
+            conn.reader, writer = await asyncio.open_connection(sock=sock, limit=READ_SIZE)
+        except OSError:  # reset before its turn
+            sock.close()
+            self.caps.release(conn)
+            return
+        if conn.closed:  # closed to make room meanwhile
             writer.close()
             return
+        conn.writer = writer
         try:
             leftover: bytes | None = b""
             while leftover is not None and not conn.closed:
@@ -216,7 +210,7 @@ class HttpServer:
         except ConnectionError:
             pass  # the peer went away: nothing to answer
         except Exception:  # a bug, not the peer's doing: said once a minute, the rest goes on
-            self.warn("bug", logging.ERROR, "push receiver: unexpected error", exc_info=True)
+            self.warn("bug", logging.ERROR, "%s: unexpected error", self.name, exc_info=True)
         finally:
             self.caps.release(conn)
 
@@ -324,7 +318,7 @@ class HttpServer:
         try:
             return await self.handler.handle(request, body)
         except Exception:
-            self.warn("bug", logging.ERROR, "push receiver: unexpected error", exc_info=True)
+            self.warn("bug", logging.ERROR, "%s: unexpected error", self.name, exc_info=True)
             return Answer(500, "internal error\n", close=True)
 
     async def _bad(self, conn: Conn, exc: h11.RemoteProtocolError) -> None:
@@ -332,7 +326,7 @@ class HttpServer:
         self.stats["bad"] += 1
         status = 431 if exc.error_status_hint == 431 else 400
         what = str(exc).split(":")[0][:60]  # h11's words, without the peer's bytes
-        self.warn(("bad", conn.peer), logging.WARNING, "push receiver: %s from %s", what, conn.peer)
+        self.warn(("bad", conn.peer), logging.WARNING, "%s: %s from %s", self.name, what, conn.peer)
         text = "headers too large\n" if status == 431 else "bad request\n"
         return await self._refuse(conn, Answer(status, text, close=True), unread=True)
 

@@ -5,25 +5,34 @@ query functions as ``fivec-tui stats``, so a scrape and ``stats --json`` taken a
 moment agree.  Job health comes from ``poll_runs``, which the engine writes on every run.
 Every sample carries a ``profile`` label: one endpoint serves one account (``poll``) or all
 of them (``poll --all``), and dashboards and alerts select or route by it.
+
+The port is served by the push receiver's hardened server (:mod:`.httpd`: caps per address
+and in all, header timeout, no body, calm when file descriptors run out), in a thread and
+event loop of its own: a flood on this port never holds up the daemon's loop (pulls, push
+receiver), and a scrape is collected in a worker thread while the port keeps accepting.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from prometheus_client import start_http_server
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
     HistogramMetricFamily,
 )
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from ..store import Store, queries
 from ..store.codes import by_family
 from ..store.rollup import LATENCY_BOUNDS
+from .httpd import Answer, HttpServer, Limits, Request, default_total
 
 WINDOWS = {"5m": 300, "1h": 3600, "24h": 86400}
 PER_WINDOW = (
@@ -145,10 +154,45 @@ class CacheCollector(Collector):
                 families["last_ok"].add_metric([profile, r["job"]], r["ok"])
 
 
-def serve(accounts: Mapping[str, str | Path], host: str, port: int) -> CollectorRegistry:
+class Scrapes:
+    """The metrics port's one page: ``GET /metrics``, in the format the scraper accepts."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+
+    def check(self, request: Request) -> Answer | None:
+        if request.path != "/metrics":
+            return Answer(404, "not found: the metrics are at /metrics\n")
+        if request.method != "GET":
+            return Answer(405, "GET only\n", close=True)
+        return None
+
+    async def handle(self, request: Request, body: bytes) -> Answer:
+        encode, content_type = choose_encoder(request.headers.get("accept", ""))
+        # Collecting reads the caches: in a worker thread, so that this server's loop keeps
+        # accepting, timing out and evicting connections meanwhile.
+        text = await asyncio.to_thread(encode, self.registry)
+        return Answer(200, text, content_type=content_type)
+
+
+def limits() -> Limits:
+    """A scraper sends one small GET at a time: a few connections per address, and no body."""
+    total = min(32, default_total())
+    return Limits(header_timeout=10.0, max_body=0, max_buffered=0, per_peer=8, total=total)
+
+
+def serve(accounts: Mapping[str, str | Path], host: str, port: int) -> HttpServer:
     """Expose the accounts' metrics (profile name -> cache) on ``http://host:port/metrics``
-    from a background thread."""
+    from a thread of its own; the server (``port``: the bound one).  A port that cannot be
+    listened on is a ValueError saying why."""
     registry = CollectorRegistry()
     registry.register(CacheCollector(accounts))
-    start_http_server(port, addr=host, registry=registry)
-    return registry
+    server = HttpServer(Scrapes(registry), limits(), "metrics", logging.getLogger(__name__))
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, name="metrics", daemon=True).start()
+    try:
+        asyncio.run_coroutine_threadsafe(server.start(host, port), loop).result()
+    except OSError as exc:
+        loop.call_soon_threadsafe(loop.stop)
+        raise ValueError(f"cannot serve metrics on {host}:{port}: {exc.strerror or exc}") from None
+    return server

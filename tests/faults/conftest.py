@@ -7,18 +7,19 @@ import subprocess
 import sys
 
 import pytest
-from peers import TOKEN, Daemon, wait_for_port
+from peers import TOKEN, Daemon, fd_limit, wait_for_port
 
 
 @pytest.fixture
 def daemon(sim_thread, poll_env, tmp_path):
-    """``daemon(**push)``: `fivec-tui poll --listen 127.0.0.1:0` with ``push`` settings."""
+    """``daemon(*args, nofile=None, **push)``: `fivec-tui poll --listen 127.0.0.1:0 ARGS` with
+    ``push`` settings, under ``ulimit -n NOFILE`` if given."""
     started: list[Daemon] = []
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < 4096:  # the attackers' sockets live in this process
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
 
-    def start(**push) -> Daemon:
+    def start(*args: str, nofile: int | None = None, **push) -> Daemon:
         settings = "".join(f"{k} = {v!r}\n" for k, v in push.items())
         config = (
             "[profiles.default.streams]\nreports = 'push'\nreplies = 'push'\n"
@@ -27,11 +28,12 @@ def daemon(sim_thread, poll_env, tmp_path):
         err = tmp_path / "poll.err"
         with err.open("wb") as stderr:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "fivec_tui", "poll", "--listen", "127.0.0.1:0"],
+                [sys.executable, "-m", "fivec_tui", "poll", "--listen", "127.0.0.1:0", *args],
                 env=poll_env(sim_thread, config),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
+                preexec_fn=None if nofile is None else lambda: fd_limit(nofile),
             )
         d = Daemon(proc, wait_for_port(err, proc), tmp_path)
         started.append(d)

@@ -10,6 +10,8 @@ and returns its log (stderr and log file): the tests assert it holds no tracebac
 
 from __future__ import annotations
 
+import resource
+import selectors
 import signal
 import socket
 import subprocess
@@ -30,6 +32,54 @@ def peer(i: int, port: int, timeout: float = 10.0) -> socket.socket:
     s.bind((f"127.0.0.{2 + i % PEERS}", 0))
     s.connect(("127.0.0.1", port))
     return s
+
+
+def half_sent(port: int, n: int, start: bytes, addresses: int = 30) -> list[socket.socket]:
+    """``n`` connections to ``port`` from 127.0.0.2 on (``addresses`` of them), each having
+    sent ``start``, the beginning of a request, and nothing more: those that connected within
+    about 10 s (a server that stopped accepting leaves the others pending; they are closed)."""
+    held: list[socket.socket] = []
+    selector = selectors.DefaultSelector()
+    made, deadline = 0, time.monotonic() + 10
+    while (made < n or selector.get_map()) and time.monotonic() < deadline:
+        while made < n and len(selector.get_map()) < 50:
+            s = socket.socket()
+            s.setblocking(False)
+            s.bind((f"127.0.0.{2 + made % addresses}", 0))
+            s.connect_ex(("127.0.0.1", port))
+            selector.register(s, selectors.EVENT_WRITE)
+            made += 1
+        for key, _ in selector.select(0.2):
+            s = key.fileobj
+            selector.unregister(s)
+            try:
+                if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+                    raise ConnectionRefusedError
+                s.send(start)
+                held.append(s)
+            except OSError:
+                s.close()
+    for key in list(selector.get_map().values()):
+        key.fileobj.close()
+    selector.close()
+    return held
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fd_limit(n: int) -> None:
+    """``ulimit -n n`` (for ``preexec_fn``)."""
+    resource.setrlimit(resource.RLIMIT_NOFILE, (n, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+
+
+def threads_of(pid: int) -> int:
+    """How many threads process ``pid`` runs."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("Threads:"))
 
 
 def answer_of(s: socket.socket, timeout: float = 10.0) -> bytes:

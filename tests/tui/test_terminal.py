@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import re
 import socket
 import subprocess
 import sys
@@ -78,7 +79,7 @@ def test_serve_binds_loopback_and_serves_the_page_to_the_printed_url(tmp_path):
     )
     try:
         url = proc.stdout.readline().split(": ", 1)[1].strip()
-        assert url.startswith(f"http://127.0.0.1:{port}/?token=")
+        assert re.fullmatch(rf"http://127\.0\.0\.1:{port}/[A-Za-z0-9_-]{{43}}/", url), url
         with httpx.Client(follow_redirects=True, timeout=5) as browser:
             assert browser.get(f"http://127.0.0.1:{port}/").status_code == 403
             page = browser.get(url)
