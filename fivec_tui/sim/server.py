@@ -249,6 +249,10 @@ class SimServer:
         cs = wire.charset(account_fields.get("encode"))
         if not items:
             raise SimError("Missing recipient")
+        # One request, one look at the send frequency (§3.1.2 "发送频率受限"), before any item
+        # is taken: a refusal sends nothing, as the platform's does.  Counting each item as a
+        # request refused every batch larger than the limit and kept the items before it.
+        self.platform.check_throughput()
         first = None
         for item in items:
             numbers = [m for m in item.get("mobile", "").replace(";", ",").split(",") if m]
@@ -258,6 +262,7 @@ class SimServer:
                 numbers,
                 wire.unquote_in(item.get("content", ""), cs),
                 float(start) if start.isdigit() else 0.0,
+                background=True,
             )
             first = first or msg
         return f"success:{first.msgid}"

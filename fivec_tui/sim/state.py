@@ -204,7 +204,8 @@ class Platform:
         *,
         background: bool = False,
     ) -> Message:
-        """Accept one send, charge it, and schedule its reports."""
+        """Accept one send, charge it, and schedule its reports.  ``background``: no send
+        frequency check (the simulator's own traffic, or a batch item whose request had it)."""
         if not mobiles:
             raise SimError("Missing recipient")
         if not content:
@@ -271,7 +272,8 @@ class Platform:
     def billed(self, username: str, start: float, end: float) -> int:
         """What ``action=billing`` counts: parts times recipients sent in the window."""
         return sum(
-            parts_for(m.content) * len(m.mobiles) for m in self.records_between(username, start, end)
+            parts_for(m.content) * len(m.mobiles)
+            for m in self.records_between(username, start, end)
         )
 
     # -- reports --------------------------------------------------------------------------

@@ -68,6 +68,17 @@ async def test_personalised_rows_go_through_sms_batch(sim, tmp_path):
     assert set(submissions(sim).values()) == {1}
 
 
+async def test_personalised_rows_go_out_under_the_demos_throughput_limit(sim, tmp_path):
+    """The demo's simulator allows 50 requests a second: 450 personalised rows, 200 to a batch
+    request, went out never (every batch refused, its first 50 items kept all the same)."""
+    sim.platform.scenario.throughput = 50
+    store, cid = campaign(tmp_path, 450, content="{name}您好" + SIGNED, rate=200)
+    async with client_for(sim) as client:
+        runner = Runner(store, client, cid, rate=200, audit=audited(store))
+        assert await asyncio.wait_for(runner.run(), 60) == "done"  # before: refused for ever
+    assert len(submissions(sim)) == 450 and set(submissions(sim).values()) == {1}
+
+
 async def test_throughput_exceeded_slows_down_and_resends_only_what_was_refused(sim, tmp_path):
     store, cid = campaign(tmp_path, 1000, rate=100)  # 100 numbers a request: ten requests
     sim.server.faults = {"send": {"throttle": 0.5}}

@@ -157,6 +157,26 @@ async def test_throughput_limit(http, auth, sim):
     assert texts.count("error:Throughput Rate Exceeded") == 2
 
 
+async def test_a_batch_is_one_request_to_the_throughput_limit(http, auth, sim):
+    """200 items in one batch under a limit of 3 requests a second are one request; a refused
+    batch takes none of its items (before, each item counted: every batch larger than the limit
+    was refused, and the items before the limit were sent all the same)."""
+    sim.platform.scenario.throughput = 3
+    items = "".join(
+        f"<item><mobile>139{i:08d}</mobile><content>hi{i}%E3%80%90x%E3%80%91</content></item>"
+        for i in range(200)
+    )
+    account = "".join(f"<{k}>{v}</{k}>" for k, v in {**auth, "encode": "UTF-8"}.items())
+    data = f"<sms><account>{account}</account><sms_list>{items}</sms_list></sms>"
+    texts = [
+        (await http.post("/api/send/sms_batch.php", data={"format": "xml", "data": data})).text
+        for _ in range(5)
+    ]
+    assert [t.split(":")[0] for t in texts] == ["success"] * 3 + ["error"] * 2
+    assert texts[-1] == "error:Throughput Rate Exceeded"
+    assert sim.platform.submissions.total() == 600 and set(sim.platform.submissions.values()) == {3}
+
+
 async def test_faults_are_injected(http, auth, sim):
     sim.server.faults = {"query": {"http_5xx": 1.0}}
     assert (await http.get("/api/query/index.php", params=auth)).status_code in (500, 502, 503)
