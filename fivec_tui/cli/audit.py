@@ -28,7 +28,6 @@ def _as_json(row: dict) -> dict:
 
 
 def _line(row: dict) -> str:
-    from ..app.format import visible
     from ..store.audit import subject, who
 
     outcome = _(row["outcome"]) + (f" {row['msgid']}" if row["msgid"] else "")
@@ -38,7 +37,7 @@ def _line(row: dict) -> str:
     )
     if row["outcome"] in ("failed", "unknown") and row["detail"]:
         line += f"  ({row['detail']})"
-    return visible(line)
+    return line
 
 
 @click.command(

@@ -11,7 +11,7 @@ import click
 from .. import i18n
 from ..i18n import _
 from ..private_files import UnsafePath
-from .common import Ctx, choose_language, choose_zone, parse_when
+from .common import Ctx, Failed, choose_language, choose_zone, parse_when
 
 #: Every command: its name, then the module and attribute that define it.
 COMMANDS = {
@@ -64,14 +64,14 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except UnsafePath as exc:
-            raise click.ClickException(str(exc)) from None
+            raise Failed(str(exc)) from None
         except Exception as exc:
             integrity = sys.modules.get("fivec_tui.store.integrity")
             if integrity is not None and isinstance(exc, integrity.CacheBroken):
-                raise click.ClickException(str(exc)) from None
+                raise Failed(str(exc)) from None
             if integrity is not None and _cache_error(exc):
                 problem = integrity.from_error(_cache_path(ctx), exc)
-                raise click.ClickException(problem.line()) from None
+                raise Failed(problem.line()) from None
             raise
 
 

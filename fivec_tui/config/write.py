@@ -8,7 +8,7 @@ from typing import Any
 from ..i18n import _
 from ..private_files import private_dir, read_regular, replacing
 from .kinds import ConfigError
-from .load import MAX_CONFIG_BYTES, MAX_DEPTH, too_deep
+from .load import MAX_CONFIG_BYTES, MAX_DEPTH, config_text, too_deep
 
 #: Writing one key makes another one stale: it would otherwise win over the new value.
 _SUPERSEDES = {"password_md5": ("password",), "password": ("password_md5",), "node": ("base_url",)}
@@ -45,13 +45,11 @@ def write_profile(path: Path, name: str, values: dict[str, Any]) -> None:
             ).format(path=path)
         )
     try:
-        text = read_regular(path, MAX_CONFIG_BYTES).decode("utf-8")
+        text = config_text(path, read_regular(path, MAX_CONFIG_BYTES))
     except FileNotFoundError:
         text = ""
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
     if (line := too_deep(text, MAX_DEPTH)) is not None:  # tomlkit recurses too
         raise ConfigError(
             _("{path}: arrays or tables nested more than {depth} deep (line {line})").format(

@@ -1,0 +1,50 @@
+"""Outside text in the CLI's lines and in the config: a byte-order mark is accepted, control
+and right-to-left characters are shown escaped, as the TUI shows them."""
+
+from __future__ import annotations
+
+import json
+
+from clirun import run
+
+from fivec_tui.config import read_config
+from fivec_tui.config.write import write_profile
+from fivec_tui.store import Store
+from fivec_tui.text import visible
+
+BOM = "\ufeff"
+RLO = "\u202e"
+
+
+def test_a_config_saved_with_a_byte_order_mark_reads(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(BOM + '[profiles.default]\nusername = "demo"\n', encoding="utf-8")
+    assert read_config(path).profile("default").username == "demo"
+    write_profile(path, "second", {"username": "other"})  # rewritten in place, read again
+    assert read_config(path).profile("second").username == "other"
+
+
+def test_a_profile_name_is_escaped_in_the_cli_error(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[profiles."ev{RLO}il"]\nusername = "x"\n', encoding="utf-8")
+    code, _out, err = run({"FIVEC_CONFIG": str(config)}, "--profile", "nope", "stats")
+    assert code == 2 and RLO not in err and "ev\\u202eil" in err
+
+
+def test_outside_text_in_cli_lines_is_escaped_and_json_keeps_it(tmp_path):
+    db = tmp_path / "c.db"
+    store = Store(db)
+    text = f"\x1b[2J\x1b]0;owned\x07 {RLO}gnp.exe"
+    store.insert("alerts", {"at": 1.7e9, "rule": "r", "state": "fired", "message": text})
+    store.close()
+    env = {"FIVEC_CONFIG": str(tmp_path / "none.toml"), "FIVEC_DB": str(db)}
+    code, out, _err = run(env, "alerts")
+    assert code == 0 and visible(text) in out
+    assert "\x1b" not in out and RLO not in out
+    code, out, _err = run(env, "alerts", "--json")
+    assert json.loads(out)[0]["message"] == text
+
+
+def test_visible_keeps_line_breaks_only_when_asked():
+    assert visible("a\nb\tc") == "a\\x0ab c"
+    assert visible("a\nb\x07", lines=True) == "a\nb\\x07"
