@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Header, Static
 
 from ..i18n import _
 from ..store import audit as trail
+from ..store.audit_verify import Verdict, verify
 from ..when import show_date
 from .base import StoreScreen
 from .format import safe_text
@@ -38,7 +39,7 @@ class Trail:
     """One load: the newest actions, and what walking the chain found."""
 
     rows: list[dict]
-    verdict: trail.Verdict
+    verdict: Verdict
 
 
 class AuditScreen(StoreScreen[Trail]):
@@ -49,7 +50,7 @@ class AuditScreen(StoreScreen[Trail]):
     """
 
     #: The head the last verdict was for, and that verdict (a walk costs a hash per entry).
-    _verified: tuple[str | None, trail.Verdict] | None = None
+    _verified: tuple[str | None, Verdict] | None = None
     _entered = True
 
     def compose(self) -> ComposeResult:
@@ -77,7 +78,7 @@ class AuditScreen(StoreScreen[Trail]):
         store = self.fivec.store
         head = trail.head(store)
         if self._entered or self._verified is None or self._verified[0] != head:
-            self._verified = (head, trail.verify(store))
+            self._verified = (head, verify(store))
             self._entered = False
         return Trail(trail.actions(store, limit=SHOWN), self._verified[1])
 

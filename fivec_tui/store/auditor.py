@@ -21,6 +21,7 @@ from .audit import (
     clean_text,
     make_entry,
     numbers_hash,
+    writing,
 )
 from .db import Store
 
@@ -112,7 +113,7 @@ class Auditor:
             variables=canonical_json(variables) if variables else "",
             args=canonical_json(args) if args else "",
         )
-        with self.store.transaction() as conn:
+        with writing(self.store) as conn:
             if guard is not None:
                 guard()
             if self.keep_days:
@@ -124,7 +125,7 @@ class Auditor:
         entry = self._entry(
             pending.action, outcome, pending.secrets, ref=pending.id, msgid=msgid, detail=detail
         )
-        with self.store.transaction() as conn:
+        with writing(self.store) as conn:
             return append(conn, entry)
 
 

@@ -19,6 +19,7 @@ from fivec_tui.app.widgets import Confirm, ConfirmAgain, ReadOnlyNotice
 from fivec_tui.config import Profile
 from fivec_tui.store import Store
 from fivec_tui.store import audit as trail
+from fivec_tui.store.audit_verify import verify
 from fivec_tui.store.auditor import Auditor
 
 ACTING = ("send", "batch", "black", "bind", "user")
@@ -90,7 +91,7 @@ async def test_the_same_text_again_asks_a_second_different_question(tmp_path, si
     actions = trail.actions(app.store)
     assert [a["outcome"] for a in actions] == ["accepted"] * 3
     assert {a["path"] for a in actions} == {"tui"}
-    assert trail.verify(app.store).ok
+    assert verify(app.store).ok
 
 
 @pytest.mark.parametrize("way", ["profile", "app"])
