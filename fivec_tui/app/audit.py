@@ -21,7 +21,7 @@ from ..when import show_date
 from .base import StoreScreen
 from .format import safe_text
 from .keybar import KeyBar
-from .widgets import Rows, table_of
+from .widgets import Banner, Rows, table_of
 
 #: Actions shown (the newest); the rest are in ``fivec-tui audit`` and its export.
 SHOWN = 500
@@ -55,6 +55,7 @@ class AuditScreen(StoreScreen[Trail]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Banner(id="banner")
         yield Static(id="audit-status")
         table = table_of(
             _("time"),

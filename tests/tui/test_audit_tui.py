@@ -118,6 +118,8 @@ async def test_a_read_only_console_offers_no_action_and_sends_nothing(tmp_path, 
                 lambda m=mode: app.current_mode == m and app.screen.is_mounted, pilot
             )
             await settle(pilot)
+            banner = str(app.screen.query_one("#banner", Static).render())  # every screen
+            assert "READ-ONLY" in banner and "times +08:00" in banner, (mode, banner)
             for key in ACTING_KEYS:
                 app.set_focus(None)
                 await pilot.press(key)
