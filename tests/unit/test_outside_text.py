@@ -4,6 +4,8 @@ and right-to-left characters are shown escaped, as the TUI shows them."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from clirun import run
 
@@ -48,3 +50,34 @@ def test_outside_text_in_cli_lines_is_escaped_and_json_keeps_it(tmp_path):
 def test_visible_keeps_line_breaks_only_when_asked():
     assert visible("a\nb\tc") == "a\\x0ab c"
     assert visible("a\nb\x07", lines=True) == "a\nb\\x07"
+
+
+def test_outside_text_in_the_markdown_report_is_escaped(tmp_path):
+    """An alert's message (a server's words) in ``report``'s Markdown, on stdout or in a file
+    read later with cat: no control sequence, no reordering."""
+    db = tmp_path / "c.db"
+    store = Store(db)
+    text = f"\x1b[2J\x1b]0;owned\x07 {RLO}gnp.exe"
+    store.insert("alerts", {"at": 1.7e9, "rule": "r", "state": "fired", "message": text})
+    store.close()
+    env = {"FIVEC_CONFIG": str(tmp_path / "none.toml"), "FIVEC_DB": str(db)}
+    span = ("--from", "2023-11-14T22:00:00+00:00", "--to", "2023-11-14T23:00:00+00:00")
+    code, out, err = run(env, "report", *span)
+    assert code == 0, err
+    assert visible(text) in out and "\x1b" not in out and RLO not in out
+
+
+def test_a_log_line_escapes_outside_text_and_cannot_forge_a_line(tmp_path):
+    log = tmp_path / "poll.log"
+    code = (
+        "import sys; from pathlib import Path; from fivec_tui.config import Profile;"
+        "from fivec_tui.sync.daemon import setup_logging, log;"
+        "setup_logging(Profile('t').secrets(), Path(sys.argv[1]));"
+        "log.warning('records failed: %s', sys.argv[2])"
+    )
+    text = f"\x1b]0;owned\x07 {RLO}gnp.exe\n2026-01-01 00:00:00 INFO fivec_tui: all good"
+    done = subprocess.run([sys.executable, "-c", code, str(log), text], capture_output=True)
+    assert done.returncode == 0, done.stderr
+    for written in (log.read_text(encoding="utf-8"), done.stderr.decode()):
+        (line,) = written.splitlines()
+        assert line.endswith("records failed: " + visible(text)), line
