@@ -212,4 +212,4 @@ def refusal(meta: dict) -> str:
         "resuming it or sending its file again could send rows twice. See what it holds with "
         "`fivec-tui campaign show {id}` and what went out with `fivec-tui records --from "
         "{since}`, then send only the rows that did not go out, from a new file."
-    ).format(id=meta["id"], detail=meta["detail"], since=iso(meta["created_at"]))
+    ).format(id=meta["id"], detail=meta["detail"], since=iso(int(meta["created_at"])))
