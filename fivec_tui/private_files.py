@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from .i18n import _
+from .i18n import N_, _
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -282,6 +282,40 @@ def sqlite_siblings(db_path: str | Path) -> list[Path]:
 def default_log(db_path: str | Path) -> Path:
     """The daemon's log when ``--log-file`` is not given: next to the cache."""
     return Path(db_path).with_suffix(".log")
+
+
+def lock_file(db_path: str | Path) -> Path:
+    """The poller's lock of the cache at ``db_path``, next to it."""
+    return Path(f"{db_path}.lock")
+
+
+def protected_files(db_path: str | Path, config_path: str | Path) -> dict[Path, str]:
+    """What no output may replace, each with what it is (untranslated, for ``_()``): the cache,
+    the files SQLite and the poller keep beside it, its log, and the config."""
+    files = {Path(db_path): N_("the cache")}
+    files |= dict.fromkeys(sqlite_siblings(db_path), N_("a file SQLite keeps beside the cache"))
+    files[lock_file(db_path)] = N_("the poller's lock")
+    files[default_log(db_path)] = N_("the poller's log")
+    files[Path(config_path)] = N_("the config")
+    return files
+
+
+def refuse_protected(path: str | Path, protected: dict[Path, str]) -> None:
+    """Raise :class:`UnsafePath` when writing ``path`` would write one of ``protected``
+    (:func:`protected_files`), however it is spelled: the same path through a link or
+    ``..`` (its real path), or the same file under another name (a hard link)."""
+    real = os.path.realpath(path)
+    for other, what in protected.items():
+        if real == os.path.realpath(other) or _same_file(path, other):
+            reason = _("this is {what}: refused, whatever --force says").format(what=_(what))
+            raise UnsafePath(path, reason)
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either is missing or unreadable: not the same file
+        return False
 
 
 def exposed_cache(db_path: str | Path, log_file: str | Path | None = None) -> list[str]:

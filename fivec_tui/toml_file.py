@@ -40,10 +40,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise Refused(
             _("{path}: cannot read: {error}").format(path=path, error=exc.strerror)
         ) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise Refused(_("{path}: not UTF-8 text").format(path=path)) from None
+    text = toml_text(path, raw)
     deep = _("{path}: arrays or tables nested more than {depth} deep (line {line})")
     if (line := too_deep(text, MAX_DEPTH)) is not None:
         raise Refused(deep.format(path=path, depth=MAX_DEPTH, line=line))
@@ -53,6 +50,15 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise Refused(_("{path}: invalid TOML: {error}").format(path=path, error=exc)) from None
     except RecursionError:  # what the scan missed, should it miss anything
         raise Refused(deep.format(path=path, depth=MAX_DEPTH, line="?")) from None
+
+
+def toml_text(path: Path, raw: bytes) -> str:
+    """A TOML file's bytes as text: UTF-8, a byte-order mark at the start dropped (editors on
+    Windows write one); :class:`Refused` for anything else."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Refused(_("{path}: not UTF-8 text").format(path=path)) from None
 
 
 #: Where a comment or a string starts, and each bracket or brace, for :func:`too_deep`.

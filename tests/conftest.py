@@ -10,6 +10,15 @@ from fivec_tui.api import Credentials, FivecClient
 from fivec_tui.sim import Simulator
 
 
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path_factory, monkeypatch):
+    """Each test's own state directory (the audit trail's key and anchors live there): never
+    this user's, and never another test's.  Processes the test starts inherit it."""
+    path = tmp_path_factory.mktemp("xdg-state")
+    monkeypatch.setenv("XDG_STATE_HOME", str(path))
+    return path
+
+
 @pytest.fixture
 async def sim():
     """A quiet simulator (no background traffic) on a free loopback port."""

@@ -12,7 +12,8 @@ Whatever comes back leaves the client with the secrets masked (:class:`~.redact.
 server that echoes the request would otherwise hand the apikey and the password's md5 to
 every error, log line, journal row and screen downstream.  A list answer that is no answer
 at all (a page, an empty body, garbage, an echo) raises :class:`~.errors.UnreadableAnswer`
-before anyone can keep it as data (:func:`~.parse.check_answer`).
+before anyone can keep it as data (:func:`~.parse.check_answer`).  Every answer is read whole
+within the request's deadline and up to its endpoint's size (:mod:`.reading`).
 """
 
 from __future__ import annotations
@@ -20,15 +21,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
-from xml.sax.saxutils import escape
 
 import httpx
 
 from . import soap
 from .account import Credentials
-from .errors import ContentEncodingError, ParseError, TransportError
+from .errors import ParseError, TransportError
 from .models import (
     Balance,
     BatchItem,
@@ -53,10 +53,12 @@ from .parse import (
     parse_send,
     parse_success,
 )
+from .reading import CAPS, Answer, Overdue, Oversized, read_answer
 from .redact import Secrets, mask_urls
+from .sendforms import batch_params, send_params
 from .sms import check_content
 from .unreached import why_unreached
-from .wire import decode_body, normalize_encode, percent_encode, to_unix
+from .wire import decode_body, normalize_encode, to_unix
 
 
 class Path:
@@ -70,6 +72,21 @@ class Path:
     BLACK = "/api/black/index.php"
     BIND = "/api/bind/index.php"
     USER = "/api/user/index.php"
+
+
+#: The shortest window of send records asked for alone when a longer one's answer is too large.
+MIN_RECORDS_WINDOW = timedelta(minutes=1)
+
+
+def _seen_record(item: Record | Unparsed, seen: set[tuple[str, tuple[str, ...]]]) -> bool:
+    """Whether ``item`` is a record already in ``seen`` (adding it if not)."""
+    if not isinstance(item, Record):
+        return False
+    key = (item.msgid, item.mobiles)
+    if key in seen:
+        return True
+    seen.add(key)
+    return False
 
 
 def _form(params: dict[str, object], encode: str) -> bytes:
@@ -98,7 +115,9 @@ class FivecClient:
         self.secrets = Secrets(filter(Secrets.distinctive, mine))
         self.base_url = base_url.rstrip("/")
         self.encode = normalize_encode(encode)
-        self.send_timeout = send_timeout
+        #: Each request's deadline, from connecting to its answer's last byte (sends: the
+        #: second).
+        self.timeout, self.send_timeout = timeout, send_timeout
         #: The platform's ``Date`` header of its last answer, with this machine's time then
         #: (``doctor`` compares the clocks).
         self.last_date: tuple[float, str] | None = None
@@ -126,14 +145,24 @@ class FivecClient:
 
     # -- transport ------------------------------------------------------------------------
     def _request(
-        self, path: str, params: dict[str, object], enc: str, *, auth: bool, timeout: float | None
-    ):
+        self,
+        path: str,
+        params: dict[str, object],
+        enc: str,
+        *,
+        auth: bool,
+        deadline: float,
+        cap: str = "answer",
+    ) -> Awaitable[Answer]:
         body = {**(self.credentials.params() if auth else {}), **params}
-        return self._http.post(
+        return read_answer(
+            self._http,
             path,
             content=_form(body, enc),
             headers={"Content-Type": "application/x-www-form-urlencoded"},
-            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            deadline=deadline,
+            cap=CAPS[cap],
+            secrets=self.secrets,
         )
 
     @property
@@ -149,26 +178,24 @@ class FivecClient:
         detail = self.secrets.mask_text(mask_urls(detail))
         return TransportError(path, why=why, host=self.host, detail=detail)
 
-    async def _post(self, path: str, params: dict[str, object], *, auth: bool = True) -> str:
-        """The answer's text, secrets masked; a network error or a status but 200 raises."""
+    async def _post(
+        self, path: str, params: dict[str, object], *, auth: bool = True, cap: str = "answer"
+    ) -> str:
+        """The answer's text, secrets masked; a network error, a status but 200, no whole
+        answer within the deadline or one over its ``cap`` (a key of :data:`.reading.CAPS`)
+        raises."""
         enc = self.encode
         try:
-            response = await self._request(path, params, enc, auth=auth, timeout=None)
+            answer = await self._request(
+                path, params, enc, auth=auth, deadline=self.timeout, cap=cap
+            )
         except httpx.HTTPError as exc:
             raise self._unreachable(path, exc) from None
-        if response.status_code != 200:
-            raise TransportError(path, why="status", host=self.host, detail=response.status_code)
-        return decode_body(self.secrets.mask(response.content), enc)
+        if answer.status != 200:
+            raise TransportError(path, why="status", host=self.host, detail=answer.status)
+        return decode_body(answer.body, enc)
 
     # -- sending --------------------------------------------------------------------------
-    def _send_fields(self, sub: Submission, encode: str) -> dict[str, object]:
-        return {
-            "mobile": ",".join(sub.mobiles),
-            "startTime": to_unix(sub.start_time) if sub.start_time else None,
-            "ext": sub.ext or None,
-            "encode": encode,
-        }
-
     async def send(
         self,
         mobiles: Sequence[str],
@@ -193,35 +220,7 @@ class FivecClient:
             content = json.dumps(variables or {}, ensure_ascii=True, separators=(",", ":"))
         check_content(content, enc)
         sub = Submission(tuple(mobiles), content, enc, form, start_time, ext, templet_code)
-        fields = self._send_fields(sub, enc)
-        if form == "params":
-            # Encoded here and again by the form, as §3.1 asks: the platform URL-decodes
-            # content once more after the form, so a single encoding would lose "+" and "%xx".
-            params: dict[str, object] = {**fields, "content": percent_encode(content, enc)}
-        elif form == "json":
-            doc = {
-                "type": "send",
-                **self.credentials.params(),
-                **{k: str(v) for k, v in fields.items() if v is not None},
-                "content": percent_encode(content, enc),
-            }
-            if templet_code:
-                doc["templet_code"] = templet_code
-            params = {"format": "json", "data": json.dumps(doc, ensure_ascii=False)}
-        elif form == "xml":
-            doc_fields = {
-                "type": "send",
-                **self.credentials.params(),
-                **{k: str(v) for k, v in fields.items() if v is not None},
-                "content": percent_encode(content, enc),
-            }
-            inner = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in doc_fields.items())
-            params = {
-                "format": "xml",
-                "data": f"<?xml version='1.0' encoding='UTF-8' ?><sms>{inner}</sms>",
-            }
-        else:
-            raise ValueError(f"unknown send form {form!r}")
+        params = send_params(self.credentials, sub)
         return await self._submit(Path.SEND, params, sub, enc, auth=form == "params")
 
     async def send_batch(
@@ -229,29 +228,8 @@ class FivecClient:
     ) -> SendResult:
         """Many different messages in one ``sms_batch.php`` request (domestic only)."""
         enc = normalize_encode(encode or self.encode)
-        batch = list(items)
-        if not batch:
-            raise ContentEncodingError("an empty batch")
-        xml_items = []
-        for item in batch:
-            check_content(item.content, enc)
-            start = to_unix(item.start_time) if item.start_time else 0
-            xml_items.append(
-                f"<item><mobile>{escape(','.join(item.mobiles))}</mobile>"
-                f"<content>{percent_encode(item.content, enc)}</content>"
-                f"<startTime>{start}</startTime></item>"
-            )
-        account = "".join(
-            f"<{k}>{escape(v)}</{k}>"
-            for k, v in {**self.credentials.params(), "encode": enc}.items()
-        )
-        data = (
-            f'<?xml version="1.0" encoding="utf-8"?><sms><account>{account}</account>'
-            f"<sms_list>{''.join(xml_items)}</sms_list></sms>"
-        )
-        mobiles = tuple(m for item in batch for m in item.mobiles)
-        sub = Submission(mobiles, f"({len(batch)} messages)", enc, "batch")
-        return await self._submit(Path.BATCH, {"format": "xml", "data": data}, sub, enc, auth=False)
+        params, sub = batch_params(self.credentials, list(items), enc)
+        return await self._submit(Path.BATCH, params, sub, enc, auth=False)
 
     async def send_soap(self, mobiles: Sequence[str], content: str, password: str) -> SendResult:
         """The WebService send of §3.4, which takes the plain ``password``; UTF-8 text only.
@@ -262,42 +240,51 @@ class FivecClient:
         sub = Submission(tuple(mobiles), content, "UTF-8", "soap")
         c = self.credentials
         body = soap.envelope(c.apikey, c.username, password, ",".join(mobiles), content)
-        request = self._http.post(
-            soap.PATH, content=body, headers=soap.HEADERS, timeout=self.send_timeout
-        )
         # this request carried the plain password: its answer is masked for it, however short
         secrets = self.secrets.also(password)
+        request = read_answer(
+            self._http,
+            soap.PATH,
+            content=body,
+            headers=soap.HEADERS,
+            deadline=self.send_timeout,
+            cap=CAPS["answer"],
+            secrets=secrets,
+        )
         return await self._outcome(soap.PATH, sub, request, soap.parse_response, secrets)
 
     async def _submit(
         self, path: str, params: dict[str, object], sub: Submission, enc: str, *, auth: bool
     ) -> SendResult:
-        request = self._request(path, params, enc, auth=auth, timeout=self.send_timeout)
+        request = self._request(path, params, enc, auth=auth, deadline=self.send_timeout)
         return await self._outcome(path, sub, request, lambda body: decode_body(body, enc))
 
     async def _outcome(
         self,
         path: str,
         sub: Submission,
-        request: Awaitable[httpx.Response],
+        request: Awaitable[Answer],
         read: Callable[[bytes], str],
         secrets: Secrets | None = None,
     ) -> SendResult:
-        """A send's one request, awaited once; whatever may have gone out is never retried."""
+        """A send's one request, awaited once; whatever may have gone out is never retried:
+        an answer cut, late, over its size or unreadable is ``unknown``."""
         secrets = secrets or self.secrets
         try:
-            response = await request
+            answer = await request
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             # Never connected: nothing can have been sent.
             raise self._unreachable(path, exc) from None
         except httpx.HTTPError as exc:
             detail = secrets.mask_text(mask_urls(f"{type(exc).__name__}: {exc}"))
             return SendResult("unknown", sub, detail=detail)
-        if response.status_code != 200:
-            return SendResult("unknown", sub, detail=f"HTTP {response.status_code}")
+        except (Overdue, Oversized) as exc:
+            return SendResult("unknown", sub, raw=getattr(exc, "raw", ""), detail=str(exc))
+        if answer.status != 200:
+            return SendResult("unknown", sub, detail=f"HTTP {answer.status}")
         text = ""
         try:
-            text = read(secrets.mask(response.content))
+            text = read(answer.body)
             msgid = parse_send(text)
         except ParseError as exc:  # it reached the platform and was answered: it may be sent
             detail = f"unreadable answer: {exc}"
@@ -309,11 +296,29 @@ class FivecClient:
         return parse_balance(await self._post(Path.QUERY, {}))
 
     async def records(self, start: datetime, end: datetime) -> list[Record | Unparsed]:
-        """Every message the account sent between ``start`` and ``end`` (repeatable)."""
-        body = await self._post(
-            Path.QUERY,
-            {"action": "record", "from": to_unix(start), "to": to_unix(end), "encode": self.encode},
-        )
+        """Every message the account sent between ``start`` and ``end`` (repeatable).  A window
+        whose answer is over its cap is asked for again in halves (records are repeatable),
+        down to :data:`MIN_RECORDS_WINDOW`; a record at the seam comes once."""
+        try:
+            body = await self._post(
+                Path.QUERY,
+                {
+                    "action": "record",
+                    "from": to_unix(start),
+                    "to": to_unix(end),
+                    "encode": self.encode,
+                },
+                cap="records",
+            )
+        except Oversized:
+            if end - start <= MIN_RECORDS_WINDOW:
+                raise
+            body = None  # asked for in halves, out of this handler (its traceback let go)
+        if body is None:
+            middle = start + (end - start) / 2
+            items = [*await self.records(start, middle), *await self.records(middle, end)]
+            seen: set[tuple[str, tuple[str, ...]]] = set()
+            return [i for i in items if not _seen_record(i, seen)]
         return parse_records(check_answer("records", body), self.encode)
 
     async def billing(
@@ -328,13 +333,15 @@ class FivecClient:
                 "agent_username": agent_username,
                 "encode": self.encode,
             },
+            cap="list",
         )
         return parse_billing(check_answer("billing", body))
 
     async def pull_reports_body(self) -> str:
         """DESTRUCTIVE: the next chunk of status reports, as checked body text (commit it
         first); ``error:`` and unreadable answers raise."""
-        return check_answer("reports", await self._post(Path.RECV, {"encode": self.encode}))
+        body = await self._post(Path.RECV, {"encode": self.encode}, cap="list")
+        return check_answer("reports", body)
 
     async def reports_for_body(self, mobiles: Sequence[str], start: datetime, end: datetime) -> str:
         """Reports of some numbers in a window, as checked body text (possibly destructive:
@@ -342,6 +349,7 @@ class FivecClient:
         body = await self._post(
             Path.RECV,
             {"from": to_unix(start), "to": to_unix(end), "mobile": ",".join(mobiles)},
+            cap="list",
         )
         return check_answer("reports", body)
 
@@ -360,6 +368,7 @@ class FivecClient:
                 "debug": 1 if debug else None,
                 "matchApiMsgId": 1 if match_msgid else None,
             },
+            cap="list",
         )
         return check_answer("replies", body)
 
@@ -376,6 +385,7 @@ class FivecClient:
                 "to": to_unix(end),
                 "mobile": ",".join(mobiles),
             },
+            cap="list",
         )
         return parse_replies(check_answer("replies", body), self.encode)
 

@@ -26,7 +26,12 @@ from .keybar import KeyBar
 from .link import Hosted
 from .widgets import Banner, Rows, table_of
 
-STATE_STYLE = {N_("live"): "green", N_("read-only"): "yellow", N_("starting"): "dim"}
+#: A sync state's word (the banner's) and colour; ``read-only``: no poller writes the cache.
+STATES = {
+    "live": (N_("live"), "green"),
+    "read-only": (N_("not syncing"), "yellow"),
+    "starting": (N_("starting"), "dim"),
+}
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,8 @@ def state_text(row: Overview, state: str) -> Text:
     if row.problem:
         reason = row.problem[0]
         return Text(_(reason), "yellow" if reason == THROTTLED else "bold reverse red")
-    return Text(_(state), STATE_STYLE.get(state, ""))
+    word, style = STATES.get(state, (state, ""))
+    return Text(_(word), style)
 
 
 def failures_text(families: dict[str, int]) -> str:

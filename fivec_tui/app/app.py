@@ -189,7 +189,7 @@ class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
     @property
     def read_only(self) -> str:
         """Why this account may not be acted on from here ("" when it may): no send, bulk
-        send, blacklist removal or sub-account action, by key, palette or form."""
+        send, blacklist removal, IP binding or sub-account action, by key, palette or form."""
         return self.actions_off or self.profile.acting.read_only
 
     def auditor(self) -> Auditor:

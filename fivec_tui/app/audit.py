@@ -16,11 +16,12 @@ from textual.widgets import DataTable, Header, Static
 
 from ..i18n import N_, _
 from ..store import audit as trail
+from ..store.audit_verify import Verdict, verify
 from ..when import show_date
 from .base import StoreScreen
 from .format import safe_text
 from .keybar import KeyBar
-from .widgets import Rows, table_of
+from .widgets import Banner, Rows, table_of
 
 #: Actions shown (the newest); the rest are in ``fivec-tui audit`` and its export.
 SHOWN = 500
@@ -52,7 +53,7 @@ class Trail:
     """One load: the newest actions, and what walking the chain found."""
 
     rows: list[dict]
-    verdict: trail.Verdict
+    verdict: Verdict
 
 
 class AuditScreen(StoreScreen[Trail]):
@@ -63,11 +64,12 @@ class AuditScreen(StoreScreen[Trail]):
     """
 
     #: The head the last verdict was for, and that verdict (a walk costs a hash per entry).
-    _verified: tuple[str | None, trail.Verdict] | None = None
+    _verified: tuple[str | None, Verdict] | None = None
     _entered = True
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Banner(id="banner")
         yield Static(id="audit-status")
         table = table_of(
             _("time"),
@@ -91,7 +93,7 @@ class AuditScreen(StoreScreen[Trail]):
         store = self.fivec.store
         head = trail.head(store)
         if self._entered or self._verified is None or self._verified[0] != head:
-            self._verified = (head, trail.verify(store))
+            self._verified = (head, verify(store))
             self._entered = False
         return Trail(trail.actions(store, limit=SHOWN), self._verified[1])
 

@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from ..i18n import N_, _
-from .format import visible
+from ..text import visible
 
 if TYPE_CHECKING:
     from .app import FivecApp

@@ -22,6 +22,7 @@ from textual.widgets import Button, Header, Input, ProgressBar, Select, Static
 from ..i18n import N_, _
 from ..store import campaigns as journal
 from ..store import queries
+from ..store.carryover import DAMAGED, damaged_earlier, refusal
 from ..store.duplicates import earlier_sends
 from ..when import show_date
 from .base import StoreScreen
@@ -210,7 +211,8 @@ class BulkScreen(StoreScreen[Campaigns]):
                 write_rejects(prepared)
             except (ValueError, OSError) as exc:
                 return exc
-            return prepared, journal.made_from(store, prepared.content_sha1, prepared.table.sha1)
+            earlier = journal.made_from(store, prepared.content_sha1, prepared.table.sha1)
+            return prepared, damaged_earlier(store, prepared.validation.valid, earlier) or earlier
 
         self.off_ui(check, self.show_preview, "bulk-check")
 
@@ -258,6 +260,9 @@ class BulkScreen(StoreScreen[Campaigns]):
             self.notify(_("no account configured: cannot send"), severity="error")
             return
         earlier = self.earlier
+        if earlier and earlier["state"] == DAMAGED:
+            self.notify(refusal(earlier), severity="error", markup=False)
+            return
         if earlier and earlier["state"] != "done":
             self.notify(
                 _(
@@ -341,4 +346,4 @@ class BulkScreen(StoreScreen[Campaigns]):
 
 
 #: Campaign states, shown translated (listed so they are extracted).
-STATES = (N_("ready"), N_("sending"), N_("paused"), N_("done"))
+STATES = (N_("ready"), N_("sending"), N_("paused"), N_("done"), N_("damaged"))

@@ -8,29 +8,10 @@ parsed as markup) with every control and bidi character replaced by a visible es
 
 from __future__ import annotations
 
-import unicodedata
-
 from rich.text import Text
 
 from ..i18n import _
-
-_BIDI = {0x200E, 0x200F, 0x061C} | set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
-
-
-def visible(text: str) -> str:
-    """Replace control, format and bidi characters by ``\\xNN``/``\\uNNNN`` escapes."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if ch in "\t":
-            out.append(" ")
-        elif code < 0x20 or 0x7F <= code <= 0x9F:
-            out.append(f"\\x{code:02x}")
-        elif code in _BIDI or unicodedata.category(ch) in ("Cf", "Cs", "Co", "Zl", "Zp"):
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+from ..text import visible
 
 
 def safe_text(value: object, style: str = "", limit: int | None = None) -> Text:

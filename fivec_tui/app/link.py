@@ -33,8 +33,8 @@ from ..i18n import _
 from ..store import Store
 from ..store.poller import job_health
 from ..sync.diagnosis import sync_state
+from ..text import visible
 from .events import AlertRaised, CacheChanged, SendDone, SubaccountsChanged, SyncStateChanged
-from .format import visible
 
 if TYPE_CHECKING:
     from pathlib import Path

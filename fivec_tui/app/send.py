@@ -29,7 +29,7 @@ from ..api.sms import (
 from ..i18n import N_, _
 from ..store import queries
 from ..store.auditor import ReadOnly
-from ..store.duplicates import earlier_sends, text_key
+from ..store.duplicates import Duplicate, earlier_sends, text_key
 from ..sync.acting import NotAudited
 from ..when import parse_when, show_date, show_full
 from .base import FivecScreen
@@ -200,7 +200,7 @@ class SendScreen(FivecScreen):
 
         def again(ok: bool | None) -> None:
             if ok:
-                self._go(*message)
+                self._go(*message, again=True)
 
         def confirmed(ok: bool | None) -> None:
             if ok and found:
@@ -211,16 +211,25 @@ class SendScreen(FivecScreen):
         self.app.push_screen(Confirm(_("Send this message?"), body), confirmed)
 
     @staticmethod
-    def _again(found: dict) -> ConfirmAgain:
+    def _earlier(found: dict, before: str = "") -> Text:
+        """The latest earlier send of the same text (after ``before``), and how many more
+        numbers got it on a second line."""
         last = max(found.values(), key=lambda e: e.at)
         msgid = _("msgid {msgid}").format(msgid=last.msgid) if last.msgid else _("no msgid")
-        text = _("{mobile} got the same text at {time} ({msgid}, {source}).").format(
-            mobile=last.mobile, time=show_date(last.at), msgid=msgid, source=last.told()
-        )
+        lines = [
+            before
+            + _("{mobile} got the same text at {time} ({msgid}, {source}).").format(
+                mobile=last.mobile, time=show_date(last.at), msgid=msgid, source=last.told()
+            )
+        ]
         if len(found) > 1:
-            text += "\n" + _("{n} more number(s) got it too.").format(n=len(found) - 1)
+            lines.append(_("{n} more number(s) got it too.").format(n=len(found) - 1))
+        return Text("\n").join(safe_text(line) for line in lines)
+
+    @classmethod
+    def _again(cls, found: dict) -> ConfirmAgain:
         body = Text.assemble(
-            safe_text(text), "\n\n", _("a sends it again anyway; n or Esc does not.")
+            cls._earlier(found), "\n\n", _("a sends it again anyway; n or Esc does not.")
         )
         return ConfirmAgain(_("Sent already: send the same text again?"), body)
 
@@ -239,10 +248,14 @@ class SendScreen(FivecScreen):
         template: str,
         variables: dict,
         at: datetime | None,
+        again: bool = False,
     ) -> None:
+        """Send; unless ``again`` (the person said so), refused when a number got the same
+        text meanwhile (checked as the audit entry is written)."""
         from ..sync import outbox
 
         result_box = self.query_one("#send-result", Static)
+        window = 0.0 if again else self.fivec.profile.acting.duplicate_window_s
         try:
             result = await outbox.send(
                 self.fivec.store,
@@ -254,7 +267,14 @@ class SendScreen(FivecScreen):
                 start_time=at,
                 templet_code=template,
                 variables=variables or None,
+                duplicate_window_s=window,
             )
+        except Duplicate as exc:
+            text = self._earlier(exc.found, _("not sent: "))
+            text.stylize("bold red")
+            result_box.update(text)
+            self.notify(text.plain, title=_("send failed"), severity="error", markup=False)
+            return
         except (FivecError, ValueError, ReadOnly, NotAudited) as exc:
             result_box.update(safe_text(_("not sent: {error}").format(error=exc), "bold red"))
             self.notify(str(exc), title=_("send failed"), severity="error", markup=False)

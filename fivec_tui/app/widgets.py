@@ -109,7 +109,7 @@ class ReadOnlyNotice(Static):
     def __init__(self, reason: str) -> None:
         text = _(
             "READ-ONLY ({reason}): this console watches the account and changes nothing on "
-            "the platform: no send, bulk send, blacklist removal or sub-account action."
+            "the platform: no send, bulk send, blacklist removal, IP binding or sub-account action."
         ).format(reason=reason)
         super().__init__(Text(text, "bold yellow"))
 

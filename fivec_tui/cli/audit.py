@@ -1,8 +1,9 @@
 """``fivec-tui audit``: the audit trail of actions on the platform, and whether it holds.
 
-Text: one line per action (its outcome folded in), newest first, times in Beijing time as the
-other commands show them.  ``--json``: every field of both entries.  ``--verify``: the hash
-chain walked from its start; exit 1 naming the first entry that breaks it.
+Text: one line per action (its outcome folded in), newest first, times in the display zone
+as the other commands show them.  ``--json``: every field of both entries.  ``--verify``: the
+chain walked from its start and checked against its anchor outside the cache
+(:mod:`fivec_tui.store.audit_verify`); exit 1 naming what breaks it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,18 @@ import click
 from ..i18n import _
 from ..store.audit import ACTIONS
 from ..when import show_full
-from .common import Ctx, UsageError, emit, iso, json_option, parse_when, pass_ctx, say, window
+from .common import (
+    Ctx,
+    UsageError,
+    emit,
+    iso,
+    json_option,
+    parse_when,
+    pass_ctx,
+    say,
+    tell,
+    window,
+)
 
 
 def _as_json(row: dict) -> dict:
@@ -28,7 +40,6 @@ def _as_json(row: dict) -> dict:
 
 
 def _line(row: dict) -> str:
-    from ..app.format import visible
     from ..store.audit import subject, who
 
     outcome = _(row["outcome"]) + (f" {row['msgid']}" if row["msgid"] else "")
@@ -38,7 +49,7 @@ def _line(row: dict) -> str:
     )
     if row["outcome"] in ("failed", "unknown") and row["detail"]:
         line += f"  ({row['detail']})"
-    return visible(line)
+    return line
 
 
 @click.command(
@@ -72,11 +83,20 @@ def audit(ctx: Ctx, start, end, user, action, profile_name, verify, as_json) -> 
         raise UsageError(_("no cache at {path}: nothing was done yet").format(path=path))
     store = ctx.journal()
     if verify:
-        verdict = trail.verify(store)
+        from ..store.audit_verify import verify as check
+
+        verdict = check(store)
         if as_json:
             emit(verdict.as_json())
         elif verdict.ok:
             say(_("audit trail verified: {n} entries").format(n=verdict.entries))
+            if verdict.entries and not verdict.anchored:
+                tell(
+                    _(
+                        "not anchored on this machine (no action written here since the "
+                        "audit key came): a cut tail or a deleted trail cannot be told"
+                    )
+                )
         else:
             say(
                 _("audit trail BROKEN at entry {id}: {problem}").format(

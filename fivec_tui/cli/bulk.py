@@ -35,6 +35,7 @@ def json_line(data: dict) -> None:
 def send_csv(ctx: Ctx, path: str, opts: dict) -> None:
     """The whole ``send --csv`` command; ``opts`` are the ``send`` options."""
     from ..store import queries
+    from ..store.carryover import damaged_earlier, refusal
     from ..store.duplicates import earlier_sends
     from ..sync.bulk.prepare import create, prepare, write_rejects
     from ..sync.bulk.source import SourceError
@@ -68,7 +69,14 @@ def send_csv(ctx: Ctx, path: str, opts: dict) -> None:
     except (SourceError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     earlier = journal.made_from(store, prepared.content_sha1, prepared.table.sha1)
-    if earlier and earlier["state"] != "done":
+    damaged = damaged_earlier(store, prepared.validation.valid, earlier)
+    if damaged and not opts["again"]:
+        raise UsageError(
+            refusal(damaged)
+            + " "
+            + _("Add --again to send this file anyway once you have checked.")
+        )
+    if earlier and earlier["state"] != "done" and not damaged:
         raise UsageError(
             _(
                 "campaign {id} (the same numbers and text) is not finished: resume it with "

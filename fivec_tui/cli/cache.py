@@ -12,7 +12,7 @@ from typing import IO, TypeVar
 import click
 
 from ..i18n import _
-from ..private_files import open_private, replacing
+from ..private_files import UnsafePath, open_private, protected_files, refuse_protected, replacing
 from ..store.audit import FIELDS
 from ..when import show_full
 from .common import (
@@ -35,8 +35,21 @@ force_option = click.option(
 )
 
 
+def check_output(ctx: Ctx, path: str | None, force: bool) -> None:
+    """An ``--output`` refused before any work: the cache, a file beside it or the config
+    whatever ``force`` says (:func:`~fivec_tui.private_files.refuse_protected`); a file that
+    exists unless ``force``."""
+    if not path:
+        return
+    try:
+        refuse_protected(path, protected_files(ctx.db_path(), ctx.config_path))
+    except UnsafePath as exc:
+        raise UsageError(str(exc)) from None
+    refuse_existing(path, force)
+
+
 def refuse_existing(path: str | None, force: bool) -> None:
-    """An ``--output`` that exists, refused before any work unless ``--force``."""
+    """An ``--output`` that exists, refused unless ``--force``."""
     if path and not force and os.path.lexists(path):
         raise UsageError(_("{path} exists: add --force to replace it").format(path=path))
 
@@ -234,7 +247,7 @@ def alerts_cmd(ctx: Ctx, limit, all_profiles, as_json) -> None:
 def export(ctx: Ctx, kind, since, fmt, output, force) -> None:
     from ..store.export import count, write_export
 
-    refuse_existing(output, force)
+    check_output(ctx, output, force)
     store = ctx.cache()
     since_ts = parse_when(since).timestamp() if since else None
     total = count(store, kind, since_ts)

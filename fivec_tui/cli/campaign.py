@@ -3,7 +3,8 @@
 ``resume`` first calls every request left in flight by a dead run ``unknown``, settles the
 unknown ones from the platform's send records (sent: accepted with the record's msgid; not
 sent: planned again), then offers to send the rows never submitted.  An unknown request is
-never sent again without that check.
+never sent again without that check.  A campaign the cache's repair could not read whole
+(``damaged``) is never resumed: which of its rows went out is not known.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import click
 from ..i18n import _
 from ..store import Store
 from ..store import campaigns as journal
+from ..store.carryover import DAMAGED, refusal
 from .bulk import ask, drive, finish, json_line
 from .common import Ctx, UsageError, call, emit, iso, json_option, pass_ctx, say, tell, yes_option
 
@@ -144,7 +146,9 @@ def resume_cmd(ctx: Ctx, cid: int, rate, settle_after: float, yes: bool, as_json
     if rate is not None and rate <= 0:
         raise UsageError(_("--rate must be positive"))
     store = _store(ctx)
-    _campaign(store, cid)
+    meta = _campaign(store, cid)
+    if meta["state"] == DAMAGED:
+        raise UsageError(refusal(meta))
     other = journal.claim(store, cid)
     if other:
         raise UsageError(

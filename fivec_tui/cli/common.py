@@ -3,6 +3,10 @@
 Exit codes: 0 success, 1 the platform refused (the message says which error and what it
 means) or could not be reached, 2 bad usage or bad input, or an action refused here (the
 console is read-only, the same text went to the number within the duplicate window).
+
+Every line for the person (:func:`say`, :func:`tell`, the errors) shows outside text as the
+TUI does (:func:`~fivec_tui.text.visible`): a reply's or a profile name's control and
+right-to-left characters escaped, never acted on by the terminal.  JSON keeps it exact.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from .. import language
 from .. import when as whens
 from ..api import ContentEncodingError, ParseError, PlatformError, TransportError
 from ..i18n import _
+from ..text import visible
 
 if TYPE_CHECKING:
     from ..api.client import FivecClient
@@ -37,8 +42,18 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 class UsageError(click.UsageError):
     exit_code = 2
 
+    def format_message(self) -> str:
+        return visible(self.message, lines=True)
 
-class ConfigProblem(click.ClickException):
+
+class Failed(click.ClickException):
+    """A command that cannot go on: its one line (exit 1), outside text in it escaped."""
+
+    def format_message(self) -> str:
+        return visible(self.message, lines=True)
+
+
+class ConfigProblem(Failed):
     """A config file that cannot be read: its one line naming the file (exit 2), without the
     usage text, the command being right."""
 
@@ -105,13 +120,13 @@ def emit(data: Any) -> None:
 
 
 def say(text: str) -> None:
-    """One line of human output, shown literally (no Rich markup)."""
-    out.print(text, markup=False)
+    """One line of human output, shown literally (no Rich markup, outside text escaped)."""
+    out.print(visible(text, lines=True), markup=False)
 
 
 def tell(text: str, style: str | None = None) -> None:
-    """One line for the person on stderr (progress, warnings, errors)."""
-    err.print(text, style=style, markup=False)
+    """One line for the person on stderr (progress, warnings, errors), as :func:`say`."""
+    err.print(visible(text, lines=True), style=style, markup=False)
 
 
 def refuse(text: str) -> NoReturn:

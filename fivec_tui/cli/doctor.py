@@ -179,6 +179,7 @@ def _rebuild(db_path: Path, profile: cfg.Profile | None, damaged: str) -> Check:
     ]
     if got.error:
         said.append(_("journal not read further: {error}").format(error=got.error))
+    said += _carried(got)
     if done.records_error:
         said.append(
             _("send records not backfilled ({error}): the next poll reads them").format(
@@ -188,6 +189,34 @@ def _rebuild(db_path: Path, profile: cfg.Profile | None, damaged: str) -> Check:
     else:
         said.append(_("{n} send records backfilled").format(n=done.records))
     return Check("cache", "fixed", subject, "; ".join(said), facts=done.as_json())
+
+
+def _carried(got) -> list[str]:
+    """What the rebuild carried of what the tool did, and what it could not."""
+    c, lost = got.carried, got.carried_lost
+    said = [
+        _(
+            "carried over: {audit} audit entries, {campaigns} campaigns with {rows} rows, "
+            "{outbox} outbox rows, {alerts} alerts, {settings} settings"
+        ).format(
+            audit=c.get("audit", 0),
+            campaigns=c.get("campaigns", 0),
+            rows=c.get("campaign_rows", 0),
+            outbox=c.get("outbox", 0),
+            alerts=c.get("alerts", 0),
+            settings=c.get("settings", 0),
+        )
+    ]
+    if lost.get("audit") or "audit" in got.carried_errors:
+        said.append(_("audit entries lost with the damage: `fivec-tui audit --verify` names them"))
+    if got.damaged_campaigns:
+        said.append(
+            _(
+                "campaign(s) {ids} could not be read whole and are marked damaged: "
+                "`fivec-tui campaign show ID` says what to check before sending any row again"
+            ).format(ids=", ".join(map(str, got.damaged_campaigns)))
+        )
+    return said
 
 
 # -- config ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import click
 from .. import i18n
 from ..i18n import N_, _
 from ..private_files import UnsafePath
-from .common import Ctx, choose_language, choose_zone, parse_when
+from .common import Ctx, Failed, choose_language, choose_zone, parse_when
 
 #: Every command: its name, then the module and attribute that define it, and its line in
 #: the command list: one line at 80 columns in either language (Chinese has no spaces to
@@ -65,17 +65,39 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context):
         """A cache that cannot be used, or a path refused for writing (a link, not a regular
         file, someone else's), is said in one line (exit 1), whichever command (or the TUI)
-        met it.  The cache's error class is looked up only when its module was loaded: the
-        commands that never open the cache do not import the store for this."""
+        met it.  So is an SQLite error met later, reading a damaged page in the middle of a
+        command (:func:`~fivec_tui.store.integrity.from_error` says which, and what to do).
+        The cache's error class is looked up only when its module was loaded: the commands
+        that never open the cache do not import the store for this."""
         try:
             return super().invoke(ctx)
         except UnsafePath as exc:
-            raise click.ClickException(str(exc)) from None
+            raise Failed(str(exc)) from None
         except Exception as exc:
             integrity = sys.modules.get("fivec_tui.store.integrity")
             if integrity is not None and isinstance(exc, integrity.CacheBroken):
-                raise click.ClickException(str(exc)) from None
+                raise Failed(str(exc)) from None
+            if integrity is not None and _cache_error(exc):
+                problem = integrity.from_error(_cache_path(ctx), exc)
+                raise Failed(problem.line()) from None
             raise
+
+
+def _cache_error(exc: Exception) -> bool:
+    """An SQLite error the file or the moment caused (a damaged page, locked, a full or
+    failing disk), not a bug of this tool's SQL (its traceback is wanted then)."""
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is None or not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    return not isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError)
+
+
+def _cache_path(ctx: click.Context) -> str:
+    """The cache the command was on, as best known (its name in the error)."""
+    try:
+        return str(ctx.obj.db_path())
+    except Exception:  # no profile to name it by: the error says the rest
+        return "?"
 
 
 @click.group(

@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..i18n import _
-from .cache import force_option, refuse_existing, write_output
+from .cache import check_output, force_option, write_output
 from .common import Ctx, UsageError, pass_ctx, tell, window
 
 #: The longest span a report covers (its per-minute charts and table).
@@ -49,7 +49,7 @@ def report(ctx: Ctx, start, end, output, compare_days, known_now, force) -> None
     fmt = "html" if output and output.lower().endswith((".html", ".htm")) else "md"
     if output and fmt == "md" and not output.lower().endswith((".md", ".markdown")):
         raise UsageError(_("--output: FILE.html or FILE.md"))
-    refuse_existing(output, force)
+    check_output(ctx, output, force)
     profile = ctx.profile()
     data = incident(
         ctx.cache(),

@@ -303,7 +303,8 @@ def exit_if_no_room(path: Path) -> None:
     "read_only",
     default=None,
     help=_(
-        "Serve a watch-only TUI: no send, bulk send, blacklist removal or sub-account action. "
+        "Serve a watch-only TUI: no send, bulk send, blacklist removal, IP binding or sub-account "
+        "action. "
         "The default when --host is not loopback; --allow-actions says otherwise (with a "
         "warning). A read-only config or --read-only before serve wins."
     ),

@@ -73,14 +73,18 @@ def _confirm(valid: list[str], per: int, total: int, enc: str, when) -> None:
 
 def _refuse_duplicates(store, profile, mobiles, content, template, variables) -> None:
     """Exit 2 when one of ``mobiles`` got this text within the window (see
-    :mod:`fivec_tui.store.duplicates`), naming when, the msgid and who sent it."""
+    :mod:`fivec_tui.store.duplicates`), before the person is asked.  The send checks again
+    as it writes its audit entry (:func:`_refuse_found` then says it)."""
     from ..store.duplicates import earlier_sends, text_key
 
     key = text_key(content or "", template or "", variables)
     window = profile.acting.duplicate_window_s
-    found = earlier_sends(store, [(m, key) for m in mobiles], window)
-    if not found:
-        return
+    if found := earlier_sends(store, [(m, key) for m in mobiles], window):
+        _refuse_found(found)
+
+
+def _refuse_found(found: dict) -> None:
+    """Exit 2 naming the latest earlier send of ``found``: when, the msgid and who sent it."""
     last = max(found.values(), key=lambda e: e.at)
     refuse(
         _(
@@ -252,22 +256,28 @@ def send(
         _refuse_duplicates(store, profile, recipients.valid, content, template, variables_dict)
     if not yes:
         _confirm(recipients.valid, per, total, enc, when)
+    from ..store.duplicates import Duplicate
+
     audit = ctx.auditor(store)
-    result = call(
-        ctx,
-        lambda c: outbox.send(
-            store,
-            c,
-            recipients.valid,
-            content or "",
-            audit=audit,
-            encode=enc,
-            start_time=when,
-            templet_code=template or "",
-            variables=variables_dict or None,
-            soap_password=profile.password if via == "soap" else None,
-        ),
-    )
+    try:
+        result = call(
+            ctx,
+            lambda c: outbox.send(
+                store,
+                c,
+                recipients.valid,
+                content or "",
+                audit=audit,
+                encode=enc,
+                start_time=when,
+                templet_code=template or "",
+                variables=variables_dict or None,
+                soap_password=profile.password if via == "soap" else None,
+                duplicate_window_s=0.0 if again else profile.acting.duplicate_window_s,
+            ),
+        )
+    except Duplicate as exc:  # sent meanwhile by another process, or while the person read
+        _refuse_found(exc.found)
     if result.outcome == "unknown":
         tell(
             _(

@@ -376,7 +376,10 @@ class ProfileTable:
     read_only: bool = setting(
         False,
         FLAG,
-        N_("This account watch only: no send, bulk send, blacklist removal or sub-account action."),
+        N_(
+            "This account watch only: no send, bulk send, blacklist removal, IP binding or "
+            "sub-account action."
+        ),
     )
     streams: Streams = table(Streams)
     intervals: Intervals = table(Intervals)

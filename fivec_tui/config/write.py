@@ -8,7 +8,7 @@ from typing import Any
 from ..i18n import _
 from ..private_files import private_dir, read_regular, replacing
 from ..toml_file import MAX_BYTES as MAX_CONFIG_BYTES
-from ..toml_file import MAX_DEPTH, too_deep
+from ..toml_file import MAX_DEPTH, Refused, toml_text, too_deep
 from .kinds import ConfigError
 
 #: Writing one key makes another one stale: it would otherwise win over the new value.
@@ -46,13 +46,13 @@ def write_profile(path: Path, name: str, values: dict[str, Any]) -> None:
             ).format(path=path)
         )
     try:
-        text = read_regular(path, MAX_CONFIG_BYTES).decode("utf-8")
+        text = toml_text(path, read_regular(path, MAX_CONFIG_BYTES))
     except FileNotFoundError:
         text = ""
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except Refused as exc:
+        raise ConfigError(str(exc)) from None
     if (line := too_deep(text, MAX_DEPTH)) is not None:  # tomlkit recurses too
         raise ConfigError(
             _("{path}: arrays or tables nested more than {depth} deep (line {line})").format(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from ..i18n import _
+from ..text import visible
 from . import tables
 from .data import Incident
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A table cell: outside text (an alert's message, a status code) shown escaped, as the
+    TUI and the CLI's lines show it, for a report read on a terminal."""
+    return visible(text.replace("\n", " ")).replace("|", "\\|")
 
 
 def render(incident: Incident) -> str:

@@ -1,11 +1,14 @@
 """The audit trail: every action this tool takes on the platform, who took it, how it ended.
 
-Table ``audit`` is append-only and hash-chained: an entry's ``hash`` is the SHA-256 of its id,
-its fields and the previous entry's hash (``prev``), so an entry edited, deleted or moved
-breaks the chain there (:func:`verify`); the last entry's id and hash are also kept in
-``settings`` (``audit.head``), written in the same transaction, so that a cut tail shows too.
-Triggers refuse UPDATE and DELETE (retention alone deletes, under a flag): a guard against
-accidents; the chain is the proof.
+Table ``audit`` is append-only and hash-chained: an entry's ``hash`` is the HMAC-SHA256,
+under a key kept outside the cache (:mod:`.seal`), of its id, its fields and the previous
+entry's hash (``prev``), so an entry edited, deleted or moved breaks the chain there, and one
+chained again without the key does not verify (:mod:`.audit_verify`).  The last entry's id and
+hash are kept in ``settings`` (``audit.head``), written in the same transaction, and anchored
+beside the key after the commit, so that a cut tail or a deleted trail shows too.  Entries
+written before the key existed (``audit.keyed_from`` says where the key starts) were chained
+with plain SHA-256 and are checked so.  Triggers refuse UPDATE and DELETE (retention alone
+deletes, under a flag): a guard against accidents; the chain is the proof.
 
 An action is two entries: ``pending``, committed before its request leaves, then its outcome
 (``accepted`` with the msgid, ``ok``, ``failed``: nothing went out, ``unknown``: the answer
@@ -26,20 +29,28 @@ this to 138…" must be answerable from the trail alone.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import json
+import logging
 import os
 import socket
+import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..i18n import N_, _
 from .db import Store
+from .seal import Anchor, Seal
+
+log = logging.getLogger("fivec_tui.audit")
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit.head"
+#: The first entry sealed with the key (the anchor outside the cache says it too, and wins).
+KEYED_KEY = "audit.keyed_from"
 #: The longest any writer was configured to keep the trail (``[app] audit_retention_days``):
 #: retention (run by the sync, which does not read ``[app]``) reads it here.
 KEEP_KEY = "audit.keep_days"
@@ -138,9 +149,14 @@ def numbers_hash(mobiles: Sequence[str]) -> str:
     return hashlib.sha256("\n".join(sorted(mobiles)).encode()).hexdigest()
 
 
-def entry_hash(entry_id: int, entry: Mapping, prev: str) -> str:
+def entry_hash(entry_id: int, entry: Mapping, prev: str, key: bytes | None = None) -> str:
+    """The entry's link in the chain: HMAC-SHA256 under ``key``, plain SHA-256 without one
+    (entries from before the key)."""
     body = json.dumps([entry_id, *(entry[f] for f in FIELDS)], ensure_ascii=False)
-    return hashlib.sha256(f"{prev}\n{body}".encode("utf-8", "surrogatepass")).hexdigest()
+    text = f"{prev}\n{body}"
+    if key is not None:
+        return Seal.mac(key, text)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def clean_text(value: object) -> str:
@@ -196,16 +212,47 @@ def _tip(conn) -> tuple[int, str]:
     return (last[0], last[1]) if last else (0, GENESIS)
 
 
+def keyed_from(conn, anchor: Anchor | None) -> int | None:
+    """The first entry sealed with the key: the ``anchor``'s, else the cache's own word (a
+    cache not anchored on this machine), else None (no entry is yet)."""
+    if anchor is not None:
+        return anchor.keyed_from
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (KEYED_KEY,)).fetchone()
+    return int(row[0]) if row and str(row[0]).isdigit() else None
+
+
+def _check_anchor(conn, seal: Seal, anchor: Anchor) -> None:
+    """The anchored entry must still be there as anchored; when it is not, the anchor keeps
+    that it was lost (before a later entry is anchored over it)."""
+    row = conn.execute("SELECT hash FROM audit WHERE id = ?", (anchor.id,)).fetchone()
+    if row is None or row[0] != anchor.hash:
+        seal.note_lost(anchor, row[0] if row else None)
+
+
 def append(conn, entry: dict) -> int:
     """Chain ``entry`` after the tip, inside the caller's transaction; returns its id.
 
-    Ids are given here, one past the tip (or past the last row if higher), so that an id is
-    never used twice, even after the last entries were deleted by hand.
+    Ids are given here, one past the tip (or past the last row, or the anchored entry, if
+    higher), so that an id is never used twice, even after the last entries were deleted.
+    Sealed with the key (made on first use: OSError when it cannot be) from the first entry
+    written with one; the anchor is moved after the commit (:func:`writing`).
     """
+    seal = Seal.of(conn)
+    key = seal.key(create=True) if seal else None
+    anchor = seal.anchor() if seal else None
+    if seal and anchor:
+        _check_anchor(conn, seal, anchor)
     tip_id, prev = _tip(conn)
     last = conn.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0]
-    entry_id = max(tip_id, last) + 1
-    digest = entry_hash(entry_id, entry, prev)
+    entry_id = max(tip_id, last, anchor.id if anchor else 0) + 1
+    start = keyed_from(conn, anchor)
+    if key is not None and start is None:
+        start = entry_id
+        conn.execute(
+            "INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", (KEYED_KEY, str(start))
+        )
+    sealed = key is not None and start is not None and entry_id >= start
+    digest = entry_hash(entry_id, entry, prev, key if sealed else None)
     names = ("id", *FIELDS, "prev", "hash")
     conn.execute(
         f"INSERT INTO audit({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
@@ -252,78 +299,33 @@ def prune(conn, days: float, now: float | None = None) -> int:
     return removed
 
 
+@contextlib.contextmanager
+def writing(store: Store) -> Iterator[sqlite3.Connection]:
+    """A write transaction that may :func:`append`; once committed, the head is anchored
+    outside the cache (:meth:`.seal.Seal.advance`).  An anchor that cannot be written is
+    logged, never raised: the entries are committed, and the next write anchors again."""
+    with store.transaction() as conn:
+        yield conn
+    try:
+        anchor_head(store)
+    except OSError as exc:
+        log.warning("the audit trail's anchor cannot be written: %s", exc)
+
+
+def anchor_head(store: Store) -> None:
+    """Anchor the cache's committed head, when it is sealed with the key."""
+    seal = Seal.of(store.conn)
+    if seal is None or seal.key() is None:
+        return
+    with store.read() as conn:
+        head = conn.execute("SELECT value FROM settings WHERE key = ?", (HEAD_KEY,)).fetchone()
+        start = keyed_from(conn, seal.anchor())
+    if head and start is not None:
+        entry_id, _sep, digest = head[0].partition(":")
+        seal.advance(int(entry_id), digest, start)
+
+
 # -- reading ---------------------------------------------------------------------------------
-def _entries(store: Store, batch: int = 2000) -> Iterator[dict]:
-    last = 0
-    while True:
-        rows = store.query("SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?", (last, batch))
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1]["id"]
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What :func:`verify` found: ``broken`` is the id of the first entry that fails (None:
-    the chain holds) and ``problem`` says how, in English (JSON, logs)."""
-
-    entries: int
-    first: int | None = None
-    last: int | None = None
-    broken: int | None = None
-    problem: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.broken is None
-
-    def as_json(self) -> dict:
-        return {"ok": self.ok, **self.__dict__}
-
-
-def verify(store: Store) -> Verdict:
-    """Walk the chain from its first entry: each must follow the one before it (else one
-    was deleted, inserted or moved there) and hash to what it says (else it was changed).
-    A first entry that does not start the chain must be one a ``prune`` entry kept; the last
-    must be the head recorded with it (else the last entries were cut)."""
-    n, first, previous = 0, None, None
-    kept_from: set[tuple[int, str]] = set()
-    for entry in _entries(store):
-        n += 1
-        if first is None:
-            first = entry
-        elif entry["prev"] != previous["hash"]:
-            problem = (
-                f"entry {entry['id']} does not follow entry {previous['id']}: an entry "
-                "between them was deleted, or entries were inserted or reordered"
-            )
-            return Verdict(n, first["id"], entry["id"], entry["id"], problem)
-        if entry_hash(entry["id"], entry, entry["prev"]) != entry["hash"]:
-            problem = f"entry {entry['id']} was changed after it was written"
-            return Verdict(n, first["id"], entry["id"], entry["id"], problem)
-        if entry["action"] == "prune":
-            args = json.loads(entry["args"] or "{}")
-            kept_from.add((args.get("kept_from"), args.get("follows")))
-        previous = entry
-    if first is None or previous is None:
-        head = store.get_setting(HEAD_KEY)
-        if head:
-            return Verdict(0, broken=0, problem=f"the trail is empty but entry {head} was written")
-        return Verdict(0)
-    if first["prev"] != GENESIS and (first["id"], first["prev"]) not in kept_from:
-        problem = f"the entries before entry {first['id']} are missing and no prune removed them"
-        return Verdict(n, first["id"], previous["id"], first["id"], problem)
-    head = store.get_setting(HEAD_KEY)
-    if head is not None and head != f"{previous['id']}:{previous['hash']}":
-        problem = (
-            f"the trail ends at entry {previous['id']} but entry {head.partition(':')[0]} "
-            "was the last written: the last entries were cut or added by hand"
-        )
-        return Verdict(n, first["id"], previous["id"], previous["id"], problem)
-    return Verdict(n, first["id"], previous["id"])
-
-
 def actions(
     store: Store,
     *,

@@ -8,7 +8,7 @@ field, URLs' credentials too, before it is written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..api.redact import MASK, mask_urls
@@ -21,6 +21,7 @@ from .audit import (
     clean_text,
     make_entry,
     numbers_hash,
+    writing,
 )
 from .db import Store
 
@@ -88,11 +89,14 @@ class Auditor:
         variables: Mapping | None = None,
         args: Mapping | None = None,
         secrets: Sequence[str] = (),
+        guard: Callable[[], None] | None = None,
     ) -> Pending:
         """The ``pending`` entry, committed: call before the request leaves.  ``listed``:
-        keep the numbers themselves (False: their count and hash only).  Raises
-        :class:`ReadOnly` when actions are off, OSError/sqlite3.Error when it cannot be
-        written (then nothing may be sent)."""
+        keep the numbers themselves (False: their count and hash only).  ``guard`` runs first
+        in the same write transaction (no other writer between its check and the entry), and
+        what it raises refuses the action (the duplicate guard's
+        :func:`~.duplicates.refuse_recent`).  Raises :class:`ReadOnly` when actions are off,
+        OSError/sqlite3.Error when it cannot be written (then nothing may be sent)."""
         if action not in ACTIONS:
             raise ValueError(f"not an audited action: {action!r}")
         if self.read_only:
@@ -109,7 +113,9 @@ class Auditor:
             variables=canonical_json(variables) if variables else "",
             args=canonical_json(args) if args else "",
         )
-        with self.store.transaction() as conn:
+        with writing(self.store) as conn:
+            if guard is not None:
+                guard()
             if self.keep_days:
                 _remember_keep_days(conn, self.keep_days)
             return Pending(append(conn, entry), action, tuple(secrets))
@@ -119,7 +125,7 @@ class Auditor:
         entry = self._entry(
             pending.action, outcome, pending.secrets, ref=pending.id, msgid=msgid, detail=detail
         )
-        with self.store.transaction() as conn:
+        with writing(self.store) as conn:
             return append(conn, entry)
 
 

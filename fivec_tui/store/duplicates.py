@@ -10,7 +10,14 @@ says ``failed`` went nowhere and is not one; a pending or unknown one may have g
 Records carry the platform's rendered text, so a template send is matched in the first two only.
 
 A send at ``at`` is within the window while ``now - at <= window_s``: at its edge, still a
-duplicate; a second later, not.  ``window_s`` 0 turns the guard off.
+duplicate; a second later, not.  A send recorded after ``now`` (this machine's clock was
+stepped back since, an NTP correction) is within it too.  ``window_s`` 0 turns the guard off.
+
+The check that counts is :func:`refuse_recent`, run inside the transaction that writes the
+send's pending audit entry (:meth:`~.auditor.Auditor.begin`): SQLite's ``BEGIN IMMEDIATE``
+lets one writer in at a time, so of two identical sends started together on this machine,
+the second sees the first's pending entry and is refused.  The callers' earlier look (before
+asking the person) only spares a question.
 """
 
 from __future__ import annotations
@@ -77,7 +84,7 @@ def earlier_sends(
 
     def note(mobile: str, key: str, earlier: Earlier) -> None:
         pair = (mobile, key)
-        if pair not in wanted or not cut <= earlier.at <= now:
+        if pair not in wanted or earlier.at < cut:
             return
         best = found.get(pair)
         rank = SOURCES.index
@@ -124,3 +131,18 @@ def earlier_sends(
             earlier = Earlier(row["mobile"], row["sent_at"], row["msgid"], "records")
             note(row["mobile"], text_key(row["content"] or ""), earlier)
     return found
+
+
+class Duplicate(Exception):
+    """A send refused: ``found`` the earlier sends of the same text (see :func:`earlier_sends`)."""
+
+    def __init__(self, found: dict[tuple[str, str], Earlier]) -> None:
+        last = max(found.values(), key=lambda e: e.at)
+        super().__init__(f"{last.mobile} got the same text at {last.at:.0f} ({last.source})")
+        self.found = found
+
+
+def refuse_recent(store: Store, wanted: Iterable[tuple[str, str]], window_s: float) -> None:
+    """Raise :class:`Duplicate` when one of ``wanted`` was sent within ``window_s`` of now."""
+    if found := earlier_sends(store, wanted, window_s):
+        raise Duplicate(found)

@@ -1,4 +1,8 @@
-"""Export cached rows (and the audit trail) as CSV, JSON or JSON lines, streaming in id order."""
+"""Export cached rows (and the audit trail) as CSV, JSON or JSON lines, streaming in id order.
+
+CSV cells that a spreadsheet would run as a formula are neutralised
+(:func:`~fivec_tui.text.csv_row`: a reply can be ``=HYPERLINK(…)``); JSON keeps the text exact.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import IO
 
 from rich.progress import Progress
 
+from ..text import csv_row
 from . import audit
 from .db import Store
 
@@ -74,9 +79,9 @@ def write_export(
     task = bar.add_task(f"exporting {kind}", total=progress) if bar else None
     if bar:
         bar.start()
-    writer = csv.DictWriter(fh, fields) if fmt == "csv" else None
+    writer = csv.writer(fh) if fmt == "csv" else None
     if writer:
-        writer.writeheader()
+        writer.writerow(fields)
     elif fmt == "json":
         fh.write("[")
     n = 0
@@ -84,7 +89,7 @@ def write_export(
         for row in export_rows(store, kind, since):
             item = {k: iso(row[k]) if k in TIME_FIELDS else row[k] for k in fields}
             if writer:
-                writer.writerow(item)
+                writer.writerow(csv_row(item.values()))
             elif fmt == "json":
                 fh.write(("," if n else "") + "\n  " + json.dumps(item, ensure_ascii=False))
             else:

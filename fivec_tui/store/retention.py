@@ -51,7 +51,7 @@ def prune(store: Store, days: float, keep_raw_days: float | None = None) -> dict
     now = time.time()
     cut = now - days * 86400
     counts = {}
-    with store.transaction() as conn:
+    with audit.writing(store) as conn:  # its prune entry anchored once committed
         for table, column in RECEIVED:
             # Journal bodies not yet parsed are kept for a later version to read.
             parsed = " AND parsed_at IS NOT NULL" if table == "journal" else ""

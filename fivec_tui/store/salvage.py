@@ -1,5 +1,6 @@
-"""Rebuilding a damaged cache (``fivec-tui doctor --fix``): the broken file is set aside, whole,
-and what its raw journal still gives is replayed into a new cache.
+"""Rebuilding a damaged cache (``fivec-tui doctor --fix``): what the tool did is carried over
+(:mod:`.carryover`: the audit trail, campaigns, outbox, alerts, settings), and what the raw
+journal still gives is replayed into a new cache; the broken file is set aside, whole.
 
 Reports and replies are taken from the platform destructively: the journal's bodies are the
 only copy there is, so every one that can be read is read back.  The broken file is opened
@@ -9,8 +10,8 @@ one bad page costs the bodies on it, not those after it.  Each body read is jour
 the new cache with the time it was first received, and ingested there by the store's own
 ingest (:mod:`.journaling`).  Send records are not journaled (they can be read again): the
 records job's backfill refills them (the caller's, from the sync layer).  The account's
-consent to destructive pulls is carried over when it can be read, so that a daemon restarted
-after the repair pulls as before.
+consent to destructive pulls is carried over with the settings when it can be read, so that a
+daemon restarted after the repair pulls as before.
 """
 
 from __future__ import annotations
@@ -25,23 +26,19 @@ import tempfile
 import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from ..i18n import _
 from ..private_files import cache_files, chmod_private
+from .carryover import carry
 from .db import Store
 from .integrity import HEADER
 from .journaling import body_text, copy_stored, ingest_body
+from .readback import Lost, readable_rows
 
 log = logging.getLogger("fivec_tui.store")
 
-#: Journal rows read per query.
-PAGE = 200
-#: When even the journal's last id cannot be read: ids tried one by one past a damaged page
-#: before the rest is given up as unreadable.
-GIVE_UP_AFTER = 100_000
 CONSENT_PREFIX = "consent.destructive."
 
 
@@ -63,6 +60,12 @@ class Salvage:
     consent: int = 0
     #: why the journal, or the rest of it, could not be read ("" when it could)
     error: str = ""
+    #: rows of what the tool did carried over, by table; rows that could not be read; why a
+    #: table could not be read whole; the campaigns that became ``damaged``
+    carried: dict[str, int] = field(default_factory=dict)
+    carried_lost: dict[str, int] = field(default_factory=dict)
+    carried_errors: dict[str, str] = field(default_factory=dict)
+    damaged_campaigns: list[int] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -119,72 +122,27 @@ def _columns(conn: sqlite3.Connection) -> str:
 def _journal_rows(conn: sqlite3.Connection, result: Salvage) -> Iterator[tuple]:
     """Every journal row that can still be read, in id order; ``result.unreadable`` counts
     the ids that could not be."""
-    columns = _columns(conn)
-    try:
-        conn.execute(f"SELECT {columns} FROM journal LIMIT 0").fetchall()
-    except sqlite3.DatabaseError as exc:  # no journal to walk (its schema is unreadable)
-        result.error = str(exc)
-        return
-    try:
-        top = conn.execute("SELECT max(id) FROM journal").fetchone()[0] or 0
-    except sqlite3.DatabaseError:
-        top = None  # tried past damage until GIVE_UP_AFTER ids in a row gave nothing
-    last = misses = 0
-    while top is None or last < top:
-        got = 0
-        try:
-            for row in conn.execute(
-                f"SELECT {columns} FROM journal WHERE id > ? ORDER BY id LIMIT ?", (last, PAGE)
-            ):
-                last, got, misses = row[0], got + 1, 0
-                yield row
-            if got < PAGE:
-                return
-            continue
-        except sqlite3.DatabaseError:
-            pass  # the next id's page (or a body's) is damaged: step over it an id at a time
-        last += 1
-        try:
-            row = conn.execute(f"SELECT {columns} FROM journal WHERE id = ?", (last,)).fetchone()
-        except sqlite3.DatabaseError:
-            result.unreadable += 1
-            misses += 1
-            if top is None and misses >= GIVE_UP_AFTER:  # not counted: they may not exist
-                result.unreadable -= misses
-                result.error = (
-                    _("the journal could not be read after id {id}").format(id=last - misses)
-                    if last > misses
-                    else _("no row of the journal could be read")
-                )
-                return
-            continue
-        if row is not None:
-            misses = 0
-            yield row
-
-
-def _consent(conn: sqlite3.Connection) -> list[str]:
-    """The settings keys of accounts that consented to destructive pulls, those readable."""
-    try:
-        rows = conn.execute(
-            "SELECT key FROM settings WHERE key LIKE ? AND value = 'yes'", (CONSENT_PREFIX + "%",)
-        ).fetchall()
-    except sqlite3.DatabaseError:
-        return []
-    return [key for (key,) in rows if isinstance(key, str) and key.startswith(CONSENT_PREFIX)]
+    lost = Lost()
+    yield from readable_rows(conn, "journal", _columns(conn), lost)
+    result.unreadable, result.error = lost.keys, lost.error
 
 
 def salvage(broken: str | Path, store: Store) -> Salvage:
-    """Read what the broken cache's journal still gives and replay it into ``store`` (new).
-    What the broken file does never raises: it is counted in the result."""
+    """Carry what the tool did over from the broken cache into ``store`` (new), then replay
+    what its journal still gives.  What the broken file does never raises: it is counted in
+    the result."""
     result = Salvage()
     broken = Path(broken)
     with _readable(broken, result) as conn:
         if conn is None:
             return result
-        for key in _consent(conn):
-            store.set_setting(key, "yes")
-            result.consent += 1
+        carried = carry(conn, store)
+        result.carried, result.carried_lost = carried.copied, carried.lost
+        result.carried_errors, result.damaged_campaigns = carried.errors, carried.damaged
+        result.consent = store.scalar(
+            "SELECT count(*) FROM settings WHERE key LIKE ? AND value = 'yes'",
+            (CONSENT_PREFIX + "%",),
+        )
         for row in _journal_rows(conn, result):
             _replay(store, row, result)
     return result

@@ -10,14 +10,15 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .engine import Engine, JobState
+    from .engine import Engine
     from .forward import Forwarder
+    from .jobstate import JobState
     from .lock import LockHeld, PollerLock
     from .push import PushConfig, PushReceiver
 
 _WHERE = {
     "Engine": "engine",
-    "JobState": "engine",
+    "JobState": "jobstate",
     "Forwarder": "forward",
     "LockHeld": "lock",
     "PollerLock": "lock",

@@ -79,8 +79,9 @@ def _finish(audit: Auditor, pending: Pending, outcome: tuple[str, str, str]) -> 
 
 async def act(audit: Auditor, action: str, call: Callable[[], Awaitable[T]], **what: Any) -> T:
     """``await call()`` between the two entries of ``action`` (``what``: the fields of
-    :meth:`Auditor.begin`).  Raises ReadOnly when actions are off and NotAudited when the
-    trail cannot be written, both before any request."""
+    :meth:`Auditor.begin`, its ``guard`` included).  Raises ReadOnly when actions are off,
+    NotAudited when the trail cannot be written, and what the guard raises, all before any
+    request."""
     try:
         pending = await asyncio.to_thread(audit.begin, action, **what)
     except (OSError, sqlite3.Error) as exc:

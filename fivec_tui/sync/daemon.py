@@ -18,6 +18,7 @@ from ..private_files import default_log, exposed_cache, open_private, private_di
 from ..store import Store
 from ..store.integrity import CacheBroken, ensure_sound
 from ..store.space import room
+from ..text import visible
 from . import alerts
 from .backoff import said
 from .client import client_for
@@ -45,6 +46,16 @@ class Redact(logging.Filter):
                 message = message.replace(s, "***")
             record.msg, record.args = message, ()
         return True
+
+
+class Escaped(logging.Formatter):
+    """A log line's outside text (a server's error, a peer's payload) escaped as the TUI and
+    the CLI's lines show it: no control sequence reaches a terminal tailing the log, and no
+    line break lets a message forge a line of its own.  A traceback, added after, keeps its
+    lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return visible(super().formatMessage(record))
 
 
 class LogFile(logging.StreamHandler):
@@ -88,7 +99,7 @@ def setup_logging(secrets: tuple[str, ...], log_file: Path) -> None:
     # is made 0600, an existing one appended to only when it is a regular file of ours.
     stream = open_private(log_file, "a", encoding="utf-8")
     redact = Redact(secrets)
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    fmt = Escaped("%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger("fivec_tui")
     root.setLevel(logging.INFO)
     for handler in (LogFile(stream, log_file), logging.StreamHandler(sys.stderr)):

@@ -18,7 +18,7 @@ from ..store import Store
 from ..store.poller import JobHealth, job_health
 
 if TYPE_CHECKING:
-    from .engine import JobState
+    from .jobstate import JobState
 
 #: Why an account's jobs fail, most serious first (English: JSON and logs; ``_()`` to show).
 AUTH_ERROR = N_("auth error")

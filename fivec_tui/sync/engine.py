@@ -9,14 +9,15 @@ failure (:mod:`.backoff`).  A run that stopped at its chunk limit with more wait
 at once, within the same scheduled call.  Each job's health goes to the cache after every
 run (``job_health``, :mod:`fivec_tui.store.poller`), its next run time the scheduler's: the
 TUI and ``stats --all`` read it there.  Destructive pulls (reports, replies) wait for the
-account's consent.
+account's consent.  :meth:`Engine.stop` lets the runs in flight finish, for at most a
+request's deadline and :data:`STOP_GRACE_S`, then cancels them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import os
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -25,7 +26,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from ..api import FivecError
@@ -33,11 +33,9 @@ from ..api.errors import UnreadableAnswer
 from ..config import DEFAULT_INTERVALS, Profile
 from ..store import Store, poll_runs, replay
 from ..store.poller import (
-    JobHealth,
     consented,
     destructive_streams,
     grant_consent,
-    job_status,
     start_health,
 )
 from . import backoff
@@ -56,6 +54,7 @@ from .jobs import (
     subaccounts,
 )
 from .jobs import alerts as alerts_job
+from .jobstate import JobState
 from .sinks import Sinks
 
 if TYPE_CHECKING:
@@ -70,6 +69,8 @@ log = logging.getLogger("fivec_tui.sync")
 scheduler_log = logging.getLogger("fivec_tui.sync.scheduler")
 scheduler_log.setLevel(logging.ERROR)
 
+#: How much longer than a request's deadline :meth:`Engine.stop` waits for the runs in flight.
+STOP_GRACE_S = 5.0
 WAITING_FOR_CONSENT = "waiting for consent to pull (it takes data from other consumers)"
 STREAMS = ("reports", "replies", "records", "balance", "subaccounts")
 RUNS: dict[str, Callable[[Engine], Awaitable[int]]] = {
@@ -86,80 +87,6 @@ RUNS: dict[str, Callable[[Engine], Awaitable[int]]] = {
 }
 #: ``poll --once``: the streams drained, in this order (records first: reports match them).
 ONCE = ("records", "reports", "reconcile_replies", "replies", "balance")
-
-
-@dataclass
-class JobState:
-    """Health of one job, for the UI, the CLI and the alert rules."""
-
-    name: str
-    mode: str
-    interval: float
-    last_run: float | None = None
-    last_success: float | None = None
-    last_error: str = ""
-    failures: int = 0
-    failing_since: float | None = None
-    backoff_s: float = 0.0
-    items_total: int = 0
-    running: bool = False
-    note: str = ""
-    #: True when the last run stopped at its chunk limit with more waiting: it runs again at once.
-    backlog: bool = False
-    #: The last error was about credentials or the IP binding: it will not fix itself.
-    needs_person: bool = False
-    #: The scheduler holding this job while the engine runs; the next run time is its.
-    scheduler: BaseScheduler | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def status(self) -> str:
-        return job_status(self.mode, self.note, self.failures, self.last_success)
-
-    @property
-    def next_run(self) -> float | None:
-        """When the scheduler runs this job next (epoch seconds); None when not scheduled."""
-        job = self.scheduler.get_job(self.name) if self.scheduler else None
-        when = job.next_run_time if job else None
-        return when.timestamp() if when else None
-
-    def health(self) -> JobHealth:
-        """What the cache keeps of this job for its readers (:mod:`fivec_tui.store.poller`).
-        After a failure the next run is the backoff's: the scheduler is moved only once the
-        run has returned."""
-        return JobHealth(
-            job=self.name,
-            mode=self.mode,
-            status=self.status,
-            last_run=self.last_run,
-            last_success=self.last_success,
-            failures=self.failures,
-            failing_since=self.failing_since,
-            next_run=time.time() + self.backoff_s if self.failures else self.next_run,
-            backoff_s=self.backoff_s,
-            note=self.note,
-            last_error=self.last_error,
-            needs_person=self.needs_person,
-            pid=os.getpid(),
-        )
-
-    def succeeded(self, items: int) -> None:
-        self.note, self.last_error, self.needs_person = "", "", False
-        self.last_success, self.failures, self.failing_since = time.time(), 0, None
-        self.backoff_s, self.items_total = 0.0, self.items_total + items
-
-    def pause(self, why: str) -> None:
-        """Waiting for something this tool cannot change (room on the disk): not a failure."""
-        self.note, self.backlog = why, False
-
-    def failed(self, exc: Exception, rng: random.Random) -> None:
-        """Count the failure and set the wait before the next try."""
-        self.failures += 1
-        self.failing_since = self.failing_since or time.time()
-        self.last_error = (
-            str(exc) if isinstance(exc, FivecError) else f"{type(exc).__name__}: {exc}"
-        )
-        self.needs_person = backoff.never_heals(exc)
-        self.backoff_s = backoff.delay(self.interval, self.failures, exc, rng)
 
 
 @dataclass
@@ -207,6 +134,8 @@ class Engine:
         self._idle.set()
         #: Set by :meth:`stop`: a drain ends after the run in flight.
         self._stopping = False
+        #: The scheduled runs in flight, which :meth:`stop` cancels when they outlast it.
+        self._in_flight: set[asyncio.Task] = set()
         #: Room to keep what destructive pulls take, and what they took but could not keep.
         self.pulls = Pulls(self.store)
         #: The last run could not be written to ``poll_runs`` (said once).
@@ -261,13 +190,32 @@ class Engine:
             )
             state.scheduler = self.scheduler
 
+    @property
+    def stop_wait_s(self) -> float:
+        """How long :meth:`stop` waits for the runs in flight: each request of theirs ends
+        within the profile's ``timeout``, the one in flight then too."""
+        return self.profile.timeout + STOP_GRACE_S
+
     async def stop(self) -> None:
-        """Stop scheduling, let the run in flight finish, then shut the scheduler down."""
+        """Stop scheduling, let the runs in flight finish (cancelled after
+        :attr:`stop_wait_s`), then shut the scheduler down."""
         self._stopping = True
         if self.scheduler is not None:
             self.scheduler.pause()
             await asyncio.sleep(0)  # a run the scheduler handed out just now gets to start
-        await self._idle.wait()
+        try:
+            await asyncio.wait_for(self._idle.wait(), self.stop_wait_s)
+        except TimeoutError:
+            running = sorted(s.name for s in self.jobs.values() if s.running)
+            log.warning(
+                "stopping: %s still running after %.0fs: cancelled",
+                ", ".join(running),
+                self.stop_wait_s,
+            )
+            for task in self._in_flight:
+                task.cancel()
+            with contextlib.suppress(TimeoutError):  # a run not scheduled is not waited for
+                await asyncio.wait_for(self._idle.wait(), STOP_GRACE_S)
         await self._store_held()
         if self.scheduler is not None:
             # Shutting down cancels runs still in flight: none is left by now.
@@ -314,7 +262,13 @@ class Engine:
         A run with more waiting goes on here rather than by moving the next run to now: the
         scheduler counts this one as going until it returns, and would skip a run due before.
         """
-        await self._drain(name)
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            await self._drain(name)
+        finally:
+            self._in_flight.discard(task)
 
     async def _drain(self, name: str) -> int:
         """Run a job again and again while it stops at its chunk limit with more waiting,
@@ -367,6 +321,10 @@ class Engine:
                 outcome, error = "error", state.last_error
                 kept = exc.raw if isinstance(exc, UnreadableAnswer) else None
                 self._said_failure(name, exc)
+            except asyncio.CancelledError:  # outlasted the stop (or the loop ends): said
+                error = f"cancelled at stop after {time.time() - started:.0f}s"
+                await self._record(name, started, "error", error, items, None)
+                raise
             await self._record(name, started, outcome, error, items, kept)
         finally:
             state.running = False

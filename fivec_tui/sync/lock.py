@@ -10,7 +10,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from ..private_files import private_dir, private_fd
+from ..private_files import lock_file, private_dir, private_fd
 
 
 class LockHeld(RuntimeError):
@@ -24,7 +24,7 @@ class LockHeld(RuntimeError):
 
 class PollerLock:
     def __init__(self, db_path: str | Path) -> None:
-        self.path = Path(f"{db_path}.lock")
+        self.path = lock_file(db_path)
         self._fd: int | None = None
 
     def holder(self) -> str:

@@ -11,6 +11,7 @@ from ..api import PlatformError, SendResult, TransportError
 from ..api.sms import parts
 from ..store import Store
 from ..store import outbox as store_outbox
+from ..store.duplicates import refuse_recent, text_key
 from .acting import act
 
 if TYPE_CHECKING:
@@ -30,10 +31,13 @@ async def send(
     templet_code: str = "",
     variables: dict | None = None,
     soap_password: str | None = None,
+    duplicate_window_s: float = 0.0,
 ) -> SendResult:
     """Send once (through the WebService when ``soap_password`` is given).  The audit trail
     says it first (:func:`.acting.act`), then the outbox row goes ``sending`` →
-    ``accepted``/``unknown``/``failed``."""
+    ``accepted``/``unknown``/``failed``.  With ``duplicate_window_s``, a number that got the
+    same text within it refuses the send (:class:`~..store.duplicates.Duplicate`), checked
+    in the transaction that writes the pending entry."""
     form = "json" if templet_code else "soap" if soap_password is not None else "params"
 
     async def go() -> SendResult:
@@ -60,6 +64,12 @@ async def send(
         )
         return result
 
+    key = text_key(content, templet_code, variables)
+    wanted = [(mobile, key) for mobile in mobiles]
+
+    def guard() -> None:
+        refuse_recent(store, wanted, duplicate_window_s)
+
     args = {"encode": encode, "form": form, "parts": parts(content) if content else 1}
     if start_time is not None:
         args["start_time"] = start_time.isoformat()
@@ -72,4 +82,5 @@ async def send(
         template=templet_code,
         variables=variables,
         args=args,
+        guard=guard if duplicate_window_s > 0 else None,
     )

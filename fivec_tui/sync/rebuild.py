@@ -1,20 +1,28 @@
-"""A damaged cache rebuilt (``fivec-tui doctor --fix``): set aside whole, a new one made, then
-refilled from the old journal (:mod:`fivec_tui.store.salvage`) and from the platform's send
+"""A damaged cache rebuilt (``fivec-tui doctor --fix``): a new one made beside it and filled
+from the old file (:mod:`fivec_tui.store.salvage`: what the tool did, then the journal), then
+put in its place, the old one set aside whole; then refilled from the platform's send
 records, by the records job's own backfill (:mod:`.jobs.records`), as a first poll on a new
 cache would.
 
-It holds the account's poller lock throughout: a poller writing into the file being moved
-would lose what it pulled.
+The new cache takes the old one's place only once the audit trail, the campaign journal and
+the outbox are in it: a send in between meets either the old file (damaged: refused) or the
+new one with its history, never an empty cache that would let a campaign go out twice.  It
+holds the account's poller lock throughout: a poller writing into the file being moved would
+lose what it pulled.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import ConfigError, Profile
 from ..i18n import _
+from ..private_files import cache_files
 from ..store import Store
 from ..store.integrity import cache_problem
 from ..store.salvage import Salvage, salvage, set_aside
@@ -48,10 +56,23 @@ def rebuild(db_path: Path, profile: Profile | None) -> Rebuilt | None:
         problem = cache_problem(db_path)
         if problem is None or not problem.damaged:
             return None
-        done = Rebuilt(set_aside(db_path))
+        new = Path(tempfile.mkdtemp(prefix=f".{db_path.name}.rebuild-", dir=db_path.parent))
+        try:
+            fresh = Store(new / db_path.name)
+            try:
+                got = salvage(db_path, fresh)
+            finally:
+                fresh.close()
+            done = Rebuilt(set_aside(db_path), got)
+            for made, final in zip(cache_files(fresh.path), cache_files(db_path), strict=True):
+                with contextlib.suppress(FileNotFoundError):  # closed: no -wal, -shm left
+                    os.rename(made, final)
+        finally:
+            for leftover in cache_files(new / db_path.name):
+                leftover.unlink(missing_ok=True)
+            new.rmdir()
         store = Store(db_path)
         try:
-            done.salvage = salvage(done.kept, store)
             done.records, done.records_error = _backfill(profile, store)
         finally:
             store.close()

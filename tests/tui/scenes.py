@@ -258,9 +258,21 @@ def show_bulk_progress(pilot) -> None:
 
 
 # -- the audit trail ---------------------------------------------------------------------
+def fixed_audit_key() -> None:
+    """The trail's key in this test's state directory, fixed: the entries' hashes shown never
+    vary from one run to the next (a key made on first use is random)."""
+    from fivec_tui.private_files import open_private, private_dir
+    from fivec_tui.store.seal import KEY_BYTES, seal_dir
+
+    private_dir(seal_dir())
+    with open_private(seal_dir() / "key", "w", encoding="ascii") as fh:
+        fh.write("5c" * KEY_BYTES + "\n")
+
+
 def audit_app(tmp_path) -> FivecApp:
     """A night's actions on a fixed clock: sends by two people (one over sudo, from SSH), a
     template, a bulk request, a failed removal, a sub-account charge, one left pending."""
+    fixed_audit_key()
     store = Store(tmp_path / "audit.db")
     alice = trail.Actor("cli", "fivec", "", "alice", "10.0.0.5", "jump1")
     bob = trail.Actor("tui", "bob", "", "", "", "jump1")

@@ -36,7 +36,7 @@ async def test_the_overview_shows_every_account_worst_first(tmp_path):
         # delivered; 1 hour, sends 1..117 reported, the 11 with i % 10 == 9 failed
         assert market[2] == "100.0%" and market[3] == "90.6%" and market[5] == "2,400"
         assert notify[4] == "1" and verify[4] == "0"
-        assert verify[1] == "read-only" and notify[1] == "read-only"
+        assert verify[1] == "not syncing" and notify[1] == "not syncing"  # the banner's word
         assert "handset" in market[9] and "unknown" not in notify[9]
 
 
@@ -237,7 +237,7 @@ async def test_the_overview_reads_an_account_again_when_its_cache_changes(tmp_pa
     app = accounts_app(tmp_path, accounts)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert dict((r[0], r[1]) for r in rows(app))["verify"] == "read-only"
+        assert dict((r[0], r[1]) for r in rows(app))["verify"] == "not syncing"
         poller = Store(accounts[0].store.path)  # a connection of its own, as a poller's
         health = JobHealth("records", "pull", "degraded", NOW - 1, failures=1, last_error="x")
         add_poll_run(poller, "records", NOW - 1, "error", "ConnectError", 0, health)

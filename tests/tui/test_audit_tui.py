@@ -20,6 +20,7 @@ from fivec_tui.app.widgets import Confirm, ConfirmAgain, ReadOnlyNotice
 from fivec_tui.config import Profile
 from fivec_tui.store import Store
 from fivec_tui.store import audit as trail
+from fivec_tui.store.audit_verify import verify
 from fivec_tui.store.auditor import Auditor
 
 ACTING = ("send", "batch", "black", "bind", "user")
@@ -91,7 +92,7 @@ async def test_the_same_text_again_asks_a_second_different_question(tmp_path, si
     actions = trail.actions(app.store)
     assert [a["outcome"] for a in actions] == ["accepted"] * 3
     assert {a["path"] for a in actions} == {"tui"}
-    assert trail.verify(app.store).ok
+    assert verify(app.store).ok
 
 
 @pytest.mark.parametrize("way", ["profile", "app"])
@@ -118,6 +119,8 @@ async def test_a_read_only_console_offers_no_action_and_sends_nothing(tmp_path, 
                 lambda m=mode: app.current_mode == m and app.screen.is_mounted, pilot
             )
             await settle(pilot)
+            banner = str(app.screen.query_one("#banner", Static).render())  # every screen
+            assert "READ-ONLY" in banner and "times +08:00" in banner, (mode, banner)
             for key in ACTING_KEYS:
                 app.set_focus(None)
                 await pilot.press(key)

@@ -12,6 +12,7 @@ import pytest
 from fivec_tui.api import Record
 from fivec_tui.store import Store, ingest_items
 from fivec_tui.store import audit as trail
+from fivec_tui.store.audit_verify import verify
 from fivec_tui.store.auditor import Auditor, ReadOnly
 from fivec_tui.store.duplicates import earlier_sends, text_key
 from fivec_tui.store.retention import prune
@@ -82,7 +83,7 @@ def test_an_action_is_a_pending_entry_then_its_outcome_every_field_kept(store):
         2,
     )
     assert store.scalar("SELECT ref FROM audit WHERE id = 2") == 1
-    assert trail.verify(store).ok
+    assert verify(store).ok
 
 
 def test_a_bulk_request_keeps_the_count_and_hash_not_the_numbers(store):
@@ -141,20 +142,20 @@ def test_the_triggers_refuse_an_update_and_a_delete(store):
     for sql in ("UPDATE audit SET text = 'x' WHERE id = 1", "DELETE FROM audit WHERE id = 1"):
         with pytest.raises(Exception, match="audit entries"):
             store.conn.execute(sql)
-    assert trail.verify(store).ok
+    assert verify(store).ok
 
 
 def test_verify_names_an_edited_entry(store):
     three_sends(store)
     tamper(store, "UPDATE audit SET text = 'something else' WHERE id = 3")
-    v = trail.verify(store)
+    v = verify(store)
     assert (v.ok, v.broken) == (False, 3) and "changed" in v.problem
 
 
 def test_verify_names_the_entry_after_a_deleted_one(store):
     three_sends(store)
     tamper(store, "DELETE FROM audit WHERE id = 3")
-    v = trail.verify(store)
+    v = verify(store)
     assert (v.ok, v.broken) == (False, 4) and "does not follow entry 2" in v.problem
 
 
@@ -163,28 +164,28 @@ def test_verify_names_reordered_entries(store):
     tamper(store, "UPDATE audit SET id = 100 WHERE id = 3")
     tamper(store, "UPDATE audit SET id = 3 WHERE id = 5")
     tamper(store, "UPDATE audit SET id = 5 WHERE id = 100")
-    v = trail.verify(store)
+    v = verify(store)
     assert (v.ok, v.broken) == (False, 3) and "does not follow entry 2" in v.problem
 
 
 def test_verify_names_a_cut_tail_and_a_cut_start(store):
     three_sends(store)
     tamper(store, "DELETE FROM audit WHERE id = 6")
-    v = trail.verify(store)
+    v = verify(store)
     assert not v.ok and "entry 6 was the last written" in v.problem
     auditor(store).begin("send", mobiles=["13800138000"])  # follows 6, not the last row
-    assert "does not follow entry 5" in trail.verify(store).problem
+    assert "does not follow entry 5" in verify(store).problem
     other = Store(store.path.with_name("other.db"))
     three_sends(other)
     tamper(other, "DELETE FROM audit WHERE id < 3")
-    v = trail.verify(other)
+    v = verify(other)
     assert (v.ok, v.broken) == (False, 3) and "no prune removed them" in v.problem
 
 
 def test_an_intact_trail_verifies_and_an_empty_one_too(store):
-    assert trail.verify(store).ok and trail.verify(store).entries == 0
+    assert verify(store).ok and verify(store).entries == 0
     three_sends(store)
-    v = trail.verify(store)
+    v = verify(store)
     assert (v.ok, v.entries, v.first, v.last) == (True, 6, 1, 6)
 
 
@@ -204,7 +205,7 @@ def test_retention_keeps_the_trail_four_times_as_long_and_says_what_it_pruned(st
     counts = prune(store, 30)  # the rows go after 30 days; the trail after 120
     assert counts["audit"] == 2
     assert [r["id"] for r in store.query("SELECT id FROM audit ORDER BY id")] == [3, 4, 5, 6, 7]
-    assert trail.verify(store).ok
+    assert verify(store).ok
     (pruned,) = trail.actions(store, action="prune")
     assert json.loads(pruned["args"])["removed"] == 2 and pruned["outcome"] == "ok"
     assert prune(store, 30)["audit"] == 0

@@ -195,6 +195,23 @@ async def test_stop_waits_for_the_run_in_flight(store, monkeypatch):
     assert await engine.run_job("balance") == 1 and engine.jobs["balance"].next_run is None
 
 
+async def test_stop_cancels_a_run_that_outlasts_the_requests_deadline(store, monkeypatch):
+    """A run that never ends (a request with no deadline, a job stuck) no longer holds the
+    stop forever: it is cancelled after the profile's timeout and the grace, and said."""
+    jobs = Jobs()
+    engine = engine_with(store, monkeypatch, jobs, interval=3600, sleep_s=3600)
+    engine.profile.timeout = 0.2
+    monkeypatch.setattr(engine_module, "STOP_GRACE_S", 0.3)
+    await engine.start()
+    assert await until(lambda: engine.jobs["balance"].running)
+    started = time.monotonic()
+    await asyncio.wait_for(engine.stop(), DEADLINE_S)
+    assert time.monotonic() - started >= 0.5  # it waited the whole bound first
+    assert not engine.jobs["balance"].running and jobs.finished <= 1
+    error = store.scalar("SELECT error FROM poll_runs WHERE job = 'balance' ORDER BY id DESC")
+    assert error.startswith("cancelled at stop")
+
+
 async def test_a_run_with_more_waiting_runs_again_at_once(store, monkeypatch):
     """A run that stopped at its chunk limit (``backlog``) is due now, not in an interval."""
     jobs = Jobs()

@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.text import Text
 
-from fivec_tui.app.format import count, safe_text, visible
+from fivec_tui.app.format import count, safe_text
+from fivec_tui.text import visible
 
 
 def test_visible_escapes_controls_and_bidi():

@@ -1,0 +1,83 @@
+"""Outside text in the CLI's lines and in the config: a byte-order mark is accepted, control
+and right-to-left characters are shown escaped, as the TUI shows them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from clirun import empty_config, run
+
+from fivec_tui.config import read_config
+from fivec_tui.config.write import write_profile
+from fivec_tui.store import Store
+from fivec_tui.text import visible
+
+BOM = "\ufeff"
+RLO = "\u202e"
+
+
+def test_a_config_saved_with_a_byte_order_mark_reads(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(BOM + '[profiles.default]\nusername = "demo"\n', encoding="utf-8")
+    assert read_config(path).profile("default").username == "demo"
+    write_profile(path, "second", {"username": "other"})  # rewritten in place, read again
+    assert read_config(path).profile("second").username == "other"
+
+
+def test_a_profile_name_is_escaped_in_the_cli_error(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[profiles."ev{RLO}il"]\nusername = "x"\n', encoding="utf-8")
+    code, _out, err = run({"FIVEC_CONFIG": str(config)}, "--profile", "nope", "stats")
+    assert code == 2 and RLO not in err and "ev\\u202eil" in err
+
+
+def test_outside_text_in_cli_lines_is_escaped_and_json_keeps_it(tmp_path):
+    db = tmp_path / "c.db"
+    store = Store(db)
+    text = f"\x1b[2J\x1b]0;owned\x07 {RLO}gnp.exe"
+    store.insert("alerts", {"at": 1.7e9, "rule": "r", "state": "fired", "message": text})
+    store.close()
+    env = {"FIVEC_CONFIG": empty_config(tmp_path / "none.toml"), "FIVEC_DB": str(db)}
+    code, out, _err = run(env, "alerts")
+    assert code == 0 and visible(text) in out
+    assert "\x1b" not in out and RLO not in out
+    code, out, _err = run(env, "alerts", "--json")
+    assert json.loads(out)[0]["message"] == text
+
+
+def test_visible_keeps_line_breaks_only_when_asked():
+    assert visible("a\nb\tc") == "a\\x0ab c"
+    assert visible("a\nb\x07", lines=True) == "a\nb\\x07"
+
+
+def test_outside_text_in_the_markdown_report_is_escaped(tmp_path):
+    """An alert's message (a server's words) in ``report``'s Markdown, on stdout or in a file
+    read later with cat: no control sequence, no reordering."""
+    db = tmp_path / "c.db"
+    store = Store(db)
+    text = f"\x1b[2J\x1b]0;owned\x07 {RLO}gnp.exe"
+    store.insert("alerts", {"at": 1.7e9, "rule": "r", "state": "fired", "message": text})
+    store.close()
+    env = {"FIVEC_CONFIG": empty_config(tmp_path / "none.toml"), "FIVEC_DB": str(db)}
+    span = ("--from", "2023-11-14T22:00:00+00:00", "--to", "2023-11-14T23:00:00+00:00")
+    code, out, err = run(env, "report", *span)
+    assert code == 0, err
+    assert visible(text) in out and "\x1b" not in out and RLO not in out
+
+
+def test_a_log_line_escapes_outside_text_and_cannot_forge_a_line(tmp_path):
+    log = tmp_path / "poll.log"
+    code = (
+        "import sys; from pathlib import Path; from fivec_tui.config import Profile;"
+        "from fivec_tui.sync.daemon import setup_logging, log;"
+        "setup_logging(Profile('t').secrets(), Path(sys.argv[1]));"
+        "log.warning('records failed: %s', sys.argv[2])"
+    )
+    text = f"\x1b]0;owned\x07 {RLO}gnp.exe\n2026-01-01 00:00:00 INFO fivec_tui: all good"
+    done = subprocess.run([sys.executable, "-c", code, str(log), text], capture_output=True)
+    assert done.returncode == 0, done.stderr
+    for written in (log.read_text(encoding="utf-8"), done.stderr.decode()):
+        (line,) = written.splitlines()
+        assert line.endswith("records failed: " + visible(text)), line
