@@ -74,6 +74,10 @@ class Path:
     USER = "/api/user/index.php"
 
 
+#: How a destructive pull reads bytes valid in neither encoding: as lone surrogates, which the
+#: journal turns back into the bytes that came and ingest flags (:func:`.parse.flagged`).
+KEEP = "surrogateescape"
+
 #: The shortest window of send records asked for alone when a longer one's answer is too large.
 MIN_RECORDS_WINDOW = timedelta(minutes=1)
 
@@ -179,11 +183,18 @@ class FivecClient:
         return TransportError(path, why=why, host=self.host, detail=detail)
 
     async def _post(
-        self, path: str, params: dict[str, object], *, auth: bool = True, cap: str = "answer"
+        self,
+        path: str,
+        params: dict[str, object],
+        *,
+        auth: bool = True,
+        cap: str = "answer",
+        errors: str = "replace",
     ) -> str:
         """The answer's text, secrets masked; a network error, a status but 200, no whole
         answer within the deadline or one over its ``cap`` (a key of :data:`.reading.CAPS`)
-        raises."""
+        raises.  Bytes valid in neither encoding are read by ``errors``: a destructive pull
+        keeps them (``surrogateescape``), for the journal to keep as they came."""
         enc = self.encode
         try:
             answer = await self._request(
@@ -193,7 +204,7 @@ class FivecClient:
             raise self._unreachable(path, exc) from None
         if answer.status != 200:
             raise TransportError(path, why="status", host=self.host, detail=answer.status)
-        return decode_body(answer.body, enc)
+        return decode_body(answer.body, enc, errors)
 
     # -- sending --------------------------------------------------------------------------
     async def send(
@@ -340,7 +351,7 @@ class FivecClient:
     async def pull_reports_body(self) -> str:
         """DESTRUCTIVE: the next chunk of status reports, as checked body text (commit it
         first); ``error:`` and unreadable answers raise."""
-        body = await self._post(Path.RECV, {"encode": self.encode}, cap="list")
+        body = await self._post(Path.RECV, {"encode": self.encode}, cap="list", errors=KEEP)
         return check_answer("reports", body)
 
     async def reports_for_body(self, mobiles: Sequence[str], start: datetime, end: datetime) -> str:
@@ -350,6 +361,7 @@ class FivecClient:
             Path.RECV,
             {"from": to_unix(start), "to": to_unix(end), "mobile": ",".join(mobiles)},
             cap="list",
+            errors=KEEP,
         )
         return check_answer("reports", body)
 
@@ -369,6 +381,7 @@ class FivecClient:
                 "matchApiMsgId": 1 if match_msgid else None,
             },
             cap="list",
+            errors=KEEP,
         )
         return check_answer("replies", body)
 

@@ -48,7 +48,7 @@ def raise_for_error(body: str) -> str:
     """Raise the typed error for an ``error:`` body; return the trimmed body otherwise."""
     kind, rest = split_status(body)
     if kind == "error":
-        raise error_for(rest, clean_body(body))
+        raise error_for(readable(rest), readable(clean_body(body)))
     return clean_body(body)
 
 
@@ -169,7 +169,7 @@ def report_items(body: str) -> list[str]:
 
 def parse_reports(body: str) -> list[Report | Unparsed]:
     """A status-report pull: ``no record`` or ``;``-separated reports."""
-    return [parse_report_line(item) for item in report_items(body)]
+    return _flagged([parse_report_line(item) for item in report_items(body)], body)
 
 
 def parse_reply_line(item: str, encode: str | None) -> Reply | Unparsed:
@@ -197,7 +197,9 @@ def parse_replies(body: str, encode: str | None = "UTF-8") -> list[Reply | Unpar
     text = raise_for_error(body)
     if not text or text.lower() == NO_RECORD:
         return []
-    return [parse_reply_line(item, encode) for item in _items(text, REPLY_SEPARATOR)]
+    return _flagged(
+        [parse_reply_line(item, encode) for item in _items(text, REPLY_SEPARATOR)], text
+    )
 
 
 def parse_record_line(item: str, encode: str | None) -> Record | Unparsed:
@@ -221,14 +223,21 @@ def parse_record_line(item: str, encode: str | None) -> Record | Unparsed:
 NOT_IN_ENCODING = "bytes not valid in the answer's encoding"
 
 
-def flagged(item: Reply | Record | Unparsed) -> Reply | Record | Unparsed:
+def _flagged(items: list, text: str) -> list:
+    """``items`` of ``text``, each :func:`flagged` when the text holds a byte not valid in the
+    answer's encoding (one scan of the text otherwise)."""
+    return [flagged(i) for i in items] if BROKEN.search(text) else items
+
+
+def flagged(item: Report | Reply | Record | Unparsed) -> Report | Reply | Record | Unparsed:
     """A pulled item read from an answer whose bytes were valid in neither encoding (they are
     lone surrogates, :data:`.wire.BROKEN`), made storable and never silently cleaned.
 
     A reply whose content alone holds such bytes keeps a guess of it, flagged (``content_clean``
     False), as a pushed one does; a record keeps the guess :func:`.wire.percent_decode` made of
     its content (records have no raw column: the journal keeps the bytes); any other field
-    holding them makes the item unparsed.  The raw text shows them as ``\\xNN``.
+    holding them (a report's, any) makes the item unparsed.  The raw text shows them as
+    ``\\xNN``.
     """
     if not BROKEN.search(item.raw):
         return item
@@ -247,7 +256,7 @@ def parse_records(body: str, encode: str | None = "UTF-8") -> list[Record | Unpa
     text = raise_for_error(body)
     if not text or text.lower() == NO_RECORD:
         return []
-    return [parse_record_line(item, encode) for item in _items(text, ";")]
+    return _flagged([parse_record_line(item, encode) for item in _items(text, ";")], text)
 
 
 BILLING_KINDS = ("domestic", "international", "mms", "voice")
@@ -318,7 +327,7 @@ PREVIEW = 80
 def unreadable(kind: str, what: str, text: str) -> UnreadableAnswer:
     """The error for a ``kind`` answer that is not one, showing its first characters."""
     shown = repr(text[:PREVIEW]) + ("…" if len(text) > PREVIEW else "")
-    return UnreadableAnswer(f"unreadable answer ({kind}): {what}: {shown}", text)
+    return UnreadableAnswer(f"unreadable answer ({kind}): {what}: {shown}", readable(text))
 
 
 def _digits(text: str) -> bool:

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from ..api import ParseError, Record, Reply, Report, Unparsed
 from ..api.parse import (
     NOT_IN_ENCODING,
-    flagged,
     parse_records,
     parse_replies,
     report_items,
@@ -81,8 +80,6 @@ def parse_body(
         return _report_rows(body, journal_id)
     else:
         items = (parse_replies if stream == "replies" else parse_records)(body, encode)
-        if BROKEN.search(body):
-            items = [flagged(i) for i in items]
     return _split(items, journal_id)
 
 

@@ -23,7 +23,7 @@ import time
 import zlib
 from collections.abc import Sequence
 
-from ..api.wire import decode_body
+from ..api.wire import BROKEN, codec, decode_body
 from . import ingest
 from .db import Store
 from .forward_queue import queue_forwards
@@ -91,7 +91,11 @@ def journal(
     store: Store, stream: str, source: str, body: str | bytes, encode: str | None = None
 ) -> int:
     """Commit a raw body before anything else touches it: text as decoded, or the bytes as
-    received (read in ``encode`` when ingested).  Returns its journal id."""
+    received (read in ``encode`` when ingested).  Text that holds bytes valid in no encoding
+    (a pull's, read with ``surrogateescape`` in ``encode``) is kept as those bytes.  Returns
+    its journal id."""
+    if isinstance(body, str) and encode and BROKEN.search(body):
+        body = body.encode(codec(encode), "surrogateescape")
     envelope = None if isinstance(body, str) else "{}"
     with store.transaction() as conn:
         return _insert(conn, stream, source, body, encode, envelope, time.time())

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from oldcache import old_cache, up_to_date
 from peers import TOKEN
 
+from fivec_tui.api.account import Credentials
+from fivec_tui.api.client import FivecClient
 from fivec_tui.api.models import Reply, Unparsed
 from fivec_tui.api.push import FormError, parse_push, push_data
 from fivec_tui.store import Store, replay
@@ -154,6 +156,30 @@ def test_pulled_bytes_valid_in_no_encoding_are_flagged_never_cleaned(tmp_path):
         ("reports", r"2\xff,13800000001,DELIVRD,2024-01-01 00:00:00"),
     ]
     assert all("not valid in the answer's encoding" in u["reason"] for u in unparsed)
+    store.close()
+
+
+@pytest.mark.parametrize("encode", ["GBK", "UTF-8"])
+async def test_a_pulled_answer_in_no_encoding_is_journaled_as_it_came(tmp_path, encode):
+    """The client reads a destructive pull's stray bytes as lone surrogates, the journal turns
+    them back into the bytes that came, and the item holding one is unparsed, never cleaned
+    into another msgid (before: U+FFFD before anything was kept)."""
+    body = (
+        b"1,13800000000,DELIVRD,2024-01-01 00:00:00;2\xff,13800000001,DELIVRD,2024-01-01 00:00:00"
+    )
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    credentials = Credentials("u", "0" * 32, "k")
+    client = FivecClient(credentials, "http://platform", encode=encode, transport=transport)
+    async with client:
+        text = await client.pull_reports_body()
+    store = Store(tmp_path / "c.db")
+    jid = journal(store, "reports", "pull", text, client.encode)
+    assert read_raw(store, jid) == body
+    ingest_journal(store, jid)
+    assert store.scalar("SELECT group_concat(msgid) FROM reports") == "1"
+    assert (
+        store.scalar("SELECT raw FROM unparsed") == r"2\xff,13800000001,DELIVRD,2024-01-01 00:00:00"
+    )
     store.close()
 
 

@@ -35,5 +35,8 @@ async def run(engine: Engine) -> int:
         body = await engine.client.reports_for_body(
             [p["mobile"] for p in batch], start, datetime.now(UTC)
         )
-        total += (await commit(engine.pulls, "reports", body, source="query"))["new"]
+        counts = await commit(
+            engine.pulls, "reports", body, source="query", encode=engine.client.encode
+        )
+        total += counts["new"]
     return total

@@ -29,7 +29,7 @@ async def run(engine: Engine) -> int:
         for _ in range(MAX_CHUNKS_PER_RUN):
             held += await pulls.ready()
             body = await engine.client.pull_reports_body()
-            journal_id = await pulls.journal("reports", body)
+            journal_id = await pulls.journal("reports", body, encode=engine.client.encode)
             ingestor.submit(journal_id, "reports", body)
             if not report_items(body):
                 state.backlog = False
