@@ -224,6 +224,10 @@ class BulkScreen(StoreScreen[Campaigns]):
         prepared, self.earlier = checked
         from ..sync.bulk.summary import summary_lines
 
+        if self.runner is None:  # the last campaign's progress is not this file's
+            self.query_one("#bulk-counts", Static).update("")
+            self.query_one("#bulk-progress", ProgressBar).display = False
+
         self.prepared = prepared
         lines = summary_lines(prepared.price, len(prepared.rejects), reasons_inline=True)
         self.summary = "\n".join(lines)
@@ -306,6 +310,7 @@ class BulkScreen(StoreScreen[Campaigns]):
         from ..sync.bulk.run import Runner
 
         store = self.fivec.store
+        self.prepared = None  # a preview sends once: the same file again is previewed again
         cid = await asyncio.to_thread(create, store, prepared)
         self.runner = Runner(
             store,

@@ -23,11 +23,16 @@ async def test_a_file_is_previewed_confirmed_and_sent(tmp_path, customers, clien
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
+        assert "1990/1990 submitted" in str(screen.query_one("#bulk-counts").render())
+        await pilot.press("ctrl+s")  # a preview sends once: the same one again asks for another
+        await settle(pilot)
+        assert app.screen is screen and screen.prepared is None
         await pilot.press("ctrl+r")  # the same file again: the confirmation says so
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "campaign 1 sent the same text to the same numbers on" in str(app.screen.body)
+        assert not str(screen.query_one("#bulk-counts").render())  # the last send's progress
         await pilot.press("n")
         await settle(pilot)
     (c,) = journal.campaigns(store)
