@@ -28,6 +28,8 @@ from .changed_cells import Frame
 from .dashboard import DashboardScreen
 from .events import AccountFocused
 from .format import safe_text
+from .keymap import checked as checked_keymap
+from .keymap import unknown_ids
 from .link import Hosted, SyncEvents, SyncLink
 from .palette import PaletteActions
 from .terminal import driver_for
@@ -68,9 +70,9 @@ def _later(module: str, name: str) -> Callable[[], Screen]:
     """
 
     def make() -> Screen:
-        return getattr(importlib.import_module(f"{__package__}.{module}"), name)()
+        return getattr(importlib.import_module(make.module), name)()
 
-    make.__qualname__ = name
+    make.__qualname__, make.module = name, f"{__package__}.{module}"
     return make
 
 
@@ -171,12 +173,23 @@ class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
 
     def on_mount(self) -> None:
         if self.config_keys:
-            self.set_keymap(self.config_keys)
+            keys, problems = checked_keymap(self.config_keys)
+            self.set_keymap(keys)
+            for problem in problems:
+                self.notify(problem, severity="warning", timeout=30, markup=False)
+            self.run_worker(self.check_key_ids, thread=True, exit_on_error=False)
         for error in self.theme_errors:
             self.notify(error, title=_("theme not loaded"), severity="warning", markup=False)
         self.set_interval(self.refresh_s, self.refresh_screen)
         # In the loop, not a bare signal handler, which could run in the middle of a write.
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+
+    def check_key_ids(self) -> None:
+        """Say the ``[keys]`` ids no binding has (in a thread: it imports every screen)."""
+        modules = [getattr(make, "module", make.__module__) for make in self.MODES.values()]
+        for binding in unknown_ids(self.config_keys, type(self), modules):
+            said = _("[keys] {binding}: no key has this id (? lists them)").format(binding=binding)
+            self.call_from_thread(self.notify, said, severity="warning", timeout=30, markup=False)
 
     @property
     def starting(self) -> bool:

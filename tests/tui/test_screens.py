@@ -513,6 +513,22 @@ async def test_keys_remapped_in_config_show_and_work(tmp_path):
         assert len(bar_text(app)) == 80 and bar_text(app).endswith("▏^p palette ")
 
 
+async def test_keys_that_are_no_key_or_no_id_are_said_and_the_default_kept(tmp_path):
+    """A typo'd id did nothing without a word; a key that is no key took ``f`` from Bulk."""
+    keymap = {"nav.sned": "x", "nav.bulk": "notakey!!", "nav.replies": "ctrl+e,question_mark"}
+    app = cache_app(tmp_path, keymap=keymap, refresh_s=3600)
+    said: list[str] = []
+    notify = app.notify
+    app.notify = lambda message, **kw: said.append(str(message)) or notify(message, **kw)
+    async with app.run_test(size=(160, 24)) as pilot:
+        assert await wait_for(lambda: len(said) == 2, pilot), said
+        assert "[keys] nav.bulk: 'notakey!!' is not a key" in said[0]
+        assert "[keys] nav.sned: no key has this id" in said[1]
+        await switch_to(pilot, "f", "bulk")  # the default, kept
+        await pilot.press("d")
+        await switch_to(pilot, "ctrl+e", "replies")
+
+
 async def switch_to(pilot, key: str, mode: str) -> None:
     await pilot.press(key)
     assert await wait_for(lambda: pilot.app.current_mode == mode, pilot)
