@@ -116,10 +116,22 @@ class Text:
     lines: tuple[str, ...]  # markdown lines
 
 
+#: Markdown's own characters in untrusted text, as look-alikes that do nothing: no tag
+#: (``<at id=all>``), link, image, code span left, emphasis, heading, table or mention, and
+#: no line of its own.
+_INERT = str.maketrans(
+    {
+        "<": "‹", ">": "›", "`": "ˋ", "[": "［", "]": "］", "*": "∗",
+        "_": "＿", "#": "＃", "@": "＠", "|": "￨", "~": "～", "\\": "＼", "\n": " ", "\r": " ",
+    }
+)  # fmt: skip
+
+
 def _inert(text: str) -> str:
-    """Untrusted text (a platform error) made harmless in markdown: no tag (``<at id=all>``),
-    no URL secret, bounded."""
-    text = mask_urls(text).replace("<", "‹").replace(">", "›")
+    """Untrusted text (a platform error, a status code a pusher chose) made harmless in the
+    robots' markdown: no markup of its own (:data:`_INERT`), no address a client links
+    (``://``), no URL secret, bounded."""
+    text = mask_urls(text).translate(_INERT).replace("://", "：//")
     return text if len(text) <= DETAILS_MAX else text[: DETAILS_MAX - 1] + "…"
 
 

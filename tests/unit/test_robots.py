@@ -408,6 +408,23 @@ def test_robot_settings_are_checked_and_secrets_not_shown():
     assert DING_SECRET not in shown and FEISHU_TOKEN not in shown
 
 
+def test_a_status_code_cannot_post_markup_or_a_link_to_the_on_call_group():
+    """A pushed status left its code span: an outsider posted a working phishing link and an
+    @all through every robot as a "top failure code"."""
+    hostile = "X` @ALL <AT ID=ALL></AT>\n\n[CLICK HERE](HTTP://EVIL.EXAMPLE/LOGIN)\n\n`Y"
+    condition = Condition("delivery_rate", "account", True, f"rate low *{hostile}*")
+    condition.codes = [(hostile, 80)]
+    lines = robots.compose(Event("firing", condition, NOW, NOW, "demo001"), "ops", "en").lines
+    assert len([line for line in lines if "EVIL" in line]) == 2  # the details, the code: no more
+    for line in lines:
+        if "EVIL" in line:
+            body = line.split(":", 1)[1] if "Details" in line else line.removeprefix("- ")
+            for mark in ("\n", "<", "[", "](", "://", "@"):
+                assert mark not in body.replace("**", ""), (mark, line)
+            if line.startswith("- `"):  # one code span, whole
+                assert line.count("`") == 2
+
+
 def test_robot_texts_give_times_in_the_display_zone():
     condition = Condition("balance", "account", False, "balance back", {"remaining": 5000})
     event = Event("resolved", condition, NOW, NOW - 600, "demo001")  # 2026-11-25 17:46:40 +08
