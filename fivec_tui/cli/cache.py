@@ -26,6 +26,7 @@ from .common import (
     pass_ctx,
     say,
     tell,
+    terminal_safe,
 )
 
 T = TypeVar("T")
@@ -264,5 +265,9 @@ def export(ctx: Ctx, kind, since, fmt, output, force) -> None:
             progress=total if output and sys.stderr.isatty() else None,
         )
 
-    n = write_output(output, force, write, newline="") if output else write(sys.stdout)
+    n = (
+        write_output(output, force, write, newline="")
+        if output
+        else write(terminal_safe(sys.stdout))
+    )
     tell(_("exported {n} {kind}").format(n=n, kind=kind))

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 import click
 from rich.console import Console
@@ -127,6 +127,26 @@ def say(text: str) -> None:
 def tell(text: str, style: str | None = None) -> None:
     """One line for the person on stderr (progress, warnings, errors), as :func:`say`."""
     err.print(visible(text, lines=True), style=style, markup=False)
+
+
+def terminal_safe(fh: TextIO) -> TextIO:
+    """``fh`` (stdout) for an export or a report: when it is a terminal, control and bidi
+    characters of outside text are written escaped (a reply's ``ESC[2J`` or OSC 52 would
+    otherwise drive it); a file or a pipe gets the text exact."""
+    return _Escaping(fh) if fh.isatty() else fh
+
+
+class _Escaping:
+    """A text stream that writes what it is given as :func:`say` shows it."""
+
+    def __init__(self, fh: TextIO) -> None:
+        self.fh = fh
+
+    def write(self, text: str) -> int:
+        return self.fh.write(visible(text, lines=True).replace("\\x0d\n", "\n"))
+
+    def __getattr__(self, name: str):
+        return getattr(self.fh, name)
 
 
 def refuse(text: str) -> NoReturn:

@@ -8,7 +8,7 @@ import click
 
 from ..i18n import _
 from .cache import check_output, force_option, write_output
-from .common import Ctx, UsageError, pass_ctx, tell, window
+from .common import Ctx, UsageError, pass_ctx, tell, terminal_safe, window
 
 #: The longest span a report covers (its per-minute charts and table).
 MAX_SPAN_S = 7 * 86400
@@ -61,7 +61,7 @@ def report(ctx: Ctx, start, end, output, compare_days, known_now, force) -> None
     )
     text = _html(data) if fmt == "html" else markdown.render(data)
     if not output:
-        sys.stdout.write(text)
+        terminal_safe(sys.stdout).write(text)
         return
     write_output(output, force, lambda fh: fh.write(text))
     tell(_("report written to {path}").format(path=output))

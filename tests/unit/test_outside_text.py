@@ -81,3 +81,46 @@ def test_a_log_line_escapes_outside_text_and_cannot_forge_a_line(tmp_path):
     for written in (log.read_text(encoding="utf-8"), done.stderr.decode()):
         (line,) = written.splitlines()
         assert line.endswith("records failed: " + visible(text)), line
+
+
+def _on_a_terminal(env: dict[str, str], *args: str) -> bytes:
+    """What the command writes on standard output when that is a terminal."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fivec_tui", *args],
+        stdout=slave,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **env},
+    )
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    assert proc.wait(60) == 0
+    os.close(master)
+    return out
+
+
+def test_an_export_read_on_a_terminal_cannot_drive_it_and_a_pipe_gets_it_exact(tmp_path):
+    """A reply's ESC[2J and OSC 52 went to the operator's terminal byte for byte."""
+    db = tmp_path / "c.db"
+    store = Store(db)
+    text = f"\x1b[2J\x1b]52;c;ZXZpbA==\x07 {RLO}"
+    store.insert("replies", {"key": "k", "mobile": "13800138000", "content": text, "clean": 1})
+    store.close()
+    env = {"FIVEC_CONFIG": empty_config(tmp_path / "none.toml"), "FIVEC_DB": str(db)}
+    for fmt in ("csv", "jsonl"):
+        shown = _on_a_terminal(env, "export", "replies", "--format", fmt)
+        assert b"\x1b" not in shown and b"\x07" not in shown and RLO.encode() not in shown
+        assert b"[2J" in shown  # said, escaped
+    code, out, _err = run(env, "export", "replies", "--format", "csv")
+    assert code == 0 and text in out  # a file or a pipe: exact
