@@ -172,6 +172,25 @@ def parse_when(value: str, now: datetime | None = None) -> datetime:
     return when
 
 
+#: How far behind now a send's scheduled time may be: a clock a little behind, a minute typed
+#: as it turns.  Further back, the platform would send at once what was meant for later.
+SCHEDULE_SLACK_S = 60
+
+
+def parse_schedule(value: str, now: datetime | None = None) -> datetime:
+    """A send's scheduled time (``--at``, the Send form's schedule) as :func:`parse_when`
+    reads it; ValueError when it is in the past."""
+    when = parse_when(value, now)
+    now = now or datetime.fromtimestamp(time.time(), UTC)
+    if when.timestamp() < now.timestamp() - SCHEDULE_SLACK_S:
+        raise ValueError(
+            _("{time} is in the past: leave the time out to send now").format(
+                time=when.astimezone(_zone).strftime(FULL)
+            )
+        )
+    return when
+
+
 #: The moments a WHEN may name (Unix seconds): from 2000 to the end of 2099.  The platform
 #: keeps nothing older, and beyond these a moment's arithmetic (a window before it, its
 #: offset) leaves the years Python can hold.

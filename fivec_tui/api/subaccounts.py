@@ -49,3 +49,17 @@ def password_problems(password: str) -> list[str]:
     """What the platform would refuse in the sub-account's password (never shown back)."""
     problem = _letters_and_digits(_("the password"), password, PASSWORD_LENGTH)
     return [problem] if problem else []
+
+
+#: The most one charge moves, either way: more than any balance an account keeps, so that a
+#: few digits too many (or a negative amount, which takes back) are refused, never sent.
+CHARGE_MAX = 100_000_000
+
+
+def amount_problems(amount: int) -> list[str]:
+    """What is wrong with a charge's ``amount`` (§11.4: positive gives, negative takes back)."""
+    if amount == 0:
+        return [_("an amount of 0 moves nothing")]
+    if abs(amount) > CHARGE_MAX:
+        return [_("at most {most} at once, either way").format(most=f"{CHARGE_MAX:,}")]
+    return []

@@ -31,7 +31,7 @@ from ..store import queries
 from ..store.auditor import ReadOnly
 from ..store.duplicates import Duplicate, earlier_sends, text_key
 from ..sync.acting import NotAudited
-from ..when import parse_when, show_date, show_full
+from ..when import parse_schedule, show_date, show_full
 from .base import FivecScreen
 from .events import SendDone
 from .format import safe_text
@@ -157,7 +157,7 @@ class SendScreen(FivecScreen):
                 check_content(content, encode)
             variables = self._vars() if template else {}
             text = self.query_one("#at", Input).value
-            at = parse_when(text) if text.strip() else None
+            at = parse_schedule(text) if text.strip() else None
         except (ContentEncodingError, ValueError) as exc:  # said now, not silently dropped
             self.notify(str(exc), severity="error", markup=False)
             return

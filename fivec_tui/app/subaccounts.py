@@ -23,7 +23,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Header, Input, Label, Static
 
 from ..api import FivecError, PlatformError, TransportError
-from ..api.subaccounts import name_problems, password_problems
+from ..api.subaccounts import amount_problems, name_problems, password_problems
 from ..i18n import N_, _
 from ..store.auditor import ReadOnly
 from ..store.subaccounts import SubAccount, subaccounts
@@ -239,7 +239,11 @@ class SubaccountsScreen(StoreScreen[Subaccounts]):
 
         def whole(values: dict[str, str]) -> list[str]:
             ok = re.fullmatch(r"-?[0-9]+", values["amount"]) is not None
-            return [] if ok else [_("the amount is a whole number")]
+            return (
+                amount_problems(int(values["amount"]))
+                if ok
+                else [_("the amount is a whole number")]
+            )
 
         title = _("Charge {child}").format(child=child)
         self.app.push_screen(Form(title, [("amount", _("amount"), False)], check=whole), asked)

@@ -22,18 +22,18 @@ from ..api.sms import (
 )
 from ..api.traffic import TRAFFIC
 from ..i18n import _
-from ..when import show_full
+from ..when import parse_schedule, show_full
 from .common import (
     Ctx,
     UsageError,
     call,
     emit,
     json_option,
-    parse_when,
     pass_ctx,
     refuse,
     say,
     tell,
+    usage,
 )
 
 
@@ -215,7 +215,7 @@ def send(
             unsigned=unsigned,
             yes=yes,
             as_json=as_json,
-            when=parse_when(at) if at else None,
+            when=usage(parse_schedule, at) if at else None,
         )
         send_csv(ctx, csv_path, opts)
         return
@@ -244,7 +244,7 @@ def send(
             raise UsageError(str(exc)) from None
         if not unsigned:
             _refuse_unsigned(content, recipients.valid)
-    when = parse_when(at) if at else None
+    when = usage(parse_schedule, at) if at else None
     per = parts(content) if content else 1
     total = per * len(recipients.valid)
     if recipients.duplicates and not as_json:

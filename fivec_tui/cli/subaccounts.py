@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..api.subaccounts import name_problems, password_problems
+from ..api.subaccounts import amount_problems, name_problems, password_problems
 from ..i18n import _
 from .common import (
     Ctx,
@@ -98,5 +98,7 @@ def accounts_info(ctx: Ctx, child, show_apikey, as_json) -> None:
 @pass_ctx
 def accounts_charge(ctx: Ctx, child, amount, as_json) -> None:
     ctx.refuse_if_read_only("subaccounts charge")
+    if problems := amount_problems(amount):
+        raise UsageError("; ".join(problems))
     what = {"args": {"child": child, "amount": amount}}
     _success(ctx, lambda c: c.user_charge(child, amount), as_json, "subaccount_charge", **what)

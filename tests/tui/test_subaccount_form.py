@@ -128,3 +128,17 @@ async def test_a_charge_that_is_not_a_whole_number_keeps_its_form(tmp_path):
         await settle(pilot)
         assert isinstance(app.screen, Form) and amount.value == "--5"
         assert "whole number" in str(app.screen.query_one("#form-note", Static).render())
+        amount.value = "-99999999999999999999"  # takes back: within bounds, or refused here
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, Form)
+        assert "at most 100,000,000 at once" in str(app.screen.query_one("#form-note").render())
+
+
+@pytest.mark.parametrize(
+    ("amount", "why"), [("0", "moves nothing"), ("-99999999999999999999", "at most 100,000,000")]
+)
+def test_a_charge_out_of_bounds_is_refused_before_any_request(env, sim_thread, amount, why):
+    code, _out, err = run(env, "subaccounts", "charge", "child01", "--", amount)
+    assert code == 2 and why in err
+    assert sim_thread.server.requests.get("user", 0) == 0

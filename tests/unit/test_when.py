@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -165,3 +165,23 @@ def test_a_window_too_long_empty_or_unknown_is_a_clear_error(text):
 def test_windows_people_type():
     assert parse_window("24h") == parse_window("1d") == 86400
     assert parse_window("5m") == 300
+
+
+@pytest.mark.parametrize("past", ["-1h", "yesterday 03:00", "2026-11-26T12:28:59Z"])
+def test_a_send_scheduled_in_the_past_is_refused(past):
+    """The platform sends a past startTime at once: what was meant for later went now."""
+    with pytest.raises(ValueError, match="is in the past: leave the time out to send now"):
+        when.parse_schedule(past, NOW)
+    assert when.parse_schedule("-30s", NOW) == NOW - timedelta(seconds=30)  # a clock behind
+    assert when.parse_schedule("+10m", NOW) == NOW + timedelta(minutes=10)
+
+
+def test_send_at_in_the_past_exits_2_before_any_request(tmp_path):
+    from clirun import empty_config
+
+    env = {"FIVEC_CONFIG": empty_config(tmp_path / "c.toml"), "FIVEC_DB": str(tmp_path / "c.db")}
+    env |= {"FIVEC_USERNAME": "u", "FIVEC_PASSWORD_MD5": "0" * 32, "FIVEC_APIKEY": "k"}
+    env["FIVEC_BASE_URL"] = "http://127.0.0.1:9"  # nothing listens: a request would say so
+    args = ["send", "--to", "13800138000", "--content", "x【y】", "--at", "-1h", "--yes"]
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code == 2 and "is in the past" in result.output
