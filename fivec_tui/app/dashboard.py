@@ -308,7 +308,7 @@ def health_rows(jobs: list[JobHealth], now: float) -> list:
                 Text(_(j.status), JOB_STYLE.get(j.status, "")),
                 ago(j.last_success, now),
                 str(j.failures),
-                "—" if j.next_run is None else duration(j.next_run - now),
+                "—" if j.next_run is None else duration(max(j.next_run - now, 0)),
             ),
         )
         for j in jobs
@@ -316,17 +316,20 @@ def health_rows(jobs: list[JobHealth], now: float) -> list:
 
 
 def feed_of(reports: list[dict], replies: list[dict]) -> list[FeedItem]:
-    """The live feed: the newest reports and replies together, newest first."""
-    items = [
-        FeedItem(N_("report"), r["reported_at"], r["mobile"], r["status"], f"r{r['id']}")
+    """The live feed: the newest reports and replies together, newest first: by when the
+    cache got them where known, so that a platform time from a clock far ahead (2099) cannot
+    pin a row to the top and push the new ones out."""
+    arrived = [
+        (r.get("cached_at") or r["reported_at"] or 0, r["reported_at"] or 0,
+         FeedItem(N_("report"), r["reported_at"], r["mobile"], r["status"], f"r{r['id']}"))
         for r in reports
-    ]
-    items += [
-        FeedItem(N_("reply"), r["received_at"], r["mobile"], r["content"], f"m{r['id']}")
+    ] + [
+        (r.get("cached_at") or r["received_at"] or 0, r["received_at"] or 0,
+         FeedItem(N_("reply"), r["received_at"], r["mobile"], r["content"], f"m{r['id']}"))
         for r in replies
-    ]
-    items.sort(key=lambda f: f.at or 0, reverse=True)
-    return items[:16]
+    ]  # fmt: skip
+    arrived.sort(key=lambda a: (a[0], a[1]), reverse=True)
+    return [item for _came, _at, item in arrived[:16]]
 
 
 def load_at(store, at: float, known_now: bool) -> Dashboard:

@@ -41,16 +41,18 @@ def ago(ts: float | None, now: float) -> str:
 
 
 def duration(seconds: float | None) -> str:
+    """``42s``, ``5m``, ``2.5h``, ``3.0d``; a negative one (a report the platform dates
+    before its send: a clock wrong somewhere) keeps its sign."""
     if seconds is None:
         return "—"
-    s = abs(seconds)
+    s, sign = abs(seconds), "-" if seconds <= -0.5 else ""
     if s < 90:
-        return f"{s:.0f}s"
+        return f"{sign}{s:.0f}s"
     if s < 5400:
-        return f"{s / 60:.0f}m"
+        return f"{sign}{s / 60:.0f}m"
     if s < 172800:
-        return f"{s / 3600:.1f}h"
-    return f"{s / 86400:.1f}d"
+        return f"{sign}{s / 3600:.1f}h"
+    return f"{sign}{s / 86400:.1f}d"
 
 
 def rate_class(rate: float | None) -> str:

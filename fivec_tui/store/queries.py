@@ -210,7 +210,7 @@ def recent_reports(
     )
     return store.query(
         "SELECT p.id, p.msgid, p.mobile, p.status, p.ext, p.reported_at, r.sent_at, "
-        "p.reported_at - r.sent_at AS latency FROM reports p "
+        "p.reported_at - r.sent_at AS latency, p.cached_at FROM reports p "
         "LEFT JOIN records r ON r.msgid = p.msgid AND r.mobile = p.mobile"
         f"{where} ORDER BY p.id DESC LIMIT ?",
         (*params, min(limit, PAGE * 5)),
@@ -237,8 +237,8 @@ def recent_replies(
         },
     )
     return store.query(
-        "SELECT id, mobile, content, ext, reply_id, received_at, opt_out, clean FROM replies"
-        f"{where} ORDER BY id DESC LIMIT ?",
+        "SELECT id, mobile, content, ext, reply_id, received_at, opt_out, clean, cached_at "
+        f"FROM replies{where} ORDER BY id DESC LIMIT ?",
         (*params, min(limit, PAGE * 5)),
     )
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.text import Text
 
-from fivec_tui.app.format import count, safe_text
+from fivec_tui.app.format import count, duration, safe_text
 from fivec_tui.text import visible
 
 
@@ -28,3 +28,36 @@ def test_counts_fit_a_narrow_box_and_stay_close(n):
     assert len(shown) <= 5
     scale = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}[shown[-1]]
     assert abs(float(shown[:-1]) * scale - n) <= 0.005 * n
+
+
+def test_a_negative_latency_keeps_its_sign():
+    """A report dated before its send (a clock wrong somewhere) showed as a long latency."""
+    assert duration(-63_931_000_000) == "-739942.1d" and duration(-30) == "-30s"
+    assert duration(30) == "30s" and duration(-0.2) == "0s"
+
+
+def test_the_feed_is_newest_arrival_first_whatever_the_platform_time_says():
+    """Reports dated 2099 by a wrong clock sat at the top of the feed and pushed new ones out."""
+    from fivec_tui.app.dashboard import feed_of
+
+    future = {"id": 1, "reported_at": 4_102_000_000.0, "mobile": "1", "status": "DELIVRD"}
+    reports = [
+        {
+            "id": 3,
+            "reported_at": 1_700_000_100.0,
+            "mobile": "3",
+            "status": "DELIVRD",
+            "cached_at": 1_700_000_101,
+        },
+        {**future, "cached_at": 1_700_000_050},
+    ]
+    replies = [
+        {
+            "id": 2,
+            "received_at": 1_700_000_090.0,
+            "mobile": "2",
+            "content": "hi",
+            "cached_at": 1_700_000_095,
+        }
+    ]
+    assert [item.key for item in feed_of(reports, replies)] == ["r3", "m2", "r1"]
