@@ -21,7 +21,8 @@ import click
 from ..i18n import _
 from ..store import Store
 from ..store import campaigns as journal
-from .common import Ctx, UsageError, call, iso, say, tell
+from ..when import show_full
+from .common import Ctx, UsageError, call, say, tell
 
 #: Seconds between plain progress lines when stderr is not a terminal.
 PLAIN_EVERY_S = 5.0
@@ -88,7 +89,7 @@ def send_csv(ctx: Ctx, path: str, opts: dict) -> None:
             _(
                 "campaign {id} sent the same text to the same numbers on {date}: add --again "
                 "to send it once more"
-            ).format(id=earlier["id"], date=iso(earlier["created_at"]))
+            ).format(id=earlier["id"], date=show_full(earlier["created_at"]))
         )
     try:
         rejects_path = write_rejects(prepared)

@@ -226,7 +226,7 @@ def alerts_cmd(ctx: Ctx, limit, all_profiles, as_json) -> None:
         return
     for r in rows:
         who = f"{r['profile']:<10} " if all_profiles else ""
-        say(f"{iso(r['at'])}  {who}{_(r['state']):<8} {r['rule']:<14} {r['message']}")
+        say(f"{show_full(r['at'])}  {who}{_(r['state']):<8} {r['rule']:<14} {r['message']}")
 
 
 @click.command(

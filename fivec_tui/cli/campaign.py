@@ -17,6 +17,7 @@ from ..i18n import _
 from ..store import Store
 from ..store import campaigns as journal
 from ..store.carryover import DAMAGED, refusal
+from ..when import show_full
 from .bulk import ask, drive, finish, json_line
 from .common import Ctx, UsageError, call, emit, iso, json_option, pass_ctx, say, tell, yes_option
 
@@ -58,7 +59,7 @@ def list_cmd(ctx: Ctx, limit: int, as_json: bool) -> None:
                 "{id}  {created}  {state}  {submitted}/{rows} submitted, {unknown} unknown  {source}"
             ).format(
                 id=r["id"],
-                created=iso(r["created_at"]),
+                created=show_full(r["created_at"]),
                 state=_(r["state"]),
                 submitted=r["submitted"],
                 rows=r["rows"],

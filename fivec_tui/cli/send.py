@@ -274,6 +274,7 @@ def send(
                 variables=variables_dict or None,
                 soap_password=profile.password if via == "soap" else None,
                 duplicate_window_s=0.0 if again else profile.acting.duplicate_window_s,
+                again=again,
             ),
         )
     except Duplicate as exc:  # sent meanwhile by another process, or while the person read

@@ -32,12 +32,14 @@ async def send(
     variables: dict | None = None,
     soap_password: str | None = None,
     duplicate_window_s: float = 0.0,
+    again: bool = False,
 ) -> SendResult:
     """Send once (through the WebService when ``soap_password`` is given).  The audit trail
     says it first (:func:`.acting.act`), then the outbox row goes ``sending`` →
     ``accepted``/``unknown``/``failed``.  With ``duplicate_window_s``, a number that got the
     same text within it refuses the send (:class:`~..store.duplicates.Duplicate`), checked
-    in the transaction that writes the pending entry."""
+    in the transaction that writes the pending entry; ``again``: the person overrode that
+    check (``--again``), which the audit entry says."""
     form = "json" if templet_code else "soap" if soap_password is not None else "params"
 
     async def go() -> SendResult:
@@ -73,6 +75,8 @@ async def send(
     args = {"encode": encode, "form": form, "parts": parts(content) if content else 1}
     if start_time is not None:
         args["start_time"] = start_time.isoformat()
+    if again:
+        args["again"] = True
     return await act(
         audit,
         "template" if templet_code else "send",

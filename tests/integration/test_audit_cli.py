@@ -192,6 +192,9 @@ def test_send_refuses_the_same_text_to_the_same_number_unless_again(env, sim_thr
     ):
         assert run(env, *other)[0] == 0
     assert len(sim_thread.platform.messages) == 4
+    # the override is on the record: the trail says which send the person forced
+    sends = [json.loads(r["args"] or "{}") for r in entries(env) if r["action"] == "send"]
+    assert [a.get("again") for a in sends].count(True) == 1
     code, _, err = run(env, "send", "--to", "13900139000,13800138000", *args[3:])
     assert code == 2 and "and 1 more number(s) did" in err
 
