@@ -167,6 +167,7 @@ class FivecClient:
             deadline=deadline,
             cap=CAPS[cap],
             secrets=self.secrets,
+            host=self.host,
         )
 
     @property
@@ -261,6 +262,7 @@ class FivecClient:
             deadline=self.send_timeout,
             cap=CAPS["answer"],
             secrets=secrets,
+            host=self.host,
         )
         return await self._outcome(soap.PATH, sub, request, soap.parse_response, secrets)
 

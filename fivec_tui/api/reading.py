@@ -62,10 +62,11 @@ async def read_answer(
     deadline: float,
     cap: int,
     secrets: Secrets,
+    host: str = "",
 ) -> Answer:
     """POST ``content`` to ``path`` and read the whole answer, secrets masked, within
     ``deadline`` seconds and ``cap`` bytes.  httpx's errors (never connected, cut) pass
-    through; raises :class:`Overdue` or :class:`Oversized`."""
+    through; raises :class:`Overdue` (naming ``host``) or :class:`Oversized`."""
     try:
         async with asyncio.timeout(deadline):
             # each wait for bytes as long as the whole (a send's deadline is longer)
@@ -81,7 +82,7 @@ async def read_answer(
                         raise _oversized(path, cap, first, secrets)
                 return Answer(response.status_code, secrets.mask(bytes(body)))
     except TimeoutError:
-        raise Overdue(f"{path}: no complete answer within {deadline:g} s") from None
+        raise Overdue(path, why="no_answer", host=host, detail=f"{deadline:g} s") from None
 
 
 def _oversized(path: str, cap: int, first: bytes, secrets: Secrets) -> Oversized:
