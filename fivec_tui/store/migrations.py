@@ -5,7 +5,8 @@ one transaction with the version bump.  Table names are part of the interface: p
 their cache with sqlite3.
 """
 
-from .rollup import bucket_sql
+from ..api.carriers import carrier_sql
+from .rollup import KEEP_SECONDS_S, LATE_LAG, bucket_sql
 
 MIGRATIONS: list[str] = [
     # 1: the whole first schema
@@ -269,4 +270,118 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX reports_time ON reports(coalesce(reported_at, cached_at))
     """,
+    # 15: carriers, groups, and exact windows that stay cheap (store/rollup.py, store/windows.py).
+    # reports_time goes: it cost a third of ingest and 19 bytes a report; the reports of a
+    # moment's own minute that came after it are read from rollup_late's ``seconds`` instead
+    # (rebuilt; the few
+    # reports later than LATE_LAG minutes are indexed by report minute).  Records get their message group (groups:
+    # signature, template, campaign) and billed parts; rollups by carrier and hour, by group,
+    # and by send second (the edges of recent windows) are added, latency is kept by carrier.
+    # Each is filled from the rows still cached; what the rows no longer hold stays in the
+    # coarser rollups (latency: carrier 'unknown'; groups: group 0).  records_fraction holds
+    # only sends at a fraction of a second (none from the platform): the per-second rollups
+    # count whole seconds, the rest is read from rows.
+    """
+    DROP INDEX reports_time;
+    ALTER TABLE records ADD COLUMN grp INTEGER;
+    ALTER TABLE records ADD COLUMN parts INTEGER;
+    CREATE INDEX records_fraction ON records(sent_at) WHERE sent_at <> CAST(sent_at AS INTEGER);
+    CREATE TABLE groups (
+        id INTEGER PRIMARY KEY, signature TEXT NOT NULL, template TEXT NOT NULL,
+        campaign INTEGER NOT NULL DEFAULT 0, UNIQUE (signature, template, campaign)
+    );
+    INSERT INTO groups(id, signature, template, campaign) VALUES (0, '', '', 0);
+    CREATE INDEX campaign_requests_msgid ON campaign_requests(msgid) WHERE msgid != '';
+    INSERT INTO rollup(minute, prefix, status, n)
+    SELECT minute, prefix, 'PARTS', sum({parts}) FROM records
+    WHERE minute IS NOT NULL AND length(content) > 0 GROUP BY 1, 2;
+    CREATE TABLE latency_c (
+        minute INTEGER NOT NULL, carrier TEXT NOT NULL, bucket INTEGER NOT NULL,
+        n INTEGER NOT NULL, total_s REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (minute, carrier, bucket)
+    ) WITHOUT ROWID;
+    INSERT INTO latency_c(minute, carrier, bucket, n, total_s)
+    SELECT r.minute, {carrier}, {bucket}, count(*),
+           coalesce(sum(max(p.reported_at - r.sent_at, 0)), 0)
+    FROM reports p JOIN records r ON r.id = p.record_id
+    WHERE p.record_id > 0 AND r.minute IS NOT NULL GROUP BY 1, 2, 3;
+    INSERT INTO latency_c(minute, carrier, bucket, n, total_s)
+    SELECT minute, 'unknown', bucket, n, total_s FROM latency
+    WHERE minute NOT IN (SELECT minute FROM latency_c);
+    DROP TABLE latency;
+    ALTER TABLE latency_c RENAME TO latency;
+    CREATE TABLE rollup_h (
+        hour INTEGER NOT NULL, carrier TEXT NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (hour, carrier, status)
+    ) WITHOUT ROWID;
+    INSERT INTO rollup_h(hour, carrier, status, n)
+    SELECT minute / 60, {carrier}, status, sum(n) FROM rollup r GROUP BY 1, 2, 3;
+    CREATE TABLE latency_h (
+        hour INTEGER NOT NULL, carrier TEXT NOT NULL, bucket INTEGER NOT NULL,
+        n INTEGER NOT NULL, total_s REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (hour, carrier, bucket)
+    ) WITHOUT ROWID;
+    INSERT INTO latency_h(hour, carrier, bucket, n, total_s)
+    SELECT minute / 60, carrier, bucket, sum(n), sum(total_s) FROM latency GROUP BY 1, 2, 3;
+    CREATE TABLE rollup_g (
+        minute INTEGER NOT NULL, grp INTEGER NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (minute, grp, status)
+    ) WITHOUT ROWID;
+    INSERT INTO rollup_g(minute, grp, status, n)
+    SELECT minute, 0, status, sum(n) FROM rollup GROUP BY 1, 3;
+    CREATE TABLE latency_g (
+        minute INTEGER NOT NULL, grp INTEGER NOT NULL, bucket INTEGER NOT NULL,
+        n INTEGER NOT NULL, PRIMARY KEY (minute, grp, bucket)
+    ) WITHOUT ROWID;
+    INSERT INTO latency_g(minute, grp, bucket, n)
+    SELECT minute, 0, bucket, sum(n) FROM latency GROUP BY 1, 3;
+    CREATE TABLE rollup_s (
+        second INTEGER NOT NULL, carrier TEXT NOT NULL, grp INTEGER NOT NULL,
+        status TEXT NOT NULL, bucket INTEGER NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (second, carrier, grp, status, bucket)
+    ) WITHOUT ROWID;
+    INSERT INTO rollup_s(second, carrier, grp, status, bucket, n)
+    SELECT CAST(r.sent_at AS INTEGER), {carrier}, 0, 'SENT', 0, count(*) FROM records r
+    WHERE r.sent_at = CAST(r.sent_at AS INTEGER) AND r.sent_at >= unixepoch() - {keep}
+    GROUP BY 1, 2;
+    INSERT INTO rollup_s(second, carrier, grp, status, bucket, n)
+    SELECT CAST(r.sent_at AS INTEGER), {carrier}, 0, 'PARTS', 0, sum({parts}) FROM records r
+    WHERE r.sent_at = CAST(r.sent_at AS INTEGER) AND r.sent_at >= unixepoch() - {keep}
+    AND length(r.content) > 0 GROUP BY 1, 2;
+    INSERT INTO rollup_s(second, carrier, grp, status, bucket, n)
+    SELECT CAST(r.sent_at AS INTEGER), {carrier}, 0, p.status, {bucket}, count(*)
+    FROM reports p JOIN records r ON r.id = p.record_id
+    WHERE p.record_id > 0 AND r.sent_at = CAST(r.sent_at AS INTEGER)
+    AND r.sent_at >= unixepoch() - {keep} GROUP BY 1, 2, 4, 5;
+    DROP TABLE rollup_late;
+    DROP TABLE latency_late;
+    CREATE TABLE rollup_late (
+        minute INTEGER NOT NULL, rminute INTEGER NOT NULL, prefix TEXT NOT NULL,
+        status TEXT NOT NULL, bucket INTEGER NOT NULL, n INTEGER NOT NULL,
+        seconds TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (minute, rminute, prefix, status, bucket)
+    ) WITHOUT ROWID;
+    CREATE INDEX rollup_late_long ON rollup_late(rminute) WHERE rminute > minute + {lag};
+    INSERT INTO rollup_late(minute, rminute, prefix, status, bucket, n, seconds)
+    SELECT minute, rminute, prefix, status, bucket, sum(n),
+           group_concat(printf('%.17g:%d', off, n))
+    FROM (
+        SELECT r.minute AS minute,
+               CAST(coalesce(p.reported_at, p.cached_at) / 60 AS INTEGER) AS rminute,
+               r.prefix AS prefix, p.status AS status, {bucket} AS bucket,
+               coalesce(p.reported_at, p.cached_at)
+               - 60 * CAST(coalesce(p.reported_at, p.cached_at) / 60 AS INTEGER) AS off,
+               count(*) AS n
+        FROM reports p JOIN records r ON r.id = p.record_id
+        WHERE p.record_id > 0 AND r.minute IS NOT NULL
+        AND CAST(coalesce(p.reported_at, p.cached_at) / 60 AS INTEGER) > r.minute
+        GROUP BY 1, 2, 3, 4, 5, 6
+    ) GROUP BY 1, 2, 3, 4, 5
+    """.replace("{bucket}", bucket_sql("(p.reported_at - r.sent_at)"))
+    .replace("{carrier}", carrier_sql("r.prefix"))
+    .replace(
+        "{parts}", "CASE WHEN length(content) <= 70 THEN 1 ELSE (length(content) + 66) / 67 END"
+    )
+    .replace("{keep}", str(KEEP_SECONDS_S + 3600))
+    .replace("{lag}", str(LATE_LAG)),
 ]

@@ -1,7 +1,8 @@
 """Reading the cache: everything the screens and the CLI show.
 
-Window numbers come from the per-minute rollups and at most two part-minutes of rows
-(:mod:`.windows`), so they cost the same for ten thousand or ten million cached reports.  Lists are paged in SQL; nothing returns an unbounded table.
+Window numbers come from the rollups (:mod:`.windows`), so they cost the same for ten
+thousand or ten million cached reports.  Lists are paged in SQL; nothing returns an
+unbounded table.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Summary:
     delivery_rate: float | None = None
     latency_p50_s: float | None = None
     latency_p95_s: float | None = None
+    latency_p99_s: float | None = None
     failures: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict:
@@ -82,6 +84,7 @@ def summarise(window_s: float, counts: dict[str, int], hist: dict[int, int]) -> 
     s.delivery_rate = s.delivered / finals if finals else None
     s.latency_p50_s = percentile(hist, 0.50)
     s.latency_p95_s = percentile(hist, 0.95)
+    s.latency_p99_s = percentile(hist, 0.99)
     return s
 
 

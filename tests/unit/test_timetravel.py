@@ -117,6 +117,26 @@ def test_now_is_the_live_summary(day):
         assert asof.summary_at(store, window, 4e9) == queries.summary(store, window, 4e9)
 
 
+#: What migration 15 changed, undone: the rollups by carrier, hour, group and second and
+#: the message groups gone, latency by minute alone, rollup_late as migration 10 made it.
+UNDO_15 = (
+    "DROP INDEX records_fraction",
+    "DROP INDEX campaign_requests_msgid",
+    "ALTER TABLE records DROP COLUMN grp",
+    "ALTER TABLE records DROP COLUMN parts",
+    "DELETE FROM rollup WHERE status = 'PARTS'",
+    *(f"DROP TABLE {t}" for t in ("groups", "rollup_h", "latency_h", "rollup_g", "latency_g")),
+    "DROP TABLE rollup_s",
+    "CREATE TABLE latency_m (minute INTEGER NOT NULL, bucket INTEGER NOT NULL, "
+    "n INTEGER NOT NULL, total_s REAL NOT NULL DEFAULT 0, PRIMARY KEY (minute, bucket))",
+    "INSERT INTO latency_m SELECT minute, bucket, sum(n), sum(total_s) FROM latency GROUP BY 1, 2",
+    "DROP TABLE latency",
+    "ALTER TABLE latency_m RENAME TO latency",
+    "DROP TABLE rollup_late",
+    "CREATE TABLE rollup_late (minute, rminute, prefix, status, n)",
+    "CREATE TABLE latency_late (minute, rminute, bucket, n, total_s)",
+    "CREATE INDEX reports_time ON reports(coalesce(reported_at, cached_at))",
+)
 #: What the migrations after 10 added, undone to make a cache as version 9 left it.
 UNDO_AFTER_10 = (
     "ALTER TABLE journal DROP COLUMN envelope",
@@ -129,12 +149,15 @@ UNDO_AFTER_10 = (
 
 
 def test_migration_backfills_the_late_rollups(day, tmp_path):
-    """A cache from before migration 10 gets the late rollups from its rows."""
+    """A cache from before migration 10 gets the late rollups from its rows (and, from
+    before 15, their report times and latency by carrier)."""
     _, store, _ = day
     copy = tmp_path / "old.db"
     store.conn.execute("VACUUM INTO ?", (str(copy),))
     old = Store(copy)
     with old.transaction() as conn:
+        for undo in UNDO_15:
+            conn.execute(undo)
         conn.execute("DROP TABLE rollup_late")
         conn.execute("DROP TABLE latency_late")
         for undo in UNDO_AFTER_10:  # the later ones, made again
