@@ -110,9 +110,9 @@ def _insert_new(
     conn = store.conn
     before = conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
     values = values or ",".join("?" * len(columns.split(",")))
+    changes = conn.total_changes  # an ignored row changes nothing
     conn.executemany(f"INSERT OR IGNORE INTO {table}({columns}) VALUES ({values})", rows)
-    new = conn.execute(f"SELECT count(*) FROM {table} WHERE id > ?", (before,)).fetchone()[0]
-    return before, new
+    return before, conn.total_changes - changes
 
 
 def _reports(store: Store, reports: Sequence[tuple], cached_at: int) -> int:

@@ -275,7 +275,7 @@ MIGRATIONS: list[str] = [
     # moment's own minute that came after it are read from rollup_late's ``seconds`` instead
     # (rebuilt; the few
     # reports later than LATE_LAG minutes are indexed by report minute).  Records get their message group (groups:
-    # signature, template, campaign) and billed parts; rollups by carrier and hour, by group,
+    # signature, template, campaign) and billed parts; rollups by carrier and hour (and day), by group,
     # and by send second (the edges of recent windows) are added, latency is kept by carrier.
     # Each is filled from the rows still cached; what the rows no longer hold stays in the
     # coarser rollups (latency: carrier 'unknown'; groups: group 0).  records_fraction holds
@@ -316,6 +316,12 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     INSERT INTO rollup_h(hour, carrier, status, n)
     SELECT minute / 60, {carrier}, status, sum(n) FROM rollup r GROUP BY 1, 2, 3;
+    CREATE TABLE rollup_d (
+        day INTEGER NOT NULL, carrier TEXT NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (day, carrier, status)
+    ) WITHOUT ROWID;
+    INSERT INTO rollup_d(day, carrier, status, n)
+    SELECT hour / 24, carrier, status, sum(n) FROM rollup_h GROUP BY 1, 2, 3;
     CREATE TABLE latency_h (
         hour INTEGER NOT NULL, carrier TEXT NOT NULL, bucket INTEGER NOT NULL,
         n INTEGER NOT NULL, total_s REAL NOT NULL DEFAULT 0,

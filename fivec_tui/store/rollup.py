@@ -8,8 +8,8 @@ grains, each for what reads it (:mod:`.windows`):
 
 - ``rollup`` (minute, number block, status) and ``latency`` (minute, carrier, bucket: a
   histogram with the fixed bounds :data:`LATENCY_BOUNDS`, and its sum);
-- ``rollup_h`` and ``latency_h``: the same by hour and carrier, for the long windows
-  (a day, the SLO's thirty);
+- ``rollup_h`` and ``latency_h``: the same by hour and carrier, for the long windows (a
+  day); ``rollup_d``, the counts by UTC day and carrier, for the longest (the SLO's thirty);
 - ``rollup_g`` and ``latency_g``: by minute and message group (``groups``: signature,
   template, campaign; :mod:`.groups`), for the breakdowns;
 - ``rollup_s``: by send *second* (carrier, group, status, bucket) for messages sent on a
@@ -19,7 +19,10 @@ grains, each for what reads it (:mod:`.windows`):
 - ``rollup_late``: the reports whose report time (``reported_at``; the cache's receipt when
   the platform gave none) is in a later minute than their send minute, keyed by that report
   minute too, with ``seconds``: where in that minute they came (``"offset:count,…"``,
-  offsets from the minute's start, exact; an offset may repeat, its counts add up).  The account as it was at a past moment is the
+  offsets from the minute's start, exact; an offset may repeat, its counts add up).  The
+  few later than :data:`LATE_LAG` minutes are indexed by report minute too
+  (``rollup_late_long``), so that a moment's late reports are found without reading every
+  late row of a long window.  The account as it was at a past moment is the
   rollups less the late reports that came after it (:mod:`.windows`); only late reports are
   kept, as a report in its send minute is known at any moment whose window holds its send.
 """
@@ -39,9 +42,11 @@ if TYPE_CHECKING:
 LATENCY_BOUNDS = (1, 2, 3, 5, 8, 13, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200, 1800, 3600)
 #: How long the per-second rollups are kept: the edges of a day's window a week back.
 KEEP_SECONDS_S = 8 * 86400
-#: Minutes after its send minute within which most late reports come (``rollup_late_long``
-#: indexes the others by report minute).
+#: Minutes after its send minute within which nearly every late report comes; the others are
+#: indexed by report minute (``rollup_late_long``).
 LATE_LAG = 10
+#: Characters a late row's ``seconds`` may grow to by appending before it is merged.
+SECONDS_TEXT = 1000
 #: Pseudo-statuses: messages sent, and the parts they were billed.
 SENT, PARTS = "SENT", "PARTS"
 
@@ -49,6 +54,7 @@ SENT, PARTS = "SENT", "PARTS"
 TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "rollup": (("minute", "prefix", "status"), ("n",)),
     "rollup_h": (("hour", "carrier", "status"), ("n",)),
+    "rollup_d": (("day", "carrier", "status"), ("n",)),
     "rollup_g": (("minute", "grp", "status"), ("n",)),
     "rollup_s": (("second", "carrier", "grp", "status", "bucket"), ("n",)),
     "latency": (("minute", "carrier", "bucket"), ("n", "total_s")),
@@ -107,18 +113,14 @@ def offsets(seconds: str | None) -> dict[float, int]:
     return out
 
 
-def seconds_text(table: dict[float, int]) -> str:
-    """``{offset: count}`` written back, offsets in order, each exactly (``%.17g``)."""
-    return ",".join(f"{offset:.17g}:{n}" for offset, n in sorted(table.items()) if n)
-
-
 # -- counting at ingest (inside the caller's transaction) -----------------------------------
 _REPORT_TIME = "coalesce(p.reported_at, p.cached_at)"
 _WHOLE_SECOND = (
     "CASE WHEN r.sent_at = CAST(r.sent_at AS INTEGER) AND r.sent_at >= ? "
     "THEN CAST(r.sent_at AS INTEGER) END"
 )
-# The late reports' times, exactly: whole seconds as integers, the rest to 17 digits.
+# The times of the reports of a later minute than their send, exactly: whole seconds as
+# integers, the rest to 17 digits.
 _LATE_TIMES = (
     f"group_concat(CASE WHEN {_REPORT_TIME} >= (r.minute + 1) * 60 THEN "
     f"CASE WHEN {_REPORT_TIME} = CAST({_REPORT_TIME} AS INTEGER) "
@@ -142,7 +144,7 @@ class _Sums:
 
     def __init__(self) -> None:
         self.tables: dict[str, dict[tuple, list]] = {name: {} for name in TABLES}
-        self.seconds: dict[tuple, dict[float, int]] = {}
+        self.seconds: dict[tuple, dict[str, int]] = {}
 
     def add(self, table: str, key: tuple, *values) -> None:
         if not values[0]:
@@ -154,25 +156,48 @@ class _Sums:
             for i, v in enumerate(values):
                 row[i] += v or 0
 
+    def late(self, minute: int, prefix: str, status: str, bucket: int, times: str) -> None:
+        """Reports of later minutes (``times``: their report times, comma-separated) by
+        report minute, and where in it they came."""
+        rows, seconds = self.tables["rollup_late"], self.seconds
+        for when, k in Counter(times.split(",")).items():
+            if when.isdigit():  # a whole second, as the platform's are
+                rminute, offset = divmod(int(when), 60)
+                at = str(offset)
+            else:
+                t = float(when)
+                rminute = int(t // 60)
+                at = f"{t - 60 * rminute:.17g}"  # exact: within a minute of each other
+            key = (minute, rminute, prefix, status, bucket)
+            rows.setdefault(key, [0])[0] += k
+            table = seconds.setdefault(key, {})
+            table[at] = table.get(at, 0) + k
+
     def sent(self, minute, prefix, grp, sec, status: str, n: int) -> None:
         carrier = carrier_of_prefix(prefix)
         self.add("rollup", (minute, prefix, status), n)
         self.add("rollup_h", (minute // 60, carrier, status), n)
+        self.add("rollup_d", (minute // 1440, carrier, status), n)
         self.add("rollup_g", (minute, grp, status), n)
         if sec is not None:
             self.add("rollup_s", (sec, carrier, grp, status, 0), n)
 
     def write(self, conn: sqlite3.Connection) -> None:
-        for key, late in self.seconds.items():
-            self.tables["rollup_late"][key].append(seconds_text(late))
+        conn.create_function("fivec_seconds", 2, merge_seconds, deterministic=True)
+        for key, row in self.tables["rollup_late"].items():
+            row.append(",".join(f"{at}:{n}" for at, n in self.seconds.get(key, {}).items()))
         for name, rows in self.tables.items():
             if not rows:
                 continue
             keys, sums = TABLES[name]
             columns = (*keys, *sums, *(("seconds",) if name == "rollup_late" else ()))
             updates = [f"{c} = {c} + excluded.{c}" for c in sums]
-            if name == "rollup_late":  # offsets may repeat: read back, they add up
-                updates.append("seconds = seconds || ',' || excluded.seconds")
+            if name == "rollup_late":  # appended (offsets may repeat: they add up), or merged
+                updates.append(
+                    f"seconds = CASE WHEN length(seconds) + length(excluded.seconds) < {SECONDS_TEXT} "
+                    "THEN seconds || ',' || excluded.seconds "
+                    "ELSE fivec_seconds(seconds, excluded.seconds) END"
+                )
             conn.executemany(
                 f"INSERT INTO {name}({', '.join(columns)}) "
                 f"VALUES ({', '.join('?' * len(columns))}) "
@@ -184,6 +209,17 @@ class _Sums:
 def _seconds_from(now: float | None = None) -> int:
     """The oldest send second the per-second rollups take (older ones are read from rows)."""
     return int((time.time() if now is None else now) - KEEP_SECONDS_S - 3600)
+
+
+def merge_seconds(a: str, b: str) -> str:
+    """Two ``seconds`` columns as one (the SQL function ``fivec_seconds``: a row's text is
+    compacted when appending would make it long)."""
+    table: dict[str, int] = {}
+    for item in f"{a},{b}".split(","):
+        if item:
+            offset, _, n = item.rpartition(":")
+            table[offset] = table.get(offset, 0) + int(n)
+    return ",".join(f"{offset}:{n}" for offset, n in table.items())
 
 
 def count_matched(conn: sqlite3.Connection, join: str, where: str, params: tuple) -> None:
@@ -201,20 +237,15 @@ def count_matched(conn: sqlite3.Connection, join: str, where: str, params: tuple
         carrier, hour, grp = carrier_of_prefix(prefix), minute // 60, grp or 0
         sums.add("rollup", (minute, prefix, status), n)
         sums.add("rollup_h", (hour, carrier, status), n)
+        sums.add("rollup_d", (hour // 24, carrier, status), n)
         sums.add("rollup_g", (minute, grp, status), n)
         sums.add("latency", (minute, carrier, bucket), n, lat or 0.0)
         sums.add("latency_h", (hour, carrier, bucket), n, lat or 0.0)
         sums.add("latency_g", (minute, grp, bucket), n)
         if sec is not None:
             sums.add("rollup_s", (sec, carrier, grp, status, bucket), n)
-        if late:  # reported in a later minute: by report minute, and where in it
-            for when, k in Counter(late.split(",")).items():
-                rminute = int(float(when) // 60)
-                key = (minute, rminute, prefix, status, bucket)
-                sums.add("rollup_late", key, k)
-                table = sums.seconds.setdefault(key, {})
-                offset = float(when) - 60 * rminute  # exact: within a minute of each other
-                table[offset] = table.get(offset, 0) + k
+        if late:
+            sums.late(minute, prefix, status, bucket, late)
     sums.write(conn)
 
 
@@ -234,6 +265,7 @@ def prune(conn: sqlite3.Connection, old_minute: int, now: float) -> dict[str, in
     cuts = {name: ("minute", old_minute) for name in TABLES}
     cuts |= {
         "rollup_h": ("hour", old_minute // 60),
+        "rollup_d": ("day", old_minute // 1440),
         "latency_h": ("hour", old_minute // 60),
         "rollup_s": ("second", _seconds_from(now)),
     }

@@ -150,27 +150,43 @@ _ROLLED: dict[str, dict[str, list[tuple[str, str, str]]]] = {
     "": {
         "minute": [("rollup", "''", "status"), ("latency", "''", "bucket")],
         "hour": [("rollup_h", "''", "status"), ("latency_h", "''", "bucket")],
+        "day": [("rollup_d", "''", "status")],
     },
     "minute": {"minute": [("rollup", "minute", "status"), ("latency", "minute", "bucket")]},
     "prefix": {"minute": [("rollup", "prefix", "status")]},
     "carrier": {
         "minute": [("rollup", "prefix", "status"), ("latency", "carrier", "bucket")],
         "hour": [("rollup_h", "carrier", "status"), ("latency_h", "carrier", "bucket")],
+        "day": [("rollup_d", "carrier", "status")],
     },
     "group": {"minute": [("rollup_g", "grp", "status"), ("latency_g", "grp", "bucket")]},
 }
+#: Each grain in minutes, coarsest first.
+_GRAINS = (("day", 1440), ("hour", 60), ("minute", 1))
+
+
+def _spans(grains: list[tuple[str, int]], lo: int, hi: int) -> list[tuple[str, int, int]]:
+    """Minutes ``lo..hi`` as the fewest slots of ``grains`` (coarsest first): whole slots of
+    the first in the middle, the rest at either end in the finer ones."""
+    (grain, size), finer = grains[0], grains[1:]
+    first, last = -(-lo // size), (hi + 1) // size - 1
+    if not finer:
+        return [(grain, lo, hi)] if lo <= hi else []
+    if first > last:
+        return _spans(finer, lo, hi)
+    return [
+        *_spans(finer, lo, first * size - 1),
+        (grain, first, last),
+        *_spans(finer, (last + 1) * size, hi),
+    ]
 
 
 def _add_rolled(store, w: _Window, by: str, lo: int, hi: int) -> None:
-    """The whole minutes ``lo..hi``: whole hours from the hourly rollups where ``by`` has
-    them, the rest from the minutes'."""
-    spans = [("minute", lo, hi)]
-    h_lo, h_hi = -(-lo // 60), (hi + 1) // 60 - 1
-    if "hour" in _ROLLED[by] and h_lo <= h_hi:
-        spans = [("minute", lo, h_lo * 60 - 1), ("hour", h_lo, h_hi)]
-        spans.append(("minute", (h_hi + 1) * 60, hi))
-    for grain, a, b in spans:
-        for table, column, what in _ROLLED[by][grain] if a <= b else ():
+    """The whole minutes ``lo..hi``, each part from the coarsest rollup holding it whole
+    (latencies are kept by hour at the coarsest)."""
+    grains = [g for g in _GRAINS if g[0] in _ROLLED[by] and (g[0] != "day" or not w.latency)]
+    for grain, a, b in _spans(grains, lo, hi):
+        for table, column, what in _ROLLED[by][grain]:
             if what == "bucket" and not w.latency:
                 continue
             into = w.out if what == "status" else w.hist
@@ -186,26 +202,27 @@ def _add_rolled(store, w: _Window, by: str, lo: int, hi: int) -> None:
 
 
 def _less_late(store, w: _Window, lo: int, hi: int, known_at: float) -> None:
-    """Take from the whole minutes ``lo..hi`` the reports that came after ``known_at``: of
-    the minutes up to :data:`~.rollup.LATE_LAG` before its own, and the few later still
-    (``rollup_late_long``), so that the rows read do not grow with the window or its age."""
+    """Take from the whole minutes ``lo..hi`` the reports that came after ``known_at`` (in
+    its own minute, those after its second): of the :data:`~.rollup.LATE_LAG` minutes
+    before its own by send minute, the few later still through ``rollup_late_long``, so that
+    what is read does not grow with the window or its age."""
     mk = math.floor(known_at / 60)
     after = known_at - 60 * mk  # exact: the two are within a minute of each other
     columns = "minute, prefix, status, bucket, rminute, n, seconds FROM rollup_late"
     near = store.conn.execute(
-        f"SELECT {columns} WHERE minute BETWEEN ? AND ? AND rminute >= ? AND rminute <= minute + ?",
-        (max(lo, mk - LATE_LAG), hi, mk, LATE_LAG),
-    )
+        f"SELECT {columns} WHERE minute BETWEEN ? AND ? AND rminute >= ? "
+        f"AND rminute <= minute + {LATE_LAG}",
+        (max(lo, mk - LATE_LAG), hi, mk),
+    ).fetchall()
     far = store.conn.execute(
         f"SELECT {columns} INDEXED BY rollup_late_long WHERE rminute > minute + {LATE_LAG} "
         "AND rminute >= ? AND minute BETWEEN ? AND ?",
         (mk, lo, hi),
-    )
-    for rows in (near.fetchall(), far.fetchall()):
-        for minute, prefix, status, bucket, rminute, n, seconds in rows:
-            if rminute == mk:  # the moment's own minute: those after its second
-                n = sum(k for offset, k in offsets(seconds).items() if offset > after)
-            w.add(w.key(minute, prefix, None, None), status, bucket, n, -1)
+    ).fetchall()
+    for minute, prefix, status, bucket, rminute, n, seconds in near + far:
+        if rminute == mk:  # the moment's own minute: those after its second
+            n = sum(k for offset, k in offsets(seconds).items() if offset > after)
+        w.add(w.key(minute, prefix, None, None), status, bucket, n, -1)
 
 
 def counts(

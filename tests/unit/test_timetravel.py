@@ -125,7 +125,8 @@ UNDO_15 = (
     "ALTER TABLE records DROP COLUMN grp",
     "ALTER TABLE records DROP COLUMN parts",
     "DELETE FROM rollup WHERE status = 'PARTS'",
-    *(f"DROP TABLE {t}" for t in ("groups", "rollup_h", "latency_h", "rollup_g", "latency_g")),
+    *(f"DROP TABLE {t}" for t in ("groups", "rollup_h", "rollup_d", "latency_h", "rollup_g")),
+    "DROP TABLE latency_g",
     "DROP TABLE rollup_s",
     "CREATE TABLE latency_m (minute INTEGER NOT NULL, bucket INTEGER NOT NULL, "
     "n INTEGER NOT NULL, total_s REAL NOT NULL DEFAULT 0, PRIMARY KEY (minute, bucket))",

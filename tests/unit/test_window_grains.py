@@ -178,3 +178,34 @@ def test_a_late_report_is_known_from_its_second_on(tmp_path, reported):
         for at, delivered in ((reported, 1), (reported - 0.01, 0), (reported + 30, 1)):
             s = asof.summary_at(store, 3600, at)
             assert (s.sent, s.delivered, s.pending) == (1, delivered, 1 - delivered), at
+
+
+@pytest.fixture(scope="module")
+def days(tmp_path_factory):
+    """Three days of traffic, for the windows read from whole days and hours."""
+    store = Store(tmp_path_factory.mktemp("days") / "c.db")
+    rows = random_rows(5, 4000, T0, 3 * 86400)
+    fill_rows(store, rows, T0 + 86400, seed=5)
+    return store, rows
+
+
+@some
+@given(
+    at=st.floats(T0, T0 + 4 * 86400, allow_nan=False),
+    window_s=st.integers(3600, 3 * 86400),
+    latency=st.booleans(),
+)
+def test_windows_of_days_are_the_definition(days, at, window_s, latency):
+    """Whole days (counts only), hours and minutes at either end, edges: the same numbers,
+    overall and by carrier, live and as known at the moment."""
+    store, rows = days
+    with mock.patch("time.time", lambda: T0 + 4 * 86400):
+        c = windows.counts(store, at - window_s, at, by="carrier", latency=latency)
+        then = asof.summary_at(store, window_s, at).as_json()
+    want = _by(rows, lambda r: carrier_of(r[1]), window_s, at)
+    got = _summaries(c)
+    keys = ("sent", "delivered", "failed", "pending")
+    assert {k: {f: v[f] for f in keys} for k, v in got.items()} == {
+        k: {f: v[f] for f in keys} for k, v in want.items()
+    }
+    assert then | expected(rows, window_s, at, False, T0 + 86400) == then
