@@ -31,7 +31,10 @@ def _rich_help() -> None:
 
     from .i18n import _
 
-    patch()  # before the commands are defined, so they are built rich
+    patch()  # before the commands are defined, so they are built rich (cli defines them)
+    from .cli.linebreak import use_in_rich
+
+    use_in_rich()  # no closing mark (。）、) alone at a line's start
     write_usage = RichHelpFormatter.write_usage  # its prefix is "Usage:" unless one is given
 
     def translated_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:

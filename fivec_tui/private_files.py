@@ -145,13 +145,6 @@ def _check_dir(path: Path) -> None:
         raise UnsafePath(path, _("not a directory: refused"))
 
 
-def private_file(path: str | Path) -> Path:
-    """Create ``path`` empty and 0600 unless it exists, in which case it must be a regular
-    file of this user (its parent must exist)."""
-    os.close(private_fd(path, os.O_RDONLY))
-    return Path(path)
-
-
 _FLAGS = {"w": os.O_WRONLY, "a": os.O_WRONLY | os.O_APPEND}
 
 

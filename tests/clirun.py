@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from click.testing import CliRunner
 
 from fivec_tui.cli import main
 
 
+def empty_config(path: Path) -> str:
+    """An empty config file at ``path`` (0600), made if missing: a file FIVEC_CONFIG or
+    ``--config`` names must exist."""
+    path.touch(mode=0o600)
+    return str(path)
+
+
 def account_env(sim, tmp_path) -> dict[str, str]:
-    """``sim``'s account through FIVEC_* variables, the config and cache in ``tmp_path``."""
+    """``sim``'s account through FIVEC_* variables, the config (empty) and cache in
+    ``tmp_path``."""
     a = sim.account
+    empty_config(tmp_path / "config.toml")
     return {
         "FIVEC_CONFIG": str(tmp_path / "config.toml"),
         "FIVEC_DB": str(tmp_path / "c.db"),

@@ -55,6 +55,7 @@ from .parse import (
 )
 from .redact import Secrets, mask_urls
 from .sms import check_content
+from .unreached import why_unreached
 from .wire import decode_body, normalize_encode, percent_encode, to_unix
 
 
@@ -135,10 +136,18 @@ class FivecClient:
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
 
+    @property
+    def host(self) -> str:
+        """The host and port requests go to, as a person checks them (no credentials)."""
+        url = httpx.URL(self.base_url)
+        host = f"[{url.host}]" if ":" in url.host else url.host
+        return f"{host}:{url.port or (443 if url.scheme == 'https' else 80)}"
+
     def _unreachable(self, path: str, exc: httpx.HTTPError) -> TransportError:
-        return TransportError(
-            self.secrets.mask_text(mask_urls(f"{path}: {type(exc).__name__}: {exc}"))
-        )
+        """Which host and port, and why, in words (refused, timed out, DNS, ...)."""
+        why, detail = why_unreached(exc, self._http.timeout)
+        detail = self.secrets.mask_text(mask_urls(detail))
+        return TransportError(path, why=why, host=self.host, detail=detail)
 
     async def _post(self, path: str, params: dict[str, object], *, auth: bool = True) -> str:
         """The answer's text, secrets masked; a network error or a status but 200 raises."""
@@ -148,7 +157,7 @@ class FivecClient:
         except httpx.HTTPError as exc:
             raise self._unreachable(path, exc) from None
         if response.status_code != 200:
-            raise TransportError(f"{path}: HTTP {response.status_code}")
+            raise TransportError(path, why="status", host=self.host, detail=response.status_code)
         return decode_body(self.secrets.mask(response.content), enc)
 
     # -- sending --------------------------------------------------------------------------

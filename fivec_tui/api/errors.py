@@ -8,6 +8,7 @@ documented becomes :class:`UnknownPlatformError` with the body kept whole.
 
 from __future__ import annotations
 
+from ..i18n import N_, _
 from ..i18n import current as language
 
 
@@ -36,8 +37,42 @@ class ContentEncodingError(FivecError, ValueError):
     """Content that cannot be represented in the chosen ``encode``; raised before sending."""
 
 
+#: Why a request did not reach the platform, in words a person acts on: by ``why`` of
+#: :class:`TransportError`, with the host and port it tried (``{host}``).
+UNREACHED = {
+    "refused": N_("{host} refused the connection (nothing listens on that port, or a firewall)"),
+    "dns": N_("the name of {host} was not found (DNS)"),
+    "timeout": N_(
+        "{host} did not take the connection in {detail} (a firewall drops it, or the host is down)"
+    ),
+    "no_answer": N_("{host} took the request but did not answer in {detail}"),
+    "route": N_("no route to {host} (network or host unreachable)"),
+    "tls": N_("the TLS handshake with {host} failed: {detail}"),
+    "closed": N_("{host} closed the connection without an answer"),
+    "status": N_("{host} answered HTTP {detail}, not the platform's 200"),
+    "other": N_("{host}: {detail}"),
+}
+
+
 class TransportError(FivecError):
-    """The platform could not be reached or answered with something that is not HTTP 200."""
+    """The platform could not be reached or answered with something that is not HTTP 200.
+
+    Made by the client with ``where`` (the endpoint, first: job health recognises it), the
+    host:port it tried and ``why`` (a key of :data:`UNREACHED`), it reads in the interface's
+    language as platform errors do; a bare ``TransportError("text")`` is that text.
+    """
+
+    def __init__(
+        self, message: str = "", *, why: str = "", host: str = "", detail: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.where, self.why, self.host, self.detail = message, why, host, detail
+
+    def __str__(self) -> str:
+        if not self.why:
+            return self.where
+        said = _(UNREACHED[self.why]).format(host=self.host, detail=self.detail)
+        return f"{self.where}: {said}"
 
 
 class PlatformError(FivecError):

@@ -52,39 +52,90 @@ class Recipients:
     valid: list[str] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    #: Why each of ``invalid`` is not a number to send to (see :func:`read_mobile`).
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def problems(self, most: int = 5) -> str:
+        """The first ``most`` invalid numbers with their reasons, one a line."""
+        lines = [f"{t}: {self.reasons.get(t, '')}" for t in self.invalid[:most]]
+        if len(self.invalid) > most:
+            lines.append(_("… and {n} more").format(n=len(self.invalid) - most))
+        return "\n".join(lines)
 
 
 def split_numbers(text: str) -> list[str]:
     return [t for t in re.split(r"[\s,;，；、]+", text) if t]
 
 
-def normalize_mobile(token: str) -> str | None:
-    """A mainland mobile as 11 digits, an international one as country code + number."""
-    raw = token.strip()
-    digits = re.sub(r"[\s\-()]", "", raw)
-    if re.fullmatch(r"1[3-9]\d{9}", digits):
-        return digits
-    if re.fullmatch(r"(\+?86)1[3-9]\d{9}", digits):
-        return digits[-11:]
+#: A mainland mobile as the platform takes it: 11 digits, 13… to 19….
+MAINLAND = re.compile(r"1[3-9]\d{9}")
+#: How an international number is written, in the reasons that ask for one.
+INTERNATIONAL_EXAMPLE = "+447874321404"
+
+
+def international(mobile: str) -> bool:
+    """Whether ``mobile`` (as :func:`read_mobile` returns it) is outside the mainland."""
+    return MAINLAND.fullmatch(mobile) is None
+
+
+def read_mobile(token: str) -> str:
+    """``token`` as the platform takes it, or ValueError saying why it cannot be sent to.
+
+    Bare digits are a mainland mobile (11 digits, 13… to 19…, optionally after 86); an
+    international number needs ``+`` or ``00`` and its country code, and goes out as country
+    code + number without them (§13.4).  So a mistyped mainland number is refused, never
+    read as another country's: ``12345678901`` is not +1 234 567 8901.  A number abroad
+    whose digits read as a mainland mobile (+1 312 …: ``1312…``) is refused too: the
+    platform cannot tell it from one.
+    """
+    digits = re.sub(r"[\s\-()]", "", token)
+    if not digits:
+        raise ValueError(_("no number"))
+    abroad = digits.startswith(("+", "00"))
+    body = digits[1:] if digits.startswith("+") else digits[2:] if abroad else digits
+    if not body.isdigit():
+        raise ValueError(_("not a phone number"))
+    if body.startswith("86") and (abroad or len(body) == 13):
+        if MAINLAND.fullmatch(body[2:]):
+            return body[2:]
+        raise ValueError(_("+86 but not a mainland mobile (11 digits, 13… to 19…)"))
+    if not abroad:
+        if MAINLAND.fullmatch(body):
+            return body
+        raise ValueError(
+            _(
+                "not a mainland mobile (11 digits, 13… to 19…); a number abroad is written "
+                "with + or 00 and its country code, e.g. {example}"
+            ).format(example=INTERNATIONAL_EXAMPLE)
+        )
     import phonenumbers  # international numbers only; its metadata costs start-up
 
     try:
-        number = phonenumbers.parse(digits if digits.startswith("+") else f"+{digits}", None)
+        number = phonenumbers.parse("+" + body, None)
     except phonenumbers.NumberParseException:
-        return None
-    if number.country_code == 86 or not phonenumbers.is_valid_number(number):
-        return None
-    return f"{number.country_code}{number.national_number}"
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValueError(_("not a valid international number (country code, then the number)"))
+    wire = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
+    if not international(wire):
+        raise ValueError(
+            _("goes out as {wire}, which the platform reads as a mainland mobile").format(wire=wire)
+        )
+    return wire
 
 
 def parse_recipients(text: str) -> Recipients:
-    """Typed or pasted numbers → valid (in order, deduplicated), invalid, duplicates."""
+    """Typed or pasted numbers → valid (in order, deduplicated), invalid (with the reason),
+    duplicates."""
     out, seen = Recipients(), set()
     for token in split_numbers(text):
-        mobile = normalize_mobile(token)
-        if mobile is None:
+        try:
+            mobile = read_mobile(token)
+        except ValueError as exc:
             out.invalid.append(token)
-        elif mobile in seen:
+            out.reasons[token] = str(exc)
+            continue
+        if mobile in seen:
             out.duplicates.append(mobile)
         else:
             seen.add(mobile)
@@ -95,7 +146,9 @@ def parse_recipients(text: str) -> Recipients:
 def one_mobile(text: str) -> str:
     """Exactly one valid number (a lookup or a removal), or ValueError saying what was typed."""
     recipients = parse_recipients(text)
-    if len(recipients.valid) != 1 or recipients.invalid:
+    if recipients.invalid:
+        raise ValueError(recipients.problems(1))
+    if len(recipients.valid) != 1:
         raise ValueError(_("not one valid mobile number: {text!r}").format(text=text))
     return recipients.valid[0]
 

@@ -60,26 +60,44 @@ def percent_encode(text: str, encode: str) -> str:
     return quote_plus(check_representable(text, encode))
 
 
-_PCT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+_PCT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+#: A run of bytes written as text: ``%xx`` escapes, and bytes a push carried that were not
+#: valid in its charset (lone surrogates, as ``surrogateescape`` decoding leaves them).
+_ESCAPES = re.compile("(?:%[0-9A-Fa-f]{2}|[\udc80-\udcff])+")
 
 
 def percent_decode(value: str, encode: str | None) -> tuple[str, bool]:
     """Decode percent-encoded platform text.  Returns ``(text, clean)``.
 
-    Tolerant by design: a stray ``%`` stays literal, and bytes that are not valid in the
-    request's encoding are tried in the other one before being replaced.  ``clean`` is False
-    whenever anything had to be guessed, so callers can keep the raw text beside it.
+    Only the ``%xx`` runs are bytes to decode (in the request's encoding); text around them
+    is already text (the body was decoded before it was split), so it is kept as it is, never
+    re-encoded in another encoding.  Bytes that came raw and were not valid (lone surrogates)
+    are decoded with the run they sit in, and make the text unclean.  Tolerant by design: a
+    stray ``%`` stays literal, and a run not valid in the request's encoding is tried in the
+    other one before being replaced.  ``clean`` is False whenever anything had to be guessed,
+    so callers can keep the raw text beside it.
     """
-    raw = value.replace("+", " ").encode("utf-8", "surrogateescape")
-    clean = _PCT.search(raw) is None
-    data = unquote_to_bytes(raw)
+    text = value.replace("+", " ")
+    clean = _PCT.search(text) is None
     first = codec(encode) if encode else "utf-8"
-    for name in (first, "gbk" if first == "utf-8" else "utf-8"):
-        try:
-            return data.decode(name), clean and name == first
-        except UnicodeDecodeError:
-            continue
-    return data.decode(first, errors="replace"), False
+
+    def decoded(run: re.Match[str]) -> str:
+        nonlocal clean
+        escaped = run.group(0)
+        if not escaped.isascii():  # bytes that came raw: whatever they decode to is a guess
+            clean = False
+        data = unquote_to_bytes(escaped.encode("utf-8", "surrogateescape"))
+        for name in (first, "gbk" if first == "utf-8" else "utf-8"):
+            try:
+                out = data.decode(name)
+            except UnicodeDecodeError:
+                continue
+            clean = clean and name == first
+            return out
+        clean = False
+        return data.decode(first, errors="replace")
+
+    return _ESCAPES.sub(decoded, text), clean
 
 
 def decode_body(data: bytes, encode: str | None) -> str:

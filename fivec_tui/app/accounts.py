@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Static
 
 from ..i18n import N_, _
+from ..sync.alerts import rule_name
 from ..sync.diagnosis import THROTTLED
 from ..sync.overview import Overview, overview, worst_first
 from .base import StoreScreen
@@ -154,7 +155,8 @@ class AccountsScreen(StoreScreen[Accounts]):
         if row and row.problem:
             text = safe_text(f"{row.profile}: {row.problem[1]}", "red", limit=300)
         elif row and row.firing:
-            text = safe_text(f"{row.profile}: " + ", ".join(row.firing), "red", limit=300)
+            firing = ", ".join(rule_name(alert.partition(":")[0]) for alert in row.firing)
+            text = safe_text(f"{row.profile}: {firing}", "red", limit=300)
         self.query_one("#account-detail", Static).update(text)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -12,8 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import work
-from textual._compositor import CompositorUpdate
+from textual import events, work
 from textual.app import App, ScreenStackError, UnknownModeError
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -25,19 +24,20 @@ from ..store import Store
 from ..sync.diagnosis import REASONS
 from ..when import show_time, zone_label
 from .base import StoreScreen
+from .changed_cells import Frame
 from .dashboard import DashboardScreen
 from .events import AccountFocused
 from .format import safe_text
-from .frugal import Frame
 from .link import Hosted, SyncEvents, SyncLink
 from .palette import PaletteActions
-from .terminal import survive_hangup
+from .terminal import driver_for
+from .textual_hooks import set_first_theme, write_first_frame
 from .themes import load_theme, remember_theme, remembered_theme, theme_files
 from .timetravel import BINDINGS as TIME_BINDINGS
 from .timetravel import TimeTravelActions, banner_state
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    from textual.driver import Driver
     from textual.screen import Screen
 
     from ..api.client import FivecClient
@@ -54,6 +54,8 @@ Startup = Callable[["FivecApp"], Awaitable[None]]
 GC_THRESHOLDS = (700, 10, 1000)
 #: Longest a screen just shown waits for its first frame before loading (see after_frame).
 AFTER_FRAME_S = 0.2
+#: How each stream is read (``[profiles.NAME.streams]``), as the banner names it.
+STREAM_MODES = {"pull": N_("pull"), "push": N_("push"), "watch": N_("watch"), "off": N_("off")}
 #: The worker groups of the screens that act on the platform (a send, a bulk send, ...).
 ACTING = frozenset({"send", "bulk-send", "blacklist", "subaccounts"})
 
@@ -136,7 +138,6 @@ class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
         at: float | None = None,
         accounts: list[Hosted] | None = None,
     ) -> None:
-        survive_hangup()
         #: With several profiles, every account by name; the app opens on their overview.
         self.accounts = {a.name: a for a in accounts or ()}
         if len(self.accounts) > 1:
@@ -147,8 +148,6 @@ class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
         #: Every account's client by name, the focused one's is ``client`` (made at startup).
         self.clients: dict[str, FivecClient] = {}
         self.simulator: SimControl | None = None  # the demo's, once started
-        #: what waits for a screen's next frame to be written (see after_frame)
-        self._after_frame: dict[Screen, list[Callable[[], None]]] = {}
         #: The pollers the accounts read from, and the children this app started.
         self.link = SyncLink()
         self.startup, self.refresh_s = startup, refresh_s
@@ -158,44 +157,26 @@ class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
         self.clock = clock
         self.set_reactive(FivecApp.at, at)
         self.first_frame_shown = False
+        #: what the terminal shows: the driver writes only the cells that change it
         self.frame = Frame()
         self.theme_errors: list[str] = []
-        self._keymap = keymap or {}
+        self.config_keys = keymap or {}  # ([keys] of the config; Textual keeps its own _keymap)
         for path in theme_files():
             try:
                 self.register_theme(load_theme(path))
             except ValueError as exc:
                 self.theme_errors.append(str(exc))
         saved = remembered_theme()
-        self._first_theme(saved if saved in self.available_themes else "fivec-dark")
-
-    def _first_theme(self, name: str) -> None:
-        """Start in ``name`` as Textual starts in its default theme.
-
-        Setting ``theme`` runs its watcher, which queues a full CSS refresh: before anything
-        is parsed that is two redundant parses of every stylesheet (~10 ms of start-up).
-        Nothing is parsed yet, so the value and the classes the watcher would set are enough
-        (textual is pinned); later changes go through the reactive as usual.
-        """
-        self.set_reactive(App.theme, name)
-        theme = self.current_theme
-        self.set_class(theme.dark, "-dark-mode", update=False)
-        self.set_class(not theme.dark, "-light-mode", update=False)
-        self.set_class(True, f"-theme-{name}", update=False)
-        self._refresh_truecolor_filter(self.ansi_theme)
+        set_first_theme(self, saved if saved in self.available_themes else "fivec-dark")
 
     def on_mount(self) -> None:
-        if self._keymap:
-            self.set_keymap(self._keymap)
+        if self.config_keys:
+            self.set_keymap(self.config_keys)
         for error in self.theme_errors:
             self.notify(error, title=_("theme not loaded"), severity="warning", markup=False)
         self.set_interval(self.refresh_s, self.refresh_screen)
         # In the loop, not a bare signal handler, which could run in the middle of a write.
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
-        # The terminal showed something else meanwhile: the next frame is written whole.
-        self.app_suspend_signal.subscribe(self, lambda _app: self.frame.reset())
-        self.app_resume_signal.subscribe(self, lambda _app: self.frame.reset())
-        self.screen_change_signal.subscribe(self, lambda _screen: self.frame.switch())
 
     @property
     def starting(self) -> bool:
@@ -220,44 +201,50 @@ class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
         audit.read_only = self.read_only
         return audit
 
-    def _display(self, screen: Screen, renderable: RenderableType | None) -> None:
-        """Write only the cells that changed (see :mod:`.frugal`; textual is pinned)."""
-        if isinstance(renderable, CompositorUpdate) and not (self.is_headless or self.is_inline):
-            renderable = self.frame.update(renderable, self.console)
-        super()._display(screen, renderable)
-        if renderable is not None and self._after_frame.get(screen):
-            for callback in self._after_frame.pop(screen):
-                self.call_next(callback)
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver, writing only the cells that changed (see :mod:`.terminal`)."""
+        return driver_for(super().get_driver_class())
 
     def after_frame(self, screen: Screen, callback: Callable[[], object]) -> None:
-        """Call ``callback`` once the next frame of ``screen`` is written, or after
-        ``AFTER_FRAME_S`` if none is by then (nothing on it changed, or headless)."""
+        """Call ``callback`` once a frame of ``screen`` is on the terminal, as the driver's
+        frame tells, or after ``AFTER_FRAME_S`` if none is by then (nothing on it changed).
+
+        With no driver of ours (headless, or stock Textual's), after the screen's next
+        refresh: that may come before its frame is written (its load then delays it).
+        """
+        if not self.frame.attached:
+            screen.call_after_refresh(callback)
+            return
         done = False
 
         def once() -> None:
             nonlocal done
             if not done:
                 done = True
+                if written in self.frame.waiting:
+                    self.frame.waiting.remove(written)
                 callback()
 
-        self._after_frame.setdefault(screen, []).append(once)
+        def written() -> None:
+            if self.screen is screen:
+                self.call_next(once)
+            elif not done:  # another screen's frame: wait for the next
+                self.frame.when_written(written)
+
+        self.frame.when_written(written)
         self.set_timer(AFTER_FRAME_S, once)
 
-    def on_ready(self) -> None:
-        """The first layout is done: write the first frame now, then start what it does
-        not need (the dashboard's tables, the network).
+    def on_resize(self, event: events.Resize) -> None:
+        """The terminal may have moved or dropped what it showed: the next frame is written
+        whole (this runs before Textual's own handler draws it)."""
+        self.frame.reset(event.size.height)
 
-        The first screen is composed and laid out inside Textual's start-up batch: those
-        renders are not written, yet count as drawn, so after the batch only a partial
-        update went out (no key bar) and the whole frame waited for the screen's next update
-        tick, ~20 ms later. The screen is repainted and its update tick run now, as the
-        timer would (no public call does it; textual is pinned and
-        ``test_the_whole_first_frame_is_written_when_ready`` pins it); what follows waits
-        for the next refresh.
-        """
+    def on_ready(self) -> None:
+        """The first layout is done: write the whole first frame now (see
+        :mod:`.textual_hooks`), then start what it does not need (the dashboard's tables,
+        the network) after it."""
         self.first_frame_shown = True
-        self.screen.refresh()
-        self.screen._on_timer_update()
+        write_first_frame(self.screen)
         if isinstance(self.screen, DashboardScreen):
             self.call_after_refresh(self.screen.mount_lower)
         if self.startup:
@@ -299,7 +286,7 @@ class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
                 label = _("starting") if self.starting else _("not syncing")
                 state = Text(" " + label + " ", "reverse")
             state.append(" " + _("times {zone}").format(zone=zone_label(self.clock())), "bold")
-        modes = self.profile.streams
+        modes = {k: _(STREAM_MODES.get(v, v)) for k, v in self.profile.streams.items()}
         if len(set(modes.values())) == 1:  # the usual case, in a third of the width
             streams = _("all streams {mode}").format(mode=next(iter(modes.values())))
         else:
@@ -371,11 +358,13 @@ class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
         At a past moment the toast is marked NOW with its time: an alert firing now matters
         to the person on call even while they read the past, so it is shown, never held
         back, but never beside the past's numbers as if it were theirs."""
+        from ..sync.alerts import rule_name  # loaded by the event's class already
+
         firing = event.state != "resolved"
         if event.state == "firing":
             self.bell()
         title = (f"[{account}] " if account else "") + _("ALERT {state}: {rule}").format(
-            state=_(event.state), rule=event.condition.rule
+            state=_(event.state), rule=rule_name(event.condition.rule)
         )
         if self.at is not None:
             title = _("NOW {time}").format(time=show_time(event.at)) + " · " + title

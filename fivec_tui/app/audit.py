@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Static
 
-from ..i18n import _
+from ..i18n import N_, _
 from ..store import audit as trail
 from ..when import show_date
 from .base import StoreScreen
@@ -24,6 +24,20 @@ from .widgets import Rows, table_of
 
 #: Actions shown (the newest); the rest are in ``fivec-tui audit`` and its export.
 SHOWN = 500
+#: The actions (:data:`fivec_tui.store.audit.ACTIONS`) as a person reads them; the ids stay
+#: in the trail, its JSON and ``audit --action``.
+ACTION_NAMES = {
+    "send": N_("send"),
+    "template": N_("template send"),
+    "bulk": N_("bulk send"),
+    "blacklist_remove": N_("blacklist removal"),
+    "bind_ip": N_("IP binding"),
+    "subaccount_create": N_("new sub-account"),
+    "subaccount_lock": N_("sub-account locked"),
+    "subaccount_unlock": N_("sub-account unlocked"),
+    "subaccount_charge": N_("sub-account charged"),
+    "prune": N_("old entries pruned"),
+}
 OUTCOME_STYLE = {
     "pending": "bold yellow",
     "accepted": "green",
@@ -106,7 +120,7 @@ class AuditScreen(StoreScreen[Trail]):
                     (
                         show_date(r["at"]),
                         safe_text(trail.who(r), limit=16),
-                        r["action"],
+                        _(ACTION_NAMES.get(r["action"], r["action"])),
                         Text(_(r["outcome"]), OUTCOME_STYLE.get(r["outcome"], "")),
                         safe_text(trail.subject(r), limit=80),
                     ),

@@ -31,6 +31,10 @@ RULES = N_(
 )
 
 
+#: The history's actions (as the cache keeps them) as a person reads them.
+ACTIONS = {"check": N_("lookup"), "remove": N_("removal")}
+
+
 @dataclass(frozen=True)
 class Lookups:
     """One load: the blacklist lookups made from this cache, newest first."""
@@ -79,7 +83,7 @@ class BlacklistScreen(StoreScreen[Lookups]):
                         Text(_("BLACK"), "bold red") if r["black"] else Text(_("clear"), "green"),
                         safe_text(r["description"], limit=40),
                         safe_text(platform_time(r["added"])),
-                        _(r["action"]),
+                        _(ACTIONS[r["action"]]) if r["action"] in ACTIONS else r["action"],
                     ),
                 )
                 for i, r in enumerate(data.rows)
@@ -89,8 +93,10 @@ class BlacklistScreen(StoreScreen[Lookups]):
     def _mobile(self) -> str | None:
         try:
             return one_mobile(self.query_one("#black-mobile", Input).value)
-        except ValueError:
-            self.notify(_("enter one valid mobile number"), severity="error")
+        except ValueError as exc:  # why, and how a number abroad is written
+            self.notify(
+                str(exc), title=_("enter one valid mobile number"), severity="error", markup=False
+            )
             return None
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -98,7 +98,7 @@ class BulkScreen(StoreScreen[Campaigns]):
                 id="bulk-encode",
             )
             yield Input(placeholder=_("template code (optional)"), id="bulk-template")
-            yield Input(placeholder=_("rate/s (blank: §3.7's)"), id="bulk-rate")
+            yield Input(placeholder=_("rate/s (blank: max)"), id="bulk-rate")
         with Horizontal(id="bulk-row"):
             yield Button(_("Preview (ctrl+r)"), variant="primary", id="bulk-check")
             yield Button(_("Send (ctrl+s)"), variant="warning", id="bulk-send")
@@ -220,28 +220,10 @@ class BulkScreen(StoreScreen[Campaigns]):
             self.query_one("#bulk-summary", Static).update(safe_text(str(checked), "bold red"))
             return
         prepared, self.earlier = checked
-        from ..sync.bulk.validate import LABELS
+        from ..sync.bulk.summary import summary_lines
 
         self.prepared = prepared
-        p = prepared.price
-        rejected = len(prepared.rejects)
-        reasons = ", ".join(f"{n} {_(LABELS[r])}" for r, n in sorted(p.rejected.items()))
-        parts = str(p.parts_min) if p.parts_min == p.parts_max else f"{p.parts_min}–{p.parts_max}"
-        lines = [
-            _("{rows} rows read: {valid} valid, {rejected} rejected").format(
-                rows=p.rows, valid=p.valid, rejected=rejected
-            )
-            + (f" ({reasons})" if reasons else ""),
-            _(
-                "{parts} part(s) a message, {total} parts in all (the cost, in balance units)"
-            ).format(parts=parts, total=p.parts_total),
-            _("{requests} request(s); {traffic} traffic at {rate:g}/s: about {time}").format(
-                requests=", ".join(f"{n} × {k}" for k, n in sorted(p.requests.items())) or "0",
-                traffic=p.traffic,
-                rate=p.rate,
-                time=_("{n} s").format(n=round(p.seconds)),
-            ),
-        ]
+        lines = summary_lines(prepared.price, len(prepared.rejects), reasons_inline=True)
         self.summary = "\n".join(lines)
         self.query_one("#bulk-summary", Static).update(Text(self.summary))
         at = prepared.validation.mobile_index

@@ -355,8 +355,10 @@ def caption(data: Dashboard) -> Text:
     were firing then."""
     if data.at is None:
         return Text(_(CAPTION))
+    from ..sync.alerts import rule_name
+
     firing = ", ".join(
-        f"{a['rule']} ({show_time(a['since'] or a['at'])})" for a in data.firing or ()
+        f"{rule_name(a['rule'])} ({show_time(a['since'] or a['at'])})" for a in data.firing or ()
     )
     return Text.assemble(
         (_("{view}, by the platform's times").format(view=view_name(data.known_now)), "magenta"),

@@ -144,7 +144,7 @@ def demo_app(
     a = plan.account
     profile = Profile("demo", a["username"], a["password_md5"], a["apikey"], base_url=STARTING_URL)
     profile.intervals = {**profile.intervals, **DEMO_INTERVALS}
-    store = Store(tmp / "demo.db")
+    store = Store(tmp / "demo.db", defer_migration=True)  # after the first frame
     note = _("demo: simulator scenario {scenario}; nothing leaves this machine").format(
         scenario=repr(scenario)
     )
@@ -180,7 +180,9 @@ def demo_accounts(n: int, seed: int = 0, speed: float = 1.0, db_dir: str | None 
     for i in range(n):
         name = account_name(i)
         profile = Profile(name, name, base_url=STARTING_URL)
-        accounts.append(Hosted(profile, Store(data / f"{name}.db"), note=note))
+        accounts.append(
+            Hosted(profile, Store(data / f"{name}.db", defer_migration=True), note=note)
+        )
 
     async def startup(app: FivecApp) -> None:
         args = ["--accounts", str(n), "--seed", str(seed), "--speed", str(speed)]

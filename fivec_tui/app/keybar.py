@@ -8,10 +8,7 @@ from rich.text import Text
 from textual import events
 from textual.widget import Widget
 
-from ..i18n import N_, _
-
-#: Textual's own key descriptions that the bar shows (listed so they are extracted).
-TEXTUAL_KEYS = (N_("palette"),)
+from ..i18n import _
 
 if TYPE_CHECKING:
     from textual.binding import Binding
@@ -81,8 +78,9 @@ class KeyBar(Widget):
         app, active = self.app, self.screen.active_bindings
 
         def key(binding: Binding, enabled: bool, tooltip: str) -> Key:
-            shown = _(binding.description)  # ours are marked N_(), translated when drawn
-            return Key(binding.key, app.get_key_display(binding), shown, enabled, tooltip)
+            # ours are marked N_(), Textual's listed in .textual_strings: translated when drawn
+            shown, tip = _(binding.description), _(tooltip) if tooltip else ""
+            return Key(binding.key, app.get_key_display(binding), shown, enabled, tip)
 
         first = {}  # an action bound to several keys shows its first, as on the footer
         for _key, b, on, tip in active.values():

@@ -1,4 +1,5 @@
-"""The command palette and the Keys screen, in the interface's language."""
+"""The command palette, the Keys screen and Textual's other prompts, in the interface's
+language (Textual's own English is listed in :mod:`.textual_strings`)."""
 
 from __future__ import annotations
 
@@ -7,35 +8,60 @@ from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.theme import ThemeProvider
 
-from ..i18n import N_, _
+from ..i18n import _
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-#: Textual's own palette commands, translated when shown (listed so they are extracted).
-TEXTUAL_COMMANDS = (
-    *(N_("Theme"), N_("Change the current theme"), N_("Quit")),
-    *(N_("Quit the application as soon as possible"), N_("Minimize"), N_("Maximize")),
-    *(N_("Minimize the widget and restore to normal size"), N_("Maximize the focused widget")),
-    *(N_("Screenshot"), N_("Save an SVG 'screenshot' of the current screen")),
-)
-
 
 class PaletteActions:
-    """The app's palette commands (screens first, then accounts, then Textual's, translated)
-    and ``?``; mixed into :class:`~.app.FivecApp`."""
+    """The app's palette commands (screens first, then accounts, then Textual's, translated),
+    ``?``, and what Textual says in English itself; mixed into :class:`~.app.FivecApp`."""
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(
+                CommandPalette(id="--command-palette", placeholder=_("Search for commands…"))
+            )
+
+    def search_themes(self) -> None:
+        self.push_screen(
+            CommandPalette(providers=[ThemeProvider], placeholder=_("Search for themes…"))
+        )
+
+    def action_help_quit(self) -> None:
+        """ctrl+c (which copies in a text field) says how to quit, as Textual's does."""
+        for active in self.active_bindings.values():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(
+                    _("Press {key} to quit").format(key=self.get_key_display(active.binding)),
+                    title=_("Quit?"),
+                    markup=False,
+                )
+                return
+
+    # The palette's Screenshot command: where it went, said instead of Textual's notices (a
+    # handler here runs before App's, and prevent_default keeps those from running).
+    def on_delivery_complete(self, event: events.DeliveryComplete) -> None:
+        if event.name == "screenshot":
+            event.prevent_default()
+            where = str(event.path) if event.path else ""
+            self.notify(_("Screenshot saved {path}").format(path=where).strip(), markup=False)
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        if event.name == "screenshot":
+            event.prevent_default()
+            self.notify(_("Screenshot not saved"), severity="error")
 
     def action_keys(self) -> None:
-        """What every key of this screen does, translated (see :mod:`.keys`)."""
-        keys = [
-            (self.get_key_display(b), b.description)
-            for _k, b, _on, _tip in self.screen.active_bindings.values()
-            if b.description
-        ]
-        self.push_screen(importlib.import_module(f"{__package__}.keys").KeysScreen(keys))
+        """What every key of this screen does, grouped and translated (see :mod:`.keys`)."""
+        self.push_screen(importlib.import_module(f"{__package__}.keys").KeysScreen(self.screen))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette's commands in the interface's language, the screens first."""

@@ -93,6 +93,26 @@ class RepliesScreen(StoreScreen[Replies]):
         )
         table.move_cursor(row=0, animate=False)  # following: the newest stays in view
         self._status()
+        self._follow_cursor()
+
+    _detail_key: str | None = None  # the reply the detail pane shows
+
+    def _follow_cursor(self) -> None:
+        """The pane shows the highlighted reply: a search that leaves the cursor on row 0
+        highlights nothing new (no event), yet row 0 may be another reply, or none."""
+        table = self.query_one(DataTable)
+        key = (
+            table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if table.row_count
+            else None
+        )
+        if key == self._detail_key:
+            return
+        self._detail_key = key
+        if key is None:
+            self.query_one("#reply-detail", Static).update("")
+        else:
+            self._load_detail(int(key))
 
     def _status(self) -> None:
         at = self.fivec.at
@@ -134,8 +154,11 @@ class RepliesScreen(StoreScreen[Replies]):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key.value:
-            reply_id = int(event.row_key.value)
-            self.off_ui(lambda: queries.reply(self.fivec.store, reply_id), self._detail, "detail")
+            self._detail_key = event.row_key.value
+            self._load_detail(int(event.row_key.value))
+
+    def _load_detail(self, reply_id: int) -> None:
+        self.off_ui(lambda: queries.reply(self.fivec.store, reply_id), self._detail, "detail")
 
     def _detail(self, found: tuple[dict, dict | None] | None) -> None:
         if found is None:

@@ -74,6 +74,7 @@ async def connect(
         if not held:
             try:  # nothing is pulled into a damaged cache: said before consent is asked
                 await asyncio.to_thread(ensure_sound, account.store.path)
+                await asyncio.to_thread(account.store.migrate)  # deferred by the app's start
             except CacheBroken as exc:
                 app.post_message(SyncStateChanged(account.name, "read-only", str(exc)))
             else:
@@ -104,7 +105,9 @@ def poll_command(ctx, *, every: bool = False) -> tuple[list[str], dict[str, str]
     """``fivec-tui poll`` on what this TUI was started on: the same config file, profile and
     cache (``every``: ``poll --all``).  Secrets stay where they are, in the 0600 config or in
     the ``FIVEC_*`` variables the child inherits; ``--base-url`` travels as one of those."""
-    argv = [sys.executable, "-m", "fivec_tui", "--config", str(ctx.config_path)]
+    argv = [sys.executable, "-m", "fivec_tui"]
+    if ctx.config_given:  # else the default path, which the child finds (or misses) alike
+        argv += ["--config", str(ctx.config_path)]
     if ctx.profile_name:
         argv += ["--profile", ctx.profile_name]
     if ctx.db_flag:
@@ -145,7 +148,7 @@ def profile_app(ctx) -> FivecApp:
     """One profile, as ``--profile NAME`` chooses (or the only one)."""
     profile: Profile = ctx.account()
     settings = ctx.settings()  # the file read and checked once, with the profile
-    store = Store(ctx.db_path())
+    store = Store(ctx.db_path(), defer_migration=True)  # migrated after the first frame
 
     async def startup(app: FivecApp) -> None:
         warn_exposed(app, [store.path])
@@ -188,7 +191,7 @@ def accounts_app(ctx, profiles: list[Profile]) -> FivecApp | None:
         except ConfigError as exc:
             left.append(_("{profile}: left out: {error}").format(profile=profile.name, error=exc))
             continue
-        accounts.append(Hosted(profile, Store(ctx.cache_path(profile))))
+        accounts.append(Hosted(profile, Store(ctx.cache_path(profile), defer_migration=True)))
     if not accounts:  # said as for one profile
         return None
 

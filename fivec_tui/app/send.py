@@ -124,6 +124,8 @@ class SendScreen(FivecScreen):
         if recipients.invalid:
             bits.append(Text(_("  invalid: "), "red"))
             bits.append(safe_text(", ".join(recipients.invalid[:10]), "red", 80))
+            first = recipients.reasons[recipients.invalid[0]]  # and how to write one abroad
+            bits.append(safe_text(f" ({first})", "red", 160))
         if recipients.duplicates:
             bits.append(
                 Text(_("  {n} duplicate(s) dropped").format(n=len(recipients.duplicates)), "yellow")
@@ -145,7 +147,10 @@ class SendScreen(FivecScreen):
         encode = str(self.query_one("#encode", Select).value)
         template = self.query_one("#template", Input).value.strip()
         if recipients.invalid or not recipients.valid:
-            self.notify(_("fix the recipients first"), severity="error")
+            problems = recipients.problems() if recipients.invalid else _("no recipients")
+            self.notify(
+                problems, title=_("fix the recipients first"), severity="error", markup=False
+            )
             return
         try:
             if not template:

@@ -120,15 +120,15 @@ class GuardedServer(Server):
             return response
         return await handler(request)
 
-    # textual-serve 1.1.3 builds its aiohttp app in this private coroutine and offers no other
-    # way in; pyproject pins the version and tests/integration/test_serve.py fails if the hook moves.
-    async def _make_app(self) -> web.Application:
-        app = await super()._make_app()
-        app.middlewares.append(self.guard)
-        return app
-
     async def on_startup(self, app: web.Application) -> None:
-        """Print the URL once (with the token unless it came from a file), not the logo."""
+        """Put :meth:`guard` in front of every route, then print the URL once (with the
+        token unless it came from a file), not the logo.
+
+        textual-serve hands its aiohttp application to this hook before aiohttp freezes it
+        and before the port is listened on; were a later version to call it after the freeze,
+        the append raises and the server does not start (it never serves unguarded).
+        """
+        app.middlewares.append(self.guard)
         token = self.token.decode() if self.show_token else "<the token in --token-file>"
         print(f"fivec-tui in a browser: {self.public_url}/?token={token}", flush=True)
         print("Press Ctrl+C to quit", flush=True)

@@ -10,6 +10,8 @@ logged nor kept.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -20,7 +22,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Header, Input, Label, Static
 
-from ..api import FivecError
+from ..api import FivecError, PlatformError, TransportError
+from ..api.subaccounts import name_problems, password_problems
 from ..i18n import N_, _
 from ..store.auditor import ReadOnly
 from ..store.subaccounts import SubAccount, subaccounts
@@ -48,20 +51,35 @@ def status_text(row: SubAccount) -> Text:
 
 
 class Form(ModalScreen[dict | None]):
-    """A few fields and OK; Esc cancels.  ``fields``: (id, label, is a password)."""
+    """A few fields and OK; Esc cancels.  ``fields``: (id, label, is a password).
 
-    DEFAULT_CSS = "Form { align: center middle; }"
+    ``values`` fills the fields (a form given back after the platform refused it), ``note``
+    says why above them, and ``check`` (values -> problems) keeps the form open, saying
+    them, until there are none.
+    """
+
+    DEFAULT_CSS = "Form { align: center middle; } #form-note { color: $error; }"
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="form.cancel")]
 
-    def __init__(self, title: str, fields: list[tuple[str, str, bool]]) -> None:
+    def __init__(
+        self,
+        title: str,
+        fields: list[tuple[str, str, bool]],
+        values: dict[str, str] | None = None,
+        note: str = "",
+        check: Callable[[dict[str, str]], list[str]] | None = None,
+    ) -> None:
         super().__init__()
         self.title_text, self.fields = title, fields
+        self.initial, self.note, self.check = values or {}, note, check
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm"):
             yield Label(Text(self.title_text, "bold"))
             for name, label, secret in self.fields:
-                yield Input(placeholder=label, password=secret, id=f"form-{name}")
+                value = self.initial.get(name, "")
+                yield Input(value, placeholder=label, password=secret, id=f"form-{name}")
+            yield Static(safe_text(self.note), id="form-note")
             with Horizontal():
                 yield Button(_("OK"), variant="warning", id="ok")
                 yield Button(_("Cancel"), id="cancel")
@@ -69,15 +87,27 @@ class Form(ModalScreen[dict | None]):
     def values(self) -> dict[str, str]:
         return {n: self.query_one(f"#form-{n}", Input).value.strip() for n, _l, _s in self.fields}
 
+    def ok(self) -> None:
+        values = self.values()
+        problems = self.check(values) if self.check else []
+        if problems:  # said here, the fields kept: nothing typed is lost
+            said = Text("\n").join(safe_text(p) for p in problems)
+            self.query_one("#form-note", Static).update(said)
+            return
+        self.dismiss(values)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter goes to the next field; on the last one it is OK."""
         if event.input.id == f"form-{self.fields[-1][0]}":
-            self.dismiss(self.values())
+            self.ok()
         else:
             self.focus_next()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(self.values() if event.button.id == "ok" else None)
+        if event.button.id == "ok":
+            self.ok()
+        else:
+            self.dismiss(None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -158,15 +188,22 @@ class SubaccountsScreen(StoreScreen[Subaccounts]):
         self.notify(_("choose a sub-account first"), severity="warning")
         return None
 
-    def _confirm_then(self, title: str, body: str, action, audited: tuple[str, dict]) -> None:
+    def _confirm_then(
+        self,
+        title: str,
+        body: str,
+        action,
+        audited: tuple[str, dict],
+        refused: Callable[[str], None] | None = None,
+    ) -> None:
         """Ask, then call ``action`` (client → request), audited as ``audited``: the action's
-        name and its entry's fields."""
+        name and its entry's fields; ``refused`` is told the platform's refusal."""
         if self.fivec.client is None:
             self.notify(_("no account configured"), severity="error")
             return
         self.app.push_screen(
             Confirm(title, safe_text(body)),
-            lambda ok: self._call(action, *audited) if ok else None,
+            lambda ok: self._call(action, *audited, refused) if ok else None,
         )
 
     def action_lock(self, lock: bool) -> None:
@@ -190,11 +227,7 @@ class SubaccountsScreen(StoreScreen[Subaccounts]):
         def asked(values: dict | None) -> None:
             if not values:
                 return
-            try:
-                amount = int(values["amount"])
-            except ValueError:
-                self.notify(_("the amount is a whole number"), severity="error")
-                return
+            amount = int(values["amount"])
             self._confirm_then(
                 _("Move {amount} to {child}?").format(amount=amount, child=child),
                 _("from account {account} (a negative amount takes it back)").format(
@@ -204,20 +237,23 @@ class SubaccountsScreen(StoreScreen[Subaccounts]):
                 ("subaccount_charge", {"args": {"child": child, "amount": amount}}),
             )
 
-        self.app.push_screen(
-            Form(_("Charge {child}").format(child=child), [("amount", _("amount"), False)]),
-            asked,
-        )
+        def whole(values: dict[str, str]) -> list[str]:
+            ok = re.fullmatch(r"-?[0-9]+", values["amount"]) is not None
+            return [] if ok else [_("the amount is a whole number")]
 
-    def action_create(self) -> None:
+        title = _("Charge {child}").format(child=child)
+        self.app.push_screen(Form(title, [("amount", _("amount"), False)], check=whole), asked)
+
+    def action_create(self, values: dict[str, str] | None = None, note: str = "") -> None:
+        """The new sub-account's form, checked against the platform's rules before it asks
+        to confirm; given back filled (``values``), saying why (``note``), when the platform
+        refuses it."""
+
         def asked(values: dict | None) -> None:
             if not values:
                 return
             child, password = values["child"], values["password"]
             mobile, company = values["mobile"], values["company"]
-            if not (child and password and mobile):
-                self.notify(_("name, password and contact mobile are needed"), severity="error")
-                return
             self._confirm_then(
                 _("Create sub-account {child}?").format(child=child),
                 _("under account {account}, contact mobile {mobile}").format(
@@ -231,18 +267,26 @@ class SubaccountsScreen(StoreScreen[Subaccounts]):
                         "secrets": [password],
                     },
                 ),
+                refused=lambda error: self.action_create(values, error),
             )
 
         fields = [
-            ("child", _("sub-account name"), False),
-            ("password", _("its password"), True),
+            ("child", _("sub-account name: 6 to 15 letters or digits"), False),
+            ("password", _("its password: 6 to 15 letters or digits"), True),
             ("mobile", _("contact mobile"), False),
-            ("company", _("company (optional)"), False),
+            ("company", _("company (optional, at most 20 characters)"), False),
         ]
-        self.app.push_screen(Form(_("New sub-account"), fields), asked)
+
+        def check(v: dict[str, str]) -> list[str]:
+            return name_problems(v["child"], v["mobile"], v["company"]) + password_problems(
+                v["password"]
+            )
+
+        form = Form(_("New sub-account"), fields, values, note, check)
+        self.app.push_screen(form, asked)
 
     @work(exclusive=True, exit_on_error=False, group="subaccounts")
-    async def _call(self, action, name: str, what: dict) -> None:
+    async def _call(self, action, name: str, what: dict, refused=None) -> None:
         from ..sync.acting import NotAudited, act
 
         box = self.query_one("#subaccounts-result", Static)
@@ -250,7 +294,10 @@ class SubaccountsScreen(StoreScreen[Subaccounts]):
         try:
             result = await act(self.fivec.auditor(), name, lambda: action(client), **what)
         except (FivecError, ReadOnly, NotAudited) as exc:
-            box.update(safe_text(_("refused: {error}").format(error=exc), "bold red"))
+            said = _("refused: {error}").format(error=exc)
+            box.update(safe_text(said, "bold red"))
+            if refused is not None and isinstance(exc, (PlatformError, TransportError)):
+                refused(said)
             return
         box.update(safe_text(result.message, "green"))
         self.post_message(SubaccountsChanged())

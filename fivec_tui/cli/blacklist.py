@@ -62,6 +62,7 @@ def blacklist_check(ctx: Ctx, mobile, as_json) -> None:
 
 @blacklist.command(
     "remove",
+    short_help=_("Ask the platform to whitelist MOBILE (opt-outs only)."),
     help=_(
         "Ask the platform to whitelist MOBILE. Only numbers blacklisted for an opt-out reply "
         "(TD, 退订) can be removed, and only on non-marketing accounts; complaint blacklists "

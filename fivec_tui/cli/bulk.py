@@ -15,7 +15,6 @@ import json
 import signal
 import sys
 import time
-from pathlib import Path
 
 import click
 
@@ -33,56 +32,13 @@ def json_line(data: dict) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str))
 
 
-def _duration(seconds: float) -> str:
-    seconds = round(seconds)
-    if seconds < 120:
-        return _("{n} s").format(n=seconds)
-    if seconds < 7200:
-        return _("{n} min").format(n=round(seconds / 60))
-    return _("{n} h").format(n=round(seconds / 3600, 1))
-
-
-def summary_lines(price, rejects: int, rejects_path: Path | None, balance: float | None) -> list:
-    from ..sync.bulk.validate import LABELS
-
-    lines = [
-        _("{rows} rows read: {valid} valid, {rejected} rejected").format(
-            rows=price.rows, valid=price.valid, rejected=rejects
-        )
-    ]
-    for reason, n in sorted(price.rejected.items()):
-        lines.append("  " + _("{n} × {reason}").format(n=n, reason=_(LABELS[reason])))
-    if rejects_path:
-        lines.append("  " + _("rejected rows and reasons: {path}").format(path=rejects_path))
-    parts = (
-        str(price.parts_min)
-        if price.parts_min == price.parts_max
-        else f"{price.parts_min}–{price.parts_max}"
-    )
-    lines.append(
-        _("{parts} part(s) a message, {total} parts in all (the cost, in balance units)").format(
-            parts=parts, total=price.parts_total
-        )
-        + (_("; balance {balance:g} in the cache").format(balance=balance) if balance else "")
-    )
-    requests = ", ".join(f"{n} × {kind}" for kind, n in sorted(price.requests.items()))
-    lines.append(
-        _("{requests} request(s); {traffic} traffic at {rate:g}/s: about {time}").format(
-            requests=requests or "0",
-            traffic=price.traffic,
-            rate=price.rate,
-            time=_duration(price.seconds),
-        )
-    )
-    return lines
-
-
 def send_csv(ctx: Ctx, path: str, opts: dict) -> None:
     """The whole ``send --csv`` command; ``opts`` are the ``send`` options."""
     from ..store import queries
     from ..store.duplicates import earlier_sends
     from ..sync.bulk.prepare import create, prepare, write_rejects
     from ..sync.bulk.source import SourceError
+    from ..sync.bulk.summary import summary_lines
 
     as_json = opts["as_json"]
     if opts["to"] or opts["variables"] or opts["via"] != "http":
@@ -107,6 +63,7 @@ def send_csv(ctx: Ctx, path: str, opts: dict) -> None:
             start_time=when,
             blacklisted=lambda mobiles: queries.cached_black(store, mobiles),
             recent=None if opts["again"] else lambda pairs: earlier_sends(store, pairs, window),
+            unsigned=opts["unsigned"],
         )
     except (SourceError, ValueError) as exc:
         raise UsageError(str(exc)) from None
@@ -295,7 +252,7 @@ def finish(store: Store, cid: int, state: str, as_json: bool) -> int:
             )
         )
         if meta.get("detail"):
-            tell(meta["detail"])
+            tell(_(meta["detail"]))  # the campaign's own notes translated (sync.bulk.run)
         if counts["planned"] or unknown:
             tell(_("resume with `fivec-tui campaign resume {id}`").format(id=cid))
     return 0 if counts["accepted"] == counts["rows"] else 1

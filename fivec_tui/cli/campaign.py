@@ -115,7 +115,7 @@ def show_cmd(ctx: Ctx, cid: int, as_json: bool) -> None:
             )
         )
     if meta["detail"]:
-        say(meta["detail"])
+        say(_(meta["detail"]))  # the campaign's own notes translated (sync.bulk.run)
 
 
 @campaign_group.command(

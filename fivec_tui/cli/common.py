@@ -130,8 +130,12 @@ class Ctx:
         base_url: str | None,
         db: str | None,
         read_only: str = "",
+        config_given: str | None = None,
     ):
         self.config_path = Path(config) if config else cfg.default_config_path()
+        #: How the config file was named (``--config``, ``FIVEC_CONFIG``), "" for the default
+        #: path: a file named must exist (:func:`fivec_tui.config.read_file`).
+        self.config_given = ("--config" if config else "") if config_given is None else config_given
         self.profile_name, self.base_url, self.db_flag = profile, base_url, db
         #: ``--read-only`` (or ``FIVEC_READ_ONLY``) as given: what it was given as, or "".
         self.read_only = read_only
@@ -144,7 +148,7 @@ class Ctx:
         """The config file, read and checked once (``[app]``, ``[keys]``, the profiles)."""
         if self._settings is None:
             try:
-                self._settings = cfg.read_config(self.config_path)
+                self._settings = cfg.read_config(self.config_path, given=self.config_given)
             except cfg.ConfigError as exc:
                 raise ConfigProblem(str(exc)) from None
         return self._settings

@@ -14,6 +14,7 @@ from .common import (
     UsageError,
     emit,
     json_option,
+    out,
     pass_ctx,
     password_stdin_option,
     read_secrets,
@@ -49,13 +50,44 @@ def config_show(ctx: Ctx, as_json) -> None:
             }
         )
         return
-    say(_("profile {name}  (config {path})").format(name=p.name, path=ctx.config_path))
-    for key, (value, source) in rows.items():
-        say(f"  {key:<20} {value:<36} {source}")
+    path = ctx.config_path
+    say(_("profile {name}").format(name=p.name))
+    say(_("file {path}").format(path=path))
+    if not path.exists():
+        say("  " + _("(not there yet: each value is a default or from the environment)"))
+    for line in _table(rows, out.width):
+        say(line)
+
+
+def _source(source: str) -> str:
+    """Where a value came from, short: ``file`` (named once above), ``env FIVEC_…``, ``flag
+    --…`` or ``default``."""
+    if source.startswith("file "):
+        return _("file")
+    return _("default") if source == "default" else source
+
+
+def _table(rows: dict[str, tuple[str, str]], width: int) -> list[str]:
+    """The rows as aligned lines at most ``width`` columns (80 at least): names and sources
+    whole, values cut with … to the room left."""
+    from rich.cells import cell_len, set_cell_size
+
+    shown = [(key, value, _source(source)) for key, (value, source) in rows.items()]
+    name_w = max(cell_len(k) for k, _v, _s in shown)
+    source_w = max(cell_len(s) for _k, _v, s in shown)
+    value_w = max(12, max(width, 80) - 2 - name_w - 1 - 1 - source_w)
+    lines = []
+    for key, value, source in shown:
+        if cell_len(value) > value_w:
+            value = set_cell_size(value, value_w - 1) + "…"
+        line = f"  {set_cell_size(key, name_w)} {set_cell_size(value, value_w)} {source}"
+        lines.append(line.rstrip())
+    return lines
 
 
 @config_group.command(
     "init",
+    short_help=_("Add or update a profile in the config file (0600)."),
     help=_(
         "Add or update a profile in the config file (mode 0600), keeping everything else in "
         "it. The password and apikey are asked with a hidden prompt, or read from standard "

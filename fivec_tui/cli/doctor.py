@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .. import config as cfg
-from ..api import FivecError, TransportError
+from ..api import FivecError, ParseError, TransportError
 from ..api.redact import mask_url, mask_urls
 from ..i18n import N_, _
 from ..private_files import DIR_MODE, FILE_MODE, cache_files, default_log, mode_of
@@ -195,6 +195,8 @@ def check_config(config_path: Path, profile: cfg.Profile | None, error: str) -> 
     where = _("config {path}").format(path=config_path)
     edit = _("edit {path}").format(path=config_path)
     if profile is None:
+        if not config_path.exists():  # a path named that is not there: which one was meant?
+            edit = _("name the right file, or create it with `fivec-tui config init`")
         return Check("config", "problem", where, error, edit)
     try:
         profile.require_account()
@@ -222,14 +224,18 @@ async def _platform(
         async with client:
             balance = await client.balance()
     except FivecError as exc:
-        fix = (
-            _("check the node (base URL), DNS, the firewall and any proxy")
-            if isinstance(exc, TransportError)
-            else _(
+        if isinstance(exc, TransportError):
+            fix = _("check the node (base URL), DNS, the firewall and any proxy")
+        elif isinstance(exc, ParseError):  # a page, not the platform's answer: who sent it?
+            fix = _(
+                "the answer is not the platform's (a web page: a proxy, a WAF, a wrong "
+                "address?): check the node (base URL) and any proxy on the way"
+            )
+        else:
+            fix = _(
                 "check username, password and apikey (`fivec-tui config init`) and the "
                 "account's IP binding"
             )
-        )
         reach = Check("platform", "problem", url, mask_urls(f"{type(exc).__name__}: {exc}"), fix)
     else:
         took = time.monotonic() - started

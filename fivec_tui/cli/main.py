@@ -9,31 +9,37 @@ import time
 import click
 
 from .. import i18n
-from ..i18n import _
+from ..i18n import N_, _
 from ..private_files import UnsafePath
 from .common import Ctx, choose_language, choose_zone, parse_when
 
-#: Every command: its name, then the module and attribute that define it.
+#: Every command: its name, then the module and attribute that define it, and its line in
+#: the command list: one line at 80 columns in either language (Chinese has no spaces to
+#: wrap at, and rich-click cuts a list line that overflows); its own --help says the rest.
 COMMANDS = {
-    "send": ("send", "send"),
-    "campaign": ("campaign", "campaign_group"),
-    "balance": ("query", "balance"),
-    "records": ("query", "records"),
-    "billing": ("query", "billing"),
-    "blacklist": ("blacklist", "blacklist"),
-    "bind-ip": ("blacklist", "bind_ip"),
-    "subaccounts": ("subaccounts", "subaccounts"),
-    "config": ("config", "config_group"),
-    "doctor": ("doctor", "doctor"),
-    "sim": ("run", "sim"),
-    "demo": ("run", "demo"),
-    "poll": ("run", "poll"),
-    "stats": ("cache", "stats"),
-    "alerts": ("cache", "alerts_cmd"),
-    "export": ("cache", "export"),
-    "audit": ("audit", "audit"),
-    "report": ("report", "report"),
-    "serve": ("run", "serve"),
+    "send": ("send", "send", N_("Send one message to one or more numbers.")),
+    "campaign": ("campaign", "campaign_group", N_("Bulk sends (send --csv): list, show, resume.")),
+    "balance": ("query", "balance", N_("Balance left and total.")),
+    "records": ("query", "records", N_("Send records: every message the account sent.")),
+    "billing": ("query", "billing", N_("Sent and balance of the account and sub-accounts.")),
+    "blacklist": ("blacklist", "blacklist", N_("Look up or remove numbers on the blacklist.")),
+    "bind-ip": ("blacklist", "bind_ip", N_("Bind the account to these IP addresses.")),
+    "subaccounts": (
+        "subaccounts",
+        "subaccounts",
+        N_("Sub-accounts: create, lock, unlock, info, charge."),
+    ),
+    "config": ("config", "config_group", N_("Create and inspect the config file.")),
+    "doctor": ("doctor", "doctor", N_("Check files, config, platform, clock: what to fix.")),
+    "sim": ("run", "sim", N_("Run the platform simulator until interrupted.")),
+    "demo": ("run", "demo", N_("The TUI on the built-in simulator: no account needed.")),
+    "poll": ("run", "poll", N_("The daemon: keeps the cache current, raises alerts.")),
+    "stats": ("cache", "stats", N_("Delivery summary from the cache.")),
+    "alerts": ("cache", "alerts_cmd", N_("Alert events from the cache, newest first.")),
+    "export": ("cache", "export", N_("Export reports, replies, records, balance, audit.")),
+    "audit": ("audit", "audit", N_("Who did what on the platform: the audit trail.")),
+    "report": ("report", "report", N_("Post-incident report of a span: HTML or Markdown.")),
+    "serve": ("run", "serve", N_("Serve the TUI in a browser, behind a token.")),
 }
 #: Older names still accepted, not listed: ``accounts`` was the sub-accounts group.
 ALIASES = {"accounts": "subaccounts"}
@@ -51,8 +57,10 @@ class LazyGroup(click.Group):
         name = ALIASES.get(name, name)
         if name not in COMMANDS:
             return None
-        module, attribute = COMMANDS[name]
-        return getattr(importlib.import_module(f"{__package__}.{module}"), attribute)
+        module, attribute, short = COMMANDS[name]
+        command = getattr(importlib.import_module(f"{__package__}.{module}"), attribute)
+        command.short_help = _(short)
+        return command
 
     def invoke(self, ctx: click.Context):
         """A cache that cannot be used, or a path refused for writing (a link, not a regular
@@ -111,7 +119,9 @@ class LazyGroup(click.Group):
 def main(ctx: click.Context, config, profile, base_url, db, lang, at, read_only) -> None:
     given = ctx.get_parameter_source("read_only") == click.core.ParameterSource.ENVIRONMENT
     reason = ("FIVEC_READ_ONLY" if given else "--read-only") if read_only else ""
-    ctx.obj = Ctx(config, profile, base_url, db, reason)
+    from_env = ctx.get_parameter_source("config") == click.core.ParameterSource.ENVIRONMENT
+    named = ("FIVEC_CONFIG" if from_env else "--config") if config else ""
+    ctx.obj = Ctx(config, profile, base_url, db, reason, named)
     choose_language(lang, ctx.obj.config_path)
     choose_zone(ctx.obj.config_path)
     if at is not None:

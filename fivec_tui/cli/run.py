@@ -148,11 +148,16 @@ def demo(ctx: Ctx, scenario, seed, speed, accounts) -> None:
     exit_if_no_room(Path(tempfile.gettempdir()))  # where the demo's cache goes
     from ..app.app import FivecApp
     from ..app.demo import run_demo
+    from ..sim import ScenarioError
 
     # The demo's profiles are made in code, not read with --read-only: this process runs
     # one app, whose accounts all follow the flag (``serve --demo`` passes it).
     FivecApp.actions_off = ctx.read_only
-    sys.exit(run_demo(scenario, seed, speed, accounts))
+    try:
+        code = run_demo(scenario, seed, speed, accounts)
+    except ScenarioError as exc:  # a scenario file that cannot be read: said, as by sim
+        raise UsageError(str(exc)) from None
+    sys.exit(code)
 
 
 @click.command(
@@ -311,8 +316,9 @@ def serve(click_ctx, host, port, demo_mode, token_file, public_url, public, read
         raise UsageError(
             _(
                 "--host {host} is not loopback: anyone who reaches it and has the token "
-                "controls this account, over plain HTTP. Put a TLS reverse proxy in front of "
-                "127.0.0.1 (see the README), or pass --i-know-this-is-public."
+                "controls this account, over plain HTTP. Keep serve on 127.0.0.1 behind a TLS "
+                "reverse proxy that passes WebSocket upgrades, with --public-url; or pass "
+                "--i-know-this-is-public."
             ).format(host=host)
         )
     try:

@@ -12,7 +12,15 @@ import sys
 import click
 
 from ..api import ContentEncodingError
-from ..api.sms import check_content, parse_recipients, parts, template_variables
+from ..api.sms import (
+    check_content,
+    has_signature,
+    international,
+    parse_recipients,
+    parts,
+    template_variables,
+)
+from ..api.traffic import TRAFFIC
 from ..i18n import _
 from ..when import show_full
 from .common import (
@@ -90,13 +98,32 @@ def _refuse_duplicates(store, profile, mobiles, content, template, variables) ->
     )
 
 
+def _refuse_unsigned(content: str, mobiles: list[str]) -> None:
+    """Exit 2 when a text to a mainland number has no 【signature】 at its start or end: the
+    carriers drop such texts, and a bulk send rejects their rows.  ``--no-signature`` is for
+    an account whose signature the platform adds itself (强制签名: §3.5, §6.1)."""
+    mainland = [m for m in mobiles if not international(m)]
+    if mainland and not has_signature(content):
+        refuse(
+            _(
+                "not sent: the text has no 【signature】 at its start or end, which texts to "
+                "mainland numbers need (e.g. 【公司】). Add one, or --no-signature if the "
+                "platform adds your account's signature itself"
+            )
+        )
+
+
 @click.command(help=_("Send one message to one or more numbers; prints the msgid."))
 @click.option("--to", "to", help=_("Recipients, comma separated."))
 @click.option(
     "--csv",
     "csv_path",
     type=click.Path(dir_okay=False),
-    help=_("Bulk send from a CSV (UTF-8 or GBK) or XLSX file with a mobile column: see README."),
+    help=_(
+        "Bulk send from a CSV (UTF-8 or GBK) or XLSX file: the numbers in a column named "
+        "mobile, phone or 手机号, each {column} of --content filled from its row; every row is "
+        "checked first, the rejected ones written to FILE.rejected.csv with their reasons."
+    ),
 )
 @click.option("--strict", is_flag=True, help=_("--csv: send nothing if any row is rejected."))
 @click.option(
@@ -111,7 +138,10 @@ def _refuse_duplicates(store, profile, mobiles, content, template, variables) ->
 @click.option(
     "--traffic",
     type=click.Choice(["notice", "personal", "marketing"]),
-    help=_("--csv: traffic type for the pace (doc §3.7); guessed from the text when not given."),
+    help=_(
+        "--csv: the traffic type, which sets the most messages a second the platform allows "
+        "({rates}); guessed from the text when not given."
+    ).format(rates=", ".join(f"{name} {kind.rate}/s" for name, kind in TRAFFIC.items())),
 )
 @click.option("--content", help=_("Message text (≤500 characters, signature 【…】 included)."))
 @click.option("--at", "at", help=_("Send later: ISO time (no offset: local time) or +10m."))
@@ -131,6 +161,15 @@ def _refuse_duplicates(store, profile, mobiles, content, template, variables) ->
     show_default=True,
     help=_("soap: the WebService send (plain text, UTF-8; needs the plain password)."),
 )
+@click.option(
+    "--no-signature",
+    "unsigned",
+    is_flag=True,
+    help=_(
+        "Send a text without a 【signature】 to mainland numbers: for an account whose "
+        "signature the platform adds itself."
+    ),
+)
 @click.option("--yes", is_flag=True, help=_("Send without asking."))
 @json_option
 @pass_ctx
@@ -148,6 +187,7 @@ def send(
     variables,
     encode,
     via,
+    unsigned,
     yes,
     as_json,
 ) -> None:
@@ -166,6 +206,7 @@ def send(
             variables=variables,
             encode=encode,
             via=via,
+            unsigned=unsigned,
             yes=yes,
             as_json=as_json,
             when=parse_when(at) if at else None,
@@ -176,9 +217,7 @@ def send(
         raise UsageError(_("give --to (or --csv FILE)"))
     recipients = parse_recipients(to)
     if recipients.invalid:
-        raise UsageError(
-            _("invalid mobile number(s): {numbers}").format(numbers=", ".join(recipients.invalid))
-        )
+        raise UsageError(_("invalid mobile number(s):") + "\n" + recipients.problems())
     if not recipients.valid:
         raise UsageError(_("no recipients"))
     try:
@@ -197,6 +236,8 @@ def send(
             check_content(content, enc)
         except ContentEncodingError as exc:
             raise UsageError(str(exc)) from None
+        if not unsigned:
+            _refuse_unsigned(content, recipients.valid)
     when = parse_when(at) if at else None
     per = parts(content) if content else 1
     total = per * len(recipients.valid)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
+from ..api.subaccounts import name_problems, password_problems
 from ..i18n import _
 from .common import (
     Ctx,
+    UsageError,
     acted,
     call,
     emit,
@@ -31,6 +33,7 @@ def subaccounts() -> None:
 
 @subaccounts.command(
     "create",
+    short_help=_("Create sub-account CHILD (its password asked, hidden)."),
     help=_(
         "Create sub-account CHILD. Its password is asked with a hidden prompt, or read from "
         "standard input with --password-stdin: never from the command line."
@@ -44,7 +47,11 @@ def subaccounts() -> None:
 @pass_ctx
 def accounts_create(ctx: Ctx, child, contact_mobile, company, password_stdin, as_json) -> None:
     ctx.refuse_if_read_only("subaccounts create")
+    if problems := name_problems(child, contact_mobile, company):  # before the password
+        raise UsageError("; ".join(problems))
     (password,) = read_secrets((_("Password of the new sub-account"),), password_stdin)
+    if problems := password_problems(password):
+        raise UsageError("; ".join(problems))
     _success(
         ctx,
         lambda c: c.user_create(child, password, contact_mobile, company),

@@ -66,9 +66,11 @@ class Kind:
     def got(self, value: Any) -> str:
         """``value`` as an error may repeat it: secrets withheld, URLs masked, long text cut."""
         if isinstance(value, dict):
-            return "a table"
+            return _("a table")
         if self.secret:
-            return f"a value of {len(value)} characters" if isinstance(value, str) else "a value"
+            if isinstance(value, str):
+                return _("a value of {n} characters").format(n=len(value))
+            return _("a value")
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, float) and not math.isfinite(value):
@@ -194,7 +196,7 @@ def _list(item: Callable[[Any], Any]) -> Callable[[Any], list]:
 
 
 def _shown_list(values: list) -> str:
-    return ", ".join(mask_urls(str(v)) for v in values) or "(none)"
+    return ", ".join(mask_urls(str(v)) for v in values) or "(none)"  # config show, as "(unset)"
 
 
 TEXTS = Kind(N_("a list of text"), _list(_text), show=_shown_list)

@@ -9,17 +9,15 @@ where a misspelt name would silently keep the default.
 from __future__ import annotations
 
 import os
-import re
 import stat
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, Field, asdict, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ..api import md5_hex, resolve_base_url
-from ..i18n import _
-from ..private_files import UnsafePath, read_regular
+from ..i18n import N_, _
+from ..toml_file import Refused, read_toml
 from .kinds import FLAG, TEXT, TEXT_TABLE, ConfigError, Kind, Where, number
 from .paths import default_config_path
 from .profile import Profile
@@ -35,77 +33,30 @@ ENV = {
     "base_url": "FIVEC_BASE_URL",
 }
 TOP_LEVEL = ("default_profile", "profiles", "app", "keys")
-#: A config larger than this is refused unread (a real one is a few KiB).
-MAX_CONFIG_BYTES = 1 << 20
-#: Arrays and inline tables nested deeper than this are refused (a real config nests two).
-MAX_DEPTH = 32
+#: What a table's keys are called in "unknown ..." (a table's ``unknown``, :mod:`.schema`),
+#: listed so that they are translated.
+NOUNS = (N_("setting"), N_("stream"), N_("interval"))
+THEME = N_("theme setting")
 
 
-def read_file(path: Path) -> dict[str, Any]:
-    """The parsed TOML, ``{}`` when the file does not exist, ConfigError when unreadable.
+def read_file(path: Path, given: str = "") -> dict[str, Any]:
+    """The parsed TOML, ``{}`` when the file does not exist, ConfigError when unreadable
+    (:func:`fivec_tui.toml_file.read_toml`: what is not a regular file, too large, too deep).
 
-    Refused in one line before tomllib sees them: what is not a regular file (a FIFO would
-    block the read), a file over :data:`MAX_CONFIG_BYTES` (not read at all), and arrays or
-    inline tables nested deeper than :data:`MAX_DEPTH` (tomllib recurses once a level).
+    ``given``: how the path was named (``--config``, ``FIVEC_CONFIG``), when it was: a file
+    named so must exist, a typo never passing for an empty config.  Only the default path
+    may be missing (a fresh install, credentials in the environment).
     """
     try:
-        raw = read_regular(path, MAX_CONFIG_BYTES)
+        return read_toml(path)
     except FileNotFoundError:
+        if given:
+            raise ConfigError(
+                _("{path}: no such file (given by {given})").format(path=path, given=given)
+            ) from None
         return {}
-    except UnsafePath as exc:
-        raise ConfigError(f"{path}: {exc.strerror}") from None
-    except OSError as exc:
-        raise ConfigError(
-            _("{path}: cannot read: {error}").format(path=path, error=exc.strerror)
-        ) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(_("{path}: not UTF-8 text").format(path=path)) from None
-    deep = _("{path}: arrays or tables nested more than {depth} deep (line {line})")
-    if (line := too_deep(text, MAX_DEPTH)) is not None:
-        raise ConfigError(deep.format(path=path, depth=MAX_DEPTH, line=line))
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_("{path}: invalid TOML: {error}").format(path=path, error=exc)) from None
-    except RecursionError:  # what the scan missed, should it miss anything
-        raise ConfigError(deep.format(path=path, depth=MAX_DEPTH, line="?")) from None
-
-
-#: Where a comment or a string starts, and each bracket or brace, for :func:`too_deep`.
-_TOKEN = re.compile(r"""\"\"\"|'''|["'#\[\]{}]""")
-#: From just after a string's opening quotes to just after its closing ones (a multi-line
-#: string may end with one or two quotes of its own before them).
-_STRING_END = {
-    '"""': re.compile(r'(?:\\.|[^\\])*?"""("{0,2})', re.S),
-    "'''": re.compile(r".*?'''('{0,2})", re.S),
-    '"': re.compile(r'(?:\\.|[^"\\\n])*"'),
-    "'": re.compile(r"[^'\n]*'"),
-}
-
-
-def too_deep(text: str, limit: int) -> int | None:
-    """The line where ``text``'s arrays and inline tables nest more than ``limit`` deep, or
-    None.  A scan without recursion that steps over comments and strings (basic, literal,
-    multi-line, with escapes), so that brackets inside them do not count."""
-    depth, pos = 0, 0
-    while match := _TOKEN.search(text, pos):
-        token, pos = match.group(), match.end()
-        if token == "#":
-            pos = text.find("\n", pos) + 1 or len(text)
-        elif token in _STRING_END:
-            end = _STRING_END[token].match(text, pos)
-            if end is None:  # never closed: tomllib says where
-                return None
-            pos = end.end()
-        elif token in "[{":
-            depth += 1
-            if depth > limit:
-                return text.count("\n", 0, pos) + 1
-        else:
-            depth = max(depth - 1, 0)
-    return None
+    except Refused as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def permission_warning(path: Path, data: dict[str, Any]) -> str | None:
@@ -128,7 +79,7 @@ def permission_warning(path: Path, data: dict[str, Any]) -> str | None:
 
 def _table(where: Where, key: str, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise where.error(key, "must be a table")
+        raise where.error(key, _("must be a table"))
     return value
 
 
@@ -147,7 +98,8 @@ class Reading:
         unknown = sorted(set(data) - set(known))
         if unknown and (self.strict or hasattr(cls, "unknown")):
             noun = getattr(cls, "unknown", "setting")
-            raise where.error(unknown[0], f"unknown {noun} (known: {', '.join(known)})")
+            problem = _("unknown {noun} (known: {keys})")
+            raise where.error(unknown[0], problem.format(noun=_(noun), keys=", ".join(known)))
         if unknown:
             self.warnings.append(
                 where.warning(_("unknown settings ignored: {keys}").format(keys=", ".join(unknown)))
@@ -255,10 +207,13 @@ class ConfigFile:
         return profile
 
 
-def read_config(path: Path | None = None, env: dict[str, str] | None = None) -> ConfigFile:
-    """The file at ``path`` (default: ``FIVEC_CONFIG`` or the platform's), read and checked."""
+def read_config(
+    path: Path | None = None, env: dict[str, str] | None = None, given: str = ""
+) -> ConfigFile:
+    """The file at ``path`` (default: ``FIVEC_CONFIG`` or the platform's), read and checked;
+    ``given``: how ``path`` was named, if it was (see :func:`read_file`)."""
     path = path or default_config_path(env)
-    data = read_file(path)
+    data = read_file(path, given)
     where = Where(str(path))
     warnings = [w] if (w := permission_warning(path, data)) else []
     if unknown := sorted(set(data) - set(TOP_LEVEL)):
@@ -275,7 +230,8 @@ def read_config(path: Path | None = None, env: dict[str, str] | None = None) -> 
         if isinstance(key, str):  # anything else may be for a later version: said, not used
             keys[binding], sources[f"keys.{binding}"] = key, reading.source
         else:
-            warnings.append((where / "keys").warning(f"{binding}: not a key name, ignored"))
+            ignored = _("{binding}: not a key name, ignored").format(binding=binding)
+            warnings.append((where / "keys").warning(ignored))
     return ConfigFile(path, data, app, keys, sources, warnings)
 
 
@@ -306,10 +262,11 @@ def read_theme(path: Path, theme_fields: Iterable[Field]) -> dict[str, Any]:
     theme_fields = list(theme_fields)
     kinds = {f.name: _theme_kind(f) for f in theme_fields}
     if unknown := sorted(set(data) - set(kinds)):
-        raise where.error(unknown[0], f"unknown theme setting (known: {', '.join(kinds)})")
+        problem = _("unknown {noun} (known: {keys})")
+        raise where.error(unknown[0], problem.format(noun=_(THEME), keys=", ".join(kinds)))
     for f in theme_fields:
         if f.default is MISSING and f.default_factory is MISSING and f.name not in data:
-            raise where.error(f.name, "required")
+            raise where.error(f.name, _("required"))
     return {key: where.check(kinds[key], key, value) for key, value in data.items()}
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from ..i18n import _
 from ..private_files import private_dir, read_regular, replacing
+from ..toml_file import MAX_BYTES as MAX_CONFIG_BYTES
+from ..toml_file import MAX_DEPTH, too_deep
 from .kinds import ConfigError
-from .load import MAX_CONFIG_BYTES, MAX_DEPTH, too_deep
 
 #: Writing one key makes another one stale: it would otherwise win over the new value.
 _SUPERSEDES = {"password_md5": ("password",), "password": ("password_md5",), "node": ("base_url",)}

@@ -8,12 +8,12 @@ push settings and faults per endpoint.  See ``data/scenarios/demo.toml`` for eve
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..resources import data_dir
+from ..toml_file import Refused, read_toml
 
 DEFAULT_MIX = {"DELIVRD": 0.95, "UNDELIV": 0.03, "EXPIRED": 0.02}
 ENDPOINTS = ("send", "batch", "query", "recv", "reply", "black", "bind", "user", "webservice")
@@ -221,11 +221,11 @@ def load(name_or_path: str) -> Scenario:
     if not path.suffix:
         path = data_dir() / "scenarios" / f"{name_or_path}.toml"
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
+        data = read_toml(path)  # bounded: size, depth, a FIFO (the config's reader)
     except FileNotFoundError:
         raise ScenarioError(
             f"no scenario {name_or_path!r}; shipped: {', '.join(available())}"
         ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: {exc}") from None
+    except Refused as exc:
+        raise ScenarioError(str(exc)) from None
     return from_dict(data, path.stem)

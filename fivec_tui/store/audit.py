@@ -355,8 +355,10 @@ def actions(
     if profile:
         where.append("b.profile = ?")
         params.append(profile)
+    done = ("outcome", "msgid", "detail")  # the outcome entry's, when there is one
+    first = ", ".join(f"b.{f}" for f in ("id", *FIELDS, "prev", "hash") if f not in done)
     sql = (
-        "SELECT b.*, coalesce(c.outcome, b.outcome) AS outcome, "
+        f"SELECT {first}, coalesce(c.outcome, b.outcome) AS outcome, "
         "coalesce(c.msgid, b.msgid) AS msgid, coalesce(c.detail, b.detail) AS detail, "
         "c.at AS done_at, c.id AS done_id, c.hash AS done_hash "
         "FROM audit b LEFT JOIN audit c ON c.ref = b.id "

@@ -1,4 +1,5 @@
-"""The SQLite cache: opening, pragmas, transactions and settings.
+"""The SQLite cache: opening, pragmas, migrations (:mod:`.migrations`), transactions, and
+the reads and writes outside the ingest path (through sqlite-utils, :attr:`Store.db`).
 
 One file per profile.  WAL lets the TUI read while the poller writes; ``synchronous=FULL``
 because a destructive read committed is the only copy there is (the pipelined ingest's
@@ -10,36 +11,40 @@ message is the one line to say.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..private_files import (
     UnsafePath,
     private_dir,
-    private_file,
+    private_fd,
     refuse_unsafe,
     sqlite_siblings,
 )
 from .integrity import CacheBroken, from_error
-from .migrations import MIGRATIONS
+from .migrations import MigrationFailed, pending, upgrade
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
-def statements(script: str) -> Iterator[str]:
-    """The statements of ``script``, split at the semicolons that end one: not those inside a
-    string literal, a comment or a trigger's body (``sqlite3.complete_statement`` says where
-    a statement is whole)."""
-    pending = ""
-    for piece in script.split(";"):
-        pending += piece + ";"
-        if sqlite3.complete_statement(pending):
-            if pending.strip(" \t\r\n;"):
-                yield pending
-            pending = ""
-    if pending.strip(" \t\r\n;"):
-        yield pending
+def made_private(path: Path) -> None:
+    """Create the cache file empty and 0600 if it does not exist yet, so that SQLite (which
+    gives its WAL and SHM the file's mode) never makes it with the umask's.
+
+    An existing cache is never opened here, only checked (:func:`refuse_unsafe`): closing any
+    descriptor of a file releases every POSIX lock this process holds on it, those of SQLite's
+    connections included (another process could then change it under them: "disk I/O error",
+    or worse).  ``O_EXCL`` makes the check and the creation one step.
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(private_fd(path, os.O_RDONLY, new=True))
 
 
 class Store:
@@ -57,15 +62,21 @@ class Store:
         readonly: bool = False,
         lock: threading.RLock | None = None,
         synchronous: str = "FULL",
+        defer_migration: bool = False,
     ) -> None:
+        """``defer_migration``: migrate at the first use instead of now, a migration that
+        fails then raising :class:`CacheBroken` there.  For the TUI, which opens its cache
+        before its first frame: a new cache's migrations import sqlite-utils (35-160 ms)."""
         self.path = Path(path)
         self.lock = lock or threading.RLock()
+        self._db: Database | None = None
+        self._unmigrated = False
         try:
-            self.conn = self._open(readonly, synchronous)
+            self._open(readonly, synchronous, defer_migration)
         except (sqlite3.DatabaseError, UnsafePath) as exc:
             raise CacheBroken(from_error(self.path, exc)) from None
 
-    def _open(self, readonly: bool, synchronous: str) -> sqlite3.Connection:
+    def _open(self, readonly: bool, synchronous: str, defer: bool) -> None:
         """Connect, set the pragmas and (unless ``readonly``) migrate.  The cache and the files
         SQLite makes beside it are checked first: never a link, only files of this user."""
         if str(self.path) != ":memory:":
@@ -73,54 +84,69 @@ class Store:
             # three are private whatever the umask.
             if not readonly:
                 private_dir(self.path.parent)
-            for sibling in sqlite_siblings(self.path):
-                refuse_unsafe(sibling)
+            for file in (self.path, *sqlite_siblings(self.path)):
+                refuse_unsafe(file)
             if self.path.parent.is_dir():
-                private_file(self.path)
+                made_private(self.path)
         conn = sqlite3.connect(
             str(self.path), timeout=30, check_same_thread=False, isolation_level=None
         )
-        self.conn = conn
+        self._conn = conn
         try:
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(f"PRAGMA synchronous = {'NORMAL' if synchronous == 'NORMAL' else 'FULL'}")
             conn.execute("PRAGMA foreign_keys = ON")
-            if not readonly:
+            self._unmigrated = not readonly and bool(pending(conn))
+            if self._unmigrated and not defer:
                 self.migrate()
         except BaseException:
             conn.close()
             raise
-        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The connection, its schema migrated first if that was deferred."""
+        if self._unmigrated:
+            self.migrate()
+        return self._conn
 
     def close(self) -> None:
         with self.lock:
-            self.conn.close()
-
-    @property
-    def version(self) -> int:
-        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+            self._conn.close()
 
     def migrate(self) -> None:
-        with self.transaction():
-            current = self.version
-            for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
-                for statement in statements(script):
-                    self.conn.execute(statement)
-                self.conn.execute(f"PRAGMA user_version = {number}")
+        """Apply the pending migrations (:mod:`.migrations`), all or none, or raise
+        :class:`CacheBroken`.  Whether any is pending is asked at the open, without a write
+        lock or sqlite-utils: on every open but a cache's first after an upgrade, none is."""
+        with self.lock:
+            if not self._unmigrated:
+                return
+            try:
+                if pending(self._conn):
+                    with self._immediate(self._conn):
+                        upgrade(self.db)
+            except (sqlite3.DatabaseError, MigrationFailed) as exc:
+                raise CacheBroken(from_error(self.path, exc)) from None
+            self._unmigrated = False
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT``: one writer, all or nothing."""
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-                self.conn.execute("COMMIT")  # inside: a failed commit is rolled back too
-            except BaseException:
-                if self.conn.in_transaction:  # SQLite rolls back by itself on a full disk
-                    self.conn.execute("ROLLBACK")
-                raise
+        with self.lock, self._immediate(self.conn) as conn:
+            yield conn
+
+    @staticmethod
+    @contextmanager
+    def _immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")  # inside: a failed commit is rolled back too
+        except BaseException:
+            if conn.in_transaction:  # SQLite rolls back by itself on a full disk
+                conn.execute("ROLLBACK")
+            raise
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -136,50 +162,57 @@ class Store:
             finally:
                 self.conn.execute("COMMIT")
 
-    def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
-        """Rows as dicts, read whole under the lock.
+    @property
+    def db(self) -> Database:
+        """sqlite-utils on this connection: queries, inserts, updates and upserts go through it.
 
-        Straight from sqlite3 rather than through sqlite-utils' ``Database.query``: every
-        screen reads through here, and importing sqlite-utils (its plugins, dateutil, and
-        numpy when it is installed) takes 110-250 ms on the TUI's worker thread, GIL held.
+        Made on first use, so that opening a cache never imports sqlite-utils (35-45 ms
+        here, 85-175 with numpy installed): the TUI opens its cache before its first frame
+        and first reads it in a worker after, which pays for it once.  The ingest hot path
+        stays plain sqlite3 (:mod:`.ingest`, :mod:`.journaling`: ``bench_ingest.py``).
+        Call it under :attr:`lock`, as every method here does.
         """
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self._conn, recursive_triggers=False, execute_plugins=False)
+        return self._db
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
+        """Rows as dicts (sqlite-utils' ``query``), read whole under the lock."""
         with self.lock:
-            cursor = self.conn.execute(sql, params)
-            names = [d[0] for d in cursor.description or ()]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            self.migrate()
+            return list(self.db.query(sql, params))
 
     def scalar(self, sql: str, params: tuple | dict = ()):
+        """The first column of the first row, or None."""
         with self.lock:
-            row = self.conn.execute(sql, params).fetchone()
+            self.migrate()
+            row = self.db.execute(sql, params).fetchone()
         return row[0] if row else None
 
     def insert(self, table: str, row: dict) -> int:
-        """Insert ``row`` (column -> value) in a transaction of its own; returns its rowid.
-
-        Plain sqlite3, as :meth:`query`: sqlite-utils' ``insert`` would load sqlite-utils
-        (110-250 ms, GIL held) on the first poll run, balance or alert of a session.
-        """
-        sql = f"INSERT INTO {table}({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
-        with self.transaction() as conn:
-            return int(conn.execute(sql, tuple(row.values())).lastrowid)
+        """Insert ``row`` (column -> value) in a transaction of its own; returns its rowid."""
+        with self.transaction():
+            return self.db[table].insert(row).last_rowid
 
     def update(self, table: str, rowid: int, changes: dict) -> None:
         """Set ``changes`` (column -> value) on row ``rowid``, in a transaction of its own."""
-        sets = ", ".join(f"{column} = ?" for column in changes)
-        with self.transaction() as conn:
-            conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*changes.values(), rowid))
+        from sqlite_utils.db import NotFoundError
+
+        with self.transaction():
+            try:
+                self.db[table].update(rowid, changes)
+            except NotFoundError:  # gone since it was read (pruned): nothing left to change
+                return
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         value = self.scalar("SELECT value FROM settings WHERE key = ?", (key,))
         return default if value is None else value
 
     def set_setting(self, key: str, value: str) -> None:
-        with self.transaction() as conn:
-            conn.execute(
-                "INSERT INTO settings(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+        with self.transaction():
+            self.db["settings"].upsert({"key": key, "value": value}, pk="key")
 
     def integrity_ok(self) -> bool:
         return self.scalar("PRAGMA integrity_check") == "ok"

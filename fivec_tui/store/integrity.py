@@ -87,16 +87,16 @@ def cache_problem(path: str | Path) -> CacheProblem | None:
     try:
         for file in (path, *sqlite_siblings(path)):
             refuse_unsafe(file)
-        with open(path, "rb") as fh:
-            header = fh.read(len(HEADER))
+        size = os.stat(path).st_size
     except FileNotFoundError:
         return None
     except OSError as exc:
         return from_error(path, exc)
-    if not header:
+    if not size:
         return None
-    if header != HEADER:
-        return CacheProblem(path, _("not an SQLite database: its header is gone"), True)
+    # The header is read by SQLite, never through a descriptor of our own: closing one would
+    # release the POSIX locks this process's connections hold on the file (see
+    # ``store/db.py:made_private``), and the TUI checks a cache it has open.
     # Without a WAL no connection has the cache open (opening it makes one): read it as
     # immutable, which creates no -wal or -shm beside it; else as a reader among others.
     wal = os.path.lexists(f"{path}-wal")
@@ -108,6 +108,8 @@ def cache_problem(path: str | Path) -> CacheProblem | None:
     try:
         findings = [row[0] for row in conn.execute(f"PRAGMA quick_check({FINDINGS})")]
     except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB":
+            return CacheProblem(path, _("not an SQLite database: its header is gone"), True)
         return from_error(path, exc)
     finally:
         conn.close()

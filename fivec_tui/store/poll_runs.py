@@ -30,10 +30,7 @@ def add_poll_run(
         "error": error,
         "items": items,
     }
-    with store.transaction() as conn:
-        conn.execute(
-            f"INSERT INTO poll_runs({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-            tuple(row.values()),
-        )
+    with store.transaction():
+        store.db["poll_runs"].insert(row)
         if health is not None:
-            upsert_health(conn, health)
+            upsert_health(store, health)

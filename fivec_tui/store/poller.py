@@ -9,7 +9,6 @@ tell the rows of the poller it watches from those a stopped one left behind.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 
@@ -76,24 +75,20 @@ class JobHealth:
 
 
 COLUMNS = tuple(f.name for f in fields(JobHealth))
-_UPSERT = (
-    f"INSERT INTO job_health({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-    f"ON CONFLICT(job) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "job")
-)
 
 
-def upsert_health(conn: sqlite3.Connection, health: JobHealth) -> None:
-    """Write one job's row, inside the caller's transaction (a job keeps its place)."""
-    conn.execute(_UPSERT, tuple(asdict(health).values()))
+def upsert_health(store: Store, health: JobHealth) -> None:
+    """Write one job's row, inside the caller's transaction (an upsert: a job keeps its
+    place)."""
+    store.db["job_health"].upsert(asdict(health), pk="job")
 
 
 def start_health(store: Store, jobs: list[JobHealth]) -> None:
     """A poller starting: its jobs replace whatever the last one left, in its order."""
-    with store.transaction() as conn:
-        conn.execute("DELETE FROM job_health")
+    with store.transaction():
+        store.db["job_health"].delete_where()
         for health in jobs:
-            upsert_health(conn, health)
+            upsert_health(store, health)
 
 
 def job_health(store: Store) -> list[JobHealth]:

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..config import Alerts, table_from
-from ..i18n import N_, gettext_for
+from ..i18n import N_, _, gettext_for
 from ..i18n import current as interface_language
 from ..store import Store, codes, queries
 from ..store import alerts as store_alerts
@@ -77,8 +77,27 @@ class Event:
             "state": self.state,
             "message": self.condition.message,
             "at": self.at,
+            "since": self.since,
+            "value": self.condition.value,  # as the robots show them (and the Alerts screen)
+            "threshold": self.condition.threshold,
             **{f"value_{k}": v for k, v in self.condition.fields.items()},
         }
+
+
+#: Each rule's name as a person reads it: the id stays in the cache, JSON and log lines.
+RULE_NAMES = {
+    "delivery_rate": N_("delivery rate"),
+    "failure_spike": N_("failure spike"),
+    "pending": N_("reports overdue"),
+    "balance": N_("balance"),
+    "opt_outs": N_("opt-outs"),
+    "job": N_("sync job"),
+}
+
+
+def rule_name(rule: str) -> str:
+    """``rule``'s name in the interface's language (an id it does not know, as it is)."""
+    return _(RULE_NAMES[rule]) if rule in RULE_NAMES else rule
 
 
 def config(alerts: Mapping[str, Any]) -> dict[str, Any]:

@@ -22,12 +22,26 @@ if TYPE_CHECKING:
 
 #: Why an account's jobs fail, most serious first (English: JSON and logs; ``_()`` to show).
 AUTH_ERROR = N_("auth error")
+#: Destructive pulls wait for room on the cache's disk (a job's note says so: see
+#: ``sync/jobs/__init__.py:Pulls.ready``); not failures, but nothing is taken meanwhile.
+DISK_FULL = N_("disk full")
+NOT_WRITABLE = N_("cache not writable")
 UNREACHABLE = N_("unreachable")
 NO_BALANCE = N_("no balance")
 THROTTLED = N_("throttled")
 PLATFORM_ERROR = N_("platform error")
 FAILING = N_("failing")
-REASONS = (AUTH_ERROR, UNREACHABLE, NO_BALANCE, THROTTLED, PLATFORM_ERROR, FAILING)
+REASONS = (
+    AUTH_ERROR,
+    DISK_FULL,
+    NOT_WRITABLE,
+    UNREACHABLE,
+    NO_BALANCE,
+    THROTTLED,
+    PLATFORM_ERROR,
+    FAILING,
+)
+PAUSED = ": pulls paused"
 
 
 @cache
@@ -79,10 +93,15 @@ STREAM_JOBS = ("reports", "replies", "records", "balance", "subaccounts")
 def sync_state(jobs: Iterable[JobHealth]) -> tuple[str, str]:
     """``(state, detail)`` of a running poller's account from the rows it wrote: ``starting``
     (no row yet, or a stream job not run once), one of :data:`REASONS` when a job's last run
-    failed (detail: ``job: error``), else ``live`` (English: show it with ``_()``)."""
+    failed (detail: ``job: error``) or pulls wait for room on the disk (``job: pulls paused
+    (…)``), else ``live`` (English: show it with ``_()``)."""
     rows = {job.job: job for job in jobs}
     if trouble := jobs_problem(rows):
         return trouble
+    for name, row in sorted(rows.items()):
+        why, paused, rest = row.note.partition(PAUSED)
+        if paused and why in (DISK_FULL, NOT_WRITABLE):
+            return why, f"{name}:{paused.removeprefix(':')}{rest}"
     waiting = [
         r for n, r in rows.items() if n in STREAM_JOBS and r.scheduled and r.last_run is None
     ]

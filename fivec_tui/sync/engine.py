@@ -379,13 +379,9 @@ class Engine:
         if not isinstance(exc, FivecError) and not backoff.said_where_it_happened(exc):
             log.exception("job %s crashed", name)
         state = self.jobs[name]
-        log.warning(
-            "%s failed (%d in a row): %s; next try in %.0fs",
-            name,
-            state.failures,
-            state.last_error,
-            state.backoff_s,
-        )
+        # Only a scheduled engine tries again: poll --once has no next try to announce.
+        again = f"; next try in {state.backoff_s:.0f}s" if self.scheduler is not None else ""
+        log.warning("%s failed (%d in a row): %s%s", name, state.failures, state.last_error, again)
 
     async def _record(
         self, name: str, started: float, outcome: str, error: str, items: int, kept: str | None

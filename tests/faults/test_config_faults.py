@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from fivec_tui.config import ConfigError, load_profile
-from fivec_tui.config.load import MAX_DEPTH, too_deep
+from fivec_tui.toml_file import MAX_DEPTH, too_deep
 
 DEEP = 100_000
 

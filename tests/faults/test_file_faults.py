@@ -23,7 +23,6 @@ from fivec_tui.private_files import (
     open_private,
     private_dir,
     private_fd,
-    private_file,
     read_regular,
 )
 from fivec_tui.store import Store
@@ -136,7 +135,6 @@ def test_an_existing_file_of_someone_else_is_never_opened(tmp_path, monkeypatch)
     monkeypatch.setattr(os, "geteuid", lambda: os.stat(path).st_uid + 1)
     for opener in (
         lambda: open_private(path, "a"),
-        lambda: private_file(path),
         lambda: private_fd(path, os.O_RDWR),
     ):
         with pytest.raises(UnsafePath, match="not by this user"):

@@ -10,13 +10,13 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oldcache import old_cache, up_to_date
 from peers import TOKEN
 
 from fivec_tui.api.models import Reply, Unparsed
 from fivec_tui.api.push import FormError, parse_push, push_data
 from fivec_tui.store import Store, replay
 from fivec_tui.store.journaling import ingest_journal, journal, read_body, read_raw
-from fivec_tui.store.migrations import MIGRATIONS
 from fivec_tui.sync import Forwarder, PushConfig, PushReceiver
 
 GBK_REPLY = b"data=0%2C1%2C13800000000%2C%C4%E3%BA%C3%2C1462913482"  # 你好 in GBK
@@ -126,16 +126,10 @@ def test_a_pull_can_journal_the_bytes_it_received(tmp_path):
 def test_a_cache_from_before_keeps_its_text_bodies_readable(tmp_path):
     """Version 10 journaled a push's decoded data as text (or zlib of it): still read and
     replayed; new bodies are bytes beside them."""
-    import sqlite3
     import time
     import zlib
 
-    conn = sqlite3.connect(tmp_path / "old.db", isolation_level=None)
-    for script in MIGRATIONS[:10]:
-        for statement in script.split(";"):
-            if statement.strip():
-                conn.execute(statement)
-    conn.execute("PRAGMA user_version = 10")
+    conn = old_cache(tmp_path / "old.db", 10)
     text = "7,13800000000,DELIVRD,1462879547"
     big = ";".join(f"{n},13800000000,DELIVRD,1462879547" for n in range(100, 200))
     insert = (
@@ -146,7 +140,7 @@ def test_a_cache_from_before_keeps_its_text_bodies_readable(tmp_path):
     conn.execute(insert, (time.time(), zlib.compress(big.encode(), 1), len(big)))
     conn.close()
     store = Store(tmp_path / "old.db")
-    assert store.version == len(MIGRATIONS) >= 11
+    assert up_to_date(store)
     assert (read_body(store, 1), read_body(store, 2)) == (text, big)
     assert read_raw(store, 1) == text.encode()
     assert replay(store) == 2 and store.scalar("SELECT count(*) FROM reports") == 101

@@ -129,3 +129,23 @@ async def test_receiver_listening_or_not(env, monkeypatch, tmp_path):
     await server.wait_closed()
     down = await doctor._receiver(profile)
     assert down.status == "problem" and "fivec-tui poll" in down.fix
+
+
+def test_a_page_in_place_of_the_answer_points_at_the_address(env, monkeypatch):
+    """A WAF or proxy page is not the platform refusing the credentials: the fix names the
+    base URL and the proxy, not the apikey."""
+
+    def page(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text="<html><body><h1>Access denied</h1></body></html>")
+
+    checks = doctor.diagnose(_ctx(env, monkeypatch), transport=httpx.MockTransport(page))
+    (platform,) = [c for c in checks if c.check == "platform"]
+    assert platform.status == "problem"
+    assert "base URL" in platform.fix and "proxy" in platform.fix
+    assert "apikey" not in platform.fix
+
+
+def test_a_missing_config_named_is_said_so(env, tmp_path):
+    code, out = run({**env, "FIVEC_CONFIG": str(tmp_path / "typo.toml")})
+    assert code == 1 and "no such file (given by FIVEC_CONFIG)" in out
+    assert "config init" in out

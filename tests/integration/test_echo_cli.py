@@ -8,6 +8,7 @@ import json
 import sqlite3
 
 from click.testing import CliRunner
+from clirun import empty_config
 
 from fivec_tui.cli import main
 
@@ -23,7 +24,7 @@ def test_an_echoing_server_leaks_nothing_and_crashes_nothing(sim_thread, tmp_pat
         name: {"answer_with": "echo"} for name in ("send", "query", "recv", "reply", "black")
     }
     env = {
-        "FIVEC_CONFIG": str(tmp_path / "config.toml"),
+        "FIVEC_CONFIG": empty_config(tmp_path / "config.toml"),
         "FIVEC_DB": str(tmp_path / "c.db"),
         "FIVEC_BASE_URL": sim_thread.base_url,
         "FIVEC_USERNAME": account.username,

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
+from clirun import empty_config
 
 from fivec_tui.api.parse import parse_records
 from fivec_tui.cli import main
@@ -85,7 +86,7 @@ def cache(tmp_path_factory):
 
 
 def invoke(cache, tmp_path, *args) -> str:
-    env = {"FIVEC_DB": str(cache), "FIVEC_CONFIG": str(tmp_path / "none.toml")}
+    env = {"FIVEC_DB": str(cache), "FIVEC_CONFIG": empty_config(tmp_path / "none.toml")}
     result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.stdout
@@ -170,7 +171,7 @@ def test_html_in_chinese(cache, tmp_path):
 
 
 def test_bad_spans_refused(cache, tmp_path):
-    env = {"FIVEC_DB": str(cache), "FIVEC_CONFIG": str(tmp_path / "none.toml")}
+    env = {"FIVEC_DB": str(cache), "FIVEC_CONFIG": empty_config(tmp_path / "none.toml")}
     for args in (
         ["--from", "-1h", "--to", "-2h"],
         ["--from", "-8d"],
@@ -243,7 +244,7 @@ def test_html_without_matplotlib_says_what_to_install(cache, tmp_path, monkeypat
 
     monkeypatch.setitem(sys.modules, "fivec_tui.report.charts", None)  # import fails
     monkeypatch.delattr(fivec_tui.report, "charts", raising=False)
-    env = {"FIVEC_DB": str(cache), "FIVEC_CONFIG": str(tmp_path / "none.toml")}
+    env = {"FIVEC_DB": str(cache), "FIVEC_CONFIG": empty_config(tmp_path / "none.toml")}
     out = tmp_path / "x.html"
     result = CliRunner().invoke(main, ["report", *SPAN, "--output", str(out)], env=env)
     assert result.exit_code == 2 and "fivec-tui[report]" in result.output

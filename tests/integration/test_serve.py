@@ -2,41 +2,81 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 import subprocess
 import sys
-from importlib.metadata import version
+import time
+from dataclasses import dataclass
 
 import aiohttp
 import pytest
 from aiohttp import web
-from textual_serve.server import Server
 
 from fivec_tui.app.serve import GuardedServer, is_loopback, read_token_file
 
 TOKEN = "k" * 43
+SERVE = """
+import sys
+from fivec_tui.app.serve import GuardedServer
+GuardedServer("true", sys.argv[1], port=int(sys.argv[2])).serve()
+"""
+
+
+@dataclass
+class Served:
+    public_url: str
+    cookie: str
+    proc: subprocess.Popen
+
+    def stop(self) -> str:
+        """Stop the server (as Ctrl+C would); what it logged."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        return self.proc.communicate(timeout=15)[1]
 
 
 @pytest.fixture
-async def served():
-    """A GuardedServer on a free loopback port; its app process is `true` (exits at once)."""
+def served():
+    """A GuardedServer serving as ``fivec-tui serve`` does, in a process of its own, on a free
+    loopback port; its app process is `true` (exits at once)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = GuardedServer("true", TOKEN, port=port)
-    runner = web.AppRunner(await server._make_app())
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield server
-    await runner.cleanup()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVE, TOKEN, str(port)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    server = Served(f"http://127.0.0.1:{port}", f"fivec_serve_{port}", proc)
+    try:
+        assert "fivec-tui in a browser" in proc.stdout.readline()
+        deadline = time.monotonic() + 20
+        while True:  # the URL is printed just before the port is listened on
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, server.stop()
+                time.sleep(0.05)
+        yield server
+    finally:
+        server.stop()
 
 
-def test_the_private_hook_is_still_there():
-    """GuardedServer adds its middleware in textual-serve's private ``_make_app``: pinned."""
-    assert version("textual-serve") == "1.1.3"
-    assert "_make_app" in vars(Server)
+async def test_the_guard_is_put_in_front_before_the_application_is_frozen():
+    """textual-serve's public ``on_startup`` installs the guard; called too late, it raises
+    rather than serve unguarded."""
+    server = GuardedServer("true", TOKEN)
+    app = web.Application()
+    await server.on_startup(app)
+    assert list(app.middlewares) == [server.guard]
+    frozen = web.Application()
+    frozen.freeze()
+    with pytest.raises(RuntimeError):
+        await server.on_startup(frozen)
 
 
 async def test_page_and_assets_need_the_token_then_the_cookie_carries_it(served):
@@ -44,7 +84,10 @@ async def test_page_and_assets_need_the_token_then_the_cookie_carries_it(served)
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         for path in ("/", "/static/js/textual.js", "/?token=" + "x" * 43):
             async with http.get(base + path) as r:
-                assert r.status == 403 and await r.text() == "forbidden: open the URL that `fivec-tui serve` printed\n"
+                assert (
+                    r.status == 403
+                    and await r.text() == "forbidden: open the URL that `fivec-tui serve` printed\n"
+                )
         async with http.get(f"{base}/?token={TOKEN}&fontsize=18", allow_redirects=False) as r:
             assert r.status == 303 and r.headers["Location"] == "/?fontsize=18"
             cookie = r.cookies[served.cookie]
@@ -87,21 +130,20 @@ async def test_websocket_with_the_cookie_from_the_first_page_load(served):
             assert not ws.closed
 
 
-async def test_the_token_reaches_no_log(served, caplog):
-    caplog.set_level(logging.DEBUG)
-    served.initialize_logging()
+async def test_the_token_reaches_no_log(served):
     async with (
         aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http,
         http.get(f"{served.public_url}/?token={TOKEN}") as r,
     ):
         assert r.status == 200
-    assert TOKEN not in caplog.text
+    assert TOKEN not in served.stop()  # (aiohttp's access log would write the request line)
 
 
-async def test_the_url_is_printed_once_with_the_token(served, capsys):
-    await served.on_startup(web.Application())
+async def test_the_url_is_printed_once_with_the_token(capsys):
+    shown_token = GuardedServer("true", TOKEN, port=8123)
+    await shown_token.on_startup(web.Application())
     shown = capsys.readouterr().out
-    assert shown.count(TOKEN) == 1 and f"{served.public_url}/?token={TOKEN}" in shown
+    assert shown.count(TOKEN) == 1 and f"http://127.0.0.1:8123/?token={TOKEN}" in shown
     hidden = GuardedServer("true", TOKEN, show_token=False)
     await hidden.on_startup(web.Application())
     assert TOKEN not in capsys.readouterr().out

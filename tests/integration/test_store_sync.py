@@ -11,6 +11,7 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oldcache import old_cache, up_to_date
 
 from fivec_tui.api import Record, Report
 from fivec_tui.api.parse import parse_records, parse_reports
@@ -18,7 +19,6 @@ from fivec_tui.config import ConfigError, Profile, load_profile
 from fivec_tui.store import Store, ingest_items, ingest_journal, journal, queries, replay
 from fivec_tui.store import ingest as ingest_module
 from fivec_tui.store.journaling import read_body
-from fivec_tui.store.migrations import MIGRATIONS
 from fivec_tui.sync import Engine, LockHeld, PollerLock, PushConfig, PushReceiver, jobs
 from fivec_tui.sync.forward import Forwarder
 from fivec_tui.sync.jobs.reconcile_replies import CURSOR_KEY as REPLY_CURSOR_KEY
@@ -94,12 +94,7 @@ def test_reports_drained_before_their_records_are_counted_once_in_any_batching(s
 def test_migration_5_points_counted_reports_at_their_records(tmp_path):
     """A cache written before record_id: counted reports get their record's rowid (or -1 when
     the record was pruned), waiting ones stay waiting and are counted when the record comes."""
-    conn = sqlite3.connect(tmp_path / "old.db", isolation_level=None)
-    for script in MIGRATIONS[:4]:
-        for statement in script.split(";"):
-            if statement.strip():
-                conn.execute(statement)
-    conn.execute("PRAGMA user_version = 4")
+    conn = old_cache(tmp_path / "old.db", 4)
     now = time.time()
     conn.execute(
         "INSERT INTO records(id, msgid, mobile, sent_at, minute, prefix) VALUES "
@@ -112,7 +107,7 @@ def test_migration_5_points_counted_reports_at_their_records(tmp_path):
     )
     conn.close()
     store = Store(tmp_path / "old.db")
-    assert store.version == len(MIGRATIONS)
+    assert up_to_date(store)
     rows = "SELECT msgid, record_id FROM reports ORDER BY msgid"
     assert [tuple(r.values()) for r in store.query(rows)] == [("1", 7), ("2", -1), ("3", 0)]
     # (migration 7 drops the partial index on waiting reports: the key finds them)

@@ -89,7 +89,7 @@ async def test_a_tui_attached_to_a_poll_it_did_not_start_never_stops_it(sim_thre
             time.sleep(0.1)
         app = app_on(tmp_path, config)
         async with app.run_test(size=(120, 40)) as pilot:
-            assert await wait_for(lambda: app.sync_state == "live", pilot)
+            assert await wait_for(lambda: app.sync_state == "live", pilot), (app.sync_state, app.note)
             assert app.link.children == [] and app.link.pollers["t"].attached == daemon.pid
             assert f"pid {daemon.pid}" in app.note
             assert await wait_for(lambda: jobs(app.store)["records"].last_success, pilot)

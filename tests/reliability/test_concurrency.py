@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sqlite3
+import subprocess
 import sys
 import time
 
@@ -13,7 +14,7 @@ from fivec_tui.sim import Simulator
 from fivec_tui.sim.scenario import load
 from fivec_tui.store import Store, queries
 
-SECONDS = float(os.environ.get("FIVEC_CONCURRENCY_SECONDS", "12"))
+SECONDS = float(os.environ.get("FIVEC_CONCURRENCY_SECONDS", "6"))
 
 
 def _reader(db, stop_at: float) -> tuple[int, list[str]]:
@@ -82,3 +83,41 @@ async def test_reading_while_the_poller_writes_at_peak(tmp_path, poll_env):
     print(
         f"\n{written} reports written in {SECONDS:.0f} s while 2 readers did {reads} reads, no errors"
     )
+
+
+def test_opening_or_checking_a_cache_keeps_the_locks_of_its_other_connections(tmp_path):
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it, those
+    of SQLite's connections too: another process could then change the cache under them (a
+    poller's reports job saw "disk I/O error" when its writer thread opened the cache). A
+    second Store and the integrity check never open the file themselves."""
+    from fivec_tui.store.integrity import cache_problem
+
+    path = tmp_path / "c.db"
+    reader = Store(path)
+    reader.conn.execute("BEGIN")
+    reader.conn.execute("SELECT count(*) FROM records").fetchone()  # holds its shared lock
+    try:
+        Store(path).close()  # the ingest writer's connection, a TUI's watcher
+        assert cache_problem(path) is None  # the TUI checks a cache it has open
+        other = subprocess.run(
+            [sys.executable, "-c", _SWITCH_JOURNAL, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert other.stdout.strip() == "locked", other.stdout + other.stderr
+    finally:
+        reader.conn.execute("ROLLBACK")
+        reader.close()
+
+
+#: Another process asking for the lock a reader's shared lock must refuse it.
+_SWITCH_JOURNAL = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], timeout=0, isolation_level=None)
+try:
+    conn.execute("PRAGMA journal_mode=DELETE").fetchone()
+    print("switched")
+except sqlite3.OperationalError:
+    print("locked")
+"""

@@ -24,7 +24,7 @@ from fivec_tui.store import Store
 from fivec_tui.store.journaling import read_body
 from fivec_tui.sync import Engine
 
-KILLS = int(os.environ.get("FIVEC_CRASH_KILLS", "50"))
+KILLS = int(os.environ.get("FIVEC_CRASH_KILLS", "20"))
 
 
 CONFIG = "[profiles.default.intervals]\nreports = 0.2\nreplies = 0.3\nrecords = 1\nbalance = 5\n"

@@ -110,8 +110,8 @@ def screens_app(tmp_path) -> FivecApp:
         store,
         "delivery_rate",
         "firing",
-        "delivery rate 57.1% over the last 15 min (21 finished)",
-        {},
+        "delivery rate 57.1% over the last 15 min (21 finished), below 90%",
+        {"key": "all", "since": NOW - 240, "value": "57.1%", "threshold": "< 90%"},
     )
     add_alert(store, "balance", "resolved", "balance 198,920", {})
     store.conn.execute("UPDATE alerts SET at = ? - (3 - id) * 120", (NOW,))

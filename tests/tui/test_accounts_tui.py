@@ -192,20 +192,20 @@ async def test_a_new_subaccounts_password_is_typed_hidden_and_never_shown(tmp_pa
         await settle(pilot)
         password = app.screen.query_one("#form-password", Input)
         assert password.password
-        for name, value in (("child", "ops2"), ("mobile", "13800138000"), ("company", "")):
+        for name, value in (("child", "ops2team"), ("mobile", "13800138000"), ("company", "")):
             app.screen.query_one(f"#form-{name}", Input).value = value
-        password.value = "S3cret-Pass"
+        password.value = "S3cretPass9"
         await pilot.press("enter", "enter", "enter")  # field to field
         await settle(pilot)
         assert not client.calls and app.screen.query_one("#form-company", Input).has_focus
         await pilot.press("enter")  # on the last field: OK
         await settle(pilot)
         shown = "".join(str(w.render()) for w in app.screen.query("*"))
-        assert "ops2" in shown and "S3cret-Pass" not in shown
+        assert "ops2team" in shown and "S3cretPass9" not in shown
         await pilot.press("y")
         await settle(pilot)
-        assert client.calls == [("create", "ops2", "S3cret-Pass", "13800138000", "")]
-        assert "S3cret-Pass" not in "".join(str(w.render()) for w in app.screen.query("*"))
+        assert client.calls == [("create", "ops2team", "S3cretPass9", "13800138000", "")]
+        assert "S3cretPass9" not in "".join(str(w.render()) for w in app.screen.query("*"))
 
 
 @pytest.mark.parametrize("accounts", [3])

@@ -10,6 +10,7 @@ import shlex
 
 import pytest
 from click.testing import CliRunner
+from clirun import empty_config
 from scenes import settle
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static, TextArea
@@ -155,7 +156,7 @@ async def test_the_audit_screen_lists_actions_with_the_chain_line(tmp_path):
         assert await until(lambda: "verified: 5 entries" in str(status.render()), pilot)
         table = screen.query_one("#audit")
         assert table.row_count == 3
-        assert [str(c) for c in table.get_row_at(0)][2:4] == ["blacklist_remove", "pending"]
+        assert [str(c) for c in table.get_row_at(0)][2:4] == ["blacklist removal", "pending"]
         detail = screen.query_one("#audit-detail", Static)
         assert "fivec (sudo alice)" in str(detail.render()) and "10.0.0.5" in str(detail.render())
         table.move_cursor(row=2)
@@ -182,7 +183,7 @@ async def test_the_served_tui_off_loopback_is_read_only(tmp_path, sim, monkeypat
 
     a = sim.account
     env = {
-        "FIVEC_CONFIG": str(tmp_path / "none.toml"),
+        "FIVEC_CONFIG": empty_config(tmp_path / "none.toml"),
         "FIVEC_DB": str(tmp_path / "c.db"),
         "FIVEC_BASE_URL": sim.base_url,
         "FIVEC_USERNAME": a.username,

@@ -215,3 +215,40 @@ def test_accounts_past_snapshot(snap_compare, tmp_path, lang):
         assert snap_compare(app, terminal_size=(80, 24), run_before=go_to)
     finally:
         i18n.use("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_keys_snapshot(snap_compare, tmp_path, lang):
+    """``?`` at 80x24, scrolled to its end: every key, grouped, and how to scroll and leave."""
+    i18n.use(lang)
+
+    async def go(pilot):
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        await pilot.press("end")
+        await pilot.pause(0.2)
+
+    try:
+        assert snap_compare(screens_app(tmp_path), terminal_size=(80, 24), run_before=go)
+    finally:
+        i18n.use("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_alerts_detail_snapshot(snap_compare, tmp_path, lang):
+    """The Alerts screen at 80x24, the firing alert highlighted and shown whole below."""
+    i18n.use(lang)
+
+    async def go(pilot):
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("down")
+        await pilot.pause(0.2)
+        await settle(pilot)
+
+    try:
+        assert snap_compare(screens_app(tmp_path), terminal_size=(80, 24), run_before=go)
+    finally:
+        i18n.use("en")

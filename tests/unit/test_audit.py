@@ -13,7 +13,6 @@ from fivec_tui.api import Record
 from fivec_tui.store import Store, ingest_items
 from fivec_tui.store import audit as trail
 from fivec_tui.store.auditor import Auditor, ReadOnly
-from fivec_tui.store.db import statements
 from fivec_tui.store.duplicates import earlier_sends, text_key
 from fivec_tui.store.retention import prune
 from fivec_tui.sync.bulk.prepare import create, prepare
@@ -50,17 +49,6 @@ def three_sends(store) -> Auditor:
         p = a.begin("send", mobiles=[f"1380013800{i}"], text=f"text {i}【x】")
         a.finish(p, "accepted", msgid=f"1000{i}")
     return a
-
-
-def test_statements_keep_a_triggers_body_and_a_quoted_semicolon_whole():
-    script = (
-        "CREATE TABLE t (a TEXT DEFAULT 'x;y'); "
-        "CREATE TRIGGER n BEFORE UPDATE ON t BEGIN SELECT RAISE(ABORT, 'no; never'); END;\n"
-        "CREATE INDEX i ON t(a)\n"
-    )
-    got = [s.strip() for s in statements(script)]
-    assert len(got) == 3 and got[1].endswith("END;") and "'no; never'" in got[1]
-    assert len([s for s in script.split(";") if s.strip()]) == 6  # what the old split made
 
 
 def test_an_action_is_a_pending_entry_then_its_outcome_every_field_kept(store):

@@ -350,3 +350,23 @@ def test_an_unreadable_answer_crosses_a_pipe():
         check_answer("reports", WAF_PAGE)
     again = pickle.loads(pickle.dumps(raised.value))
     assert (str(again), again.raw) == (str(raised.value), raised.value.raw)
+
+
+@pytest.mark.parametrize(
+    ("content", "encode", "shown"),
+    [
+        ("你好%C4%E3", "GBK", "你好你"),  # a GBK answer: raw Chinese beside GBK escapes
+        ("你好%E4%BD%A0", "UTF-8", "你好你"),
+        ("回复%20TD+谢谢", "GBK", "回复 TD 谢谢"),
+    ],
+)
+def test_raw_text_beside_escapes_is_kept_as_it_came(content, encode, shown):
+    """Only the %xx runs are bytes: the text around them was decoded with the body and is
+    never re-encoded in another encoding (which turned 你好 into 浣犲ソ in a GBK answer)."""
+    (reply,) = parse_replies(f"0,1,13800138000,{content},2026-11-20 10:00:00", encode)
+    assert reply.content == shown and reply.content_clean
+
+
+def test_bytes_that_came_raw_are_decoded_but_never_called_clean():
+    text, clean = percent_decode("x\udcc4\udce3y", "GBK")  # GBK bytes a push could not decode
+    assert (text, clean) == ("x你y", False)

@@ -10,12 +10,12 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from oldcache import old_cache, up_to_date
 
 from fivec_tui.api import Record
 from fivec_tui.store import Ingestor, Store, ingest_items, ingest_journal, journal, queries, replay
 from fivec_tui.store import ingest as ingest_module
 from fivec_tui.store.journaling import read_body
-from fivec_tui.store.migrations import MIGRATIONS
 from fivec_tui.store.pipeline import IngestFailed
 from fivec_tui.store.retention import prune
 
@@ -158,12 +158,7 @@ def test_bodies_are_compressed_and_read_back(store):
 
 
 def test_migration_7_keeps_old_text_bodies_readable(tmp_path):
-    conn = sqlite3.connect(tmp_path / "old.db", isolation_level=None)
-    for script in MIGRATIONS[:6]:
-        for statement in script.split(";"):
-            if statement.strip():
-                conn.execute(statement)
-    conn.execute("PRAGMA user_version = 6")
+    conn = old_cache(tmp_path / "old.db", 6)
     old = body("1")
     conn.execute(
         "INSERT INTO journal(stream, source, received_at, body) VALUES ('reports', 'pull', ?, ?)",
@@ -171,7 +166,7 @@ def test_migration_7_keeps_old_text_bodies_readable(tmp_path):
     )
     conn.close()
     store = Store(tmp_path / "old.db")
-    assert store.version == len(MIGRATIONS) >= 7
+    assert up_to_date(store)
     assert store.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'reports_uncounted'") == 0
     assert read_body(store, 1) == old
     assert replay(store) == 1 and store.scalar("SELECT msgid FROM reports") == "1"

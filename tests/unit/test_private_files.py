@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from clirun import empty_config
 
 from fivec_tui.api import Credentials, FivecClient
 from fivec_tui.cli import main
-from fivec_tui.private_files import exposed_cache, private_dir, private_file
+from fivec_tui.private_files import exposed_cache, open_private, private_dir
 from fivec_tui.store import Store
 from fivec_tui.store.audit import Actor
 from fivec_tui.store.auditor import Auditor
@@ -38,7 +39,7 @@ def modes(root: Path) -> dict[str, str]:
 
 def test_private_dir_and_file_ignore_the_umask(tmp_path, umask_022):
     os.umask(0o000)  # the worst case: everything would be world-writable
-    private_file(private_dir(tmp_path / "a" / "b") / "f")
+    open_private(private_dir(tmp_path / "a" / "b") / "f").close()
     assert modes(tmp_path) == {"a": "0700", "a/b": "0700", "a/b/f": "0600"}
 
 
@@ -73,7 +74,7 @@ async def test_cache_outbox_lock_export_and_log_are_private(tmp_path, sim, umask
     names = {Path(f"{db}{s}").name for s in ("", "-wal", "-shm", ".lock")}
     assert names <= {p.name for p in db.parent.iterdir()}  # WAL and SHM exist while open
     lock.release()
-    env = {"FIVEC_DB": str(db), "FIVEC_CONFIG": str(tmp_path / "none.toml")}
+    env = {"FIVEC_DB": str(db), "FIVEC_CONFIG": empty_config(tmp_path / "none.toml")}
     export = tmp_path / "exports" / "out.csv"
     private_dir(export.parent)
     result = CliRunner().invoke(main, ["export", "balance", "--output", str(export)], env=env)
@@ -141,7 +142,7 @@ async def test_tui_warns_at_start_about_a_readable_cache(tmp_path, monkeypatch):
     made = []
     monkeypatch.setattr(run.FivecApp, "run", lambda app: made.append(app))
     monkeypatch.setattr(run, "connect", lambda *args, **options: asyncio.sleep(0))
-    run.run_tui(Ctx(str(tmp_path / "none.toml"), None, None, str(db)))
+    run.run_tui(Ctx(empty_config(tmp_path / "none.toml"), None, None, str(db)))
     (app,) = made
     async with app.run_test() as pilot:
         for _ in range(50):

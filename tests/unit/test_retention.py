@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from datetime import UTC, datetime
 
 import pytest
+from oldcache import old_cache, up_to_date
 
 from fivec_tui.api import Credentials, FivecClient, Record, Reply, Report
 from fivec_tui.config import Profile
 from fivec_tui.store import Store, ingest_items, ingest_journal, journal
-from fivec_tui.store.migrations import MIGRATIONS
 from fivec_tui.store.poll_runs import add_poll_run
 from fivec_tui.store.retention import prune
 from fivec_tui.sync import Engine
@@ -115,12 +114,7 @@ def test_a_clock_stepped_back_keeps_rows_longer_never_drops_new_ones(store):
 
 
 def test_migration_6_gives_cached_rows_their_journal_receipt_time(tmp_path):
-    conn = sqlite3.connect(tmp_path / "old.db", isolation_level=None)
-    for script in MIGRATIONS[:5]:
-        for statement in script.split(";"):
-            if statement.strip():
-                conn.execute(statement)
-    conn.execute("PRAGMA user_version = 5")
+    conn = old_cache(tmp_path / "old.db", 5)
     now = time.time()
     got, event = now - 2 * DAY, now - 70 * DAY  # a backlog: old event times, pulled 2 days ago
     conn.execute(
@@ -142,7 +136,7 @@ def test_migration_6_gives_cached_rows_their_journal_receipt_time(tmp_path):
     )
     conn.close()
     store = Store(tmp_path / "old.db")
-    assert store.version == len(MIGRATIONS) >= 6
+    assert up_to_date(store)
 
     def cached(table: str, key: str) -> list:
         return [

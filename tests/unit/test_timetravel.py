@@ -11,6 +11,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from oldcache import old_cache
 from traffic import T0, day_rows, expected, fill_day, utc
 
 from fivec_tui.cli import main
@@ -117,55 +118,27 @@ def test_now_is_the_live_summary(day):
         assert asof.summary_at(store, window, 4e9) == queries.summary(store, window, 4e9)
 
 
-#: What migration 15 changed, undone: the rollups by carrier, hour, group and second and
-#: the message groups gone, latency by minute alone, rollup_late as migration 10 made it.
-UNDO_15 = (
-    "DROP INDEX records_fraction",
-    "DROP INDEX campaign_requests_msgid",
-    "ALTER TABLE records DROP COLUMN grp",
-    "ALTER TABLE records DROP COLUMN parts",
-    "DELETE FROM rollup WHERE status = 'PARTS'",
-    *(f"DROP TABLE {t}" for t in ("groups", "rollup_h", "rollup_d", "latency_h", "rollup_g")),
-    "DROP TABLE latency_g",
-    "DROP TABLE rollup_s",
-    "CREATE TABLE latency_m (minute INTEGER NOT NULL, bucket INTEGER NOT NULL, "
-    "n INTEGER NOT NULL, total_s REAL NOT NULL DEFAULT 0, PRIMARY KEY (minute, bucket))",
-    "INSERT INTO latency_m SELECT minute, bucket, sum(n), sum(total_s) FROM latency GROUP BY 1, 2",
-    "DROP TABLE latency",
-    "ALTER TABLE latency_m RENAME TO latency",
-    "DROP TABLE rollup_late",
-    "CREATE TABLE rollup_late (minute, rminute, prefix, status, n)",
-    "CREATE TABLE latency_late (minute, rminute, bucket, n, total_s)",
-    "CREATE INDEX reports_time ON reports(coalesce(reported_at, cached_at))",
-)
-#: What the migrations after 10 added, undone to make a cache as version 9 left it.
-UNDO_AFTER_10 = (
-    "ALTER TABLE journal DROP COLUMN envelope",
-    "DROP TABLE audit",
-    "DROP INDEX campaigns_content",
-    "ALTER TABLE campaigns DROP COLUMN content_sha1",
-    "DROP TABLE job_health",
-    "DROP INDEX reports_time",
-)
+#: The rollups as version 9 kept them, from today's: no billed parts, latency by minute alone.
+AS_9 = {
+    "rollup": "SELECT minute, prefix, status, n FROM day.rollup WHERE status != 'PARTS'",
+    "latency": "SELECT minute, bucket, sum(n), sum(total_s) FROM day.latency GROUP BY 1, 2",
+}
 
 
 def test_migration_backfills_the_late_rollups(day, tmp_path):
     """A cache from before migration 10 gets the late rollups from its rows (and, from
-    before 15, their report times and latency by carrier)."""
-    _, store, _ = day
-    copy = tmp_path / "old.db"
-    store.conn.execute("VACUUM INTO ?", (str(copy),))
-    old = Store(copy)
-    with old.transaction() as conn:
-        for undo in UNDO_15:
-            conn.execute(undo)
-        conn.execute("DROP TABLE rollup_late")
-        conn.execute("DROP TABLE latency_late")
-        for undo in UNDO_AFTER_10:  # the later ones, made again
-            conn.execute(undo)
-        conn.execute("PRAGMA user_version = 9")
+    before m015, their report times and latency by carrier)."""
+    path, store, _ = day
+    old = old_cache(tmp_path / "old.db", 9)
+    old.execute("ATTACH ? AS day", (str(path),))
+    tables = [t for (t,) in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:  # the rows as version 9 had them: its columns only
+        columns = ", ".join(r[1] for r in old.execute(f"PRAGMA table_info({table})"))
+        source = AS_9.get(table, f"SELECT {columns} FROM day.{table}")
+        old.execute(f"INSERT INTO main.{table}({columns}) {source}")
+    assert old.execute("SELECT count(*) FROM reports").fetchone()[0] > 0
     old.close()
-    migrated = Store(copy)
+    migrated = Store(tmp_path / "old.db")
     for _, offset, window in MOMENTS:
         at = T0 + offset
         assert asof.summary_at(migrated, window, at) == asof.summary_at(store, window, at)

@@ -59,9 +59,11 @@ def prepare(
     blacklisted: Callable[[list[str]], set[str]] = lambda mobiles: set(),
     mobile_column: str | None = None,
     recent: Recent | None = None,
+    unsigned: bool = False,
 ) -> Prepared:
     """Raises :class:`~.source.SourceError` or ValueError for a file no row of which can go.
-    ``recent``: the duplicate guard's question (:data:`.validate.Recent`; None: off)."""
+    ``recent``: the duplicate guard's question (:data:`.validate.Recent`; None: off);
+    ``unsigned``: texts without a 【signature】 pass (see :func:`.validate.validate`)."""
     table = read_table(path)
     validation = validate(
         table,
@@ -71,6 +73,7 @@ def prepare(
         blacklisted=blacklisted,
         mobile_column=mobile_column,
         recent=recent,
+        unsigned=unsigned,
     )
     personalised = bool(content and placeholders(content))
     kind = TRAFFIC[traffic] if traffic else traffic_for(content or "", personalised)

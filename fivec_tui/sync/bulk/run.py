@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from ...api import BatchItem, PlatformError, ThroughputExceeded, TransportError
 from ...api.errors import AuthError, ContentEncodingError, InsufficientBalance, SubmitFailed
+from ...i18n import N_
 from ...store import Store
 from ...store import campaigns as journal
 from ...store.auditor import ReadOnly
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
 MAX_UNKNOWN_IN_A_ROW = 3
 #: Connections refused in a row before the campaign pauses (waiting 1, 2, 4 … s between).
 MAX_UNREACHABLE = 5
+#: The campaign's notes of its own, kept in English in the journal (and its JSON) and shown
+#: translated (``_(detail)``); others are an error's text.
+UNANSWERED = N_("requests went unanswered several times in a row: paused")
+UNSETTLED = N_("outcome unknown for some rows: settle them on resume")
 
 
 @dataclass
@@ -107,7 +112,7 @@ class Runner:
             if outcome == "unknown":
                 unknown_in_a_row += 1
                 if unknown_in_a_row >= MAX_UNKNOWN_IN_A_ROW:
-                    self.detail = f"{unknown_in_a_row} requests in a row went unanswered"
+                    self.detail = UNANSWERED
                     break
             elif outcome != "throttled":
                 unknown_in_a_row = 0
@@ -115,7 +120,7 @@ class Runner:
         counts = await self._db(journal.counts, self.cid)
         if state == "done" and (counts["unknown"] or counts["sending"]):
             state = "paused"
-            self.detail = self.detail or "outcome unknown for some rows: settle them on resume"
+            self.detail = self.detail or UNSETTLED
         await self._db(journal.set_state, self.cid, state, self.detail)
         self._report(counts)
         return state

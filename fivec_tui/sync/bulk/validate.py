@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ...api.errors import ContentEncodingError
-from ...api.sms import MAX_CONTENT, check_content, has_signature, normalize_mobile, parts
+from ...api.sms import MAX_CONTENT, check_content, has_signature, international, parts, read_mobile
 from ...i18n import N_, _
 from ...store.duplicates import Earlier, text_key
 from ...when import show_full
@@ -42,9 +42,9 @@ LABELS = {
     "international_batch": N_("international number in a personalised send"),
     "recent": N_("sent the same text recently"),
 }
-#: The same reasons as the rejects file explains them, row by row.
+#: The same reasons as the rejects file explains them, row by row (an invalid number's is
+#: :func:`~fivec_tui.api.sms.read_mobile`'s).
 REASONS = {
-    "invalid_number": N_("not a valid mobile number"),
     "duplicate": N_("duplicate of row {row}"),
     "blacklisted": N_("blacklisted (the cache's blacklist lookups)"),
     "missing_variable": N_("variable {name} is empty"),
@@ -52,7 +52,8 @@ REASONS = {
     "not_representable": N_("the text cannot be written in {encode}: {error}"),
     "no_signature": N_("no 【signature】 at the start or the end"),
     "international_batch": N_(
-        "international number in a personalised send: the batch interface is domestic only (§3.6)"
+        "international number in a personalised send: the platform's batch requests take "
+        "mainland numbers only (send it on its own)"
     ),
     "recent": N_("the same text went to this number at {time} (msgid {msgid})"),
 }
@@ -130,11 +131,13 @@ def validate(
     blacklisted: Callable[[list[str]], set[str]] = lambda mobiles: set(),
     mobile_column: str | None = None,
     recent: Recent | None = None,
+    unsigned: bool = False,
 ) -> Validation:
     """Check every row of ``table`` for ``content`` (with ``{column}`` placeholders) or
     ``template`` (every other column a template variable).  The numbers are in
     ``mobile_column``, else in the column named as :data:`MOBILE_COLUMNS` says.  Without
-    ``recent`` no row is rejected as sent recently (``--again``)."""
+    ``recent`` no row is rejected as sent recently (``--again``); with ``unsigned`` no text
+    is rejected for want of a 【signature】 (the platform adds the account's own)."""
     if mobile_column is not None and mobile_column not in table.header:
         raise ValueError(_("no column {name}").format(name=mobile_column))
     mobile_col = table.header.index(mobile_column) if mobile_column else table.column()
@@ -166,11 +169,10 @@ def validate(
     for number, cells in table.rows:
         cells = [c.strip() for c in cells]
         raw = cells[mobile_col] if mobile_col < len(cells) else ""
-        mobile = normalize_mobile(raw) if raw else None
-        if mobile is None:
-            result.rejects.append(
-                Reject(number, cells, "invalid_number", _(REASONS["invalid_number"]))
-            )
+        try:
+            mobile = read_mobile(raw)
+        except ValueError as exc:  # why, and how a number abroad is written
+            result.rejects.append(Reject(number, cells, "invalid_number", str(exc)))
             continue
         if mobile in seen:
             detail = _(REASONS["duplicate"]).format(row=seen[mobile])
@@ -199,15 +201,16 @@ def validate(
             detail = _(REASONS["missing_variable"]).format(name="{" + empty[0] + "}")
             result.rejects.append(Reject(number, cells, "missing_variable", detail))
             continue
-        international = len(mobile) != 11 or not mobile.startswith("1")
+        abroad = international(mobile)
         problem = _content_problem(text, encode, checked)
-        if problem is None and not template and not international and not has_signature(text):
+        signed = template or abroad or unsigned or has_signature(text)
+        if problem is None and not signed:
             problem = ("no_signature", _(REASONS["no_signature"]))
         if problem:
             result.rejects.append(Reject(number, cells, *problem))
             continue
-        n_parts = 1 if template else parts(text, international=international)
-        ready.append((Row(number, mobile, text, n_parts, international), cells, key))
+        n_parts = 1 if template else parts(text, international=abroad)
+        ready.append((Row(number, mobile, text, n_parts, abroad), cells, key))
     result.content_sha1 = hashlib.sha1(
         json.dumps(sorted(keyed), ensure_ascii=False).encode()
     ).hexdigest()

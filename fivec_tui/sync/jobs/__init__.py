@@ -28,6 +28,8 @@ log = logging.getLogger("fivec_tui.sync")
 
 #: Chunks one run takes at most; with more waiting it sets ``backlog`` and runs again at once.
 MAX_CHUNKS_PER_RUN = 200
+#: Items of a repeatable read stored in one transaction at most (:func:`store_items`).
+SLICE = 5000
 #: The stream a job's unreadable answers are kept under (the job's own name otherwise).
 STREAM_OF = {"reconcile": "reports", "reconcile_replies": "replies", "subaccounts": "billing"}
 
@@ -120,8 +122,19 @@ async def commit(
 
 
 async def store_items(store: Store, stream: str, items: Sequence) -> int:
-    """Store parsed items from a repeatable read (nothing is lost if this dies); new rows."""
-    return (await asyncio.to_thread(ingest_items, store, stream, items))["new"]
+    """Store parsed items from a repeatable read (nothing is lost if this dies); new rows.
+
+    A transaction per :data:`SLICE` items: a day of records at volume would otherwise hold
+    the cache's one write lock for a second, and the journal commit a destructive pull
+    waits for with it."""
+
+    def slices() -> int:
+        return sum(
+            ingest_items(store, stream, items[i : i + SLICE])["new"]
+            for i in range(0, len(items), SLICE)
+        )
+
+    return await asyncio.to_thread(slices)
 
 
 def keep_unreadable(store: Store, job: str, raw: str, error: str) -> bool:
