@@ -12,6 +12,7 @@ journaled by an older version is still read item by item.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from decimal import Decimal, InvalidOperation
@@ -28,7 +29,7 @@ from .models import (
     Success,
     Unparsed,
 )
-from .wire import clean_body, parse_time, percent_decode
+from .wire import BROKEN, clean_body, guess, parse_time, percent_decode, readable
 
 NO_RECORD = "no record"
 REPLY_SEPARATOR = "|||"
@@ -214,6 +215,31 @@ def parse_record_line(item: str, encode: str | None) -> Record | Unparsed:
         return Unparsed(item, "empty msgid")
     numbers = tuple(m.strip() for m in mobiles.split("|") if m.strip())
     return Record(username, msgid, numbers, content, sent, item)
+
+
+#: Why a pulled item holding bytes not valid in the answer's encoding is kept unparsed.
+NOT_IN_ENCODING = "bytes not valid in the answer's encoding"
+
+
+def flagged(item: Reply | Record | Unparsed) -> Reply | Record | Unparsed:
+    """A pulled item read from an answer whose bytes were valid in neither encoding (they are
+    lone surrogates, :data:`.wire.BROKEN`), made storable and never silently cleaned.
+
+    A reply whose content alone holds such bytes keeps a guess of it, flagged (``content_clean``
+    False), as a pushed one does; a record keeps the guess :func:`.wire.percent_decode` made of
+    its content (records have no raw column: the journal keeps the bytes); any other field
+    holding them makes the item unparsed.  The raw text shows them as ``\\xNN``.
+    """
+    if not BROKEN.search(item.raw):
+        return item
+    raw = readable(item.raw)
+    if isinstance(item, Reply) and not BROKEN.search(item.mobile + item.ext + item.reply_id):
+        return dataclasses.replace(item, content=guess(item.content), raw=raw, content_clean=False)
+    if isinstance(item, Record) and not BROKEN.search(
+        item.username + item.msgid + "".join(item.mobiles)
+    ):
+        return dataclasses.replace(item, content=readable(item.content), raw=raw)
+    return Unparsed(raw, item.reason if isinstance(item, Unparsed) else NOT_IN_ENCODING)
 
 
 def parse_records(body: str, encode: str | None = "UTF-8") -> list[Record | Unparsed]:

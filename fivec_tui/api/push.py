@@ -11,7 +11,7 @@ as :class:`Unparsed`.
 Bytes that are not valid in their charset are never replaced: they travel as lone
 surrogates (``surrogateescape``), the items they are in are flagged (a reply's content is
 a guess with ``content_clean`` False; any other field makes the item unparsed), and raw text
-shows them as ``\\xNN`` (:func:`readable`).  The receiver journals the body's bytes, so the
+shows them as ``\\xNN`` (:func:`.wire.readable`).  The receiver journals the body's bytes, so the
 original is never lost.
 """
 
@@ -35,14 +35,13 @@ from defusedxml.common import DefusedXmlException
 
 from .errors import ParseError
 from .models import PushBatch, Reply, Report, Unparsed
-from .wire import clean_body, decode_body, parse_time, percent_decode
+from .wire import BROKEN, clean_body, guess, parse_time, percent_decode, readable
 
 Kind = Literal["report", "reply"]
 REPORT_FIELDS = ("msgid", "mobile", "status", "receivetime")
 REPLY_FIELDS = ("ext", "replyid", "mobile", "content", "receivetime")
 MAX_PARTS = 1000  # a push is one field; a form of more parts is not the platform's
 FORM = "application/x-www-form-urlencoded"
-_BROKEN = re.compile("[\udc80-\udcff]")  # a byte that was not valid in its charset
 
 
 class FormError(ValueError):
@@ -51,23 +50,6 @@ class FormError(ValueError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
-
-
-def readable(text: str) -> str:
-    """``text`` with the bytes that were not valid in their charset as ``\\xNN``: storable
-    and shown as what came.
-
-    >>> readable(b"ok \\xc4\\xe3".decode("utf-8", "surrogateescape"))
-    'ok \\\\xc4\\\\xe3'
-    """
-    if not _BROKEN.search(text):
-        return text
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def _guess(text: str) -> str:
-    """A reading of text holding invalid bytes: UTF-8, else GBK, else with U+FFFD."""
-    return decode_body(text.encode("utf-8", "surrogateescape"), "UTF-8")
 
 
 def push_data(body: bytes, content_type: str, query: str = "") -> str:
@@ -167,11 +149,11 @@ def _build(
     kind: Kind, fields: dict[str, str], raw: str, clean: bool = True
 ) -> Report | Reply | Unparsed:
     names = REPORT_FIELDS if kind == "report" else REPLY_FIELDS
-    broken = [name for name in names if _BROKEN.search(fields.get(name) or "")]
+    broken = [name for name in names if BROKEN.search(fields.get(name) or "")]
     if broken and broken != ["content"]:
         return Unparsed(raw, f"{', '.join(broken)}: bytes not valid in the form's charset")
     if broken:  # a reply's content: read as best we can, flagged, the raw item beside it
-        fields, clean = {**fields, "content": _guess(fields["content"])}, False
+        fields, clean = {**fields, "content": guess(fields["content"])}, False
     when = (fields.get("receivetime") or "").strip()
     try:
         at = parse_time(when) if when else None
@@ -216,9 +198,9 @@ def reply_content(field: str) -> tuple[str, bool]:
     (('好', True), ('好+1', True), ('100%', False))
     """
     text = field.strip()
-    broken = _BROKEN.search(text) is not None
+    broken = BROKEN.search(text) is not None
     if not text.isascii() and not _ESCAPE.search(text):
-        return (_guess(text), False) if broken else (text, True)
+        return (guess(text), False) if broken else (text, True)
     content, clean = percent_decode(text, "UTF-8")
     return content, clean and not broken
 
@@ -296,7 +278,7 @@ def parse_push(kind: Kind, payload: str) -> PushBatch:
 
 def _storable(item):
     """``item`` with its raw text :func:`readable` (SQLite takes no lone surrogates)."""
-    return dataclasses.replace(item, raw=readable(item.raw)) if _BROKEN.search(item.raw) else item
+    return dataclasses.replace(item, raw=readable(item.raw)) if BROKEN.search(item.raw) else item
 
 
 MAX_DEPTH = 64  # real pushes nest 3 deep; json.loads raises RecursionError near 1,000

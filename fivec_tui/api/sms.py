@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -68,7 +69,7 @@ def split_numbers(text: str) -> list[str]:
 
 
 #: A mainland mobile as the platform takes it: 11 digits, 13… to 19….
-MAINLAND = re.compile(r"1[3-9]\d{9}")
+MAINLAND = re.compile(r"1[3-9][0-9]{9}")
 #: How an international number is written, in the reasons that ask for one.
 INTERNATIONAL_EXAMPLE = "+447874321404"
 
@@ -86,14 +87,15 @@ def read_mobile(token: str) -> str:
     code + number without them (§13.4).  So a mistyped mainland number is refused, never
     read as another country's: ``12345678901`` is not +1 234 567 8901.  A number abroad
     whose digits read as a mainland mobile (+1 312 …: ``1312…``) is refused too: the
-    platform cannot tell it from one.
+    platform cannot tell it from one.  Full-width digits and ``＋`` (a Chinese input method's)
+    are read as ASCII; digits of other scripts are refused, never sent as they are.
     """
-    digits = re.sub(r"[\s\-()]", "", token)
+    digits = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", token))
     if not digits:
         raise ValueError(_("no number"))
     abroad = digits.startswith(("+", "00"))
     body = digits[1:] if digits.startswith("+") else digits[2:] if abroad else digits
-    if not body.isdigit():
+    if not (body.isascii() and body.isdigit()):
         raise ValueError(_("not a phone number"))
     if body.startswith("86") and (abroad or len(body) == 13):
         if MAINLAND.fullmatch(body[2:]):

@@ -100,8 +100,30 @@ def percent_decode(value: str, encode: str | None) -> tuple[str, bool]:
     return _ESCAPES.sub(decoded, text), clean
 
 
-def decode_body(data: bytes, encode: str | None) -> str:
-    """A response body as text: request encoding first, then the other, BOM removed."""
+#: A byte that was not valid in its charset, carried as a lone surrogate (``surrogateescape``).
+BROKEN = re.compile("[\udc80-\udcff]")
+
+
+def readable(text: str) -> str:
+    """``text`` with the bytes that were not valid in their charset as ``\\xNN``: storable
+    (SQLite takes no lone surrogates) and shown as what came.
+
+    >>> readable(b"ok \\xc4\\xe3".decode("utf-8", "surrogateescape"))
+    'ok \\\\xc4\\\\xe3'
+    """
+    if not BROKEN.search(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def guess(text: str) -> str:
+    """A reading of text holding invalid bytes: UTF-8, else GBK, else with U+FFFD."""
+    return decode_body(text.encode("utf-8", "surrogateescape"), "UTF-8")
+
+
+def decode_body(data: bytes, encode: str | None, errors: str = "replace") -> str:
+    """A response body as text: request encoding first, then the other, BOM removed; bytes
+    valid in neither are read by ``errors`` (U+FFFD, or ``surrogateescape`` to keep them)."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     first = codec(encode) if encode else "utf-8"
@@ -110,7 +132,7 @@ def decode_body(data: bytes, encode: str | None) -> str:
             return data.decode(name)
         except UnicodeDecodeError:
             continue
-    return data.decode(first, errors="replace")
+    return data.decode(first, errors=errors)
 
 
 def clean_body(text: str) -> str:

@@ -144,7 +144,9 @@ def _refuse_unsigned(content: str, mobiles: list[str]) -> None:
     ).format(rates=", ".join(f"{name} {kind.rate}/s" for name, kind in TRAFFIC.items())),
 )
 @click.option("--content", help=_("Message text (≤500 characters, signature 【…】 included)."))
-@click.option("--at", "at", help=_("Send later: ISO time (no offset: local time) or +10m."))
+@click.option(
+    "--at", "at", help=_("Send later: an ISO time (without an offset: in [app] timezone) or +10m.")
+)
 @click.option("--template", help=_("Template code (templet_code); use --var for its variables."))
 @click.option(
     "--var", "variables", multiple=True, help=_("Template variable NAME=VALUE (repeatable).")

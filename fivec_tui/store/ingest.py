@@ -14,9 +14,16 @@ from collections.abc import Iterable, Sequence
 
 from ..api import ParseError, Record, Reply, Report, Unparsed
 from ..api.carriers import prefix_of
-from ..api.parse import parse_records, parse_replies, report_items, split_report_line
+from ..api.parse import (
+    NOT_IN_ENCODING,
+    flagged,
+    parse_records,
+    parse_replies,
+    report_items,
+    split_report_line,
+)
 from ..api.sms import parts
-from ..api.wire import parse_epoch
+from ..api.wire import BROKEN, parse_epoch, readable
 from .codes import is_opt_out
 from .db import Store
 from .groups import Grouper
@@ -29,10 +36,15 @@ def _ts(value) -> float | None:
 
 # -- bodies and items as rows ----------------------------------------------------------------
 def _report_rows(body: str, journal_id: int | None) -> tuple[list[tuple], list[Unparsed]]:
-    """A report pull as insert-ready rows (see :func:`_reports`), without ``Report`` objects."""
+    """A report pull as insert-ready rows (see :func:`_reports`), without ``Report`` objects;
+    an item holding bytes not valid in the answer's encoding is unparsed (:func:`.flagged`)."""
     rows: list[tuple] = []
     bad: list[Unparsed] = []
+    broken = BROKEN.search(body) is not None  # once a body: the common case pays nothing more
     for item in report_items(body):
+        if broken and BROKEN.search(item):
+            bad.append(Unparsed(readable(item), NOT_IN_ENCODING))
+            continue
         fields = split_report_line(item)
         if isinstance(fields, Unparsed):
             bad.append(fields)
@@ -70,10 +82,10 @@ def parse_body(
         items = parse_push("report" if stream == "reports" else "reply", body).items
     elif stream == "reports":
         return _report_rows(body, journal_id)
-    elif stream == "replies":
-        items = parse_replies(body, encode)
     else:
-        items = parse_records(body, encode)
+        items = (parse_replies if stream == "replies" else parse_records)(body, encode)
+        if BROKEN.search(body):
+            items = [flagged(i) for i in items]
     return _split(items, journal_id)
 
 

@@ -136,7 +136,8 @@ def body_text(entry: dict) -> str:
         from ..api.push import push_data  # the form parser: only pushes need it
 
         return push_data(raw, envelope.get("content_type", ""), envelope.get("query", ""))
-    return decode_body(raw, entry["encode"])
+    # Bytes valid in neither encoding stay lone surrogates, for ingest to flag (parse.flagged).
+    return decode_body(raw, entry["encode"], "surrogateescape")
 
 
 def read_raw(store: Store, journal_id: int) -> bytes:

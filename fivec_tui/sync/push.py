@@ -31,7 +31,8 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..api.push import MAX_DEPTH, FormError, nesting_depth, push_data, readable
+from ..api.push import MAX_DEPTH, FormError, nesting_depth, push_data
+from ..api.wire import readable
 from ..store import Store, ingest_journal
 from ..store.journaling import journal_push
 from .httpd import Answer, HttpServer, Limits, Request

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from clirun import empty_config
 from clirun import run as run_cli
 
 from fivec_tui.private_files import cache_files
@@ -263,7 +264,7 @@ async def test_tui_on_a_damaged_cache_says_so_and_starts_no_sync(tmp_path, monke
         monkeypatch.setenv(xdg, str(tmp_path / xdg))
     made = []
     monkeypatch.setattr(run.FivecApp, "run", lambda app: made.append(app))
-    run.run_tui(Ctx(str(tmp_path / "none.toml"), None, None, str(db)))
+    run.run_tui(Ctx(empty_config(tmp_path / "none.toml"), None, None, str(db)))
     (app,) = made
     async with app.run_test() as pilot:
 

@@ -123,6 +123,40 @@ def test_a_pull_can_journal_the_bytes_it_received(tmp_path):
     store.close()
 
 
+def test_pulled_bytes_valid_in_no_encoding_are_flagged_never_cleaned(tmp_path):
+    """\\xff is neither UTF-8 nor GBK: the body is journaled as it came, a reply whose content
+    holds it is kept flagged with its raw item, anything else holding it is unparsed."""
+    store = Store(tmp_path / "c.db")
+    replies = (
+        b"0,5,13800000000,ok\xff\xfe,2024-01-01 00:00:00|||"
+        b"0,6,1380000\xff001,hi,2024-01-01 00:00:00|||0,7,13800000002,fine,2024-01-01 00:00:00"
+    )
+    reports = (
+        b"1,13800000000,DELIVRD,2024-01-01 00:00:00;2\xff,13800000001,DELIVRD,2024-01-01 00:00:00"
+    )
+    records = b"u,9,13800000000,\xc4\xe3\xff,1704067200"
+    for stream, body in (("replies", replies), ("reports", reports), ("records", records)):
+        jid = journal(store, stream, "pull", body, "GBK")
+        assert read_raw(store, jid) == body
+        ingest_journal(store, jid)
+    rows = store.query("SELECT reply_id, content, clean, raw FROM replies ORDER BY reply_id")
+    assert [(r["reply_id"], r["clean"]) for r in rows] == [("5", 0), ("7", 1)]
+    assert rows[0]["content"].startswith("ok") and rows[0]["raw"].endswith(
+        r"ok\xff\xfe,2024-01-01 00:00:00"
+    )
+    assert rows[1]["content"] == "fine"
+    assert store.scalar("SELECT group_concat(msgid) FROM reports") == "1"
+    # A record has no raw column: its content is a guess, with the byte it could not read.
+    assert store.scalar("SELECT content FROM records") == "你\ufffd"
+    unparsed = store.query("SELECT stream, raw, reason FROM unparsed ORDER BY stream")
+    assert [(u["stream"], u["raw"]) for u in unparsed] == [
+        ("replies", r"0,6,1380000\xff001,hi,2024-01-01 00:00:00"),
+        ("reports", r"2\xff,13800000001,DELIVRD,2024-01-01 00:00:00"),
+    ]
+    assert all("not valid in the answer's encoding" in u["reason"] for u in unparsed)
+    store.close()
+
+
 def test_a_cache_from_before_keeps_its_text_bodies_readable(tmp_path):
     """Version 10 journaled a push's decoded data as text (or zlib of it): still read and
     replayed; new bodies are bytes beside them."""

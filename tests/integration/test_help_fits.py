@@ -67,6 +67,11 @@ def test_no_help_points_at_the_readme():
         assert "README" not in help_page("en", command)
 
 
+def test_a_time_without_an_offset_is_said_to_be_in_the_display_zone():
+    page = " ".join(help_page("en", "send").split())
+    assert "local time" not in page and "[app] timezone" in page
+
+
 PAGES = """
 import io, os, sys, contextlib
 from fivec_tui import i18n

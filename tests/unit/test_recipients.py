@@ -22,6 +22,9 @@ from fivec_tui.sync.bulk.validate import validate
         ("00447874321404", "447874321404"),
         ("+44 (7874) 321404", "447874321404"),
         ("+12025550123", "12025550123"),
+        # A Chinese input method's full-width digits and plus sign are the ASCII ones.
+        ("１３８００１３８０００", "13800138000"),
+        ("＋４４７８７４３２１４０４", "447874321404"),
     ],
 )
 def test_numbers_as_the_platform_takes_them(typed, wire):
@@ -39,6 +42,10 @@ def test_numbers_as_the_platform_takes_them(typed, wire):
         ("+999123", "not a valid international number"),
         ("+1 312 555 0123", "goes out as 13125550123, which the platform reads as a mainland"),
         ("abc", "not a phone number"),
+        # Digits of other scripts are digits to Python's \d and isdigit(), never to the platform.
+        ("١٣٨٠٠١٣٨٠٠٠", "not a phone number"),
+        ("+٤٤٧٨٧٤٣٢١٤٠٤", "not a phone number"),
+        ("1380013800\u0663", "not a phone number"),
         ("", "no number"),
     ],
 )
