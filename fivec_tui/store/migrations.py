@@ -504,14 +504,17 @@ def m015_carrier_rollups(db: Database) -> None:
     ``seconds`` instead (rebuilt; the few reports later than LATE_LAG minutes are indexed by
     report minute).  Records get their message group (groups: signature, template, campaign)
     and billed parts (status PARTS in the rollups); rollups by carrier and hour and day, by
-    group, and by send second (the edges of recent windows) are added, latency is kept by
-    carrier.  Each is filled from the rows still cached; what the rows no longer hold stays
+    group, and by send second (the edges of recent windows: rollup_s by carrier and group,
+    rollup_sp by block) are added, latency is kept by carrier.  Each is filled from the rows still cached; what the rows no longer hold stays
     in the coarser rollups (latency: carrier 'unknown'; groups: group 0).  records_fraction
     holds only sends at a fraction of a second (none from the platform): the per-second
     rollups count whole seconds, the rest is read from rows."""
     bucket = bucket_sql("(p.reported_at - r.sent_at)")
     carrier = carrier_sql("r.prefix")
-    recent = f"r.sent_at = CAST(r.sent_at AS INTEGER) AND r.sent_at >= unixepoch() - {KEEP_SECONDS_S + 3600}"
+    recent = (
+        "r.sent_at = CAST(r.sent_at AS INTEGER) "
+        f"AND r.sent_at >= unixepoch() - {KEEP_SECONDS_S + 3600}"
+    )
     report_minute = "CAST(coalesce(p.reported_at, p.cached_at) / 60 AS INTEGER)"
     db.execute("DROP INDEX reports_time")
     db["records"].add_column("grp", int)
@@ -619,6 +622,24 @@ def m015_carrier_rollups(db: Database) -> None:
         SELECT CAST(r.sent_at AS INTEGER), {carrier}, 0, p.status, {bucket}, count(*)
         FROM reports p JOIN records r ON r.id = p.record_id
         WHERE p.record_id > 0 AND {recent} GROUP BY 1, 2, 4, 5"""
+    )
+    db.execute(
+        """CREATE TABLE rollup_sp (
+            second INTEGER NOT NULL, prefix TEXT NOT NULL, status TEXT NOT NULL,
+            n INTEGER NOT NULL, PRIMARY KEY (second, prefix, status)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        f"""INSERT INTO rollup_sp(second, prefix, status, n)
+        SELECT second, prefix, status, sum(n) FROM (
+            SELECT CAST(r.sent_at AS INTEGER) AS second, r.prefix AS prefix, 'SENT' AS status,
+                   count(*) AS n FROM records r WHERE {recent} GROUP BY 1, 2
+            UNION ALL SELECT CAST(r.sent_at AS INTEGER), r.prefix, 'PARTS', sum({_PARTS})
+            FROM records r WHERE {recent} AND length(r.content) > 0 GROUP BY 1, 2
+            UNION ALL SELECT CAST(r.sent_at AS INTEGER), r.prefix, p.status, count(*)
+            FROM reports p JOIN records r ON r.id = p.record_id
+            WHERE p.record_id > 0 AND {recent} GROUP BY 1, 2, 3
+        ) GROUP BY 1, 2, 3"""
     )
     db.execute("DROP TABLE rollup_late")
     db.execute("DROP TABLE latency_late")

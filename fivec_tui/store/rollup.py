@@ -15,7 +15,8 @@ grains, each for what reads it (:mod:`.windows`):
 - ``rollup_s``: by send *second* (carrier, group, status, bucket) for messages sent on a
   whole second (all the platform's are), so that the part-minutes at a window's edges are
   read from a few rows per second instead of every message's.  Kept :data:`KEEP_SECONDS_S`:
-  the dashboard's edges, today's and the same a week earlier.
+  the dashboard's edges, today's and the same a week earlier.  ``rollup_sp``: the same
+  seconds by number block and status alone, for the breakdown by block;
 - ``rollup_late``: the reports whose report time (``reported_at``; the cache's receipt when
   the platform gave none) is in a later minute than their send minute, keyed by that report
   minute too, with ``seconds``: where in that minute they came (``"offset:count,…"``,
@@ -57,6 +58,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "rollup_d": (("day", "carrier", "status"), ("n",)),
     "rollup_g": (("minute", "grp", "status"), ("n",)),
     "rollup_s": (("second", "carrier", "grp", "status", "bucket"), ("n",)),
+    "rollup_sp": (("second", "prefix", "status"), ("n",)),
     "latency": (("minute", "carrier", "bucket"), ("n", "total_s")),
     "latency_h": (("hour", "carrier", "bucket"), ("n", "total_s")),
     "latency_g": (("minute", "grp", "bucket"), ("n",)),
@@ -181,6 +183,7 @@ class _Sums:
         self.add("rollup_g", (minute, grp, status), n)
         if sec is not None:
             self.add("rollup_s", (sec, carrier, grp, status, 0), n)
+            self.add("rollup_sp", (sec, prefix, status), n)
 
     def write(self, conn: sqlite3.Connection) -> None:
         conn.create_function("fivec_seconds", 2, merge_seconds, deterministic=True)
@@ -244,6 +247,7 @@ def count_matched(conn: sqlite3.Connection, join: str, where: str, params: tuple
         sums.add("latency_g", (minute, grp, bucket), n)
         if sec is not None:
             sums.add("rollup_s", (sec, carrier, grp, status, bucket), n)
+            sums.add("rollup_sp", (sec, prefix, status), n)
         if late:
             sums.late(minute, prefix, status, bucket, late)
     sums.write(conn)
@@ -268,6 +272,7 @@ def prune(conn: sqlite3.Connection, old_minute: int, now: float) -> dict[str, in
         "rollup_d": ("day", old_minute // 1440),
         "latency_h": ("hour", old_minute // 60),
         "rollup_s": ("second", _seconds_from(now)),
+        "rollup_sp": ("second", _seconds_from(now)),
     }
     return {
         name: conn.execute(f"DELETE FROM {name} WHERE {column} < ?", (cut,)).rowcount

@@ -129,11 +129,29 @@ def _edge_seconds(store: Store, edge: Edge, memo: dict) -> list[tuple]:
     return memo[key]
 
 
+def _edge_blocks(store: Store, edge: Edge, memo: dict) -> list[tuple]:
+    """An edge's whole-second sends from the per-second rollups by block, by (minute,
+    block, status)."""
+    _sign, lo, lo_op, hi, hi_op = edge
+    key = ("blocks", lo, lo_op, hi, hi_op)
+    if key not in memo:
+        memo[key] = store.conn.execute(
+            "SELECT second / 60, prefix, status, sum(n) FROM rollup_sp "
+            f"WHERE second {lo_op} ? AND second {hi_op} ? GROUP BY 1, 2, 3",
+            (lo, hi),
+        ).fetchall()
+    return memo[key]
+
+
 def _add_edge(store, w: _Window, edge: Edge, known_at, by: str, memo: dict) -> None:
     sign = edge[0]
-    if known_at is None and by != "prefix" and edge[1] >= time.time() - KEEP_SECONDS_S:
-        for minute, carrier, grp, status, bucket, n in _edge_seconds(store, edge, memo):
-            w.add(w.key(minute, None, carrier, grp), status, bucket, n, sign)
+    if known_at is None and edge[1] >= time.time() - KEEP_SECONDS_S:
+        if by == "prefix":  # no latency by block
+            for minute, prefix, status, n in _edge_blocks(store, edge, memo):
+                w.add(w.key(minute, prefix, None, 0), status, 0, n, sign)
+        else:
+            for minute, carrier, grp, status, bucket, n in _edge_seconds(store, edge, memo):
+                w.add(w.key(minute, None, carrier, grp), status, bucket, n, sign)
         rows = _edge_rows(store, edge, None, True, memo)
     else:
         rows = _edge_rows(store, edge, known_at, False, memo)

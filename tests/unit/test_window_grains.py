@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from traffic import T0, expected, fill_rows, random_rows, text_of, utc
 
 from fivec_tui.api import Record, Report
-from fivec_tui.api.carriers import carrier_of
+from fivec_tui.api.carriers import carrier_of, prefix_of
 from fivec_tui.store import Store, asof, ingest_items, queries, retention, rollup, windows
 from fivec_tui.store.groups import classify
 from fivec_tui.store.rollup import LATENCY_BOUNDS
@@ -111,16 +111,22 @@ def _summaries(counts: tuple[dict, dict]) -> dict:
 
 @some
 @given(at=moments, window_s=lengths, late=st.booleans())
-def test_windows_by_carrier_and_group_are_the_definition(cache, pruned, at, window_s, late):
+def test_windows_by_carrier_group_and_block_are_the_definition(cache, pruned, at, window_s, late):
     """Recent (per-second rollups at the edges) or long past (rows), the same numbers."""
     store, rows = pruned if late else cache
     with mock.patch("time.time", lambda: LATER if late else FROZEN):
         by_carrier = _summaries(windows.counts(store, at - window_s, at, by="carrier"))
         by_group = _summaries(windows.counts(store, at - window_s, at, by="group"))
+        by_block = queries.prefixes(store, window_s, at)
         whole = queries.summary(store, window_s, at).as_json()
     want = _by(rows, lambda r: carrier_of(r[1]), window_s, at)
     assert {k: v | want[k] for k, v in by_carrier.items()} == by_carrier
     assert set(by_carrier) == set(want)
+    want = _by(rows, lambda r: prefix_of(r[1]), window_s, at)
+    keys = ("sent", "delivered", "failed")
+    assert {b["prefix"]: b for b in by_block} == {
+        block: {"prefix": block} | {k: v[k] for k in keys} for block, v in want.items()
+    }
     assert whole | expected(rows, window_s, at, True, CACHED_AT) == whole
     groups = {
         row["id"]: (row["signature"], row["template"])
