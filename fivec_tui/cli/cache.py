@@ -205,7 +205,10 @@ def alerts_cmd(ctx: Ctx, limit, all_profiles, as_json) -> None:
     else:
         rows = queries.alerts(ctx.cache(), limit)
     if as_json:
-        emit([{**r, "at": iso(r["at"]), "payload": json.loads(r["payload"] or "{}")} for r in rows])
+        events = [
+            {**r, "at": iso(r["at"]), "payload": json.loads(r["payload"] or "{}")} for r in rows
+        ]
+        emit([{**e, "carrier": e["payload"].get("carrier")} for e in events])
         return
     for r in rows:
         who = f"{r['profile']:<10} " if all_profiles else ""

@@ -50,6 +50,33 @@ def summary(
     return summarise(window_s, flat(counts), flat(hist))
 
 
+def by_carrier(
+    store: Store,
+    window_s: float = 3600,
+    now: float | None = None,
+    memo: dict | None = None,
+    latency: bool = True,
+) -> dict[str, Summary]:
+    """:func:`summary` per carrier id (:mod:`fivec_tui.api.carriers`: a hint, numbers can be
+    ported), the carriers with messages in the window only."""
+    now = time.time() if now is None else now
+    counts, hist = windows.counts(
+        store, now - window_s, now, by="carrier", latency=latency, memo=memo
+    )
+    return split(window_s, counts, hist)
+
+
+def split(window_s: float, counts: dict[tuple, int], hist: dict[tuple, int]) -> dict:
+    """Window counts by a key (:func:`windows.counts` by something) as a :class:`Summary`
+    per key."""
+    by_key: dict = {}
+    for (key, status), n in counts.items():
+        by_key.setdefault(key, ({}, {}))[0][status] = n
+    for (key, bucket), n in hist.items():
+        by_key.setdefault(key, ({}, {}))[1][bucket] = n
+    return {key: summarise(window_s, c, h) for key, (c, h) in by_key.items()}
+
+
 def summaries(
     store: Store, windows_s: tuple[float, ...], now: float | None = None
 ) -> list[Summary]:
