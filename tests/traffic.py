@@ -37,6 +37,9 @@ def traffic(
 
 
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC).timestamp()  # a minute boundary
+#: Alert settings that leave the burn-rate rules out (no carrier is ever judged), for the
+#: tests of the other rules; test_burn_alerts.py tests them.
+NO_BURN = {"slo": {"min_finished": 10**9}}
 OUTAGE = range(600, 660)  # minutes of the day: 10:00-11:00 UTC
 
 
@@ -174,3 +177,22 @@ def fill_day(store: Store, rows) -> None:
         ]
         + [Reply("13800000002", "TD", utc(T0 + 10 * 3600 + 1200), reply_id="td")],
     )
+
+
+def carrier_minute(
+    store: Store, at: float, mix: dict[str, int], failing: dict[str, float] | None = None
+) -> None:
+    """One minute of sends from ``at``: ``mix[block]`` messages to numbers of each block,
+    spread over the minute, each reported 5 s later; ``failing``: the share of a block's
+    messages that fail (MK:0001)."""
+    records, reports = [], []
+    for block, per_minute in mix.items():
+        for i in range(per_minute):
+            n = next(_seq)
+            msgid, mobile = str(10**13 + n), f"{block}{n:08d}"
+            sent = at + i * 60 / per_minute
+            status = "MK:0001" if i < (failing or {}).get(block, 0) * per_minute else "DELIVRD"
+            records.append(Record("demo", msgid, (mobile,), "x", utc(sent)))
+            reports.append(Report(msgid, mobile, status, utc(sent + 5)))
+    ingest_items(store, "records", records)
+    ingest_items(store, "reports", reports)

@@ -332,7 +332,7 @@ class Alerts:
 
 @dataclass
 class Slo:
-    """The delivery objective per carrier and its burn-rate alerts (see :mod:`fivec_tui.store.slo`)."""
+    """The delivery objective per carrier and its burn-rate alerts (see :mod:`fivec_tui.sync.burn`)."""
 
     doc: ClassVar[str] = N_(
         "The delivery objective, per carrier (China Mobile, Unicom, Telecom, international), "

@@ -15,7 +15,7 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import CollectorRegistry
-from traffic import NOW, traffic, utc
+from traffic import NO_BURN, NOW, traffic, utc
 
 from fivec_tui.api import Balance, Record, Reply
 from fivec_tui.config import Profile
@@ -37,7 +37,8 @@ def store(tmp_path):
 
 
 def alerter(store: Store, clock: list[float], **settings) -> Alerter:
-    return Alerter("test", store, config({"baseline_days": 0, **settings}), clock=lambda: clock[0])
+    settings = config({"baseline_days": 0, **settings}) | NO_BURN
+    return Alerter("test", store, settings, clock=lambda: clock[0])
 
 
 def test_delivery_rate_needs_minimum_volume(store):

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import logging
 import time
-from itertools import count
 
 import httpx
 import pytest
 from click.testing import CliRunner
-from traffic import T0, utc
+from traffic import NO_BURN, T0, carrier_minute, utc
 
 from fivec_tui.api import Record, Report
 from fivec_tui.cli import main
@@ -23,30 +22,17 @@ from fivec_tui.sync.sinks import command_env, deliver
 #: Messages a minute to each carrier's numbers (about the demo's mix and volume).
 MIX = {"138": 4, "130": 8, "133": 8}  # mobile, unicom, telecom
 START = T0 + 60 * 60  # the outage's first minute
-_seq = count()
 
 
 def minute_of_traffic(store: Store, at: float, failing: dict[str, float]) -> None:
-    """One minute of sends from ``at``, each reported 5 s later; ``failing``: the share of a
-    block's messages that fail (MK:0001)."""
-    records, reports = [], []
-    for block, per_minute in MIX.items():
-        for i in range(per_minute):
-            n = next(_seq)
-            msgid, mobile = str(10**13 + n), f"{block}{n:08d}"
-            sent = at + i * 60 / per_minute
-            status = "MK:0001" if i < failing.get(block, 0) * per_minute else "DELIVRD"
-            records.append(Record("demo", msgid, (mobile,), "x", utc(sent)))
-            reports.append(Report(msgid, mobile, status, utc(sent + 5)))
-    ingest_items(store, "records", records)
-    ingest_items(store, "reports", reports)
+    carrier_minute(store, at, MIX, failing)
 
 
 def run(store: Store, outage: dict[str, float], minutes: range) -> list:
     """Evaluate every minute (30 s in) of traffic from 20 min before START, the outage
     during ``minutes`` (offsets from START); the events with their minute."""
     clock = [0.0]
-    alerter = Alerter("ops", store, config({"baseline_days": 0}), clock=lambda: clock[0])
+    alerter = Alerter("ops", store, config({"baseline_days": 0}) | NO_BURN, clock=lambda: clock[0])
     seen = []
     for m in range(-20, 40):
         at = START + 60 * m
@@ -95,7 +81,7 @@ def test_a_carrier_spike_of_one_family(tmp_path):
         reports.append(Report(msgid, mobile, "DB:0141", utc(START + 5)))
     ingest_items(store, "records", records)
     ingest_items(store, "reports", reports)
-    a = Alerter("ops", store, config({"baseline_days": 0}), clock=lambda: clock[0])
+    a = Alerter("ops", store, config({"baseline_days": 0}) | NO_BURN, clock=lambda: clock[0])
     fired = {e.condition.id: e for e in a.evaluate() if e.state == "firing"}
     assert "failure_spike:blacklist:unicom" in fired
     assert fired["failure_spike:blacklist:unicom"].condition.carrier == "unicom"
