@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..api.carriers import CARRIERS, carrier_of
 from ..resources import data_dir
 from ..toml_file import Refused, read_toml
 
@@ -48,14 +47,6 @@ class Phase:
     end_s: float
     prefixes: tuple[str, ...]
     mix: dict[str, float]
-    #: Carrier ids (:mod:`fivec_tui.api.carriers`) the phase is for; none: every number
-    #: (or those of ``prefixes``).
-    carriers: tuple[str, ...] = ()
-
-    def covers(self, mobile: str) -> bool:
-        if self.carriers and carrier_of(mobile) not in self.carriers:
-            return False
-        return not self.prefixes or mobile.startswith(self.prefixes)
 
 
 @dataclass
@@ -89,15 +80,11 @@ class Scenario:
 
     def mix_at(self, elapsed: float, mobile: str) -> dict[str, float]:
         for phase in self.phases:
-            if phase.start_s <= elapsed < phase.end_s and phase.covers(mobile):
+            if phase.start_s <= elapsed < phase.end_s and (
+                not phase.prefixes or mobile.startswith(phase.prefixes)
+            ):
                 return phase.mix
         return self.mix
-
-
-def _carriers(where: str, value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list | tuple) or not set(value) <= set(CARRIERS):
-        raise ScenarioError(f"{where}: a list of {', '.join(CARRIERS)}")
-    return tuple(value)
 
 
 def _mix(where: str, table: Any) -> dict[str, float]:
@@ -138,7 +125,6 @@ def from_dict(data: dict[str, Any], name: str = "custom") -> Scenario:
                 float(p["end_s"]),
                 tuple(p.get("prefixes", ())),
                 _mix(f"phases[{i}].mix", p.get("mix")),
-                _carriers(f"phases[{i}].carriers", p.get("carriers", ())),
             )
             for i, p in enumerate(data.get("phases") or [])
         ]
