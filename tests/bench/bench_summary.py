@@ -6,6 +6,9 @@ reports spread over the 28 days before. ``queries.summary`` is timed for the 5 m
 24 h windows on each. The figure is the ratio big/small: target under 2x, because the summary
 reads the per-minute rollups of its window, not the reports.
 
+The Breakdown screen's reads (:func:`breakdown_screen`) are timed the same way, beside the
+dashboard's (it is a screen of its own: the dashboard's refresh does not read them).
+
 Time-travel: on the big cache, the dashboard's window numbers (summary for 5 min, 1 h
 and 24 h, the per-minute series and the prefixes of the hour, each to the second: rollups and
 the rows of the edge minutes, :mod:`fivec_tui.store.windows`) at a moment six hours back, as
@@ -23,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from fivec_tui.store import Store, asof, queries, rollup
+from fivec_tui.store import Store, asof, breakdown, queries, rollup
 
 RECENT_S, HISTORY_S = 2 * 86400, 28 * 86400
 
@@ -101,6 +104,22 @@ def timed_dashboard(store: Store, at: float, past: bool, runs: int = 30) -> floa
     return statistics.median(samples)
 
 
+def breakdown_screen(store: Store, at: float, past: bool) -> None:
+    """What the Breakdown screen reads on each refresh: per carrier (three windows), cost,
+    the same a week earlier, and each carrier's 30-day budget."""
+    breakdown.headline(store, 3600, at, at if past else None)
+    queries.by_carrier(store, 30 * 86400, at, latency=False)
+
+
+def timed_breakdown(store: Store, at: float, past: bool, runs: int = 30) -> float:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        breakdown_screen(store, at, past)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
 def main(big: int, small: int) -> None:
     tmp, now = Path(tempfile.mkdtemp()), time.time()
     t = time.perf_counter()
@@ -120,6 +139,14 @@ def main(big: int, small: int) -> None:
     print(
         f"dashboard numbers at {big:,} reports: live {live * 1000:.2f} ms, six hours back as "
         f"known then {past * 1000:.2f} ms, ratio {past / live:.2f}"
+    )
+    small_b = timed_breakdown(stores[small], now, False)
+    big_b, past_b = timed_breakdown(stores[big], now, False), timed_breakdown(stores[big], at, True)
+    print(
+        f"breakdown screen (carriers, cost, week-earlier baseline, 30-day budget): "
+        f"{small:,} reports {small_b * 1000:.2f} ms, {big:,} reports {big_b * 1000:.2f} ms "
+        f"(ratio {big_b / small_b:.2f}; {big_b / live:.2f}x the dashboard's numbers), six hours "
+        f"back as known then {past_b * 1000:.2f} ms"
     )
 
 

@@ -37,3 +37,33 @@ async def test_keys_sort_and_breakdowns(tmp_path):
             await pilot.press("g")
             await settle(pilot)
         assert keys()[0].startswith("carrier:")
+
+
+async def test_demo_at_opens_in_the_past_its_history_filled_in(tmp_path):
+    """``demo --at``: the app opens at that moment, and the week before the demo, filled in
+    by its child after the first frame, shows there, with a baseline a week earlier."""
+    import time
+
+    from fivec_tui.app.dashboard import RateBox
+    from fivec_tui.app.demo import demo_app
+
+    at = time.time() - 86400 - 1800
+    app = demo_app("quiet", seed=1, db_dir=str(tmp_path), at=at)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.at == at
+        day = app.screen.query_one("#rate2", RateBox)
+
+        async def wait_for(predicate, timeout: float = 60.0) -> bool:
+            for _ in range(int(timeout / 0.2)):
+                if predicate():
+                    return True
+                await pilot.pause(0.2)
+            return False
+
+        assert await wait_for(lambda: "sent 0 " not in (s := str(day.render())) and "sent" in s)
+        history = [c for c in app.link.children if c.name == "history"]
+        assert history and await wait_for(lambda: history[0].proc.returncode is not None)
+        assert history[0].proc.returncode == 0
+        head = breakdown.headline(app.store, 3600, at, at)
+        assert head["baseline"] is not None and head["baseline"]["sent"] > 0
+        assert head["carriers"]["mobile"]["sent"] > 0
