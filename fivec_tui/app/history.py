@@ -49,12 +49,18 @@ def _numbers(rng: random.Random, n: int) -> list[str]:
 
 
 def hour_of_traffic(
-    plan: Scenario, rng: random.Random, start: float, rate: float, first: int, pool: list[str]
+    plan: Scenario,
+    rng: random.Random,
+    start: float,
+    rate: float,
+    first: int,
+    pool: list[str],
+    shaped: bool = True,
 ) -> tuple[list[Record], list[Report]]:
-    """The messages sent in the hour from ``start`` (msgids from ``first`` on) and their
-    reports."""
+    """The messages sent in the hour from ``start`` (msgids from ``first`` on; ``shaped``:
+    as busy as its hour of the day) and their reports."""
     hour = datetime.fromtimestamp(start, display_zone()).hour
-    n = int(rng.gauss(1, 0.05) * rate * 3600 * busy(hour))
+    n = int(rng.gauss(1, 0.05) * rate * 3600 * (busy(hour) if shaped else 1))
     statuses, weights = list(plan.mix), list(plan.mix.values())
     templates = plan.traffic_templates
     records, reports = [], []
@@ -74,6 +80,19 @@ def _dt(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
+#: Hours before the start (counted back from the last whole hour) cached at the live rate:
+#: the baseline of the demo's first hours (a week earlier), which would look unusual
+#: against a thinner past.
+LIVE_HOURS = range(7 * 24 - 5, 7 * 24 + 2)
+
+
+def order(hours: int) -> list[int]:
+    """The hours back, in the order they are cached: the last day, the demo's baseline, the
+    rest newest first."""
+    first = [*range(min(24, hours)), *(h for h in LIVE_HOURS if 24 <= h < hours)]
+    return first + [h for h in range(hours) if h not in first]
+
+
 def fill(
     store: Store,
     plan: Scenario,
@@ -83,17 +102,21 @@ def fill(
     seed: int = 0,
     stop: threading.Event | None = None,
 ) -> int:
-    """Cache ``days`` of the past before ``until`` (a whole hour at a time, newest first,
-    until ``stop`` is set); the messages cached."""
+    """Cache ``days`` of the past before ``until`` (a whole hour at a time, in
+    :func:`order`, until ``stop`` is set); the messages cached."""
     rng = random.Random(seed)
     pool = _numbers(rng, max(plan.mobile_pool, 1000))
+    live = plan.traffic_rate * sum(plan.traffic_recipients) / len(plan.traffic_recipients)
     end = math.floor(until / 3600) * 3600
     sent = 0
-    for h in range(int(days * 24)):
+    for h in order(int(days * 24)):
         if stop is not None and stop.is_set():
             break
         start = end - 3600 * (h + 1)
-        records, reports = hour_of_traffic(plan, rng, start, rate, sent, pool)
+        if h in LIVE_HOURS and live > rate:  # as the live traffic: steady
+            records, reports = hour_of_traffic(plan, rng, start, live, sent, pool, False)
+        else:
+            records, reports = hour_of_traffic(plan, rng, start, rate, sent, pool)
         ingest_items(store, "records", records)
         ingest_items(store, "reports", reports)
         sent += len(records)
