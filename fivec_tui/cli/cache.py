@@ -149,17 +149,21 @@ def stats(ctx: Ctx, window, all_profiles, at, known_now, by, as_json) -> None:
             return asof.summary_at(store, seconds, when, known_now)
         return queries.summary(store, seconds)
 
-    if all_profiles:
-        _stats_all(ctx, summary, seconds, window, as_json)
-        return
-    store = ctx.cache()
-    s = summary(store)
-    if as_json:
+    def headline(store, objective: float) -> dict:
+        """What --json gives beside the summary (carriers, cost, baseline)."""
         import time
 
         now = time.time() if when is None else when
         known = None if when is None else asof.known_at(when, known_now)
-        emit(s.as_json() | breakdown.headline(store, seconds, now, known, _objective(ctx)))
+        return breakdown.headline(store, seconds, now, known, objective)
+
+    if all_profiles:
+        _stats_all(ctx, summary, headline, seconds, window, as_json)
+        return
+    store = ctx.cache()
+    s = summary(store)
+    if as_json:
+        emit(s.as_json() | headline(store, _objective(ctx)))
         return
     if when is not None:
         view = _("as known now") if known_now else _("as it was then")
@@ -187,16 +191,22 @@ def _say_rows(rows: dict[str, dict]) -> None:
         )
 
 
-def _stats_all(ctx: Ctx, summary, seconds: float, window: str, as_json: bool) -> None:
-    """``summary(store)``: the one ``stats`` takes (now, or ``--at``), per profile."""
+def _stats_all(ctx: Ctx, summary, headline, seconds: float, window: str, as_json: bool) -> None:
+    """``summary(store)`` and ``headline(store, objective)``: what ``stats`` gives (now, or
+    ``--at``), per profile."""
     from ..store import queries
     from ..sync.diagnosis import cached_problem
 
+    objectives = {p.name: p.slo.delivery for p in ctx.all_profiles()}
+    nothing = {"carriers": {}, "cost": {"parts": 0, "spent": None, "per_delivered": None}}
     out = {}
     for name, store in _caches(ctx):
         s = summary(store) if store else queries.Summary(int(seconds))
         trouble = cached_problem(store) if store else None
-        out[name] = s.as_json() | {
+        extra = nothing | {"baseline": None}
+        if as_json and store:
+            extra = headline(store, objectives[name])
+        out[name] = (s.as_json() | extra) | {
             "error": trouble[0] if trouble else None,
             "error_detail": trouble[1] if trouble else None,
         }
