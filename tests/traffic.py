@@ -37,6 +37,9 @@ def traffic(
 
 
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC).timestamp()  # a minute boundary
+#: Alert settings that leave the burn-rate rules out (no carrier is ever judged), for the
+#: tests of the other rules; test_burn_alerts.py tests them.
+NO_BURN = {"slo": {"min_finished": 10**9}}
 OUTAGE = range(600, 660)  # minutes of the day: 10:00-11:00 UTC
 
 
@@ -93,10 +96,28 @@ def expected(
         "delivery_rate": delivered / (delivered + failed) if delivered + failed else None,
         "latency_p50_s": percentile(hist, 0.5),
         "latency_p95_s": percentile(hist, 0.95),
+        "latency_p99_s": percentile(hist, 0.99),
     }
 
 
 FAILURES = ("UNDELIV", "MK:0001", "MI:0013", "DB:0144")
+#: Number blocks of every carrier (split blocks and an international number among them).
+BLOCKS = ("139", "1349", "1703", "1704", "1700", "130", "186", "133", "199", "+8526", "120")
+#: Texts of the random traffic: two signatures, one at the end, codes that vary, none.
+TEXTS = (
+    "【美联软通】您的验证码是{n}，5分钟内有效。",
+    "您的订单{n}已发货。【快递通】",
+    "【美联软通】账单已出，查询码{n}",
+    "no signature {n}",
+    "【美联软通】尊敬的用户，您本月的账单已经出来了，账单查询码{n}，如有疑问请致电客服热线，"
+    "我们将竭诚为您服务；如需停止接收此类通知，请回复TD退订，感谢您一直以来的支持与信任。",
+)
+
+
+def text_of(row: Row) -> str:
+    """The text cached for a row of :func:`random_rows`."""
+    n = int(row[0])
+    return TEXTS[n % len(TEXTS)].format(n=100000 + n % 900000)
 
 
 def random_rows(seed: int, n: int, start: float, span: float) -> list[Row]:
@@ -118,7 +139,10 @@ def random_rows(seed: int, n: int, start: float, span: float) -> list[Row]:
             if kind > 0.95:
                 delay = rng.randrange(1800, 7200)
             reported = None if kind < 0.13 else sent + delay
-        rows.append((f"{seed:02d}{i:08d}", f"139{i:08d}", sent, status, reported))
+        block = rng.choice(BLOCKS)
+        rows.append(
+            (f"{seed:02d}{i:08d}", f"{block}{i:0{11 - len(block)}d}", sent, status, reported)
+        )
     return rows
 
 
@@ -126,7 +150,7 @@ def fill_rows(store: Store, rows: list[Row], cached_at: float, seed: int = 0) ->
     """Cache ``rows`` in shuffled chunks, reports before or after their records, at the
     frozen receipt time ``cached_at`` (the time of the reports the platform gave none)."""
     rng = random.Random(seed)
-    records = [Record("acme", r[0], (r[1],), "x", utc(r[2])) for r in rows]
+    records = [Record("acme", r[0], (r[1],), text_of(r), utc(r[2])) for r in rows]
     reports = [Report(r[0], r[1], r[3], None if r[4] is None else utc(r[4])) for r in rows if r[3]]
     chunks = [("records", records[i : i + 500]) for i in range(0, len(records), 500)]
     chunks += [("reports", reports[i : i + 500]) for i in range(0, len(reports), 500)]
@@ -153,3 +177,22 @@ def fill_day(store: Store, rows) -> None:
         ]
         + [Reply("13800000002", "TD", utc(T0 + 10 * 3600 + 1200), reply_id="td")],
     )
+
+
+def carrier_minute(
+    store: Store, at: float, mix: dict[str, int], failing: dict[str, float] | None = None
+) -> None:
+    """One minute of sends from ``at``: ``mix[block]`` messages to numbers of each block,
+    spread over the minute, each reported 5 s later; ``failing``: the share of a block's
+    messages that fail (MK:0001)."""
+    records, reports = [], []
+    for block, per_minute in mix.items():
+        for i in range(per_minute):
+            n = next(_seq)
+            msgid, mobile = str(10**13 + n), f"{block}{n:08d}"
+            sent = at + i * 60 / per_minute
+            status = "MK:0001" if i < (failing or {}).get(block, 0) * per_minute else "DELIVRD"
+            records.append(Record("demo", msgid, (mobile,), "x", utc(sent)))
+            reports.append(Report(msgid, mobile, status, utc(sent + 5)))
+    ingest_items(store, "records", records)
+    ingest_items(store, "reports", reports)

@@ -91,6 +91,7 @@ class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
         "accounts": _later("accounts", "AccountsScreen"),
         "subaccounts": _later("subaccounts", "SubaccountsScreen"),
         "audit": _later("audit", "AuditScreen"),
+        "breakdown": _later("breakdown", "BreakdownScreen"),
     }
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
@@ -113,6 +114,9 @@ class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
         *TIME_BINDINGS,
     ]
 
+    #: ``[app] unusual_change`` and ``unusual_points``: when a number differs from the same
+    #: window a week earlier enough to be marked (the Breakdown screen).
+    unusual: tuple[float, float] = (0.5, 0.03)
     #: ``p`` stops the refresh of the screens (the sync goes on).
     paused = reactive(False)
     #: The focused account's sync (:class:`~.events.SyncStateChanged`): ``starting`` until

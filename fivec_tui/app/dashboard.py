@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Static
 
@@ -124,6 +125,12 @@ class DashboardScreen(StoreScreen):
     start-up paints without waiting for them.  They would be empty on that frame anyway:
     data arrives from a worker."""
 
+    # Not on the key bar (no room at 80 columns): ``?`` lists it.
+    BINDINGS = [
+        Binding(
+            "c", "app.switch_mode('breakdown')", N_("Carriers"), id="nav.breakdown", show=False
+        ),
+    ]
     lower_mounted = False
     # Below 100 columns (fivec.tcss, .-narrow): the rate boxes drop their inner padding, as
     # 80 columns leave them 15 inside, and the failures and sync-jobs tables are stacked.

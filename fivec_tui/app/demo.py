@@ -134,9 +134,16 @@ def write_config(path: Path, profiles: list[Profile]) -> None:
 
 
 def demo_app(
-    scenario: str = "demo", seed: int = 0, speed: float = 1.0, db_dir: str | None = None
+    scenario: str = "demo",
+    seed: int = 0,
+    speed: float = 1.0,
+    db_dir: str | None = None,
+    at: float | None = None,
+    history: bool = True,
 ) -> FivecApp:
-    """The app on the built-in simulator (scenario ``scenario``) and a temporary cache."""
+    """The app on the built-in simulator (scenario ``scenario``) and a temporary cache, with
+    (``history``) the week before filled in by a child (:mod:`.history`); ``at``: opened at
+    that past moment (time travel)."""
     plan = load_scenario(scenario)
     if speed is not None:
         plan.speed = speed
@@ -152,6 +159,11 @@ def demo_app(
     async def startup(app: FivecApp) -> None:
         args = ["--scenario", scenario, "--seed", str(seed), "--speed", str(plan.speed)]
         [account] = await start_simulator(app, tmp, args)
+        if history:  # the week before, meanwhile: first the last day
+            past = ["--db", str(store.path), "--scenario", scenario, "--seed", str(seed)]
+            past += ["--until", str(app.clock())]
+            argv = [sys.executable, "-m", "fivec_tui.app.history", *past]
+            await app.link.start("history", argv, demo_env(tmp))
         app.profile.base_url = account["base_url"]
         await asyncio.to_thread(write_config, tmp / "config.toml", [app.profile])
         await make_clients(app, [app.profile])
@@ -164,7 +176,7 @@ def demo_app(
         # Nobody else reads the simulator: its reports and replies are taken without asking.
         await connect(app, [Hosted(app.profile, app.store)], poll, consent=True, note=note)
 
-    return FivecApp(profile, store, startup=startup, refresh_s=1.0, note=note)
+    return FivecApp(profile, store, startup=startup, refresh_s=1.0, note=note, at=at)
 
 
 def demo_accounts(n: int, seed: int = 0, speed: float = 1.0, db_dir: str | None = None) -> FivecApp:
@@ -210,7 +222,12 @@ def demo_accounts(n: int, seed: int = 0, speed: float = 1.0, db_dir: str | None 
     )
 
 
-def run_demo(scenario: str, seed: int, speed: float, accounts: int = 1) -> int:
-    app = demo_accounts(accounts, seed, speed) if accounts > 1 else demo_app(scenario, seed, speed)
+def run_demo(
+    scenario: str, seed: int, speed: float, accounts: int = 1, at: float | None = None
+) -> int:
+    if accounts > 1:
+        app = demo_accounts(accounts, seed, speed)
+    else:
+        app = demo_app(scenario, seed, speed, at=at)
     app.run()
     return app.return_code or 0

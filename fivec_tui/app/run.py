@@ -225,7 +225,7 @@ def profile_app(ctx) -> FivecApp:
         await make_clients(app, [profile])
         await connect(app, [Hosted(profile, store)], lambda: poll_command(ctx))
 
-    return FivecApp(
+    app = FivecApp(
         profile,
         store,
         refresh_s=settings.app.refresh_s,
@@ -233,6 +233,8 @@ def profile_app(ctx) -> FivecApp:
         startup=startup,
         at=ctx.at,
     )
+    app.unusual = (settings.app.unusual_change, settings.app.unusual_points)
+    return app
 
 
 def several(ctx) -> list[Profile] | None:
@@ -270,7 +272,7 @@ def accounts_app(ctx, profiles: list[Profile]) -> FivecApp | None:
         await make_clients(app, [a.profile for a in accounts])
         await connect(app, accounts, lambda: poll_command(ctx, every=True))
 
-    return FivecApp(
+    app = FivecApp(
         accounts[0].profile,
         accounts[0].store,
         refresh_s=settings.app.refresh_s,
@@ -278,3 +280,5 @@ def accounts_app(ctx, profiles: list[Profile]) -> FivecApp | None:
         startup=startup,
         accounts=accounts,
     )
+    app.unusual = (settings.app.unusual_change, settings.app.unusual_points)
+    return app

@@ -16,6 +16,7 @@ from ..private_files import UnsafePath, open_private, protected_files, refuse_pr
 from ..store.audit import FIELDS
 from ..when import show_full
 from .common import (
+    ConfigProblem,
     Ctx,
     UsageError,
     emit,
@@ -123,27 +124,62 @@ def _caches(ctx: Ctx):
 @click.option(
     "--known-now", is_flag=True, help=_("With --at: count every report cached since then too.")
 )
+@click.option(
+    "--by",
+    type=click.Choice(["carrier", "signature", "template", "campaign"]),
+    help=_(
+        "A breakdown instead: per carrier (a hint: numbers can be ported), per signature "
+        "(the 【…】 of the text), per template or per campaign, most sent first."
+    ),
+)
 @json_option
 @pass_ctx
-def stats(ctx: Ctx, window, all_profiles, at, known_now, as_json) -> None:
-    from ..store import asof, queries
+def stats(ctx: Ctx, window, all_profiles, at, known_now, by, as_json) -> None:
+
+    from ..store import asof, breakdown, queries
 
     seconds = parse_window(window)
     when = parse_when(at).timestamp() if at is not None else None
     if when is not None and when >= time.time():  # now or later: the live numbers, exactly
         when = None
+    if by and all_profiles:
+        raise UsageError(_("--by is for one profile, not with --all"))
+    if by and by != "carrier" and when is not None:
+        raise UsageError(_("--by {by} counts as known now: not with --at").format(by=by))
+    if by:
+        now = time.time() if when is None else when
+        known = None if when is None else asof.known_at(when, known_now)
+        store = ctx.cache()
+        if by == "carrier":
+            rows = breakdown.carriers(store, seconds, now, known, _objective(ctx))
+        else:
+            rows = breakdown.groups(store, by, seconds, now)
+        if as_json:
+            emit({by: rows})
+        else:
+            _say_rows(rows)
+        return
 
     def summary(store):
         if when is not None:
             return asof.summary_at(store, seconds, when, known_now)
         return queries.summary(store, seconds)
 
+    def headline(store, objective: float) -> dict:
+        """What --json gives beside the summary (carriers, cost, baseline)."""
+        import time
+
+        now = time.time() if when is None else when
+        known = None if when is None else asof.known_at(when, known_now)
+        return breakdown.headline(store, seconds, now, known, objective)
+
     if all_profiles:
-        _stats_all(ctx, summary, seconds, window, as_json)
+        _stats_all(ctx, summary, headline, seconds, window, as_json)
         return
-    s = summary(ctx.cache())
+    store = ctx.cache()
+    s = summary(store)
     if as_json:
-        emit(s.as_json())
+        emit(s.as_json() | headline(store, _objective(ctx)))
         return
     if when is not None:
         view = _("as known now") if known_now else _("as it was then")
@@ -151,16 +187,42 @@ def stats(ctx: Ctx, window, all_profiles, at, known_now, as_json) -> None:
     _say_summary(s, window)
 
 
-def _stats_all(ctx: Ctx, summary, seconds: float, window: str, as_json: bool) -> None:
-    """``summary(store)``: the one ``stats`` takes (now, or ``--at``), per profile."""
+def _objective(ctx: Ctx) -> float:
+    """The profile's ``[slo] delivery`` (the default when no profile is configured)."""
+    from ..config import Slo
+
+    try:
+        return ctx.profile().slo.delivery
+    except (UsageError, ConfigProblem):
+        return Slo().delivery
+
+
+def _say_rows(rows: dict[str, dict]) -> None:
+    for name, r in rows.items():
+        rate = f"{r['rate']:.1%}" if r["rate"] is not None else "—"
+        p95 = f"{r['latency_p95_s']:.0f}s" if r["latency_p95_s"] is not None else "—"
+        say(
+            f"{(name or '—')[:24]:<24} {r['sent']:>8} {r['delivered']:>8} {r['failed']:>7} "
+            f"{r['pending']:>7} {rate:>7} p95 {p95}"
+        )
+
+
+def _stats_all(ctx: Ctx, summary, headline, seconds: float, window: str, as_json: bool) -> None:
+    """``summary(store)`` and ``headline(store, objective)``: what ``stats`` gives (now, or
+    ``--at``), per profile."""
     from ..store import queries
     from ..sync.diagnosis import cached_problem
 
+    objectives = {p.name: p.slo.delivery for p in ctx.all_profiles()}
+    nothing = {"carriers": {}, "cost": {"parts": 0, "spent": None, "per_delivered": None}}
     out = {}
     for name, store in _caches(ctx):
         s = summary(store) if store else queries.Summary(int(seconds))
         trouble = cached_problem(store) if store else None
-        out[name] = s.as_json() | {
+        extra = nothing | {"baseline": None}
+        if as_json and store:
+            extra = headline(store, objectives[name])
+        out[name] = (s.as_json() | extra) | {
             "error": trouble[0] if trouble else None,
             "error_detail": trouble[1] if trouble else None,
         }
@@ -222,7 +284,10 @@ def alerts_cmd(ctx: Ctx, limit, all_profiles, as_json) -> None:
     else:
         rows = queries.alerts(ctx.cache(), limit)
     if as_json:
-        emit([{**r, "at": iso(r["at"]), "payload": json.loads(r["payload"] or "{}")} for r in rows])
+        events = [
+            {**r, "at": iso(r["at"]), "payload": json.loads(r["payload"] or "{}")} for r in rows
+        ]
+        emit([{**e, "carrier": e["payload"].get("carrier")} for e in events])
         return
     for r in rows:
         who = f"{r['profile']:<10} " if all_profiles else ""

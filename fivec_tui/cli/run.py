@@ -6,12 +6,13 @@ import asyncio
 import shlex
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import click
 
 from ..i18n import _
-from .common import Ctx, UsageError, pass_ctx, say, tell
+from .common import Ctx, UsageError, parse_when, pass_ctx, say, tell
 
 
 @click.command(
@@ -143,8 +144,16 @@ def _say_simulators(simulators, token: str) -> None:
         "on the Accounts overview; --scenario is then the demo's."
     ),
 )
+@click.option(
+    "--at",
+    "at",
+    help=_(
+        "WHEN: open at that past moment (time travel), in the week of past traffic the demo "
+        "fills in at start, e.g. 'yesterday 15:00'."
+    ),
+)
 @pass_ctx
-def demo(ctx: Ctx, scenario, seed, speed, accounts) -> None:
+def demo(ctx: Ctx, scenario, seed, speed, accounts, at) -> None:
     exit_if_no_room(Path(tempfile.gettempdir()))  # where the demo's cache goes
     from ..app.app import FivecApp
     from ..app.demo import run_demo
@@ -154,7 +163,9 @@ def demo(ctx: Ctx, scenario, seed, speed, accounts) -> None:
     # one app, whose accounts all follow the flag (``serve --demo`` passes it).
     FivecApp.actions_off = ctx.read_only
     try:
-        code = run_demo(scenario, seed, speed, accounts)
+        when = parse_when(at).timestamp() if at is not None else ctx.at  # or fivec-tui --at
+        when = when if when is not None and when < time.time() else None  # later: live
+        code = run_demo(scenario, seed, speed, accounts, when)
     except ScenarioError as exc:  # a scenario file that cannot be read: said, as by sim
         raise UsageError(str(exc)) from None
     sys.exit(code)

@@ -39,7 +39,7 @@ from .load import (
 )
 from .paths import APP_NAME, config_dir, data_dir, default_config_path
 from .profile import DEFAULT_INTERVALS, DEFAULT_STREAMS, Acting, Profile
-from .schema import Alerts, App, Forward, Intervals, ProfileTable, Push, Streams
+from .schema import Alerts, App, Forward, Intervals, ProfileTable, Push, Slo, Streams
 from .write import write_profile
 
 __all__ = [
@@ -58,6 +58,7 @@ __all__ = [
     "Profile",
     "ProfileTable",
     "Push",
+    "Slo",
     "Streams",
     "checked",
     "config_dir",

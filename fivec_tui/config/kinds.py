@@ -16,7 +16,7 @@ from ..api import mask, resolve_base_url
 from ..api.redact import mask_urls
 from ..api.wire import normalize_encode
 from ..i18n import N_, _
-from ..when import zone_named
+from ..when import parse_window, zone_named
 
 
 class Invalid(ValueError):
@@ -248,6 +248,15 @@ def _node(value: Any) -> str:
 
 
 NODE = Kind(N_("a node (main, bj, hk, us, euro) or an http(s) URL"), _node, show=mask_urls)
+
+
+def _duration(value: Any) -> str:
+    parse_window(_text(value))
+    return value.strip().lower()
+
+
+#: A length of time as text (``5m``, ``1h``, ``30d``): read with :func:`fivec_tui.when.parse_window`.
+DURATION = Kind(N_("a duration such as 5m, 1h, 6h or 30d"), _duration)
 
 
 def _zone(value: Any) -> str:

@@ -144,7 +144,7 @@ def _apply(profile: Profile, values: dict[str, Any], source: str) -> None:
     for key, value in values.items():
         if key in ("streams", "intervals"):
             value = asdict(value)  # every name, the file's over the defaults
-        elif key not in ("push", "alerts"):  # tables: each key's source is kept as it is read
+        elif key not in ("push", "alerts", "slo"):  # tables: each key's source is kept as read
             profile.sources[key] = source
         setattr(profile, key, value)
 

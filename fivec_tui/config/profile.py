@@ -9,7 +9,7 @@ from ..api import Credentials, mask
 from ..api.redact import mask_url
 from ..i18n import _
 from .kinds import ConfigError
-from .schema import Alerts, App, Intervals, ProfileTable, Push, Streams, defaults, kind
+from .schema import Alerts, App, Intervals, ProfileTable, Push, Slo, Streams, defaults, kind
 
 DEFAULT_STREAMS = defaults(Streams)
 DEFAULT_INTERVALS = defaults(Intervals)
@@ -70,6 +70,7 @@ class Profile:
     intervals: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INTERVALS))
     push: Push = field(default_factory=Push)
     alerts: Alerts = field(default_factory=Alerts)
+    slo: Slo = field(default_factory=Slo)
     acting: Acting = field(default_factory=Acting)
     sources: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -104,6 +105,7 @@ class Profile:
         rows |= _shown("intervals", Intervals, self.intervals)
         rows |= _shown("push", Push, self.push)
         rows |= _shown("alerts", Alerts, self.alerts)
+        rows |= _shown("slo", Slo, self.slo)
         return {k: (v, self.sources.get(k, "default")) for k, v in rows.items()}
 
 

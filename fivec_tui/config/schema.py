@@ -23,6 +23,7 @@ as ``fivec_tui/docs/configuration.md`` (a test fails when that page is stale).
     [profiles.prod.push]        # Push
     [profiles.prod.push.forward]  # Forward
     [profiles.prod.alerts]      # Alerts
+    [profiles.prod.slo]         # Slo
 """
 
 # ruff: noqa: RUF009  (setting() and table() return dataclasses.field(...), built once)
@@ -35,6 +36,7 @@ from typing import Any, ClassVar
 
 from ..i18n import CHOICES, N_
 from .kinds import (
+    DURATION,
     ENCODE,
     FLAG,
     LISTEN,
@@ -329,6 +331,51 @@ class Alerts:
 
 
 @dataclass
+class Slo:
+    """The delivery objective per carrier and its burn-rate alerts (see :mod:`fivec_tui.sync.burn`)."""
+
+    doc: ClassVar[str] = N_(
+        "The delivery objective, per carrier (China Mobile, Unicom, Telecom, international), "
+        "by the platform's times, and the burn-rate alerts on it: multi-window, multi-burn-rate "
+        "as in the Google SRE workbook. Burn rate: the share of finished messages that failed "
+        "in a window, over the share the objective allows (1 - delivery); at 1 the error "
+        "budget lasts exactly the SLO window."
+    )
+    delivery: float = setting(
+        0.97,
+        number(above=0, most=0.9999),
+        N_("The objective: delivered / (delivered + failed), per carrier, over window."),
+    )
+    window: str = setting(
+        "30d",
+        DURATION,
+        N_(
+            "The SLO window whose error budget is left on screen (its start taken at the whole "
+            "hour)."
+        ),
+    )
+    page_burn: float = setting(
+        14.4,
+        number(above=0),
+        N_("A carrier pages when its burn rate is above this over both page windows…"),
+    )
+    page_long: str = setting("1h", DURATION, N_("…the long one…"))
+    page_short: str = setting(
+        "5m", DURATION, N_("…and the short one (it resolves the alert quickly once fixed).")
+    )
+    ticket_burn: float = setting(
+        6.0, number(above=0), N_("A slower burn raises a ticket above this over both…")
+    )
+    ticket_long: str = setting("6h", DURATION, N_("…the long ticket window…"))
+    ticket_short: str = setting("30m", DURATION, N_("…and the short one."))
+    min_finished: int = setting(
+        20,
+        count(),
+        N_("Finished messages a carrier needs in a short window before its burn is judged."),
+    )
+
+
+@dataclass
 class ProfileTable:
     """``[profiles.NAME]``: one account.  Read into :class:`~.profile.Profile`."""
 
@@ -385,6 +432,7 @@ class ProfileTable:
     intervals: Intervals = table(Intervals)
     push: Push = table(Push)
     alerts: Alerts = table(Alerts)
+    slo: Slo = table(Slo)
 
 
 @dataclass
@@ -429,6 +477,19 @@ class App:
             "The time zone of every time shown or typed without an offset: Asia/Shanghai (the "
             "platform's clock), local (this machine's), or any IANA name such as UTC."
         ),
+    )
+    unusual_change: float = setting(
+        0.5,
+        number(above=0),
+        N_(
+            "A headline number (messages sent, latency) is marked unusual when it differs from "
+            "the same window a week earlier by more than this share of it…"
+        ),
+    )
+    unusual_points: float = setting(
+        0.03,
+        RATIO,
+        N_("…and a delivery rate when it differs by more than this (0.03: 3 points)."),
     )
 
 

@@ -137,7 +137,7 @@ def buckets_at(
     out: dict[int, dict[str, int]] = {}
     sql = (
         "SELECT (minute - ?1) / ?3 AS k, status, sum(n) AS n FROM {table} "
-        "WHERE minute BETWEEN ?1 AND ?2{late} GROUP BY 1, 2"
+        "WHERE minute BETWEEN ?1 AND ?2 AND status != 'PARTS'{late} GROUP BY 1, 2"
     )
     after = " AND rminute > ?1 + ((minute - ?1) / ?3 + 1) * ?3 - 1"  # the bucket's last minute
     with store.read():

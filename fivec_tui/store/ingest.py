@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable, Sequence
 
 from ..api import ParseError, Record, Reply, Report, Unparsed
+from ..api.carriers import prefix_of
 from ..api.parse import (
     NOT_IN_ENCODING,
     parse_records,
@@ -20,10 +21,12 @@ from ..api.parse import (
     report_items,
     split_report_line,
 )
+from ..api.sms import parts
 from ..api.wire import BROKEN, parse_epoch, readable
 from .codes import is_opt_out
 from .db import Store
-from .rollup import count_matched, count_sent, prefix_of
+from .groups import Grouper
+from .rollup import count_matched, count_sent
 
 
 def _ts(value) -> float | None:
@@ -116,9 +119,9 @@ def _insert_new(
     conn = store.conn
     before = conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
     values = values or ",".join("?" * len(columns.split(",")))
+    changes = conn.total_changes  # an ignored row changes nothing
     conn.executemany(f"INSERT OR IGNORE INTO {table}({columns}) VALUES ({values})", rows)
-    new = conn.execute(f"SELECT count(*) FROM {table} WHERE id > ?", (before,)).fetchone()[0]
-    return before, new
+    return before, conn.total_changes - changes
 
 
 def _reports(store: Store, reports: Sequence[tuple], cached_at: int) -> int:
@@ -142,22 +145,30 @@ def _reports(store: Store, reports: Sequence[tuple], cached_at: int) -> int:
 
 
 def _records(store: Store, records: Sequence[Record], cached_at: int) -> int:
+    """Insert one row per recipient, with its block, billed parts and message group."""
     rows = []
+    grouper = Grouper(store)
+    campaigns = grouper.campaigns(rec.msgid for rec in records)
     for rec in records:
         sent = _ts(rec.sent_at)
         minute = int(sent // 60) if sent is not None else None
+        grp = grouper.group(rec.content, campaigns.get(rec.msgid, 0))
+        text = rec.content or ""
+        mainland_parts = parts(text)
         for mobile in rec.mobiles:
+            prefix = prefix_of(mobile)
+            n = parts(text, international=True) if prefix == "intl" else mainland_parts
             rows.append(
-                (rec.msgid, mobile, rec.content, sent, rec.username, minute, prefix_of(mobile))
+                (rec.msgid, mobile, rec.content, sent, rec.username, minute, prefix, grp, n)
             )
     if not rows:
         return 0
     before, new = _insert_new(
         store,
         "records",
-        "msgid, mobile, content, sent_at, username, minute, prefix, cached_at",
+        "msgid, mobile, content, sent_at, username, minute, prefix, grp, parts, cached_at",
         rows,
-        f"?, ?, ?, ?, ?, ?, ?, {int(cached_at)}",
+        f"?, ?, ?, ?, ?, ?, ?, ?, ?, {int(cached_at)}",
     )
     if new:
         count_sent(store.conn, before)

@@ -46,7 +46,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from .rollup import bucket_sql
+from ..api.carriers import carrier_sql
+from .rollup import KEEP_SECONDS_S, LATE_LAG, bucket_sql
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -489,3 +490,181 @@ def m014_reports_time(db: Database) -> None:
     that came after its second are found by their platform report time (the cache's receipt
     when the platform gave none), the expression the queries use."""
     db.execute("CREATE INDEX reports_time ON reports(coalesce(reported_at, cached_at))")
+
+
+#: Billed parts of a record's text (api/sms.py:parts), in SQL.
+_PARTS = "CASE WHEN length(content) <= 70 THEN 1 ELSE (length(content) + 66) / 67 END"
+
+
+@migration
+def m015_carrier_rollups(db: Database) -> None:
+    """15: carriers, message groups, and exact windows that stay cheap (store/rollup.py,
+    store/windows.py).  reports_time goes: it cost a third of ingest and 19 bytes a report;
+    the reports of a moment's own minute that came after it are read from rollup_late's
+    ``seconds`` instead (rebuilt; the few reports later than LATE_LAG minutes are indexed by
+    report minute).  Records get their message group (groups: signature, template, campaign)
+    and billed parts (status PARTS in the rollups); rollups by carrier and hour and day, by
+    group, and by send second (the edges of recent windows: rollup_s by carrier and group,
+    rollup_sp by block) are added, latency is kept by carrier.  Each is filled from the rows still cached; what the rows no longer hold stays
+    in the coarser rollups (latency: carrier 'unknown'; groups: group 0).  records_fraction
+    holds only sends at a fraction of a second (none from the platform): the per-second
+    rollups count whole seconds, the rest is read from rows."""
+    bucket = bucket_sql("(p.reported_at - r.sent_at)")
+    carrier = carrier_sql("r.prefix")
+    recent = (
+        "r.sent_at = CAST(r.sent_at AS INTEGER) "
+        f"AND r.sent_at >= unixepoch() - {KEEP_SECONDS_S + 3600}"
+    )
+    report_minute = "CAST(coalesce(p.reported_at, p.cached_at) / 60 AS INTEGER)"
+    db.execute("DROP INDEX reports_time")
+    db["records"].add_column("grp", int)
+    db["records"].add_column("parts", int)
+    db.execute(
+        "CREATE INDEX records_fraction ON records(sent_at) WHERE sent_at <> CAST(sent_at AS INTEGER)"
+    )
+    db.execute(
+        """CREATE TABLE groups (
+            id INTEGER PRIMARY KEY, signature TEXT NOT NULL, template TEXT NOT NULL,
+            campaign INTEGER NOT NULL DEFAULT 0, UNIQUE (signature, template, campaign)
+        )"""
+    )
+    db.execute("INSERT INTO groups(id, signature, template, campaign) VALUES (0, '', '', 0)")
+    db.execute("CREATE INDEX campaign_requests_msgid ON campaign_requests(msgid) WHERE msgid != ''")
+    db.execute(
+        f"""INSERT INTO rollup(minute, prefix, status, n)
+        SELECT minute, prefix, 'PARTS', sum({_PARTS}) FROM records
+        WHERE minute IS NOT NULL AND length(content) > 0 GROUP BY 1, 2"""
+    )
+    db.execute(
+        """CREATE TABLE latency_c (
+            minute INTEGER NOT NULL, carrier TEXT NOT NULL, bucket INTEGER NOT NULL,
+            n INTEGER NOT NULL, total_s REAL NOT NULL DEFAULT 0,
+            PRIMARY KEY (minute, carrier, bucket)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        f"""INSERT INTO latency_c(minute, carrier, bucket, n, total_s)
+        SELECT r.minute, {carrier}, {bucket}, count(*),
+               coalesce(sum(max(p.reported_at - r.sent_at, 0)), 0)
+        FROM reports p JOIN records r ON r.id = p.record_id
+        WHERE p.record_id > 0 AND r.minute IS NOT NULL GROUP BY 1, 2, 3"""
+    )
+    db.execute(
+        """INSERT INTO latency_c(minute, carrier, bucket, n, total_s)
+        SELECT minute, 'unknown', bucket, n, total_s FROM latency
+        WHERE minute NOT IN (SELECT minute FROM latency_c)"""
+    )
+    db.execute("DROP TABLE latency")
+    db.execute("ALTER TABLE latency_c RENAME TO latency")
+    for table, grain, key, source in (
+        (
+            "rollup_h",
+            "hour",
+            "carrier TEXT",
+            f"SELECT minute / 60, {carrier}, status, sum(n) FROM rollup r",
+        ),
+        (
+            "rollup_d",
+            "day",
+            "carrier TEXT",
+            "SELECT hour / 24, carrier, status, sum(n) FROM rollup_h",
+        ),
+        ("rollup_g", "minute", "grp INTEGER", "SELECT minute, 0, status, sum(n) FROM rollup"),
+    ):
+        column = key.split()[0]
+        db.execute(
+            f"""CREATE TABLE {table} (
+                {grain} INTEGER NOT NULL, {key} NOT NULL, status TEXT NOT NULL,
+                n INTEGER NOT NULL, PRIMARY KEY ({grain}, {column}, status)
+            ) WITHOUT ROWID"""
+        )
+        db.execute(f"INSERT INTO {table} {source} GROUP BY 1, 2, 3")
+    db.execute(
+        """CREATE TABLE latency_h (
+            hour INTEGER NOT NULL, carrier TEXT NOT NULL, bucket INTEGER NOT NULL,
+            n INTEGER NOT NULL, total_s REAL NOT NULL DEFAULT 0,
+            PRIMARY KEY (hour, carrier, bucket)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """INSERT INTO latency_h(hour, carrier, bucket, n, total_s)
+        SELECT minute / 60, carrier, bucket, sum(n), sum(total_s) FROM latency GROUP BY 1, 2, 3"""
+    )
+    db.execute(
+        """CREATE TABLE latency_g (
+            minute INTEGER NOT NULL, grp INTEGER NOT NULL, bucket INTEGER NOT NULL,
+            n INTEGER NOT NULL, PRIMARY KEY (minute, grp, bucket)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """INSERT INTO latency_g(minute, grp, bucket, n)
+        SELECT minute, 0, bucket, sum(n) FROM latency GROUP BY 1, 3"""
+    )
+    db.execute(
+        """CREATE TABLE rollup_s (
+            second INTEGER NOT NULL, carrier TEXT NOT NULL, grp INTEGER NOT NULL,
+            status TEXT NOT NULL, bucket INTEGER NOT NULL, n INTEGER NOT NULL,
+            PRIMARY KEY (second, carrier, grp, status, bucket)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        f"""INSERT INTO rollup_s(second, carrier, grp, status, bucket, n)
+        SELECT CAST(r.sent_at AS INTEGER), {carrier}, 0, 'SENT', 0, count(*) FROM records r
+        WHERE {recent} GROUP BY 1, 2"""
+    )
+    db.execute(
+        f"""INSERT INTO rollup_s(second, carrier, grp, status, bucket, n)
+        SELECT CAST(r.sent_at AS INTEGER), {carrier}, 0, 'PARTS', 0, sum({_PARTS}) FROM records r
+        WHERE {recent} AND length(r.content) > 0 GROUP BY 1, 2"""
+    )
+    db.execute(
+        f"""INSERT INTO rollup_s(second, carrier, grp, status, bucket, n)
+        SELECT CAST(r.sent_at AS INTEGER), {carrier}, 0, p.status, {bucket}, count(*)
+        FROM reports p JOIN records r ON r.id = p.record_id
+        WHERE p.record_id > 0 AND {recent} GROUP BY 1, 2, 4, 5"""
+    )
+    db.execute(
+        """CREATE TABLE rollup_sp (
+            second INTEGER NOT NULL, prefix TEXT NOT NULL, status TEXT NOT NULL,
+            n INTEGER NOT NULL, PRIMARY KEY (second, prefix, status)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        f"""INSERT INTO rollup_sp(second, prefix, status, n)
+        SELECT second, prefix, status, sum(n) FROM (
+            SELECT CAST(r.sent_at AS INTEGER) AS second, r.prefix AS prefix, 'SENT' AS status,
+                   count(*) AS n FROM records r WHERE {recent} GROUP BY 1, 2
+            UNION ALL SELECT CAST(r.sent_at AS INTEGER), r.prefix, 'PARTS', sum({_PARTS})
+            FROM records r WHERE {recent} AND length(r.content) > 0 GROUP BY 1, 2
+            UNION ALL SELECT CAST(r.sent_at AS INTEGER), r.prefix, p.status, count(*)
+            FROM reports p JOIN records r ON r.id = p.record_id
+            WHERE p.record_id > 0 AND {recent} GROUP BY 1, 2, 3
+        ) GROUP BY 1, 2, 3"""
+    )
+    db.execute("DROP TABLE rollup_late")
+    db.execute("DROP TABLE latency_late")
+    db.execute(
+        """CREATE TABLE rollup_late (
+            minute INTEGER NOT NULL, rminute INTEGER NOT NULL, prefix TEXT NOT NULL,
+            status TEXT NOT NULL, bucket INTEGER NOT NULL, n INTEGER NOT NULL,
+            seconds TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (minute, rminute, prefix, status, bucket)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        f"CREATE INDEX rollup_late_long ON rollup_late(rminute) WHERE rminute > minute + {LATE_LAG}"
+    )
+    db.execute(
+        f"""INSERT INTO rollup_late(minute, rminute, prefix, status, bucket, n, seconds)
+        SELECT minute, rminute, prefix, status, bucket, sum(n),
+               group_concat(printf('%.17g:%d', off, n))
+        FROM (
+            SELECT r.minute AS minute, {report_minute} AS rminute, r.prefix AS prefix,
+                   p.status AS status, {bucket} AS bucket,
+                   coalesce(p.reported_at, p.cached_at) - 60 * {report_minute} AS off,
+                   count(*) AS n
+            FROM reports p JOIN records r ON r.id = p.record_id
+            WHERE p.record_id > 0 AND r.minute IS NOT NULL AND {report_minute} > r.minute
+            GROUP BY 1, 2, 3, 4, 5, 6
+        ) GROUP BY 1, 2, 3, 4, 5"""
+    )

@@ -1,7 +1,8 @@
 """Reading the cache: everything the screens and the CLI show.
 
-Window numbers come from the per-minute rollups and at most two part-minutes of rows
-(:mod:`.windows`), so they cost the same for ten thousand or ten million cached reports.  Lists are paged in SQL; nothing returns an unbounded table.
+Window numbers come from the rollups (:mod:`.windows`), so they cost the same for ten
+thousand or ten million cached reports.  Lists are paged in SQL; nothing returns an
+unbounded table.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Summary:
     delivery_rate: float | None = None
     latency_p50_s: float | None = None
     latency_p95_s: float | None = None
+    latency_p99_s: float | None = None
     failures: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict:
@@ -46,6 +48,33 @@ def summary(
     now = time.time() if now is None else now
     counts, hist = windows.counts(store, now - window_s, now, memo=memo)
     return summarise(window_s, flat(counts), flat(hist))
+
+
+def by_carrier(
+    store: Store,
+    window_s: float = 3600,
+    now: float | None = None,
+    memo: dict | None = None,
+    latency: bool = True,
+) -> dict[str, Summary]:
+    """:func:`summary` per carrier id (:mod:`fivec_tui.api.carriers`: a hint, numbers can be
+    ported), the carriers with messages in the window only."""
+    now = time.time() if now is None else now
+    counts, hist = windows.counts(
+        store, now - window_s, now, by="carrier", latency=latency, memo=memo
+    )
+    return split(window_s, counts, hist)
+
+
+def split(window_s: float, counts: dict[tuple, int], hist: dict[tuple, int]) -> dict:
+    """Window counts by a key (:func:`windows.counts` by something) as a :class:`Summary`
+    per key."""
+    by_key: dict = {}
+    for (key, status), n in counts.items():
+        by_key.setdefault(key, ({}, {}))[0][status] = n
+    for (key, bucket), n in hist.items():
+        by_key.setdefault(key, ({}, {}))[1][bucket] = n
+    return {key: summarise(window_s, c, h) for key, (c, h) in by_key.items()}
 
 
 def summaries(
@@ -82,6 +111,7 @@ def summarise(window_s: float, counts: dict[str, int], hist: dict[int, int]) -> 
     s.delivery_rate = s.delivered / finals if finals else None
     s.latency_p50_s = percentile(hist, 0.50)
     s.latency_p95_s = percentile(hist, 0.95)
+    s.latency_p99_s = percentile(hist, 0.99)
     return s
 
 

@@ -1,7 +1,8 @@
 """Retention: rows go by when this machine got them, whatever the platform's times say.
 
 A backlog pulled after an outage, or a platform clock that is off, is kept ``days`` from its
-arrival.  Rollups are small and kept four times as long, by send minute.  Raw bodies whose
+arrival.  Rollups are small and kept four times as long, by send minute (the per-second
+ones, for the edges of recent windows only, eight days).  Raw bodies whose
 every item was parsed have their own, shorter retention (``keep_raw_days``): their rows hold
 what they said; a body with unparsed items is kept as long as the rows, one never parsed
 until a version that reads it.  The audit trail is kept longest: four times ``days``, as the
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from . import audit
+from . import audit, rollup
 from .db import Store
 
 #: What retention prunes, by when this machine got each row: every column is its clock at
@@ -66,10 +67,6 @@ def prune(store: Store, days: float, keep_raw_days: float | None = None) -> dict
                 "AND coalesce(unparsed, 0) = 0",
                 (_first_kept(conn, "journal", "received_at", raw_cut),),
             ).rowcount
-        old_minute = int((now - 4 * days * 86400) // 60)
-        for table in ("rollup", "latency", "rollup_late", "latency_late"):
-            counts[table] = conn.execute(
-                f"DELETE FROM {table} WHERE minute < ?", (old_minute,)
-            ).rowcount
+        counts |= rollup.prune(conn, int((now - 4 * days * 86400) // 60), now)
         counts["audit"] = audit.prune(conn, days, now)
     return counts

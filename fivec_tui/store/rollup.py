@@ -1,28 +1,69 @@
-"""Per-minute rollups: what window numbers are summed from, written at ingest.
+"""Rollups: what window numbers are summed from, written at ingest in the rows' transaction.
 
-Rollups are keyed by the *send* minute of the record: a record adds to ``SENT``; a report
-adds to its status once both it and its record are present (whichever arrives second does
-the counting), so a window's delivery numbers are sums over minutes, not over reports.
-``latency`` is a histogram per minute with fixed bucket bounds (:data:`LATENCY_BOUNDS`).
+Every rollup is keyed by the *send* time of the message: a record adds to ``SENT`` (and its
+billed parts to ``PARTS``); a report adds to its status (and its latency bucket) once both it
+and its record are present, whichever arrives second doing the counting.  So a window's
+numbers are sums over send times, never over reports.  The same counts are kept at several
+grains, each for what reads it (:mod:`.windows`):
 
-``rollup_late`` and ``latency_late`` hold the same counts for the reports whose platform
-report time (``reported_at``; the cache's receipt when the platform gave none) falls in a
-later minute than their send minute, keyed by that report minute too: what the account looked
-like at a past moment is the rollups minus the late rows reported after its minute, and minus
-the rows of its own minute reported after its second (:mod:`.windows`).
-Only late reports are kept there, since a report in its send minute is known at any moment
-whose window holds its send: usually a fraction of the reports, in a few rows per minute.
+- ``rollup`` (minute, number block, status) and ``latency`` (minute, carrier, bucket: a
+  histogram with the fixed bounds :data:`LATENCY_BOUNDS`, and its sum);
+- ``rollup_h`` and ``latency_h``: the same by hour and carrier, for the long windows (a
+  day); ``rollup_d``, the counts by UTC day and carrier, for the longest (the SLO's thirty);
+- ``rollup_g`` and ``latency_g``: by minute and message group (``groups``: signature,
+  template, campaign; :mod:`.groups`), for the breakdowns;
+- ``rollup_s``: by send *second* (carrier, group, status, bucket) for messages sent on a
+  whole second (all the platform's are), so that the part-minutes at a window's edges are
+  read from a few rows per second instead of every message's.  Kept :data:`KEEP_SECONDS_S`:
+  the dashboard's edges, today's and the same a week earlier.  ``rollup_sp``: the same
+  seconds by number block and status alone, for the breakdown by block;
+- ``rollup_late``: the reports whose report time (``reported_at``; the cache's receipt when
+  the platform gave none) is in a later minute than their send minute, keyed by that report
+  minute too, with ``seconds``: where in that minute they came (``"offset:count,…"``,
+  offsets from the minute's start, exact; an offset may repeat, its counts add up).  The
+  few later than :data:`LATE_LAG` minutes are indexed by report minute too
+  (``rollup_late_long``), so that a moment's late reports are found without reading every
+  late row of a long window.  The account as it was at a past moment is the
+  rollups less the late reports that came after it (:mod:`.windows`); only late reports are
+  kept, as a report in its send minute is known at any moment whose window holds its send.
 """
 
 from __future__ import annotations
 
+import time
+from collections import Counter
 from typing import TYPE_CHECKING
+
+from ..api.carriers import carrier_of_prefix
 
 if TYPE_CHECKING:
     import sqlite3
 
 #: Upper bounds (seconds) of the latency histogram buckets; the last is open-ended.
 LATENCY_BOUNDS = (1, 2, 3, 5, 8, 13, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200, 1800, 3600)
+#: How long the per-second rollups are kept: the edges of a day's window a week back.
+KEEP_SECONDS_S = 8 * 86400
+#: Minutes after its send minute within which nearly every late report comes; the others are
+#: indexed by report minute (``rollup_late_long``).
+LATE_LAG = 10
+#: Characters a late row's ``seconds`` may grow to by appending before it is merged.
+SECONDS_TEXT = 1000
+#: Pseudo-statuses: messages sent, and the parts they were billed.
+SENT, PARTS = "SENT", "PARTS"
+
+#: Each rollup table: its key columns, and the columns summed into it.
+TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "rollup": (("minute", "prefix", "status"), ("n",)),
+    "rollup_h": (("hour", "carrier", "status"), ("n",)),
+    "rollup_d": (("day", "carrier", "status"), ("n",)),
+    "rollup_g": (("minute", "grp", "status"), ("n",)),
+    "rollup_s": (("second", "carrier", "grp", "status", "bucket"), ("n",)),
+    "rollup_sp": (("second", "prefix", "status"), ("n",)),
+    "latency": (("minute", "carrier", "bucket"), ("n", "total_s")),
+    "latency_h": (("hour", "carrier", "bucket"), ("n", "total_s")),
+    "latency_g": (("minute", "grp", "bucket"), ("n",)),
+    "rollup_late": (("minute", "rminute", "prefix", "status", "bucket"), ("n",)),
+}
 
 
 def bucket_sql(expr: str) -> str:
@@ -46,7 +87,8 @@ def bucket_sql(expr: str) -> str:
 
 
 def percentile(buckets: dict[int, int], q: float) -> float | None:
-    """Estimate a percentile from histogram buckets (linear inside the bucket)."""
+    """Estimate a percentile from histogram buckets (linear inside the bucket): within the
+    width of the bucket it falls in of the rows' own percentile."""
     total = sum(buckets.values())
     if not total:
         return None
@@ -62,79 +104,177 @@ def percentile(buckets: dict[int, int], q: float) -> float | None:
     return float(LATENCY_BOUNDS[-1])
 
 
-def prefix_of(mobile: str) -> str:
-    """Carrier hint: the 3-digit mainland prefix, or ``intl``."""
-    m = mobile.removeprefix("+86") if mobile.startswith("+86") else mobile
-    if len(m) == 13 and m.startswith("86"):
-        m = m[2:]
-    return m[:3] if len(m) == 11 and m.startswith("1") else "intl"
+# -- report times inside a minute ----------------------------------------------------------
+def offsets(seconds: str | None) -> dict[float, int]:
+    """``"offset:count,…"`` as ``{offset: count}``."""
+    out: dict[float, int] = {}
+    for item in (seconds or "").split(","):
+        if item:
+            offset, _, n = item.rpartition(":")
+            out[float(offset)] = out.get(float(offset), 0) + int(n)
+    return out
 
 
-_MATCHED = """
-    SELECT r.minute, r.prefix, p.status, {bucket}, count(*),
-           sum(max(p.reported_at - r.sent_at, 0)),
-           CAST(coalesce(p.reported_at, p.cached_at) / 60 AS INTEGER)
-    FROM reports p JOIN records r ON {join}
-    WHERE {where} AND r.minute IS NOT NULL  -- a record with no send time is in no window
-    GROUP BY 1, 2, 3, 4, 7
+# -- counting at ingest (inside the caller's transaction) -----------------------------------
+_REPORT_TIME = "coalesce(p.reported_at, p.cached_at)"
+_WHOLE_SECOND = (
+    "CASE WHEN r.sent_at = CAST(r.sent_at AS INTEGER) AND r.sent_at >= ? "
+    "THEN CAST(r.sent_at AS INTEGER) END"
+)
+# The times of the reports of a later minute than their send, exactly: whole seconds as
+# integers, the rest to 17 digits.
+_LATE_TIMES = (
+    f"group_concat(CASE WHEN {_REPORT_TIME} >= (r.minute + 1) * 60 THEN "
+    f"CASE WHEN {_REPORT_TIME} = CAST({_REPORT_TIME} AS INTEGER) "
+    f"THEN CAST({_REPORT_TIME} AS INTEGER) ELSE printf('%.17g', {_REPORT_TIME}) END END)"
+)
+_MATCHED = f"""
+    SELECT r.minute, r.prefix, r.grp, p.status, {bucket_sql("(p.reported_at - r.sent_at)")},
+           {_WHOLE_SECOND}, count(*), sum(max(p.reported_at - r.sent_at, 0)), {_LATE_TIMES}
+    FROM reports p JOIN records r ON {{join}}
+    WHERE {{where}} AND r.minute IS NOT NULL  -- a record with no send time is in no window
+    GROUP BY 1, 2, 3, 4, 5, 6
 """
-_LATENCY_BUCKET = bucket_sql("(p.reported_at - r.sent_at)")
+_SENT = f"""
+    SELECT r.minute, r.prefix, r.grp, {_WHOLE_SECOND}, count(*), sum(r.parts)
+    FROM records r WHERE r.id > ? AND r.minute IS NOT NULL GROUP BY 1, 2, 3, 4
+"""
+
+
+class _Sums:
+    """The rows a chunk adds to each rollup table, summed by key before they are written."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[tuple, list]] = {name: {} for name in TABLES}
+        self.seconds: dict[tuple, dict[str, int]] = {}
+
+    def add(self, table: str, key: tuple, *values) -> None:
+        if not values[0]:
+            return
+        row = self.tables[table].get(key)
+        if row is None:
+            self.tables[table][key] = list(values)
+        else:
+            for i, v in enumerate(values):
+                row[i] += v or 0
+
+    def late(self, minute: int, prefix: str, status: str, bucket: int, times: str) -> None:
+        """Reports of later minutes (``times``: their report times, comma-separated) by
+        report minute, and where in it they came."""
+        rows, seconds = self.tables["rollup_late"], self.seconds
+        for when, k in Counter(times.split(",")).items():
+            if when.isdigit():  # a whole second, as the platform's are
+                rminute, offset = divmod(int(when), 60)
+                at = str(offset)
+            else:
+                t = float(when)
+                rminute = int(t // 60)
+                at = f"{t - 60 * rminute:.17g}"  # exact: within a minute of each other
+            key = (minute, rminute, prefix, status, bucket)
+            rows.setdefault(key, [0])[0] += k
+            table = seconds.setdefault(key, {})
+            table[at] = table.get(at, 0) + k
+
+    def sent(self, minute, prefix, grp, sec, status: str, n: int) -> None:
+        carrier = carrier_of_prefix(prefix)
+        self.add("rollup", (minute, prefix, status), n)
+        self.add("rollup_h", (minute // 60, carrier, status), n)
+        self.add("rollup_d", (minute // 1440, carrier, status), n)
+        self.add("rollup_g", (minute, grp, status), n)
+        if sec is not None:
+            self.add("rollup_s", (sec, carrier, grp, status, 0), n)
+            self.add("rollup_sp", (sec, prefix, status), n)
+
+    def write(self, conn: sqlite3.Connection) -> None:
+        conn.create_function("fivec_seconds", 2, merge_seconds, deterministic=True)
+        for key, row in self.tables["rollup_late"].items():
+            row.append(",".join(f"{at}:{n}" for at, n in self.seconds.get(key, {}).items()))
+        for name, rows in self.tables.items():
+            if not rows:
+                continue
+            keys, sums = TABLES[name]
+            columns = (*keys, *sums, *(("seconds",) if name == "rollup_late" else ()))
+            updates = [f"{c} = {c} + excluded.{c}" for c in sums]
+            if name == "rollup_late":  # appended (offsets may repeat: they add up), or merged
+                updates.append(
+                    f"seconds = CASE WHEN length(seconds) + length(excluded.seconds) < {SECONDS_TEXT} "
+                    "THEN seconds || ',' || excluded.seconds "
+                    "ELSE fivec_seconds(seconds, excluded.seconds) END"
+                )
+            conn.executemany(
+                f"INSERT INTO {name}({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' * len(columns))}) "
+                f"ON CONFLICT({', '.join(keys)}) DO UPDATE SET {', '.join(updates)}",
+                [(*key, *values) for key, values in rows.items()],
+            )
+
+
+def _seconds_from(now: float | None = None) -> int:
+    """The oldest send second the per-second rollups take (older ones are read from rows)."""
+    return int((time.time() if now is None else now) - KEEP_SECONDS_S - 3600)
+
+
+def merge_seconds(a: str, b: str) -> str:
+    """Two ``seconds`` columns as one (the SQL function ``fivec_seconds``: a row's text is
+    compacted when appending would make it long)."""
+    table: dict[str, int] = {}
+    for item in f"{a},{b}".split(","):
+        if item:
+            offset, _, n = item.rpartition(":")
+            table[offset] = table.get(offset, 0) + int(n)
+    return ",".join(f"{offset}:{n}" for offset, n in table.items())
 
 
 def count_matched(conn: sqlite3.Connection, join: str, where: str, params: tuple) -> None:
     """Add the reports selected by ``where`` (alias ``p``, joined to their record ``r`` by
     ``join``) to the rollups, inside the caller's transaction.
 
-    The join runs once, grouped by minute, prefix, status and latency bucket: a few dozen rows
-    per chunk, which are then summed into both rollups.
+    The join runs once, grouped by every key a rollup needs (a few dozen rows per chunk of
+    live traffic); the groups are then summed into each table.
     """
-    counts: dict[tuple, int] = {}
-    latency: dict[tuple, list] = {}
-    late: dict[tuple, int] = {}
-    late_latency: dict[tuple, list] = {}
-    sql = _MATCHED.format(join=join, where=where, bucket=_LATENCY_BUCKET)
-    for minute, prefix, status, bucket, n, seconds, rminute in conn.execute(sql, params):
-        counts[minute, prefix, status] = counts.get((minute, prefix, status), 0) + n
-        total = latency.setdefault((minute, bucket), [0, 0.0])
-        total[0] += n
-        total[1] += seconds or 0.0
-        if rminute > minute:
-            late[minute, rminute, prefix, status] = (
-                late.get((minute, rminute, prefix, status), 0) + n
-            )
-            total = late_latency.setdefault((minute, rminute, bucket), [0, 0.0])
-            total[0] += n
-            total[1] += seconds or 0.0
-    conn.executemany(
-        "INSERT INTO rollup(minute, prefix, status, n) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT(minute, prefix, status) DO UPDATE SET n = n + excluded.n",
-        [(*key, n) for key, n in counts.items()],
-    )
-    conn.executemany(
-        "INSERT INTO latency(minute, bucket, n, total_s) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT(minute, bucket) DO UPDATE SET n = n + excluded.n, "
-        "total_s = total_s + excluded.total_s",
-        [(*key, n, seconds) for key, (n, seconds) in latency.items()],
-    )
-    if late:
-        conn.executemany(
-            "INSERT INTO rollup_late(minute, rminute, prefix, status, n) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(minute, rminute, prefix, status) DO UPDATE SET n = n + excluded.n",
-            [(*key, n) for key, n in late.items()],
-        )
-        conn.executemany(
-            "INSERT INTO latency_late(minute, rminute, bucket, n, total_s) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(minute, rminute, bucket) DO UPDATE SET n = n + excluded.n, "
-            "total_s = total_s + excluded.total_s",
-            [(*key, n, seconds) for key, (n, seconds) in late_latency.items()],
-        )
+    sums = _Sums()
+    sql = _MATCHED.format(join=join, where=where)
+    for minute, prefix, grp, status, bucket, sec, n, lat, late in conn.execute(
+        sql, (_seconds_from(), *params)
+    ):
+        carrier, hour, grp = carrier_of_prefix(prefix), minute // 60, grp or 0
+        sums.add("rollup", (minute, prefix, status), n)
+        sums.add("rollup_h", (hour, carrier, status), n)
+        sums.add("rollup_d", (hour // 24, carrier, status), n)
+        sums.add("rollup_g", (minute, grp, status), n)
+        sums.add("latency", (minute, carrier, bucket), n, lat or 0.0)
+        sums.add("latency_h", (hour, carrier, bucket), n, lat or 0.0)
+        sums.add("latency_g", (minute, grp, bucket), n)
+        if sec is not None:
+            sums.add("rollup_s", (sec, carrier, grp, status, bucket), n)
+            sums.add("rollup_sp", (sec, prefix, status), n)
+        if late:
+            sums.late(minute, prefix, status, bucket, late)
+    sums.write(conn)
 
 
 def count_sent(conn: sqlite3.Connection, after_id: int) -> None:
-    """Add the records past rowid ``after_id`` to ``SENT``, inside the caller's transaction."""
-    conn.execute(
-        "INSERT INTO rollup(minute, prefix, status, n) "
-        "SELECT minute, prefix, 'SENT', count(*) FROM records WHERE id > ? AND minute IS NOT NULL "
-        "GROUP BY 1, 2 ON CONFLICT(minute, prefix, status) DO UPDATE SET n = n + excluded.n",
-        (after_id,),
-    )
+    """Add the records past rowid ``after_id`` to ``SENT`` and ``PARTS``, inside the caller's
+    transaction."""
+    sums = _Sums()
+    for minute, prefix, grp, sec, n, parts in conn.execute(_SENT, (_seconds_from(), after_id)):
+        sums.sent(minute, prefix, grp or 0, sec, SENT, n)
+        sums.sent(minute, prefix, grp or 0, sec, PARTS, parts)
+    sums.write(conn)
+
+
+def prune(conn: sqlite3.Connection, old_minute: int, now: float) -> dict[str, int]:
+    """Drop the rollups of send minutes before ``old_minute``, and the per-second ones older
+    than :data:`KEEP_SECONDS_S` (and an hour), inside the caller's transaction."""
+    cuts = {name: ("minute", old_minute) for name in TABLES}
+    cuts |= {
+        "rollup_h": ("hour", old_minute // 60),
+        "rollup_d": ("day", old_minute // 1440),
+        "latency_h": ("hour", old_minute // 60),
+        "rollup_s": ("second", _seconds_from(now)),
+        "rollup_sp": ("second", _seconds_from(now)),
+    }
+    return {
+        name: conn.execute(f"DELETE FROM {name} WHERE {column} < ?", (cut,)).rowcount
+        for name, (column, cut) in cuts.items()
+    }

@@ -2,97 +2,245 @@
 
 A window ``(start, end]`` holds the messages whose platform send time (``records.sent_at``)
 is in it.  Each counts as delivered or failed once its report is *known*: with ``known_at``
-None, every report cached (the live numbers, "as known now"); with a moment, only the
-reports whose platform report time (``reports.reported_at``; the cache's receipt when the
-platform gave none) is at or before it ("as it was then"); otherwise it is pending.
+None, every report cached (the live numbers, "as known now"); with a moment (at or after
+``end``), only the reports whose platform report time (``reports.reported_at``; the cache's
+receipt when the platform gave none) is at or before it ("as it was then"); otherwise it is
+pending.
 
-The per-minute rollups (:mod:`.rollup`) serve the minutes of the window; a minute cut by an
-edge is counted from its rows: the part inside the window, or the whole minute from the
-rollups less the part outside, whichever holds fewer rows (counted first through
-``records_sent``; live, the minute of ``end`` is whole but for the seconds still to come).
-As known at a moment, the rollups' minutes lose the reports that came after it: those of a
-later minute from ``rollup_late``, and those of the moment's own minute that came after its
-second from their rows (``reports_time``).  Every part is linear in the messages, so the
-parts add up to exactly the rows' count.
+The window is cut into grains (:mod:`.rollup`), each read from the smallest rollup that
+holds it whole: whole hours (the long windows), whole minutes, and in the two minutes cut by
+an edge, the part inside the window or the whole minute less the part outside, whichever is
+shorter.  That part is read, live, from the per-second rollups (whole seconds of the last
+:data:`~.rollup.KEEP_SECONDS_S`) and the rows of the sends at a fraction of a second (none
+from the platform: an index holds only them); otherwise, and as known at a moment, from its
+rows.  As known at a moment, the whole minutes and hours lose the reports that came after it:
+those of later minutes, and those of the moment's own minute after its second, both from
+``rollup_late``; the moment's own minute is never taken whole.  Every part is linear in the
+messages, so the parts add up to exactly the rows' count.
 
-A screen that reads several windows ending at the same moment (the dashboard: three
-summaries, the series and the prefixes) passes one ``memo``, so that each edge and each
-moment's late reports are read once.
+A screen that reads several windows ending at the same moment (the dashboard) passes one
+``memo``, so that each edge is read once.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 
+from ..api.carriers import carrier_of_prefix
 from .db import Store
-from .rollup import bucket_sql
+from .rollup import KEEP_SECONDS_S, LATE_LAG, PARTS, SENT, bucket_sql, offsets
 
-#: What a window's numbers are grouped by, besides status (and latency bucket).
-BY = ("", "minute", "prefix")
+#: What a window's numbers are grouped by, besides status (and latency bucket).  ``group``
+#: (the message groups) is counted as known now only.
+BY = ("", "minute", "prefix", "carrier", "group")
 _REPORT_TIME = "coalesce(p.reported_at, p.cached_at)"
 _BUCKET = bucket_sql("(p.reported_at - r.sent_at)")
+_FRACTION = " AND r.sent_at <> CAST(r.sent_at AS INTEGER)"  # records_fraction's condition
 
-Counts = dict[tuple, int]  # (key, status) -> n, status "SENT" for the messages sent
-Edge = tuple[int, str, tuple]  # (+1 inside / -1 outside the window, condition on sent_at, params)
-
-
-def _rows_in(store: Store, where: str, params: tuple, memo: dict) -> int:
-    key = ("n", where, params)
-    if key not in memo:
-        memo[key] = store.conn.execute(
-            f"SELECT count(*) FROM records r WHERE {where}", params
-        ).fetchone()[0]
-    return memo[key]
+Counts = dict[tuple, int]  # (key, status) -> n; status SENT, PARTS or a report status
+Edge = tuple[int, float, str, float, str]  # (+1 inside / -1 outside, lo, op, hi, op)
 
 
-def _split(store: Store, start: float, end: float, memo: dict) -> tuple[int, int, list[Edge]]:
-    """The rollup minutes ``lo..hi`` of the window and its edge rows."""
+def _key(by: str) -> Callable:
+    """The window's key of a row, from its send minute, block (or None), carrier (or None:
+    its block's) and group."""
+    return {
+        "": lambda minute, prefix, carrier, grp: "",
+        "minute": lambda minute, prefix, carrier, grp: minute,
+        "prefix": lambda minute, prefix, carrier, grp: prefix,
+        "carrier": lambda minute, prefix, carrier, grp: carrier or carrier_of_prefix(prefix),
+        "group": lambda minute, prefix, carrier, grp: grp,
+    }[by]
+
+
+class _Window:
+    """The counts of one window, added up part by part."""
+
+    def __init__(self, by: str, latency: bool, parts: bool) -> None:
+        self.key, self.latency, self.parts = _key(by), latency, parts
+        self.out: Counts = {}
+        self.hist: Counts = {}
+
+    def add(self, key, status: str, bucket: int, n: int, sign: int = 1) -> None:
+        if not n or (status == PARTS and not self.parts):
+            return
+        self.out[key, status] = self.out.get((key, status), 0) + sign * n
+        if self.latency and status not in (SENT, PARTS):
+            self.hist[key, bucket] = self.hist.get((key, bucket), 0) + sign * n
+
+
+def _cut(start: float, end: float, known_at: float | None) -> tuple[int, int, list[Edge]]:
+    """The whole minutes ``lo..hi`` of the window (none when ``lo > hi``) and its edges."""
     first, last = math.floor(start / 60), math.floor(end / 60)
-    if first == last:  # inside one minute: its rows
-        return first + 1, first, [(1, "r.sent_at > ? AND r.sent_at <= ?", (start, end))]
-    lo, hi, edges = first + 1, last - 1, []
-    inside: Edge = (1, "r.sent_at > ? AND r.sent_at < ?", (start, (first + 1) * 60))
-    outside: Edge = (-1, "r.sent_at >= ? AND r.sent_at <= ?", (first * 60, start))
-    if _rows_in(store, *outside[1:], memo) < _rows_in(store, *inside[1:], memo):
-        lo, inside = first, outside
-    edges.append(inside)
-    inside = (1, "r.sent_at >= ? AND r.sent_at <= ?", (last * 60, end))
-    outside = (-1, "r.sent_at > ? AND r.sent_at < ?", (end, (last + 1) * 60))
-    if _rows_in(store, *outside[1:], memo) < _rows_in(store, *inside[1:], memo):
-        hi, inside = last, outside
-    edges.append(inside)
+    if first == last:  # inside one minute
+        return first + 1, first, [(1, start, ">", end, "<=")]
+    lo, hi = first + 1, last - 1
+    edges: list[Edge] = []
+    if start - first * 60 < (first + 1) * 60 - start:  # the part outside is the shorter
+        lo = first
+        edges.append((-1, first * 60, ">=", start, "<="))
+    else:
+        edges.append((1, start, ">", (first + 1) * 60, "<"))
+    # As known at a moment, its own minute is never whole: its reports after the moment are
+    # only in the rows (and rollup_late's seconds, which hold later minutes' sends).
+    outside_shorter = (last + 1) * 60 - end < end - last * 60
+    if outside_shorter and (known_at is None or last < math.floor(known_at / 60)):
+        hi = last
+        edges.append((-1, end, ">", (last + 1) * 60, "<"))
+    else:
+        edges.append((1, last * 60, ">=", end, "<="))
     return lo, hi, edges
 
 
-def _edge_rows(store: Store, where: str, params: tuple, known_at: float | None, memo: dict):
-    """An edge's messages by (minute, prefix, report status, latency bucket): how many, and
-    how many of them with a known report."""
-    key = ("edge", where, params, known_at)
+def _edge_rows(
+    store: Store, edge: Edge, known_at: float | None, fraction: bool, memo: dict
+) -> list[tuple]:
+    """An edge's messages from their rows by (minute, prefix, group, report status, latency
+    bucket): how many, and how many of them with a known report.  ``fraction``: only those
+    sent at a fraction of a second."""
+    _sign, lo, lo_op, hi, hi_op = edge
+    key = ("rows", lo, lo_op, hi, hi_op, known_at, fraction)
     if key not in memo:
         known = "1" if known_at is None else f"{_REPORT_TIME} <= ?"
         memo[key] = store.conn.execute(
-            f"SELECT r.minute, r.prefix, p.status, {_BUCKET}, count(*), "
-            f"sum(p.id IS NOT NULL AND {known}) FROM records r "
+            f"SELECT r.minute, r.prefix, coalesce(r.grp, 0), p.status, {_BUCKET}, count(*), "
+            f"sum(p.id IS NOT NULL AND {known}), sum(r.parts) FROM records r "
             "LEFT JOIN reports p ON p.msgid = r.msgid AND p.mobile = r.mobile "
-            f"WHERE {where} GROUP BY 1, 2, 3, 4",
-            (*(() if known_at is None else (known_at,)), *params),
+            f"WHERE r.sent_at {lo_op} ? AND r.sent_at {hi_op} ?{_FRACTION if fraction else ''} "
+            "GROUP BY 1, 2, 3, 4, 5",
+            (*(() if known_at is None else (known_at,)), lo, hi),
         ).fetchall()
     return memo[key]
 
 
-def _later_rows(store: Store, known_at: float, memo: dict):
-    """The reports of ``known_at``'s own minute that came after it, by (their message's send
-    minute, prefix, status, latency bucket)."""
-    key = ("later", known_at)
+def _edge_seconds(store: Store, edge: Edge, memo: dict) -> list[tuple]:
+    """An edge's whole-second sends from the per-second rollups, by (minute, carrier, group,
+    status, bucket)."""
+    _sign, lo, lo_op, hi, hi_op = edge
+    key = ("seconds", lo, lo_op, hi, hi_op)
     if key not in memo:
-        end = (math.floor(known_at / 60) + 1) * 60
         memo[key] = store.conn.execute(
-            f"SELECT r.minute, r.prefix, p.status, {_BUCKET}, count(*) FROM reports p "
-            "JOIN records r ON r.msgid = p.msgid AND r.mobile = p.mobile "
-            f"WHERE {_REPORT_TIME} > ? AND {_REPORT_TIME} < ? GROUP BY 1, 2, 3, 4",
-            (known_at, end),
+            "SELECT second / 60, carrier, grp, status, bucket, sum(n) FROM rollup_s "
+            f"WHERE second {lo_op} ? AND second {hi_op} ? GROUP BY 1, 2, 3, 4, 5",
+            (lo, hi),
         ).fetchall()
     return memo[key]
+
+
+def _edge_blocks(store: Store, edge: Edge, memo: dict) -> list[tuple]:
+    """An edge's whole-second sends from the per-second rollups by block, by (minute,
+    block, status)."""
+    _sign, lo, lo_op, hi, hi_op = edge
+    key = ("blocks", lo, lo_op, hi, hi_op)
+    if key not in memo:
+        memo[key] = store.conn.execute(
+            "SELECT second / 60, prefix, status, sum(n) FROM rollup_sp "
+            f"WHERE second {lo_op} ? AND second {hi_op} ? GROUP BY 1, 2, 3",
+            (lo, hi),
+        ).fetchall()
+    return memo[key]
+
+
+def _add_edge(store, w: _Window, edge: Edge, known_at, by: str, memo: dict) -> None:
+    sign = edge[0]
+    if known_at is None and edge[1] >= time.time() - KEEP_SECONDS_S:
+        if by == "prefix":  # no latency by block
+            for minute, prefix, status, n in _edge_blocks(store, edge, memo):
+                w.add(w.key(minute, prefix, None, 0), status, 0, n, sign)
+        else:
+            for minute, carrier, grp, status, bucket, n in _edge_seconds(store, edge, memo):
+                w.add(w.key(minute, None, carrier, grp), status, bucket, n, sign)
+        rows = _edge_rows(store, edge, None, True, memo)
+    else:
+        rows = _edge_rows(store, edge, known_at, False, memo)
+    for minute, prefix, grp, status, bucket, sent, known, parts in rows:
+        k = w.key(minute, prefix, None, grp)
+        w.add(k, SENT, 0, sent, sign)
+        w.add(k, PARTS, 0, parts or 0, sign)
+        if status is not None:
+            w.add(k, status, bucket, known, sign)
+
+
+#: Where each grain of a window by ``by`` is read: (table, key column, what it counts).
+_ROLLED: dict[str, dict[str, list[tuple[str, str, str]]]] = {
+    "": {
+        "minute": [("rollup", "''", "status"), ("latency", "''", "bucket")],
+        "hour": [("rollup_h", "''", "status"), ("latency_h", "''", "bucket")],
+        "day": [("rollup_d", "''", "status")],
+    },
+    "minute": {"minute": [("rollup", "minute", "status"), ("latency", "minute", "bucket")]},
+    "prefix": {"minute": [("rollup", "prefix", "status")]},
+    "carrier": {
+        "minute": [("rollup", "prefix", "status"), ("latency", "carrier", "bucket")],
+        "hour": [("rollup_h", "carrier", "status"), ("latency_h", "carrier", "bucket")],
+        "day": [("rollup_d", "carrier", "status")],
+    },
+    "group": {"minute": [("rollup_g", "grp", "status"), ("latency_g", "grp", "bucket")]},
+}
+#: Each grain in minutes, coarsest first.
+_GRAINS = (("day", 1440), ("hour", 60), ("minute", 1))
+
+
+def _spans(grains: list[tuple[str, int]], lo: int, hi: int) -> list[tuple[str, int, int]]:
+    """Minutes ``lo..hi`` as the fewest slots of ``grains`` (coarsest first): whole slots of
+    the first in the middle, the rest at either end in the finer ones."""
+    (grain, size), finer = grains[0], grains[1:]
+    first, last = -(-lo // size), (hi + 1) // size - 1
+    if not finer:
+        return [(grain, lo, hi)] if lo <= hi else []
+    if first > last:
+        return _spans(finer, lo, hi)
+    return [
+        *_spans(finer, lo, first * size - 1),
+        (grain, first, last),
+        *_spans(finer, (last + 1) * size, hi),
+    ]
+
+
+def _add_rolled(store, w: _Window, by: str, lo: int, hi: int) -> None:
+    """The whole minutes ``lo..hi``, each part from the coarsest rollup holding it whole
+    (latencies are kept by hour at the coarsest)."""
+    grains = [g for g in _GRAINS if g[0] in _ROLLED[by] and (g[0] != "day" or not w.latency)]
+    for grain, a, b in _spans(grains, lo, hi):
+        for table, column, what in _ROLLED[by][grain]:
+            if what == "bucket" and not w.latency:
+                continue
+            into = w.out if what == "status" else w.hist
+            for k, value, n in store.conn.execute(
+                f"SELECT {column}, {what}, sum(n) FROM {table} WHERE {grain} BETWEEN ? AND ? "
+                "GROUP BY 1, 2",
+                (a, b),
+            ):
+                if column == "prefix" and by == "carrier":
+                    k = carrier_of_prefix(k)
+                if value != PARTS or w.parts:
+                    into[k, value] = into.get((k, value), 0) + n
+
+
+def _less_late(store, w: _Window, lo: int, hi: int, known_at: float) -> None:
+    """Take from the whole minutes ``lo..hi`` the reports that came after ``known_at`` (in
+    its own minute, those after its second): of the :data:`~.rollup.LATE_LAG` minutes
+    before its own by send minute, the few later still through ``rollup_late_long``, so that
+    what is read does not grow with the window or its age."""
+    mk = math.floor(known_at / 60)
+    after = known_at - 60 * mk  # exact: the two are within a minute of each other
+    columns = "minute, prefix, status, bucket, rminute, n, seconds FROM rollup_late"
+    near = store.conn.execute(
+        f"SELECT {columns} WHERE minute BETWEEN ? AND ? AND rminute >= ? "
+        f"AND rminute <= minute + {LATE_LAG}",
+        (max(lo, mk - LATE_LAG), hi, mk),
+    ).fetchall()
+    far = store.conn.execute(
+        f"SELECT {columns} INDEXED BY rollup_late_long WHERE rminute > minute + {LATE_LAG} "
+        "AND rminute >= ? AND minute BETWEEN ? AND ?",
+        (mk, lo, hi),
+    ).fetchall()
+    for minute, prefix, status, bucket, rminute, n, seconds in near + far:
+        if rminute == mk:  # the moment's own minute: those after its second
+            n = sum(k for offset, k in offsets(seconds).items() if offset > after)
+        w.add(w.key(minute, prefix, None, None), status, bucket, n, -1)
 
 
 def counts(
@@ -103,55 +251,21 @@ def counts(
     by: str = "",
     latency: bool = True,
     memo: dict | None = None,
+    parts: bool = False,
 ) -> tuple[Counts, Counts]:
-    """The messages sent in ``(start, end]`` by ``by`` (one of :data:`BY`) and status, and
-    their known reports by latency bucket: ``({(key, status): n}, {(key, bucket): n})``."""
+    """The messages sent in ``(start, end]`` by ``by`` (one of :data:`BY`) and status (and
+    ``SENT``; with ``parts``, ``PARTS``: the parts they were billed), and their known reports
+    by latency bucket: ``({(key, status): n}, {(key, bucket): n})``."""
+    if known_at is not None and (known_at < end or by == "group"):
+        raise ValueError("as known at a moment: windows ending then, not by group")
     memo = {} if memo is None else memo
-    latency = latency and by != "prefix"  # latencies are not kept by prefix
-    out: Counts = {}
-    hist: Counts = {}
-
-    def add(table: Counts, key, what, n: int) -> None:
-        if n:
-            table[key, what] = table.get((key, what), 0) + n
-
-    def pick(minute: int, prefix: str):
-        return minute if by == "minute" else prefix if by == "prefix" else ""
-
-    def rolled(table: str, column: str, late: str = "", params: tuple = ()) -> list:
-        group = f"{by}, {column}" if by else column  # not by a constant: that costs double
-        return store.conn.execute(
-            f"SELECT {by or repr('')}, {column}, sum(n) FROM {table} "
-            f"WHERE minute BETWEEN ? AND ?{late} GROUP BY {group}",
-            (lo, hi, *params),
-        ).fetchall()
-
+    w = _Window(by, latency and by != "prefix", parts)  # latencies are not kept by block
     with store.read():
-        lo, hi, edges = _split(store, start, end, memo)
+        lo, hi, edges = _cut(start, end, known_at)
         if lo <= hi:
-            for k, status, n in rolled("rollup", "status"):
-                add(out, k, status, n)
-            for k, bucket, n in rolled("latency", "bucket") if latency else ():
-                add(hist, k, bucket, n)
-        if known_at is not None and lo <= hi:
-            late = " AND rminute > ?", (math.floor(known_at / 60),)
-            for k, status, n in rolled("rollup_late", "status", *late):
-                add(out, k, status, -n)
-            for k, bucket, n in rolled("latency_late", "bucket", *late) if latency else ():
-                add(hist, k, bucket, -n)
-            for minute, prefix, status, bucket, n in _later_rows(store, known_at, memo):
-                if lo <= minute <= hi:
-                    add(out, pick(minute, prefix), status, -n)
-                    if latency:
-                        add(hist, pick(minute, prefix), bucket, -n)
-        for sign, where, params in edges:
-            for minute, prefix, status, bucket, sent, n in _edge_rows(
-                store, where, params, known_at, memo
-            ):
-                k = pick(minute, prefix)
-                add(out, k, "SENT", sign * sent)
-                if status is not None:
-                    add(out, k, status, sign * n)
-                    if latency:
-                        add(hist, k, bucket, sign * n)
-    return out, hist
+            _add_rolled(store, w, by, lo, hi)
+            if known_at is not None:
+                _less_late(store, w, lo, hi, known_at)
+        for edge in edges:
+            _add_edge(store, w, edge, known_at, by, memo)
+    return {k: n for k, n in w.out.items() if n}, {k: n for k, n in w.hist.items() if n}

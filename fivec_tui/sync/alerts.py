@@ -10,9 +10,12 @@ cache, so a restarted daemon does not fire again what already fired.
 Alert texts are in the profile's ``language`` (``auto``: the interface's when the alerter is
 built): the stored row, the toast, the command's ``FIVEC_ALERT_MESSAGE``, the webhook's
 ``message`` and the robots all get the same text.  The log line stays English.  Rules format
-``N_()``-marked templates with a language-bound ``gettext`` (:func:`_texts`).
+``N_()``-marked templates with a language-bound ``gettext`` (:func:`.condition.texts`).
+The delivery-rate and failure-spike rules, for the account and per carrier, are in
+:mod:`.rates`; the error-budget burn rates per carrier in :mod:`.burn`.
 
-Configure per profile under ``[profiles.NAME.alerts]``; see :data:`DEFAULTS` for every key.
+Configure per profile under ``[profiles.NAME.alerts]`` (see :data:`DEFAULTS` for every key)
+and ``[profiles.NAME.slo]``.
 """
 
 from __future__ import annotations
@@ -20,45 +23,23 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..config import Alerts, table_from
 from ..i18n import N_, _, gettext_for
-from ..i18n import current as interface_language
-from ..store import Store, codes, queries
+from ..store import Store, queries
 from ..store import alerts as store_alerts
+from .burn import burn_rate
+from .condition import Condition, language
+from .condition import texts as _texts
+from .rates import delivery_rate, failure_spike
 
 ACTIVE_KEY = "alerts.active"
 SINCE_KEY = "alerts.since"  # when each active alert first fired
-TOP_CODES = 3  # failure codes named in a robot's message
 
 #: Every setting and its default: :class:`fivec_tui.config.Alerts` is the reference.
 DEFAULTS: dict[str, Any] = asdict(Alerts())
-
-
-@dataclass
-class Condition:
-    """A rule's verdict for one key at one moment.
-
-    ``message`` is in the profile's language, ``english`` the same for the log; ``value`` and
-    ``threshold`` (profile's language) and ``codes`` (top failure codes with counts) are what
-    the robots show beside it.
-    """
-
-    rule: str
-    key: str
-    holds: bool
-    message: str
-    fields: dict[str, Any] = field(default_factory=dict)
-    english: str = ""
-    value: str = ""
-    threshold: str = ""
-    codes: list[tuple[str, int]] = field(default_factory=list)
-
-    @property
-    def id(self) -> str:
-        return f"{self.rule}:{self.key}"
 
 
 @dataclass
@@ -74,6 +55,7 @@ class Event:
             "profile": profile,
             "rule": self.condition.rule,
             "key": self.condition.key,
+            "carrier": self.condition.carrier,
             "state": self.state,
             "message": self.condition.message,
             "at": self.at,
@@ -92,6 +74,7 @@ RULE_NAMES = {
     "balance": N_("balance"),
     "opt_outs": N_("opt-outs"),
     "job": N_("sync job"),
+    "burn_rate": N_("error budget burn"),
 }
 
 
@@ -105,109 +88,6 @@ def config(alerts: Mapping[str, Any]) -> dict[str, Any]:
     a table of some keys (as code and tests write one) checked by the same schema, over the
     defaults.  A bad or unknown key is a ConfigError (a ValueError) that names it."""
     return asdict(alerts if isinstance(alerts, Alerts) else table_from(Alerts, alerts, "alerts"))
-
-
-def language(settings: dict[str, Any]) -> str:
-    """The alert texts' language: the setting, or the interface's for ``auto``."""
-    value = settings.get("language", "auto")
-    return interface_language() if value in ("", "auto") else value
-
-
-def _texts(c: dict, render: Callable[[Callable[[str], str]], str]) -> tuple[str, str]:
-    """``render(_x)`` with ``_x`` in the profile's language, and in English for the log line."""
-    return render(gettext_for(language(c))), render(gettext_for("en"))
-
-
-def _top(failures: dict[str, int], keep: Callable[[str], bool] = lambda code: True) -> list:
-    ranked = sorted(((code, n) for code, n in failures.items() if keep(code)), key=lambda x: -x[1])
-    return ranked[:TOP_CODES]
-
-
-def delivery_rate(store: Store, c: dict, now: float) -> Iterable[Condition]:
-    current = queries.summary(store, c["rate_window_s"], now)
-    rate, finals = current.delivery_rate, current.delivered + current.failed
-    delivered = finals_total = 0
-    for day in range(1, int(c["baseline_days"]) + 1):
-        past = queries.summary(store, c["rate_window_s"], now - day * 86400)
-        delivered, finals_total = (
-            delivered + past.delivered,
-            finals_total + past.delivered + past.failed,
-        )
-    baseline = delivered / finals_total if finals_total >= c["rate_min_volume"] else None
-    low = rate is not None and rate < c["rate_below"]
-    dropped = rate is not None and baseline is not None and rate < baseline - c["baseline_drop"]
-    holds = finals >= c["rate_min_volume"] and (low or dropped)
-    minutes = c["rate_window_s"] / 60
-
-    def render(_x: Callable[[str], str]) -> str:
-        if rate is None:
-            return _x(N_("no finished messages in the last {minutes:.0f} min")).format(
-                minutes=minutes
-            )
-        text = _x(
-            N_("delivery rate {rate:.1%} over the last {minutes:.0f} min ({finished} finished)")
-        ).format(rate=rate, minutes=minutes, finished=finals)
-        if low:
-            text += _x(N_(", below {limit:.0%}")).format(limit=c["rate_below"])
-        elif dropped:
-            text += _x(N_(", {drop:.0%} below the usual {baseline:.1%}")).format(
-                drop=baseline - rate, baseline=baseline
-            )
-        return text
-
-    def threshold(_x: Callable[[str], str]) -> str:
-        text = f"< {c['rate_below']:.0%}"
-        if baseline is not None:
-            text += _x(N_(", or {drop:.0%} below the usual {baseline:.1%}")).format(
-                drop=c["baseline_drop"], baseline=baseline
-            )
-        return text
-
-    message, english = _texts(c, render)
-    yield Condition(
-        "delivery_rate",
-        "all",
-        holds,
-        message,
-        {"rate": rate, "finished": finals, "baseline": baseline, "window_s": c["rate_window_s"]},
-        english,
-        "—" if rate is None else f"{rate:.1%}",
-        threshold(gettext_for(language(c))),
-        _top(current.failures),
-    )
-
-
-def failure_spike(store: Store, c: dict, now: float) -> Iterable[Condition]:
-    s = queries.summary(store, c["rate_window_s"], now)
-    finals = s.delivered + s.failed
-    by_family = codes.by_family(s.failures)
-    for fam in c["spike_families"]:
-        n = by_family.get(fam, 0)
-        share = n / finals if finals else 0.0
-        holds = n >= c["spike_min"] and share >= c["spike_share"]
-        message, english = _texts(
-            c,
-            lambda _x, n=n, fam=fam, share=share: _x(
-                N_("{count} '{family}' failures ({share:.1%} of {finished}) in {minutes:.0f} min")
-            ).format(
-                count=n,
-                family=_x(fam),  # the family's short name, as the dashboard shows it
-                share=share,
-                finished=finals,
-                minutes=c["rate_window_s"] / 60,
-            ),
-        )
-        yield Condition(
-            "failure_spike",
-            fam,
-            holds,
-            message,
-            {"family": fam, "count": n, "share": share},
-            english,
-            f"{n} ({share:.1%})",
-            f"≥ {c['spike_min']} & ≥ {c['spike_share']:.1%}",
-            _top(s.failures, lambda code, fam=fam: codes.family(code) == fam),
-        )
 
 
 def pending(store: Store, c: dict, now: float) -> Iterable[Condition]:
@@ -316,6 +196,7 @@ RULES: list[Callable[[Store, dict, float], Iterable[Condition]]] = [
     pending,
     balance,
     opt_outs,
+    burn_rate,
 ]
 
 
@@ -368,5 +249,6 @@ class Alerter:
 
 
 def for_profile(profile: Any, store: Store) -> Alerter:
-    """The alerter a profile's ``alerts`` table asks for."""
-    return Alerter(profile.name, store, config(profile.alerts), account=profile.username)
+    """The alerter a profile's ``alerts`` and ``slo`` tables ask for."""
+    settings = config(profile.alerts) | {"slo": asdict(profile.slo)}
+    return Alerter(profile.name, store, settings, account=profile.username)

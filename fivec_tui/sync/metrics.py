@@ -90,8 +90,9 @@ class CacheCollector(Collector):
         )
         families["latency"] = HistogramMetricFamily(
             "fivec_report_latency_seconds",
-            "Send-to-report latency over the last 24 h (bucketed as the cache keeps it)",
-            labels=["profile"],
+            "Send-to-report latency over the last 24 h by carrier (bucketed as the cache "
+            "keeps it; the carrier is a hint: numbers can be ported)",
+            labels=["profile", "carrier"],
         )
         for profile, store in self.stores.items():
             self._delivery(profile, store, now, families)
@@ -113,20 +114,26 @@ class CacheCollector(Collector):
     def _latency(
         self, profile: str, store: Store, now: float, family: HistogramMetricFamily
     ) -> None:
+        """One histogram per carrier (ids of :mod:`fivec_tui.api.carriers`; ``unknown`` also
+        holds what was cached before latency was kept by carrier)."""
         lo = int((now - 86400) // 60)
         rows = store.query(
-            "SELECT bucket, sum(n) AS n, sum(total_s) AS s FROM latency WHERE minute >= ? "
-            "GROUP BY bucket",
+            "SELECT carrier, bucket, sum(n) AS n, sum(total_s) AS s FROM latency "
+            "WHERE minute >= ? GROUP BY carrier, bucket",
             (lo,),
         )
-        counts = {r["bucket"]: r["n"] for r in rows}
-        buckets, total = [], 0
-        for i, bound in enumerate(LATENCY_BOUNDS):
-            total += counts.get(i, 0)
-            buckets.append((str(float(bound)), total))
-        total += counts.get(len(LATENCY_BOUNDS), 0)
-        buckets.append(("+Inf", total))
-        family.add_metric([profile], buckets, sum_value=sum(r["s"] for r in rows))
+        by_carrier: dict[str, dict[int, tuple[int, float]]] = {}
+        for r in rows:
+            by_carrier.setdefault(r["carrier"], {})[r["bucket"]] = (r["n"], r["s"])
+        for carrier, counts in sorted(by_carrier.items()):
+            buckets, total = [], 0
+            for i, bound in enumerate(LATENCY_BOUNDS):
+                total += counts.get(i, (0, 0))[0]
+                buckets.append((str(float(bound)), total))
+            total += counts.get(len(LATENCY_BOUNDS), (0, 0))[0]
+            buckets.append(("+Inf", total))
+            sum_value = sum(s for _n, s in counts.values())
+            family.add_metric([profile, carrier], buckets, sum_value=sum_value)
 
     def _replies_and_balance(self, profile: str, store: Store, now: float, families: dict) -> None:
         row = store.query("SELECT count(*) AS n, coalesce(sum(opt_out), 0) AS opt FROM replies")[0]

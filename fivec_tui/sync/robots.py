@@ -52,6 +52,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
+from ..api.carriers import NAMES
 from ..api.redact import MASK, mask_url, mask_urls
 from ..i18n import N_, gettext_for
 from ..store.codes import describe
@@ -146,6 +147,8 @@ def compose(event: Event, profile: str, language: str) -> Text:
         return _x(N_("{label}: {value}")).format(label=f"**{_x(label)}**", value=value).rstrip()
 
     lines = [line(N_("Account"), f"{profile} / {event.account}" if event.account else profile)]
+    if c.carrier:
+        lines.append(line(N_("Carrier"), _x(NAMES.get(c.carrier, c.carrier))))
     if c.value:
         value = c.value
         if c.threshold:

@@ -6,7 +6,8 @@ serve ``reports`` reports, and cached as the poller does: reports and replies pu
 5 s and journaled before they are parsed, records every 30 s (so most reports land before
 their record and wait for it).  Right after the last ingest, ``dbstat`` gives each table's
 and index's pages; a table's indexes count for its rows, and the journal's pages are shared
-between the streams in proportion to the bytes of their stored bodies.
+between the streams in proportion to the bytes of their stored bodies.  The rollups, every
+grain of them (:mod:`fivec_tui.store.rollup`), are said per report apart.
 
     .venv/bin/python tests/bench/bench_cache_size.py [reports]
 """
@@ -24,7 +25,7 @@ from fivec_tui.sim.scenario import load
 from fivec_tui.sim.server import SimServer
 from fivec_tui.sim.state import Platform
 from fivec_tui.sim.traffic import Traffic
-from fivec_tui.store import Store, ingest_items, ingest_journal, journal
+from fivec_tui.store import Store, ingest_items, ingest_journal, journal, rollup
 
 #: Where each stream's bytes are: its table, and the tables whose rows it owns.
 OWNS = {"reports": ("reports",), "records": ("records",), "replies": ("replies", "unparsed")}
@@ -82,6 +83,10 @@ def main(reports: int) -> None:
     print(f"file {store.path.stat().st_size:,} bytes; pages by table and index:")
     for name, n in sorted(detail.items(), key=lambda kv: -kv[1]):
         print(f"  {name:32} {n:>12,}")
+    rolled = sum(by_table.get(t, 0) for t in (*rollup.TABLES, "groups"))
+    print(
+        f"rollups (every grain) and groups: {rolled / max(counts['reports'], 1):.1f} bytes a report"
+    )
     for stream, tables in OWNS.items():
         n = counts[stream]
         own = sum(by_table.get(t, 0) for t in tables)

@@ -6,6 +6,9 @@ reports spread over the 28 days before. ``queries.summary`` is timed for the 5 m
 24 h windows on each. The figure is the ratio big/small: target under 2x, because the summary
 reads the per-minute rollups of its window, not the reports.
 
+The Breakdown screen's reads (:func:`breakdown_screen`) are timed the same way, beside the
+dashboard's (it is a screen of its own: the dashboard's refresh does not read them).
+
 Time-travel: on the big cache, the dashboard's window numbers (summary for 5 min, 1 h
 and 24 h, the per-minute series and the prefixes of the hour, each to the second: rollups and
 the rows of the edge minutes, :mod:`fivec_tui.store.windows`) at a moment six hours back, as
@@ -23,25 +26,34 @@ import tempfile
 import time
 from pathlib import Path
 
-from fivec_tui.store import Store, asof, queries
-from fivec_tui.store.rollup import bucket_sql
+from fivec_tui.store import Store, asof, breakdown, queries, rollup
 
 RECENT_S, HISTORY_S = 2 * 86400, 28 * 86400
 
 
+#: Number blocks of the traffic, in turn: three carriers.
+BLOCKS = ("138", "130", "133", "186", "139", "189")
+
+
 def _records(conn, first: int, n: int, newest: float, span: float) -> None:
-    """``n`` records evenly spread over ``span`` seconds up to ``newest``."""
+    """``n`` records evenly spread over ``span`` seconds up to ``newest``, on whole seconds
+    (as the platform's), to numbers of :data:`BLOCKS` in turn."""
+    blocks = " ".join(f"WHEN {i} THEN '{b}'" for i, b in enumerate(BLOCKS))
     conn.execute(
         "WITH RECURSIVE i(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM i WHERE x < ? - 1), "
-        "t(x, at) AS (SELECT x, ? - (x * ?) / ? FROM i) "
-        "INSERT INTO records(msgid, mobile, content, sent_at, username, minute, prefix) "
-        "SELECT 10000000000000 + ? + x, 13800000000 + ? + x, 'x', at, 'bench', "
-        "CAST(at / 60 AS INTEGER), '138' FROM t",
+        "t(x, at, block) AS (SELECT x, CAST(? - (x * ?) / ? AS INTEGER), "
+        f"CASE x % {len(BLOCKS)} {blocks} END FROM i) "
+        "INSERT INTO records(msgid, mobile, content, sent_at, username, minute, prefix, grp, "
+        "parts) SELECT 10000000000000 + ? + x, block || printf('%08d', ? + x), 'x', at, 'bench', "
+        "CAST(at / 60 AS INTEGER), block, 0, 1 FROM t",
         (n, newest, span, n, first, first),
     )
 
 
 def fill(path: Path, n: int, recent: int, now: float) -> Store:
+    """A cache of ``recent`` messages over the last two days and ``n - recent`` over the 28
+    before, each reported (one in twenty failed) 0-29 s after its send, its rollups counted
+    from the rows as ingest counts them."""
     store = Store(path)
     with store.transaction() as conn:
         _records(conn, 0, recent, now, RECENT_S)
@@ -52,29 +64,8 @@ def fill(path: Path, n: int, recent: int, now: float) -> Store:
             "SELECT msgid, mobile, CASE WHEN id % 20 = 0 THEN 'UNDELIV' ELSE 'DELIVRD' END, '', "
             "sent_at + id % 30, id FROM records"
         )
-        conn.execute(
-            "INSERT INTO rollup SELECT minute, prefix, 'SENT', count(*) FROM records GROUP BY 1, 2"
-        )
-        conn.execute(
-            "INSERT INTO rollup SELECT r.minute, r.prefix, p.status, count(*) FROM reports p "
-            "JOIN records r USING (msgid, mobile) GROUP BY 1, 2, 3"
-        )
-        conn.execute(
-            f"INSERT INTO latency SELECT r.minute, {bucket_sql('(p.reported_at - r.sent_at)')}, "
-            "count(*), sum(p.reported_at - r.sent_at) FROM reports p "
-            "JOIN records r USING (msgid, mobile) GROUP BY 1, 2"
-        )
-        late = "FROM reports p JOIN records r USING (msgid, mobile) WHERE rm > r.minute"
-        rm = "CAST(p.reported_at / 60 AS INTEGER) AS rm"
-        conn.execute(
-            f"INSERT INTO rollup_late SELECT r.minute, {rm}, r.prefix, p.status, count(*) "
-            f"{late} GROUP BY 1, 2, 3, 4"
-        )
-        conn.execute(
-            f"INSERT INTO latency_late SELECT r.minute, {rm}, "
-            f"{bucket_sql('(p.reported_at - r.sent_at)')}, count(*), "
-            f"sum(p.reported_at - r.sent_at) {late} GROUP BY 1, 2, 3"
-        )
+        rollup.count_sent(conn, 0)
+        rollup.count_matched(conn, "r.id = p.record_id", "p.record_id > 0", ())
     return store
 
 
@@ -113,6 +104,22 @@ def timed_dashboard(store: Store, at: float, past: bool, runs: int = 30) -> floa
     return statistics.median(samples)
 
 
+def breakdown_screen(store: Store, at: float, past: bool) -> None:
+    """What the Breakdown screen reads on each refresh: per carrier (three windows), cost,
+    the same a week earlier, and each carrier's 30-day budget."""
+    breakdown.headline(store, 3600, at, at if past else None)
+    queries.by_carrier(store, 30 * 86400, at, latency=False)
+
+
+def timed_breakdown(store: Store, at: float, past: bool, runs: int = 30) -> float:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        breakdown_screen(store, at, past)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
 def main(big: int, small: int) -> None:
     tmp, now = Path(tempfile.mkdtemp()), time.time()
     t = time.perf_counter()
@@ -132,6 +139,14 @@ def main(big: int, small: int) -> None:
     print(
         f"dashboard numbers at {big:,} reports: live {live * 1000:.2f} ms, six hours back as "
         f"known then {past * 1000:.2f} ms, ratio {past / live:.2f}"
+    )
+    small_b = timed_breakdown(stores[small], now, False)
+    big_b, past_b = timed_breakdown(stores[big], now, False), timed_breakdown(stores[big], at, True)
+    print(
+        f"breakdown screen (carriers, cost, week-earlier baseline, 30-day budget): "
+        f"{small:,} reports {small_b * 1000:.2f} ms, {big:,} reports {big_b * 1000:.2f} ms "
+        f"(ratio {big_b / small_b:.2f}; {big_b / live:.2f}x the dashboard's numbers), six hours "
+        f"back as known then {past_b * 1000:.2f} ms"
     )
 
 

@@ -28,7 +28,7 @@ def _reader(db, stop_at: float) -> tuple[int, list[str]]:
                     problems.append(f"inconsistent summary {s}")
             with store.read():
                 finals = store.scalar(
-                    "SELECT coalesce(sum(n), 0) FROM rollup WHERE status != 'SENT'"
+                    "SELECT coalesce(sum(n), 0) FROM rollup WHERE status NOT IN ('SENT', 'PARTS')"
                 )
                 histogram = store.scalar("SELECT coalesce(sum(n), 0) FROM latency")
             if finals != histogram:

@@ -1,5 +1,6 @@
 """The demo scenario's carrier outage, end to end: the delivery-rate alert fires, repeats on its
 interval, and resolves after recovery; the command and the webhook hear each event once.
+China Mobile's own alert names it.
 
 The scenario runs 20x faster (outage from 9 s to 18 s); resolving waits for the outage's
 minutes to leave the rule's window, so this takes about two minutes.
@@ -48,7 +49,7 @@ async def test_demo_outage_fires_repeats_and_resolves(tmp_path, sink):
             "repeat_s": 5.0,
             "spike_families": [],
             "pending_above": 10**6,
-            "command": f'echo "$FIVEC_ALERT_STATE $FIVEC_ALERT_RULE" >> {out}',
+            "command": f'echo "$FIVEC_ALERT_STATE $FIVEC_ALERT_RULE $FIVEC_ALERT_KEY" >> {out}',
             "webhook": sink.url,
         }
         store = Store(tmp_path / "c.db")
@@ -59,18 +60,22 @@ async def test_demo_outage_fires_repeats_and_resolves(tmp_path, sink):
             await engine.start()
 
             def states() -> list[str]:
-                return [h["state"] for h in hooks if h["rule"] == "delivery_rate"]
+                return [
+                    h["state"] for h in hooks if h["rule"] == "delivery_rate" and not h["carrier"]
+                ]
 
             assert await _until(lambda: "firing" in states(), 60), "the outage did not fire"
             assert await _until(lambda: "repeat" in states(), 15)
             assert await _until(lambda: "resolved" in states(), 200), "no recovery"
             await engine.stop()
 
-    events = [h for h in hooks if h["rule"] == "delivery_rate"]
+    events = [h for h in hooks if h["rule"] == "delivery_rate" and not h["carrier"]]
+    carriers = {h["carrier"] for h in hooks if h["rule"] == "delivery_rate" and h["carrier"]}
+    assert carriers == {"mobile"}  # the outage is China Mobile's: named in its own alert
     assert states()[0] == "firing" and states()[-1] == "resolved"
     assert states().count("firing") == 1 and states().count("resolved") == 1
     repeats = [h["at"] for h in events if h["state"] in ("firing", "repeat")]
     assert all(b - a >= 5.0 for a, b in itertools.pairwise(repeats))
     assert min(h["value_rate"] for h in events if h["state"] == "firing") < 0.9
-    lines = [line for line in out.read_text().splitlines() if line.endswith("delivery_rate")]
+    lines = [line for line in out.read_text().splitlines() if line.endswith("delivery_rate all")]
     assert [line.split()[0] for line in lines] == states()  # the command heard the same, once each

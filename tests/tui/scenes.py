@@ -373,3 +373,39 @@ async def day_scene(pilot, scene: str) -> None:
     await settle(pilot)
     await pilot.pause(0.2)
     await settle(pilot)
+
+
+# -- the breakdown by carrier and by signature -------------------------------------------
+#: Messages a minute per block: China Mobile, Unicom, Telecom and one abroad.
+BREAKDOWN_MIX = {"138": 6, "130": 4, "133": 3, "+85261": 1}
+BREAKDOWN_TEXTS = ("【美联软通】您的验证码是{n}。", "您的订单{n}已发货。【快递通】")
+
+
+def breakdown_app(tmp_path) -> FivecApp:
+    """The last hour and the same hour a week earlier: China Mobile failing a third of its
+    messages in the last hour (fine a week ago), two signatures, a balance falling."""
+    store = Store(tmp_path / "breakdown.db")
+    n = 0
+    for back, start in ((0, NOW - 3600), (7 * 86400, NOW - 7 * 86400 - 3600)):
+        records, reports = [], []
+        for minute in range(60):
+            for block, per_minute in BREAKDOWN_MIX.items():
+                for i in range(per_minute):
+                    n += 1
+                    sent = start + minute * 60 + i * 60 / per_minute
+                    mobile = f"{block}{n:0{11 - len(block)}d}"
+                    text = BREAKDOWN_TEXTS[n % 2].format(n=100000 + n)
+                    records.append(Record("demo", str(10**13 + n), (mobile,), text, utc(sent)))
+                    failing = not back and block == "138" and i % 3 == 0
+                    status = "MK:0001" if failing else "DELIVRD"
+                    if sent < NOW - 30:
+                        delay = 3 + n % 40
+                        reports.append(Report(str(10**13 + n), mobile, status, utc(sent + delay)))
+        ingest_items(store, "records", records)
+        ingest_items(store, "reports", reports)
+    for i in range(13):
+        add_balance(store, Balance(200000 - 90 * i, 250000))
+    store.conn.execute("UPDATE balance SET at = ? - (13 - id) * 300", (NOW,))
+    healthy_jobs(store)
+    profile = Profile("snap", "demo", "0" * 32, "k" * 32, base_url="https://m.5c.com.cn")
+    return FivecApp(profile, store, refresh_s=3600, clock=lambda: NOW, note="snapshot: fixed data")

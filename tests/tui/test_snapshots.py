@@ -19,6 +19,7 @@ from scenes import (
     SCENES,
     accounts_app,
     audit_app,
+    breakdown_app,
     bulk_snapshot_app,
     day_app,
     day_scene,
@@ -250,5 +251,26 @@ def test_alerts_detail_snapshot(snap_compare, tmp_path, lang):
 
     try:
         assert snap_compare(screens_app(tmp_path), terminal_size=(80, 24), run_before=go)
+    finally:
+        i18n.use("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+@pytest.mark.parametrize("view", ["carrier", "signature"])
+def test_breakdown_snapshot(snap_compare, tmp_path, lang, size, view):
+    """``c`` from the dashboard: the hour by carrier (China Mobile failing, marked unusual
+    against a week earlier, burning its budget), then ``g``: by signature."""
+    i18n.use(lang)
+
+    async def go(pilot):
+        await settle(pilot)
+        await pilot.press("c", *(("g",) if view == "signature" else ()))
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await settle(pilot)
+
+    try:
+        assert snap_compare(breakdown_app(tmp_path), terminal_size=size, run_before=go)
     finally:
         i18n.use("en")

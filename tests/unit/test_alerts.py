@@ -15,7 +15,7 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import CollectorRegistry
-from traffic import NOW, traffic, utc
+from traffic import NO_BURN, NOW, traffic, utc
 
 from fivec_tui.api import Balance, Record, Reply
 from fivec_tui.config import Profile
@@ -37,7 +37,8 @@ def store(tmp_path):
 
 
 def alerter(store: Store, clock: list[float], **settings) -> Alerter:
-    return Alerter("test", store, config({"baseline_days": 0, **settings}), clock=lambda: clock[0])
+    settings = config({"baseline_days": 0, **settings}) | NO_BURN
+    return Alerter("test", store, settings, clock=lambda: clock[0])
 
 
 def test_delivery_rate_needs_minimum_volume(store):
@@ -211,6 +212,13 @@ def test_metrics_match_stats_json(tmp_path):
     latency = {s.name: s.value for s in families["fivec_report_latency_seconds"].samples}
     assert latency["fivec_report_latency_seconds_count"] == 45
     assert latency["fivec_report_latency_seconds_sum"] == pytest.approx(45 * 3)
+    mobile = stats["carriers"]["mobile"]  # one histogram per carrier: all of it 138xxxx
+    samples = families["fivec_report_latency_seconds"].samples
+    assert {s.labels["carrier"] for s in samples} == {"mobile"}
+    assert latency["fivec_report_latency_seconds_count"] == mobile["delivered"] + mobile["failed"]
+    le = {s.labels["le"]: s.value for s in samples if s.name.endswith("_bucket")}
+    assert le["2.0"] == 0 and le["3.0"] == 45  # each 3 s: in the (2, 3] bucket...
+    assert 2 < mobile["latency_p50_s"] <= mobile["latency_p99_s"] <= 3  # ...as stats says
 
 
 def _free_port() -> int:

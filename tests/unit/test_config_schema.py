@@ -19,7 +19,16 @@ from hypothesis import strategies as st
 from fivec_tui import config as cfg
 from fivec_tui.cli import main
 from fivec_tui.config.kinds import Kind
-from fivec_tui.config.schema import Alerts, App, Forward, Intervals, ProfileTable, Push, Streams
+from fivec_tui.config.schema import (
+    Alerts,
+    App,
+    Forward,
+    Intervals,
+    ProfileTable,
+    Push,
+    Slo,
+    Streams,
+)
 
 MD5 = "e10adc3949ba59abbe56e057f20f883e"
 
@@ -31,6 +40,7 @@ TABLES = [
     ("profiles.p.push", Push),
     ("profiles.p.push.forward", Forward),
     ("profiles.p.alerts", Alerts),
+    ("profiles.p.slo", Slo),
     ("app", App),
 ]
 

@@ -92,20 +92,20 @@ def test_a_migration_that_raises_midway_leaves_the_cache_as_it_was(tmp_path, mon
     conn.close()
     before = schema(tmp_path / "c.db")
 
-    def m015_half_done(db):
-        """15: changes something, then fails."""
+    def m016_half_done(db):
+        """16: changes something, then fails."""
         db["half"].create({"id": int}, pk="id")
         db.execute("UPDATE settings SET value = 'changed'")
         raise ValueError("no room for it")
 
-    monkeypatch.setattr(migrations_module, "STEPS", [*STEPS, m015_half_done])
+    monkeypatch.setattr(migrations_module, "STEPS", [*STEPS, m016_half_done])
     with pytest.raises(CacheBroken) as caught:
         Store(tmp_path / "c.db")
     said = str(caught.value)
     assert "\n" not in said and "cannot be used" in said
-    assert "migration m015_half_done failed: no room for it" in said
+    assert "migration m016_half_done failed: no room for it" in said
     assert str(tmp_path / "c.db") in said and not caught.value.problem.damaged
-    assert schema(tmp_path / "c.db") == before  # neither 13, 14 nor 15: as it was
+    assert schema(tmp_path / "c.db") == before  # none of 13 to 16: as it was
     conn = sqlite3.connect(tmp_path / "c.db")
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 12
     assert conn.execute("SELECT value FROM settings").fetchone()[0] == "b"
@@ -156,14 +156,14 @@ def test_a_deferred_migration_runs_at_the_first_use(tmp_path, counted):
 
 
 def test_a_deferred_migration_that_fails_says_its_line_at_the_first_use(tmp_path, monkeypatch):
-    def m015_refused(db):
-        """15: fails."""
+    def m016_refused(db):
+        """16: fails."""
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(migrations_module, "STEPS", [*STEPS, m015_refused])
+    monkeypatch.setattr(migrations_module, "STEPS", [*STEPS, m016_refused])
     store = Store(tmp_path / "c.db", defer_migration=True)
     for use in (lambda: store.query("SELECT 1"), store.migrate, lambda: store.conn):
-        with pytest.raises(CacheBroken, match=r"migration m015_refused failed: disk I/O error"):
+        with pytest.raises(CacheBroken, match=r"migration m016_refused failed: disk I/O error"):
             use()
     store.close()
-    assert schema(tmp_path / "c.db") == []  # nothing of 1-15: as it was, empty
+    assert schema(tmp_path / "c.db") == []  # nothing of 1-16: as it was, empty

@@ -17,7 +17,7 @@ from urllib.parse import quote_plus, unquote_plus
 import httpx
 import pytest
 from aiohttp import web
-from traffic import NOW, traffic
+from traffic import NO_BURN, NOW, traffic
 
 from fivec_tui import i18n, when
 from fivec_tui.api.redact import mask_url
@@ -170,19 +170,22 @@ async def fake():
 
 def robot_settings(fake: Robots, **more) -> dict:
     urls = fake.urls()
-    return config(
-        {
-            "baseline_days": 0,
-            "rate_min_volume": 20,
-            "spike_families": [],
-            "dingtalk": urls["dingtalk"],
-            "dingtalk_secret": DING_SECRET,
-            "wecom": urls["wecom"],
-            "feishu": urls["feishu"],
-            "feishu_secret": FEISHU_SECRET,
-            "mention": [MOBILE, USER],
-            **more,
-        }
+    return (
+        config(
+            {
+                "baseline_days": 0,
+                "rate_min_volume": 20,
+                "spike_families": [],
+                "dingtalk": urls["dingtalk"],
+                "dingtalk_secret": DING_SECRET,
+                "wecom": urls["wecom"],
+                "feishu": urls["feishu"],
+                "feishu_secret": FEISHU_SECRET,
+                "mention": [MOBILE, USER],
+                **more,
+            }
+        )
+        | NO_BURN
     )
 
 

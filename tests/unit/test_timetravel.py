@@ -119,15 +119,24 @@ def test_now_is_the_live_summary(day):
         assert asof.summary_at(store, window, 4e9) == queries.summary(store, window, 4e9)
 
 
+#: The rollups as version 9 kept them, from today's: no billed parts, latency by minute alone.
+AS_9 = {
+    "rollup": "SELECT minute, prefix, status, n FROM day.rollup WHERE status != 'PARTS'",
+    "latency": "SELECT minute, bucket, sum(n), sum(total_s) FROM day.latency GROUP BY 1, 2",
+}
+
+
 def test_migration_backfills_the_late_rollups(day, tmp_path):
-    """A cache from before migration 10 gets the late rollups from its rows."""
+    """A cache from before migration 10 gets the late rollups from its rows (and, from
+    before m015, their report times and latency by carrier)."""
     path, store, _ = day
     old = old_cache(tmp_path / "old.db", 9)
     old.execute("ATTACH ? AS day", (str(path),))
     tables = [t for (t,) in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     for table in tables:  # the rows as version 9 had them: its columns only
         columns = ", ".join(r[1] for r in old.execute(f"PRAGMA table_info({table})"))
-        old.execute(f"INSERT INTO main.{table}({columns}) SELECT {columns} FROM day.{table}")
+        source = AS_9.get(table, f"SELECT {columns} FROM day.{table}")
+        old.execute(f"INSERT INTO main.{table}({columns}) {source}")
     assert old.execute("SELECT count(*) FROM reports").fetchone()[0] > 0
     old.close()
     migrated = Store(tmp_path / "old.db")

@@ -1,0 +1,206 @@
+"""Breakdown (``c`` from anywhere): the last hour per carrier, signature, template or campaign,
+side by side: sent, failed, pending, delivery rate, latency p50/p95/p99, and per carrier the
+error-budget burn (last hour and five minutes, :mod:`fivec_tui.sync.burn`) and the budget
+left over the SLO window; each beside the same hour a week earlier, marked ``!`` when it
+differs by more than ``[app] unusual_change`` / ``unusual_points``.  Below, what the hour
+cost (billed parts, balance spent, per delivered message).
+
+``g`` goes to the next breakdown, ``o`` sorts by the next column.  At a past moment (time
+travel) the carriers are as known then; message groups are counted as known now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Header, Static
+
+from ..api.carriers import NAMES
+from ..i18n import N_, _
+from ..when import parse_window
+from .base import StoreScreen
+from .format import count, safe_text
+from .keybar import KeyBar
+from .widgets import Rows, table_of
+
+WINDOW_S = 3600
+#: The breakdowns, in the order ``g`` goes through them.
+KINDS = {
+    "carrier": N_("by carrier (a hint: numbers can be ported)"),
+    "signature": N_("by signature"),
+    "template": N_("by template"),
+    "campaign": N_("by campaign"),
+}
+#: The orders ``o`` goes through: (row key, most first).
+SORTS = (("sent", True), ("failed", True), ("rate", False), ("latency_p95_s", True))
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    kind: str
+    rows: dict[str, dict]
+    week: dict[str, dict] | None  # the same rows a week earlier (None: not cached)
+    cost: dict
+    note: str = ""
+
+
+def unusual(now: float | None, then: float | None, margin: float, points: bool) -> bool:
+    """``now`` differs from ``then`` by more than ``margin`` (points of a rate, or a share of
+    ``then``)."""
+    if now is None or then is None:
+        return False
+    if points:
+        return abs(now - then) > margin
+    return abs(now - then) > margin * then if then else now > 0
+
+
+class BreakdownScreen(StoreScreen[Breakdown]):
+    AUTO_FOCUS = "#breakdown"
+    DEFAULT_CSS = """
+    #breakdown { height: 1fr; }
+    #breakdown-caption, #breakdown-cost { height: auto; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("g", "next_kind", N_("Next breakdown"), id="breakdown.kind"),
+        Binding("o", "next_sort", N_("Sort"), id="breakdown.sort"),
+    ]
+
+    kind = "carrier"
+    sort = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="breakdown-caption")
+        table = table_of(
+            _("name"),
+            _("sent"),
+            _("failed"),
+            _("pending"),
+            _("rate"),
+            _("week ago"),
+            "p50",
+            "p95",
+            "p99",
+            _("burn 1h"),
+            _("burn 5m"),
+            _("budget left"),
+            id="breakdown",
+            zebra_stripes=True,
+        )
+        self.rows = Rows(table)
+        yield table
+        yield Static(id="breakdown-cost")
+        yield KeyBar()
+
+    def action_next_kind(self) -> None:
+        kinds = list(KINDS)
+        self.kind = kinds[(kinds.index(self.kind) + 1) % len(kinds)]
+        self.refresh_data()
+
+    def action_next_sort(self) -> None:
+        self.sort = (self.sort + 1) % len(SORTS)
+        self.refresh_data()
+
+    def load(self) -> Breakdown:
+        from ..store import breakdown, queries
+
+        store, slo, at = self.fivec.store, self.fivec.profile.slo, self.fivec.at
+        now = self.fivec.clock() if at is None else at
+        known = None
+        if at is not None and not self.fivec.known_now and at < self.fivec.clock():
+            known = at
+        if self.kind != "carrier":
+            note = _("counted as known now") if at is not None else ""
+            rows = breakdown.groups(store, self.kind, WINDOW_S, now)
+            week = None
+            if breakdown.holds(store, now - breakdown.WEEK_S - WINDOW_S):
+                week = breakdown.groups(store, self.kind, WINDOW_S, now - breakdown.WEEK_S)
+            return Breakdown(self.kind, rows, week, breakdown.cost(store, WINDOW_S, now), note)
+        head = breakdown.headline(store, WINDOW_S, now, known, slo.delivery)
+        long = queries.by_carrier(store, parse_window(slo.window), now, latency=False)
+        rows = {
+            carrier: r | {"budget": _budget(long.get(carrier), slo.delivery)}
+            for carrier, r in head["carriers"].items()
+        }
+        week = head["baseline"]["carriers"] if head["baseline"] else None
+        return Breakdown("carrier", rows, week, head["cost"])
+
+    def show(self, data: Breakdown) -> None:
+        change, points = self.fivec.unusual
+        page = self.fivec.profile.slo.page_burn
+        caption = _("last hour, {kind}").format(kind=_(KINDS[data.kind]))
+        if data.note:
+            caption += f" ({data.note})"
+        key, most = SORTS[self.sort]
+        caption += "  " + _("sorted by {column}").format(column=_sort_name(key))
+        self.query_one("#breakdown-caption", Static).update(Text(caption))
+        ordered = sorted(
+            data.rows.items(),
+            key=lambda kv: (kv[1][key] is None, -(kv[1][key] or 0) if most else kv[1][key] or 0),
+        )
+        shown = []
+        for name, r in ordered:
+            before = (data.week or {}).get(name)
+            mark = before is not None and (
+                unusual(r["rate"], before["rate"], points, True)
+                or unusual(r["sent"], before["sent"], change, False)
+            )
+            week = "—" if not before else _percent(before["rate"])
+            label = _(NAMES[name]) if data.kind == "carrier" and name in NAMES else name
+            shown.append(
+                (
+                    f"{data.kind}:{name}",
+                    (
+                        safe_text(label or "—", limit=20),
+                        count(r["sent"]),
+                        Text(count(r["failed"]), "red" if r["failed"] else ""),
+                        count(r["pending"]),
+                        _percent(r["rate"]),
+                        Text(week + (" !" if mark else ""), "bold yellow" if mark else ""),
+                        _seconds(r["latency_p50_s"]),
+                        _seconds(r["latency_p95_s"]),
+                        _seconds(r["latency_p99_s"]),
+                        _burn(r.get("burn_1h"), page),
+                        _burn(r.get("burn_5m"), page),
+                        _percent(r.get("budget")),
+                    ),
+                )
+            )
+        self.rows.show(shown)
+        self.query_one("#breakdown-cost", Static).update(Text(_cost_line(data.cost)))
+
+
+def _budget(s, objective: float) -> float | None:
+    from ..store.breakdown import burn
+
+    b = burn(s, objective)
+    return None if b is None else 1 - b
+
+
+def _sort_name(key: str) -> str:
+    return {"sent": _("sent"), "failed": _("failed"), "rate": _("rate")}.get(key, "p95")
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}s"
+
+
+def _burn(value: float | None, page: float) -> Text:
+    if value is None:
+        return Text("—")
+    return Text(f"{value:.1f}x", "bold red" if value > page else "yellow" if value > 1 else "")
+
+
+def _cost_line(cost: dict) -> str:
+    spent = "—" if cost["spent"] is None else f"{cost['spent']:,.2f}"
+    per = "—" if cost["per_delivered"] is None else f"{cost['per_delivered']:.4f}"
+    return _("last hour: {parts} parts billed, {spent} spent, {per} a delivered message").format(
+        parts=cost["parts"], spent=spent, per=per
+    )

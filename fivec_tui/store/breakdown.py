@@ -1,0 +1,150 @@
+"""The numbers beside the headline ones: per carrier (with burn rates against the delivery
+objective), per message group (signature, template, campaign), what was spent, and the same
+window a week earlier.
+
+Every window is exact to the second and, with ``known_at``, as it was known then
+(:mod:`.windows`); message groups are counted as known now only.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+
+from ..api.carriers import CARRIERS
+from . import windows
+from .db import Store
+from .groups import names
+from .queries import Summary, flat, split, summarise
+
+WEEK_S = 7 * 86400
+#: The burn-rate windows ``stats --json`` gives per carrier (the page alert's pair).
+BURN_WINDOWS = {"burn_1h": 3600, "burn_5m": 300}
+#: What a breakdown can be by (``stats --by``).
+BY = ("carrier", "signature", "template", "campaign")
+_KEYS = ("sent", "delivered", "failed", "pending")
+
+
+def burn(s: Summary | None, objective: float) -> float | None:
+    """The share of finished messages that failed over the share ``objective`` allows: at 1
+    the error budget lasts exactly the SLO window.  None without a finished message."""
+    if s is None or not s.delivered + s.failed:
+        return None
+    return s.failed / (s.delivered + s.failed) / (1 - objective)
+
+
+def row(s: Summary) -> dict:
+    """A breakdown's row: counts, rate and latency percentiles."""
+    return {k: getattr(s, k) for k in _KEYS} | {
+        "rate": s.delivery_rate,
+        "latency_p50_s": s.latency_p50_s,
+        "latency_p95_s": s.latency_p95_s,
+        "latency_p99_s": s.latency_p99_s,
+    }
+
+
+def carriers(
+    store: Store,
+    window_s: float,
+    now: float | None = None,
+    known_at: float | None = None,
+    objective: float = 0.97,
+    memo: dict | None = None,
+) -> dict[str, dict]:
+    """Per carrier id with messages in the window or the burn windows: :func:`row`, and the
+    burn rate over the last hour and five minutes (``burn_1h``, ``burn_5m``)."""
+    now = time.time() if now is None else now
+    memo = {} if memo is None else memo
+
+    def per(seconds: float, latency: bool) -> dict:
+        counts, hist = windows.counts(store, now - seconds, now, known_at, "carrier", latency, memo)
+        return split(seconds, counts, hist)
+
+    main = per(window_s, True)
+    burns = {name: per(seconds, False) for name, seconds in BURN_WINDOWS.items()}
+    out = {}
+    for carrier in CARRIERS:
+        if carrier in main or any(carrier in b for b in burns.values()):
+            s = main.get(carrier) or Summary(int(window_s))
+            out[carrier] = row(s) | {
+                name: burn(b.get(carrier), objective) for name, b in burns.items()
+            }
+    return out
+
+
+def groups(store: Store, by: str, window_s: float, now: float | None = None) -> dict[str, dict]:
+    """Per signature, template or campaign (``by``), most sent first: :func:`row`.  A
+    campaign is named by its id ("0": messages of no campaign)."""
+    now = time.time() if now is None else now
+    counts, hist = windows.counts(store, now - window_s, now, by="group")
+    named = names(store, {k for k, _ in counts})
+    merged: dict[str, tuple[dict, dict]] = {}
+    for table, at in ((counts, 0), (hist, 1)):
+        for (grp, what), n in table.items():
+            name = str(named.get(grp, {}).get(by, ""))
+            part = merged.setdefault(name, ({}, {}))[at]
+            part[what] = part.get(what, 0) + n
+    rows = {name: row(summarise(window_s, c, h)) for name, (c, h) in merged.items()}
+    return dict(sorted(rows.items(), key=lambda kv: (-kv[1]["sent"], kv[0])))
+
+
+def cost(
+    store: Store, window_s: float, now: float | None = None, known_at: float | None = None
+) -> dict:
+    """Parts billed for the window's messages, the balance spent over it (recharges
+    excluded: the falls between the snapshots from the last one at its start on), and what a
+    delivered message cost (``per_delivered``; None with none delivered or no snapshots)."""
+    now = time.time() if now is None else now
+    counts, _ = windows.counts(store, now - window_s, now, known_at, latency=False, parts=True)
+    parts, delivered = counts.get(("", "PARTS"), 0), counts.get(("", "DELIVRD"), 0)
+    first = store.scalar(
+        "SELECT coalesce(max(at), ?) FROM balance WHERE at <= ?", (now - window_s, now - window_s)
+    )
+    levels = [
+        r["remaining"]
+        for r in store.query(
+            "SELECT remaining FROM balance WHERE at >= ? AND at <= ? ORDER BY at, id",
+            (first, now),
+        )
+    ]
+    spent = sum(max(a - b, 0) for a, b in itertools.pairwise(levels)) if levels else None
+    per = spent / delivered if spent is not None and delivered else None
+    return {"parts": parts, "spent": spent, "per_delivered": per}
+
+
+def holds(store: Store, start: float) -> bool:
+    """Whether the cache's rollups go back to ``start`` (a week-earlier window is whole)."""
+    oldest = store.scalar("SELECT min(minute) FROM rollup")
+    return oldest is not None and oldest <= math.floor(start / 60)
+
+
+def _summary(store: Store, window_s: float, end: float, known_at: float | None) -> Summary:
+    counts, hist = windows.counts(store, end - window_s, end, known_at)
+    return summarise(window_s, flat(counts), flat(hist))
+
+
+def headline(
+    store: Store,
+    window_s: float,
+    now: float,
+    known_at: float | None = None,
+    objective: float = 0.97,
+    week: bool = True,
+) -> dict:
+    """What ``stats --json`` gives beside the window's summary: ``carriers``, ``cost`` and
+    ``baseline``, the same keys (and the summary's) for the window a week earlier, as it was
+    known a week before ``known_at`` (None: as known now), or None when the cache does not
+    go back that far."""
+    out = {
+        "carriers": carriers(store, window_s, now, known_at, objective),
+        "cost": cost(store, window_s, now, known_at),
+    }
+    if week:
+        then = now - WEEK_S
+        out["baseline"] = None
+        if holds(store, then - window_s):
+            before = None if known_at is None else known_at - WEEK_S
+            s = _summary(store, window_s, then, before).as_json()
+            out["baseline"] = s | headline(store, window_s, then, before, objective, week=False)
+    return out

@@ -1,0 +1,59 @@
+"""What an alert rule says about one key at one moment, and the language it says it in
+(shared by the rules of :mod:`.alerts`, :mod:`.rates` and :mod:`.burn`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..i18n import current as interface_language
+from ..i18n import gettext_for
+
+TOP_CODES = 3  # failure codes named in a robot's message
+
+
+@dataclass
+class Condition:
+    """A rule's verdict for one key at one moment.
+
+    ``message`` is in the profile's language, ``english`` the same for the log; ``value`` and
+    ``threshold`` (profile's language) and ``codes`` (top failure codes with counts) are what
+    the robots show beside it.
+    """
+
+    rule: str
+    key: str
+    holds: bool
+    message: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    english: str = ""
+    value: str = ""
+    threshold: str = ""
+    codes: list[tuple[str, int]] = field(default_factory=list)
+    carrier: str | None = None  # a carrier id (api/carriers.py), None: account-wide
+
+    @property
+    def id(self) -> str:
+        return f"{self.rule}:{self.key}"
+
+
+def language(settings: dict[str, Any]) -> str:
+    """The alert texts' language: the setting, or the interface's for ``auto``."""
+    value = settings.get("language", "auto")
+    return interface_language() if value in ("", "auto") else value
+
+
+def texts(c: dict, render: Callable[[Callable[[str], str]], str]) -> tuple[str, str]:
+    """``render(_x)`` with ``_x`` in the profile's language, and in English for the log line."""
+    return render(gettext_for(language(c))), render(gettext_for("en"))
+
+
+def top_codes(failures: dict[str, int], keep: Callable[[str], bool] = lambda code: True) -> list:
+    ranked = sorted(((code, n) for code, n in failures.items() if keep(code)), key=lambda x: -x[1])
+    return ranked[:TOP_CODES]
+
+
+def codes_text(codes: list[tuple[str, int]]) -> str:
+    """Top codes as the messages name them: ``MK:0001 ×80, DB:0141 ×3``."""
+    return ", ".join(f"{code} ×{n}" for code, n in codes)

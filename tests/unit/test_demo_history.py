@@ -1,0 +1,48 @@
+"""The demo's past (:mod:`fivec_tui.app.history`): hours of the scenario's traffic before
+the demo started, through the store's ingest, every carrier, enough for the baseline."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+from fivec_tui.app.history import MSGID_BASE, fill, order
+from fivec_tui.sim.scenario import load
+from fivec_tui.store import Store, breakdown, queries
+
+UNTIL = 1795600000.0 + 1234.5  # 2026-11-25 15:46:40 Beijing and a bit
+
+
+def test_the_past_is_cached_whole_hours_before_the_start(tmp_path):
+    store = Store(tmp_path / "c.db")
+    with mock.patch("time.time", lambda: UNTIL):
+        plan = load("demo")
+        plan.traffic_rate = 0.01  # the baseline hours at the live rate: few here
+        n = fill(store, plan, UNTIL, days=8, rate=0.02, seed=3)
+        rows = store.query("SELECT min(sent_at) AS lo, max(sent_at) AS hi FROM records")[0]
+        hour = UNTIL // 3600 * 3600
+        assert hour - 8 * 86400 <= rows["lo"] and rows["hi"] < hour
+        assert n == store.scalar("SELECT count(*) FROM records") > 8 * 24 * 0.02 * 3600 * 0.5
+        assert store.scalar("SELECT min(msgid) FROM records") >= str(MSGID_BASE)
+        day = queries.summary(store, 86400, hour)
+        assert day.sent > 0 and day.delivered > 0.9 * (day.delivered + day.failed)
+        carriers = breakdown.carriers(store, 86400, hour)
+        assert {"mobile", "unicom", "telecom"} <= set(carriers)
+        head = breakdown.headline(store, 3600, UNTIL)
+        assert head["baseline"] is not None and head["baseline"]["sent"] > 0
+
+
+def test_the_demos_baseline_hours_are_as_busy_as_its_live_traffic(tmp_path):
+    """A week before the demo's first hours, the past runs at the scenario's live rate, so
+    that its numbers are not marked unusual against it; the last day comes first."""
+    plan = load("demo")
+    plan.traffic_rate = 0.3  # (the demo's 6 a second would make this test slow)
+    live = plan.traffic_rate * sum(plan.traffic_recipients) / len(plan.traffic_recipients)
+    store = Store(tmp_path / "c.db")
+    hour = UNTIL // 3600 * 3600
+    with mock.patch("time.time", lambda: UNTIL):
+        fill(store, plan, UNTIL, days=8, rate=0.02, seed=4)
+        week = queries.summary(store, 3600, hour - 7 * 86400)
+        before = queries.summary(store, 3600, hour - 86400)
+    assert abs(week.sent - live * 3600) < 0.2 * live * 3600
+    assert before.sent < 0.02 * 3600 * 2
+    assert order(8 * 24)[:24] == list(range(24)) and sorted(order(8 * 24)) == list(range(192))

@@ -1,0 +1,150 @@
+"""``stats --json``'s carriers (latency percentiles, burn rates), cost and week-earlier
+baseline, and ``stats --by``, against numbers computed here from the traffic rows alone, with
+the clock frozen."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from unittest import mock
+
+import pytest
+from click.testing import CliRunner
+from traffic import T0, expected, fill_rows, random_rows, text_of, utc
+
+from fivec_tui.api.carriers import carrier_of
+from fivec_tui.api.sms import parts
+from fivec_tui.cli import main
+from fivec_tui.store import Store
+from fivec_tui.store.groups import signature_of
+
+WEEK = 7 * 86400
+FROZEN = T0 + WEEK + 5 * 3600  # the cache's receipt of reports without a platform time
+AT = T0 + WEEK + 3 * 3600 + 17.5
+KEYS = ("sent", "delivered", "failed", "pending", "rate")
+LATENCIES = ("latency_p50_s", "latency_p95_s", "latency_p99_s")
+BALANCE = [(T0 + WEEK + 600 * i, 5000 - 7 * i + (1000 if i >= 15 else 0)) for i in range(30)]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    """Four hours of traffic now and the same a week earlier, and a balance snapshot every
+    ten minutes (a recharge among them)."""
+    path = tmp_path_factory.mktemp("stats") / "c.db"
+    rows = random_rows(31, 2500, T0 + WEEK, 4 * 3600) + random_rows(32, 2500, T0, 4 * 3600)
+    store = Store(path)
+    fill_rows(store, rows, FROZEN, seed=31)
+    with store.transaction() as conn:
+        conn.executemany("INSERT INTO balance(at, remaining, total) VALUES (?, ?, 10000)", BALANCE)
+    store.close()
+    return path, rows
+
+
+def stats(path, tmp_path, *args, clock: float = AT) -> dict:
+    (tmp_path / "none.toml").write_text("")
+    env = {"FIVEC_DB": str(path), "FIVEC_CONFIG": str(tmp_path / "none.toml")}
+    with mock.patch("time.time", lambda: clock):
+        result = CliRunner().invoke(main, ["stats", *args, "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def want(rows, window_s: float, at: float, known_now: bool = True) -> dict:
+    e = expected(rows, window_s, at, known_now, FROZEN)
+    return {**e, "rate": e.pop("delivery_rate")}
+
+
+def by_carrier(rows) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for r in rows:
+        out.setdefault(carrier_of(r[1]), []).append(r)
+    return out
+
+
+def burn(rows, window_s: float, at: float, known_now: bool = True) -> float | None:
+    e = expected(rows, window_s, at, known_now, FROZEN)
+    finished = e["delivered"] + e["failed"]
+    return e["failed"] / finished / 0.03 if finished else None
+
+
+def test_carriers_cost_and_baseline(cache, tmp_path):
+    path, rows = cache
+    got = stats(path, tmp_path, "--window", "1h")
+    for carrier, part in by_carrier(rows).items():
+        if carrier not in got["carriers"]:  # nothing of it in the window or the burn windows
+            assert want(part, 3600, AT)["sent"] == 0
+            continue
+        c, w = got["carriers"][carrier], want(part, 3600, AT)
+        assert {k: c[k] for k in KEYS + LATENCIES} == {k: w[k] for k in KEYS + LATENCIES}
+        assert c["burn_1h"] == pytest.approx(burn(part, 3600, AT))
+        assert c["burn_5m"] == pytest.approx(burn(part, 300, AT))
+    for k in ("sent", "delivered", "failed", "pending"):  # the carriers add up to the whole
+        assert sum(c[k] for c in got["carriers"].values()) == got[k]
+    assert {"mobile", "unicom", "telecom", "intl"} <= set(got["carriers"])
+
+    inside = [r for r in rows if AT - 3600 < r[2] <= AT]
+    start = max(at for at, _ in BALANCE if at <= AT - 3600)
+    levels = [level for at, level in BALANCE if start <= at <= AT]
+    spent = sum(max(a - b, 0) for a, b in itertools.pairwise(levels))
+    assert got["cost"]["parts"] == sum(parts(text_of(r)) for r in inside)
+    assert got["cost"]["spent"] == spent and spent > 0
+    assert got["cost"]["per_delivered"] == pytest.approx(spent / got["delivered"])
+
+    base, then = got["baseline"], AT - WEEK
+    assert {k: base[k] for k in ("sent", "delivered", "failed", "pending")} == {
+        k: want(rows, 3600, then)[k] for k in ("sent", "delivered", "failed", "pending")
+    }
+    assert base["delivery_rate"] == want(rows, 3600, then)["rate"]
+    for carrier, part in by_carrier(rows).items():
+        if carrier in base["carriers"]:
+            assert base["carriers"][carrier]["sent"] == want(part, 3600, then)["sent"]
+    assert base["cost"]["spent"] is None  # no balance snapshot a week back
+    assert "baseline" not in base
+
+
+def test_no_baseline_when_the_cache_does_not_go_back_a_week(tmp_path):
+    path = tmp_path / "new.db"
+    store = Store(path)
+    fill_rows(store, random_rows(33, 200, T0 + WEEK, 4 * 3600), FROZEN, seed=33)
+    store.close()
+    got = stats(path, tmp_path, "--window", "1h")
+    assert got["baseline"] is None and got["sent"] > 0
+
+
+def test_stats_at_is_the_definition_for_carriers_too(cache, tmp_path):
+    path, rows = cache
+    later = FROZEN + 3600  # --at a past moment: as it was known then
+    got = stats(path, tmp_path, "--window", "1h", "--at", utc(AT).isoformat(), clock=later)
+    for carrier, part in by_carrier(rows).items():
+        if carrier in got["carriers"]:
+            c, w = got["carriers"][carrier], want(part, 3600, AT, known_now=False)
+            assert {k: c[k] for k in KEYS + LATENCIES} == {k: w[k] for k in KEYS + LATENCIES}
+            assert c["burn_5m"] == pytest.approx(burn(part, 300, AT, known_now=False))
+    by = stats(
+        path,
+        tmp_path,
+        "--window",
+        "1h",
+        "--at",
+        utc(AT).isoformat(),
+        "--by",
+        "carrier",
+        clock=later,
+    )
+    assert by["carrier"] == got["carriers"]
+
+
+def test_by_signature_adds_up_to_the_totals(cache, tmp_path):
+    path, rows = cache
+    total = stats(path, tmp_path, "--window", "2h")
+    got = stats(path, tmp_path, "--window", "2h", "--by", "signature")["signature"]
+    assert set(got) == {"美联软通", "快递通", ""}
+    for k in ("sent", "delivered", "failed", "pending"):
+        assert sum(r[k] for r in got.values()) == total[k]
+    for name, r in got.items():
+        part = [row for row in rows if signature_of(text_of(row)) == name]
+        w = want(part, 7200, AT)
+        assert {k: r[k] for k in KEYS} == {k: w[k] for k in KEYS}
+    assert list(got) == sorted(got, key=lambda n: -got[n]["sent"])  # most sent first
+    templates = stats(path, tmp_path, "--window", "2h", "--by", "template")["template"]
+    assert sum(r["sent"] for r in templates.values()) == total["sent"]
