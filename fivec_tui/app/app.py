@@ -31,7 +31,7 @@ from .format import safe_text
 from .link import Hosted, SyncEvents, SyncLink
 from .palette import PaletteActions
 from .terminal import driver_for
-from .textual_hooks import set_first_theme, write_first_frame
+from .textual_hooks import set_first_theme, set_scroll_bars, write_first_frame
 from .themes import load_theme, remember_theme, remembered_theme, theme_files
 from .timetravel import BINDINGS as TIME_BINDINGS
 from .timetravel import TimeTravelActions, banner_state
@@ -166,6 +166,7 @@ class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
                 self.register_theme(load_theme(path))
             except ValueError as exc:
                 self.theme_errors.append(str(exc))
+        set_scroll_bars()
         saved = remembered_theme()
         set_first_theme(self, saved if saved in self.available_themes else "fivec-dark")
 
