@@ -35,6 +35,7 @@ from .textual_hooks import set_first_theme, set_scroll_bars, write_first_frame
 from .themes import load_theme, remember_theme, remembered_theme, theme_files
 from .timetravel import BINDINGS as TIME_BINDINGS
 from .timetravel import TimeTravelActions, banner_state
+from .typeahead import KeysInOrder
 
 if TYPE_CHECKING:
     from textual.driver import Driver
@@ -74,7 +75,7 @@ def _later(module: str, name: str) -> Callable[[], Screen]:
     return make
 
 
-class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
+class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
     CSS_PATH = "fivec.tcss"
     TITLE = "fivec-tui"
     MODES = {

@@ -3,8 +3,10 @@ cut off, the Blacklist screen's focus, the Timeline's axis, empty results said."
 
 from __future__ import annotations
 
-from scenes import screens_app, settle
+from scenes import accounts_app, screens_app, settle
+from textual import events
 from textual.scrollbar import ScrollBarRender
+from textual.widgets import Input, TextArea
 
 #: The eighth-block glyphs Textual ends a scroll bar's thumb with.
 BAR_GLYPHS = set(ScrollBarRender.VERTICAL_BARS + ScrollBarRender.HORIZONTAL_BARS) - {" "}
@@ -23,3 +25,44 @@ async def test_scroll_bars_leave_no_glyph_at_the_right_edge(tmp_path):
         assert app.query_one("#dashboard").max_scroll_y > 0  # a scroll bar is drawn
         edge = "".join(line[-2:] for line in screen_lines(app))
         assert not BAR_GLYPHS & set(edge), edge
+
+
+def type_ahead(app, *keys: str) -> None:
+    """Keys read from the terminal at once, as a fast typist or ``tmux send-keys`` gives
+    them (Pilot's ``press`` waits for each to be acted on)."""
+    for key in keys:
+        name = {"\t": "tab"}.get(key, key)
+        app.post_message(events.Key(name, key if len(key) == 1 else None))
+
+
+async def test_keys_typed_ahead_land_in_the_field_they_were_meant_for(tmp_path):
+    """``s`` Tab number Tab text in one burst: the number in the recipients, the text in
+    the content, as when typed slowly."""
+    app = screens_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        type_ahead(app, "s", "\t", *"13800138000", "\t", *"hello")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert app.screen.query_one("#to", TextArea).text == "13800138000"
+        assert app.screen.query_one("#content", TextArea).text == "hello"
+        type_ahead(app, "shift+tab", *"13900139000", "\t", *" world")  # the form loaded
+        await settle(pilot)
+        assert app.screen.query_one("#to", TextArea).text == "1380013800013900139000"
+        assert app.screen.query_one("#content", TextArea).text == "hello world"
+
+
+async def test_keys_typed_ahead_into_the_new_sub_account_dialog(tmp_path):
+    """``u n`` then ``ab`` Tab ``x`` Tab ``99`` at once: three fields, not ``abx99``."""
+    app = accounts_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        type_ahead(app, "u", "n", *"ab", "\t", "x", "\t", *"99")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        values = {i.id.removeprefix("form-"): i.value for i in app.screen.query(Input)}
+        assert (values["child"], values["password"], values["mobile"]) == ("ab", "x", "99")
