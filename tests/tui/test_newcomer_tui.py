@@ -6,7 +6,7 @@ from __future__ import annotations
 from scenes import accounts_app, screens_app, settle
 from textual import events
 from textual.scrollbar import ScrollBarRender
-from textual.widgets import Input, TextArea
+from textual.widgets import Button, Input, TextArea
 
 #: The eighth-block glyphs Textual ends a scroll bar's thumb with.
 BAR_GLYPHS = set(ScrollBarRender.VERTICAL_BARS + ScrollBarRender.HORIZONTAL_BARS) - {" "}
@@ -66,3 +66,21 @@ async def test_keys_typed_ahead_into_the_new_sub_account_dialog(tmp_path):
         await settle(pilot)
         values = {i.id.removeprefix("form-"): i.value for i in app.screen.query(Input)}
         assert (values["child"], values["password"], values["mobile"]) == ("ab", "x", "99")
+
+
+async def test_the_send_form_fits_80x24_with_every_warning(tmp_path):
+    """An invalid number and no 【signature】: the checks stay one line each, the Send
+    button stays on screen."""
+    app = screens_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        app.screen.query_one("#to", TextArea).text = "1380013800013900139000, 12345"
+        app.screen.query_one("#content", TextArea).text = "hello " * 90  # no signature, long
+        await settle(pilot)
+        button = app.screen.query_one("#send", Button)
+        assert button.region.bottom <= 23 and button.region.height == 3
+        lines = screen_lines(app)
+        assert "invalid: 1380013800013900139000" in "".join(lines)
+        assert any("OVER 500!  no 【signature】" in line for line in lines)
