@@ -3,10 +3,12 @@ cut off, the Blacklist screen's focus, the Timeline's axis, empty results said."
 
 from __future__ import annotations
 
+import time
+
 from scenes import accounts_app, screens_app, settle
 from textual import events
 from textual.scrollbar import ScrollBarRender
-from textual.widgets import Button, Input, TextArea
+from textual.widgets import Button, Input, Static, TextArea
 
 #: The eighth-block glyphs Textual ends a scroll bar's thumb with.
 BAR_GLYPHS = set(ScrollBarRender.VERTICAL_BARS + ScrollBarRender.HORIZONTAL_BARS) - {" "}
@@ -84,3 +86,27 @@ async def test_the_send_form_fits_80x24_with_every_warning(tmp_path):
         lines = screen_lines(app)
         assert "invalid: 1380013800013900139000" in "".join(lines)
         assert any("OVER 500!  no 【signature】" in line for line in lines)
+
+
+async def test_enter_typed_right_after_m_waits_for_the_rows(tmp_path, monkeypatch):
+    """``m`` Enter at once, the cache slow (a flood): the first load is shown, then Enter
+    shows the message's story, at 80x24."""
+    from fivec_tui.app.messages import MessagesScreen
+
+    load = MessagesScreen.load
+
+    def slow_load(screen):
+        time.sleep(0.3)  # a query under a flood, not a wait for a condition
+        return load(screen)
+
+    monkeypatch.setattr(MessagesScreen, "load", slow_load)
+    app = screens_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        type_ahead(app, "m", "enter")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        story = app.screen.query_one("#story", Static)
+        assert "recipient" in story.render().plain
+        assert story.region.height >= 3 and story.region.bottom <= 23
