@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -41,7 +42,9 @@ class FivecScreen(Screen[None]):
         return True
 
     def action_leave_field(self) -> None:
-        self.set_focus(None)
+        """Out of the field, onto what scrolls the screen (a form taller than 24 lines): the
+        navigation keys then work and pgdn, end reach what is below (a bulk preview)."""
+        self.set_focus(next(iter(self.query(VerticalScroll)), None))
 
     @property
     def fivec(self) -> FivecApp:

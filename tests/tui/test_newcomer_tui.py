@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import time
 
-from scenes import accounts_app, screens_app, settle
+from scenes import accounts_app, bulk_snapshot_app, fill_bulk_form, screens_app, settle
 from textual import events
+from textual.containers import VerticalScroll
 from textual.scrollbar import ScrollBarRender
 from textual.widgets import Button, Input, Static, TextArea
 
@@ -110,3 +111,19 @@ async def test_enter_typed_right_after_m_waits_for_the_rows(tmp_path, monkeypatc
         story = app.screen.query_one("#story", Static)
         assert "recipient" in story.render().plain
         assert story.region.height >= 3 and story.region.bottom <= 23
+
+
+async def test_after_a_bulk_preview_end_reaches_the_campaigns(tmp_path, customers):
+    """At 80x24, after ctrl+r and Esc: the preview in sight, ``end`` scrolls to the
+    campaigns table."""
+    app = bulk_snapshot_app(tmp_path, customers)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fill_bulk_form(pilot)  # ends with Esc, out of the field
+        form = app.screen.query_one(VerticalScroll)
+        assert form.max_scroll_y > 0
+        await pilot.press("end")
+        await settle(pilot)
+        assert form.scroll_y == form.max_scroll_y
+        campaigns = app.screen.query_one("#bulk-campaigns")
+        assert campaigns.region.height > 0 and campaigns.region.bottom <= 23
+        assert app.screen.query_one("#bulk-preview").row_count > 2
