@@ -3,13 +3,26 @@ cut off, the Blacklist screen's focus, the Timeline's axis, empty results said."
 
 from __future__ import annotations
 
+import re
 import time
+from itertools import pairwise
 
-from scenes import accounts_app, bulk_snapshot_app, fill_bulk_form, screens_app, settle
+from scenes import (
+    accounts_app,
+    bulk_snapshot_app,
+    day_app,
+    day_cache,
+    day_scene,
+    fill_bulk_form,
+    screens_app,
+    settle,
+)
 from textual import events
 from textual.containers import VerticalScroll
 from textual.scrollbar import ScrollBarRender
 from textual.widgets import Button, Input, Static, TextArea
+
+from fivec_tui.app.timeline import Bucket, Timeline, TimelineScreen, whole_ticks
 
 #: The eighth-block glyphs Textual ends a scroll bar's thumb with.
 BAR_GLYPHS = set(ScrollBarRender.VERTICAL_BARS + ScrollBarRender.HORIZONTAL_BARS) - {" "}
@@ -127,3 +140,58 @@ async def test_after_a_bulk_preview_end_reaches_the_campaigns(tmp_path, customer
         campaigns = app.screen.query_one("#bulk-campaigns")
         assert campaigns.region.height > 0 and campaigns.region.bottom <= 23
         assert app.screen.query_one("#bulk-preview").row_count > 2
+
+
+async def test_the_timeline_cursor_line_keeps_its_rate_in_chinese(tmp_path, chinese, monkeypatch):
+    """At 80x24 in Chinese, with counts of a busy account: the rate is on the line."""
+    from fivec_tui.store import asof
+    from fivec_tui.store.queries import Summary
+
+    busy = Summary(1440, 123_456, 120_000, 2_345, 1_111, 0.981)
+    monkeypatch.setattr(asof, "summary_at", lambda *args: busy)
+    app = day_app(day_cache(tmp_path / "c.db"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await day_scene(pilot, "timeline")
+        (line,) = [line for line in screen_lines(app) if line.startswith("▶")]
+        assert "到达率 98.1%" in line and "123k" in line, line
+
+
+def test_timeline_y_ticks_are_whole_and_evenly_spaced():
+    for top in (0, 1, 7, 126, 2177.7, 99_999, 10**7):
+        for rows in range(2, 20):
+            ticks = whole_ticks(top, rows)
+            steps = {b - a for a, b in pairwise(ticks)}
+            assert ticks[0] == 0 and ticks[-1] >= top and len(steps) == 1, (top, rows)
+            assert all(isinstance(t, int) for t in ticks)
+            if any((rows - 1) % c == 0 for c in range(2, 8)):
+                assert (rows - 1) % (len(ticks) - 1) == 0, (top, rows, ticks)
+
+
+async def test_the_timeline_axes_show_whole_counts(tmp_path):
+    app = day_app(day_cache(tmp_path / "c.db"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await day_scene(pilot, "timeline")
+        labels = [
+            found.group(1)
+            for line in screen_lines(app)
+            if (found := re.match(r"\s*(\S+?)[┤├]", line))
+        ]
+        assert labels and all(label.isdigit() for label in labels), labels
+
+
+def test_a_24_hour_axis_names_the_day_where_it_crosses_midnight():
+    """From 12:00 to 12:00 the next day (UTC shown): the first tick and the first after
+    midnight have their date, the others their time only."""
+    from datetime import UTC, datetime
+
+    from fivec_tui.when import use_zone, zone_name
+
+    start = datetime(2026, 12, 7, 12, 0, tzinfo=UTC).timestamp()
+    data = Timeline(start, 1440, [Bucket()] * 60, [Bucket()] * 60, [])
+    screen, shown = TimelineScreen.__new__(TimelineScreen), zone_name()
+    use_zone("UTC")
+    try:
+        _ticks, labels = screen._x_ticks(data)
+    finally:
+        use_zone(shown)
+    assert labels == ["12-07 12:00", "16:48", "21:36", "12-08 02:24", "07:12"]
