@@ -20,8 +20,9 @@ from scenes import (
 from textual import events
 from textual.containers import VerticalScroll
 from textual.scrollbar import ScrollBarRender
-from textual.widgets import Button, Input, Static, TextArea
+from textual.widgets import Button, DataTable, Input, Static, TextArea
 
+from fivec_tui.api import FivecError
 from fivec_tui.app.timeline import Bucket, Timeline, TimelineScreen, whole_ticks
 
 #: The eighth-block glyphs Textual ends a scroll bar's thumb with.
@@ -195,3 +196,47 @@ def test_a_24_hour_axis_names_the_day_where_it_crosses_midnight():
     finally:
         use_zone(shown)
     assert labels == ["12-07 12:00", "16:48", "21:36", "12-08 02:24", "07:12"]
+
+
+async def test_the_blacklist_opens_on_its_history_not_in_the_field(tmp_path):
+    """``b`` then ``u``: the Sub-accounts screen, not a ``u`` in the number's field; ``/``
+    goes to the field."""
+    app = screens_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        assert app.focused is app.screen.query_one("#black-history")
+        await pilot.press("slash")
+        assert app.focused is app.screen.query_one("#black-mobile", Input)
+        await pilot.press("escape", "u")
+        await settle(pilot)
+        assert app.current_mode == "subaccounts"
+
+
+class Refusing:
+    """The platform: refuses every removal (a complaint blacklist)."""
+
+    async def blacklist_remove(self, mobile):
+        raise FivecError("error:complaint blacklists cannot be removed")
+
+
+async def test_a_refused_removal_is_in_the_lookup_history(tmp_path):
+    app = screens_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.client = Refusing()
+        await pilot.press("b")
+        await settle(pilot)
+        app.screen.query_one("#black-mobile", Input).value = "13800000001"
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        await pilot.pause(0.1)
+        await settle(pilot)
+        table = app.screen.query_one("#black-history", DataTable)
+        newest = [str(cell) for cell in table.get_row_at(0)]
+        assert newest[1] == "13800000001" and newest[2] == "BLACK", newest
+        assert newest[3].startswith("error:complaint blacklists")
+        assert newest[5] == "removal refused"
