@@ -210,6 +210,8 @@ def alerts_cmd(ctx: Ctx, limit, all_profiles, as_json) -> None:
     if as_json:
         emit([{**r, "at": iso(r["at"]), "payload": json.loads(r["payload"] or "{}")} for r in rows])
         return
+    if not rows:
+        say(_("no alert recorded"))
     for r in rows:
         who = f"{r['profile']:<10} " if all_profiles else ""
         say(f"{iso(r['at'])}  {who}{_(r['state']):<8} {r['rule']:<14} {r['message']}")

@@ -240,3 +240,32 @@ async def test_a_refused_removal_is_in_the_lookup_history(tmp_path):
         assert newest[1] == "13800000001" and newest[2] == "BLACK", newest
         assert newest[3].startswith("error:complaint blacklists")
         assert newest[5] == "removal refused"
+
+
+async def test_a_messages_search_with_no_match_says_so(tmp_path):
+    app = screens_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("slash", *"19900000000", "enter")
+        await settle(pilot)
+        story = app.screen.query_one("#story", Static)
+        assert app.screen.query_one("#messages", DataTable).row_count == 0
+        assert story.render().plain == "no message matches 19900000000"
+        app.screen.query_one("#msg-term", Input).value = ""
+        await pilot.press("enter")  # every message again: nothing said
+        await settle(pilot)
+        assert story.render().plain == ""
+
+
+async def test_accounts_key_in_the_one_account_demo_points_at_the_demo(tmp_path, monkeypatch):
+    app = screens_app(tmp_path)
+    said: list[str] = []
+    monkeypatch.setattr(app, "notify", lambda message, **options: said.append(message))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.simulator = object()  # as the demo sets it once its simulator runs
+        await pilot.press("A")
+        await settle(pilot)
+    assert said == ["one account: fivec-tui demo --accounts 3 shows several"]
