@@ -324,6 +324,8 @@ class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
         """The Accounts overview, when there are several accounts to overview."""
         if len(self.accounts) > 1:
             self.switch_mode("accounts")
+        elif self.simulator is not None:  # the demo: its own way to show several
+            self.notify(_("one account: fivec-tui demo --accounts 3 shows several"))
         else:
             self.notify(_("one account: start fivec-tui without --profile to see them all"))
 
