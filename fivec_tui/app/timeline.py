@@ -182,14 +182,15 @@ class TimelineScreen(StoreScreen[Shown]):
         self._draw()
 
     def _x_ticks(self, data: Timeline) -> tuple[list[int], list[str]]:
-        """Every fifth of the span; within a day its time, with the date where the axis
-        crosses midnight in the display zone (and on the first tick, then): a 24-hour axis
-        runs from one day into the next."""
+        """Every fifth of the span; within a day its time, with the date on the first tick
+        and the first after midnight when the axis crosses midnight in the display zone (a
+        24-hour axis runs from one day into the next)."""
         n = len(data.buckets)
         ticks = list(range(0, n, max(1, n // 5)))
         moments = [data.start + i * data.bucket_s for i in ticks]
         days = [show_time(at, "%m-%d") for at in moments]
-        crossed = len(set(days)) > 1
+        end = data.start + n * data.bucket_s - 1
+        crossed = days[0] != show_time(end, "%m-%d")  # midnight is on the axis
         labels = [
             show_time(at, "%m-%d %H:%M")
             if SPANS[self.span_index] > 86400 or (crossed and (i == 0 or days[i - 1] != day))

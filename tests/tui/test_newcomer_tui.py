@@ -269,3 +269,19 @@ async def test_accounts_key_in_the_one_account_demo_points_at_the_demo(tmp_path,
         await pilot.press("A")
         await settle(pilot)
     assert said == ["one account: fivec-tui demo --accounts 3 shows several"]
+
+
+def test_an_axis_crossing_midnight_after_its_last_tick_dates_its_first():
+    from datetime import UTC, datetime
+
+    from fivec_tui.when import use_zone, zone_name
+
+    start = datetime(2026, 12, 7, 2, 40, tzinfo=UTC).timestamp()
+    data = Timeline(start, 1440, [Bucket()] * 60, [Bucket()] * 60, [])
+    screen, shown = TimelineScreen.__new__(TimelineScreen), zone_name()
+    use_zone("UTC")
+    try:
+        _ticks, labels = screen._x_ticks(data)
+    finally:
+        use_zone(shown)
+    assert labels == ["12-07 02:40", "07:28", "12:16", "17:04", "21:52"]
