@@ -48,7 +48,7 @@ def type_ahead(app, *keys: str) -> None:
     """Keys read from the terminal at once, as a fast typist or ``tmux send-keys`` gives
     them (Pilot's ``press`` waits for each to be acted on)."""
     for key in keys:
-        name = {"\t": "tab"}.get(key, key)
+        name = {"\t": "tab", "/": "slash", " ": "space"}.get(key, key)
         app.post_message(events.Key(name, key if len(key) == 1 else None))
 
 
