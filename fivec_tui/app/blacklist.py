@@ -48,7 +48,7 @@ class BlacklistScreen(StoreScreen[Lookups]):
 
     AUTO_FOCUS = "#black-history"
     BINDINGS = [
-        Binding("slash", "lookup", N_("Look up"), id="blacklist.lookup"),
+        Binding("/", "lookup", N_("Look up"), id="blacklist.lookup"),
         Binding("ctrl+r", "remove", N_("Request removal"), id="blacklist.remove"),
     ]
     ACTING = frozenset({"remove"})
