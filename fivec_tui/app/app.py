@@ -33,10 +33,11 @@ from .keymap import unknown_ids
 from .link import Hosted, SyncEvents, SyncLink
 from .palette import PaletteActions
 from .terminal import driver_for
-from .textual_hooks import set_first_theme, write_first_frame
+from .textual_hooks import set_first_theme, set_scroll_bars, write_first_frame
 from .themes import load_theme, remember_theme, remembered_theme, theme_files
 from .timetravel import BINDINGS as TIME_BINDINGS
 from .timetravel import TimeTravelActions, banner_state
+from .typeahead import KeysInOrder
 
 if TYPE_CHECKING:
     from textual.driver import Driver
@@ -76,7 +77,7 @@ def _later(module: str, name: str) -> Callable[[], Screen]:
     return make
 
 
-class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
+class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
     CSS_PATH = "fivec.tcss"
     TITLE = "fivec-tui"
     MODES = {
@@ -172,6 +173,7 @@ class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
                 self.register_theme(load_theme(path))
             except ValueError as exc:
                 self.theme_errors.append(str(exc))
+        set_scroll_bars()
         saved = remembered_theme()
         set_first_theme(self, saved if saved in self.available_themes else "fivec-dark")
 
@@ -339,6 +341,8 @@ class FivecApp(SyncEvents, TimeTravelActions, PaletteActions, App):
         """The Accounts overview, when there are several accounts to overview."""
         if len(self.accounts) > 1:
             self.switch_mode("accounts")
+        elif self.simulator is not None:  # the demo: its own way to show several
+            self.notify(_("one account: fivec-tui demo --accounts 3 shows several"))
         else:
             self.notify(_("one account: start fivec-tui without --profile to see them all"))
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -41,7 +42,9 @@ class FivecScreen(Screen[None]):
         return True
 
     def action_leave_field(self) -> None:
-        self.set_focus(None)
+        """Out of the field, onto what scrolls the screen (a form taller than 24 lines): the
+        navigation keys then work and pgdn, end reach what is below (a bulk preview)."""
+        self.set_focus(next(iter(self.query(VerticalScroll)), None))
 
     @property
     def fivec(self) -> FivecApp:
@@ -78,7 +81,12 @@ class StoreScreen(FivecScreen, Generic[Loaded]):
     """A screen shown from the store: ``load`` in a worker thread, ``show`` on the UI, on
     entering the screen and at every refresh tick of the app."""
 
+    #: Entered and its first load not shown yet: keys typed meanwhile wait for it (see
+    #: :mod:`.typeahead`), as the person would have waited to see the rows.
+    settling = True
+
     def on_screen_resume(self) -> None:
+        self.settling = True
         # Once the screen is on the terminal as it was last drawn (its tables' lines kept,
         # see .table): a load finished before that frame would redraw it all first.
         self.fivec.after_frame(self, self.refresh_data)
@@ -123,6 +131,9 @@ class StoreScreen(FivecScreen, Generic[Loaded]):
         """(Textual calls this beside :class:`FivecScreen`'s handler, which tells errors.)"""
         if event.worker.group == "refresh" and event.worker.is_finished:
             self._loading = False
+            if self.settling:
+                self.settling = False
+                self.fivec.hand_on()
             if self._again:
                 self._again = False
                 self.refresh_data()

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Header, Input, Static
 
-from ..api import FivecError
+from ..api import BlacklistResult, FivecError
 from ..api.sms import one_mobile
 from ..i18n import N_, _
 from ..store import queries
@@ -32,7 +32,7 @@ RULES = N_(
 
 
 #: The history's actions (as the cache keeps them) as a person reads them.
-ACTIONS = {"check": N_("lookup"), "remove": N_("removal")}
+ACTIONS = {"check": N_("lookup"), "remove": N_("removal"), "remove-refused": N_("removal refused")}
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,14 @@ class Lookups:
 
 
 class BlacklistScreen(StoreScreen[Lookups]):
-    BINDINGS = [Binding("ctrl+r", "remove", N_("Request removal"), id="blacklist.remove")]
+    """Opens on the history, as the other screens open on their table, so that a letter
+    typed goes to another screen; ``/`` (or Tab) goes to the number's field."""
+
+    AUTO_FOCUS = "#black-history"
+    BINDINGS = [
+        Binding("/", "lookup", N_("Look up"), id="blacklist.lookup"),
+        Binding("ctrl+r", "remove", N_("Request removal"), id="blacklist.remove"),
+    ]
     ACTING = frozenset({"remove"})
 
     def compose(self) -> ComposeResult:
@@ -98,6 +105,9 @@ class BlacklistScreen(StoreScreen[Lookups]):
                 str(exc), title=_("enter one valid mobile number"), severity="error", markup=False
             )
             return None
+
+    def action_lookup(self) -> None:
+        self.query_one("#black-mobile", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.check()
@@ -167,5 +177,14 @@ class BlacklistScreen(StoreScreen[Lookups]):
                     f"{mobile}: " + _("removal refused: {error}").format(error=exc), "bold red"
                 )
             )
+            # in the history too, the number as black as it was known to be
+            black = mobile in queries.cached_black(self.fivec.store, [mobile])
+            self._keep(BlacklistResult(mobile, black, str(exc)), "remove-refused")
             return
         box.update(safe_text(f"{mobile}: {result.message}", "green"))
+        self._keep(BlacklistResult(mobile, False, result.message), "remove")
+
+    def _keep(self, result: BlacklistResult, action: str) -> None:
+        """A removal asked for, in the lookup history beside the lookups."""
+        add_blacklist_lookup(self.fivec.store, result, action)
+        self.refresh_data()

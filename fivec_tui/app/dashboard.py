@@ -14,7 +14,7 @@ from textual.widgets import Header, Static
 from ..i18n import N_, _
 from ..when import show_time
 from .base import StoreScreen
-from .format import ago, count, duration, rate_class, rate_text, safe_text
+from .format import ago, count, duration, fitting, rate_class, rate_text, safe_text
 from .keybar import KeyBar
 from .timetravel import view_name
 from .widgets import Banner, Rows, table_of
@@ -93,7 +93,13 @@ def _rate_text(delivered: int, failed: int) -> Text:
 
 
 class RateBox(Readout):
-    """Delivery for one window, coloured by health."""
+    """Delivery for one window, coloured by health; its counts as short as its width needs."""
+
+    summary: tuple[str, queries.Summary] | None = None
+
+    def on_resize(self) -> None:
+        if self.summary is not None:
+            self.update_summary(*self.summary)
 
     def update_summary(self, label: str, s: queries.Summary) -> None:
         rate = "—" if s.delivery_rate is None else f"{s.delivery_rate:.1%}"
@@ -102,17 +108,18 @@ class RateBox(Readout):
             if s.latency_p50_s is None
             else (f"\np50 {s.latency_p50_s:.0f}s p95 {s.latency_p95_s:.0f}s")
         )
+        self.summary = label, s  # shown again at another width (see on_resize)
+        width = self.content_size.width
+        sent, fail = _("sent {sent} ok {ok}"), _("fail {failed} pend {pending}")
         head = Text(_(label), "bold")
         head.align("left", max(9, head.cell_len + 1))  # cells, not characters: 5 分钟 is 6 wide
         self.show(
             Text.assemble(
                 head,
                 (rate, "bold reverse" if rate_class(s.delivery_rate) == "failing" else "bold"),
-                "\n" + _("sent {sent} ok {ok}").format(sent=count(s.sent), ok=count(s.delivered)),
+                "\n" + fitting(lambda c: sent.format(sent=c(s.sent), ok=c(s.delivered)), width),
                 "\n"
-                + _("fail {failed} pend {pending}").format(
-                    failed=count(s.failed), pending=count(s.pending)
-                ),
+                + fitting(lambda c: fail.format(failed=c(s.failed), pending=c(s.pending)), width),
                 lat,
             ),
             rate_class(s.delivery_rate),

@@ -8,6 +8,10 @@ parsed as markup) with every control and bidi character replaced by a visible es
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
+from rich.cells import cell_len
 from rich.text import Text
 
 from ..i18n import _
@@ -22,16 +26,37 @@ def safe_text(value: object, style: str = "", limit: int | None = None) -> Text:
     return Text(text, style=style, no_wrap=limit is not None)
 
 
-def count(n: int) -> str:
-    """A count in at most five characters: exact below 10,000, then 12.3k, 123k, 1.23M..."""
-    if n < 10_000:
+def count(n: int, digits: int = 3, exact_below: int = 10_000) -> str:
+    """A count in at most five characters: exact below 10,000, then 12.3k, 123k, 1.23M...
+    (``digits`` significant digits, at least the whole part, from ``exact_below`` on)."""
+    if n < exact_below:
         return str(n)
-    value = float(n)
-    for unit in ("k", "M", "G", "T"):
-        value /= 1000
+    value, unit = n / 1000, "k"
+    for bigger in ("M", "G", "T"):
         if value < 999.5:
-            return f"{value:.3g}{unit}"
-    return f"{value:.0f}T"
+            break
+        value, unit = value / 1000, bigger
+    decimals = max(0, digits - len(f"{value:.0f}"))
+    return f"{value:.{decimals}f}{unit}"
+
+
+#: How counts are written, shorter and shorter, until a line of them fits (see fitting).
+COUNT_FORMS: tuple[Callable[[int], str], ...] = (
+    count,
+    partial(count, exact_below=1000),
+    partial(count, digits=2, exact_below=1000),
+)
+
+
+def fitting(line: Callable[[Callable[[int], str]], str], width: int) -> str:
+    """``line(form)``, its counts written by ``form``: the first of :data:`COUNT_FORMS`
+    whose line fits in ``width`` cells (``width`` 0: not laid out yet, the first), so that
+    a box shows every count whole, abbreviated as much as it takes, never cut."""
+    for form in COUNT_FORMS:
+        text = line(form)
+        if not width or cell_len(text) <= width:
+            break
+    return text
 
 
 def ago(ts: float | None, now: float) -> str:

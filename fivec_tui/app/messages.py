@@ -97,6 +97,21 @@ class MessagesScreen(StoreScreen[Messages]):
                 for r in data.rows
             ]
         )
+        story = self.query_one("#story", Static)
+        if not data.rows:  # said, so that an empty table is not taken for a table loading
+            story.update(safe_text(self._nothing(), "yellow"))
+            self.said_nothing = True
+        elif self.said_nothing:
+            story.update("")
+            self.said_nothing = False
+
+    said_nothing = False  # the story's place says that nothing matched
+
+    def _nothing(self) -> str:
+        wanted = " ".join(v for v in self.field_values.values() if v)
+        if wanted:
+            return _("no message matches {filters}").format(filters=wanted)
+        return _("no message sent yet")
 
     def action_search(self) -> None:
         self.query_one("#msg-term", Input).focus()

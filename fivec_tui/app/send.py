@@ -114,8 +114,8 @@ class SendScreen(FivecScreen):
                 _("{chars} characters, {n} part(s) each, {cost} part(s) in all").format(
                     chars=len(content), n=n, cost=cost
                 ),
+                (over, "bold red"),  # before the signature: one line, cut at its end
                 (sig, "yellow"),
-                (over, "bold red"),
             )
         )
 

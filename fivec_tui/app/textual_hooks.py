@@ -16,6 +16,8 @@ that depend on Textual's internals applied only to the version they were written
   that outlives a hung-up terminal). Public API only: applied on any version. Bytes over
   30 s of the demo, ``tests/bench/bench_ssh.py``: 0.49-0.56x ``top -d 2`` with it,
   7.6-8.3x without.
+- ``scrollbars``: every scroll bar drawn in whole cells (``ScrollBar.renderer``, Textual's
+  documented way), see :class:`WholeCellScrollBar`. Public API: applied on any version.
 
 ``FIVEC_TEXTUAL_HOOKS=off`` runs stock Textual (none of them); a comma-separated list names
 the ones to apply (``FIVEC_TEXTUAL_HOOKS=driver``); unset or ``on``: all. Textual is pinned
@@ -33,13 +35,14 @@ from typing import TYPE_CHECKING
 
 import textual
 from textual.app import App
+from textual.scrollbar import ScrollBar, ScrollBarRender
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
 #: The Textual the internal hooks were written against (and pinned in pyproject.toml).
 WRITTEN_FOR = "8.2.8"
-HOOKS = ("first-frame", "first-theme", "driver")
+HOOKS = ("first-frame", "first-theme", "driver", "scrollbars")
 #: The hooks that depend on Textual's internals.
 INTERNAL = frozenset({"first-frame", "first-theme"})
 ENV = "FIVEC_TEXTUAL_HOOKS"
@@ -93,3 +96,22 @@ def set_first_theme(app: App, name: str) -> None:
     app.set_class(theme.dark, "-dark-mode", update=False)
     app.set_class(not theme.dark, "-light-mode", update=False)
     app.set_class(True, f"-theme-{name}", update=False)
+
+
+class WholeCellScrollBar(ScrollBarRender):
+    """Scroll bars drawn in whole cells, the thumb in reverse video.
+
+    Textual ends a thumb with eighth-block glyphs (``▁``..``▇``, ``▏``..``▉``) for a smoother
+    look; where its colours are lost (a 256-colour tmux turns the track into the background,
+    ``tmux capture-pane``, a monochrome terminal) those ends are all that is left: two cells
+    of a chart glyph at the right edge of a screen, a table, the ``?`` panel. Whole cells
+    draw the thumb as a block wherever reverse video shows, and nothing else.
+    """
+
+    VERTICAL_BARS = [" "] * len(ScrollBarRender.VERTICAL_BARS)
+    HORIZONTAL_BARS = [" "] * len(ScrollBarRender.HORIZONTAL_BARS)
+
+
+def set_scroll_bars() -> None:
+    """Draw every scroll bar in whole cells, or as Textual does when switched off."""
+    ScrollBar.renderer = WholeCellScrollBar if applies("scrollbars") else ScrollBarRender

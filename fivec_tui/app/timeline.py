@@ -25,6 +25,7 @@ from ..i18n import N_, _
 from ..when import show_date, show_time
 from .base import StoreScreen
 from .dashboard import FAMILIES
+from .format import count
 from .keybar import KeyBar
 from .timetravel import view_name
 from .widgets import Banner
@@ -111,7 +112,7 @@ class TimelineScreen(StoreScreen[Shown]):
     DEFAULT_CSS = """
     TimelineScreen #timeline-rate { height: 1fr; }
     TimelineScreen #timeline-volume { height: 1fr; }
-    TimelineScreen #timeline-cursor { height: 1; }
+    TimelineScreen #timeline-cursor { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
     BINDINGS = [
         Binding("left", "move(-1)", N_("Earlier"), id="timeline.left"),
@@ -181,10 +182,21 @@ class TimelineScreen(StoreScreen[Shown]):
         self._draw()
 
     def _x_ticks(self, data: Timeline) -> tuple[list[int], list[str]]:
+        """Every fifth of the span; within a day its time, with the date on the first tick
+        and the first after midnight when the axis crosses midnight in the display zone (a
+        24-hour axis runs from one day into the next)."""
         n = len(data.buckets)
-        fmt = "%H:%M" if SPANS[self.span_index] <= 86400 else "%m-%d %H:%M"
         ticks = list(range(0, n, max(1, n // 5)))
-        labels = [show_time(data.start + i * data.bucket_s, fmt) for i in ticks]
+        moments = [data.start + i * data.bucket_s for i in ticks]
+        days = [show_time(at, "%m-%d") for at in moments]
+        end = data.start + n * data.bucket_s - 1
+        crossed = days[0] != show_time(end, "%m-%d")  # midnight is on the axis
+        labels = [
+            show_time(at, "%m-%d %H:%M")
+            if SPANS[self.span_index] > 86400 or (crossed and (i == 0 or days[i - 1] != day))
+            else show_time(at, "%H:%M")
+            for i, (at, day) in enumerate(zip(moments, days, strict=True))
+        ]
         return ticks, labels
 
     def _draw(self) -> None:
@@ -218,7 +230,9 @@ class TimelineScreen(StoreScreen[Shown]):
             if 0 <= x < len(xs):
                 plt.vline(x, "green" if e["state"] == "resolved" else "red")
         plt.vline(cursor, "white")
+        rate_ticks = RATE_TICKS[(_rows(rate_plot) - 1) % 4 == 0]
         plt.ylim(0, 100)
+        plt.yticks(rate_ticks, [str(t) for t in rate_ticks])
         plt.xlim(0, max(len(xs) - 1, 1))
         plt.xticks(ticks, labels)
         plt.title(_("delivery rate %"))
@@ -241,7 +255,9 @@ class TimelineScreen(StoreScreen[Shown]):
         plt.vline(cursor, "white")
         plt.xlim(-0.5, max(len(xs) - 0.5, 0.5))
         top = max([b.sent for b in data.buckets] + [b.sent for b in data.baseline] + [1])
-        plt.ylim(0, top * 1.05)
+        count_ticks = whole_ticks(top, _rows(volume_plot))
+        plt.ylim(0, count_ticks[-1])
+        plt.yticks(count_ticks, [str(t) for t in count_ticks])
         plt.xticks(ticks, labels)
         legend = ", ".join(_(FAMILIES.get(f, f)) for f in families[:3])
         plt.title(
@@ -251,8 +267,8 @@ class TimelineScreen(StoreScreen[Shown]):
         self._say_cursor()
 
     def _say_cursor(self) -> None:
-        """The cursor's reading (:class:`Shown`); until the load for a moment just moved to
-        is in, its time alone."""
+        """The cursor's reading (:class:`Shown`), its rate first: the line is cut at its end
+        when narrow; until the load for a moment just moved to is in, its time alone."""
         at = self.fivec.at
         if self.reading is None or (at is not None and self.reading[0] != at):
             moment, line = at, "…"
@@ -260,13 +276,13 @@ class TimelineScreen(StoreScreen[Shown]):
             moment, s = self.reading
             rate = f"{s.delivery_rate:.1%}" if s.delivery_rate is not None else "—"
             line = _(
-                "last {minutes} min: sent {sent} ok {ok} fail {failed} pend {pending} rate {rate}"
+                "last {minutes} min: rate {rate}, sent {sent} ok {ok} fail {failed} pend {pending}"
             ).format(
                 minutes=s.window_s // 60,
-                sent=s.sent,
-                ok=s.delivered,
-                failed=s.failed,
-                pending=s.pending,
+                sent=count(s.sent),
+                ok=count(s.delivered),
+                failed=count(s.failed),
+                pending=count(s.pending),
                 rate=rate,
             )
         self.query_one("#timeline-cursor", Static).update(
@@ -303,3 +319,42 @@ def _line(plt, xs: list[int], ys: list, colour: str, marker: str) -> None:
             run = []
         else:
             run.append((x, y))
+
+
+#: Rows of a plot that are not its plot area: the title, the frame's two, the x labels.
+PLOT_FRAME_ROWS = 4
+
+
+def _rows(plot: PlotextPlot) -> int:
+    """The rows of ``plot``'s area (5 before it is laid out)."""
+    return plot.content_size.height - PLOT_FRAME_ROWS if plot.content_size.height else 5
+
+
+def whole_ticks(top: float, rows: int) -> list[int]:
+    """Y ticks from 0 to at least ``top``: whole, round values (1 to 10 times a power of
+    ten) evenly spaced on rows of the plot at equal distances, the highest as low as can be
+    (plotext's own were 725.9, 1088.9... a tick missing where two fell on one row)."""
+    gaps = max(1, rows - 1)
+    counts = [c for c in range(2, 8) if gaps % c == 0] or [min(4, gaps)]
+    return min(
+        ([i * _round_step(max(top, 1) / c) for i in range(c + 1)] for c in counts),
+        key=lambda ticks: (ticks[-1], -len(ticks)),  # the lowest top, then more ticks
+    )
+
+
+def _round_step(wanted: float) -> int:
+    """The least whole step at least ``wanted`` among 1, 2, 2.5, 3, 4, 5, 6, 8 times a power
+    of ten."""
+    power = 10 ** math.floor(math.log10(wanted))
+    return max(
+        1,
+        next(
+            int(m * power)
+            for m in (1, 2, 2.5, 3, 4, 5, 6, 8, 10)
+            if m * power >= wanted and m * power == int(m * power)
+        ),
+    )
+
+
+#: The delivery rate's ticks, by rows of its plot: 0-100 in halves or quarters.
+RATE_TICKS = ([0, 50, 100], [0, 25, 50, 75, 100])

@@ -289,6 +289,8 @@ def alerts_cmd(ctx: Ctx, limit, all_profiles, as_json) -> None:
         ]
         emit([{**e, "carrier": e["payload"].get("carrier")} for e in events])
         return
+    if not rows:
+        say(_("no alert recorded"))
     for r in rows:
         who = f"{r['profile']:<10} " if all_profiles else ""
         say(f"{show_full(r['at'])}  {who}{_(r['state']):<8} {r['rule']:<14} {r['message']}")

@@ -291,7 +291,7 @@ def send(
         emit({"msgid": result.msgid, "recipients": len(recipients.valid), "parts": total})
     else:
         say(
-            _("accepted: msgid {msgid} ({n} recipients, {total} parts)").format(
+            _("accepted: msgid {msgid} (recipients: {n}, parts: {total})").format(
                 msgid=result.msgid, n=len(recipients.valid), total=total
             )
         )

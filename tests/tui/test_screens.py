@@ -70,8 +70,8 @@ def cache_app(tmp_path, account: str = "u", **options):
 
 
 async def test_rate_boxes_keep_every_line_at_80_columns(tmp_path):
-    """80 columns leave a rate box 17 columns: large counts are abbreviated, a line still too
-    long is cut, and the latency line stays in the box."""
+    """80 columns leave a rate box 17 columns: large counts are abbreviated as much as the
+    line needs to fit whole, and the latency line stays in the box."""
     from textual.geometry import Region
 
     from fivec_tui.store.queries import Summary
@@ -90,8 +90,8 @@ async def test_rate_boxes_keep_every_line_at_80_columns(tmp_path):
         inside = [strip.text[1:-1].rstrip() for strip in strips[1:-1]]  # within the border
         assert inside == [
             "24 hours 98.0%",
-            "sent 1.23M ok 1.…",  # an account sending a million a day, over 24 hours
-            "fail 23.5k pend …",
+            "sent 1.2M ok 1.2M",  # an account sending a million a day, over 24 hours
+            "fail 23k pend 11k",
             "p50 4s p95 31s",
         ]
 

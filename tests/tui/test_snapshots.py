@@ -274,3 +274,38 @@ def test_breakdown_snapshot(snap_compare, tmp_path, lang, size, view):
         assert snap_compare(breakdown_app(tmp_path), terminal_size=size, run_before=go)
     finally:
         i18n.use("en")
+
+
+#: What a newcomer typed at 80x24: the Send form with every warning, a search with no match.
+TYPED = {
+    "send-warnings": (
+        "s",
+        "tab",
+        *"1380013800013900139000, 12345",
+        "tab",
+        *"hello world",
+    ),
+    "messages-no-match": ("m", "slash", *"19900000000", "enter"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("view", list(TYPED))
+def test_typed_snapshot(snap_compare, tmp_path, lang, view):
+    """At 80x24: the Send form whole (the checks one line each, Send in sight), and a
+    Messages search that matches nothing saying so."""
+    i18n.use(lang)
+
+    async def go(pilot):
+        await settle(pilot)
+        for key in TYPED[view]:
+            await pilot.press({" ": "space", ",": "comma"}.get(key, key))
+        await settle(pilot)
+        await pilot.press("escape")  # out of the field: no blinking cursor
+        await pilot.pause(0.2)
+        await settle(pilot)
+
+    try:
+        assert snap_compare(screens_app(tmp_path), terminal_size=(80, 24), run_before=go)
+    finally:
+        i18n.use("en")
