@@ -24,7 +24,7 @@ from ..when import parse_window
 from .base import StoreScreen
 from .format import count, safe_text
 from .keybar import KeyBar
-from .widgets import Rows, table_of
+from .widgets import Banner, Rows, table_of
 
 WINDOW_S = 3600
 #: The breakdowns, in the order ``g`` goes through them.
@@ -73,6 +73,7 @@ class BreakdownScreen(StoreScreen[Breakdown]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Banner(id="banner")
         yield Static(id="breakdown-caption")
         table = table_of(
             _("name"),

@@ -15,6 +15,8 @@ async def test_keys_sort_and_breakdowns(tmp_path):
         await pilot.press("c")
         await settle(pilot)
         screen = app.screen
+        # the banner every screen has: the state, the display zone, the account
+        assert "times +08:00" in str(screen.query_one("#banner").render())
 
         def keys() -> list[str]:
             return list(screen.rows.shown)
