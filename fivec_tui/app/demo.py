@@ -225,9 +225,12 @@ def demo_accounts(n: int, seed: int = 0, speed: float = 1.0, db_dir: str | None 
 def run_demo(
     scenario: str, seed: int, speed: float, accounts: int = 1, at: float | None = None
 ) -> int:
-    if accounts > 1:
-        app = demo_accounts(accounts, seed, speed)
-    else:
-        app = demo_app(scenario, seed, speed, at=at)
-    app.run()
+    # The throw-away cache goes with the demo: with its week of history it is hundreds of
+    # MB, on the disk the DISK FULL rule guards.  (A demo killed with SIGKILL leaves it.)
+    with tempfile.TemporaryDirectory(prefix="fivec-demo-", ignore_cleanup_errors=True) as tmp:
+        if accounts > 1:
+            app = demo_accounts(accounts, seed, speed, db_dir=tmp)
+        else:
+            app = demo_app(scenario, seed, speed, db_dir=tmp, at=at)
+        app.run()
     return app.return_code or 0

@@ -3,6 +3,7 @@ the demo started, through the store's ingest, every carrier, enough for the base
 
 from __future__ import annotations
 
+from pathlib import Path
 from unittest import mock
 
 from fivec_tui.app.history import MSGID_BASE, fill, order
@@ -46,3 +47,40 @@ def test_the_demos_baseline_hours_are_as_busy_as_its_live_traffic(tmp_path):
     assert abs(week.sent - live * 3600) < 0.2 * live * 3600
     assert before.sent < 0.02 * 3600 * 2
     assert order(8 * 24)[:24] == list(range(24)) and sorted(order(8 * 24)) == list(range(192))
+
+
+def test_the_demos_throw_away_cache_goes_with_it(monkeypatch):
+    """Every demo left its /tmp/fivec-demo-* behind: hundreds of MB each with its history."""
+    from fivec_tui.app import demo
+
+    seen = []
+
+    class App:
+        return_code = 0
+
+        def __init__(self, db_dir):
+            self.db_dir = Path(db_dir)
+
+        def run(self):
+            (self.db_dir / "demo.db").write_bytes(b"x" * 1000)
+            seen.append(self.db_dir)
+
+    monkeypatch.setattr(demo, "demo_app", lambda *a, db_dir=None, **k: App(db_dir))
+    assert demo.run_demo("demo", 0, 1.0) == 0
+    assert seen and seen[0].name.startswith("fivec-demo-") and not seen[0].exists()
+
+
+def test_the_past_is_cached_in_slices_the_polls_writes_go_between(tmp_path, monkeypatch):
+    """The flood's live rate cached seven hours of 600 a second in one transaction an hour:
+    the demo's own poll failed with 'database is locked'."""
+    from fivec_tui.app import history
+
+    sizes = []
+    monkeypatch.setattr(
+        history, "ingest_items", lambda store, kind, items: sizes.append(len(items))
+    )
+    store = Store(tmp_path / "c.db")
+    plan = load("flood")
+    cached = history.fill(store, plan, until=1_765_000_000.0, days=7.5)
+    assert max(sizes) <= history.SLICE
+    assert cached < 7.5 * 24 * 3600 * history.LIVE_MAX  # never the flood's 600 a second
