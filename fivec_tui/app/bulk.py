@@ -44,6 +44,7 @@ class Campaigns:
 
 class BulkScreen(StoreScreen[Campaigns]):
     SHOWS_NOW = True  # acts on and shows the platform now, whatever moment the others show
+    AUTO_FOCUS = "#bulk-path"  # as Send's: a typed path is never taken for navigation keys
     BINDINGS = [
         Binding("ctrl+r", "check", N_("Preview"), id="bulk.check"),
         Binding("ctrl+s", "send", N_("Send"), id="bulk.send"),

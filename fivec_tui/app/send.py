@@ -47,6 +47,9 @@ class SendScreen(FivecScreen):
     sits beside the Send button."""
 
     SHOWS_NOW = True  # a send goes out now, whatever moment the other screens show
+    #: A form opens in its first field: typed digits are recipients, never navigation keys
+    #: (esc leaves the field for those).
+    AUTO_FOCUS = "#to"
 
     BINDINGS = [Binding("ctrl+s", "send", N_("Send"), id="send.send")]
     ACTING = frozenset({"send"})

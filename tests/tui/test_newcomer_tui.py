@@ -53,21 +53,22 @@ def type_ahead(app, *keys: str) -> None:
 
 
 async def test_keys_typed_ahead_land_in_the_field_they_were_meant_for(tmp_path):
-    """``s`` Tab number Tab text in one burst: the number in the recipients, the text in
-    the content, as when typed slowly."""
+    """``s`` number Tab text in one burst: the number in the recipients (the form opens in
+    them), the text in the content, as when typed slowly; letters typed there are text,
+    never navigation keys."""
     app = screens_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        type_ahead(app, "s", "\t", *"13800138000", "\t", *"hello")
+        type_ahead(app, "s", *"13800138000", "\t", *"hello m")
         await settle(pilot)
         await pilot.pause(0.2)
         await settle(pilot)
         assert app.screen.query_one("#to", TextArea).text == "13800138000"
-        assert app.screen.query_one("#content", TextArea).text == "hello"
+        assert app.screen.query_one("#content", TextArea).text == "hello m"
         type_ahead(app, "shift+tab", *"13900139000", "\t", *" world")  # the form loaded
         await settle(pilot)
         assert app.screen.query_one("#to", TextArea).text == "1380013800013900139000"
-        assert app.screen.query_one("#content", TextArea).text == "hello world"
+        assert app.screen.query_one("#content", TextArea).text == "hello m world"
 
 
 async def test_keys_typed_ahead_into_the_new_sub_account_dialog(tmp_path):
@@ -285,3 +286,19 @@ def test_an_axis_crossing_midnight_after_its_last_tick_dates_its_first():
     finally:
         use_zone(shown)
     assert labels == ["12-07 02:40", "07:28", "12:16", "17:04", "21:52"]
+
+
+async def test_bulk_opens_in_its_file_field_so_a_typed_path_is_no_navigation(tmp_path):
+    """A path typed after ``f`` went through Audit, Replies, Timeline and Alerts letter by
+    letter and ended in the Blacklist's field, where ctrl+r asked for a removal."""
+    from textual.widgets import Input
+
+    app = screens_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        type_ahead(app, "f", *"/work/trial/b.csv")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert app.current_mode == "bulk"
+        assert app.screen.query_one("#bulk-path", Input).value == "/work/trial/b.csv"

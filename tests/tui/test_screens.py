@@ -255,6 +255,7 @@ async def test_send_flow_and_report_arrives(tmp_path):
             ),
             pilot,
         )
+        await pilot.press("escape")  # out of the recipients, where the form opened
         await switch(pilot, "m")
         table = app.screen.query_one("#messages", DataTable)
         assert await wait_for(lambda: table.row_count >= 1, pilot)

@@ -280,7 +280,6 @@ def test_breakdown_snapshot(snap_compare, tmp_path, lang, size, view):
 TYPED = {
     "send-warnings": (
         "s",
-        "tab",
         *"1380013800013900139000, 12345",
         "tab",
         *"hello world",
