@@ -330,20 +330,27 @@ def health_rows(jobs: list[JobHealth], now: float) -> list:
 
 
 def feed_of(reports: list[dict], replies: list[dict]) -> list[FeedItem]:
-    """The live feed: the newest reports and replies together, newest first: by when the
-    cache got them where known, so that a platform time from a clock far ahead (2099) cannot
-    pin a row to the top and push the new ones out."""
-    arrived = [
-        (r.get("cached_at") or r["reported_at"] or 0, r["reported_at"] or 0,
-         FeedItem(N_("report"), r["reported_at"], r["mobile"], r["status"], f"r{r['id']}"))
+    """The live feed: the newest reports and replies together, newest first, by platform time;
+    a row whose platform time is after it reached the cache (a clock far ahead: 2099) by when
+    it came instead, so that it cannot pin itself to the top and push the new ones out."""
+    items = [
+        (r, FeedItem(N_("report"), r["reported_at"], r["mobile"], r["status"], f"r{r['id']}"))
         for r in reports
     ] + [
-        (r.get("cached_at") or r["received_at"] or 0, r["received_at"] or 0,
-         FeedItem(N_("reply"), r["received_at"], r["mobile"], r["content"], f"m{r['id']}"))
+        (r, FeedItem(N_("reply"), r["received_at"], r["mobile"], r["content"], f"m{r['id']}"))
         for r in replies
-    ]  # fmt: skip
-    arrived.sort(key=lambda a: (a[0], a[1]), reverse=True)
-    return [item for _came, _at, item in arrived[:16]]
+    ]
+
+    def newest(pair: tuple[dict, FeedItem]) -> float:
+        came, at = pair[0].get("cached_at"), pair[1].at or 0
+        return came if came is not None and at > came + CLOCK_SKEW_S else at
+
+    items.sort(key=newest, reverse=True)
+    return [item for _row, item in items[:16]]
+
+
+#: How far ahead of this machine the platform's clock may be before a time is taken as wrong.
+CLOCK_SKEW_S = 300
 
 
 def load_at(store, at: float, known_now: bool) -> Dashboard:
