@@ -14,6 +14,7 @@ import click
 from ..i18n import _
 from ..private_files import UnsafePath, open_private, protected_files, refuse_protected, replacing
 from ..store.audit import FIELDS
+from ..text import visible
 from ..when import show_full
 from .common import (
     ConfigProblem,
@@ -202,7 +203,7 @@ def _say_rows(rows: dict[str, dict]) -> None:
         rate = f"{r['rate']:.1%}" if r["rate"] is not None else "—"
         p95 = f"{r['latency_p95_s']:.0f}s" if r["latency_p95_s"] is not None else "—"
         say(
-            f"{(name or '—')[:24]:<24} {r['sent']:>8} {r['delivered']:>8} {r['failed']:>7} "
+            f"{visible(name or '—')[:24]:<24} {r['sent']:>8} {r['delivered']:>8} {r['failed']:>7} "
             f"{r['pending']:>7} {rate:>7} p95 {p95}"
         )
 
@@ -255,7 +256,7 @@ def _say_summary(s, window: str) -> None:
             )
         )
     for code, n in s.failures.items():
-        say(f"  {code:<10} {n}")
+        say(f"  {visible(code):<10} {n}")
 
 
 @click.command(

@@ -30,6 +30,7 @@ from ..config import Alerts, table_from
 from ..i18n import N_, _, gettext_for
 from ..store import Store, queries
 from ..store import alerts as store_alerts
+from ..text import visible
 from .burn import burn_rate
 from .condition import Condition, language
 from .condition import texts as _texts
@@ -173,7 +174,7 @@ def jobs(job_states: dict, c: dict, now: float) -> Iterable[Condition]:
             c,
             lambda _x, name=name, job=job: _x(
                 N_("sync job {job} failing {failures}x: {error}")
-            ).format(job=name, failures=job.failures, error=job.last_error),
+            ).format(job=name, failures=job.failures, error=visible(job.last_error)),
         )
         _x = gettext_for(language(c))
         yield Condition(

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..i18n import current as interface_language
 from ..i18n import gettext_for
+from ..text import visible
 
 TOP_CODES = 3  # failure codes named in a robot's message
 
@@ -50,8 +51,12 @@ def texts(c: dict, render: Callable[[Callable[[str], str]], str]) -> tuple[str, 
 
 
 def top_codes(failures: dict[str, int], keep: Callable[[str], bool] = lambda code: True) -> list:
+    """The most frequent failure codes, as every alert text carries them: a status is whatever
+    the platform (or anyone who can push) wrote, so its controls, line breaks and bidi
+    characters are made visible here, once for the log, the command's environment, the
+    webhook, the robots and the screens."""
     ranked = sorted(((code, n) for code, n in failures.items() if keep(code)), key=lambda x: -x[1])
-    return ranked[:TOP_CODES]
+    return [(visible(code), n) for code, n in ranked[:TOP_CODES]]
 
 
 def codes_text(codes: list[tuple[str, int]]) -> str:

@@ -56,6 +56,7 @@ from ..api.carriers import NAMES
 from ..api.redact import MASK, mask_url, mask_urls
 from ..i18n import N_, gettext_for
 from ..store.codes import describe
+from ..text import visible
 from ..when import show_full
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ def _inert(text: str) -> str:
     """Untrusted text (a platform error, a status code a pusher chose) made harmless in the
     robots' markdown: no markup of its own (:data:`_INERT`), no address a client links
     (``://``), no URL secret, bounded."""
-    text = mask_urls(text).translate(_INERT).replace("://", "：//")
+    text = visible(mask_urls(text).translate(_INERT).replace("://", "：//"))
     return text if len(text) <= DETAILS_MAX else text[: DETAILS_MAX - 1] + "…"
 
 

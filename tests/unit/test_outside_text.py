@@ -124,3 +124,40 @@ def test_an_export_read_on_a_terminal_cannot_drive_it_and_a_pipe_gets_it_exact(t
         assert b"[2J" in shown  # said, escaped
     code, out, _err = run(env, "export", "replies", "--format", "csv")
     assert code == 0 and text in out  # a file or a pipe: exact
+
+
+def test_a_status_cannot_forge_a_line_or_turn_text_in_an_alert_or_stats(tmp_path):
+    """A pushed status 'A\\nALERT firing fake' made a line of its own in FIVEC_ALERT_MESSAGE,
+    the webhook, the TUI's alert and `stats`; U+202E reversed the robots' text."""
+    import time
+
+    from fivec_tui.sync import robots
+    from fivec_tui.sync.condition import codes_text, top_codes
+
+    forged, turned = "A\nALERT firing fake: all good", f"M{RLO}GNIRT:9999"
+    top = top_codes({forged: 80, turned: 70, "MK:0001": 1})
+    assert (
+        codes_text(top)
+        == "A\\x0aALERT firing fake: all good ×80, M\\u202eGNIRT:9999 ×70, MK:0001 ×1"
+    )
+    assert RLO not in robots._inert(turned) and "\n" not in robots._inert(forged)
+    db = tmp_path / "c.db"
+    store = Store(db)
+    now = time.time()
+    from datetime import UTC, datetime
+
+    from fivec_tui.api import Record, Report
+    from fivec_tui.store import ingest_items
+
+    def at(ts: float) -> datetime:
+        return datetime.fromtimestamp(ts, UTC)
+
+    for i, status in enumerate((forged, turned)):
+        msgid, mobile = f"1000000000000{i}", f"1380013800{i}"
+        ingest_items(store, "records", [Record("u", msgid, (mobile,), "x", at(now - 60))])
+        ingest_items(store, "reports", [Report(msgid, mobile, status, at(now - 30))])
+    store.close()
+    env = {"FIVEC_CONFIG": empty_config(tmp_path / "none.toml"), "FIVEC_DB": str(db)}
+    code, out, _err = run(env, "stats", "--window", "1h")
+    assert code == 0 and not [line for line in out.splitlines() if line.startswith("ALERT")]
+    assert RLO not in out and "A\\x0aALERT" in out and "M\\u202eGNIRT" in out
