@@ -21,6 +21,7 @@ key.  It does not stop whoever can read the key (this OS user, root): they can f
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import functools
 import hashlib
@@ -83,6 +84,14 @@ class Seal:
         """The key (made first when ``create``); None when there is none or it is unreadable."""
         if known := _KEYS.get(self.key_path):
             return known
+        if self.key_path.is_symlink() or (self.key_path.exists() and not self.key_path.is_file()):
+            # Followed, another user's file would seal the trail; ignored, actions went unsealed
+            # without a word and a cut tail verified clean.  Refused: said, nothing written.
+            raise OSError(
+                errno.EINVAL,
+                f"the audit key {self.key_path} is a link or not a file: remove it (a new key is "
+                "made) or put the key file itself there",
+            )
         try:
             key = bytes.fromhex(self.key_path.read_text("ascii").strip())
         except FileNotFoundError:

@@ -290,3 +290,16 @@ def test_serve_is_read_only_off_loopback_unless_allow_actions(env, monkeypatch):
     assert run(env, "serve", "--read-only")[0] == 0 and "--read-only" in commands[-1]
     assert run(env, "--read-only", "serve", "--demo")[0] == 0
     assert shlex.split(commands[-1])[-2:] == ["--read-only", "demo"]
+
+
+def test_a_key_that_is_a_link_refuses_actions_in_one_line(env, sim_thread, tmp_path, state_dir):
+    """A symlinked key was ignored: sends went out unsealed without a word, and a tail cut
+    from the cache then verified clean.  Now nothing is sent and the line says why."""
+    from fivec_tui.store.seal import seal_dir
+
+    key = seal_dir() / "key"
+    key.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key.symlink_to(tmp_path / "elsewhere")
+    code, _out, err = run(env, "send", "--to", "13800138000", "--content", "hi" + SIGNED, "--yes")
+    assert code == 1 and "Traceback" not in err and "is a link or not a file" in err
+    assert sim_thread.server.requests.get("send", 0) == 0 and entries(env) == []
