@@ -15,7 +15,7 @@ from fivec_tui.sim.scenario import load
 from fivec_tui.store import Store
 from fivec_tui.sync import Engine
 
-SECONDS = float(os.environ.get("FIVEC_FAULT_SECONDS", "25"))
+SECONDS = float(os.environ.get("FIVEC_FAULT_SECONDS", "15"))
 FAULTS = {
     "latency_ms": 150,
     "http_5xx": 0.15,

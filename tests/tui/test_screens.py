@@ -526,7 +526,7 @@ async def test_keys_that_are_no_key_or_no_id_are_said_and_the_default_kept(tmp_p
         assert "[keys] nav.bulk: 'notakey!!' is not a key" in said[0]
         assert "[keys] nav.sned: no key has this id" in said[1]
         await switch_to(pilot, "f", "bulk")  # the default, kept
-        await pilot.press("d")
+        await pilot.press("escape", "d")  # out of the file field Bulk opens in
         await switch_to(pilot, "ctrl+e", "replies")
 
 
