@@ -115,29 +115,16 @@ def _edge_rows(
     return memo[key]
 
 
-def _edge_seconds(store: Store, edge: Edge, memo: dict) -> list[tuple]:
-    """An edge's whole-second sends from the per-second rollups, by (minute, carrier, group,
-    status, bucket)."""
+def _edge_per_second(store: Store, edge: Edge, memo: dict, table: str, columns: str) -> list:
+    """An edge's whole-second sends from a per-second rollup, by minute then ``columns``:
+    ``rollup_s`` by carrier, group, status and bucket; ``rollup_sp`` by block and status."""
     _sign, lo, lo_op, hi, hi_op = edge
-    key = ("seconds", lo, lo_op, hi, hi_op)
+    key = (table, lo, lo_op, hi, hi_op)
     if key not in memo:
+        groups = ", ".join(str(i) for i in range(1, columns.count(",") + 3))
         memo[key] = store.conn.execute(
-            "SELECT second / 60, carrier, grp, status, bucket, sum(n) FROM rollup_s "
-            f"WHERE second {lo_op} ? AND second {hi_op} ? GROUP BY 1, 2, 3, 4, 5",
-            (lo, hi),
-        ).fetchall()
-    return memo[key]
-
-
-def _edge_blocks(store: Store, edge: Edge, memo: dict) -> list[tuple]:
-    """An edge's whole-second sends from the per-second rollups by block, by (minute,
-    block, status)."""
-    _sign, lo, lo_op, hi, hi_op = edge
-    key = ("blocks", lo, lo_op, hi, hi_op)
-    if key not in memo:
-        memo[key] = store.conn.execute(
-            "SELECT second / 60, prefix, status, sum(n) FROM rollup_sp "
-            f"WHERE second {lo_op} ? AND second {hi_op} ? GROUP BY 1, 2, 3",
+            f"SELECT second / 60, {columns}, sum(n) FROM {table} "
+            f"WHERE second {lo_op} ? AND second {hi_op} ? GROUP BY {groups}",
             (lo, hi),
         ).fetchall()
     return memo[key]
@@ -147,10 +134,14 @@ def _add_edge(store, w: _Window, edge: Edge, known_at, by: str, memo: dict) -> N
     sign = edge[0]
     if known_at is None and edge[1] >= time.time() - KEEP_SECONDS_S:
         if by == "prefix":  # no latency by block
-            for minute, prefix, status, n in _edge_blocks(store, edge, memo):
+            for minute, prefix, status, n in _edge_per_second(
+                store, edge, memo, "rollup_sp", "prefix, status"
+            ):
                 w.add(w.key(minute, prefix, None, 0), status, 0, n, sign)
         else:
-            for minute, carrier, grp, status, bucket, n in _edge_seconds(store, edge, memo):
+            for minute, carrier, grp, status, bucket, n in _edge_per_second(
+                store, edge, memo, "rollup_s", "carrier, grp, status, bucket"
+            ):
                 w.add(w.key(minute, None, carrier, grp), status, bucket, n, sign)
         rows = _edge_rows(store, edge, None, True, memo)
     else:
