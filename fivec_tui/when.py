@@ -172,6 +172,12 @@ def parse_when(value: str, now: datetime | None = None) -> datetime:
     return when
 
 
+def past(ts: float | None) -> float | None:
+    """``ts`` when it is before now, else None: a moment to come is the live view (the TUI's
+    ``--at``, ``demo --at``, ``stats --at``)."""
+    return ts if ts is not None and ts < time.time() else None
+
+
 #: How far behind now a send's scheduled time may be: a clock a little behind, a minute typed
 #: as it turns.  Further back, the platform would send at once what was meant for later.
 SCHEDULE_SLACK_S = 60

@@ -15,7 +15,7 @@ from ..i18n import _
 from ..private_files import UnsafePath, open_private, protected_files, refuse_protected, replacing
 from ..store.audit import FIELDS
 from ..text import visible
-from ..when import show_full
+from ..when import past, show_full
 from .common import (
     ConfigProblem,
     Ctx,
@@ -140,9 +140,7 @@ def stats(ctx: Ctx, window, all_profiles, at, known_now, by, as_json) -> None:
     from ..store import asof, breakdown, queries
 
     seconds = parse_window(window)
-    when = parse_when(at).timestamp() if at is not None else None
-    if when is not None and when >= time.time():  # now or later: the live numbers, exactly
-        when = None
+    when = past(parse_when(at).timestamp()) if at is not None else None  # later: live
     if by and all_profiles:
         raise UsageError(_("--by is for one profile, not with --all"))
     if by and by != "carrier" and when is not None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import importlib
 import sys
-import time
 
 import click
 
 from .. import i18n
+from .. import when as whens
 from ..i18n import N_, _
 from ..private_files import UnsafePath
 from .common import Ctx, Failed, choose_language, choose_zone, parse_when
@@ -148,7 +148,7 @@ def main(ctx: click.Context, config, profile, base_url, db, lang, at, read_only)
     choose_zone(ctx.obj.config_path)
     if at is not None:
         moment = parse_when(at).timestamp()
-        ctx.obj.at = moment if moment < time.time() else None  # now or later: live
+        ctx.obj.at = whens.past(moment)  # now or later: live
     if ctx.invoked_subcommand is None:
         from .run import exit_if_no_room
 

@@ -6,11 +6,11 @@ import asyncio
 import shlex
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import click
 
+from .. import when as whens
 from ..i18n import _
 from .common import Ctx, UsageError, parse_when, pass_ctx, say, tell
 
@@ -164,7 +164,7 @@ def demo(ctx: Ctx, scenario, seed, speed, accounts, at) -> None:
     FivecApp.actions_off = ctx.read_only
     try:
         when = parse_when(at).timestamp() if at is not None else ctx.at  # or fivec-tui --at
-        when = when if when is not None and when < time.time() else None  # later: live
+        when = whens.past(when)  # later: live
         code = run_demo(scenario, seed, speed, accounts, when)
     except ScenarioError as exc:  # a scenario file that cannot be read: said, as by sim
         raise UsageError(str(exc)) from None
