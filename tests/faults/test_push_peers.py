@@ -49,7 +49,9 @@ def finish(d, prober) -> str:
 
 
 def test_slow_bodies_with_a_wrong_token_from_40_addresses_never_starve_a_push(daemon):
-    """Refused at their headers: answered 403 and closed, their bodies never waited for."""
+    """Refused at their headers: answered 403 and closed, their bodies never waited for.  A
+    few may be closed unanswered instead (None): on a loaded machine some are still waiting
+    to be read when a newer one comes over the cap, and the oldest idle one makes room."""
     d = daemon(max_connections=300)
     prober = d.probe()
     flood = []
@@ -60,7 +62,7 @@ def test_slow_bodies_with_a_wrong_token_from_40_addresses_never_starve_a_push(da
     trickle(flood, 6)
     assert prober.finish() == []
     answers = [answer_of(s, timeout=5) for s in flood]
-    assert {status_of(a) for a in answers} <= {403, 503}
+    assert {status_of(a) for a in answers} <= {403, 503, None}
     assert sum(status_of(a) == 403 for a in answers) >= 300
     for s in flood:
         s.close()

@@ -153,7 +153,8 @@ async def test_a_tui_whose_poller_ended_takes_the_sync_back(sim_thread, tmp_path
             assert await wait_for(lambda: app.link.pollers["t"].child is not None, pilot)
             child = app.link.pollers["t"].child
             assert await wait_for(lambda: app.sync_state == "live", pilot), app.note
-            assert jobs(app.store)["records"].pid == child.pid
+            # "live" comes from the first job the child ran; records may come a moment later
+            assert await wait_for(lambda: jobs(app.store)["records"].pid == child.pid, pilot)
         assert child.returncode is not None  # the app's own poll ended with it
     finally:
         for proc in (first, second):
