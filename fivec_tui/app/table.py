@@ -41,8 +41,16 @@ class Table(DataTable):
         #: theirs), the row index it is labelled with, and the line
         self._lines: LRUCache[tuple, tuple[tuple, int, Strip]] = LRUCache(KEEP)
         self._look: tuple = ()
+        self._widths: tuple[int, ...] = ()
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        widths = tuple(column.get_render_width(self) for column in self.ordered_columns)
+        if widths != self._widths:
+            # DataTable widens its columns for new cells when it is next idle, and does not
+            # forget the lines it drew before: without this, a line drawn in between (the
+            # cursor's row, say) stayed cut to the old widths.
+            self._widths = widths
+            self.notify_style_update()
         # what every line of this pass is drawn with, worked out once per pass
         self._look = (
             self.rich_style,
@@ -62,7 +70,7 @@ class Table(DataTable):
         key = (
             row_key,
             tuple(map(id, cells)),
-            tuple(column.get_render_width(self) for column in self.ordered_columns),
+            self._widths,
             index == self.cursor_coordinate.row,
             index == self.hover_coordinate.row,
             index % 2 if self.zebra_stripes else 0,

@@ -109,3 +109,18 @@ async def test_a_moved_row_is_labelled_with_its_new_place() -> None:
         for y, line in enumerate(shown[1:]):
             rows = {style.meta["row"] for _text, style in line if style and "row" in style.meta}
             assert rows == {y}, (y, rows)
+
+
+async def test_a_line_drawn_before_the_columns_widen_is_drawn_again_after() -> None:
+    """DataTable widens its columns for new rows when it is next idle: a line drawn before
+    that (the cursor's row, say) must not stay cut to the old widths."""
+    app = Pair()
+    async with app.run_test(size=(60, 30)) as pilot:
+        ours = app.query_one("#ours", Table)
+        ours.rows_helper = Rows(ours)
+        ours.rows_helper.show([("r", ("China Mobile", "13800000000", "DELIVRD"))])
+        early = "".join(seg.text for seg in ours.render_lines(ours.region.reset_offset)[1])
+        assert "China Mobile" not in early  # drawn before the widths were measured
+        await pilot.pause()
+        line = "".join(seg.text for seg in ours.render_lines(ours.region.reset_offset)[1])
+        assert "China Mobile" in line and "13800000000" in line, line
