@@ -24,6 +24,7 @@ from ..when import iso
 from . import campaigns as journal
 from .audit import PRUNING_KEY
 from .db import Store
+from .integrity import SQLITE_ERRORS
 from .readback import Lost, readable_rows
 
 #: Copied in this order (a campaign before its requests); ``campaign_rows`` per campaign.
@@ -51,7 +52,7 @@ class Carried:
 def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
     try:
         return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
-    except sqlite3.DatabaseError:
+    except SQLITE_ERRORS:
         return []
 
 
@@ -129,7 +130,7 @@ def _campaign_ids(broken: sqlite3.Connection, store: Store) -> list[int]:
         )
     }
     # the rows' pages damaged: the campaigns found above are walked
-    with contextlib.suppress(sqlite3.DatabaseError):
+    with contextlib.suppress(*SQLITE_ERRORS):
         known |= {r[0] for r in broken.execute("SELECT DISTINCT campaign_id FROM campaign_rows")}
     return sorted(i for i in known if isinstance(i, int))
 

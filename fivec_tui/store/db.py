@@ -27,7 +27,7 @@ from ..private_files import (
     refuse_unsafe,
     sqlite_siblings,
 )
-from .integrity import CacheBroken, from_error
+from .integrity import SQLITE_ERRORS, CacheBroken, from_error
 from .migrations import MigrationFailed, pending, upgrade
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class Store:
         self._unmigrated = False
         try:
             self._open(readonly, synchronous, defer_migration)
-        except (sqlite3.DatabaseError, UnsafePath) as exc:
+        except (*SQLITE_ERRORS, UnsafePath) as exc:
             raise CacheBroken(from_error(self.path, exc)) from None
 
     def _open(self, readonly: bool, synchronous: str, defer: bool) -> None:
@@ -126,7 +126,7 @@ class Store:
                 if pending(self._conn):
                     with self._immediate(self._conn):
                         upgrade(self.db)
-            except (sqlite3.DatabaseError, MigrationFailed) as exc:
+            except (*SQLITE_ERRORS, MigrationFailed) as exc:
                 raise CacheBroken(from_error(self.path, exc)) from None
             self._unmigrated = False
 

@@ -32,6 +32,10 @@ HEADER = b"SQLite format 3\x00"
 DAMAGE_CODES = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
 #: At most this many of quick_check's findings are read (the first one is said).
 FINDINGS = 5
+#: What a damaged cache raises.  SQLite's message quotes the schema near a syntax error; when
+#: the damage put bytes there that are not UTF-8, Python's sqlite3 fails to decode the message
+#: and raises UnicodeDecodeError instead of the DatabaseError it was making.
+SQLITE_ERRORS = (sqlite3.DatabaseError, UnicodeDecodeError)
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,8 @@ def from_error(path: str | Path, exc: Exception) -> CacheProblem:
         if exc.filename and exc.filename != str(path):  # its -wal, -shm: named
             reason = f"{exc.filename}: {reason}"
         return CacheProblem(Path(path), reason, damaged=False)
+    if isinstance(exc, UnicodeDecodeError):  # see SQLITE_ERRORS
+        return CacheProblem(Path(path), _("its schema is damaged (bytes that are not text)"), True)
     name = getattr(exc, "sqlite_errorname", "")
     damaged = any(name.startswith(code) for code in DAMAGE_CODES)
     return CacheProblem(Path(path), str(exc) or name, damaged)
@@ -103,11 +109,11 @@ def cache_problem(path: str | Path) -> CacheProblem | None:
     uri = f"file:{quote(str(path))}?mode=ro" + ("" if wal else "&immutable=1")
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=30)
-    except sqlite3.DatabaseError as exc:
+    except SQLITE_ERRORS as exc:
         return from_error(path, exc)
     try:
         findings = [row[0] for row in conn.execute(f"PRAGMA quick_check({FINDINGS})")]
-    except sqlite3.DatabaseError as exc:
+    except SQLITE_ERRORS as exc:
         if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB":
             return CacheProblem(path, _("not an SQLite database: its header is gone"), True)
         return from_error(path, exc)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..i18n import _
+from .integrity import SQLITE_ERRORS
 
 #: Rows read per query.
 PAGE = 200
@@ -47,13 +48,13 @@ def readable_rows(
     select = f"SELECT {key}, {columns} FROM {table} WHERE {where}"
     try:
         conn.execute(f"{select}0 LIMIT 0", params).fetchall()
-    except sqlite3.DatabaseError as exc:  # no table to walk (its schema is unreadable)
+    except SQLITE_ERRORS as exc:  # no table to walk (its schema is unreadable)
         lost.error = str(exc)
         return
     try:
         top = conn.execute(f"SELECT max({key}) FROM {table} WHERE {where}1", params).fetchone()[0]
         top = top or 0
-    except sqlite3.DatabaseError:
+    except SQLITE_ERRORS:
         top = None  # tried past damage until GIVE_UP_AFTER keys in a row gave nothing
     last = misses = 0
     while top is None or last < top:
@@ -67,7 +68,7 @@ def readable_rows(
             if got < PAGE:
                 return
             continue
-        except sqlite3.DatabaseError:
+        except SQLITE_ERRORS:
             pass  # the next key's page is damaged: step over it a key at a time
         last += 1
         row = _one(conn, select, key, params, last)
@@ -99,7 +100,7 @@ def _one(conn: sqlite3.Connection, select: str, key: str, params: tuple, at: int
     for query in (f"{select}{key} = ?", f"{select}{key} <= ? ORDER BY {key} DESC LIMIT 1"):
         try:
             row = conn.execute(query, (*params, at)).fetchone()
-        except sqlite3.DatabaseError:
+        except SQLITE_ERRORS:
             continue
         return row if row is None or row[0] == at else None
     return False

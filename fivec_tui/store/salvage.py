@@ -33,7 +33,7 @@ from urllib.parse import quote
 from ..private_files import cache_files, chmod_private
 from .carryover import carry
 from .db import Store
-from .integrity import HEADER
+from .integrity import HEADER, SQLITE_ERRORS
 from .journaling import body_text, copy_stored, ingest_body
 from .readback import Lost, readable_rows
 
@@ -95,7 +95,7 @@ def _connect(broken: Path) -> sqlite3.Connection:
     try:
         conn = _open(f"{uri}?mode=ro")
         conn.execute("SELECT 1 FROM sqlite_schema LIMIT 1").fetchall()
-    except sqlite3.DatabaseError:
+    except SQLITE_ERRORS:
         conn = _open(f"{uri}?mode=ro&immutable=1")
     return conn
 
@@ -114,7 +114,7 @@ _COLUMNS = "id, stream, source, received_at, encode, body, size, envelope"
 def _columns(conn: sqlite3.Connection) -> str:
     try:
         conn.execute("SELECT envelope FROM journal LIMIT 0").fetchall()
-    except sqlite3.DatabaseError:
+    except SQLITE_ERRORS:
         return _COLUMNS.replace("envelope", "NULL")
     return _COLUMNS
 
@@ -159,7 +159,7 @@ def _readable(broken: Path, result: Salvage) -> Iterator[sqlite3.Connection | No
         if headless:
             copy = _with_header(broken)
         conn = _connect(copy or broken)
-    except (OSError, sqlite3.DatabaseError) as exc:
+    except (OSError, *SQLITE_ERRORS) as exc:
         result.error = str(exc)
         conn = None
     try:
@@ -215,11 +215,11 @@ def _version() -> int:
 def _schema_reads(path: Path) -> bool:
     try:
         conn = _open(f"file:{quote(str(path))}?mode=ro&immutable=1")
-    except sqlite3.DatabaseError:
+    except SQLITE_ERRORS:
         return False
     try:
         return bool(conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0])
-    except sqlite3.DatabaseError:
+    except SQLITE_ERRORS:
         return False
     finally:
         conn.close()

@@ -123,10 +123,15 @@ def world(tmp_path):
 
 
 def damage(db: Path, how: str) -> None:
-    """16 KB of random bytes in the middle, the file cut to half, or its header zeroed."""
+    """16 KB of random bytes in the middle, the file cut to half, its header zeroed, or bytes
+    that are not UTF-8 in a table's definition (SQLite's error then quotes them)."""
     size = db.stat().st_size
     with open(db, "r+b") as fh:
-        if how == "mid":
+        if how == "schema":
+            data = fh.read()
+            fh.seek(data.index(b"TEXT NOT NULL") + len(b"TEXT NOT "))
+            fh.write(b"\xff\xfe\x11\x11")
+        elif how == "mid":
             fh.seek(size // 2)
             fh.write(random.Random(16).randbytes(16 * 1024))
         elif how == "half":
@@ -144,7 +149,7 @@ def no_traceback(proc: subprocess.CompletedProcess) -> None:
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
 
 
-@pytest.mark.parametrize("how", ["mid", "half", "header"])
+@pytest.mark.parametrize("how", ["mid", "half", "header", "schema"])
 def test_damaged_cache_is_never_pulled_into_then_rebuilt(world, how):
     world.send(400)  # 800 reports: 16 bodies of 50 in the journal, and the replies' pulls
     first = world.cli("poll", "--once", "--yes")
@@ -230,13 +235,16 @@ def test_unopenable_cache_is_one_line_for_every_command(world):
     itself say so in one line (exit 1) instead of a DatabaseError traceback."""
     world.send(100)
     assert world.cli("poll", "--once", "--yes").returncode == 0
-    damage(world.db, "header")
+    pristine = world.db.read_bytes()
     env = {k: v for k, v in world.env.items() if k.startswith(("FIVEC_", "XDG_"))}
-    for args in (["stats"], ["export", "reports"], []):
-        code, _out, err = run_cli(env, *args)
-        assert code == 1, args
-        (line,) = err.splitlines()
-        assert line.startswith("Error: the cache") and str(world.db) in line
+    for how in ("header", "schema"):
+        world.db.write_bytes(pristine)
+        damage(world.db, how)
+        for args in (["stats"], ["export", "reports"], []):
+            code, _out, err = run_cli(env, *args)
+            assert code == 1, (how, args)
+            (line,) = err.splitlines()
+            assert line.startswith("Error: the cache") and str(world.db) in line, line
 
 
 def fill(db: Path, rows: int = 20000) -> None:
