@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from .errors import ParseError, UnreadableAnswer, error_for
 from .models import (
@@ -96,14 +96,17 @@ def parse_success(body: str) -> Success:
     return Success(rest.strip(), text)
 
 
+#: An amount as the platform writes one (``30029.000``): digits, an optional fraction, and a
+#: minus for an overdrawn account at most.  Decimal() alone reads ``1e999`` (infinite once a
+#: float), ``NaN`` and ``１２`` too: one garbage answer then broke every burn and cost after it.
+AMOUNT = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,6})?", re.ASCII)
+
+
 def _decimal(value: str, raw: str) -> Decimal:
-    try:
-        number = Decimal(value.strip())
-    except InvalidOperation:
-        raise ParseError(f"not a number: {value!r}", raw) from None
-    if not number.is_finite():
-        raise ParseError(f"not a finite number: {value!r}", raw)
-    return number
+    value = value.strip()
+    if not AMOUNT.fullmatch(value):
+        raise ParseError(f"not an amount: {value[:40]!r}", raw)
+    return Decimal(value)
 
 
 def parse_balance(body: str) -> Balance:

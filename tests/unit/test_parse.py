@@ -135,8 +135,10 @@ def test_billing_doc_example():
 def test_balance_real_shape():
     b = parse_balance(" 30029.000/30110.000\r\n")
     assert (b.remaining, b.total) == (Decimal("30029.000"), Decimal("30110.000"))
-    with pytest.raises(errors.ParseError):
-        parse_balance("NaN/1")
+    assert parse_balance("-5.5/100").remaining == Decimal("-5.5")  # overdrawn
+    for garbage in ("NaN/1", "1e999/1", "1e308/1", "5/inf", "１２/3", "0x10/1", "1_000/2", "/1"):
+        with pytest.raises(errors.ParseError):
+            parse_balance(garbage)
 
 
 def test_send_success_json_and_errors():
