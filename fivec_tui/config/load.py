@@ -111,7 +111,7 @@ class Reading:
             name, meta = f"{prefix}{key}", known[key].metadata
             if sub := meta.get("table"):
                 sub_values = self.table(sub, _table(where, key, value), where / key, f"{name}.")
-                values[key] = sub(**sub_values)
+                values[key] = whole(sub, sub_values, where / key)
             else:
                 values[key] = where.check(meta["kind"], key, value)
                 self.sources[name] = self.source
@@ -128,7 +128,17 @@ def table_from(cls: type[T], values: Mapping[str, Any], table: str) -> T:
     """Table ``cls`` from ``values`` (some of its keys, as code and tests write them), checked
     like the file's; an unknown key is an error here, there being nobody to warn."""
     reading = Reading("code", {}, [], strict=True)
-    return cls(**reading.table(cls, dict(values), Where(table=table)))
+    where = Where(table=table)
+    return whole(cls, reading.table(cls, dict(values), where), where)
+
+
+def whole(cls: type[T], values: dict[str, Any], where: Where) -> T:
+    """Table ``cls`` from its checked ``values``, and the defaults for the rest; ConfigError
+    for what its keys say together that each alone could not (its ``problems()``)."""
+    made = cls(**values)
+    for key, problem in getattr(made, "problems", list)():
+        raise where.error(key, problem)
+    return made
 
 
 def _apply(profile: Profile, values: dict[str, Any], source: str) -> None:

@@ -34,7 +34,7 @@ import copy
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar
 
-from ..i18n import CHOICES, N_
+from ..i18n import CHOICES, N_, _
 from .kinds import (
     DURATION,
     ENCODE,
@@ -223,6 +223,15 @@ class Alerts:
     repeat_s: float = setting(
         1800.0, seconds(), N_("How often an alert that still holds is sent again.")
     )
+    resolve_after_s: float = setting(
+        120.0,
+        number(least=0, unit="seconds"),
+        N_(
+            "A firing alert resolves once its condition has been clear this long: a rate "
+            "going either side of a threshold, or a volume either side of the minimum, pages "
+            "once, not at every evaluation."
+        ),
+    )
     rate_window_s: float = setting(
         900.0, seconds(), N_("The window of the delivery-rate and failure-spike rules.")
     )
@@ -373,6 +382,22 @@ class Slo:
         count(),
         N_("Finished messages a carrier needs in a short window before its burn is judged."),
     )
+
+    def problems(self) -> list[tuple[str, str]]:
+        """A burn above ``1 / (1 - delivery)`` cannot happen (every message failing): a
+        threshold there would never fire, and nothing would say so."""
+        most = 1 / (1 - self.delivery)
+        return [
+            (
+                key,
+                _(
+                    "{limit:g}x can never be reached with delivery = {delivery:g}: the burn is "
+                    "at most {most:.1f}x, when every message fails"
+                ).format(limit=limit, delivery=self.delivery, most=most),
+            )
+            for key, limit in (("page_burn", self.page_burn), ("ticket_burn", self.ticket_burn))
+            if limit >= most
+        ]
 
 
 @dataclass

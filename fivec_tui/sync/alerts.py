@@ -216,6 +216,9 @@ class Alerter:
         self.settings = {**self.settings, "language": language(self.settings)}
         self.active: dict[str, float] = json.loads(self.store.get_setting(ACTIVE_KEY, "{}") or "{}")
         self.since: dict[str, float] = json.loads(self.store.get_setting(SINCE_KEY, "{}") or "{}")
+        #: When each firing alert's condition was first seen clear (it resolves once that is
+        #: ``resolve_after_s`` ago); forgotten when it holds again.
+        self.clear: dict[str, float] = {}
 
     def evaluate(self, job_states: dict | None = None) -> list[Event]:
         """Run every rule once; returns the events it emitted, stored (:mod:`.sinks` delivers
@@ -226,17 +229,21 @@ class Alerter:
         events = []
         for cond in conditions:
             last, since = self.active.get(cond.id), self.since.get(cond.id)
-            if cond.holds and last is None:
-                events.append(Event("firing", cond, now, now, self.account))
-            elif cond.holds and now - last >= self.settings["repeat_s"]:
-                events.append(Event("repeat", cond, now, since, self.account))
-            elif not cond.holds and last is not None:
+            if last is None:
+                if cond.holds:
+                    events.append(Event("firing", cond, now, now, self.account))
+            elif cond.still:
+                self.clear.pop(cond.id, None)
+                if now - last >= self.settings["repeat_s"]:
+                    events.append(Event("repeat", cond, now, since, self.account))
+            elif now - self.clear.setdefault(cond.id, now) >= self.settings["resolve_after_s"]:
                 events.append(Event("resolved", cond, now, since, self.account))
         for event in events:
             cond = event.condition
             if event.state == "resolved":
                 self.active.pop(cond.id, None)
                 self.since.pop(cond.id, None)
+                self.clear.pop(cond.id, None)
             else:
                 self.active[cond.id] = now
                 self.since.setdefault(cond.id, now)

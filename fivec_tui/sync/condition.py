@@ -33,10 +33,19 @@ class Condition:
     threshold: str = ""
     codes: list[tuple[str, int]] = field(default_factory=list)
     carrier: str | None = None  # a carrier id (api/carriers.py), None: account-wide
+    #: Whether a firing alert still holds, when that asks less than firing does (a carrier
+    #: fires only while the rest of the traffic is fine, and stays firing while it is itself
+    #: failing, whatever the rest does); None: ``holds``.
+    stays: bool | None = None
 
     @property
     def id(self) -> str:
         return f"{self.rule}:{self.key}"
+
+    @property
+    def still(self) -> bool:
+        """Whether an alert that fired on it holds now."""
+        return self.holds if self.stays is None else self.stays
 
 
 def language(settings: dict[str, Any]) -> str:

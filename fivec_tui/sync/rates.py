@@ -129,6 +129,7 @@ def _rate_condition(
         threshold(gettext_for(language(c))),
         top,
         None if of is None else of[0],
+        stays=low or dropped,
     )
 
 
@@ -155,7 +156,8 @@ def _spike(
     finals = s.delivered + s.failed
     n = codes.by_family(s.failures).get(fam, 0)
     share = n / finals if finals else 0.0
-    holds = n >= c["spike_min"] and share >= c["spike_share"] and rest_quiet is not False
+    spiking = n >= c["spike_min"] and share >= c["spike_share"]
+    holds = spiking and rest_quiet is not False
     top = top_codes(s.failures, lambda code: codes.family(code) == fam)
 
     def render(_x: Callable[[str], str]) -> str:
@@ -189,4 +191,5 @@ def _spike(
         f"≥ {c['spike_min']} & ≥ {c['spike_share']:.1%}",
         top,
         carrier,
+        stays=spiking,
     )

@@ -47,6 +47,7 @@ async def test_demo_outage_fires_repeats_and_resolves(tmp_path, sink):
             "rate_min_volume": 30,
             "baseline_days": 0,
             "repeat_s": 5.0,
+            "resolve_after_s": 0,
             "spike_families": [],
             "pending_above": 10**6,
             "command": f'echo "$FIVEC_ALERT_STATE $FIVEC_ALERT_RULE $FIVEC_ALERT_KEY" >> {out}',

@@ -37,7 +37,8 @@ def store(tmp_path):
 
 
 def alerter(store: Store, clock: list[float], **settings) -> Alerter:
-    settings = config({"baseline_days": 0, **settings}) | NO_BURN
+    """Resolving at once when a condition clears (the delay is tested on its own)."""
+    settings = config({"baseline_days": 0, "resolve_after_s": 0, **settings}) | NO_BURN
     return Alerter("test", store, settings, clock=lambda: clock[0])
 
 

@@ -176,6 +176,7 @@ def robot_settings(fake: Robots, **more) -> dict:
                 "baseline_days": 0,
                 "rate_min_volume": 20,
                 "spike_families": [],
+                "resolve_after_s": 0,
                 "dingtalk": urls["dingtalk"],
                 "dingtalk_secret": DING_SECRET,
                 "wecom": urls["wecom"],
