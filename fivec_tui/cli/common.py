@@ -46,6 +46,19 @@ class UsageError(click.UsageError):
         return visible(self.message, lines=True)
 
 
+class Bounded(click.FloatRange):
+    """A number within bounds, nan refused too (it compares false with each bound, so a
+    plain :class:`click.FloatRange` lets it through)."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if number != number:
+            self.fail(_("{value!r} is not a number").format(value=value), param, ctx)
+        return number
+
+
 class Failed(click.ClickException):
     """A command that cannot go on: its one line (exit 1), outside text in it escaped."""
 
