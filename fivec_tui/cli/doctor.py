@@ -2,11 +2,11 @@
 
 Checks, in order: the cache (SQLite's quick_check; ``--fix`` sets a damaged one aside and
 rebuilds it, :mod:`fivec_tui.sync.rebuild`), the audit trail's key and anchor
-(:mod:`.doctor_audit`), the modes of the files and directories the tool creates (``--fix``
-makes them 0600 and 0700), the config (it loads, the profile has an account, no unknown
-keys), the platform (one balance query with a short timeout), the clock (the ``Date`` header
-of that answer against this machine's), and the push receiver when the profile has
-``push.listen``.
+(:mod:`.doctor_audit`), the campaigns a killed process left interrupted, the modes of the
+files and directories the tool creates (``--fix`` makes them 0600 and 0700), the config (it
+loads, the profile has an account, no unknown keys), the platform (one balance query with a
+short timeout), the clock (the ``Date`` header of that answer against this machine's), and
+the push receiver when the profile has ``push.listen``.
 """
 
 from __future__ import annotations
@@ -337,9 +337,10 @@ def diagnose(
         db_path = None
     checks = [check_cache(db_path, profile, fix)] if db_path is not None else []
     if checks and checks[0].status in ("ok", "fixed"):
+        from .campaign import check_interrupted
         from .doctor_audit import check_audit
 
-        checks += check_audit(db_path)
+        checks += [*check_audit(db_path), check_interrupted(db_path)]
     checks += [check_mode(path, what, fix) for path, what in owned_paths(ctx.config_path, db_path)]
     config = check_config(ctx.config_path, profile, error)
     checks.append(config)
@@ -361,8 +362,8 @@ def diagnose(
 #: Statuses and check names, translated when rendered (``--json`` keeps them English).
 WORDS = (
     *(N_("ok"), N_("problem"), N_("fixed"), N_("skipped")),
-    *(N_("cache"), N_("mode"), N_("audit"), N_("config"), N_("platform"), N_("clock")),
-    N_("receiver"),
+    *(N_("cache"), N_("mode"), N_("audit"), N_("campaigns"), N_("config"), N_("platform")),
+    *(N_("clock"), N_("receiver")),
 )
 
 

@@ -55,6 +55,7 @@ def test_readable_cache_is_named_then_fixed(env, tmp_path):
     assert checks | {"mode": "ok"} == {
         "cache": "ok",
         "audit": "skipped",  # no action yet: no key, nothing to anchor
+        "campaigns": "ok",
         "mode": "ok",
         "config": "ok",
         "platform": "ok",
