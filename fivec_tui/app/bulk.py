@@ -341,21 +341,19 @@ class BulkScreen(StoreScreen[Campaigns]):
         self.refresh_data()
 
     def show_progress(self, p) -> None:
+        """The bar and the counts; the ETA once a pace was measured (``eta_s`` None before:
+        "0/3000 … ETA" said a time nothing supported)."""
         self.query_one("#bulk-progress", ProgressBar).update(total=p.rows, progress=p.submitted)
-        eta = "–" if p.eta_s is None else _("{n} s").format(n=round(p.eta_s))
-        self.query_one("#bulk-counts", Static).update(
-            Text(
-                _("{done}/{total} submitted: {counts}").format(
-                    done=p.submitted,
-                    total=p.rows,
-                    counts=_("accepted {a} · failed {f} · unknown {u} · {rate:g}/s").format(
-                        a=p.accepted, f=p.failed, u=p.unknown, rate=p.rate
-                    ),
-                )
-                + "  "
-                + _("ETA {eta}").format(eta=eta)
-            )
+        line = _("{done}/{total} submitted: {counts}").format(
+            done=p.submitted,
+            total=p.rows,
+            counts=_("accepted {a} · failed {f} · unknown {u} · {rate:g}/s").format(
+                a=p.accepted, f=p.failed, u=p.unknown, rate=p.rate
+            ),
         )
+        if p.eta_s is not None:
+            line += "  " + _("ETA {eta}").format(eta=_("{n} s").format(n=round(p.eta_s)))
+        self.query_one("#bulk-counts", Static).update(Text(line))
 
 
 #: Campaign states, shown translated (listed so they are extracted).
