@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..i18n import N_, _
+from ..processes import alive
 from .db import Store
 
 #: Row and request states.  ``planned``: never submitted; the rest as above.
@@ -124,23 +125,13 @@ def claim(store: Store, cid: int, pid: int | None = None) -> int | None:
     with store.transaction() as conn:
         row = conn.execute("SELECT runner_pid FROM campaigns WHERE id = ?", (cid,)).fetchone()
         other = row[0] if row else None
-        if other and other != pid and _alive(other):
+        if other and other != pid and alive(other):
             return other
         conn.execute(
             "UPDATE campaigns SET runner_pid = ?, updated_at = ? WHERE id = ?",
             (pid, time.time(), cid),
         )
     return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def set_state(store: Store, cid: int, state: str, detail: str = "") -> None:
@@ -161,7 +152,7 @@ def shown_state(campaign: dict) -> str:
     :data:`INTERRUPTED` when it was left ``sending`` by a process no longer running (killed:
     nothing recorded its end), else its state."""
     pid = campaign.get("runner_pid")
-    if campaign["state"] == "sending" and not (pid and _alive(pid)):
+    if campaign["state"] == "sending" and not (pid and alive(pid)):
         return INTERRUPTED
     return campaign["state"]
 
