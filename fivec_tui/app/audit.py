@@ -107,6 +107,14 @@ class AuditScreen(StoreScreen[Trail]):
                 + _("actions shown: {n}, newest first").format(n=len(data.rows)),
                 "green",
             )
+        elif v.broken is None:  # a key lost or from elsewhere: not tampering, not verified
+            status = Text(
+                _(
+                    "hash chain holds, but entries {a} to {b} were sealed with an audit key "
+                    "not at hand and cannot be checked: see `fivec-tui audit --verify`"
+                ).format(a=v.unchecked_from, b=v.unchecked_to),
+                "bold yellow",
+            )
         else:
             status = safe_text(
                 _("HASH CHAIN BROKEN at entry {id}: {problem}").format(

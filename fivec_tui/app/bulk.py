@@ -22,6 +22,7 @@ from textual.widgets import Button, Header, Input, ProgressBar, Select, Static
 from ..i18n import N_, _
 from ..store import campaigns as journal
 from ..store import queries
+from ..store.campaigns import INTERRUPTED
 from ..store.carryover import DAMAGED, damaged_earlier, refusal
 from ..store.duplicates import earlier_sends
 from ..when import show_date
@@ -82,6 +83,7 @@ class BulkScreen(StoreScreen[Campaigns]):
             )
             self.campaigns = Rows(table)
             yield table
+            yield Static(id="bulk-interrupted")
         yield KeyBar()
 
     def _form_widgets(self) -> ComposeResult:
@@ -113,6 +115,7 @@ class BulkScreen(StoreScreen[Campaigns]):
         yield preview
 
     def on_mount(self) -> None:
+        self.query_one("#bulk-interrupted", Static).display = False
         if not self.fivec.read_only:
             self.query_one("#bulk-encode", Select).value = self.fivec.profile.encode
             self.query_one("#bulk-progress", ProgressBar).display = False
@@ -135,7 +138,7 @@ class BulkScreen(StoreScreen[Campaigns]):
                     (
                         str(c["id"]),
                         show_date(c["created_at"]),
-                        _(c["state"]),
+                        _(journal.shown_state(c)),
                         str(c["rows"]),
                         str(n["accepted"]),
                         str(n["failed"]),
@@ -148,6 +151,10 @@ class BulkScreen(StoreScreen[Campaigns]):
                 for c, n, d in data.rows
             ]
         )
+        stopped = [c["id"] for c, _n, _d in data.rows if journal.shown_state(c) == INTERRUPTED]
+        note = self.query_one("#bulk-interrupted", Static)
+        note.display = bool(stopped)
+        note.update(Text("\n".join(map(journal.resume_hint, stopped)), "bold yellow"))
 
     # -- the file: columns, preview ---------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -334,21 +341,19 @@ class BulkScreen(StoreScreen[Campaigns]):
         self.refresh_data()
 
     def show_progress(self, p) -> None:
+        """The bar and the counts; the ETA once a pace was measured (``eta_s`` None before:
+        "0/3000 … ETA" said a time nothing supported)."""
         self.query_one("#bulk-progress", ProgressBar).update(total=p.rows, progress=p.submitted)
-        eta = "–" if p.eta_s is None else _("{n} s").format(n=round(p.eta_s))
-        self.query_one("#bulk-counts", Static).update(
-            Text(
-                _("{done}/{total} submitted: {counts}").format(
-                    done=p.submitted,
-                    total=p.rows,
-                    counts=_("accepted {a} · failed {f} · unknown {u} · {rate:g}/s").format(
-                        a=p.accepted, f=p.failed, u=p.unknown, rate=p.rate
-                    ),
-                )
-                + "  "
-                + _("ETA {eta}").format(eta=eta)
-            )
+        line = _("{done}/{total} submitted: {counts}").format(
+            done=p.submitted,
+            total=p.rows,
+            counts=_("accepted {a} · failed {f} · unknown {u} · {rate:g}/s").format(
+                a=p.accepted, f=p.failed, u=p.unknown, rate=p.rate
+            ),
         )
+        if p.eta_s is not None:
+            line += "  " + _("ETA {eta}").format(eta=_("{n} s").format(n=round(p.eta_s)))
+        self.query_one("#bulk-counts", Static).update(Text(line))
 
 
 #: Campaign states, shown translated (listed so they are extracted).

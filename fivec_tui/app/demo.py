@@ -24,6 +24,7 @@ from ..i18n import _
 from ..sim.scenario import load as load_scenario
 from ..store import Store
 from .app import FivecApp
+from .demo_dirs import PREFIX, demo_dir
 from .link import Hosted
 from .run import connect, make_clients
 
@@ -147,7 +148,7 @@ def demo_app(
     plan = load_scenario(scenario)
     if speed is not None:
         plan.speed = speed
-    tmp = Path(db_dir or tempfile.mkdtemp(prefix="fivec-demo-"))
+    tmp = Path(db_dir or tempfile.mkdtemp(prefix=PREFIX))
     a = plan.account
     profile = Profile("demo", a["username"], a["password_md5"], a["apikey"], base_url=STARTING_URL)
     profile.intervals = {**profile.intervals, **DEMO_INTERVALS}
@@ -185,7 +186,7 @@ def demo_accounts(n: int, seed: int = 0, speed: float = 1.0, db_dir: str | None 
     --all`` for them all."""
     from ..sim.fleet import account_name
 
-    tmp = Path(db_dir or tempfile.mkdtemp(prefix="fivec-demo-"))
+    tmp = Path(db_dir or tempfile.mkdtemp(prefix=PREFIX))
     data = tmp / "fivec-tui"  # poll --all's data directory (XDG_DATA_HOME: demo_env)
     note = _("demo: {n} simulated accounts; nothing leaves this machine").format(n=n)
     accounts = []
@@ -226,11 +227,11 @@ def run_demo(
     scenario: str, seed: int, speed: float, accounts: int = 1, at: float | None = None
 ) -> int:
     # The throw-away cache goes with the demo: with its week of history it is hundreds of
-    # MB, on the disk the DISK FULL rule guards.  (A demo killed with SIGKILL leaves it.)
-    with tempfile.TemporaryDirectory(prefix="fivec-demo-", ignore_cleanup_errors=True) as tmp:
+    # MB, on the disk the DISK FULL rule guards (a killed demo's goes at the next start).
+    with demo_dir() as tmp:
         if accounts > 1:
-            app = demo_accounts(accounts, seed, speed, db_dir=tmp)
+            app = demo_accounts(accounts, seed, speed, db_dir=str(tmp))
         else:
-            app = demo_app(scenario, seed, speed, db_dir=tmp, at=at)
+            app = demo_app(scenario, seed, speed, db_dir=str(tmp), at=at)
         app.run()
     return app.return_code or 0

@@ -139,6 +139,8 @@ def stats(ctx: Ctx, window, all_profiles, at, known_now, by, as_json) -> None:
 
     from ..store import asof, breakdown, queries
 
+    if known_now and at is None:
+        raise UsageError(_("--known-now is for --at: without it the summary is as known now"))
     seconds = parse_window(window)
     when = past(parse_when(at).timestamp()) if at is not None else None  # later: live
     if by and all_profiles:

@@ -4,12 +4,15 @@
 unknown ones from the platform's send records (sent: accepted with the record's msgid; not
 sent: planned again), then offers to send the rows never submitted.  An unknown request is
 never sent again without that check.  A campaign the cache's repair could not read whole
-(``damaged``) is never resumed: which of its rows went out is not known.
+(``damaged``) is never resumed: which of its rows went out is not known.  A campaign whose
+sending process was killed shows ``interrupted``, with the command that resumes it.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+from pathlib import Path
 
 import click
 
@@ -17,8 +20,10 @@ from ..i18n import _
 from ..store import Store
 from ..store import campaigns as journal
 from ..store.carryover import DAMAGED, refusal
+from ..store.integrity import CacheBroken
 from ..when import show_full
 from .bulk import ask, drive, finish, json_line
+from .checks import Check
 from .common import Ctx, UsageError, call, emit, iso, json_option, pass_ctx, say, tell, yes_option
 
 
@@ -36,6 +41,27 @@ def _campaign(store: Store, cid: int) -> dict:
     return meta
 
 
+def check_interrupted(db_path: Path) -> Check:
+    """``doctor``'s word on the campaigns: those interrupted, each with its resume command."""
+    try:
+        store = Store(db_path, readonly=True)
+        try:
+            rows = journal.campaigns(store, 1000)
+        finally:
+            store.close()
+    except (sqlite3.Error, CacheBroken) as exc:
+        said = _("the campaigns cannot be read: {error}").format(error=exc)
+        return Check("campaigns", "skipped", str(db_path), said)
+    stopped = [r["id"] for r in rows if journal.shown_state(r) == journal.INTERRUPTED]
+    if not stopped:
+        return Check("campaigns", "ok", str(db_path), _("none interrupted"))
+    ids = ", ".join(map(str, stopped))
+    said = _("campaign(s) {ids} interrupted: the process sending them is gone").format(ids=ids)
+    return Check(
+        "campaigns", "problem", str(db_path), said, " ".join(map(journal.resume_hint, stopped))
+    )
+
+
 @click.group("campaign", help=_("Bulk sends (send --csv): list, show, resume."))
 def campaign_group() -> None:
     pass
@@ -47,6 +73,8 @@ def campaign_group() -> None:
 @pass_ctx
 def list_cmd(ctx: Ctx, limit: int, as_json: bool) -> None:
     rows = journal.campaigns(_store(ctx), limit)
+    for r in rows:
+        r["state"] = journal.shown_state(r)
     if as_json:
         keys = ("id", "created_at", "rows", "submitted", "unknown", "state")
         emit([{k: iso(r[k]) if k == "created_at" else r[k] for k in keys} for r in rows])
@@ -67,6 +95,9 @@ def list_cmd(ctx: Ctx, limit: int, as_json: bool) -> None:
                 source=r["source"],
             )
         )
+    for r in rows:
+        if r["state"] == journal.INTERRUPTED:
+            tell(journal.resume_hint(r["id"]))
 
 
 @campaign_group.command("show", help=_("One campaign: rows, answers, unknown rows, delivery."))
@@ -76,6 +107,7 @@ def list_cmd(ctx: Ctx, limit: int, as_json: bool) -> None:
 def show_cmd(ctx: Ctx, cid: int, as_json: bool) -> None:
     store = _store(ctx)
     meta = _campaign(store, cid)
+    state = journal.shown_state(meta)
     counts = journal.counts(store, cid)
     unknown = journal.unknown_rows(store, cid)
     delivery = journal.delivery(store, cid)
@@ -83,6 +115,7 @@ def show_cmd(ctx: Ctx, cid: int, as_json: bool) -> None:
         emit(
             {
                 "id": cid,
+                "state": state,
                 "rows": counts["rows"],
                 "submitted": counts["submitted"],
                 "accepted": counts["accepted"],
@@ -94,7 +127,7 @@ def show_cmd(ctx: Ctx, cid: int, as_json: bool) -> None:
         return
     say(
         _("campaign {id} ({state}) from {source}").format(
-            id=cid, state=_(meta["state"]), source=meta["source"]
+            id=cid, state=_(state), source=meta["source"]
         )
     )
     say(
@@ -119,6 +152,8 @@ def show_cmd(ctx: Ctx, cid: int, as_json: bool) -> None:
         )
     if meta["detail"]:
         say(_(meta["detail"]))  # the campaign's own notes translated (sync.bulk.run)
+    if state == journal.INTERRUPTED:
+        say(journal.resume_hint(cid))
 
 
 @campaign_group.command(

@@ -46,6 +46,19 @@ class UsageError(click.UsageError):
         return visible(self.message, lines=True)
 
 
+class Bounded(click.FloatRange):
+    """A number within bounds, nan refused too (it compares false with each bound, so a
+    plain :class:`click.FloatRange` lets it through)."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if number != number:
+            self.fail(_("{value!r} is not a number").format(value=value), param, ctx)
+        return number
+
+
 class Failed(click.ClickException):
     """A command that cannot go on: its one line (exit 1), outside text in it escaped."""
 
@@ -196,10 +209,41 @@ class Ctx:
                 )
             except cfg.ConfigError as exc:
                 raise UsageError(str(exc)) from None
+            self._refuse_unknown(self._profile)
             for warning in self._profile.warnings:
                 tell(warning, "yellow")
             self._acting(self._profile)
         return self._profile
+
+    def _refuse_unknown(self, profile: cfg.Profile) -> None:
+        """A profile named (``--profile``, ``FIVEC_PROFILE``) that nothing defines: not in the
+        file, no account in the ``FIVEC_*`` variables (a profile may live there alone), and
+        no cache of it (one polled before from such variables is still read).  Without this,
+        a typo read as an empty profile and the error said "no cache"."""
+        name = self.profile_name
+        profiles = self.settings().data.get("profiles")
+        if not name or (isinstance(profiles, dict) and name in profiles):
+            return
+        if any(os.environ.get(var) for key, var in cfg.ENV.items() if key != "base_url"):
+            return
+        if self.cache_path(profile).exists():
+            return
+        where = self.config_path
+        raise UsageError(
+            (
+                _(
+                    "no such profile {name!r}: {path} does not exist, no FIVEC_USERNAME, "
+                    "FIVEC_PASSWORD or FIVEC_APIKEY is set, and no cache of it was made; "
+                    "`fivec-tui config init --profile {name}` adds it"
+                )
+                if not where.exists()
+                else _(
+                    "no such profile {name!r}: not in {path}, no FIVEC_USERNAME, "
+                    "FIVEC_PASSWORD or FIVEC_APIKEY is set, and no cache of it was made; "
+                    "`fivec-tui config init --profile {name}` adds it"
+                )
+            ).format(name=name, path=where)
+        )
 
     def _acting(self, profile: cfg.Profile) -> None:
         """What ``[app]`` and ``--read-only`` say about acting, put on ``profile``."""

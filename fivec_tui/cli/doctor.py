@@ -1,10 +1,12 @@
 """``fivec-tui doctor``: is this box set up safely, does it work?  Each problem says what to do.
 
 Checks, in order: the cache (SQLite's quick_check; ``--fix`` sets a damaged one aside and
-rebuilds it, :mod:`fivec_tui.sync.rebuild`), the modes of the files and directories the tool creates (``--fix`` makes
-them 0600 and 0700), the config (it loads, the profile has an account, no unknown keys), the
-platform (one balance query with a short timeout), the clock (the ``Date`` header of that
-answer against this machine's), and the push receiver when the profile has ``push.listen``.
+rebuilds it, :mod:`fivec_tui.sync.rebuild`), the audit trail's key and anchor
+(:mod:`.doctor_audit`), the campaigns a killed process left interrupted, the modes of the
+files and directories the tool creates (``--fix`` makes them 0600 and 0700), the config (it
+loads, the profile has an account, no unknown keys), the platform (one balance query with a
+short timeout), the clock (the ``Date`` header of that answer against this machine's), and
+the push receiver when the profile has ``push.listen``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 import stat
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +30,7 @@ from ..api.redact import mask_url, mask_urls
 from ..i18n import N_, _
 from ..private_files import DIR_MODE, FILE_MODE, cache_files, default_log, mode_of
 from ..when import show_full
+from .checks import Check
 from .common import Ctx, emit, json_option, pass_ctx, say
 
 if TYPE_CHECKING:
@@ -36,23 +39,6 @@ if TYPE_CHECKING:
 #: Seconds the platform may answer in, and the clock difference that is a problem.
 TIMEOUT_S = 5.0
 MAX_SKEW_S = 60.0
-
-
-@dataclass
-class Check:
-    """One finding: ``status`` is ok, problem, fixed or skipped."""
-
-    check: str
-    status: str
-    subject: str
-    detail: str
-    fix: str = ""
-    #: What ``--json`` carries beside the words (the cache's rebuild: what it recovered).
-    facts: dict = field(default_factory=dict)
-
-    @property
-    def problem(self) -> bool:
-        return self.status == "problem"
 
 
 # -- file modes -----------------------------------------------------------------------------
@@ -71,7 +57,12 @@ def owned_paths(config_path: Path, db_path: Path | None) -> list[tuple[Path, str
     paths += [(state.parent, N_("state dir")), (config_path, N_("config"))]
     paths.append((state, N_("theme state")))
     if db_path is not None:
+        from ..store.seal import Seal
+
+        seal = Seal(db_path)
         paths += [(p, N_("cache")) for p in cache_files(db_path)]
+        paths += [(seal.dir, N_("audit dir")), (seal.key_path, N_("audit key"))]
+        paths.append((seal.anchor_path, N_("audit anchor")))
         paths += [(default_log(db_path), N_("log")), (PollerLock(db_path).path, N_("lock"))]
     seen: set[Path] = set()
     out = []
@@ -345,6 +336,11 @@ def diagnose(
     except click.ClickException:
         db_path = None
     checks = [check_cache(db_path, profile, fix)] if db_path is not None else []
+    if checks and checks[0].status in ("ok", "fixed"):
+        from .campaign import check_interrupted
+        from .doctor_audit import check_audit
+
+        checks += [*check_audit(db_path), check_interrupted(db_path)]
     checks += [check_mode(path, what, fix) for path, what in owned_paths(ctx.config_path, db_path)]
     config = check_config(ctx.config_path, profile, error)
     checks.append(config)
@@ -366,7 +362,8 @@ def diagnose(
 #: Statuses and check names, translated when rendered (``--json`` keeps them English).
 WORDS = (
     *(N_("ok"), N_("problem"), N_("fixed"), N_("skipped")),
-    *(N_("cache"), N_("mode"), N_("config"), N_("platform"), N_("clock"), N_("receiver")),
+    *(N_("cache"), N_("mode"), N_("audit"), N_("campaigns"), N_("config"), N_("platform")),
+    *(N_("clock"), N_("receiver")),
 )
 
 
@@ -395,8 +392,8 @@ def as_json_doc(checks: list[Check]) -> dict:
 
 @click.command(
     help=_(
-        "Check the cache, file modes, the config, the platform, the clock and the push "
-        "receiver. Says what to do about each problem; exits 1 when there is one, 0 when all "
+        "Check the cache, file modes, the audit key and anchor, the config, the platform, the "
+        "clock and the push receiver. Says what to do about each problem; exits 1 when there is one, 0 when all "
         "is well."
     )
 )

@@ -12,7 +12,8 @@ import click
 
 from .. import when as whens
 from ..i18n import _
-from .common import Ctx, UsageError, parse_when, pass_ctx, say, tell
+from ..sim.scenario import SPEEDS
+from .common import Bounded, Ctx, UsageError, parse_when, pass_ctx, say, tell
 
 
 @click.command(
@@ -30,7 +31,13 @@ from .common import Ctx, UsageError, parse_when, pass_ctx, say, tell
     help=_("Name (demo, quiet, flood, hostile) or TOML file."),
 )
 @click.option("--seed", default=0, show_default=True, help=_("Random seed of the traffic."))
-@click.option("--speed", default=1.0, show_default=True, help=_("Scenario time multiplier."))
+@click.option(
+    "--speed",
+    type=Bounded(*SPEEDS),
+    default=1.0,
+    show_default=True,
+    help=_("Scenario time multiplier."),
+)
 @click.option(
     "--accounts",
     type=click.IntRange(1, 20),
@@ -133,7 +140,13 @@ def _say_simulators(simulators, token: str) -> None:
     "--scenario", default="demo", show_default=True, help=_("demo, quiet, flood or hostile.")
 )
 @click.option("--seed", default=0, show_default=True, help=_("Random seed of the traffic."))
-@click.option("--speed", default=1.0, show_default=True, help=_("Scenario time multiplier."))
+@click.option(
+    "--speed",
+    type=Bounded(*SPEEDS),
+    default=1.0,
+    show_default=True,
+    help=_("Scenario time multiplier."),
+)
 @click.option(
     "--accounts",
     type=click.IntRange(1, 20),

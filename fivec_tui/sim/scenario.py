@@ -15,6 +15,9 @@ from typing import Any
 from ..resources import data_dir
 from ..toml_file import Refused, read_toml
 
+#: The time multipliers a scenario runs at (its ``speed``, ``--speed``): slower stalls the demo
+#: for hours, faster makes every delay vanish (and nan or infinity, nonsense).
+SPEEDS = (0.01, 1000.0)
 DEFAULT_MIX = {"DELIVRD": 0.95, "UNDELIV": 0.03, "EXPIRED": 0.02}
 ENDPOINTS = ("send", "batch", "query", "recv", "reply", "black", "bind", "user", "webservice")
 FAULT_KEYS = (
@@ -105,6 +108,15 @@ def _ext_prefix(value: Any) -> bool | str:
     raise ScenarioError(f'reports.ext_prefix: true, false or "mixed", not {value!r}')
 
 
+def checked_speed(value: Any) -> float:
+    """``value`` as a speed within :data:`SPEEDS`, else :class:`ScenarioError`."""
+    speed = float(value)
+    if not SPEEDS[0] <= speed <= SPEEDS[1]:  # nan too: it compares false with both
+        low, high = SPEEDS
+        raise ScenarioError(f"speed: a multiplier from {low:g} to {high:g}, not {value!r}")
+    return speed
+
+
 def from_dict(data: dict[str, Any], name: str = "custom") -> Scenario:
     try:
         account = dict(data.get("account") or {})
@@ -133,7 +145,7 @@ def from_dict(data: dict[str, Any], name: str = "custom") -> Scenario:
             name=str(data.get("name", name)),
             description=str(data.get("description", "")),
             account=account,
-            speed=float(data.get("speed", 1.0)),
+            speed=checked_speed(data.get("speed", 1.0)),
             throughput=int(data.get("throughput", 0)),
             keywords=tuple(data.get("keywords", ())),
             never_report=float(reports.get("never", 0.01)),

@@ -7,7 +7,8 @@ chained again without the key does not verify (:mod:`.audit_verify`).  The last 
 hash are kept in ``settings`` (``audit.head``), written in the same transaction, and anchored
 beside the key after the commit, so that a cut tail or a deleted trail shows too.  Entries
 written before the key existed (``audit.keyed_from`` says where the key starts) were chained
-with plain SHA-256 and are checked so.  Triggers refuse UPDATE and DELETE (retention alone
+with plain SHA-256 and are checked so; which key sealed which entries is recorded too
+(:mod:`.audit_keys`: a key lost and made again is said as such, not as tampering).  Triggers refuse UPDATE and DELETE (retention alone
 deletes, under a flag): a guard against accidents; the chain is the proof.
 
 An action is two entries: ``pending``, committed before its request leaves, then its outcome
@@ -42,6 +43,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..i18n import N_, _
+from . import audit_keys
 from .db import Store
 from .seal import Anchor, Seal
 
@@ -238,7 +240,10 @@ def append(conn, entry: dict) -> int:
     written with one; the anchor is moved after the commit (:func:`writing`).
     """
     seal = Seal.of(conn)
-    key = seal.key(create=True) if seal else None
+    key = seal.key() if seal else None
+    made = seal is not None and key is None and not seal.key_path.exists()
+    if made:
+        key = seal.key(create=True)
     anchor = seal.anchor() if seal else None
     if seal and anchor:
         _check_anchor(conn, seal, anchor)
@@ -252,6 +257,8 @@ def append(conn, entry: dict) -> int:
             "INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", (KEYED_KEY, str(start))
         )
     sealed = key is not None and start is not None and entry_id >= start
+    if sealed:
+        audit_keys.record(conn, key, entry_id, start, made)
     digest = entry_hash(entry_id, entry, prev, key if sealed else None)
     names = ("id", *FIELDS, "prev", "hash")
     conn.execute(

@@ -10,6 +10,10 @@ and no anchored entry was found lost since.
 
 The same walk answers after ``doctor --fix`` set a damaged cache aside: entries lost with a
 damaged page show as a break that names the first missing entry, never as a clean trail.
+
+Entries sealed with a key that is not at hand (:mod:`.audit_keys`: the key was lost and made
+again, or the cache comes from another machine) cannot be checked: their links are, and the
+verdict names them (``unchecked``) instead of calling them changed or the trail verified.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from . import audit_keys
 from .audit import GENESIS, HEAD_KEY, entry_hash, keyed_from
 from .db import Store
 from .seal import Anchor, Seal
@@ -38,7 +43,10 @@ class Verdict:
     """What :func:`verify` found: ``broken`` is the id of the first entry that fails (None:
     the chain holds) and ``problem`` says how, in English (JSON, logs).  ``sealed``: the
     first entry sealed with the key (None: none is); ``anchored``: the anchor outside the
-    cache was found and checked (False: a cut tail or a deleted trail cannot be told)."""
+    cache was found and checked (False: a cut tail or a deleted trail cannot be told).
+    ``unchecked``: how many sealed entries, ``unchecked_from`` to ``unchecked_to``, were
+    sealed with a key not at hand (``key_at_hand``: whether there is one at all) and could
+    not be checked; their links were."""
 
     entries: int
     first: int | None = None
@@ -47,10 +55,15 @@ class Verdict:
     problem: str = ""
     sealed: int | None = None
     anchored: bool = False
+    unchecked: int = 0
+    unchecked_from: int | None = None
+    unchecked_to: int | None = None
+    key_at_hand: bool = True
 
     @property
     def ok(self) -> bool:
-        return self.broken is None
+        """Every entry checked and the chain holds."""
+        return self.broken is None and not self.unchecked
 
     def as_json(self) -> dict:
         return {"ok": self.ok, **self.__dict__}
@@ -68,18 +81,14 @@ def _gap(entry: dict, previous: dict) -> str:
 
 
 def _problem(
-    entry: dict, previous: dict | None, start: int | None, key: bytes | None, seal: Seal | None
+    entry: dict, previous: dict | None, sealed: bool, key: bytes | None, checkable: bool
 ) -> str | None:
-    """What is wrong with ``entry`` after ``previous`` in the chain, or None."""
+    """What is wrong with ``entry`` after ``previous`` in the chain, or None; its hash is
+    checked when ``checkable`` (its key is at hand)."""
     if previous is not None and entry["prev"] != previous["hash"]:
         return _gap(entry, previous)
-    sealed = start is not None and entry["id"] >= start
-    if sealed and key is None:
-        where = seal.key_path if seal else "?"
-        return (
-            f"entry {entry['id']} is sealed with a key this machine does not have "
-            f"({where}): it cannot be checked here"
-        )
+    if not checkable:
+        return None
     if entry_hash(entry["id"], entry, entry["prev"], key if sealed else None) != entry["hash"]:
         how = "or chained again without the key" if sealed else "(its hash does not match)"
         return f"entry {entry['id']} was changed after it was written {how}"
@@ -93,13 +102,21 @@ def verify(store: Store) -> Verdict:
     key = seal.key() if seal else None
     with store.read() as conn:
         start = keyed_from(conn, anchor)
-    seen = {"sealed": start, "anchored": anchor is not None}
+        spans = audit_keys.spans(conn)
+    current = audit_keys.key_id(key) if key is not None else None
+    seen = {"sealed": start, "anchored": anchor is not None, "key_at_hand": key is not None}
     n, first, previous, anchored_ok = 0, None, None, anchor is None
     kept_from: set[tuple[int, str]] = set()
+    unchecked, unchecked_ids = 0, (0, 0)  # how many, the first and the last
     for entry in _entries(store):
         n += 1
         first = first or entry
-        problem = _problem(entry, previous, start, key, seal)
+        sealed = start is not None and entry["id"] >= start
+        checkable = not sealed or audit_keys.checkable(spans, entry["id"], current)
+        if not checkable:
+            unchecked += 1
+            unchecked_ids = (unchecked_ids[0] or entry["id"], entry["id"])
+        problem = _problem(entry, previous, sealed, key, checkable)
         if problem is None and anchor is not None and entry["id"] == anchor.id:
             if entry["hash"] != anchor.hash:
                 problem = f"entry {entry['id']} is not the entry anchored outside the cache"
@@ -143,6 +160,18 @@ def verify(store: Store) -> Verdict:
             f"entry {lost['id']} (anchored outside the cache) was missing or changed when a "
             "later entry was written: the trail was cut, replaced or rebuilt without it",
         )
+    if unchecked:
+        a, b = unchecked_ids
+        where = seal.key_path if seal else "?"
+        problem = (
+            f"entries {a} to {b} were sealed with another audit key than the one at {where}"
+            if key is not None
+            else f"entries {a} to {b} are sealed with a key this machine does not have ({where})"
+        ) + ": they cannot be checked here (their links hold)"
+        return Verdict(
+            n, first["id"], previous["id"], None, problem, **seen,
+            unchecked=unchecked, unchecked_from=a, unchecked_to=b,
+        )  # fmt: skip
     return Verdict(n, first["id"], previous["id"], **seen)
 
 

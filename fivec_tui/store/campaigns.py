@@ -7,7 +7,9 @@ is journaled ``sending`` and committed *before* it goes out, then given its answ
 Nothing here ever puts an ``unknown`` row back to ``planned``: only :func:`settle`, told by the
 send records which numbers were sent, does that, by moving the unsent ones into a new request.
 A process killed mid-request leaves ``sending``, which the next run calls ``unknown``
-(:func:`abandon_in_flight`).  Tables: ``campaigns``, ``campaign_requests``, ``campaign_rows``.
+(:func:`abandon_in_flight`).  A campaign left ``sending`` by a process that is gone is shown
+``interrupted`` (:func:`shown_state`): the journal keeps what it knows, and ``campaign resume``
+is what finishes it.  Tables: ``campaigns``, ``campaign_requests``, ``campaign_rows``.
 """
 
 from __future__ import annotations
@@ -17,10 +19,14 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ..i18n import N_, _
+from ..processes import alive
 from .db import Store
 
 #: Row and request states.  ``planned``: never submitted; the rest as above.
 STATES = ("planned", "sending", "accepted", "failed", "unknown")
+#: How a campaign left ``sending`` by a process no longer running is shown.
+INTERRUPTED = N_("interrupted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +125,7 @@ def claim(store: Store, cid: int, pid: int | None = None) -> int | None:
     with store.transaction() as conn:
         row = conn.execute("SELECT runner_pid FROM campaigns WHERE id = ?", (cid,)).fetchone()
         other = row[0] if row else None
-        if other and other != pid and _alive(other):
+        if other and other != pid and alive(other):
             return other
         conn.execute(
             "UPDATE campaigns SET runner_pid = ?, updated_at = ? WHERE id = ?",
@@ -128,24 +134,36 @@ def claim(store: Store, cid: int, pid: int | None = None) -> int | None:
     return None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def set_state(store: Store, cid: int, state: str, detail: str = "") -> None:
+    """The campaign's state; ``sending`` records this process as its runner (whoever sends
+    it: the CLI claimed it first, the TUI's new campaign has no other), so that a run
+    killed shows as :data:`INTERRUPTED` and a resume elsewhere waits for a live one."""
     with store.transaction() as conn:
         conn.execute(
             "UPDATE campaigns SET state = ?, detail = ?, updated_at = ?, "
-            "runner_pid = CASE WHEN ? IN ('paused', 'done') THEN NULL ELSE runner_pid END "
-            "WHERE id = ?",
-            (state, detail, time.time(), state, cid),
+            "runner_pid = CASE WHEN ? IN ('paused', 'done') THEN NULL "
+            "WHEN ? = 'sending' THEN ? ELSE runner_pid END WHERE id = ?",
+            (state, detail, time.time(), state, state, os.getpid(), cid),
         )
+
+
+def shown_state(campaign: dict) -> str:
+    """The state to show of a campaign row (with ``state`` and ``runner_pid``):
+    :data:`INTERRUPTED` when it was left ``sending`` by a process no longer running (killed:
+    nothing recorded its end), else its state."""
+    pid = campaign.get("runner_pid")
+    if campaign["state"] == "sending" and not (pid and alive(pid)):
+        return INTERRUPTED
+    return campaign["state"]
+
+
+def resume_hint(cid: int) -> str:
+    """What to do about an :data:`INTERRUPTED` campaign (said by the CLI, the TUI, doctor)."""
+    return _(
+        "campaign {id} was interrupted (the process sending it is gone): `fivec-tui campaign "
+        "resume {id}` settles the requests it left in flight from the send records, then "
+        "sends the rows never submitted"
+    ).format(id=cid)
 
 
 def abandon_in_flight(store: Store, cid: int) -> int:
@@ -330,7 +348,7 @@ def result_rows(store: Store, cid: int) -> list[tuple]:
 
 def campaigns(store: Store, limit: int = 100) -> list[dict]:
     return store.query(
-        "SELECT c.id, c.created_at, c.rows, c.state, c.source, "
+        "SELECT c.id, c.created_at, c.rows, c.state, c.runner_pid, c.source, "
         "(SELECT count(*) FROM campaign_rows r WHERE r.campaign_id = c.id "
         " AND r.state != 'planned') AS submitted, "
         "(SELECT count(*) FROM campaign_rows r WHERE r.campaign_id = c.id "

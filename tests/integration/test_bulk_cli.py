@@ -70,7 +70,10 @@ def test_send_csv_json_lines_exit_0_with_rejects(env, tmp_path, sim_thread):
 
     code, out, _ = run(env, "campaign", "show", str(done["campaign"]), "--json")
     shown = json.loads(out)
-    assert list(shown) == ["id", "rows", "submitted", "accepted", "failed", "unknown", "delivery"]
+    assert list(shown) == [
+        *("id", "state", "rows", "submitted", "accepted", "failed", "unknown", "delivery")
+    ]
+    assert shown["state"] == "done"
     assert (shown["rows"], shown["submitted"], shown["accepted"], shown["unknown"]) == (
         250,
         250,

@@ -54,6 +54,8 @@ def test_readable_cache_is_named_then_fixed(env, tmp_path):
     checks = {c["check"]: c["status"] for c in json.loads(run(env, "--json")[1])["checks"]}
     assert checks | {"mode": "ok"} == {
         "cache": "ok",
+        "audit": "skipped",  # no action yet: no key, nothing to anchor
+        "campaigns": "ok",
         "mode": "ok",
         "config": "ok",
         "platform": "ok",
@@ -149,3 +151,34 @@ def test_a_missing_config_named_is_said_so(env, tmp_path):
     code, out = run({**env, "FIVEC_CONFIG": str(tmp_path / "typo.toml")})
     assert code == 1 and "no such file (given by FIVEC_CONFIG)" in out
     assert "config init" in out
+
+
+def test_a_lost_audit_key_and_anchor_are_named_with_what_to_do(env, monkeypatch):
+    """The key deleted (or the cache brought from another machine): doctor says so before
+    the next action makes a new key, and after it names the entries that cannot be checked;
+    a removed anchor is a problem of its own."""
+    from fivec_tui.store import seal as seal_module
+
+    state = Path(env["XDG_STATE_HOME"]) / "fivec-tui" / "audit"
+    for text in ("一", "二"):
+        code, _out, err = run_cli(
+            env, "send", "--to", "13800138000", "--content", text + "【公司】", "--yes"
+        )
+        assert code == 0, err
+    code, out = run(env)
+    assert code == 0 and "audit key " in out and "audit trail anchored at entry 4" in out
+    (state / "key").unlink()
+    monkeypatch.setattr(seal_module, "_KEYS", {})  # as a new process
+    code, out = run(env)
+    assert code == 1
+    assert "the audit key is missing: entries 1 to 4 were sealed with it" in out
+    assert f"put the key file back at {state / 'key'}" in out
+    run_cli(env, "send", "--to", "13800138000", "--content", "三【公司】", "--yes")
+    code, out = run(env)
+    assert code == 0 and "entries 1 to 4 were sealed with an earlier key" in out
+    assert run_cli(env, "audit", "--verify")[0] == 3
+    for anchor in state.glob("*.anchor"):
+        anchor.unlink()
+    code, out = run(env, "--json")
+    (problem,) = [c for c in json.loads(out)["checks"] if c["status"] == "problem"]
+    assert code == 1 and problem["check"] == "audit" and "no audit anchor" in problem["detail"]

@@ -5,6 +5,7 @@ behaviour tests of each screen build on the same scenes."""
 from __future__ import annotations
 
 import json
+import os
 import random
 from datetime import UTC, datetime
 from pathlib import Path
@@ -244,7 +245,10 @@ def bulk_snapshot_app(tmp_path, customers) -> FivecApp:
         request = journal.next_planned(store, cid)
         journal.mark_sending(store, request.id)
         journal.record_answer(store, request.id, answer, "10623347355876")
-    store.conn.execute("UPDATE campaigns SET created_at = ?, state = 'sending'", (NOW - 60,))
+    store.conn.execute(  # sending, by this live process
+        "UPDATE campaigns SET created_at = ?, state = 'sending', runner_pid = ?",
+        (NOW - 60, os.getpid()),
+    )
     store.conn.execute(
         "UPDATE campaign_requests SET sent_at = ? WHERE sent_at IS NOT NULL", (NOW - 55,)
     )

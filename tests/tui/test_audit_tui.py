@@ -172,6 +172,27 @@ async def test_the_audit_screen_lists_actions_with_the_chain_line(tmp_path):
         assert await until(lambda: "BROKEN at entry 1" in str(status.render()), pilot)
 
 
+async def test_the_audit_screen_says_entries_a_lost_key_sealed_cannot_be_checked(
+    tmp_path, monkeypatch
+):
+    from fivec_tui.store import seal as seal_module
+    from fivec_tui.store.seal import Seal
+
+    store = Store(tmp_path / "c.db")
+    audit = Auditor(store, trail.Actor("cli", "fivec"), "prod", "acme")
+    audit.finish(audit.begin("send", mobiles=["13800138000"], text="一【x】"), "accepted", "1")
+    Seal(store.path).key_path.unlink()
+    monkeypatch.setattr(seal_module, "_KEYS", {})  # as a new process
+    audit.finish(audit.begin("send", mobiles=["13800138000"], text="二【x】"), "accepted", "2")
+    app = FivecApp(Profile("prod", "acme", "0" * 32, "k" * 32), store, refresh_s=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await to_screen(pilot, "w", "audit")
+        status = app.screen.query_one("#audit-status", Static)
+        said = "entries 1 to 2 were sealed with an audit key not at hand"
+        assert await until(lambda: said in str(status.render()), pilot)
+        assert "BROKEN" not in str(status.render())
+
+
 async def test_an_action_from_the_browser_is_marked_serve(tmp_path, monkeypatch):
     app = FivecApp(Profile("prod", "acme", "0" * 32, "k" * 32), Store(tmp_path / "c.db"))
     assert app.auditor().actor.path == "tui"

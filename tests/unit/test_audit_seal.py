@@ -3,13 +3,14 @@ who can write the cache (and not read the key) tries, and what ``verify`` then s
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 
 import pytest
 from clirun import empty_config, run
 
-from fivec_tui.store import Store
+from fivec_tui.store import Store, audit_keys
 from fivec_tui.store import audit as trail
 from fivec_tui.store import seal as seal_module
 from fivec_tui.store.audit_verify import verify
@@ -137,3 +138,74 @@ def test_audit_verify_exits_1_naming_what_is_wrong(store, tmp_path):
     env = {"FIVEC_CONFIG": empty_config(tmp_path / "none.toml"), "FIVEC_DB": str(store.path)}
     code, out, _err = run(env, "audit", "--verify")
     assert code == 1 and "BROKEN" in out and "entry 8 was written" in out
+
+
+def forget_keys(monkeypatch) -> None:
+    """Another process, which never read the key."""
+    monkeypatch.setattr(seal_module, "_KEYS", {})
+
+
+def test_a_lost_key_made_again_is_said_not_blamed_as_tampering(store, monkeypatch):
+    """The key file deleted: the next action makes a new key.  The entries sealed with the
+    old one cannot be checked (said so, naming them); the new ones verify, and a change to
+    one of them is still found."""
+    sends(store, 2)
+    seal = Seal(store.path)
+    seal.key_path.unlink()
+    forget_keys(monkeypatch)
+    sends(store, 1)
+    v = verify(store)
+    assert v.broken is None and not v.ok and v.key_at_hand
+    assert (v.unchecked, v.unchecked_from, v.unchecked_to) == (4, 1, 4)
+    assert "entries 1 to 4 were sealed with another audit key" in v.problem
+    sql(store, "UPDATE audit SET text = 'rewritten' WHERE id = 5")
+    v = verify(store)
+    assert v.broken == 5 and "was changed" in v.problem
+
+
+def test_a_cache_copied_to_another_machine_is_checked_where_its_key_is(
+    store, monkeypatch, tmp_path
+):
+    sends(store, 2)
+    home = os.environ["XDG_STATE_HOME"]
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "other-machine"))
+    forget_keys(monkeypatch)
+    v = verify(store)  # nothing written there yet: no key at all
+    assert (v.broken, v.key_at_hand, v.unchecked_to) == (None, False, 4)
+    assert "a key this machine does not have" in v.problem
+    sends(store, 1)  # the first action there makes its key
+    v = verify(store)
+    assert (v.broken, v.unchecked_from, v.unchecked_to, v.entries) == (None, 1, 4, 6)
+    monkeypatch.setenv("XDG_STATE_HOME", home)  # back home: the old key checks 1 to 4
+    forget_keys(monkeypatch)
+    v = verify(store)
+    assert (v.broken, v.unchecked_from, v.unchecked_to) == (None, 5, 6)
+
+
+def test_a_trail_sealed_before_key_ids_were_recorded_keeps_verifying(store, monkeypatch):
+    sends(store, 2)
+    sql(store, "DELETE FROM settings WHERE key = 'audit.keys'")  # as an earlier version left it
+    sends(store, 1)
+    assert verify(store).ok
+    assert (
+        store.get_setting("audit.keys") == f'[[1, "{audit_keys.key_id(Seal(store.path).key())}"]]'
+    )
+    sql(store, "DELETE FROM settings WHERE key = 'audit.keys'")
+    Seal(store.path).key_path.unlink()  # and its key lost since
+    forget_keys(monkeypatch)
+    sends(store, 1)
+    v = verify(store)
+    assert (v.broken, v.unchecked_from, v.unchecked_to) == (None, 1, 6)
+
+
+def test_audit_verify_exits_3_naming_the_entries_a_lost_key_sealed(store, tmp_path, monkeypatch):
+    sends(store, 2)
+    Seal(store.path).key_path.unlink()
+    forget_keys(monkeypatch)
+    sends(store, 1)
+    env = {"FIVEC_CONFIG": empty_config(tmp_path / "none.toml"), "FIVEC_DB": str(store.path)}
+    code, out, _err = run(env, "audit", "--verify")
+    assert code == 3 and "BROKEN" not in out and "entries 1 to 4" in out and "key" in out
+    code, out, _err = run(env, "audit", "--verify", "--json")
+    doc = json.loads(out)
+    assert code == 3 and doc["ok"] is False and doc["broken"] is None and doc["unchecked"] == 4

@@ -207,7 +207,7 @@ class Runner:
             return
         sent, spent = self._paced
         rate = sent / spent if spent > 0 else 0.0
-        pace = min(rate, self.pacer.rate) if rate else self.pacer.rate
+        pace = min(rate, self.pacer.rate)  # 0 until two requests started: no ETA before
         self.on_progress(
             Progress(
                 rows=counts["rows"],
