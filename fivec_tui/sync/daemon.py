@@ -19,6 +19,7 @@ from ..store import Store
 from ..store.integrity import CacheBroken, ensure_sound
 from ..store.space import room
 from ..text import visible
+from ..when import moment
 from . import alerts
 from .backoff import said
 from .client import client_for
@@ -56,6 +57,11 @@ class Escaped(logging.Formatter):
 
     def formatMessage(self, record: logging.LogRecord) -> str:
         return visible(super().formatMessage(record))
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """In the display zone with its offset, as every time the tool prints (the host's
+        clock often runs in UTC, its local time unlabelled)."""
+        return moment(record.created).isoformat(sep=" ", timespec="milliseconds")
 
 
 class LogFile(logging.StreamHandler):

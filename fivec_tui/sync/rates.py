@@ -3,6 +3,7 @@ trouble the rest of the traffic would average away."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 
@@ -46,6 +47,12 @@ def _low(s: queries.Summary, baseline: float | None, c: dict) -> tuple[bool, boo
     return rate < c["rate_below"], dropped
 
 
+def below(rate: float) -> float:
+    """``rate`` cut, not rounded, to the tenth of a percent the messages show: 89.96% reads
+    89.9%, never "90.0%, below 90%"."""
+    return math.floor(rate * 1000) / 1000
+
+
 def delivery_rate(store: Store, c: dict, now: float) -> Iterable[Condition]:
     """The account's rate, and each carrier's where the rest of the traffic is fine (an
     outage of one carrier that the others average away; when every carrier is down, the
@@ -85,7 +92,7 @@ def _rate_condition(
         else:
             text = _x(
                 N_("delivery rate {rate:.1%} over the last {minutes:.0f} min ({finished} finished)")
-            ).format(rate=rate, minutes=minutes, finished=finals)
+            ).format(rate=below(rate), minutes=minutes, finished=finals)
         if low:
             text += _x(N_(", below {limit:.0%}")).format(limit=c["rate_below"])
         elif dropped:

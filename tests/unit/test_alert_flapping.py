@@ -122,3 +122,16 @@ def test_a_burn_threshold_no_outage_can_reach_is_refused(slo, key):
     assert f"[profiles.p.slo] {key}:" in str(caught.value) and "never" in str(caught.value)
     assert validate_profile("p", {"slo": {"delivery": 0.95}}).slo.page_burn == 14.4  # 20x max
     assert isinstance(Profile("q").slo.delivery, float)
+
+
+def test_a_rate_just_below_the_floor_never_reads_as_the_floor(tmp_path, monkeypatch):
+    """89.96% was written "90.0% … below 90%"."""
+
+    def answers():
+        yield {900.0: {"unicom": (8996, 1004)}}
+
+    seen = evaluate(tmp_path, monkeypatch, [rates.delivery_rate], answers(), 1, rate_window_s=900)
+    assert [s for _, s, key in seen if key == "delivery_rate:all"] == ["firing"]
+    store = Store(tmp_path / "c.db")
+    (message,) = [r["message"] for r in store.query("SELECT message FROM alerts")][:1]
+    assert "89.9%" in message and "90.0%" not in message, message

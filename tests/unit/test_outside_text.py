@@ -4,6 +4,7 @@ and right-to-left characters are shown escaped, as the TUI shows them."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -81,6 +82,8 @@ def test_a_log_line_escapes_outside_text_and_cannot_forge_a_line(tmp_path):
     for written in (log.read_text(encoding="utf-8"), done.stderr.decode()):
         (line,) = written.splitlines()
         assert line.endswith("records failed: " + visible(text)), line
+        # its time in the display zone with the offset (Beijing by default), host in UTC
+        assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+08:00 WARNING ", line), line
 
 
 def _on_a_terminal(env: dict[str, str], *args: str) -> bytes:
