@@ -10,10 +10,11 @@ pending.
 The window is cut into grains (:mod:`.rollup`), each read from the smallest rollup that
 holds it whole: whole hours (the long windows), whole minutes, and in the two minutes cut by
 an edge, the part inside the window or the whole minute less the part outside, whichever is
-shorter.  That part is read, live, from the per-second rollups (whole seconds of the last
-:data:`~.rollup.KEEP_SECONDS_S`) and the rows of the sends at a fraction of a second (none
-from the platform: an index holds only them); otherwise, and as known at a moment, from its
-rows.  As known at a moment, the whole minutes and hours lose the reports that came after it:
+cheaper to read.  That part is read, live, from the per-second rollups (whole seconds of the
+last :data:`~.rollup.KEEP_SECONDS_S`: a few rows of their Fenwick tree, the fewer the
+cheaper) and the rows of the sends at a fraction of a second (none from the platform: an
+index holds only them); otherwise, and as known at a moment, from its rows (the shorter the
+cheaper).  As known at a moment, the whole minutes and hours lose the reports that came after it:
 those of later minutes, and those of the moment's own minute after its second, both from
 ``rollup_late``; the moment's own minute is never taken whole.  Every part is linear in the
 messages, so the parts add up to exactly the rows' count.
@@ -30,7 +31,7 @@ from collections.abc import Callable
 
 from ..api.carriers import carrier_of_prefix
 from .db import Store
-from .rollup import KEEP_SECONDS_S, LATE_LAG, PARTS, SENT, bucket_sql, offsets
+from .rollup import KEEP_SECONDS_S, LATE_LAG, PARTS, SENT, bucket_sql, offsets, span
 
 #: What a window's numbers are grouped by, besides status (and latency bucket).  ``group``
 #: (the message groups) is counted as known now only.
@@ -72,26 +73,52 @@ class _Window:
 
 
 def _cut(start: float, end: float, known_at: float | None) -> tuple[int, int, list[Edge]]:
-    """The whole minutes ``lo..hi`` of the window (none when ``lo > hi``) and its edges."""
+    """The whole minutes ``lo..hi`` of the window (none when ``lo > hi``) and its edges: of
+    each edge minute, the part inside the window or the whole minute less the part outside,
+    whichever is cheaper (:func:`_cost`)."""
     first, last = math.floor(start / 60), math.floor(end / 60)
     if first == last:  # inside one minute
         return first + 1, first, [(1, start, ">", end, "<=")]
     lo, hi = first + 1, last - 1
-    edges: list[Edge] = []
-    if start - first * 60 < (first + 1) * 60 - start:  # the part outside is the shorter
-        lo = first
-        edges.append((-1, first * 60, ">=", start, "<="))
+    outside: Edge = (-1, first * 60, ">=", start, "<=")
+    inside: Edge = (1, start, ">", (first + 1) * 60, "<")
+    if _cost(outside, known_at) < _cost(inside, known_at):
+        lo, edges = first, [outside]
     else:
-        edges.append((1, start, ">", (first + 1) * 60, "<"))
+        edges = [inside]
     # As known at a moment, its own minute is never whole: its reports after the moment are
     # only in the rows (and rollup_late's seconds, which hold later minutes' sends).
-    outside_shorter = (last + 1) * 60 - end < end - last * 60
-    if outside_shorter and (known_at is None or last < math.floor(known_at / 60)):
+    outside, inside = (-1, end, ">", (last + 1) * 60, "<"), (1, last * 60, ">=", end, "<=")
+    if (known_at is None or last < math.floor(known_at / 60)) and _cost(outside, known_at) < _cost(
+        inside, known_at
+    ):
         hi = last
-        edges.append((-1, end, ">", (last + 1) * 60, "<"))
+        edges.append(outside)
     else:
-        edges.append((1, last * 60, ">=", end, "<="))
+        edges.append(inside)
     return lo, hi, edges
+
+
+def _per_second(edge: Edge, known_at: float | None) -> bool:
+    """Whether an edge's whole seconds are read from the per-second rollups (live, and
+    recent enough for them to hold it), not from its rows."""
+    return known_at is None and edge[1] >= time.time() - KEEP_SECONDS_S
+
+
+def _seconds(edge: Edge) -> tuple[int, int]:
+    """The first and last whole second of an edge."""
+    _sign, lo, lo_op, hi, hi_op = edge
+    first = math.floor(lo) + 1 if lo_op == ">" else math.ceil(lo)
+    last = math.ceil(hi) - 1 if hi_op == "<" else math.floor(hi)
+    return first, last
+
+
+def _cost(edge: Edge, known_at: float | None) -> float:
+    """What reading an edge costs: the rows of the per-second rollups' tree it adds up, or
+    from the rows, its length."""
+    if _per_second(edge, known_at):
+        return len(span(*_seconds(edge)))
+    return edge[3] - edge[1]
 
 
 def _edge_rows(
@@ -115,34 +142,44 @@ def _edge_rows(
     return memo[key]
 
 
-def _edge_per_second(store: Store, edge: Edge, memo: dict, table: str, columns: str) -> list:
-    """An edge's whole-second sends from a per-second rollup, by minute then ``columns``:
-    ``rollup_s`` by carrier, group, status and bucket; ``rollup_sp`` by block and status."""
-    _sign, lo, lo_op, hi, hi_op = edge
-    key = (table, lo, lo_op, hi, hi_op)
+#: Each ``by``'s per-second rollup and the column read from it beside status and bucket (an
+#: edge is inside one minute: ``minute`` is the edge's own).
+_PER_SECOND = {
+    "": ("rollup_s", "''"),
+    "minute": ("rollup_s", "''"),
+    "carrier": ("rollup_s", "carrier"),
+    "group": ("rollup_s", "grp"),
+    "prefix": ("rollup_sp", "prefix"),
+}
+
+
+def _edge_per_second(store: Store, edge: Edge, by: str, memo: dict) -> list[tuple]:
+    """An edge's whole-second sends from the per-second rollups' tree (:func:`.rollup.span`)
+    by :data:`_PER_SECOND`'s column, status and bucket (0 by block: no latency there)."""
+    table, column = _PER_SECOND[by]
+    rows = span(*_seconds(edge))
+    key = (table, column, *rows.items())
     if key not in memo:
-        groups = ", ".join(str(i) for i in range(1, columns.count(",") + 3))
-        memo[key] = store.conn.execute(
-            f"SELECT second / 60, {columns}, sum(n) FROM {table} "
-            f"WHERE second {lo_op} ? AND second {hi_op} ? GROUP BY {groups}",
-            (lo, hi),
-        ).fetchall()
+        signs = " ".join("WHEN ? THEN ?" for _ in rows)  # bound: one statement per count
+        bucket = "bucket" if table == "rollup_s" else "0"
+        memo[key] = (
+            store.conn.execute(
+                f"SELECT {column}, status, {bucket}, sum(n * CASE second {signs} END) "
+                f"FROM {table} WHERE second IN ({', '.join('?' * len(rows))}) GROUP BY 1, 2, 3",
+                (*(x for pair in rows.items() for x in pair), *rows),
+            ).fetchall()
+            if rows
+            else []
+        )
     return memo[key]
 
 
 def _add_edge(store, w: _Window, edge: Edge, known_at, by: str, memo: dict) -> None:
     sign = edge[0]
-    if known_at is None and edge[1] >= time.time() - KEEP_SECONDS_S:
-        if by == "prefix":  # no latency by block
-            for minute, prefix, status, n in _edge_per_second(
-                store, edge, memo, "rollup_sp", "prefix, status"
-            ):
-                w.add(w.key(minute, prefix, None, 0), status, 0, n, sign)
-        else:
-            for minute, carrier, grp, status, bucket, n in _edge_per_second(
-                store, edge, memo, "rollup_s", "carrier, grp, status, bucket"
-            ):
-                w.add(w.key(minute, None, carrier, grp), status, bucket, n, sign)
+    if _per_second(edge, known_at):
+        minute = math.floor(edge[1] / 60)  # the edge's own
+        for value, status, bucket, n in _edge_per_second(store, edge, by, memo):
+            w.add(minute if by == "minute" else value, status, bucket, n, sign)
         rows = _edge_rows(store, edge, None, True, memo)
     else:
         rows = _edge_rows(store, edge, known_at, False, memo)
