@@ -20,7 +20,7 @@ those of later minutes, and those of the moment's own minute after its second, b
 messages, so the parts add up to exactly the rows' count.
 
 A screen that reads several windows ending at the same moment (the dashboard) passes one
-``memo``, so that each edge is read once.
+``memo``, so that each edge, and each window's late reports, are read once.
 """
 
 from __future__ import annotations
@@ -247,11 +247,20 @@ def _add_rolled(store, w: _Window, by: str, lo: int, hi: int) -> None:
                     into[k, value] = into.get((k, value), 0) + n
 
 
-def _less_late(store, w: _Window, lo: int, hi: int, known_at: float) -> None:
+def _less_late(store, w: _Window, lo: int, hi: int, known_at: float, memo: dict) -> None:
     """Take from the whole minutes ``lo..hi`` the reports that came after ``known_at`` (in
     its own minute, those after its second): of the :data:`~.rollup.LATE_LAG` minutes
     before its own by send minute, the few later still through ``rollup_late_long``, so that
     what is read does not grow with the window or its age."""
+    key = ("late", lo, hi, known_at)
+    if key not in memo:
+        memo[key] = _late(store, lo, hi, known_at)
+    for minute, prefix, status, bucket, n in memo[key]:
+        w.add(w.key(minute, prefix, None, None), status, bucket, n, -1)
+
+
+def _late(store, lo: int, hi: int, known_at: float) -> list[tuple]:
+    """:func:`_less_late`'s reports: (send minute, block, status, bucket, how many)."""
     mk = math.floor(known_at / 60)
     after = known_at - 60 * mk  # exact: the two are within a minute of each other
     columns = "minute, prefix, status, bucket, rminute, n, seconds FROM rollup_late"
@@ -265,10 +274,12 @@ def _less_late(store, w: _Window, lo: int, hi: int, known_at: float) -> None:
         "AND rminute >= ? AND minute BETWEEN ? AND ?",
         (mk, lo, hi),
     ).fetchall()
+    out = []
     for minute, prefix, status, bucket, rminute, n, seconds in near + far:
         if rminute == mk:  # the moment's own minute: those after its second
             n = sum(k for offset, k in offsets(seconds).items() if offset > after)
-        w.add(w.key(minute, prefix, None, None), status, bucket, n, -1)
+        out.append((minute, prefix, status, bucket, n))
+    return out
 
 
 def counts(
@@ -293,7 +304,7 @@ def counts(
         if lo <= hi:
             _add_rolled(store, w, by, lo, hi)
             if known_at is not None:
-                _less_late(store, w, lo, hi, known_at)
+                _less_late(store, w, lo, hi, known_at, memo)
         for edge in edges:
             _add_edge(store, w, edge, known_at, by, memo)
     return {k: n for k, n in w.out.items() if n}, {k: n for k, n in w.hist.items() if n}
