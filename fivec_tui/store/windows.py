@@ -142,44 +142,46 @@ def _edge_rows(
     return memo[key]
 
 
-#: Each ``by``'s per-second rollup and the column read from it beside status and bucket (an
-#: edge is inside one minute: ``minute`` is the edge's own).
+#: Each ``by``'s per-second rollup and what it is grouped by there (an edge is inside one
+#: minute: ``minute`` is the edge's own; no latency by block).
 _PER_SECOND = {
-    "": ("rollup_s", "''"),
-    "minute": ("rollup_s", "''"),
-    "carrier": ("rollup_s", "carrier"),
-    "group": ("rollup_s", "grp"),
-    "prefix": ("rollup_sp", "prefix"),
+    "": ("rollup_s", "status, bucket"),
+    "minute": ("rollup_s", "status, bucket"),
+    "carrier": ("rollup_s", "carrier, status, bucket"),
+    "group": ("rollup_s", "grp, status, bucket"),
+    "prefix": ("rollup_sp", "prefix, status"),
 }
 
 
 def _edge_per_second(store: Store, edge: Edge, by: str, memo: dict) -> list[tuple]:
     """An edge's whole-second sends from the per-second rollups' tree (:func:`.rollup.span`)
-    by :data:`_PER_SECOND`'s column, status and bucket (0 by block: no latency there)."""
-    table, column = _PER_SECOND[by]
+    by :data:`_PER_SECOND`'s columns, then bucket (0 by block) and how many."""
+    table, columns = _PER_SECOND[by]
     rows = span(*_seconds(edge))
-    key = (table, column, *rows.items())
+    key = (table, columns, *rows.items())
     if key not in memo:
-        signs = " ".join("WHEN ? THEN ?" for _ in rows)  # bound: one statement per count
-        bucket = "bucket" if table == "rollup_s" else "0"
-        memo[key] = (
-            store.conn.execute(
-                f"SELECT {column}, status, {bucket}, sum(n * CASE second {signs} END) "
-                f"FROM {table} WHERE second IN ({', '.join('?' * len(rows))}) GROUP BY 1, 2, 3",
-                (*(x for pair in rows.items() for x in pair), *rows),
-            ).fetchall()
-            if rows
-            else []
-        )
+        marks = ", ".join("?" * len(rows))
+        n, signs = "n", ()
+        if -1 in rows.values():  # bound: one statement per count of rows
+            n = f"n * CASE second {' '.join('WHEN ? THEN ?' for _ in rows)} END"
+            signs = tuple(x for pair in rows.items() for x in pair)
+        memo[key] = store.conn.execute(
+            f"SELECT {columns}{'' if 'bucket' in columns else ', 0'}, sum({n}) FROM {table} "
+            f"WHERE second IN ({marks}) GROUP BY {columns}",
+            (*signs, *rows),
+        ).fetchall()
     return memo[key]
 
 
 def _add_edge(store, w: _Window, edge: Edge, known_at, by: str, memo: dict) -> None:
     sign = edge[0]
     if _per_second(edge, known_at):
-        minute = math.floor(edge[1] / 60)  # the edge's own
-        for value, status, bucket, n in _edge_per_second(store, edge, by, memo):
-            w.add(minute if by == "minute" else value, status, bucket, n, sign)
+        per = _edge_per_second(store, edge, by, memo)
+        if by in ("", "minute"):  # the edge's own minute
+            key = math.floor(edge[1] / 60) if by == "minute" else ""
+            per = [(key, *row) for row in per]
+        for key, status, bucket, n in per:
+            w.add(key, status, bucket, n, sign)
         rows = _edge_rows(store, edge, None, True, memo)
     else:
         rows = _edge_rows(store, edge, known_at, False, memo)
