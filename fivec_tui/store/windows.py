@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from ..api.carriers import carrier_of_prefix
 from .db import Store
@@ -65,11 +65,17 @@ class _Window:
         self.hist: Counts = {}
 
     def add(self, key, status: str, bucket: int, n: int, sign: int = 1) -> None:
-        if not n or (status == PARTS and not self.parts):
-            return
-        self.out[key, status] = self.out.get((key, status), 0) + sign * n
-        if self.latency and status not in (SENT, PARTS):
-            self.hist[key, bucket] = self.hist.get((key, bucket), 0) + sign * n
+        self.add_all(((key, status, bucket, n),), sign)
+
+    def add_all(self, rows: Iterable[tuple], sign: int = 1) -> None:
+        """Add ``(key, status, bucket, n)`` rows (the edges' many: one loop)."""
+        out, hist, latency, parts = self.out, self.hist, self.latency, self.parts
+        for key, status, bucket, n in rows:
+            if not n or (status == PARTS and not parts):
+                continue
+            out[key, status] = out.get((key, status), 0) + sign * n
+            if latency and status not in (SENT, PARTS):
+                hist[key, bucket] = hist.get((key, bucket), 0) + sign * n
 
 
 def _cut(start: float, end: float, known_at: float | None) -> tuple[int, int, list[Edge]]:
@@ -180,8 +186,7 @@ def _add_edge(store, w: _Window, edge: Edge, known_at, by: str, memo: dict) -> N
         if by in ("", "minute"):  # the edge's own minute
             key = math.floor(edge[1] / 60) if by == "minute" else ""
             per = [(key, *row) for row in per]
-        for key, status, bucket, n in per:
-            w.add(key, status, bucket, n, sign)
+        w.add_all(per, sign)
         rows = _edge_rows(store, edge, None, True, memo)
     else:
         rows = _edge_rows(store, edge, known_at, False, memo)
@@ -257,8 +262,7 @@ def _less_late(store, w: _Window, lo: int, hi: int, known_at: float, memo: dict)
     key = ("late", lo, hi, known_at)
     if key not in memo:
         memo[key] = _late(store, lo, hi, known_at)
-    for minute, prefix, status, bucket, n in memo[key]:
-        w.add(w.key(minute, prefix, None, None), status, bucket, n, -1)
+    w.add_all(((w.key(m, prefix, None, None), *rest) for m, prefix, *rest in memo[key]), -1)
 
 
 def _late(store, lo: int, hi: int, known_at: float) -> list[tuple]:
