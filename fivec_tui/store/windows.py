@@ -95,9 +95,8 @@ def _cut(start: float, end: float, known_at: float | None) -> tuple[int, int, li
     # As known at a moment, its own minute is never whole: its reports after the moment are
     # only in the rows (and rollup_late's seconds, which hold later minutes' sends).
     outside, inside = (-1, end, ">", (last + 1) * 60, "<"), (1, last * 60, ">=", end, "<=")
-    if (known_at is None or last < math.floor(known_at / 60)) and _cost(outside, known_at) < _cost(
-        inside, known_at
-    ):
+    last_whole = known_at is None or last < math.floor(known_at / 60)
+    if last_whole and _cost(outside, known_at) < _cost(inside, known_at):
         hi = last
         edges.append(outside)
     else:

@@ -70,6 +70,8 @@ def fill(path: Path, n: int, recent: int, now: float) -> Store:
         )
         rollup.count_sent(conn, 0)
         rollup.count_matched(conn, "r.id = p.record_id", "p.record_id > 0", ())
+    # As a cache the poller has kept for a while: in its file, not in a WAL of gigabytes.
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return store
 
 
