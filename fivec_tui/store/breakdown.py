@@ -90,13 +90,19 @@ def groups(store: Store, by: str, window_s: float, now: float | None = None) -> 
 
 
 def cost(
-    store: Store, window_s: float, now: float | None = None, known_at: float | None = None
+    store: Store,
+    window_s: float,
+    now: float | None = None,
+    known_at: float | None = None,
+    memo: dict | None = None,
 ) -> dict:
     """Parts billed for the window's messages, the balance spent over it (recharges
     excluded: the falls between the snapshots from the last one at its start on), and what a
     delivered message cost (``per_delivered``; None with none delivered or no snapshots)."""
     now = time.time() if now is None else now
-    counts, _ = windows.counts(store, now - window_s, now, known_at, latency=False, parts=True)
+    counts, _ = windows.counts(
+        store, now - window_s, now, known_at, latency=False, memo=memo, parts=True
+    )
     parts, delivered = counts.get(("", "PARTS"), 0), counts.get(("", "DELIVRD"), 0)
     first = store.scalar(
         "SELECT coalesce(max(at), ?) FROM balance WHERE at <= ?", (now - window_s, now - window_s)
@@ -119,8 +125,10 @@ def holds(store: Store, start: float) -> bool:
     return oldest is not None and oldest <= math.floor(start / 60)
 
 
-def _summary(store: Store, window_s: float, end: float, known_at: float | None) -> Summary:
-    counts, hist = windows.counts(store, end - window_s, end, known_at)
+def _summary(
+    store: Store, window_s: float, end: float, known_at: float | None, memo: dict
+) -> Summary:
+    counts, hist = windows.counts(store, end - window_s, end, known_at, memo=memo)
     return summarise(window_s, flat(counts), flat(hist))
 
 
@@ -131,20 +139,23 @@ def headline(
     known_at: float | None = None,
     objective: float = 0.97,
     week: bool = True,
+    memo: dict | None = None,
 ) -> dict:
     """What ``stats --json`` gives beside the window's summary: ``carriers``, ``cost`` and
     ``baseline``, the same keys (and the summary's) for the window a week earlier, as it was
     known a week before ``known_at`` (None: as known now), or None when the cache does not
-    go back that far."""
+    go back that far.  Its windows share one ``memo`` (:func:`windows.counts`): their edges
+    are read once."""
+    memo = {} if memo is None else memo
     out = {
-        "carriers": carriers(store, window_s, now, known_at, objective),
-        "cost": cost(store, window_s, now, known_at),
+        "carriers": carriers(store, window_s, now, known_at, objective, memo),
+        "cost": cost(store, window_s, now, known_at, memo),
     }
     if week:
         then = now - WEEK_S
         out["baseline"] = None
         if holds(store, then - window_s):
             before = None if known_at is None else known_at - WEEK_S
-            s = _summary(store, window_s, then, before).as_json()
-            out["baseline"] = s | headline(store, window_s, then, before, objective, week=False)
+            s = _summary(store, window_s, then, before, memo).as_json()
+            out["baseline"] = s | headline(store, window_s, then, before, objective, False, memo)
     return out

@@ -47,7 +47,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ..api.carriers import carrier_sql
-from .rollup import KEEP_SECONDS_S, LATE_LAG, bucket_sql
+from .rollup import KEEP_SECONDS_S, LATE_LAG, bucket_sql, nodes
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -668,3 +668,26 @@ def m015_carrier_rollups(db: Database) -> None:
             GROUP BY 1, 2, 3, 4, 5, 6
         ) GROUP BY 1, 2, 3, 4, 5"""
     )
+
+
+@migration
+def m016_per_second_tree(db: Database) -> None:
+    """16: the per-second rollups (rollup_s, rollup_sp) hold each minute's seconds as a
+    Fenwick tree (store/rollup.py:nodes), so that a window's edge is a few rows whatever its
+    length and the traffic: each second's counts are added to the tree's rows over it.  (The
+    minute cut by the oldest second kept is partial, as it was: windows never read it.)"""
+    pairs = ", ".join(f"({s}, {node - s})" for s in range(60) for node in nodes(s))
+    for table, keys in (
+        ("rollup_s", "carrier, grp, status, bucket"),
+        ("rollup_sp", "prefix, status"),
+    ):
+        db.execute(f"CREATE TEMP TABLE old_seconds AS SELECT * FROM {table}")
+        db.execute(f"DELETE FROM {table}")
+        db.execute(
+            f"""INSERT INTO {table}(second, {keys}, n)
+            WITH tree(off, step) AS (VALUES {pairs})
+            SELECT o.second + t.step, {keys}, sum(o.n) FROM old_seconds o
+            JOIN tree t ON t.off = o.second % 60
+            GROUP BY 1, {keys}"""
+        )
+        db.execute("DROP TABLE old_seconds")

@@ -10,27 +10,28 @@ pending.
 The window is cut into grains (:mod:`.rollup`), each read from the smallest rollup that
 holds it whole: whole hours (the long windows), whole minutes, and in the two minutes cut by
 an edge, the part inside the window or the whole minute less the part outside, whichever is
-shorter.  That part is read, live, from the per-second rollups (whole seconds of the last
-:data:`~.rollup.KEEP_SECONDS_S`) and the rows of the sends at a fraction of a second (none
-from the platform: an index holds only them); otherwise, and as known at a moment, from its
-rows.  As known at a moment, the whole minutes and hours lose the reports that came after it:
+cheaper to read.  That part is read, live, from the per-second rollups (whole seconds of the
+last :data:`~.rollup.KEEP_SECONDS_S`: a few rows of their Fenwick tree, the fewer the
+cheaper) and the rows of the sends at a fraction of a second (none from the platform: an
+index holds only them); otherwise, and as known at a moment, from its rows (the shorter the
+cheaper).  As known at a moment, the whole minutes and hours lose the reports that came after it:
 those of later minutes, and those of the moment's own minute after its second, both from
 ``rollup_late``; the moment's own minute is never taken whole.  Every part is linear in the
 messages, so the parts add up to exactly the rows' count.
 
 A screen that reads several windows ending at the same moment (the dashboard) passes one
-``memo``, so that each edge is read once.
+``memo``, so that each edge, and each window's late reports, are read once.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from ..api.carriers import carrier_of_prefix
 from .db import Store
-from .rollup import KEEP_SECONDS_S, LATE_LAG, PARTS, SENT, bucket_sql, offsets
+from .rollup import KEEP_SECONDS_S, LATE_LAG, PARTS, SENT, bucket_sql, offsets, span
 
 #: What a window's numbers are grouped by, besides status (and latency bucket).  ``group``
 #: (the message groups) is counted as known now only.
@@ -64,34 +65,65 @@ class _Window:
         self.hist: Counts = {}
 
     def add(self, key, status: str, bucket: int, n: int, sign: int = 1) -> None:
-        if not n or (status == PARTS and not self.parts):
-            return
-        self.out[key, status] = self.out.get((key, status), 0) + sign * n
-        if self.latency and status not in (SENT, PARTS):
-            self.hist[key, bucket] = self.hist.get((key, bucket), 0) + sign * n
+        self.add_all(((key, status, bucket, n),), sign)
+
+    def add_all(self, rows: Iterable[tuple], sign: int = 1) -> None:
+        """Add ``(key, status, bucket, n)`` rows (the edges' many: one loop)."""
+        out, hist, latency, parts = self.out, self.hist, self.latency, self.parts
+        for key, status, bucket, n in rows:
+            if not n or (status == PARTS and not parts):
+                continue
+            out[key, status] = out.get((key, status), 0) + sign * n
+            if latency and status not in (SENT, PARTS):
+                hist[key, bucket] = hist.get((key, bucket), 0) + sign * n
 
 
 def _cut(start: float, end: float, known_at: float | None) -> tuple[int, int, list[Edge]]:
-    """The whole minutes ``lo..hi`` of the window (none when ``lo > hi``) and its edges."""
+    """The whole minutes ``lo..hi`` of the window (none when ``lo > hi``) and its edges: of
+    each edge minute, the part inside the window or the whole minute less the part outside,
+    whichever is cheaper (:func:`_cost`)."""
     first, last = math.floor(start / 60), math.floor(end / 60)
     if first == last:  # inside one minute
         return first + 1, first, [(1, start, ">", end, "<=")]
     lo, hi = first + 1, last - 1
-    edges: list[Edge] = []
-    if start - first * 60 < (first + 1) * 60 - start:  # the part outside is the shorter
-        lo = first
-        edges.append((-1, first * 60, ">=", start, "<="))
+    outside: Edge = (-1, first * 60, ">=", start, "<=")
+    inside: Edge = (1, start, ">", (first + 1) * 60, "<")
+    if _cost(outside, known_at) < _cost(inside, known_at):
+        lo, edges = first, [outside]
     else:
-        edges.append((1, start, ">", (first + 1) * 60, "<"))
+        edges = [inside]
     # As known at a moment, its own minute is never whole: its reports after the moment are
     # only in the rows (and rollup_late's seconds, which hold later minutes' sends).
-    outside_shorter = (last + 1) * 60 - end < end - last * 60
-    if outside_shorter and (known_at is None or last < math.floor(known_at / 60)):
+    outside, inside = (-1, end, ">", (last + 1) * 60, "<"), (1, last * 60, ">=", end, "<=")
+    last_whole = known_at is None or last < math.floor(known_at / 60)
+    if last_whole and _cost(outside, known_at) < _cost(inside, known_at):
         hi = last
-        edges.append((-1, end, ">", (last + 1) * 60, "<"))
+        edges.append(outside)
     else:
-        edges.append((1, last * 60, ">=", end, "<="))
+        edges.append(inside)
     return lo, hi, edges
+
+
+def _per_second(edge: Edge, known_at: float | None) -> bool:
+    """Whether an edge's whole seconds are read from the per-second rollups (live, and
+    recent enough for them to hold it), not from its rows."""
+    return known_at is None and edge[1] >= time.time() - KEEP_SECONDS_S
+
+
+def _seconds(edge: Edge) -> tuple[int, int]:
+    """The first and last whole second of an edge."""
+    _sign, lo, lo_op, hi, hi_op = edge
+    first = math.floor(lo) + 1 if lo_op == ">" else math.ceil(lo)
+    last = math.ceil(hi) - 1 if hi_op == "<" else math.floor(hi)
+    return first, last
+
+
+def _cost(edge: Edge, known_at: float | None) -> float:
+    """What reading an edge costs: the rows of the per-second rollups' tree it adds up, or
+    from the rows, its length."""
+    if _per_second(edge, known_at):
+        return len(span(*_seconds(edge)))
+    return edge[3] - edge[1]
 
 
 def _edge_rows(
@@ -115,34 +147,45 @@ def _edge_rows(
     return memo[key]
 
 
-def _edge_per_second(store: Store, edge: Edge, memo: dict, table: str, columns: str) -> list:
-    """An edge's whole-second sends from a per-second rollup, by minute then ``columns``:
-    ``rollup_s`` by carrier, group, status and bucket; ``rollup_sp`` by block and status."""
-    _sign, lo, lo_op, hi, hi_op = edge
-    key = (table, lo, lo_op, hi, hi_op)
+#: Each ``by``'s per-second rollup and what it is grouped by there (an edge is inside one
+#: minute: ``minute`` is the edge's own; no latency by block).
+_PER_SECOND = {
+    "": ("rollup_s", "status, bucket"),
+    "minute": ("rollup_s", "status, bucket"),
+    "carrier": ("rollup_s", "carrier, status, bucket"),
+    "group": ("rollup_s", "grp, status, bucket"),
+    "prefix": ("rollup_sp", "prefix, status"),
+}
+
+
+def _edge_per_second(store: Store, edge: Edge, by: str, memo: dict) -> list[tuple]:
+    """An edge's whole-second sends from the per-second rollups' tree (:func:`.rollup.span`)
+    by :data:`_PER_SECOND`'s columns, then bucket (0 by block) and how many."""
+    table, columns = _PER_SECOND[by]
+    rows = span(*_seconds(edge))
+    key = (table, columns, *rows.items())
     if key not in memo:
-        groups = ", ".join(str(i) for i in range(1, columns.count(",") + 3))
+        marks = ", ".join("?" * len(rows))
+        n, signs = "n", ()
+        if -1 in rows.values():  # bound: one statement per count of rows
+            n = f"n * CASE second {' '.join('WHEN ? THEN ?' for _ in rows)} END"
+            signs = tuple(x for pair in rows.items() for x in pair)
         memo[key] = store.conn.execute(
-            f"SELECT second / 60, {columns}, sum(n) FROM {table} "
-            f"WHERE second {lo_op} ? AND second {hi_op} ? GROUP BY {groups}",
-            (lo, hi),
+            f"SELECT {columns}{'' if 'bucket' in columns else ', 0'}, sum({n}) FROM {table} "
+            f"WHERE second IN ({marks}) GROUP BY {columns}",
+            (*signs, *rows),
         ).fetchall()
     return memo[key]
 
 
 def _add_edge(store, w: _Window, edge: Edge, known_at, by: str, memo: dict) -> None:
     sign = edge[0]
-    if known_at is None and edge[1] >= time.time() - KEEP_SECONDS_S:
-        if by == "prefix":  # no latency by block
-            for minute, prefix, status, n in _edge_per_second(
-                store, edge, memo, "rollup_sp", "prefix, status"
-            ):
-                w.add(w.key(minute, prefix, None, 0), status, 0, n, sign)
-        else:
-            for minute, carrier, grp, status, bucket, n in _edge_per_second(
-                store, edge, memo, "rollup_s", "carrier, grp, status, bucket"
-            ):
-                w.add(w.key(minute, None, carrier, grp), status, bucket, n, sign)
+    if _per_second(edge, known_at):
+        per = _edge_per_second(store, edge, by, memo)
+        if by in ("", "minute"):  # the edge's own minute
+            key = math.floor(edge[1] / 60) if by == "minute" else ""
+            per = [(key, *row) for row in per]
+        w.add_all(per, sign)
         rows = _edge_rows(store, edge, None, True, memo)
     else:
         rows = _edge_rows(store, edge, known_at, False, memo)
@@ -210,11 +253,19 @@ def _add_rolled(store, w: _Window, by: str, lo: int, hi: int) -> None:
                     into[k, value] = into.get((k, value), 0) + n
 
 
-def _less_late(store, w: _Window, lo: int, hi: int, known_at: float) -> None:
+def _less_late(store, w: _Window, lo: int, hi: int, known_at: float, memo: dict) -> None:
     """Take from the whole minutes ``lo..hi`` the reports that came after ``known_at`` (in
     its own minute, those after its second): of the :data:`~.rollup.LATE_LAG` minutes
     before its own by send minute, the few later still through ``rollup_late_long``, so that
     what is read does not grow with the window or its age."""
+    key = ("late", lo, hi, known_at)
+    if key not in memo:
+        memo[key] = _late(store, lo, hi, known_at)
+    w.add_all(((w.key(m, prefix, None, None), *rest) for m, prefix, *rest in memo[key]), -1)
+
+
+def _late(store, lo: int, hi: int, known_at: float) -> list[tuple]:
+    """:func:`_less_late`'s reports: (send minute, block, status, bucket, how many)."""
     mk = math.floor(known_at / 60)
     after = known_at - 60 * mk  # exact: the two are within a minute of each other
     columns = "minute, prefix, status, bucket, rminute, n, seconds FROM rollup_late"
@@ -228,10 +279,12 @@ def _less_late(store, w: _Window, lo: int, hi: int, known_at: float) -> None:
         "AND rminute >= ? AND minute BETWEEN ? AND ?",
         (mk, lo, hi),
     ).fetchall()
+    out = []
     for minute, prefix, status, bucket, rminute, n, seconds in near + far:
         if rminute == mk:  # the moment's own minute: those after its second
             n = sum(k for offset, k in offsets(seconds).items() if offset > after)
-        w.add(w.key(minute, prefix, None, None), status, bucket, n, -1)
+        out.append((minute, prefix, status, bucket, n))
+    return out
 
 
 def counts(
@@ -256,7 +309,7 @@ def counts(
         if lo <= hi:
             _add_rolled(store, w, by, lo, hi)
             if known_at is not None:
-                _less_late(store, w, lo, hi, known_at)
+                _less_late(store, w, lo, hi, known_at, memo)
         for edge in edges:
             _add_edge(store, w, edge, known_at, by, memo)
     return {k: n for k, n in w.out.items() if n}, {k: n for k, n in w.hist.items() if n}
