@@ -135,7 +135,7 @@ class DashboardScreen(StoreScreen):
     # Not on the key bar (no room at 80 columns): ``?`` lists it.
     BINDINGS = [
         Binding(
-            "c", "app.switch_mode('breakdown')", N_("Carriers"), id="nav.breakdown", show=False
+            "c", "app.switch_mode('breakdown')", N_("Breakdown"), id="nav.breakdown", show=False
         ),
     ]
     lower_mounted = False

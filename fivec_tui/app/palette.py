@@ -14,10 +14,19 @@ from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.theme import ThemeProvider
 
-from ..i18n import _
+from ..i18n import N_, _
 
 if TYPE_CHECKING:
     from textual.screen import Screen
+
+
+#: The keys that are not a screen of their own but that the palette offers too, with what
+#: each does (the screens' keys are offered from their ``switch_mode`` action).
+PALETTE = {
+    "nav.accounts": N_("Every account side by side"),
+    "time.pick": N_("Show every screen at a moment in the past"),
+    "time.live": N_("Back to the live numbers"),
+}
 
 
 class PaletteActions:
@@ -65,13 +74,23 @@ class PaletteActions:
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette's commands in the interface's language, the screens first."""
-        for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and binding.action.startswith("switch_mode"):
+        seen = set()
+        for binding in (*self.BINDINGS, *screen.BINDINGS):
+            if not isinstance(binding, Binding) or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            if "switch_mode" in binding.action:
                 mode = binding.action.split("'")[1]
                 yield SystemCommand(
                     _(binding.description),
                     _("Go to the {screen} screen").format(screen=_(binding.description)),
                     partial(self.switch_mode, mode),
+                )
+            elif binding.id in PALETTE:
+                yield SystemCommand(
+                    _(binding.description),
+                    _(PALETTE[binding.id]),
+                    partial(self.run_action, binding.action.removeprefix("app.")),
                 )
         for name in self.accounts if len(self.accounts) > 1 else ():
             yield SystemCommand(

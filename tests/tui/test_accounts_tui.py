@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from scenes import NOW, accounts_app, settle, three_accounts
+from scenes import NOW, accounts_app, screens_app, settle, three_accounts
 from textual.widgets import DataTable, Input
 
 from fivec_tui.app.widgets import Banner
@@ -279,3 +279,16 @@ async def test_no_switch_while_an_action_on_the_platform_runs(tmp_path):
         await sending.wait()
         await app.focus_account("market")
         assert app.profile.name == "market"
+
+
+async def test_the_palette_offers_every_screen_accounts_and_time_travel(tmp_path):
+    """A newcomer found no Accounts, Breakdown or "go to a moment" in the palette."""
+    app = screens_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Breakdown", "Accounts", "Go to a moment", "Timeline", "Dashboard"} <= titles
+        (moment,) = [c for c in app.get_system_commands(app.screen) if c.title == "Go to a moment"]
+        app.call_later(moment.callback)  # as the palette runs it
+        await settle(pilot)
+        assert type(app.screen).__name__ == "MomentDialog"
