@@ -13,7 +13,7 @@ import math
 import time
 
 from ..api.carriers import CARRIERS
-from . import windows
+from . import optouts, windows
 from .db import Store
 from .groups import names
 from .queries import Summary, flat, split, summarise
@@ -52,8 +52,9 @@ def carriers(
     objective: float = 0.97,
     memo: dict | None = None,
 ) -> dict[str, dict]:
-    """Per carrier id with messages in the window or the burn windows: :func:`row`, and the
-    burn rate over the last hour and five minutes (``burn_1h``, ``burn_5m``)."""
+    """Per carrier id with messages or opt-outs in the window or messages in the burn
+    windows: :func:`row`, its opt-outs (:mod:`.optouts`), and the burn rate over the last
+    hour and five minutes (``burn_1h``, ``burn_5m``)."""
     now = time.time() if now is None else now
     memo = {} if memo is None else memo
 
@@ -63,19 +64,23 @@ def carriers(
 
     main = per(window_s, True)
     burns = {name: per(seconds, False) for name, seconds in BURN_WINDOWS.items()}
+    opted = optouts.attributed(store, "carrier", now - window_s, now)
     out = {}
     for carrier in CARRIERS:
-        if carrier in main or any(carrier in b for b in burns.values()):
+        if carrier in main or carrier in opted or any(carrier in b for b in burns.values()):
             s = main.get(carrier) or Summary(int(window_s))
-            out[carrier] = row(s) | {
-                name: burn(b.get(carrier), objective) for name, b in burns.items()
-            }
+            out[carrier] = (
+                row(s)
+                | {"opt_outs": opted.get(carrier, 0)}
+                | {name: burn(b.get(carrier), objective) for name, b in burns.items()}
+            )
     return out
 
 
 def groups(store: Store, by: str, window_s: float, now: float | None = None) -> dict[str, dict]:
-    """Per signature, template or campaign (``by``), most sent first: :func:`row`.  A
-    campaign is named by its id ("0": messages of no campaign)."""
+    """Per signature, template or campaign (``by``), most sent first: :func:`row` and its
+    opt-outs (:mod:`.optouts`).  A campaign is named by its id ("0": messages of no
+    campaign)."""
     now = time.time() if now is None else now
     counts, hist = windows.counts(store, now - window_s, now, by="group")
     named = names(store, {k for k, _ in counts})
@@ -85,7 +90,13 @@ def groups(store: Store, by: str, window_s: float, now: float | None = None) -> 
             name = str(named.get(grp, {}).get(by, ""))
             part = merged.setdefault(name, ({}, {}))[at]
             part[what] = part.get(what, 0) + n
-    rows = {name: row(summarise(window_s, c, h)) for name, (c, h) in merged.items()}
+    opted = optouts.attributed(store, by, now - window_s, now)
+    for name in opted.keys() - merged.keys():
+        merged[name] = ({}, {})
+    rows = {
+        name: row(summarise(window_s, c, h)) | {"opt_outs": opted.get(name, 0)}
+        for name, (c, h) in merged.items()
+    }
     return dict(sorted(rows.items(), key=lambda kv: (-kv[1]["sent"], kv[0])))
 
 

@@ -14,6 +14,7 @@ from traffic import T0, expected, fill_rows, random_rows, text_of, utc
 
 from fivec_tui.api.carriers import carrier_of
 from fivec_tui.api.sms import parts
+from fivec_tui.api.wire import BEIJING
 from fivec_tui.cli import main
 from fivec_tui.store import Store
 from fivec_tui.store.groups import signature_of
@@ -148,3 +149,60 @@ def test_by_signature_adds_up_to_the_totals(cache, tmp_path):
     assert list(got) == sorted(got, key=lambda n: -got[n]["sent"])  # most sent first
     templates = stats(path, tmp_path, "--window", "2h", "--by", "template")["template"]
     assert sum(r["sent"] for r in templates.values()) == total["sent"]
+
+
+def test_opt_outs_are_put_down_to_the_last_message_and_add_up(tmp_path):
+    """Opt-out replies (``TD``, `` 退订 ``, ``Unsubscribe``, not ``thanks``) and blacklist
+    additions, each number once, each put down to the last message sent to it before."""
+    from fivec_tui.api import Record, Reply
+    from fivec_tui.store import ingest_items
+
+    path = tmp_path / "opt.db"
+    store = Store(path)
+    rows = random_rows(34, 400, AT - 3000, 2400)
+    fill_rows(store, rows, FROZEN, seed=34)
+    late = rows[0]  # sent a second message, of another signature, before its opt-out
+    ingest_items(
+        store, "records", [Record("acme", "9" * 10, (late[1],), "x【快递通】", utc(AT - 200))]
+    )
+    answers = ["TD", " 退订 ", "Unsubscribe", "thanks", "t"]
+    replies = [
+        Reply(r[1], answers[i % len(answers)], utc(max(r[2] + 30, AT - 100)), reply_id=str(i))
+        for i, r in enumerate(rows[:60])
+    ]
+    replies.append(Reply("13900000000", "TD", utc(AT - 50), reply_id="never-sent"))
+    replies.append(Reply(rows[1][1], "TD", utc(AT - 7200), reply_id="before-the-window"))
+    with mock.patch("time.time", lambda: FROZEN):
+        ingest_items(store, "replies", replies)
+    with store.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO blacklist_lookups(at, mobile, black, added) VALUES (?, ?, 1, ?)",
+            [
+                (AT - 60, rows[0][1], ""),  # replied TD too: one opt-out
+                (AT - 60, rows[70][1], utc(AT - 600).astimezone(BEIJING).strftime("%F %T")),
+                (AT - 60, rows[71][1], "2020-01-01 00:00:00"),  # added long before the window
+                (AT - 60, rows[72][1], "garbage"),  # the lookup's time
+            ],
+        )
+        conn.execute(
+            "INSERT INTO blacklist_lookups(at, mobile, black) VALUES (?, ?, 0)", (AT, rows[73][1])
+        )
+    store.close()
+    opted = {r[1] for i, r in enumerate(rows[:60]) if i % 5 != 3} | {rows[70][1], rows[72][1]}
+    total = len(opted) + 1  # and the number never sent to
+    for by in ("carrier", "signature", "template", "campaign"):
+        got = stats(path, tmp_path, "--window", "1h", "--by", by)[by]
+        assert sum(r["opt_outs"] for r in got.values()) == total, by
+    signatures = stats(path, tmp_path, "--window", "1h", "--by", "signature")["signature"]
+    want_sig: dict[str, int] = {"": 1}  # the number never sent to
+    for r in rows:
+        if r[1] in opted:
+            name = "快递通" if r is late else signature_of(text_of(r))
+            want_sig[name] = want_sig.get(name, 0) + 1
+    assert {k: v["opt_outs"] for k, v in signatures.items() if v["opt_outs"]} == want_sig
+    carriers = stats(path, tmp_path, "--window", "1h", "--by", "carrier")["carrier"]
+    want_car: dict[str, int] = {"mobile": 1}  # 139…
+    for r in rows:
+        if r[1] in opted:
+            want_car[carrier_of(r[1])] = want_car.get(carrier_of(r[1]), 0) + 1
+    assert {k: v["opt_outs"] for k, v in carriers.items() if v["opt_outs"]} == want_car
