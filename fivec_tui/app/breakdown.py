@@ -1,9 +1,10 @@
 """Breakdown (``c`` from anywhere): the last hour per carrier, signature, template or campaign,
-side by side: sent, failed, pending, delivery rate, latency p50/p95/p99, and per carrier the
-error-budget burn (last hour and five minutes, :mod:`fivec_tui.sync.burn`) and the budget
-left over the SLO window; each beside the same hour a week earlier, marked ``!`` when it
+side by side: sent, failed, pending, delivery rate, latency p50/p95/p99, opt-outs
+(:mod:`fivec_tui.store.optouts`), and per carrier the error-budget burn (last hour and five
+minutes, :mod:`fivec_tui.sync.burn`) and the budget left over the SLO window; each beside the same hour a week earlier, marked ``!`` when it
 differs by more than ``[app] unusual_change`` / ``unusual_points``.  Below, what the hour
-cost (billed parts, balance spent, per delivered message).
+cost (billed parts, balance spent, per delivered message).  Below :data:`WIDE_FROM` columns
+the least looked-at columns are left out (:data:`COLUMNS`).
 
 ``g`` goes to the next breakdown, ``o`` sorts by the next column.  At a past moment (time
 travel) the carriers are as known then; message groups are counted as known now.
@@ -35,7 +36,13 @@ KINDS = {
     "campaign": N_("by campaign"),
 }
 #: The orders ``o`` goes through: (row key, most first).
-SORTS = (("sent", True), ("failed", True), ("rate", False), ("latency_p95_s", True))
+SORTS = (
+    ("sent", True),
+    ("failed", True),
+    ("rate", False),
+    ("latency_p95_s", True),
+    ("opt_outs", True),
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,38 @@ def unusual(now: float | None, then: float | None, margin: float, points: bool) 
     return abs(now - then) > margin * then if then else now > 0
 
 
+#: The columns: (header, which breakdowns show it at a narrow width (below
+#: :data:`WIDE_FROM` columns)).  Narrow, the burn and budget columns of the carriers stay and
+#: what is least looked at goes (pending, p50, p99, and the week-ago rate, whose "!" then
+#: marks the rate itself); the message groups keep their counts and lose the burn columns,
+#: which are the carriers' only.
+COLUMNS = {
+    "name": (N_("name"), ("carrier", "group")),
+    "sent": (N_("sent"), ("carrier", "group")),
+    "failed": (N_("failed"), ("group",)),
+    "pending": (N_("pending"), ()),
+    "rate": (N_("rate"), ("carrier", "group")),
+    "week": (N_("week ago"), ("group",)),
+    "p50": ("p50", ()),
+    "p95": ("p95", ("carrier", "group")),
+    "p99": ("p99", ()),
+    "opt_outs": (N_("opt-outs"), ("carrier", "group")),
+    "burn_1h": (N_("burn 1h"), ("carrier",)),
+    "burn_5m": (N_("burn 5m"), ("carrier",)),
+    "budget": (N_("budget left"), ("carrier",)),
+}
+#: The width from which every column is shown.
+WIDE_FROM = 130
+
+
+def columns(kind: str, width: int) -> tuple[str, ...]:
+    """The columns a breakdown shows at ``width``."""
+    if width >= WIDE_FROM:
+        return tuple(COLUMNS)
+    family = "carrier" if kind == "carrier" else "group"
+    return tuple(key for key, (_header, narrow) in COLUMNS.items() if family in narrow)
+
+
 class BreakdownScreen(StoreScreen[Breakdown]):
     AUTO_FOCUS = "#breakdown"
     DEFAULT_CSS = """
@@ -70,31 +109,32 @@ class BreakdownScreen(StoreScreen[Breakdown]):
 
     kind = "carrier"
     sort = 0
+    shown_columns: tuple[str, ...] = ()
+    data: Breakdown | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Banner(id="banner")
         yield Static(id="breakdown-caption")
-        table = table_of(
-            _("name"),
-            _("sent"),
-            _("failed"),
-            _("pending"),
-            _("rate"),
-            _("week ago"),
-            "p50",
-            "p95",
-            "p99",
-            _("burn 1h"),
-            _("burn 5m"),
-            _("budget left"),
-            id="breakdown",
-            zebra_stripes=True,
-        )
+        table = table_of(id="breakdown", zebra_stripes=True)
         self.rows = Rows(table)
         yield table
         yield Static(id="breakdown-cost")
         yield KeyBar()
+
+    def on_resize(self) -> None:
+        if self.data is not None:
+            self.show(self.data)
+
+    def _set_columns(self, wanted: tuple[str, ...]) -> None:
+        """The table's columns made anew when the width or the breakdown changes them."""
+        if wanted == self.shown_columns:
+            return
+        table = self.rows.table
+        table.clear(columns=True)
+        table.add_columns(*(_(COLUMNS[key][0]) for key in wanted))
+        self.rows.shown = {}
+        self.shown_columns = wanted
 
     def action_next_kind(self) -> None:
         kinds = list(KINDS)
@@ -130,14 +170,16 @@ class BreakdownScreen(StoreScreen[Breakdown]):
         return Breakdown("carrier", rows, week, head["cost"])
 
     def show(self, data: Breakdown) -> None:
+        self.data = data
         change, points = self.fivec.unusual
-        page = self.fivec.profile.slo.page_burn
         caption = _("last hour, {kind}").format(kind=_(KINDS[data.kind]))
         if data.note:
             caption += f" ({data.note})"
         key, most = SORTS[self.sort]
         caption += "  " + _("sorted by {column}").format(column=_sort_name(key))
         self.query_one("#breakdown-caption", Static).update(Text(caption))
+        wanted = columns(data.kind, self.size.width)
+        self._set_columns(wanted)
         ordered = sorted(
             data.rows.items(),
             key=lambda kv: (kv[1][key] is None, -(kv[1][key] or 0) if most else kv[1][key] or 0),
@@ -149,29 +191,33 @@ class BreakdownScreen(StoreScreen[Breakdown]):
                 unusual(r["rate"], before["rate"], points, True)
                 or unusual(r["sent"], before["sent"], change, False)
             )
-            week = "—" if not before else _percent(before["rate"])
-            label = _(NAMES[name]) if data.kind == "carrier" and name in NAMES else name
-            shown.append(
-                (
-                    f"{data.kind}:{name}",
-                    (
-                        safe_text(label or "—", limit=20),
-                        count(r["sent"]),
-                        Text(count(r["failed"]), "red" if r["failed"] else ""),
-                        count(r["pending"]),
-                        _percent(r["rate"]),
-                        Text(week + (" !" if mark else ""), "bold yellow" if mark else ""),
-                        _seconds(r["latency_p50_s"]),
-                        _seconds(r["latency_p95_s"]),
-                        _seconds(r["latency_p99_s"]),
-                        _burn(r.get("burn_1h"), page),
-                        _burn(r.get("burn_5m"), page),
-                        _percent(r.get("budget")),
-                    ),
-                )
-            )
+            cells = self._cells(data.kind, name, r, before, mark, "week" not in wanted)
+            shown.append((f"{data.kind}:{name}", tuple(cells[k] for k in wanted)))
         self.rows.show(shown)
         self.query_one("#breakdown-cost", Static).update(Text(_cost_line(data.cost)))
+
+    def _cells(self, kind: str, name: str, r: dict, before, mark: bool, on_rate: bool) -> dict:
+        """Every column's cell of a row; ``on_rate``: the unusual mark on the rate (the
+        week-ago column not shown)."""
+        page = self.fivec.profile.slo.page_burn
+        label = _(NAMES[name]) if kind == "carrier" and name in NAMES else name
+        week = "—" if not before else _percent(before["rate"])
+        marked = Text(" !", "bold yellow") if mark else ""
+        return {
+            "name": safe_text(label or "—", limit=20),
+            "sent": count(r["sent"]),
+            "failed": Text(count(r["failed"]), "red" if r["failed"] else ""),
+            "pending": count(r["pending"]),
+            "rate": Text.assemble(_percent(r["rate"]), marked if on_rate else ""),
+            "week": Text(week + (" !" if mark else ""), "bold yellow" if mark else ""),
+            "p50": _seconds(r["latency_p50_s"]),
+            "p95": _seconds(r["latency_p95_s"]),
+            "p99": _seconds(r["latency_p99_s"]),
+            "opt_outs": Text(count(r["opt_outs"]), "yellow" if r["opt_outs"] else ""),
+            "burn_1h": _burn(r.get("burn_1h"), page),
+            "burn_5m": _burn(r.get("burn_5m"), page),
+            "budget": _percent(r.get("budget")),
+        }
 
 
 def _budget(s, objective: float) -> float | None:
@@ -182,7 +228,8 @@ def _budget(s, objective: float) -> float | None:
 
 
 def _sort_name(key: str) -> str:
-    return {"sent": _("sent"), "failed": _("failed"), "rate": _("rate")}.get(key, "p95")
+    names = {"sent": _("sent"), "failed": _("failed"), "rate": _("rate"), "opt_outs": _("opt-outs")}
+    return names.get(key, "p95")
 
 
 def _percent(value: float | None) -> str:
