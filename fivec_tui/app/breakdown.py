@@ -23,7 +23,7 @@ from ..api.carriers import NAMES
 from ..i18n import N_, _
 from ..when import parse_window
 from .base import StoreScreen
-from .format import count, safe_text
+from .format import count, duration, safe_text
 from .keybar import KeyBar
 from .widgets import Banner, Rows, table_of
 
@@ -194,7 +194,7 @@ class BreakdownScreen(StoreScreen[Breakdown]):
             cells = self._cells(data.kind, name, r, before, mark, "week" not in wanted)
             shown.append((f"{data.kind}:{name}", tuple(cells[k] for k in wanted)))
         self.rows.show(shown)
-        self.query_one("#breakdown-cost", Static).update(Text(_cost_line(data.cost)))
+        self.query_one("#breakdown-cost", Static).update(Text(cost_line(data.cost)))
 
     def _cells(self, kind: str, name: str, r: dict, before, mark: bool, on_rate: bool) -> dict:
         """Every column's cell of a row; ``on_rate``: the unusual mark on the rate (the
@@ -246,9 +246,14 @@ def _burn(value: float | None, page: float) -> Text:
     return Text(f"{value:.1f}x", "bold red" if value > page else "yellow" if value > 1 else "")
 
 
-def _cost_line(cost: dict) -> str:
+def cost_line(cost: dict, runs_out_in_s: float | None = None) -> str:
+    """What the last hour cost (``breakdown.cost``), and when the balance runs out at the
+    recent burn (when it is given)."""
     spent = "—" if cost["spent"] is None else f"{cost['spent']:,.2f}"
     per = "—" if cost["per_delivered"] is None else f"{cost['per_delivered']:.4f}"
-    return _("last hour: {parts} parts billed, {spent} spent, {per} a delivered message").format(
+    line = _("last hour: {parts} parts billed, {spent} spent, {per} a delivered message").format(
         parts=cost["parts"], spent=spent, per=per
     )
+    if runs_out_in_s:
+        line += "; " + _("runs out in {time}").format(time=duration(runs_out_in_s))
+    return line

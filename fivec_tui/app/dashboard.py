@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..store.poller import JobHealth
 
 WINDOWS = ((N_("5 min"), 300), (N_("1 hour"), 3600), (N_("24 hours"), 86400))
+WEEK_CAPTION = N_("the same windows a week earlier (!: unusually far from now)")
 CAPTION = N_("delivery rate = delivered / (delivered + failed), by send time; burn over 1 h")
 #: The poller's job names and states, shown translated (listed so they are extracted).
 JOB_WORDS = (
@@ -73,6 +74,8 @@ class Dashboard:
     at: float | None = None  # time-travel: the moment shown (None: live)
     known_now: bool = False  # at a past moment: every report known now, not only by then
     firing: list[dict] | None = None  # at a past moment, the alerts firing then
+    cost: list[dict] | None = None  # per WINDOWS: breakdown.cost
+    week: list[tuple | None] | None = None  # per WINDOWS: breakdown.week_earlier
 
 
 class Readout(Static):
@@ -165,6 +168,16 @@ class DashboardScreen(StoreScreen):
     async def mount_lower(self) -> None:
         from textual.widgets import Sparkline  # after the first frame, like the tables
 
+        week = table_of(
+            _("a week earlier"),
+            _("rate"),
+            _("sent"),
+            _("delivered"),
+            _("failed"),
+            "p95",
+            _("per delivered"),
+            id="week",
+        )
         failures, health, feed, prefixes = (
             table_of(
                 _("code"), _("n"), _("family"), _("meaning"), id="failures", zebra_stripes=True
@@ -185,6 +198,7 @@ class DashboardScreen(StoreScreen):
         )
         self.chart: Sparkline = Sparkline([], id="chart")
         self.tables = {
+            "week": Rows(week),
             "failures": Rows(failures),
             "health": Rows(health),
             "feed": Rows(feed),
@@ -192,6 +206,9 @@ class DashboardScreen(StoreScreen):
         }
         await self.query_one("#dashboard").mount_all(
             [
+                Static(_(WEEK_CAPTION), classes="caption", id="week-caption"),
+                week,
+                Static(id="cost", classes="caption"),
                 Static(
                     _("sent per minute, last hour (by send time)"),
                     classes="caption",
@@ -221,7 +238,9 @@ class DashboardScreen(StoreScreen):
 
         store = self.fivec.store
         if self.fivec.at is not None:
-            return load_at(store, self.fivec.at, self.fivec.known_now)
+            at = self.fivec.at
+            known = None if self.fivec.known_now else at
+            return load_at(store, at, self.fivec.known_now, self.baseline(store, at, known))
         now, memo = self.fivec.clock(), {}  # one read of the edges the windows share
         summaries = [queries.summary(store, w, now, memo) for _, w in WINDOWS]
         return Dashboard(
@@ -235,7 +254,26 @@ class DashboardScreen(StoreScreen):
             ),
             prefixes=queries.prefixes(store, 3600, now, memo),
             jobs=job_health(store),
+            **self.baseline(store, now, None),
         )
+
+    _week: tuple[int, list] = (-1, [])
+
+    def baseline(self, store, now: float, known_at: float | None) -> dict:
+        """Each window's cost, and the same window a week earlier (read once a minute: the
+        past changes only by its rare late reports)."""
+        from ..store import breakdown
+
+        minute = int(now // 60) if known_at is None else -int(now)
+        if self._week[0] != minute or None in self._week[1]:  # (the demo's past coming in)
+            self._week = (
+                minute,
+                [breakdown.week_earlier(store, w, now, known_at) for _, w in WINDOWS],
+            )
+        return {
+            "cost": [breakdown.cost(store, w, now, known_at) for _, w in WINDOWS],
+            "week": self._week[1],
+        }
 
     def show(self, data: Dashboard) -> None:
         now = data.now
@@ -258,6 +296,7 @@ class DashboardScreen(StoreScreen):
                 "\n" + _("at {time}").format(time=show_time(b.at)),
             )
         )
+        self.show_week(data)
         self.chart.data = [m["sent"] for m in data.series] or [0]
         self.tables["failures"].show(
             [
@@ -306,6 +345,52 @@ class DashboardScreen(StoreScreen):
             ]
         )
 
+    def show_week(self, data: Dashboard) -> None:
+        """Each window's headline numbers a week earlier, marked when they differ from now's
+        by more than ``[app] unusual_change`` (``unusual_points`` for the rate); below, what
+        the last hour cost."""
+        from .breakdown import cost_line
+
+        change, points = self.fivec.unusual
+        rows = []
+        for i, (label, _seconds) in enumerate(WINDOWS):
+            then = (data.week or [None] * len(WINDOWS))[i]
+            if then is None:
+                rows.append((label, (_(label), *("—",) * 6)))
+                continue
+            s, was, cost = data.summaries[i], then[0], then[1]
+            now_cost = (data.cost or [{}] * len(WINDOWS))[i].get("per_delivered")
+            cells = [
+                (s.delivery_rate, was.delivery_rate, points, True, percent),
+                *(
+                    (getattr(s, k), getattr(was, k), change, False, str)
+                    for k in ("sent", "delivered", "failed")
+                ),
+                (s.latency_p95_s, was.latency_p95_s, change, False, lambda v: f"{v:.0f}s"),
+                (now_cost, cost["per_delivered"], change, False, lambda v: f"{v:.4f}"),
+            ]
+            rows.append((label, (_(label), *(marked(*c) for c in cells))))
+        self.tables["week"].show(rows)
+        if data.cost:
+            line = cost_line(data.cost[1], data.balance.runs_out_in_s)
+            self.query_one("#cost", Static).update(Text(line))
+
+
+def percent(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def marked(now, then, margin: float, points: bool, shown) -> Text:
+    """A week-ago value, with ``!`` in bold when ``now`` differs from it by more than
+    ``margin``."""
+    from .breakdown import unusual
+
+    if then is None:
+        return Text("—")
+    if unusual(now, then, margin, points):
+        return Text(shown(then) + " !", "bold yellow")
+    return Text(shown(then))
+
 
 #: How each job state is shown in the jobs' table.
 JOB_STYLE = {"ok": "green", "degraded": "yellow", "failing": "bold red", "waiting": "yellow"}
@@ -353,7 +438,7 @@ def feed_of(reports: list[dict], replies: list[dict]) -> list[FeedItem]:
 CLOCK_SKEW_S = 300
 
 
-def load_at(store, at: float, known_now: bool) -> Dashboard:
+def load_at(store, at: float, known_now: bool, baseline: dict | None = None) -> Dashboard:
     """The dashboard as it was at ``at`` (time-travel: see :mod:`fivec_tui.store.asof`)."""
     from ..store import asof, queries
 
@@ -371,6 +456,7 @@ def load_at(store, at: float, known_now: bool) -> Dashboard:
         at=at,
         known_now=known_now,
         firing=asof.alerts_firing(store, at),
+        **(baseline or {}),
     )
 
 

@@ -135,6 +135,19 @@ def _summary(store: Store, window_s: float, end: float, known_at: float | None) 
     return summarise(window_s, flat(counts), flat(hist))
 
 
+def week_earlier(
+    store: Store, window_s: float, now: float, known_at: float | None = None
+) -> tuple[Summary, dict] | None:
+    """The window ending a week before ``now`` (as known a week before ``known_at``; None:
+    as known now): its summary and :func:`cost`, or None when the cache does not go back
+    that far (the dashboard's week-ago column)."""
+    then = now - WEEK_S
+    if not holds(store, then - window_s):
+        return None
+    before = None if known_at is None else known_at - WEEK_S
+    return _summary(store, window_s, then, before), cost(store, window_s, then, before)
+
+
 def headline(
     store: Store,
     window_s: float,

@@ -69,3 +69,50 @@ async def test_demo_at_opens_in_the_past_its_history_filled_in(tmp_path):
         head = breakdown.headline(app.store, 3600, at, at)
         assert head["baseline"] is not None and head["baseline"]["sent"] > 0
         assert head["carriers"]["mobile"]["sent"] > 0
+
+
+async def test_dashboard_beside_a_week_earlier(tmp_path):
+    """The dashboard's week-ago table: each window's numbers a week earlier, as the store
+    has them, the ones far from now marked (China Mobile failing a third now, not then)."""
+    from fivec_tui.app.dashboard import WINDOWS
+
+    app = breakdown_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        shown = app.screen.tables["week"].shown
+        for label, seconds in WINDOWS:
+            then = breakdown.week_earlier(app.store, seconds, NOW)
+            cells = [str(c) for c in shown[label]]
+            if then is None:
+                assert set(cells[1:]) == {"—"}
+                continue
+            was = then[0]
+            assert cells[1].startswith(f"{was.delivery_rate:.1%}")
+            assert [c.split()[0] for c in cells[2:5]] == [
+                str(was.sent),
+                str(was.delivered),
+                str(was.failed),
+            ]
+        hour = [str(c) for c in shown["1 hour"]]
+        assert hour[1].endswith(" !") and not hour[2].endswith("!")  # the rate, not the sent
+        cost = str(app.screen.query_one("#cost").render())
+        assert "a delivered message" in cost and "runs out in" in cost
+
+
+async def test_breakdown_narrow_keeps_burn_and_budget(tmp_path):
+    """At 80 columns the carriers keep the burn and budget columns (the ones cut before),
+    and the opt-outs; at 160 every column is there."""
+    app = breakdown_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        screen = app.screen
+        assert {"burn_5m", "budget", "opt_outs"} <= set(screen.shown_columns)
+        table = screen.rows.table
+        assert sum(c.get_render_width(table) for c in table.ordered_columns) <= 80
+        mobile = dict(zip(screen.shown_columns, screen.rows.shown["carrier:mobile"], strict=True))
+        assert str(mobile["opt_outs"]) == "2"  # a TD, and a 退订 that was blacklisted too
+        await pilot.resize_terminal(160, 48)
+        await settle(pilot)
+        assert len(screen.shown_columns) == 13
