@@ -246,14 +246,14 @@ def _burn(value: float | None, page: float) -> Text:
     return Text(f"{value:.1f}x", "bold red" if value > page else "yellow" if value > 1 else "")
 
 
-def cost_line(cost: dict, runs_out_in_s: float | None = None) -> str:
+def cost_line(cost: dict) -> str:
     """What the last hour cost (``breakdown.cost``), and when the balance runs out at the
-    recent burn (when it is given)."""
+    recent burn."""
     spent = "—" if cost["spent"] is None else f"{cost['spent']:,.2f}"
     per = "—" if cost["per_delivered"] is None else f"{cost['per_delivered']:.4f}"
     line = _("last hour: {parts} parts billed, {spent} spent, {per} a delivered message").format(
         parts=cost["parts"], spent=spent, per=per
     )
-    if runs_out_in_s:
-        line += "; " + _("runs out in {time}").format(time=duration(runs_out_in_s))
+    if cost.get("runs_out_in_s"):
+        line += "; " + _("runs out in {time}").format(time=duration(cost["runs_out_in_s"]))
     return line

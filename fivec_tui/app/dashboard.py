@@ -372,7 +372,7 @@ class DashboardScreen(StoreScreen):
             rows.append((label, (_(label), *(marked(*c) for c in cells))))
         self.tables["week"].show(rows)
         if data.cost:
-            line = cost_line(data.cost[1], data.balance.runs_out_in_s)
+            line = cost_line(data.cost[1])
             self.query_one("#cost", Static).update(Text(line))
 
 

@@ -213,7 +213,8 @@ def _stats_all(ctx: Ctx, summary, headline, seconds: float, window: str, as_json
     from ..sync.diagnosis import cached_problem
 
     objectives = {p.name: p.slo.delivery for p in ctx.all_profiles()}
-    nothing = {"carriers": {}, "cost": {"parts": 0, "spent": None, "per_delivered": None}}
+    cost = {"parts": 0, "spent": None, "per_delivered": None, "runs_out_in_s": None}
+    nothing = {"carriers": {}, "cost": cost}
     out = {}
     for name, store in _caches(ctx):
         s = summary(store) if store else queries.Summary(int(seconds))

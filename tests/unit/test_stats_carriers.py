@@ -4,7 +4,6 @@ the clock frozen."""
 
 from __future__ import annotations
 
-import itertools
 import json
 from unittest import mock
 
@@ -84,11 +83,10 @@ def test_carriers_cost_and_baseline(cache, tmp_path):
     assert {"mobile", "unicom", "telecom", "intl"} <= set(got["carriers"])
 
     inside = [r for r in rows if AT - 3600 < r[2] <= AT]
-    start = max(at for at, _ in BALANCE if at <= AT - 3600)
-    levels = [level for at, level in BALANCE if start <= at <= AT]
-    spent = sum(max(a - b, 0) for a, b in itertools.pairwise(levels))
+    # 7 every 600 s, over the hour's 3600 s less the 600 s of the recharge
+    spent = 7 * 3000 / 600
     assert got["cost"]["parts"] == sum(parts(text_of(r)) for r in inside)
-    assert got["cost"]["spent"] == spent and spent > 0
+    assert got["cost"]["spent"] == pytest.approx(spent)
     assert got["cost"]["per_delivered"] == pytest.approx(spent / got["delivered"])
 
     base, then = got["baseline"], AT - WEEK
@@ -206,3 +204,37 @@ def test_opt_outs_are_put_down_to_the_last_message_and_add_up(tmp_path):
         if r[1] in opted:
             want_car[carrier_of(r[1])] = want_car.get(carrier_of(r[1]), 0) + 1
     assert {k: v["opt_outs"] for k, v in carriers.items() if v["opt_outs"]} == want_car
+
+
+def test_cost_per_delivered_is_the_balance_change_over_the_delivered(tmp_path):
+    """``spent`` is the balance's change over the window itself: a fall that straddles its
+    start counts for the part inside, one before it not at all; ``per_delivered`` is that
+    over the window's delivered messages; ``runs_out_in_s`` from the last hour's burn."""
+    path = tmp_path / "cost.db"
+    store = Store(path)
+    rows = random_rows(35, 300, AT - 3600, 3600)
+    fill_rows(store, rows, FROZEN, seed=35)
+    start = AT - 3600
+    snapshots = [
+        (start - 900, 2000.0),
+        (start - 300, 1900.0),  # a fall of 100 before the window: not its cost
+        (start + 300, 1880.0),  # 20 over the start: 10 of it inside
+        (start + 1800, 1850.0),
+        (start + 2400, 2850.0),  # a recharge: no cost
+        (AT - 600, 2800.0),
+        (AT + 600, 2760.0),  # 40 over the end, known now: 20 of it inside
+    ]
+    with store.transaction() as conn:
+        conn.executemany("INSERT INTO balance(at, remaining, total) VALUES (?, ?, 9999)", snapshots)
+    store.close()
+    change = 10 + 30 + 50 + 20  # the balance's falls inside the hour
+    live = stats(path, tmp_path, "--window", "1h", clock=AT)
+    assert live["delivered"] == want(rows, 3600, AT)["delivered"] > 0
+    assert live["cost"]["spent"] == pytest.approx(change)
+    assert live["cost"]["per_delivered"] == pytest.approx(change / live["delivered"])
+    then = stats(path, tmp_path, "--window", "1h", "--at", utc(AT).isoformat(), clock=AT + 700)
+    assert then["cost"]["spent"] == pytest.approx(change - 20)  # the last fall not known then
+    # the last hour's snapshots: falls of 30 and 50 over 2700 s, 2800 left
+    assert live["cost"]["runs_out_in_s"] == pytest.approx(2800 / (80 / 2700))
+    recharged = stats(path, tmp_path, "--window", "1h", clock=start + 2500)
+    assert recharged["cost"]["runs_out_in_s"] is not None
