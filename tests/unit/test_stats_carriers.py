@@ -238,3 +238,46 @@ def test_cost_per_delivered_is_the_balance_change_over_the_delivered(tmp_path):
     assert live["cost"]["runs_out_in_s"] == pytest.approx(2800 / (80 / 2700))
     recharged = stats(path, tmp_path, "--window", "1h", clock=start + 2500)
     assert recharged["cost"]["runs_out_in_s"] is not None
+
+
+def cli(path, tmp_path, *args, clock: float = AT) -> str:
+    (tmp_path / "none.toml").write_text("")
+    env = {"FIVEC_DB": str(path), "FIVEC_CONFIG": str(tmp_path / "none.toml"), "TZ": "UTC"}
+    with mock.patch("time.time", lambda: clock):
+        result = CliRunner().invoke(main, list(args), env=env)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_by_text_is_a_table_in_cells_with_names(cache, tmp_path):
+    """``stats --by`` without --json: headers, carriers by their (translated) names, columns
+    aligned by terminal cells (a Chinese character takes two), so every line is as wide."""
+    from rich.cells import cell_len
+
+    path, _rows = cache
+    for lang, header, mobile in (("en", "name", "China Mobile"), ("zh", "名称", "中国移动")):
+        lines = cli(path, tmp_path, "--lang", lang, "stats", "--by", "carrier").splitlines()
+        assert lines[0].split()[0] == header and "p95" in lines[0]
+        assert any(line.startswith(mobile) for line in lines) and "mobile " not in "".join(lines)
+        assert len({cell_len(line) for line in lines}) == 1, lines
+    lines = cli(path, tmp_path, "stats", "--by", "signature").splitlines()
+    assert len({cell_len(line) for line in lines}) == 1 < len({len(line) for line in lines})
+    sent_end = cell_len(lines[0].split("sent")[0]) + len("sent")
+    assert all(cell_len(line[: line.index(" ", 1)]) <= sent_end for line in lines)
+
+
+def test_stats_says_when_its_window_ends(cache, tmp_path):
+    """Plain ``stats`` names the window's end in the display zone, with its label; --json
+    has it as ``at`` (ISO 8601 with the offset), --by too."""
+    from datetime import datetime
+
+    path, _rows = cache
+    shown = datetime.fromtimestamp(AT, BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+    text = cli(path, tmp_path, "stats", "--window", "1h")
+    assert f"last 1h to {shown} +08:00:" in text.splitlines()[0]
+    for args in ((), ("--by", "signature")):
+        got = stats(path, tmp_path, "--window", "1h", *args)
+        assert datetime.fromisoformat(got["at"]) == datetime.fromtimestamp(AT, BEIJING)
+        assert got["at"].endswith("+08:00")
+    then = stats(path, tmp_path, "--at", utc(AT - 600).isoformat(), clock=AT + 3600)
+    assert datetime.fromisoformat(then["at"]).timestamp() == AT - 600
