@@ -24,7 +24,8 @@ from ..api import Record, Report
 from ..api.carriers import BLOCKS
 from ..sim.scenario import Scenario
 from ..sim.scenario import load as load_scenario
-from ..store import Store, ingest_items
+from ..store import Store
+from ..store.ingest import ingest_together
 from ..when import display_zone
 
 #: A week, and two days more: the baseline (a week earlier) of yesterday's windows too.
@@ -128,8 +129,8 @@ def fill(
         else:
             records, reports = hour_of_traffic(plan, rng, start, rate, sent, pool)
         for i in range(0, len(records), SLICE):  # the poll's writes go between two slices
-            ingest_items(store, "records", records[i : i + SLICE])
-            ingest_items(store, "reports", reports[i : i + SLICE])
+            part = [("records", records[i : i + SLICE]), ("reports", reports[i : i + SLICE])]
+            ingest_together(store, part)  # never a moment without their reports
             if stop is not None and stop.wait(PAUSE_S):
                 break
         sent += len(records)

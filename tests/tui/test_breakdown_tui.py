@@ -62,10 +62,17 @@ async def test_demo_at_opens_in_the_past_its_history_filled_in(tmp_path):
                 await pilot.pause(0.2)
             return False
 
-        assert await wait_for(lambda: "sent 0 " not in (s := str(day.render())) and "sent" in s)
+        def banner() -> str:
+            return str(app.screen.query_one("#banner").render())
+
+        # while the past comes in, every screen's banner says so; then it goes
+        assert await wait_for(lambda: "loading history…" in banner())
         history = [c for c in app.link.children if c.name == "history"]
-        assert history and await wait_for(lambda: history[0].proc.returncode is not None)
+        assert history[0].proc.returncode is None  # (a week of the past takes a while)
+        assert await wait_for(lambda: "sent 0 " not in (s := str(day.render())) and "sent" in s)
+        assert await wait_for(lambda: history[0].proc.returncode is not None)
         assert history[0].proc.returncode == 0
+        assert await wait_for(lambda: "loading history" not in banner(), 5)
         head = breakdown.headline(app.store, 3600, at, at)
         assert head["baseline"] is not None and head["baseline"]["sent"] > 0
         assert head["carriers"]["mobile"]["sent"] > 0
