@@ -335,7 +335,19 @@ class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
         except (ScreenStackError, UnknownModeError):  # the app is closing its screens
             return
         if not self.paused and isinstance(screen, StoreScreen):
+            self.moment = self.clock()
             screen.refresh_data()
+
+    #: The moment of the last refresh (None before the first): see :meth:`live_moment`.
+    moment: float | None = None
+
+    def live_moment(self) -> float:
+        """Where the live screens' windows end: the last refresh's moment, so that screens
+        loaded between two refreshes (the dashboard, then ``c``) count the same windows and
+        agree to the message; each says it ("last hour to 21:03:15")."""
+        if self.moment is None:
+            self.moment = self.clock()
+        return self.moment
 
     def action_pause(self) -> None:
         self.paused = not self.paused

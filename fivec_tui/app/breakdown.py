@@ -21,7 +21,7 @@ from textual.widgets import Header, Static
 
 from ..api.carriers import NAMES
 from ..i18n import N_, _
-from ..when import parse_window
+from ..when import parse_window, show_time
 from .base import StoreScreen
 from .format import count, duration, safe_text
 from .keybar import KeyBar
@@ -51,6 +51,7 @@ class Breakdown:
     rows: dict[str, dict]
     week: dict[str, dict] | None  # the same rows a week earlier (None: not cached)
     cost: dict
+    end: float  # where the window ends
     note: str = ""
 
 
@@ -149,7 +150,7 @@ class BreakdownScreen(StoreScreen[Breakdown]):
         from ..store import breakdown, queries
 
         store, slo, at = self.fivec.store, self.fivec.profile.slo, self.fivec.at
-        now = self.fivec.clock() if at is None else at
+        now = self.fivec.live_moment() if at is None else at
         known = None
         if at is not None and not self.fivec.known_now and at < self.fivec.clock():
             known = at
@@ -159,7 +160,8 @@ class BreakdownScreen(StoreScreen[Breakdown]):
             week = None
             if breakdown.holds(store, now - breakdown.WEEK_S - WINDOW_S):
                 week = breakdown.groups(store, self.kind, WINDOW_S, now - breakdown.WEEK_S)
-            return Breakdown(self.kind, rows, week, breakdown.cost(store, WINDOW_S, now), note)
+            cost = breakdown.cost(store, WINDOW_S, now)
+            return Breakdown(self.kind, rows, week, cost, now, note)
         head = breakdown.headline(store, WINDOW_S, now, known, slo.delivery)
         long = queries.by_carrier(store, parse_window(slo.window), now, latency=False)
         rows = {
@@ -167,12 +169,14 @@ class BreakdownScreen(StoreScreen[Breakdown]):
             for carrier, r in head["carriers"].items()
         }
         week = head["baseline"]["carriers"] if head["baseline"] else None
-        return Breakdown("carrier", rows, week, head["cost"])
+        return Breakdown("carrier", rows, week, head["cost"], now)
 
     def show(self, data: Breakdown) -> None:
         self.data = data
         change, points = self.fivec.unusual
-        caption = _("last hour, {kind}").format(kind=_(KINDS[data.kind]))
+        caption = _("last hour to {end}, {kind}").format(
+            end=show_time(data.end), kind=_(KINDS[data.kind])
+        )
         if data.note:
             caption += f" ({data.note})"
         key, most = SORTS[self.sort]
@@ -193,8 +197,13 @@ class BreakdownScreen(StoreScreen[Breakdown]):
             )
             cells = self._cells(data.kind, name, r, before, mark, "week" not in wanted)
             shown.append((f"{data.kind}:{name}", tuple(cells[k] for k in wanted)))
+        if len(data.rows) > 1:
+            cells = self._cells(data.kind, "", total(data.rows), None, False, False)
+            cells["name"] = Text(_("total"), "bold")
+            shown.append(("total", tuple(cells[k] for k in wanted)))
         self.rows.show(shown)
-        self.query_one("#breakdown-cost", Static).update(Text(cost_line(data.cost)))
+        line = cost_line(data.cost, data.end)
+        self.query_one("#breakdown-cost", Static).update(Text(line))
 
     def _cells(self, kind: str, name: str, r: dict, before, mark: bool, on_rate: bool) -> dict:
         """Every column's cell of a row; ``on_rate``: the unusual mark on the rate (the
@@ -246,14 +255,24 @@ def _burn(value: float | None, page: float) -> Text:
     return Text(f"{value:.1f}x", "bold red" if value > page else "yellow" if value > 1 else "")
 
 
-def cost_line(cost: dict) -> str:
-    """What the last hour cost (``breakdown.cost``), and when the balance runs out at the
-    recent burn."""
+def total(rows: dict[str, dict]) -> dict:
+    """The rows added up (the dashboard's hour, for the same moment): counts and rate; no
+    latency, burn or budget, which do not add."""
+    out = {k: sum(r[k] for r in rows.values()) for k in ("sent", "delivered", "failed")}
+    out |= {k: sum(r[k] for r in rows.values()) for k in ("pending", "opt_outs")}
+    finals = out["delivered"] + out["failed"]
+    out["rate"] = out["delivered"] / finals if finals else None
+    return out | dict.fromkeys(("latency_p50_s", "latency_p95_s", "latency_p99_s"))
+
+
+def cost_line(cost: dict, end: float) -> str:
+    """What the last hour to ``end`` cost (``breakdown.cost``), and when the balance runs
+    out at the recent burn."""
     spent = "—" if cost["spent"] is None else f"{cost['spent']:,.2f}"
     per = "—" if cost["per_delivered"] is None else f"{cost['per_delivered']:.4f}"
-    line = _("last hour: {parts} parts billed, {spent} spent, {per} a delivered message").format(
-        parts=cost["parts"], spent=spent, per=per
-    )
+    line = _(
+        "last hour to {end}: {parts} parts billed, {spent} spent, {per} a delivered message"
+    ).format(end=show_time(end), parts=cost["parts"], spent=spent, per=per)
     if cost.get("runs_out_in_s"):
         line += "; " + _("runs out in {time}").format(time=duration(cost["runs_out_in_s"]))
     return line

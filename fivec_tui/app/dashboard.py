@@ -241,7 +241,7 @@ class DashboardScreen(StoreScreen):
             at = self.fivec.at
             known = None if self.fivec.known_now else at
             return load_at(store, at, self.fivec.known_now, self.baseline(store, at, known))
-        now, memo = self.fivec.clock(), {}  # one read of the edges the windows share
+        now, memo = self.fivec.live_moment(), {}  # one read of the edges the windows share
         summaries = [queries.summary(store, w, now, memo) for _, w in WINDOWS]
         return Dashboard(
             now=now,
@@ -372,7 +372,7 @@ class DashboardScreen(StoreScreen):
             rows.append((label, (_(label), *(marked(*c) for c in cells))))
         self.tables["week"].show(rows)
         if data.cost:
-            line = cost_line(data.cost[1])
+            line = cost_line(data.cost[1], data.now)
             self.query_one("#cost", Static).update(Text(line))
 
 

@@ -23,7 +23,7 @@ async def test_keys_sort_and_breakdowns(tmp_path):
 
         want = breakdown.carriers(app.store, 3600, NOW, None, app.profile.slo.delivery)
         by_sent = sorted(want, key=lambda c: -want[c]["sent"])
-        assert keys() == [f"carrier:{c}" for c in by_sent]
+        assert keys() == [*(f"carrier:{c}" for c in by_sent), "total"]
         mobile = screen.rows.shown["carrier:mobile"]
         assert str(mobile[1]) == str(want["mobile"]["sent"]) and "!" in str(mobile[5])
         await pilot.press("o")  # failed first: China Mobile's
@@ -34,7 +34,7 @@ async def test_keys_sort_and_breakdowns(tmp_path):
         assert keys()[0] == "carrier:mobile"
         await pilot.press("g")
         await settle(pilot)
-        assert sorted(keys()) == ["signature:快递通", "signature:美联软通"]
+        assert sorted(keys()) == ["signature:快递通", "signature:美联软通", "total"]
         for _ in range(3):
             await pilot.press("g")
             await settle(pilot)
@@ -123,3 +123,34 @@ async def test_breakdown_narrow_keeps_burn_and_budget(tmp_path):
         await pilot.resize_terminal(160, 48)
         await settle(pilot)
         assert len(screen.shown_columns) == 13
+
+
+async def test_breakdown_total_is_the_dashboards_hour(tmp_path):
+    """The newcomer saw the Breakdown's rows add up to another hour than the dashboard's:
+    each loaded at its own moment.  Both now count the hour to the last refresh's moment,
+    say where it ends, and the Breakdown's total row is the dashboard's hour."""
+    from fivec_tui.app.dashboard import RateBox
+    from fivec_tui.when import show_time
+
+    app = breakdown_app(tmp_path)
+    ticks = iter(range(10**6))
+    app.clock = lambda: NOW - 1800 + 7 * next(ticks)  # every look at the clock moves it on
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        hour = app.screen.query_one("#rate1", RateBox).summary[1]
+        dashboard_end = show_time(app.moment)
+        assert dashboard_end in str(app.screen.query_one("#cost").render())
+        await pilot.press("c")
+        await settle(pilot)
+        screen = app.screen
+        total = dict(zip(screen.shown_columns, screen.rows.shown["total"], strict=True))
+        assert [str(total[k]) for k in ("sent", "failed", "pending")] == [
+            str(hour.sent),
+            str(hour.failed),
+            str(hour.pending),
+        ]
+        assert f"last hour to {dashboard_end}" in str(
+            screen.query_one("#breakdown-caption").render()
+        )
+        rows = screen.data.rows
+        assert sum(r["sent"] for r in rows.values()) == hour.sent
