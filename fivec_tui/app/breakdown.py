@@ -213,7 +213,7 @@ class BreakdownScreen(StoreScreen[Breakdown]):
         week = "—" if not before else _percent(before["rate"])
         marked = Text(" !", "bold yellow") if mark else ""
         return {
-            "name": safe_text(label or "—", limit=20),
+            "name": _name_cell(label or "—"),
             "sent": count(r["sent"]),
             "failed": Text(count(r["failed"]), "red" if r["failed"] else ""),
             "pending": count(r["pending"]),
@@ -253,6 +253,20 @@ def _burn(value: float | None, page: float) -> Text:
     if value is None:
         return Text("—")
     return Text(f"{value:.1f}x", "bold red" if value > page else "yellow" if value > 1 else "")
+
+
+#: The widest a name is shown, in terminal cells (a template of Chinese text takes two a
+#: character: cut at 20 characters, it pushed the last columns off 80).
+NAME_CELLS = 20
+
+
+def _name_cell(label: str) -> Text:
+    from rich.cells import cell_len, set_cell_size
+
+    text = safe_text(label)
+    if cell_len(text.plain) > NAME_CELLS:
+        text = Text(set_cell_size(text.plain, NAME_CELLS - 1) + "…", no_wrap=True)
+    return text
 
 
 def total(rows: dict[str, dict]) -> dict:

@@ -154,3 +154,15 @@ async def test_breakdown_total_is_the_dashboards_hour(tmp_path):
         )
         rows = screen.data.rows
         assert sum(r["sent"] for r in rows.values()) == hour.sent
+
+
+def test_a_chinese_template_is_cut_in_cells():
+    """A template of Chinese text was cut at 20 characters, 40 cells, and pushed the last
+    columns off 80: names are cut to NAME_CELLS terminal cells."""
+    from rich.cells import cell_len
+
+    from fivec_tui.app.breakdown import NAME_CELLS, _name_cell
+
+    long = _name_cell("您的验证码是{#}，5分钟内有效。【美联软通】")
+    assert cell_len(long.plain) == NAME_CELLS and long.plain.endswith("…")
+    assert _name_cell("快递通").plain == "快递通"
