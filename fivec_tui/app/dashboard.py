@@ -13,6 +13,7 @@ from textual.widgets import Header, Static
 
 from ..i18n import N_, _
 from ..when import show_time
+from . import weekago
 from .base import StoreScreen
 from .format import ago, count, duration, fitting, rate_class, rate_text, safe_text
 from .keybar import KeyBar
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from ..store.poller import JobHealth
 
 WINDOWS = ((N_("5 min"), 300), (N_("1 hour"), 3600), (N_("24 hours"), 86400))
-WEEK_CAPTION = N_("the same windows a week earlier (!: unusually far from now)")
 CAPTION = N_("delivery rate = delivered / (delivered + failed), by send time; burn over 1 h")
 #: The poller's job names and states, shown translated (listed so they are extracted).
 JOB_WORDS = (
@@ -158,6 +158,7 @@ class DashboardScreen(StoreScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self.week = weekago.WeekAgo(WINDOWS)
         if self.fivec.first_frame_shown:  # not the first screen after all
             self.call_later(self.mount_lower)
 
@@ -206,7 +207,7 @@ class DashboardScreen(StoreScreen):
         }
         await self.query_one("#dashboard").mount_all(
             [
-                Static(_(WEEK_CAPTION), classes="caption", id="week-caption"),
+                Static(_(weekago.CAPTION), classes="caption", id="week-caption"),
                 week,
                 Static(id="cost", classes="caption"),
                 Static(
@@ -240,7 +241,7 @@ class DashboardScreen(StoreScreen):
         if self.fivec.at is not None:
             at = self.fivec.at
             known = None if self.fivec.known_now else at
-            return load_at(store, at, self.fivec.known_now, self.baseline(store, at, known))
+            return load_at(store, at, self.fivec.known_now, self.week.read(store, at, known))
         now, memo = self.fivec.live_moment(), {}  # one read of the edges the windows share
         summaries = [queries.summary(store, w, now, memo) for _, w in WINDOWS]
         return Dashboard(
@@ -254,26 +255,8 @@ class DashboardScreen(StoreScreen):
             ),
             prefixes=queries.prefixes(store, 3600, now, memo),
             jobs=job_health(store),
-            **self.baseline(store, now, None),
+            **self.week.read(store, now, None),
         )
-
-    _week: tuple[int, list] = (-1, [])
-
-    def baseline(self, store, now: float, known_at: float | None) -> dict:
-        """Each window's cost, and the same window a week earlier (read once a minute: the
-        past changes only by its rare late reports)."""
-        from ..store import breakdown
-
-        minute = int(now // 60) if known_at is None else -int(now)
-        if self._week[0] != minute or None in self._week[1]:  # (the demo's past coming in)
-            self._week = (
-                minute,
-                [breakdown.week_earlier(store, w, now, known_at) for _, w in WINDOWS],
-            )
-        return {
-            "cost": [breakdown.cost(store, w, now, known_at) for _, w in WINDOWS],
-            "week": self._week[1],
-        }
 
     def show(self, data: Dashboard) -> None:
         now = data.now
@@ -296,7 +279,12 @@ class DashboardScreen(StoreScreen):
                 "\n" + _("at {time}").format(time=show_time(b.at)),
             )
         )
-        self.show_week(data)
+        self.tables["week"].show(weekago.rows(data, self.fivec.unusual, WINDOWS))
+        if data.cost:
+            from .breakdown import cost_line  # (not needed for the first frame)
+
+            line = cost_line(data.cost[1], data.now)
+            self.query_one("#cost", Static).update(Text(line))
         self.chart.data = [m["sent"] for m in data.series] or [0]
         self.tables["failures"].show(
             [
@@ -344,52 +332,6 @@ class DashboardScreen(StoreScreen):
                 for p in data.prefixes
             ]
         )
-
-    def show_week(self, data: Dashboard) -> None:
-        """Each window's headline numbers a week earlier, marked when they differ from now's
-        by more than ``[app] unusual_change`` (``unusual_points`` for the rate); below, what
-        the last hour cost."""
-        from .breakdown import cost_line
-
-        change, points = self.fivec.unusual
-        rows = []
-        for i, (label, _seconds) in enumerate(WINDOWS):
-            then = (data.week or [None] * len(WINDOWS))[i]
-            if then is None:
-                rows.append((label, (_(label), *("—",) * 6)))
-                continue
-            s, was, cost = data.summaries[i], then[0], then[1]
-            now_cost = (data.cost or [{}] * len(WINDOWS))[i].get("per_delivered")
-            cells = [
-                (s.delivery_rate, was.delivery_rate, points, True, percent),
-                *(
-                    (getattr(s, k), getattr(was, k), change, False, str)
-                    for k in ("sent", "delivered", "failed")
-                ),
-                (s.latency_p95_s, was.latency_p95_s, change, False, lambda v: f"{v:.0f}s"),
-                (now_cost, cost["per_delivered"], change, False, lambda v: f"{v:.4f}"),
-            ]
-            rows.append((label, (_(label), *(marked(*c) for c in cells))))
-        self.tables["week"].show(rows)
-        if data.cost:
-            line = cost_line(data.cost[1], data.now)
-            self.query_one("#cost", Static).update(Text(line))
-
-
-def percent(value: float) -> str:
-    return f"{value:.1%}"
-
-
-def marked(now, then, margin: float, points: bool, shown) -> Text:
-    """A week-ago value, with ``!`` in bold when ``now`` differs from it by more than
-    ``margin``."""
-    from .breakdown import unusual
-
-    if then is None:
-        return Text("—")
-    if unusual(now, then, margin, points):
-        return Text(shown(then) + " !", "bold yellow")
-    return Text(shown(then))
 
 
 #: How each job state is shown in the jobs' table.
