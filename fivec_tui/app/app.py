@@ -116,7 +116,7 @@ class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
     ]
 
     #: ``[app] unusual_change`` and ``unusual_points``: when a number differs from the same
-    #: window a week earlier enough to be marked (the Breakdown screen).
+    #: window a week earlier enough to be marked (the Breakdown screen, the dashboard).
     unusual: tuple[float, float] = (0.5, 0.03)
     #: ``p`` stops the refresh of the screens (the sync goes on).
     paused = reactive(False)
@@ -126,6 +126,9 @@ class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
     sync_state = reactive("starting")
     #: A line for the banner: the demo, a daemon owning the sync, why the sync stopped.
     note = reactive("")
+    #: What is still coming into the cache that the numbers shown lack (the demo's past:
+    #: "loading history…"), in the banner until it is in; "" when nothing is.
+    loading = reactive("")
     #: Time-travel (see :mod:`.timetravel`): the moment every screen shows, None when live.
     at: reactive[float | None] = reactive(None, init=False)
     #: At a past moment, count every report cached since, not only those reported by then.
@@ -311,9 +314,11 @@ class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
         else:
             streams = "  ".join(f"{_(k)}:{v}" for k, v in modes.items())
         watch = Text.assemble((f" {_('READ-ONLY')} ", "reverse bold magenta"), " ")
+        loading = Text.assemble((f" {self.loading} ", "reverse bold yellow"), " ")
         return Text.assemble(
             state,
             " ",
+            loading if self.loading else "",
             watch if self.read_only else "",
             safe_text(f"[{self.profile.name}] " if self.accounts else ""),
             safe_text(self.profile.username or _("(no account)")),
@@ -330,7 +335,19 @@ class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
         except (ScreenStackError, UnknownModeError):  # the app is closing its screens
             return
         if not self.paused and isinstance(screen, StoreScreen):
+            self.moment = self.clock()
             screen.refresh_data()
+
+    #: The moment of the last refresh (None before the first): see :meth:`live_moment`.
+    moment: float | None = None
+
+    def live_moment(self) -> float:
+        """Where the live screens' windows end: the last refresh's moment, so that screens
+        loaded between two refreshes (the dashboard, then ``c``) count the same windows and
+        agree to the message; each says it ("last hour to 21:03:15")."""
+        if self.moment is None:
+            self.moment = self.clock()
+        return self.moment
 
     def action_pause(self) -> None:
         self.paused = not self.paused

@@ -1,9 +1,10 @@
 """Breakdown (``c`` from anywhere): the last hour per carrier, signature, template or campaign,
-side by side: sent, failed, pending, delivery rate, latency p50/p95/p99, and per carrier the
-error-budget burn (last hour and five minutes, :mod:`fivec_tui.sync.burn`) and the budget
-left over the SLO window; each beside the same hour a week earlier, marked ``!`` when it
+side by side: sent, failed, pending, delivery rate, latency p50/p95/p99, opt-outs
+(:mod:`fivec_tui.store.optouts`), and per carrier the error-budget burn (last hour and five
+minutes, :mod:`fivec_tui.sync.burn`) and the budget left over the SLO window; each beside the same hour a week earlier, marked ``!`` when it
 differs by more than ``[app] unusual_change`` / ``unusual_points``.  Below, what the hour
-cost (billed parts, balance spent, per delivered message).
+cost (billed parts, balance spent, per delivered message).  Below :data:`WIDE_FROM` columns
+the least looked-at columns are left out (:data:`COLUMNS`).
 
 ``g`` goes to the next breakdown, ``o`` sorts by the next column.  At a past moment (time
 travel) the carriers are as known then; message groups are counted as known now.
@@ -20,9 +21,9 @@ from textual.widgets import Header, Static
 
 from ..api.carriers import NAMES
 from ..i18n import N_, _
-from ..when import parse_window
+from ..when import parse_window, show_time
 from .base import StoreScreen
-from .format import count, safe_text
+from .format import count, duration, safe_text
 from .keybar import KeyBar
 from .widgets import Banner, Rows, table_of
 
@@ -35,7 +36,13 @@ KINDS = {
     "campaign": N_("by campaign"),
 }
 #: The orders ``o`` goes through: (row key, most first).
-SORTS = (("sent", True), ("failed", True), ("rate", False), ("latency_p95_s", True))
+SORTS = (
+    ("sent", True),
+    ("failed", True),
+    ("rate", False),
+    ("latency_p95_s", True),
+    ("opt_outs", True),
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,7 @@ class Breakdown:
     rows: dict[str, dict]
     week: dict[str, dict] | None  # the same rows a week earlier (None: not cached)
     cost: dict
+    end: float  # where the window ends
     note: str = ""
 
 
@@ -55,6 +63,38 @@ def unusual(now: float | None, then: float | None, margin: float, points: bool) 
     if points:
         return abs(now - then) > margin
     return abs(now - then) > margin * then if then else now > 0
+
+
+#: The columns: (header, which breakdowns show it at a narrow width (below
+#: :data:`WIDE_FROM` columns)).  Narrow, the burn and budget columns of the carriers stay and
+#: what is least looked at goes (pending, p50, p99, and the week-ago rate, whose "!" then
+#: marks the rate itself); the message groups keep their counts and lose the burn columns,
+#: which are the carriers' only.
+COLUMNS = {
+    "name": (N_("name"), ("carrier", "group")),
+    "sent": (N_("sent"), ("carrier", "group")),
+    "failed": (N_("failed"), ("group",)),
+    "pending": (N_("pending"), ()),
+    "rate": (N_("rate"), ("carrier", "group")),
+    "week": (N_("week ago"), ("group",)),
+    "p50": ("p50", ()),
+    "p95": ("p95", ("carrier", "group")),
+    "p99": ("p99", ()),
+    "opt_outs": (N_("opt-outs"), ("carrier", "group")),
+    "burn_1h": (N_("burn 1h"), ("carrier",)),
+    "burn_5m": (N_("burn 5m"), ("carrier",)),
+    "budget": (N_("budget left"), ("carrier",)),
+}
+#: The width from which every column is shown.
+WIDE_FROM = 130
+
+
+def columns(kind: str, width: int) -> tuple[str, ...]:
+    """The columns a breakdown shows at ``width``."""
+    if width >= WIDE_FROM:
+        return tuple(COLUMNS)
+    family = "carrier" if kind == "carrier" else "group"
+    return tuple(key for key, (_header, narrow) in COLUMNS.items() if family in narrow)
 
 
 class BreakdownScreen(StoreScreen[Breakdown]):
@@ -70,31 +110,32 @@ class BreakdownScreen(StoreScreen[Breakdown]):
 
     kind = "carrier"
     sort = 0
+    shown_columns: tuple[str, ...] = ()
+    data: Breakdown | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Banner(id="banner")
         yield Static(id="breakdown-caption")
-        table = table_of(
-            _("name"),
-            _("sent"),
-            _("failed"),
-            _("pending"),
-            _("rate"),
-            _("week ago"),
-            "p50",
-            "p95",
-            "p99",
-            _("burn 1h"),
-            _("burn 5m"),
-            _("budget left"),
-            id="breakdown",
-            zebra_stripes=True,
-        )
+        table = table_of(id="breakdown", zebra_stripes=True)
         self.rows = Rows(table)
         yield table
         yield Static(id="breakdown-cost")
         yield KeyBar()
+
+    def on_resize(self) -> None:
+        if self.data is not None:
+            self.show(self.data)
+
+    def _set_columns(self, wanted: tuple[str, ...]) -> None:
+        """The table's columns made anew when the width or the breakdown changes them."""
+        if wanted == self.shown_columns:
+            return
+        table = self.rows.table
+        table.clear(columns=True)
+        table.add_columns(*(_(COLUMNS[key][0]) for key in wanted))
+        self.rows.shown = {}
+        self.shown_columns = wanted
 
     def action_next_kind(self) -> None:
         kinds = list(KINDS)
@@ -109,7 +150,7 @@ class BreakdownScreen(StoreScreen[Breakdown]):
         from ..store import breakdown, queries
 
         store, slo, at = self.fivec.store, self.fivec.profile.slo, self.fivec.at
-        now = self.fivec.clock() if at is None else at
+        now = self.fivec.live_moment() if at is None else at
         known = None
         if at is not None and not self.fivec.known_now and at < self.fivec.clock():
             known = at
@@ -119,7 +160,8 @@ class BreakdownScreen(StoreScreen[Breakdown]):
             week = None
             if breakdown.holds(store, now - breakdown.WEEK_S - WINDOW_S):
                 week = breakdown.groups(store, self.kind, WINDOW_S, now - breakdown.WEEK_S)
-            return Breakdown(self.kind, rows, week, breakdown.cost(store, WINDOW_S, now), note)
+            cost = breakdown.cost(store, WINDOW_S, now)
+            return Breakdown(self.kind, rows, week, cost, now, note)
         head = breakdown.headline(store, WINDOW_S, now, known, slo.delivery)
         long = queries.by_carrier(store, parse_window(slo.window), now, latency=False)
         rows = {
@@ -127,17 +169,21 @@ class BreakdownScreen(StoreScreen[Breakdown]):
             for carrier, r in head["carriers"].items()
         }
         week = head["baseline"]["carriers"] if head["baseline"] else None
-        return Breakdown("carrier", rows, week, head["cost"])
+        return Breakdown("carrier", rows, week, head["cost"], now)
 
     def show(self, data: Breakdown) -> None:
+        self.data = data
         change, points = self.fivec.unusual
-        page = self.fivec.profile.slo.page_burn
-        caption = _("last hour, {kind}").format(kind=_(KINDS[data.kind]))
+        caption = _("last hour to {end}, {kind}").format(
+            end=show_time(data.end), kind=_(KINDS[data.kind])
+        )
         if data.note:
             caption += f" ({data.note})"
         key, most = SORTS[self.sort]
         caption += "  " + _("sorted by {column}").format(column=_sort_name(key))
         self.query_one("#breakdown-caption", Static).update(Text(caption))
+        wanted = columns(data.kind, self.size.width)
+        self._set_columns(wanted)
         ordered = sorted(
             data.rows.items(),
             key=lambda kv: (kv[1][key] is None, -(kv[1][key] or 0) if most else kv[1][key] or 0),
@@ -149,29 +195,38 @@ class BreakdownScreen(StoreScreen[Breakdown]):
                 unusual(r["rate"], before["rate"], points, True)
                 or unusual(r["sent"], before["sent"], change, False)
             )
-            week = "—" if not before else _percent(before["rate"])
-            label = _(NAMES[name]) if data.kind == "carrier" and name in NAMES else name
-            shown.append(
-                (
-                    f"{data.kind}:{name}",
-                    (
-                        safe_text(label or "—", limit=20),
-                        count(r["sent"]),
-                        Text(count(r["failed"]), "red" if r["failed"] else ""),
-                        count(r["pending"]),
-                        _percent(r["rate"]),
-                        Text(week + (" !" if mark else ""), "bold yellow" if mark else ""),
-                        _seconds(r["latency_p50_s"]),
-                        _seconds(r["latency_p95_s"]),
-                        _seconds(r["latency_p99_s"]),
-                        _burn(r.get("burn_1h"), page),
-                        _burn(r.get("burn_5m"), page),
-                        _percent(r.get("budget")),
-                    ),
-                )
-            )
+            cells = self._cells(data.kind, name, r, before, mark, "week" not in wanted)
+            shown.append((f"{data.kind}:{name}", tuple(cells[k] for k in wanted)))
+        if len(data.rows) > 1:
+            cells = self._cells(data.kind, "", total(data.rows), None, False, False)
+            cells["name"] = Text(_("total"), "bold")
+            shown.append(("total", tuple(cells[k] for k in wanted)))
         self.rows.show(shown)
-        self.query_one("#breakdown-cost", Static).update(Text(_cost_line(data.cost)))
+        line = cost_line(data.cost, data.end)
+        self.query_one("#breakdown-cost", Static).update(Text(line))
+
+    def _cells(self, kind: str, name: str, r: dict, before, mark: bool, on_rate: bool) -> dict:
+        """Every column's cell of a row; ``on_rate``: the unusual mark on the rate (the
+        week-ago column not shown)."""
+        page = self.fivec.profile.slo.page_burn
+        label = _(NAMES[name]) if kind == "carrier" and name in NAMES else name
+        week = "—" if not before else _percent(before["rate"])
+        marked = Text(" !", "bold yellow") if mark else ""
+        return {
+            "name": _name_cell(label or "—"),
+            "sent": count(r["sent"]),
+            "failed": Text(count(r["failed"]), "red" if r["failed"] else ""),
+            "pending": count(r["pending"]),
+            "rate": Text.assemble(_percent(r["rate"]), marked if on_rate else ""),
+            "week": Text(week + (" !" if mark else ""), "bold yellow" if mark else ""),
+            "p50": _seconds(r["latency_p50_s"]),
+            "p95": _seconds(r["latency_p95_s"]),
+            "p99": _seconds(r["latency_p99_s"]),
+            "opt_outs": Text(count(r["opt_outs"]), "yellow" if r["opt_outs"] else ""),
+            "burn_1h": _burn(r.get("burn_1h"), page),
+            "burn_5m": _burn(r.get("burn_5m"), page),
+            "budget": _percent(r.get("budget")),
+        }
 
 
 def _budget(s, objective: float) -> float | None:
@@ -182,7 +237,8 @@ def _budget(s, objective: float) -> float | None:
 
 
 def _sort_name(key: str) -> str:
-    return {"sent": _("sent"), "failed": _("failed"), "rate": _("rate")}.get(key, "p95")
+    names = {"sent": _("sent"), "failed": _("failed"), "rate": _("rate"), "opt_outs": _("opt-outs")}
+    return names.get(key, "p95")
 
 
 def _percent(value: float | None) -> str:
@@ -199,9 +255,38 @@ def _burn(value: float | None, page: float) -> Text:
     return Text(f"{value:.1f}x", "bold red" if value > page else "yellow" if value > 1 else "")
 
 
-def _cost_line(cost: dict) -> str:
+#: The widest a name is shown, in terminal cells (a template of Chinese text takes two a
+#: character: cut at 20 characters, it pushed the last columns off 80).
+NAME_CELLS = 20
+
+
+def _name_cell(label: str) -> Text:
+    from rich.cells import cell_len, set_cell_size
+
+    text = safe_text(label)
+    if cell_len(text.plain) > NAME_CELLS:
+        text = Text(set_cell_size(text.plain, NAME_CELLS - 1) + "…", no_wrap=True)
+    return text
+
+
+def total(rows: dict[str, dict]) -> dict:
+    """The rows added up (the dashboard's hour, for the same moment): counts and rate; no
+    latency, burn or budget, which do not add."""
+    out = {k: sum(r[k] for r in rows.values()) for k in ("sent", "delivered", "failed")}
+    out |= {k: sum(r[k] for r in rows.values()) for k in ("pending", "opt_outs")}
+    finals = out["delivered"] + out["failed"]
+    out["rate"] = out["delivered"] / finals if finals else None
+    return out | dict.fromkeys(("latency_p50_s", "latency_p95_s", "latency_p99_s"))
+
+
+def cost_line(cost: dict, end: float) -> str:
+    """What the last hour to ``end`` cost (``breakdown.cost``), and when the balance runs
+    out at the recent burn."""
     spent = "—" if cost["spent"] is None else f"{cost['spent']:,.2f}"
     per = "—" if cost["per_delivered"] is None else f"{cost['per_delivered']:.4f}"
-    return _("last hour: {parts} parts billed, {spent} spent, {per} a delivered message").format(
-        parts=cost["parts"], spent=spent, per=per
-    )
+    line = _(
+        "last hour to {end}: {parts} parts billed, {spent} spent, {per} a delivered message"
+    ).format(end=show_time(end), parts=cost["parts"], spent=spent, per=per)
+    if cost.get("runs_out_in_s"):
+        line += "; " + _("runs out in {time}").format(time=duration(cost["runs_out_in_s"]))
+    return line

@@ -13,6 +13,7 @@ from textual.widgets import Header, Static
 
 from ..i18n import N_, _
 from ..when import show_time
+from . import weekago
 from .base import StoreScreen
 from .format import ago, count, duration, fitting, rate_class, rate_text, safe_text
 from .keybar import KeyBar
@@ -73,6 +74,8 @@ class Dashboard:
     at: float | None = None  # time-travel: the moment shown (None: live)
     known_now: bool = False  # at a past moment: every report known now, not only by then
     firing: list[dict] | None = None  # at a past moment, the alerts firing then
+    cost: list[dict] | None = None  # per WINDOWS: breakdown.cost
+    week: list[tuple | None] | None = None  # per WINDOWS: breakdown.week_earlier
 
 
 class Readout(Static):
@@ -155,6 +158,7 @@ class DashboardScreen(StoreScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self.week = weekago.WeekAgo(WINDOWS)
         if self.fivec.first_frame_shown:  # not the first screen after all
             self.call_later(self.mount_lower)
 
@@ -165,6 +169,16 @@ class DashboardScreen(StoreScreen):
     async def mount_lower(self) -> None:
         from textual.widgets import Sparkline  # after the first frame, like the tables
 
+        week = table_of(
+            _("a week earlier"),
+            _("rate"),
+            _("sent"),
+            _("delivered"),
+            _("failed"),
+            "p95",
+            _("per delivered"),
+            id="week",
+        )
         failures, health, feed, prefixes = (
             table_of(
                 _("code"), _("n"), _("family"), _("meaning"), id="failures", zebra_stripes=True
@@ -185,6 +199,7 @@ class DashboardScreen(StoreScreen):
         )
         self.chart: Sparkline = Sparkline([], id="chart")
         self.tables = {
+            "week": Rows(week),
             "failures": Rows(failures),
             "health": Rows(health),
             "feed": Rows(feed),
@@ -192,6 +207,9 @@ class DashboardScreen(StoreScreen):
         }
         await self.query_one("#dashboard").mount_all(
             [
+                Static(_(weekago.CAPTION), classes="caption", id="week-caption"),
+                week,
+                Static(id="cost", classes="caption"),
                 Static(
                     _("sent per minute, last hour (by send time)"),
                     classes="caption",
@@ -221,8 +239,10 @@ class DashboardScreen(StoreScreen):
 
         store = self.fivec.store
         if self.fivec.at is not None:
-            return load_at(store, self.fivec.at, self.fivec.known_now)
-        now, memo = self.fivec.clock(), {}  # one read of the edges the windows share
+            at = self.fivec.at
+            known = None if self.fivec.known_now else at
+            return load_at(store, at, self.fivec.known_now, self.week.read(store, at, known))
+        now, memo = self.fivec.live_moment(), {}  # one read of the edges the windows share
         summaries = [queries.summary(store, w, now, memo) for _, w in WINDOWS]
         return Dashboard(
             now=now,
@@ -235,6 +255,7 @@ class DashboardScreen(StoreScreen):
             ),
             prefixes=queries.prefixes(store, 3600, now, memo),
             jobs=job_health(store),
+            **self.week.read(store, now, None),
         )
 
     def show(self, data: Dashboard) -> None:
@@ -258,6 +279,12 @@ class DashboardScreen(StoreScreen):
                 "\n" + _("at {time}").format(time=show_time(b.at)),
             )
         )
+        self.tables["week"].show(weekago.rows(data, self.fivec.unusual, WINDOWS))
+        if data.cost:
+            from .breakdown import cost_line  # (not needed for the first frame)
+
+            line = cost_line(data.cost[1], data.now)
+            self.query_one("#cost", Static).update(Text(line))
         self.chart.data = [m["sent"] for m in data.series] or [0]
         self.tables["failures"].show(
             [
@@ -353,7 +380,7 @@ def feed_of(reports: list[dict], replies: list[dict]) -> list[FeedItem]:
 CLOCK_SKEW_S = 300
 
 
-def load_at(store, at: float, known_now: bool) -> Dashboard:
+def load_at(store, at: float, known_now: bool, baseline: dict | None = None) -> Dashboard:
     """The dashboard as it was at ``at`` (time-travel: see :mod:`fivec_tui.store.asof`)."""
     from ..store import asof, queries
 
@@ -371,6 +398,7 @@ def load_at(store, at: float, known_now: bool) -> Dashboard:
         at=at,
         known_now=known_now,
         firing=asof.alerts_firing(store, at),
+        **(baseline or {}),
     )
 
 

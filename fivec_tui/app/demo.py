@@ -164,7 +164,16 @@ def demo_app(
             past = ["--db", str(store.path), "--scenario", scenario, "--seed", str(seed)]
             past += ["--until", str(app.clock())]
             argv = [sys.executable, "-m", "fivec_tui.app.history", *past]
-            await app.link.start("history", argv, demo_env(tmp))
+            child = await app.link.start("history", argv, demo_env(tmp))
+            app.loading = _("loading history…")  # the banner says so until it is in
+
+            async def filled() -> None:
+                assert child.proc is not None
+                await child.proc.wait()
+                app.loading = ""
+                app.refresh_screen()
+
+            app.run_worker(filled(), name="history", group="history")
         app.profile.base_url = account["base_url"]
         await asyncio.to_thread(write_config, tmp / "config.toml", [app.profile])
         await make_clients(app, [app.profile])

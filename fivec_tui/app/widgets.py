@@ -26,14 +26,14 @@ class Banner(Static):
     and the app's note, redrawn when one of them changes.  Every screen has one, so that a
     time is never read without its zone, nor the past taken for the present.
 
-    It watches the app's reactives (``paused``, ``sync_state``, ``note``, time-travel's
-    ``at`` and ``known_now``) instead of being
+    It watches the app's reactives (``paused``, ``sync_state``, ``note``, ``loading``,
+    time-travel's ``at`` and ``known_now``) instead of being
     written from outside, so every screen that shows one shows the same thing.
     """
 
     def on_mount(self) -> None:
         app: FivecApp = self.app  # type: ignore[assignment]
-        for name in ("paused", "sync_state", "note", "at", "known_now"):
+        for name in ("paused", "sync_state", "note", "loading", "at", "known_now"):
             self.watch(app, name, self._changed, init=False)
         self._changed()
 

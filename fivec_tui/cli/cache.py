@@ -147,45 +147,41 @@ def stats(ctx: Ctx, window, all_profiles, at, known_now, by, as_json) -> None:
         raise UsageError(_("--by is for one profile, not with --all"))
     if by and by != "carrier" and when is not None:
         raise UsageError(_("--by {by} counts as known now: not with --at").format(by=by))
+    now = time.time() if when is None else when  # the window's end, one moment for all
+    known = None if when is None else asof.known_at(when, known_now)
     if by:
-        now = time.time() if when is None else when
-        known = None if when is None else asof.known_at(when, known_now)
         store = ctx.cache()
         if by == "carrier":
             rows = breakdown.carriers(store, seconds, now, known, _objective(ctx))
         else:
             rows = breakdown.groups(store, by, seconds, now)
         if as_json:
-            emit({by: rows})
+            emit({by: rows, "at": iso(now)})
         else:
-            _say_rows(rows)
+            _say_rows(by, rows)
         return
 
     def summary(store):
         if when is not None:
             return asof.summary_at(store, seconds, when, known_now)
-        return queries.summary(store, seconds)
+        return queries.summary(store, seconds, now)
 
     def headline(store, objective: float) -> dict:
         """What --json gives beside the summary (carriers, cost, baseline)."""
-        import time
-
-        now = time.time() if when is None else when
-        known = None if when is None else asof.known_at(when, known_now)
         return breakdown.headline(store, seconds, now, known, objective)
 
     if all_profiles:
-        _stats_all(ctx, summary, headline, seconds, window, as_json)
+        _stats_all(ctx, summary, headline, seconds, window, now, as_json)
         return
     store = ctx.cache()
     s = summary(store)
     if as_json:
-        emit(s.as_json() | headline(store, _objective(ctx)))
+        emit(s.as_json() | headline(store, _objective(ctx)) | {"at": iso(now)})
         return
     if when is not None:
         view = _("as known now") if known_now else _("as it was then")
         say(_("at {time}, {view}").format(time=show_full(when), view=view))
-    _say_summary(s, window)
+    _say_summary(s, window, now)
 
 
 def _objective(ctx: Ctx) -> float:
@@ -198,24 +194,46 @@ def _objective(ctx: Ctx) -> float:
         return Slo().delivery
 
 
-def _say_rows(rows: dict[str, dict]) -> None:
+def _say_rows(by: str, rows: dict[str, dict]) -> None:
+    """A breakdown as a table under its headers, aligned by terminal cells (a Chinese
+    character takes two), carriers by their translated names."""
+    from rich.cells import cell_len, set_cell_size
+
+    from ..api.carriers import NAMES
+
+    def percent(value):
+        return "—" if value is None else f"{value:.1%}"
+
+    def seconds(value):
+        return "—" if value is None else f"{value:.0f}s"
+
+    head = (_("name"), _("sent"), _("delivered"), _("failed"), _("pending"), _("rate"))
+    table = [(*head, "p95", _("opt-outs"))]
     for name, r in rows.items():
-        rate = f"{r['rate']:.1%}" if r["rate"] is not None else "—"
-        p95 = f"{r['latency_p95_s']:.0f}s" if r["latency_p95_s"] is not None else "—"
-        say(
-            f"{visible(name or '—')[:24]:<24} {r['sent']:>8} {r['delivered']:>8} {r['failed']:>7} "
-            f"{r['pending']:>7} {rate:>7} p95 {p95}"
-        )
+        label = _(NAMES[name]) if by == "carrier" and name in NAMES else visible(name)
+        if cell_len(label) > 24:
+            label = set_cell_size(label, 23) + "…"
+        counts = map(str, (r["sent"], r["delivered"], r["failed"], r["pending"]))
+        rate, p95 = percent(r["rate"]), seconds(r["latency_p95_s"])
+        table.append((label or "—", *counts, rate, p95, str(r["opt_outs"])))
+    widths = [max(cell_len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        cells = [set_cell_size(row[0], widths[0])]
+        cells += [" " * (w - cell_len(c)) + c for c, w in zip(row[1:], widths[1:], strict=True)]
+        say("  ".join(cells).rstrip())
 
 
-def _stats_all(ctx: Ctx, summary, headline, seconds: float, window: str, as_json: bool) -> None:
-    """``summary(store)`` and ``headline(store, objective)``: what ``stats`` gives (now, or
-    ``--at``), per profile."""
+def _stats_all(
+    ctx: Ctx, summary, headline, seconds: float, window: str, now: float, as_json: bool
+) -> None:
+    """``summary(store)`` and ``headline(store, objective)``: what ``stats`` gives (the
+    window ending ``now``: now, or ``--at``), per profile."""
     from ..store import queries
     from ..sync.diagnosis import cached_problem
 
     objectives = {p.name: p.slo.delivery for p in ctx.all_profiles()}
-    nothing = {"carriers": {}, "cost": {"parts": 0, "spent": None, "per_delivered": None}}
+    cost = {"parts": 0, "spent": None, "per_delivered": None, "runs_out_in_s": None}
+    nothing = {"carriers": {}, "cost": cost}
     out = {}
     for name, store in _caches(ctx):
         s = summary(store) if store else queries.Summary(int(seconds))
@@ -229,19 +247,20 @@ def _stats_all(ctx: Ctx, summary, headline, seconds: float, window: str, as_json
         }
         if not as_json:
             say(f"[{name}]" + (f" {_(trouble[0])}: {trouble[1]}" if trouble else ""))
-            _say_summary(s, window)
+            _say_summary(s, window, now)
     if as_json:
-        emit({"profiles": out})
+        emit({"profiles": out, "at": iso(now)})
 
 
-def _say_summary(s, window: str) -> None:
+def _say_summary(s, window: str, end: float) -> None:
     rate = f"{s.delivery_rate:.1%}" if s.delivery_rate is not None else "—"
     say(
         _(
-            "last {window}: sent {sent}, delivered {delivered}, failed {failed}, "
+            "last {window} to {end}: sent {sent}, delivered {delivered}, failed {failed}, "
             "pending {pending}, delivery rate {rate}"
         ).format(
             window=window,
+            end=show_full(end),
             sent=s.sent,
             delivered=s.delivered,
             failed=s.failed,

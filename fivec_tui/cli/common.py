@@ -35,7 +35,24 @@ if TYPE_CHECKING:
     from ..store.auditor import Auditor
 
 T = TypeVar("T")
-out = Console(highlight=False, soft_wrap=True)
+
+
+def reader_gone() -> None:
+    """Exit 0 without a word once the reader of stdout has gone (``stats | head -1``: a
+    broken pipe), whichever command wrote: what is left for stdout goes nowhere, rather than
+    failing again at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(0)
+
+
+class _Out(Console):
+    def on_broken_pipe(self) -> None:  # Rich's own exits 1
+        self.quiet = True
+        reader_gone()
+
+
+out = _Out(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 

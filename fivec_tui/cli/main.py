@@ -11,7 +11,7 @@ from .. import i18n
 from .. import when as whens
 from ..i18n import N_, _
 from ..private_files import UnsafePath
-from .common import Ctx, Failed, choose_language, choose_zone, parse_when
+from .common import Ctx, Failed, choose_language, choose_zone, parse_when, reader_gone
 
 #: Every command: its name, then the module and attribute that define it, and its line in
 #: the command list: one line at 80 columns in either language (Chinese has no spaces to
@@ -68,9 +68,16 @@ class LazyGroup(click.Group):
         met it.  So is an SQLite error met later, reading a damaged page in the middle of a
         command (:func:`~fivec_tui.store.integrity.from_error` says which, and what to do).
         The cache's error class is looked up only when its module was loaded: the commands
-        that never open the cache do not import the store for this."""
+        that never open the cache do not import the store for this.
+
+        Output whose reader stopped reading (``stats | head -1``) ends the command quietly,
+        with success: every command, here."""
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a reader gone shows here, not at the interpreter's exit
+            return result
+        except BrokenPipeError:
+            reader_gone()
         except UnsafePath as exc:
             raise Failed(str(exc)) from None
         except Exception as exc:

@@ -13,7 +13,7 @@ import math
 import time
 
 from ..api.carriers import CARRIERS
-from . import windows
+from . import optouts, windows
 from .db import Store
 from .groups import names
 from .queries import Summary, flat, split, summarise
@@ -52,8 +52,9 @@ def carriers(
     objective: float = 0.97,
     memo: dict | None = None,
 ) -> dict[str, dict]:
-    """Per carrier id with messages in the window or the burn windows: :func:`row`, and the
-    burn rate over the last hour and five minutes (``burn_1h``, ``burn_5m``)."""
+    """Per carrier id with messages or opt-outs in the window or messages in the burn
+    windows: :func:`row`, its opt-outs (:mod:`.optouts`), and the burn rate over the last
+    hour and five minutes (``burn_1h``, ``burn_5m``)."""
     now = time.time() if now is None else now
     memo = {} if memo is None else memo
 
@@ -63,19 +64,23 @@ def carriers(
 
     main = per(window_s, True)
     burns = {name: per(seconds, False) for name, seconds in BURN_WINDOWS.items()}
+    opted = optouts.attributed(store, "carrier", now - window_s, now)
     out = {}
     for carrier in CARRIERS:
-        if carrier in main or any(carrier in b for b in burns.values()):
+        if carrier in main or carrier in opted or any(carrier in b for b in burns.values()):
             s = main.get(carrier) or Summary(int(window_s))
-            out[carrier] = row(s) | {
-                name: burn(b.get(carrier), objective) for name, b in burns.items()
-            }
+            out[carrier] = (
+                row(s)
+                | {"opt_outs": opted.get(carrier, 0)}
+                | {name: burn(b.get(carrier), objective) for name, b in burns.items()}
+            )
     return out
 
 
 def groups(store: Store, by: str, window_s: float, now: float | None = None) -> dict[str, dict]:
-    """Per signature, template or campaign (``by``), most sent first: :func:`row`.  A
-    campaign is named by its id ("0": messages of no campaign)."""
+    """Per signature, template or campaign (``by``), most sent first: :func:`row` and its
+    opt-outs (:mod:`.optouts`).  A campaign is named by its id ("0": messages of no
+    campaign)."""
     now = time.time() if now is None else now
     counts, hist = windows.counts(store, now - window_s, now, by="group")
     named = names(store, {k for k, _ in counts})
@@ -85,7 +90,13 @@ def groups(store: Store, by: str, window_s: float, now: float | None = None) -> 
             name = str(named.get(grp, {}).get(by, ""))
             part = merged.setdefault(name, ({}, {}))[at]
             part[what] = part.get(what, 0) + n
-    rows = {name: row(summarise(window_s, c, h)) for name, (c, h) in merged.items()}
+    opted = optouts.attributed(store, by, now - window_s, now)
+    for name in opted.keys() - merged.keys():
+        merged[name] = ({}, {})
+    rows = {
+        name: row(summarise(window_s, c, h)) | {"opt_outs": opted.get(name, 0)}
+        for name, (c, h) in merged.items()
+    }
     return dict(sorted(rows.items(), key=lambda kv: (-kv[1]["sent"], kv[0])))
 
 
@@ -96,27 +107,51 @@ def cost(
     known_at: float | None = None,
     memo: dict | None = None,
 ) -> dict:
-    """Parts billed for the window's messages, the balance spent over it (recharges
-    excluded: the falls between the snapshots from the last one at its start on), and what a
-    delivered message cost (``per_delivered``; None with none delivered or no snapshots)."""
+    """Parts billed for the window's messages, the balance spent over the same window
+    (:func:`spent`), what a delivered message of it cost (``per_delivered``; None with none
+    delivered or no snapshots), and when the balance runs out at the last hour's burn
+    (``runs_out_in_s``, as :func:`.queries.balance` has it; None without a burn)."""
+    from .queries import balance
+
     now = time.time() if now is None else now
     counts, _ = windows.counts(
         store, now - window_s, now, known_at, latency=False, memo=memo, parts=True
     )
     parts, delivered = counts.get(("", "PARTS"), 0), counts.get(("", "DELIVRD"), 0)
-    first = store.scalar(
-        "SELECT coalesce(max(at), ?) FROM balance WHERE at <= ?", (now - window_s, now - window_s)
-    )
-    levels = [
-        r["remaining"]
-        for r in store.query(
-            "SELECT remaining FROM balance WHERE at >= ? AND at <= ? ORDER BY at, id",
-            (first, now),
-        )
-    ]
-    spent = sum(max(a - b, 0) for a, b in itertools.pairwise(levels)) if levels else None
-    per = spent / delivered if spent is not None and delivered else None
-    return {"parts": parts, "spent": spent, "per_delivered": per}
+    used = spent(store, now - window_s, now, known_at)
+    per = used / delivered if used is not None and delivered else None
+    runs_out = balance(store, 3600, now, until=now).runs_out_in_s
+    return {"parts": parts, "spent": used, "per_delivered": per, "runs_out_in_s": runs_out}
+
+
+def spent(store: Store, start: float, end: float, known_at: float | None = None) -> float | None:
+    """The balance's falls over ``(start, end]`` (recharges excluded), the level at each
+    edge taken on the line between the snapshots around it, so that a fall that straddles
+    an edge counts for its part inside; from the first snapshot inside when none is before
+    ``start``; with ``known_at``, of the snapshots taken by then only.  None without a
+    snapshot by ``end``."""
+    q = "SELECT at, remaining FROM balance WHERE at {} ? AND at <= ? ORDER BY at {}, id {} {}"
+    before = store.conn.execute(q.format(">=", "DESC", "DESC", "LIMIT 1"), (-math.inf, start))
+    within = store.conn.execute(q.format(">", "", "", ""), (start, end))
+    upto = math.inf if known_at is None else known_at
+    after = store.conn.execute(q.format(">", "", "", "LIMIT 1"), (end, upto))
+    levels = [*before.fetchall(), *within.fetchall(), *after.fetchall()]
+    inside = [(at, level) for at, level in levels if at <= end]
+    if not inside:
+        return None
+    if levels[0][0] <= start and len(levels) > 1:  # the level at start, between two snapshots
+        levels[0] = (start, _between(levels[0], levels[1], start))
+    if levels[-1][0] > end:  # the level at end, between the last inside and the next
+        levels[-1] = (end, _between(levels[-2], levels[-1], end))
+    return sum(max(a[1] - b[1], 0) for a, b in itertools.pairwise(levels))
+
+
+def _between(a: tuple[float, float], b: tuple[float, float], at: float) -> float:
+    """The level at ``at`` on the line from snapshot ``a`` to ``b`` (a recharge between
+    them: ``a``'s, as no fall between them can be told from it)."""
+    if b[1] > a[1] or b[0] <= a[0]:
+        return a[1]
+    return a[1] + (b[1] - a[1]) * (at - a[0]) / (b[0] - a[0])
 
 
 def holds(store: Store, start: float) -> bool:
@@ -130,6 +165,19 @@ def _summary(
 ) -> Summary:
     counts, hist = windows.counts(store, end - window_s, end, known_at, memo=memo)
     return summarise(window_s, flat(counts), flat(hist))
+
+
+def week_earlier(
+    store: Store, window_s: float, now: float, known_at: float | None = None
+) -> tuple[Summary, dict] | None:
+    """The window ending a week before ``now`` (as known a week before ``known_at``; None:
+    as known now): its summary and :func:`cost`, or None when the cache does not go back
+    that far (the dashboard's week-ago column)."""
+    then = now - WEEK_S
+    if not holds(store, then - window_s):
+        return None
+    before = None if known_at is None else known_at - WEEK_S
+    return _summary(store, window_s, then, before), cost(store, window_s, then, before)
 
 
 def headline(

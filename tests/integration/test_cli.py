@@ -10,7 +10,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from clirun import account_env, run
+from clirun import account_env, empty_config, run
 
 from fivec_tui.cli import main
 
@@ -186,3 +186,31 @@ def test_runs_without_a_tty_as_a_module():
 def test_the_old_accounts_command_still_runs_the_subaccounts_group():
     code, out, _ = run({}, "accounts", "--help")
     assert code == 0 and "lock" in out and "charge" in out
+
+
+@pytest.mark.parametrize("args", [["stats"], ["stats", "--json"], ["config", "path"]])
+def test_a_reader_gone_ends_quietly_with_success(tmp_path, args):
+    """``stats | head -1``: once the reader of stdout has gone (its end of the pipe closed
+    before anything is written), the command ends with 0 and says nothing on stderr."""
+    from fivec_tui.store import Store
+
+    Store(tmp_path / "c.db").close()  # a cache, empty
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        r = subprocess.run(
+            [sys.executable, "-m", "fivec_tui", *args],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            env={
+                **os.environ,
+                "FIVEC_CONFIG": empty_config(tmp_path / "c.toml"),
+                "FIVEC_DB": str(tmp_path / "c.db"),
+            },
+            timeout=60,
+        )
+    finally:
+        os.close(write)
+    assert (r.returncode, r.stderr) == (0, "")

@@ -407,6 +407,15 @@ def breakdown_app(tmp_path) -> FivecApp:
                         reports.append(Report(str(10**13 + n), mobile, status, utc(sent + delay)))
         ingest_items(store, "records", records)
         ingest_items(store, "reports", reports)
+    opt_outs = [  # two opt-outs (one of them a blacklisting too) and a thank-you
+        Reply(f"138{n:08d}", text, utc(NOW - 600 + n), reply_id=f"o{n}")
+        for n, text in ((1, "TD"), (5, "退订"), (9, "thanks"))
+    ]
+    ingest_items(store, "replies", opt_outs)
+    store.conn.execute(
+        "INSERT INTO blacklist_lookups(at, mobile, black, added) VALUES (?, ?, 1, '')",
+        (NOW - 300, "13800000005"),
+    )
     for i in range(13):
         add_balance(store, Balance(200000 - 90 * i, 250000))
     store.conn.execute("UPDATE balance SET at = ? - (13 - id) * 300", (NOW,))

@@ -4,7 +4,6 @@ the clock frozen."""
 
 from __future__ import annotations
 
-import itertools
 import json
 from unittest import mock
 
@@ -14,6 +13,7 @@ from traffic import T0, expected, fill_rows, random_rows, text_of, utc
 
 from fivec_tui.api.carriers import carrier_of
 from fivec_tui.api.sms import parts
+from fivec_tui.api.wire import BEIJING
 from fivec_tui.cli import main
 from fivec_tui.store import Store
 from fivec_tui.store.groups import signature_of
@@ -83,11 +83,10 @@ def test_carriers_cost_and_baseline(cache, tmp_path):
     assert {"mobile", "unicom", "telecom", "intl"} <= set(got["carriers"])
 
     inside = [r for r in rows if AT - 3600 < r[2] <= AT]
-    start = max(at for at, _ in BALANCE if at <= AT - 3600)
-    levels = [level for at, level in BALANCE if start <= at <= AT]
-    spent = sum(max(a - b, 0) for a, b in itertools.pairwise(levels))
+    # 7 every 600 s, over the hour's 3600 s less the 600 s of the recharge
+    spent = 7 * 3000 / 600
     assert got["cost"]["parts"] == sum(parts(text_of(r)) for r in inside)
-    assert got["cost"]["spent"] == spent and spent > 0
+    assert got["cost"]["spent"] == pytest.approx(spent)
     assert got["cost"]["per_delivered"] == pytest.approx(spent / got["delivered"])
 
     base, then = got["baseline"], AT - WEEK
@@ -148,3 +147,137 @@ def test_by_signature_adds_up_to_the_totals(cache, tmp_path):
     assert list(got) == sorted(got, key=lambda n: -got[n]["sent"])  # most sent first
     templates = stats(path, tmp_path, "--window", "2h", "--by", "template")["template"]
     assert sum(r["sent"] for r in templates.values()) == total["sent"]
+
+
+def test_opt_outs_are_put_down_to_the_last_message_and_add_up(tmp_path):
+    """Opt-out replies (``TD``, `` 退订 ``, ``Unsubscribe``, not ``thanks``) and blacklist
+    additions, each number once, each put down to the last message sent to it before."""
+    from fivec_tui.api import Record, Reply
+    from fivec_tui.store import ingest_items
+
+    path = tmp_path / "opt.db"
+    store = Store(path)
+    rows = random_rows(34, 400, AT - 3000, 2400)
+    fill_rows(store, rows, FROZEN, seed=34)
+    late = rows[0]  # sent a second message, of another signature, before its opt-out
+    ingest_items(
+        store, "records", [Record("acme", "9" * 10, (late[1],), "x【快递通】", utc(AT - 200))]
+    )
+    answers = ["TD", " 退订 ", "Unsubscribe", "thanks", "t"]
+    replies = [
+        Reply(r[1], answers[i % len(answers)], utc(max(r[2] + 30, AT - 100)), reply_id=str(i))
+        for i, r in enumerate(rows[:60])
+    ]
+    replies.append(Reply("13900000000", "TD", utc(AT - 50), reply_id="never-sent"))
+    replies.append(Reply(rows[1][1], "TD", utc(AT - 7200), reply_id="before-the-window"))
+    with mock.patch("time.time", lambda: FROZEN):
+        ingest_items(store, "replies", replies)
+    with store.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO blacklist_lookups(at, mobile, black, added) VALUES (?, ?, 1, ?)",
+            [
+                (AT - 60, rows[0][1], ""),  # replied TD too: one opt-out
+                (AT - 60, rows[70][1], utc(AT - 600).astimezone(BEIJING).strftime("%F %T")),
+                (AT - 60, rows[71][1], "2020-01-01 00:00:00"),  # added long before the window
+                (AT - 60, rows[72][1], "garbage"),  # the lookup's time
+            ],
+        )
+        conn.execute(
+            "INSERT INTO blacklist_lookups(at, mobile, black) VALUES (?, ?, 0)", (AT, rows[73][1])
+        )
+    store.close()
+    opted = {r[1] for i, r in enumerate(rows[:60]) if i % 5 != 3} | {rows[70][1], rows[72][1]}
+    total = len(opted) + 1  # and the number never sent to
+    for by in ("carrier", "signature", "template", "campaign"):
+        got = stats(path, tmp_path, "--window", "1h", "--by", by)[by]
+        assert sum(r["opt_outs"] for r in got.values()) == total, by
+    signatures = stats(path, tmp_path, "--window", "1h", "--by", "signature")["signature"]
+    want_sig: dict[str, int] = {"": 1}  # the number never sent to
+    for r in rows:
+        if r[1] in opted:
+            name = "快递通" if r is late else signature_of(text_of(r))
+            want_sig[name] = want_sig.get(name, 0) + 1
+    assert {k: v["opt_outs"] for k, v in signatures.items() if v["opt_outs"]} == want_sig
+    carriers = stats(path, tmp_path, "--window", "1h", "--by", "carrier")["carrier"]
+    want_car: dict[str, int] = {"mobile": 1}  # 139…
+    for r in rows:
+        if r[1] in opted:
+            want_car[carrier_of(r[1])] = want_car.get(carrier_of(r[1]), 0) + 1
+    assert {k: v["opt_outs"] for k, v in carriers.items() if v["opt_outs"]} == want_car
+
+
+def test_cost_per_delivered_is_the_balance_change_over_the_delivered(tmp_path):
+    """``spent`` is the balance's change over the window itself: a fall that straddles its
+    start counts for the part inside, one before it not at all; ``per_delivered`` is that
+    over the window's delivered messages; ``runs_out_in_s`` from the last hour's burn."""
+    path = tmp_path / "cost.db"
+    store = Store(path)
+    rows = random_rows(35, 300, AT - 3600, 3600)
+    fill_rows(store, rows, FROZEN, seed=35)
+    start = AT - 3600
+    snapshots = [
+        (start - 900, 2000.0),
+        (start - 300, 1900.0),  # a fall of 100 before the window: not its cost
+        (start + 300, 1880.0),  # 20 over the start: 10 of it inside
+        (start + 1800, 1850.0),
+        (start + 2400, 2850.0),  # a recharge: no cost
+        (AT - 600, 2800.0),
+        (AT + 600, 2760.0),  # 40 over the end, known now: 20 of it inside
+    ]
+    with store.transaction() as conn:
+        conn.executemany("INSERT INTO balance(at, remaining, total) VALUES (?, ?, 9999)", snapshots)
+    store.close()
+    change = 10 + 30 + 50 + 20  # the balance's falls inside the hour
+    live = stats(path, tmp_path, "--window", "1h", clock=AT)
+    assert live["delivered"] == want(rows, 3600, AT)["delivered"] > 0
+    assert live["cost"]["spent"] == pytest.approx(change)
+    assert live["cost"]["per_delivered"] == pytest.approx(change / live["delivered"])
+    then = stats(path, tmp_path, "--window", "1h", "--at", utc(AT).isoformat(), clock=AT + 700)
+    assert then["cost"]["spent"] == pytest.approx(change - 20)  # the last fall not known then
+    # the last hour's snapshots: falls of 30 and 50 over 2700 s, 2800 left
+    assert live["cost"]["runs_out_in_s"] == pytest.approx(2800 / (80 / 2700))
+    recharged = stats(path, tmp_path, "--window", "1h", clock=start + 2500)
+    assert recharged["cost"]["runs_out_in_s"] is not None
+
+
+def cli(path, tmp_path, *args, clock: float = AT) -> str:
+    (tmp_path / "none.toml").write_text("")
+    env = {"FIVEC_DB": str(path), "FIVEC_CONFIG": str(tmp_path / "none.toml"), "TZ": "UTC"}
+    with mock.patch("time.time", lambda: clock):
+        result = CliRunner().invoke(main, list(args), env=env)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_by_text_is_a_table_in_cells_with_names(cache, tmp_path):
+    """``stats --by`` without --json: headers, carriers by their (translated) names, columns
+    aligned by terminal cells (a Chinese character takes two), so every line is as wide."""
+    from rich.cells import cell_len
+
+    path, _rows = cache
+    for lang, header, mobile in (("en", "name", "China Mobile"), ("zh", "名称", "中国移动")):
+        lines = cli(path, tmp_path, "--lang", lang, "stats", "--by", "carrier").splitlines()
+        assert lines[0].split()[0] == header and "p95" in lines[0]
+        assert any(line.startswith(mobile) for line in lines) and "mobile " not in "".join(lines)
+        assert len({cell_len(line) for line in lines}) == 1, lines
+    lines = cli(path, tmp_path, "stats", "--by", "signature").splitlines()
+    assert len({cell_len(line) for line in lines}) == 1 < len({len(line) for line in lines})
+    sent_end = cell_len(lines[0].split("sent")[0]) + len("sent")
+    assert all(cell_len(line[: line.index(" ", 1)]) <= sent_end for line in lines)
+
+
+def test_stats_says_when_its_window_ends(cache, tmp_path):
+    """Plain ``stats`` names the window's end in the display zone, with its label; --json
+    has it as ``at`` (ISO 8601 with the offset), --by too."""
+    from datetime import datetime
+
+    path, _rows = cache
+    shown = datetime.fromtimestamp(AT, BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+    text = cli(path, tmp_path, "stats", "--window", "1h")
+    assert f"last 1h to {shown} +08:00:" in text.splitlines()[0]
+    for args in ((), ("--by", "signature")):
+        got = stats(path, tmp_path, "--window", "1h", *args)
+        assert datetime.fromisoformat(got["at"]) == datetime.fromtimestamp(AT, BEIJING)
+        assert got["at"].endswith("+08:00")
+    then = stats(path, tmp_path, "--at", utc(AT - 600).isoformat(), clock=AT + 3600)
+    assert datetime.fromisoformat(then["at"]).timestamp() == AT - 600
