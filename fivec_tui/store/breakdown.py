@@ -161,7 +161,7 @@ def holds(store: Store, start: float) -> bool:
 
 
 def _summary(
-    store: Store, window_s: float, end: float, known_at: float | None, memo: dict
+    store: Store, window_s: float, end: float, known_at: float | None, memo: dict | None = None
 ) -> Summary:
     counts, hist = windows.counts(store, end - window_s, end, known_at, memo=memo)
     return summarise(window_s, flat(counts), flat(hist))
@@ -176,8 +176,8 @@ def week_earlier(
     then = now - WEEK_S
     if not holds(store, then - window_s):
         return None
-    before = None if known_at is None else known_at - WEEK_S
-    return _summary(store, window_s, then, before), cost(store, window_s, then, before)
+    before, memo = None if known_at is None else known_at - WEEK_S, {}
+    return _summary(store, window_s, then, before, memo), cost(store, window_s, then, before, memo)
 
 
 def headline(
