@@ -21,6 +21,7 @@ from fivec_tui.api import Balance, BlacklistResult, Record, Reply, Report
 from fivec_tui.app.app import FivecApp
 from fivec_tui.app.link import Hosted
 from fivec_tui.config import Profile
+from fivec_tui.private_files import private_dir
 from fivec_tui.store import Store, ingest_items
 from fivec_tui.store import audit as trail
 from fivec_tui.store import campaigns as journal
@@ -65,6 +66,7 @@ def filled(path: Path, key: str, fill: Callable[[Store], None]) -> Store:
 
 
 def _backup(source: Path, target: Path) -> None:
+    private_dir(target.parent)  # as Store would make it
     src, dst = sqlite3.connect(source), sqlite3.connect(target)
     try:
         src.backup(dst)
