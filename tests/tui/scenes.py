@@ -4,13 +4,8 @@ behaviour tests of each screen build on the same scenes."""
 
 from __future__ import annotations
 
-import atexit
 import json
 import random
-import shutil
-import sqlite3
-import tempfile
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from unittest.mock import patch
@@ -21,7 +16,6 @@ from fivec_tui.api import Balance, BlacklistResult, Record, Reply, Report
 from fivec_tui.app.app import FivecApp
 from fivec_tui.app.link import Hosted
 from fivec_tui.config import Profile
-from fivec_tui.private_files import private_dir
 from fivec_tui.store import Store, ingest_items
 from fivec_tui.store import audit as trail
 from fivec_tui.store import campaigns as journal
@@ -41,38 +35,6 @@ NOW = 1795600000.0  # 2026-11-25 15:46:40 Beijing
 
 def utc(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
-
-
-#: The caches of fixed data already filled in this session, by scene: a copy is the same
-#: cache, in a fraction of the time (dozens of tests show each scene).
-_FILLED: dict[str, Path] = {}
-
-
-def filled(path: Path, key: str, fill: Callable[[Store], None]) -> Store:
-    """The store at ``path`` holding what ``fill`` writes into an empty cache: filled once per
-    session (``key`` names the scene), then copied with SQLite's backup."""
-    template = _FILLED.get(key)
-    if template is None:
-        store = Store(path)
-        fill(store)
-        store.close()
-        where = Path(tempfile.mkdtemp(prefix="fivec-scene-"))
-        atexit.register(shutil.rmtree, where, ignore_errors=True)
-        template = _FILLED[key] = where / "scene.db"
-        _backup(path, template)
-    else:
-        _backup(template, path)
-    return Store(path)
-
-
-def _backup(source: Path, target: Path) -> None:
-    private_dir(target.parent)  # as Store would make it
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
 
 
 async def settle(pilot) -> None:
@@ -104,13 +66,8 @@ REPLIES = [
 def screens_app(tmp_path) -> FivecApp:
     """An hour of sends with every kind of report, hostile replies, balance, blacklist
     lookups, healthy jobs and two alerts, on a fixed clock."""
-    store = filled(tmp_path / "snap.db", "screens", _fill_screens)
-    profile = Profile("snap", "demo", "0" * 32, "k" * 32, base_url="https://m.5c.com.cn")
-    return FivecApp(profile, store, refresh_s=3600, clock=lambda: NOW, note="snapshot: fixed data")
-
-
-def _fill_screens(store: Store) -> None:
     rng = random.Random(42)
+    store = Store(tmp_path / "snap.db")
     records, reports = [], []
     for i in range(240):
         sent = NOW - 3600 + i * 15
@@ -158,6 +115,8 @@ def _fill_screens(store: Store) -> None:
     )
     add_alert(store, "balance", "resolved", "balance 198,920", {})
     store.conn.execute("UPDATE alerts SET at = ? - (3 - id) * 120", (NOW,))
+    profile = Profile("snap", "demo", "0" * 32, "k" * 32, base_url="https://m.5c.com.cn")
+    return FivecApp(profile, store, refresh_s=3600, clock=lambda: NOW, note="snapshot: fixed data")
 
 
 # -- several accounts --------------------------------------------------------------------
@@ -212,11 +171,8 @@ def three_accounts(tmp_path) -> list[Hosted]:
         ("notify", ["DELIVRD", "MA:0054", "MB:1041", "MA:0054"], 150000),
         ("market", ["DELIVRD"] * 9 + ["MK:0001"], 2400),
     ):
-        store = filled(
-            tmp_path / f"{name}.db",
-            f"account {name}",
-            lambda store, n=name, st=statuses, b=balance: fill_account(store, n, st, b),
-        )
+        store = Store(tmp_path / f"{name}.db")
+        fill_account(store, name, statuses, balance)
         profile = Profile(name, name, "0" * 32, "k" * 32, base_url="https://m.5c.com.cn")
         out.append(Hosted(profile, store, state="read-only"))
     notify, market = out[1].store, out[2].store
@@ -428,12 +384,7 @@ BREAKDOWN_TEXTS = ("【美联软通】您的验证码是{n}。", "您的订单{n
 def breakdown_app(tmp_path) -> FivecApp:
     """The last hour and the same hour a week earlier: China Mobile failing a third of its
     messages in the last hour (fine a week ago), two signatures, a balance falling."""
-    store = filled(tmp_path / "breakdown.db", "breakdown", _fill_breakdown)
-    profile = Profile("snap", "demo", "0" * 32, "k" * 32, base_url="https://m.5c.com.cn")
-    return FivecApp(profile, store, refresh_s=3600, clock=lambda: NOW, note="snapshot: fixed data")
-
-
-def _fill_breakdown(store: Store) -> None:
+    store = Store(tmp_path / "breakdown.db")
     n = 0
     for back, start in ((0, NOW - 3600), (7 * 86400, NOW - 7 * 86400 - 3600)):
         records, reports = [], []
@@ -456,3 +407,5 @@ def _fill_breakdown(store: Store) -> None:
         add_balance(store, Balance(200000 - 90 * i, 250000))
     store.conn.execute("UPDATE balance SET at = ? - (13 - id) * 300", (NOW,))
     healthy_jobs(store)
+    profile = Profile("snap", "demo", "0" * 32, "k" * 32, base_url="https://m.5c.com.cn")
+    return FivecApp(profile, store, refresh_s=3600, clock=lambda: NOW, note="snapshot: fixed data")
