@@ -112,9 +112,11 @@ def fill(
     rate: float = RATE,
     seed: int = 0,
     stop: threading.Event | None = None,
+    pause: float = PAUSE_S,
 ) -> int:
     """Cache ``days`` of the past before ``until`` (a whole hour at a time, in
-    :func:`order`, until ``stop`` is set); the messages cached."""
+    :func:`order`, until ``stop`` is set, ``pause`` seconds after each slice); the messages
+    cached."""
     rng = random.Random(seed)
     pool = _numbers(rng, max(plan.mobile_pool, 1000))
     live = plan.traffic_rate * sum(plan.traffic_recipients) / len(plan.traffic_recipients)
@@ -132,7 +134,7 @@ def fill(
         for i in range(0, len(records), SLICE):  # the poll's writes go between two slices
             part = [("records", records[i : i + SLICE]), ("reports", reports[i : i + SLICE])]
             ingest_together(store, part)  # never a moment without their reports
-            if stop is not None and stop.wait(PAUSE_S):
+            if stop is not None and stop.wait(pause):
                 break
         sent += len(records)
     return sent
@@ -146,6 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=float, default=DAYS)
     parser.add_argument("--rate", type=float, default=RATE)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--pause", type=float, default=PAUSE_S, help=argparse.SUPPRESS)  # tests
     args = parser.parse_args(argv)
     stop = threading.Event()  # the demo closes our stdin as it quits: stop after this hour
 
@@ -159,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     store = Store(args.db)
     try:
         plan = load_scenario(args.scenario)
-        fill(store, plan, args.until, args.days, args.rate, args.seed, stop)
+        fill(store, plan, args.until, args.days, args.rate, args.seed, stop, args.pause)
     finally:
         store.close()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import resource
+import time
 
 from fivec_tui.config import Profile
 from fivec_tui.sim import Simulator
@@ -58,7 +59,15 @@ async def test_mixed_faults_never_stop_the_poller(tmp_path):
             await engine.run_job("reports")
             sim._task.cancel()  # traffic stops; faults stop: the poller must catch up
             sim.server.faults = {}
-            for _ in range(100):
+            deadline = time.time() + 20
+
+            def backed_off_past_the_wait() -> bool:
+                """Its next run is after the wait (a backoff of minutes after many failures
+                in a row): waiting longer cannot see it catch up; the runs below do."""
+                job = engine.scheduler.get_job("reports")
+                return bool(reports.failures) and job.next_run_time.timestamp() > deadline
+
+            while time.time() < deadline and not backed_off_past_the_wait():
                 await asyncio.sleep(0.2)
                 if (
                     reports.failures == 0

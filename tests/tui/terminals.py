@@ -17,14 +17,25 @@ from fivec_tui.app.terminal import FrameWrites
 
 
 class Terminal:
+    """A terminal played only when looked at: what was written is kept until then (the
+    emulator is the costly part, and many tests read one of the two terminals only)."""
+
     def __init__(self, width: int, height: int) -> None:
-        self.screen = pyte.Screen(width, height)
-        self.stream = pyte.Stream(self.screen)
+        self._screen = pyte.Screen(width, height)
+        self.stream = pyte.Stream(self._screen)
         self.written = 0
+        self._unplayed: list[str] = []
 
     def feed(self, data: str) -> None:
         self.written += len(data.encode())
-        self.stream.feed(data)
+        self._unplayed.append(data)
+
+    @property
+    def screen(self) -> pyte.Screen:
+        if self._unplayed:
+            data, self._unplayed = "".join(self._unplayed), []
+            self.stream.feed(data)
+        return self._screen
 
     def cells(self) -> list[list[tuple]]:
         """Every cell: its character and how it looks."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from scenes import NOW, breakdown_app, settle
 
+from fivec_tui.app import history as history_module
 from fivec_tui.store import breakdown
 
 
@@ -41,13 +42,26 @@ async def test_keys_sort_and_breakdowns(tmp_path):
         assert keys()[0].startswith("carrier:")
 
 
-async def test_demo_at_opens_in_the_past_its_history_filled_in(tmp_path):
+async def test_demo_at_opens_in_the_past_its_history_filled_in(tmp_path, monkeypatch):
     """``demo --at``: the app opens at that moment, and the week before the demo, filled in
     by its child after the first frame, shows there, with a baseline a week earlier."""
     import time
 
     from fivec_tui.app.dashboard import RateBox
     from fivec_tui.app.demo import demo_app
+    from fivec_tui.app.link import SyncLink
+
+    start = SyncLink.start
+
+    async def thin_history(self, name, argv, env, **kwargs):
+        """The child's week at a tenth of its rate, without the pauses left for a poll's writes
+        (the last option wins): still dozens of messages an hour, in a fraction of the time
+        (the claim is where they show, not how many, nor how the poll shares the cache)."""
+        if name == "history":
+            argv = [*argv, "--rate", str(history_module.RATE / 10), "--pause", "0"]
+        return await start(self, name, argv, env, **kwargs)
+
+    monkeypatch.setattr(SyncLink, "start", thin_history)
 
     at = time.time() - 86400 - 1800
     app = demo_app("quiet", seed=1, db_dir=str(tmp_path), at=at)
