@@ -139,9 +139,6 @@ class DashboardScreen(StoreScreen):
         ),
     ]
     lower_mounted = False
-    #: Focused once the lower half is mounted (see mount_lower), not as Textual focuses a
-    #: screen's first focusable widget: that restyles all it holds before the first frame.
-    AUTO_FOCUS = ""
     # Below 100 columns (fivec.tcss, .-narrow): the rate boxes drop their inner padding, as
     # 80 columns leave them 15 inside, and the failures and sync-jobs tables are stacked.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -225,8 +222,6 @@ class DashboardScreen(StoreScreen):
                 prefixes,
             ]
         )
-        if self.focused is None:  # what scrolls the screen (pgdn, end), as it held the focus
-            self.set_focus(self.query_one("#dashboard"))
         self.lower_mounted = True
         self.refresh_data()
 

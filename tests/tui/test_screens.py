@@ -109,18 +109,6 @@ async def test_the_dashboard_is_styled_for_its_width_as_it_is_composed(tmp_path)
     assert "-narrow" in restyled[0]
 
 
-async def test_the_dashboard_takes_the_focus_once_its_tables_are_there(tmp_path):
-    """Not focused by Textual before the first frame (a restyle of all it holds), the
-    dashboard's scroll area has the focus once the lower half is mounted: pgdn scrolls."""
-    app = cache_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        assert await wait_for(lambda: app.screen.lower_mounted, pilot)
-        scroll = app.screen.query_one("#dashboard")
-        assert app.focused is scroll
-        await pilot.press("pagedown")
-        assert await wait_for(lambda: scroll.scroll_y > 0, pilot)
-
-
 async def test_rate_boxes_keep_every_line_at_80_columns(tmp_path):
     """80 columns leave a rate box 17 columns: large counts are abbreviated as much as the
     line needs to fit whole, and the latency line stays in the box."""
