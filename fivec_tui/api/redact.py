@@ -19,7 +19,6 @@ import json
 import re
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus, urlsplit
-from xml.sax.saxutils import escape
 
 MASK = "***"
 #: A query or fragment parameter whose name contains one of these holds a secret.
@@ -94,6 +93,10 @@ _PCT_ESCAPE = re.compile(rb"%[0-9A-F]{2}")
 
 def _forms(secret: str) -> set[bytes]:
     """``secret`` in every form a server may send it back in."""
+    # Here, not at the top: config loads this module before the TUI's first frame, and
+    # xml.sax.saxutils brings urllib.request, http.client and email (~10 ms) with it.
+    from xml.sax.saxutils import escape
+
     out = set()
     for text in {secret, secret.upper(), secret.lower()}:
         for codec in ("utf-8", "gbk"):

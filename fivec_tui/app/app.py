@@ -267,6 +267,7 @@ class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
         the network) after it."""
         self.first_frame_shown = True
         write_first_frame(self.screen)
+        gc.enable()  # off while the process started (see fivec_tui.__main__.run)
         if isinstance(self.screen, DashboardScreen):
             self.call_after_refresh(self.screen.mount_lower)
         if self.startup:

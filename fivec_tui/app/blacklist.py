@@ -47,6 +47,11 @@ class BlacklistScreen(StoreScreen[Lookups]):
     typed goes to another screen; ``/`` (or Tab) goes to the number's field."""
 
     AUTO_FOCUS = "#black-history"
+    DEFAULT_CSS = """
+    #black-form { height: auto; }
+    #black-form Input { width: 1fr; }
+    #black-result { height: auto; padding: 0 1; }
+    """
     BINDINGS = [
         Binding("/", "lookup", N_("Look up"), id="blacklist.lookup"),
         Binding("ctrl+r", "remove", N_("Request removal"), id="blacklist.remove"),

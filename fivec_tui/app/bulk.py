@@ -46,6 +46,15 @@ class Campaigns:
 class BulkScreen(StoreScreen[Campaigns]):
     SHOWS_NOW = True  # acts on and shows the platform now, whatever moment the others show
     AUTO_FOCUS = "#bulk-path"  # as Send's: a typed path is never taken for navigation keys
+    DEFAULT_CSS = """
+    #bulk-file, #bulk-options, #bulk-row { height: auto; }
+    #bulk-path, #bulk-content, #bulk-template, #bulk-rate { width: 1fr; }
+    #bulk-mobile { width: 28; }
+    #bulk-encode { width: 14; }
+    #bulk-summary, #bulk-counts { height: auto; padding: 0 1; }
+    #bulk-preview { height: auto; max-height: 10; }
+    #bulk-campaigns { height: auto; max-height: 12; }
+    """
     BINDINGS = [
         Binding("ctrl+r", "check", N_("Preview"), id="bulk.check"),
         Binding("ctrl+s", "send", N_("Send"), id="bulk.send"),

@@ -147,6 +147,16 @@ class DashboardScreen(StoreScreen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def compose(self) -> ComposeResult:
+        # The breakpoint class, which Textual sets at the screen's first resize: set then, it
+        # restyles every widget below a second time before the first frame.
+        width = self.app.size.width
+        self.update_classes(
+            {
+                name: at == max(a for a, _ in self.HORIZONTAL_BREAKPOINTS if a <= width)
+                for at, name in self.HORIZONTAL_BREAKPOINTS
+            },
+            update=False,
+        )
         yield Header()
         with VerticalScroll(id="dashboard"):
             yield Banner(id="banner")

@@ -28,6 +28,12 @@ class Messages:
 
 class MessagesScreen(StoreScreen[Messages]):
     AUTO_FOCUS = "#messages"
+    DEFAULT_CSS = """
+    #messages { height: 1fr; }
+    #story { height: auto; max-height: 12; padding: 0 1; background: $panel; }
+    #message-filters { height: auto; }
+    #message-filters Input { width: 1fr; }
+    """
     BINDINGS = [
         Binding("/", "search", N_("Search"), id="messages.search"),
         Binding("c", "copy('msgid')", N_("Copy msgid"), id="messages.copy"),

@@ -28,6 +28,11 @@ class Replies:
 
 class RepliesScreen(StoreScreen[Replies]):
     AUTO_FOCUS = "#replies"
+    DEFAULT_CSS = """
+    #replies { height: 1fr; }
+    #reply-detail { height: auto; max-height: 12; padding: 0 1; background: $panel; }
+    #reply-status { height: 1; padding: 0 1; }
+    """
     BINDINGS = [
         Binding("f", "follow", N_("Follow"), id="replies.follow"),
         Binding("/", "search", N_("Search"), id="replies.search"),

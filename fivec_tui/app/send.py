@@ -47,6 +47,16 @@ class SendScreen(FivecScreen):
     sits beside the Send button."""
 
     SHOWS_NOW = True  # a send goes out now, whatever moment the other screens show
+    DEFAULT_CSS = """
+    #to { height: 4; }
+    #content { height: 5; }
+    /* the checks under the fields in one line each, however many numbers are wrong */
+    #to-check, #count { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    #to, #content { border-title-color: $foreground; }  /* the fields' names */
+    #send-options { grid-size: 2; grid-rows: 3; height: auto; }
+    #send-result { height: auto; padding: 0 1; width: 1fr; }
+    #send-row { height: auto; }
+    """
     #: A form opens in its first field: typed digits are recipients, never navigation keys
     #: (esc leaves the field for those).
     AUTO_FOCUS = "#to"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 
@@ -41,6 +42,9 @@ COMMANDS = {
     "report": ("report", "report", N_("Post-incident report of a span: HTML or Markdown.")),
     "serve": ("run", "serve", N_("Serve the TUI in a browser, behind a token.")),
 }
+#: The commands (None: no command) that run the TUI in this process, the collector left off
+#: until its first frame (see ``fivec_tui.__main__.run``); any other turns it back on.
+OPENS_THE_TUI = {None, "demo"}
 #: Older names still accepted, not listed: ``accounts`` was the sub-accounts group.
 ALIASES = {"accounts": "subaccounts"}
 
@@ -150,6 +154,8 @@ def main(ctx: click.Context, config, profile, base_url, db, lang, at, read_only)
     reason = ("FIVEC_READ_ONLY" if given else "--read-only") if read_only else ""
     from_env = ctx.get_parameter_source("config") == click.core.ParameterSource.ENVIRONMENT
     named = ("FIVEC_CONFIG" if from_env else "--config") if config else ""
+    if ctx.invoked_subcommand not in OPENS_THE_TUI:
+        gc.enable()
     ctx.obj = Ctx(config, profile, base_url, db, reason, named)
     choose_language(lang, ctx.obj.config_path)
     choose_zone(ctx.obj.config_path)

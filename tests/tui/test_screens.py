@@ -69,6 +69,46 @@ def cache_app(tmp_path, account: str = "u", **options):
     return FivecApp(profile, Store(tmp_path / "t.db"), **options)
 
 
+async def test_the_collector_is_back_on_once_the_first_frame_is_written(tmp_path):
+    """Off from the process's start (``fivec_tui.__main__.run``), on after the first frame."""
+    import gc
+
+    app = cache_app(tmp_path)
+    gc.disable()
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            assert await wait_for(lambda: app.first_frame_shown, pilot)
+            assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
+async def test_the_dashboard_is_styled_for_its_width_as_it_is_composed(tmp_path):
+    """Its breakpoint class (-narrow at 80 columns) is there when its widgets are first
+    styled: set by Textual at the screen's first resize, it restyled them all again before
+    the first frame."""
+    from fivec_tui.app.dashboard import DashboardScreen
+
+    restyled = []
+    update = DashboardScreen.update_node_styles
+
+    def counted(self, animate: bool = True) -> None:
+        if not self.app.first_frame_shown:
+            restyled.append(sorted(self.classes))
+        update(self, animate)
+
+    app = cache_app(tmp_path)
+    DashboardScreen.update_node_styles = counted
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            assert await wait_for(lambda: app.first_frame_shown, pilot)
+            assert app.screen.has_class("-narrow")
+    finally:
+        DashboardScreen.update_node_styles = update
+    assert len(restyled) == 1  # as the screen is shown (Textual's), no second one
+    assert "-narrow" in restyled[0]
+
+
 async def test_rate_boxes_keep_every_line_at_80_columns(tmp_path):
     """80 columns leave a rate box 17 columns: large counts are abbreviated as much as the
     line needs to fit whole, and the latency line stays in the box."""

@@ -203,3 +203,15 @@ def test_the_tui_opens_an_up_to_date_cache_without_sqlite_utils(tmp_path):
     assert "sqlite_utils" in _loaded_after(
         f"{code}\nStore({str(tmp_path / 'c.db')!r}).query('SELECT 1')"
     )
+
+
+def test_the_tui_starts_without_urllib_request_or_email():
+    """What ``fivec-tui demo`` imports before its first frame (the app, the demo, the command
+    line, config and the redactor it loads) brings neither urllib.request, http.client nor the
+    email package (~10 ms): xml.sax.saxutils did, for the redactor's escape."""
+    loaded = _loaded_after(
+        "import fivec_tui.language, fivec_tui.cli.main, fivec_tui.cli.run\n"
+        "import fivec_tui.app.app, fivec_tui.app.demo"
+    )
+    assert "fivec_tui.api.redact" in loaded  # the check itself sees the module that did
+    assert not {"urllib.request", "http.client", "email", "xml.sax.saxutils"} & loaded
