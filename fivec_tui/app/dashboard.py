@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Static
 
 from ..i18n import N_, _
-from ..when import show_time
+from ..when import show_date, show_time
 from . import weekago
 from .base import StoreScreen
 from .format import ago, count, duration, fitting, rate_class, rate_text, safe_text
@@ -260,9 +260,7 @@ class DashboardScreen(StoreScreen):
             series=queries.series(store, 3600, now, memo),
             failures=queries.failure_breakdown(summaries[1]),  # the 1-hour window
             balance=queries.balance(store, 3600, now),
-            feed=feed_of(
-                queries.recent_reports(store, limit=12), queries.recent_replies(store, limit=12)
-            ),
+            feed=feed_of(*queries.latest(store, now + CLOCK_SKEW_S)),
             prefixes=queries.prefixes(store, 3600, now, memo),
             jobs=job_health(store),
             **self.week.read(store, now, None),
@@ -316,7 +314,7 @@ class DashboardScreen(StoreScreen):
                 (
                     f.key,
                     (
-                        show_time(f.at),
+                        show_time(f.at) if now - (f.at or now) < DATED_AFTER_S else show_date(f.at),
                         _(f.kind),
                         safe_text(f.mobile),
                         safe_text(
@@ -388,6 +386,8 @@ def feed_of(reports: list[dict], replies: list[dict]) -> list[FeedItem]:
 
 #: How far ahead of this machine the platform's clock may be before a time is taken as wrong.
 CLOCK_SKEW_S = 300
+#: A feed row older than this says its day too.
+DATED_AFTER_S = 12 * 3600
 
 
 def load_at(store, at: float, known_now: bool, baseline: dict | None = None) -> Dashboard:

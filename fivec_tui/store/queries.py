@@ -273,6 +273,25 @@ def recent_replies(
     )
 
 
+def latest(store: Store, now: float, limit: int = 12) -> tuple[list[dict], list[dict]]:
+    """The newest reports and replies by platform time up to ``now`` (the dashboard's feed).
+    By time, not by the order they reached the cache: a backfill (the demo's past, a
+    reconcile, a daemon catching up) inserts days-old rows last.  A time set ahead of ``now``
+    by a wrong or hostile clock is left out rather than pinned to the top for good."""
+    reports = store.query(
+        "SELECT id, msgid, mobile, status, ext, reported_at, cached_at FROM reports "
+        "WHERE coalesce(reported_at, cached_at) <= ? "
+        "ORDER BY coalesce(reported_at, cached_at) DESC LIMIT ?",
+        (now, limit),
+    )
+    replies = store.query(
+        "SELECT id, mobile, content, ext, received_at, cached_at FROM replies "
+        "WHERE received_at <= ? ORDER BY received_at DESC LIMIT ?",
+        (now, limit),
+    )
+    return reports, replies
+
+
 def reply(store: Store, reply_id: int) -> tuple[dict, dict | None] | None:
     """One reply in full, with the sent message it most likely answers."""
     rows = store.query("SELECT * FROM replies WHERE id = ?", (reply_id,))

@@ -4,6 +4,8 @@ never markup; counts that fit a narrow box."""
 from __future__ import annotations
 
 import re
+import time
+from datetime import UTC, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -87,3 +89,33 @@ def test_counts_stay_exact_while_they_fit():
     assert fitting(lambda form: f"sent {form(9999)} ok {form(9876)}", 17) == "sent 9999 ok 9876"
     assert fitting(lambda form: f"发送{form(12_600)} 成功{form(12_345)}", 17) == "发送13k 成功12k"
     assert fitting(lambda form: f"sent {form(12_600)}", 0) == "sent 12.6k"  # not laid out
+
+
+def test_the_feed_reads_the_newest_by_platform_time_not_the_last_stored(tmp_path):
+    """The demo's past, written after the live traffic, filled the feed with days-old reports
+    shown by their time alone, as if they were today's (a newcomer's finding)."""
+    from fivec_tui.api import Reply, Report
+    from fivec_tui.app.dashboard import DATED_AFTER_S, feed_of
+    from fivec_tui.store import Store, ingest_items, queries
+
+    now = float(int(time.time()))  # rows are cached now: their platform times around it
+    store = Store(tmp_path / "c.db")
+    at = datetime.fromtimestamp
+    ingest_items(
+        store, "reports", [Report(str(10**13 + 1), "13800000001", "DELIVRD", at(now - 5, UTC))]
+    )
+    ingest_items(store, "replies", [Reply("13800000002", "TD", at(now - 9, UTC))])
+    backfill = [
+        Report(str(10**13 + i), f"1390000{i:04d}", "DELIVRD", at(now - 3 * 86400 + i, UTC))
+        for i in range(30)
+    ]
+    ingest_items(store, "reports", backfill)  # stored last, three days old
+    ingest_items(
+        store,
+        "reports",
+        [Report(str(10**13 + 99), "13800000099", "DELIVRD", at(now + 86400 * 365 * 70, UTC))],
+    )
+    feed = feed_of(*queries.latest(store, now + 300))
+    assert [f.mobile for f in feed[:2]] == ["13800000001", "13800000002"]
+    assert "13800000099" not in [f.mobile for f in feed]  # a clock 70 years ahead: left out
+    assert all(now - f.at > DATED_AFTER_S for f in feed[2:])  # shown with their day
