@@ -81,10 +81,10 @@ def _dt(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
-#: Hours before the start (counted back from the last whole hour) cached at the live rate:
-#: the baseline of the demo's first hours (a week earlier), which would look unusual
-#: against a thinner past.
-LIVE_HOURS = range(7 * 24 - 5, 7 * 24 + 2)
+#: Hours before the start cached at the live rate: the last two (the hour's chart runs on
+#: into the live traffic, no wall where the past ends) and the baseline of the demo's first
+#: hours (a week earlier), which would look unusual against a thinner past.
+LIVE_HOURS = (0, 1, *range(7 * 24 - 5, 7 * 24 + 2))
 
 
 #: The most messages a second those hours get: the flood's 600 a second would be 15 million
@@ -114,13 +114,13 @@ def fill(
     stop: threading.Event | None = None,
     pause: float = PAUSE_S,
 ) -> int:
-    """Cache ``days`` of the past before ``until`` (a whole hour at a time, in
+    """Cache ``days`` of the past before ``until`` (an hour at a time back from it, in
     :func:`order`, until ``stop`` is set, ``pause`` seconds after each slice); the messages
     cached."""
     rng = random.Random(seed)
     pool = _numbers(rng, max(plan.mobile_pool, 1000))
     live = plan.traffic_rate * sum(plan.traffic_recipients) / len(plan.traffic_recipients)
-    end = math.floor(until / 3600) * 3600
+    end = until  # up to the start itself: a past ending at the whole hour left a gap
     sent = 0
     for h in order(int(days * 24)):
         if stop is not None and stop.is_set():

@@ -13,7 +13,9 @@ from fivec_tui.store import Store, breakdown, queries
 UNTIL = 1795600000.0 + 1234.5  # 2026-11-25 15:46:40 Beijing and a bit
 
 
-def test_the_past_is_cached_whole_hours_before_the_start(tmp_path):
+def test_the_past_is_cached_up_to_the_start(tmp_path):
+    """Up to the start itself: a past ending at the last whole hour left its minutes empty
+    on every chart, then a wall of live traffic (a newcomer's finding)."""
     store = Store(tmp_path / "c.db")
     with mock.patch("time.time", lambda: UNTIL):
         plan = load("demo")
@@ -21,7 +23,9 @@ def test_the_past_is_cached_whole_hours_before_the_start(tmp_path):
         n = fill(store, plan, UNTIL, days=8, rate=0.02, seed=3)
         rows = store.query("SELECT min(sent_at) AS lo, max(sent_at) AS hi FROM records")[0]
         hour = UNTIL // 3600 * 3600
-        assert hour - 8 * 86400 <= rows["lo"] and rows["hi"] < hour
+        assert rows["lo"] >= UNTIL - 8 * 86400 and UNTIL - 60 < rows["hi"] < UNTIL
+        last = queries.summary(store, 1200, UNTIL)  # the 20 minutes since the whole hour
+        assert last.sent > 0.5 * 1200 * plan.traffic_rate * 2
         assert n == store.scalar("SELECT count(*) FROM records") > 8 * 24 * 0.02 * 3600 * 0.5
         assert store.scalar("SELECT min(msgid) FROM records") >= str(MSGID_BASE)
         day = queries.summary(store, 86400, hour)
