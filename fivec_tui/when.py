@@ -172,10 +172,14 @@ def parse_when(value: str, now: datetime | None = None) -> datetime:
     return when
 
 
+#: A moment this close to now is now: ``--at now`` was read a moment before it is used.
+NOW_SLACK_S = 2.0
+
+
 def past(ts: float | None) -> float | None:
-    """``ts`` when it is before now, else None: a moment to come is the live view (the TUI's
-    ``--at``, ``demo --at``, ``stats --at``)."""
-    return ts if ts is not None and ts < time.time() else None
+    """``ts`` when it is before now, else None: a moment to come, or now, is the live view
+    (the TUI's ``--at``, ``demo --at``, ``stats --at``)."""
+    return ts if ts is not None and ts < time.time() - NOW_SLACK_S else None
 
 
 #: How far behind now a send's scheduled time may be: a clock a little behind, a minute typed

@@ -185,3 +185,12 @@ def test_send_at_in_the_past_exits_2_before_any_request(tmp_path):
     args = ["send", "--to", "13800138000", "--content", "x【y】", "--at", "-1h", "--yes"]
     result = CliRunner().invoke(main, args, env=env)
     assert result.exit_code == 2 and "is in the past" in result.output
+
+
+def test_now_is_the_live_view_not_a_moment_past():
+    """``demo --at now`` opened the past view: "now" was read a moment before it was used."""
+    from fivec_tui.when import past
+
+    now = parse_when("now").timestamp()
+    assert past(now) is None and past(now + 3600) is None
+    assert past(now - 60) == now - 60
