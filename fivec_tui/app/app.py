@@ -77,6 +77,13 @@ def _later(module: str, name: str) -> Callable[[], Screen]:
     return make
 
 
+#: How long an alert's toast stays, (resolved, firing), on a narrow and on a wide terminal:
+#: at 80 columns a stack of them hid half of every screen for a minute (the Alerts screen
+#: and the bell keep them).
+TOAST_S = {False: (4, 10), True: (8, 30)}
+WIDE = 100
+
+
 class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
     CSS_PATH = "fivec.tcss"
     TITLE = "fivec-tui"
@@ -411,7 +418,7 @@ class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
             event.condition.message,
             title=title,
             severity="error" if firing else "information",
-            timeout=30 if firing else 8,
+            timeout=TOAST_S[self.size.width >= WIDE][firing],
             markup=False,
         )
 

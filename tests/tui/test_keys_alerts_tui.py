@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from scenes import screens_app, settle
+from scenes import NOW, screens_app, settle
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
@@ -155,3 +155,21 @@ async def test_a_bad_number_in_the_blacklist_lookup_says_why(tmp_path):
         await pilot.pause()
         (said,) = [n.message for n in app._notifications]
         assert said.startswith("12345678901: not a mainland mobile") and "+447874321404" in said
+
+
+@pytest.mark.parametrize("size, firing_s", [((80, 24), 10), ((160, 48), 30)])
+async def test_alert_toasts_leave_a_narrow_terminal_soon(tmp_path, size, firing_s):
+    """At 80x24 five stacked alert toasts hid half of every screen for a minute (a
+    newcomer's finding): there they go after 10 s; the Alerts screen keeps them."""
+    from fivec_tui.sync.alerts import Event
+    from fivec_tui.sync.condition import Condition
+
+    app = screens_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        condition = Condition("balance", "low", True, "balance 100, runs out in 1 h")
+        app.alert(Event("firing", condition, NOW))
+        app.alert(Event("resolved", condition, NOW + 60))
+        await pilot.pause()
+        firing, resolved = list(app._notifications)[-2:]
+        assert (firing.timeout, resolved.timeout) == (firing_s, 4 if firing_s == 10 else 8)
