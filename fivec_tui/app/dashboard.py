@@ -353,7 +353,7 @@ def health_rows(jobs: list[JobHealth], now: float) -> list:
             j.job,
             (
                 _(j.job),
-                j.mode,
+                _(j.mode) if j.mode else "",
                 Text(_(j.status), JOB_STYLE.get(j.status, "")),
                 ago(j.last_success, now),
                 str(j.failures),
