@@ -37,13 +37,19 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+#: The exit code of a command whose reader went away: a shell's for a process ended by
+#: SIGPIPE.  Never 0: the command did not finish, and ``audit --verify | head -1`` of a
+#: tampered trail must not read as verified under ``set -o pipefail``.
+READER_GONE = 128 + 13
+
+
 def reader_gone() -> None:
-    """Exit 0 without a word once the reader of stdout has gone (``stats | head -1``: a
-    broken pipe), whichever command wrote: what is left for stdout goes nowhere, rather than
-    failing again at exit."""
+    """Exit :data:`READER_GONE` without a word once the reader of stdout has gone (``stats
+    | head -1``: a broken pipe), whichever command wrote: no traceback, and what is left for
+    stdout goes nowhere rather than failing again at exit."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
-    sys.exit(0)
+    sys.exit(READER_GONE)
 
 
 class _Out(Console):
