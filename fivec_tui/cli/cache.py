@@ -190,7 +190,11 @@ def _objective(ctx: Ctx) -> float:
 
     try:
         return ctx.profile().slo.delivery
-    except (UsageError, ConfigProblem):
+    except (UsageError, ConfigProblem) as exc:  # no profile (a cache named by --db), or a bad one
+        if isinstance(exc, ConfigProblem) or ctx.settings().data.get("profiles"):
+            # a profile there that cannot be read: said, never silently the default
+            said = _("burns against the default objective {slo:g}: {error}")
+            tell(said.format(slo=Slo().delivery, error=exc.format_message()), "yellow")
         return Slo().delivery
 
 

@@ -188,10 +188,14 @@ def test_the_old_accounts_command_still_runs_the_subaccounts_group():
     assert code == 0 and "lock" in out and "charge" in out
 
 
-@pytest.mark.parametrize("args", [["stats"], ["stats", "--json"], ["config", "path"]])
-def test_a_reader_gone_ends_quietly_with_success(tmp_path, args):
+@pytest.mark.parametrize(
+    "args", [["stats"], ["stats", "--json"], ["config", "path"], ["audit", "--verify"]]
+)
+def test_a_reader_gone_ends_quietly_never_with_success(tmp_path, args):
     """``stats | head -1``: once the reader of stdout has gone (its end of the pipe closed
-    before anything is written), the command ends with 0 and says nothing on stderr."""
+    before anything is written), the command says nothing on stderr and ends with 141, a
+    shell's code for SIGPIPE: with 0, ``audit --verify | head -1`` of a tampered trail read
+    as verified (an outsider's finding)."""
     from fivec_tui.store import Store
 
     Store(tmp_path / "c.db").close()  # a cache, empty
@@ -213,4 +217,21 @@ def test_a_reader_gone_ends_quietly_with_success(tmp_path, args):
         )
     finally:
         os.close(write)
-    assert (r.returncode, r.stderr) == (0, "")
+    assert (r.returncode, r.stderr) == (141, "")
+
+
+def test_stats_says_a_profiles_slo_it_cannot_read_instead_of_using_the_default(tmp_path):
+    """``stats --json`` burned against 0.97 without a word when the profile's ``[slo]`` was
+    refused (``config show`` exits 2 on it): an outsider's finding."""
+    from fivec_tui.store import Store
+
+    Store(tmp_path / "c.db").close()
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[profiles.p]\nusername = "u"\napikey = "k"\n'
+        'password_md5 = "e10adc3949ba59abbe56e057f20f883e"\n[profiles.p.slo]\ndelivery = 0.5\n'
+    )
+    env = {"FIVEC_CONFIG": str(config), "FIVEC_DB": str(tmp_path / "c.db")}
+    code, out, err = run(env, "--profile", "p", "stats", "--json")
+    assert code == 0 and json.loads(out)["carriers"] == {}
+    assert "[profiles.p.slo] page_burn" in err and "default objective 0.97" in err
