@@ -142,13 +142,16 @@ def balance(store: Store, c: dict, now: float) -> Iterable[Condition]:
 
 
 def opt_outs(store: Store, c: dict, now: float) -> Iterable[Condition]:
+    """Numbers that opted out in the window, each once, as the Breakdown counts them: one
+    number sending TD three thousand times is one opt-out, not an alarm."""
     n = store.scalar(
-        "SELECT count(*) FROM replies WHERE opt_out = 1 AND received_at >= ?",
-        (now - c["opt_out_window_s"],),
+        "SELECT count(DISTINCT mobile) FROM replies WHERE opt_out = 1 "
+        "AND received_at >= ? AND received_at <= ?",
+        (now - c["opt_out_window_s"], now),
     )
     message, english = _texts(
         c,
-        lambda _x: _x(N_("{count} opt-out replies in the last {minutes:.0f} min")).format(
+        lambda _x: _x(N_("{count} numbers opted out in the last {minutes:.0f} min")).format(
             count=n, minutes=c["opt_out_window_s"] / 60
         ),
     )

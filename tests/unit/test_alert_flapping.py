@@ -135,3 +135,41 @@ def test_a_rate_just_below_the_floor_never_reads_as_the_floor(tmp_path, monkeypa
     store = Store(tmp_path / "c.db")
     (message,) = [r["message"] for r in store.query("SELECT message FROM alerts")][:1]
     assert "89.9%" in message and "90.0%" not in message, message
+
+
+def test_one_number_sending_td_a_thousand_times_is_one_opt_out(tmp_path):
+    """The alert counted replies, the Breakdown numbers: one number flooding TD fired it
+    (an outsider's finding).  A reply dated ahead of now is not in the window either."""
+    from datetime import UTC, datetime
+
+    from fivec_tui.api import Reply
+    from fivec_tui.store import ingest_items
+    from fivec_tui.sync.alerts import opt_outs
+
+    store = Store(tmp_path / "c.db")
+    at = datetime.fromtimestamp(NOW - 60, UTC)
+    flood = [Reply("15029130630", "TD", at, reply_id=str(i)) for i in range(1000)]
+    others = [Reply(f"1380000000{i}", "退订", at, reply_id=f"o{i}") for i in range(3)]
+    later = [Reply("13900000009", "TD", datetime.fromtimestamp(NOW + 3600, UTC), reply_id="f")]
+    ingest_items(store, "replies", flood + others + later)
+    (condition,) = opt_outs(store, config({"opt_out_above": 4}), NOW)
+    assert condition.fields["count"] == 4 and not condition.holds
+    assert condition.english == "4 numbers opted out in the last 60 min"
+
+
+def test_a_week_earlier_with_a_gap_is_no_baseline_rather_than_nothing(tmp_path):
+    """One message eight days back and none a week back: the week-ago column said 0 and
+    marked every number unusual against it, where it is unknown."""
+    from datetime import UTC, datetime
+
+    from fivec_tui.api import Record
+    from fivec_tui.store import breakdown, ingest_items
+
+    store = Store(tmp_path / "c.db")
+    old = datetime.fromtimestamp(NOW - 8 * 86400, UTC)
+    ingest_items(store, "records", [Record("u", str(10**13), ("13800000000",), "hi", old)])
+    assert breakdown.headline(store, 3600, NOW)["baseline"] is None
+    assert breakdown.week_earlier(store, 3600, NOW) is None
+    week = datetime.fromtimestamp(NOW - 7 * 86400 - 60, UTC)
+    ingest_items(store, "records", [Record("u", str(10**13 + 1), ("13800000001",), "hi", week)])
+    assert breakdown.headline(store, 3600, NOW)["baseline"]["sent"] == 1
