@@ -158,7 +158,7 @@ class BreakdownScreen(StoreScreen[Breakdown]):
             note = _("counted as known now") if at is not None else ""
             rows = breakdown.groups(store, self.kind, WINDOW_S, now)
             week = None
-            if breakdown.holds(store, now - breakdown.WEEK_S - WINDOW_S):
+            if breakdown.holds(store, now - breakdown.WEEK_S - WINDOW_S, now - breakdown.WEEK_S):
                 week = breakdown.groups(store, self.kind, WINDOW_S, now - breakdown.WEEK_S)
             cost = breakdown.cost(store, WINDOW_S, now)
             return Breakdown(self.kind, rows, week, cost, now, note)
@@ -283,6 +283,8 @@ def cost_line(cost: dict, end: float) -> str:
     """What the last hour to ``end`` cost (``breakdown.cost``), and when the balance runs
     out at the recent burn."""
     spent = "—" if cost["spent"] is None else f"{cost['spent']:,.2f}"
+    if cost.get("spent_since") is not None and cost["spent"] is not None:
+        spent = _("{spent} (since {time})").format(spent=spent, time=show_time(cost["spent_since"]))
     per = "—" if cost["per_delivered"] is None else f"{cost['per_delivered']:.4f}"
     line = _(
         "last hour to {end}: {parts} parts billed, {spent} spent, {per} a delivered message"

@@ -108,8 +108,9 @@ def cost(
     memo: dict | None = None,
 ) -> dict:
     """Parts billed for the window's messages, the balance spent over the same window
-    (:func:`spent`), what a delivered message of it cost (``per_delivered``; None with none
-    delivered or no snapshots), and when the balance runs out at the last hour's burn
+    (:func:`spent`; ``spent_since`` when the balance was first seen inside it), what a
+    delivered message of it cost (``per_delivered``; None with none delivered, no snapshots,
+    or a balance seen over part of the window only), and when the balance runs out at the last hour's burn
     (``runs_out_in_s``, as :func:`.queries.balance` has it; None without a burn)."""
     from .queries import balance
 
@@ -119,9 +120,27 @@ def cost(
     )
     parts, delivered = counts.get(("", "PARTS"), 0), counts.get(("", "DELIVRD"), 0)
     used = spent(store, now - window_s, now, known_at)
-    per = used / delivered if used is not None and delivered else None
+    since = _since(store, now - window_s, now)
+    # the balance seen over only part of the window: its spend against the whole window's
+    # deliveries would understate the cost of each
+    per = used / delivered if used is not None and delivered and since is None else None
     runs_out = balance(store, 3600, now, until=now).runs_out_in_s
-    return {"parts": parts, "spent": used, "per_delivered": per, "runs_out_in_s": runs_out}
+    return {
+        "parts": parts,
+        "spent": used,
+        "spent_since": since,
+        "per_delivered": per,
+        "runs_out_in_s": runs_out,
+    }
+
+
+def _since(store: Store, start: float, end: float) -> float | None:
+    """When the balance was first seen in ``(start, end]``, when no snapshot is as old as
+    ``start`` (a cache younger than the window): what ``spent`` counts from.  None when the
+    snapshots cover the window."""
+    if store.scalar("SELECT 1 FROM balance WHERE at <= ? LIMIT 1", (start,)):
+        return None
+    return store.scalar("SELECT min(at) FROM balance WHERE at > ? AND at <= ?", (start, end))
 
 
 def spent(store: Store, start: float, end: float, known_at: float | None = None) -> float | None:
@@ -154,10 +173,21 @@ def _between(a: tuple[float, float], b: tuple[float, float], at: float) -> float
     return a[1] + (b[1] - a[1]) * (at - a[0]) / (b[0] - a[0])
 
 
-def holds(store: Store, start: float) -> bool:
-    """Whether the cache's rollups go back to ``start`` (a week-earlier window is whole)."""
+def holds(store: Store, start: float, end: float | None = None) -> bool:
+    """Whether the cache's rollups go back to ``start`` and hold a sent message between it
+    and ``end``: a cache with a gap there (a copy, a poll stopped for days) has no week
+    earlier to compare with, rather than a week of nothing."""
     oldest = store.scalar("SELECT min(minute) FROM rollup")
-    return oldest is not None and oldest <= math.floor(start / 60)
+    if oldest is None or oldest > math.floor(start / 60):
+        return False
+    if end is None:
+        return True
+    return bool(
+        store.scalar(
+            "SELECT 1 FROM rollup WHERE minute BETWEEN ? AND ? LIMIT 1",
+            (math.floor(start / 60), math.floor(end / 60)),
+        )
+    )
 
 
 def _summary(
@@ -174,7 +204,7 @@ def week_earlier(
     as known now): its summary and :func:`cost`, or None when the cache does not go back
     that far (the dashboard's week-ago column)."""
     then = now - WEEK_S
-    if not holds(store, then - window_s):
+    if not holds(store, then - window_s, then):
         return None
     before, memo = None if known_at is None else known_at - WEEK_S, {}
     return _summary(store, window_s, then, before, memo), cost(store, window_s, then, before, memo)
@@ -202,7 +232,7 @@ def headline(
     if week:
         then = now - WEEK_S
         out["baseline"] = None
-        if holds(store, then - window_s):
+        if holds(store, then - window_s, then):
             before = None if known_at is None else known_at - WEEK_S
             s = _summary(store, window_s, then, before, memo).as_json()
             out["baseline"] = s | headline(store, window_s, then, before, objective, False, memo)

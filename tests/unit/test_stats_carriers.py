@@ -281,3 +281,23 @@ def test_stats_says_when_its_window_ends(cache, tmp_path):
         assert got["at"].endswith("+08:00")
     then = stats(path, tmp_path, "--at", utc(AT - 600).isoformat(), clock=AT + 3600)
     assert datetime.fromisoformat(then["at"]).timestamp() == AT - 600
+
+
+def test_spent_says_since_when_the_balance_was_first_seen_inside_the_window(tmp_path):
+    """The demo's first hour: 'spent' from its first snapshot against the whole hour's
+    deliveries made each message look cheaper than a part (a newcomer's finding)."""
+    from fivec_tui.api import Balance
+    from fivec_tui.store import Store, breakdown
+    from fivec_tui.store.balance import add_balance
+
+    store = Store(tmp_path / "b.db")
+    for remaining in (1000, 990, 970):
+        add_balance(store, Balance(remaining, 2000))
+    now = store.scalar("SELECT max(at) FROM balance") + 1
+    first = store.scalar("SELECT min(at) FROM balance")
+    cost = breakdown.cost(store, 3600, now)
+    assert cost["spent"] == 30 and cost["spent_since"] == first
+    assert cost["per_delivered"] is None  # over part of the hour only: not told
+    store.conn.execute("UPDATE balance SET at = at - 7200 WHERE remaining = 1000")
+    cost = breakdown.cost(store, 3600, now)
+    assert cost["spent_since"] is None
