@@ -198,7 +198,11 @@ class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
             self.notify(error, title=_("theme not loaded"), severity="warning", markup=False)
         self.set_interval(self.refresh_s, self.refresh_screen)
         # In the loop, not a bare signal handler, which could run in the middle of a write.
-        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+        # SIGTERM too (kill, a session manager): the terminal is given back and what the app
+        # started is stopped, as for a quit; by default it ended the process on the spot,
+        # the terminal left on the alternate screen and the demo's directory behind.
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, self.exit)
 
     def check_key_ids(self) -> None:
         """Say the ``[keys]`` ids no binding has (in a thread: it imports every screen)."""

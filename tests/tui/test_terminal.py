@@ -65,6 +65,47 @@ def test_demo_exits_when_its_terminal_hangs_up(tmp_path, attempt):
             proc.kill()
 
 
+def test_demo_on_sigterm_gives_the_terminal_back_and_leaves_no_directory(tmp_path):
+    """``kill PID``: the demo ended on the spot, the terminal left on the alternate screen
+    and its temporary directory behind (an outsider's finding)."""
+    master, slave = pty.openpty()
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "TMPDIR": str(tmp),
+        "FIVEC_CONFIG": empty_config(tmp_path / "none.toml"),
+        "XDG_STATE_HOME": str(tmp_path),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fivec_tui", "demo"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    seen = bytearray()
+    reader = threading.Thread(target=_drain, args=(master, seen), daemon=True)
+    reader.start()
+    try:
+        deadline = time.time() + 30
+        while b"Dashboard" not in seen and time.time() < deadline:
+            time.sleep(0.01)
+        assert b"Dashboard" in seen, "the TUI never drew its key bar"
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0
+        reader.join(5)
+        assert seen.rfind(b"\x1b[?1049l") > seen.rfind(b"\x1b[?1049h") >= 0  # screen back
+        assert list(tmp.iterdir()) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+
+
 def test_serve_binds_loopback_and_serves_the_page_to_the_printed_url(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
