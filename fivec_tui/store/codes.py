@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -59,6 +60,10 @@ def by_family(failures: Mapping[str, int]) -> dict[str, int]:
 
 
 def is_opt_out(content: str) -> bool:
-    """Replies like ``T``, ``TD``, ``退订`` that ask to stop messages."""
-    text = content.strip().strip("。.!！ ").upper()
+    """Replies like ``T``, ``TD``, ``退订`` that ask to stop messages.  Read as a person reads
+    them: full-width letters as their ASCII (NFKC: ``ＴＤ``), and without the characters a
+    phone or a sender puts in that show nothing (zero-width spaces, bidi controls)."""
+    text = unicodedata.normalize("NFKC", content)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = text.strip().strip("。.!！ ").upper()
     return text in OPT_OUTS or "退订" in text

@@ -1,6 +1,6 @@
 """Opt-outs, and what they answer: the breakdowns' ``opt_outs`` column.
 
-A number opts out by a reply the cache marks as one (:func:`~.codes.is_opt_out`: ``T``,
+A number (``+86`` or ``86`` in front or not: one number) opts out by a reply the cache marks as one (:func:`~.codes.is_opt_out`: ``T``,
 ``TD``, ``退订``, ``unsubscribe``…) or by being found on the platform's blacklist (a lookup
 that answered black; its time is the platform's ``Addtime`` when it parses, else the
 lookup's).  A number counts once per window, at its first opt-out in it, so that a ``TD``
@@ -13,7 +13,7 @@ before is put down to the empty group and to the carrier of its number block.
 
 from __future__ import annotations
 
-from ..api.carriers import carrier_of_prefix, prefix_of
+from ..api.carriers import carrier_of_prefix, mainland, prefix_of
 from ..api.errors import ParseError
 from ..api.wire import parse_beijing
 from .db import Store
@@ -41,6 +41,7 @@ def events(store: Store, start: float, end: float) -> dict[str, float]:
     )
     found = [(m, at) for m, at in replies] + [(m, _added_at(a, at)) for m, a, at in lookups]
     for mobile, at in found:
+        mobile = mainland(mobile or "") or mobile  # +8615… and 15… are one person
         if mobile and at is not None and start < at <= end and at < first.get(mobile, end + 1):
             first[mobile] = at
     return first

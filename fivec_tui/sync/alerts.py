@@ -28,7 +28,7 @@ from typing import Any
 
 from ..config import Alerts, table_from
 from ..i18n import N_, _, gettext_for
-from ..store import Store, queries
+from ..store import Store, optouts, queries
 from ..store import alerts as store_alerts
 from ..text import visible
 from .burn import burn_rate
@@ -142,13 +142,10 @@ def balance(store: Store, c: dict, now: float) -> Iterable[Condition]:
 
 
 def opt_outs(store: Store, c: dict, now: float) -> Iterable[Condition]:
-    """Numbers that opted out in the window, each once, as the Breakdown counts them: one
-    number sending TD three thousand times is one opt-out, not an alarm."""
-    n = store.scalar(
-        "SELECT count(DISTINCT mobile) FROM replies WHERE opt_out = 1 "
-        "AND received_at >= ? AND received_at <= ?",
-        (now - c["opt_out_window_s"], now),
-    )
+    """Numbers that opted out in the window, each once, as the Breakdown counts them
+    (:func:`.optouts.events`): one number sending TD three thousand times is one opt-out,
+    not an alarm."""
+    n = len(optouts.events(store, now - c["opt_out_window_s"], now))
     message, english = _texts(
         c,
         lambda _x: _x(N_("{count} numbers opted out in the last {minutes:.0f} min")).format(

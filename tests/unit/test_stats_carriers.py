@@ -301,3 +301,30 @@ def test_spent_says_since_when_the_balance_was_first_seen_inside_the_window(tmp_
     store.conn.execute("UPDATE balance SET at = at - 7200 WHERE remaining = 1000")
     cost = breakdown.cost(store, 3600, now)
     assert cost["spent_since"] is None
+
+
+def test_an_opt_out_is_read_as_a_person_reads_it_and_a_number_is_one_number(tmp_path):
+    """Full-width ``ＴＤ`` and ``T`` with a zero-width space were missed; ``+8615…`` and
+    ``15…`` counted as two people, the first under no group (an outsider's finding)."""
+    from datetime import UTC, datetime
+
+    from fivec_tui.api import Record, Reply
+    from fivec_tui.store import Store, codes, ingest_items, optouts
+
+    assert codes.is_opt_out("ＴＤ") and codes.is_opt_out("T\u200b") and codes.is_opt_out(" td。")
+    assert not codes.is_opt_out("thanks")
+    store = Store(tmp_path / "o.db")
+    now = 1_800_000_000.0
+    at = datetime.fromtimestamp
+    sent = Record("u", "1" * 14, ("15059955718",), "hi【甲】", at(now - 600, UTC))
+    ingest_items(store, "records", [sent])
+    ingest_items(
+        store,
+        "replies",
+        [
+            Reply("+8615059955718", "TD", at(now - 300, UTC), reply_id="a"),
+            Reply("15059955718", "ＴＤ", at(now - 200, UTC), reply_id="b"),
+        ],
+    )
+    assert list(optouts.events(store, now - 3600, now)) == ["15059955718"]
+    assert optouts.attributed(store, "carrier", now - 3600, now) == {"mobile": 1}
