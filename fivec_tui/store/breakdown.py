@@ -154,7 +154,7 @@ def spent(store: Store, start: float, end: float, known_at: float | None = None)
     within = store.conn.execute(q.format(">", "", "", ""), (start, end))
     upto = math.inf if known_at is None else known_at
     after = store.conn.execute(q.format(">", "", "", "LIMIT 1"), (end, upto))
-    levels = [*before.fetchall(), *within.fetchall(), *after.fetchall()]
+    levels = _without_dips([*before.fetchall(), *within.fetchall(), *after.fetchall()])
     inside = [(at, level) for at, level in levels if at <= end]
     if not inside:
         return None
@@ -163,6 +163,27 @@ def spent(store: Store, start: float, end: float, known_at: float | None = None)
     if levels[-1][0] > end:  # the level at end, between the last inside and the next
         levels[-1] = (end, _between(levels[-2], levels[-1], end))
     return sum(max(a[1] - b[1], 0) for a, b in itertools.pairwise(levels))
+
+
+#: A reading below both its neighbours, when the one after is back within this share of the
+#: dip's depth of the one before, is a misreading (``0.000/30110.000`` for a moment), not a
+#: spend followed by a recharge that happened to bring the balance back to where it was.
+DIP = 0.1
+
+
+def _without_dips(levels: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """``levels`` without the misread ones (:data:`DIP`): one garbage answer counted the
+    whole balance as spent, and hid the forecast, for an hour."""
+    out = list(levels)
+    i = 1
+    while i < len(out) - 1:
+        before, level, after = out[i - 1][1], out[i][1], out[i + 1][1]
+        depth = before - level
+        if depth > 0 and level < after <= before and before - after <= DIP * depth:
+            del out[i]
+        else:
+            i += 1
+    return out
 
 
 def _between(a: tuple[float, float], b: tuple[float, float], at: float) -> float:

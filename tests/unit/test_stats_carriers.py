@@ -328,3 +328,20 @@ def test_an_opt_out_is_read_as_a_person_reads_it_and_a_number_is_one_number(tmp_
     )
     assert list(optouts.events(store, now - 3600, now)) == ["15059955718"]
     assert optouts.attributed(store, "carrier", now - 3600, now) == {"mobile": 1}
+
+
+def test_one_misread_balance_is_not_the_whole_balance_spent(tmp_path):
+    """9858, 9854, then one answer of 0.000, then 9848: 'spent 9858' for an hour (an
+    outsider's finding).  A real spend then a small recharge still counts."""
+    from fivec_tui.api import Balance
+    from fivec_tui.store import Store, breakdown
+    from fivec_tui.store.balance import add_balance
+
+    store = Store(tmp_path / "d.db")
+    for remaining in (9858, 9854, 0, 9848):
+        add_balance(store, Balance(remaining, 30110))
+    store.conn.execute("UPDATE balance SET at = 1800000000 - (5 - id) * 60")
+    assert breakdown.spent(store, 1_800_000_000 - 3600, 1_800_000_000) == 10
+    store.conn.execute("UPDATE balance SET remaining = 9000 WHERE remaining = 0")
+    store.conn.execute("UPDATE balance SET remaining = 9500 WHERE remaining = 9848")
+    assert breakdown.spent(store, 1_800_000_000 - 3600, 1_800_000_000) == 858  # spent, topped up
