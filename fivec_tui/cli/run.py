@@ -15,6 +15,15 @@ from ..i18n import _
 from ..sim.scenario import SPEEDS
 from .common import Bounded, Ctx, UsageError, parse_when, pass_ctx, say, tell
 
+#: ``--speed`` of ``sim`` and ``demo``: the scenario's time multiplier, within its bounds.
+speed_option = click.option(
+    "--speed",
+    type=Bounded(*SPEEDS),
+    default=1.0,
+    show_default=True,
+    help=_("Scenario time multiplier."),
+)
+
 
 @click.command(
     help=_(
@@ -31,13 +40,7 @@ from .common import Bounded, Ctx, UsageError, parse_when, pass_ctx, say, tell
     help=_("Name (demo, quiet, flood, hostile) or TOML file."),
 )
 @click.option("--seed", default=0, show_default=True, help=_("Random seed of the traffic."))
-@click.option(
-    "--speed",
-    type=Bounded(*SPEEDS),
-    default=1.0,
-    show_default=True,
-    help=_("Scenario time multiplier."),
-)
+@speed_option
 @click.option(
     "--accounts",
     type=click.IntRange(1, 20),
@@ -140,13 +143,7 @@ def _say_simulators(simulators, token: str) -> None:
     "--scenario", default="demo", show_default=True, help=_("demo, quiet, flood or hostile.")
 )
 @click.option("--seed", default=0, show_default=True, help=_("Random seed of the traffic."))
-@click.option(
-    "--speed",
-    type=Bounded(*SPEEDS),
-    default=1.0,
-    show_default=True,
-    help=_("Scenario time multiplier."),
-)
+@speed_option
 @click.option(
     "--accounts",
     type=click.IntRange(1, 20),
