@@ -29,16 +29,17 @@ def _drain(fd: int, seen: bytearray) -> None:
         seen.extend(chunk)
 
 
-@pytest.mark.parametrize("attempt", range(4))
-def test_demo_exits_when_its_terminal_hangs_up(tmp_path, attempt):
-    """The session drops the moment the first frame is out, while start-up is still writing:
-    Textual's output thread dies on EIO then, and its full queue used to block the exit."""
+def demo_on_a_pty(tmp_path, **env: str) -> tuple[subprocess.Popen, int, bytearray]:
+    """``fivec-tui demo`` on a new pseudo-terminal, its controlling one, once its first frame
+    (the key bar) is out: the process, the terminal's master side, and what it wrote so far
+    (and goes on writing)."""
     master, slave = pty.openpty()
     env = {
         **os.environ,
         "TERM": "xterm-256color",
         "FIVEC_CONFIG": empty_config(tmp_path / "none.toml"),
         "XDG_STATE_HOME": str(tmp_path),
+        **env,
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "fivec_tui", "demo"],
@@ -51,12 +52,21 @@ def test_demo_exits_when_its_terminal_hangs_up(tmp_path, attempt):
     )
     os.close(slave)
     seen = bytearray()
-    reader = threading.Thread(target=_drain, args=(master, seen), daemon=True)
-    reader.start()
-    deadline = time.time() + 20
+    threading.Thread(target=_drain, args=(master, seen), daemon=True).start()
+    deadline = time.time() + 30
     while b"Dashboard" not in seen and time.time() < deadline:
         time.sleep(0.005)
-    assert b"Dashboard" in seen, "the TUI never drew its key bar"
+    if b"Dashboard" not in seen:
+        proc.kill()
+        pytest.fail("the TUI never drew its key bar")
+    return proc, master, seen
+
+
+@pytest.mark.parametrize("attempt", range(4))
+def test_demo_exits_when_its_terminal_hangs_up(tmp_path, attempt):
+    """The session drops the moment the first frame is out, while start-up is still writing:
+    Textual's output thread dies on EIO then, and its full queue used to block the exit."""
+    proc, master, _ = demo_on_a_pty(tmp_path)
     os.close(master)  # the SSH session is gone: the kernel sends SIGHUP
     try:
         assert proc.wait(timeout=15) is not None
@@ -68,36 +78,15 @@ def test_demo_exits_when_its_terminal_hangs_up(tmp_path, attempt):
 def test_demo_on_sigterm_gives_the_terminal_back_and_leaves_no_directory(tmp_path):
     """``kill PID``: the demo ended on the spot, the terminal left on the alternate screen
     and its temporary directory behind (an outsider's finding)."""
-    master, slave = pty.openpty()
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    env = {
-        **os.environ,
-        "TERM": "xterm-256color",
-        "TMPDIR": str(tmp),
-        "FIVEC_CONFIG": empty_config(tmp_path / "none.toml"),
-        "XDG_STATE_HOME": str(tmp_path),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "fivec_tui", "demo"],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        start_new_session=True,
-    )
-    os.close(slave)
-    seen = bytearray()
-    reader = threading.Thread(target=_drain, args=(master, seen), daemon=True)
-    reader.start()
+    proc, master, seen = demo_on_a_pty(tmp_path, TMPDIR=str(tmp))
     try:
-        deadline = time.time() + 30
-        while b"Dashboard" not in seen and time.time() < deadline:
-            time.sleep(0.01)
-        assert b"Dashboard" in seen, "the TUI never drew its key bar"
         proc.terminate()
         assert proc.wait(timeout=30) == 0
-        reader.join(5)
+        deadline = time.time() + 5
+        while b"\x1b[?1049l" not in seen and time.time() < deadline:
+            time.sleep(0.05)
         assert seen.rfind(b"\x1b[?1049l") > seen.rfind(b"\x1b[?1049h") >= 0  # screen back
         assert list(tmp.iterdir()) == []
     finally:
