@@ -267,6 +267,11 @@ class Engine:
             self._in_flight.add(task)
         try:
             await self._drain(name)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # Cancelled by stop(), which said so, as the run did: ended here, not raised to
+            # the scheduler, which would log it as a job's crash with its traceback.
         finally:
             self._in_flight.discard(task)
 

@@ -9,6 +9,7 @@ wait is a generous deadline on something happening, never a measurement.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import sqlite3
 import time
@@ -195,9 +196,11 @@ async def test_stop_waits_for_the_run_in_flight(store, monkeypatch):
     assert await engine.run_job("balance") == 1 and engine.jobs["balance"].next_run is None
 
 
-async def test_stop_cancels_a_run_that_outlasts_the_requests_deadline(store, monkeypatch):
+async def test_stop_cancels_a_run_that_outlasts_the_requests_deadline(store, monkeypatch, caplog):
     """A run that never ends (a request with no deadline, a job stuck) no longer holds the
-    stop forever: it is cancelled after the profile's timeout and the grace, and said."""
+    stop forever: it is cancelled after the profile's timeout and the grace, and said, in
+    lines, not as the scheduler's traceback of a crashed job."""
+    caplog.set_level(logging.INFO, "fivec_tui")
     jobs = Jobs()
     engine = engine_with(store, monkeypatch, jobs, interval=3600, sleep_s=3600)
     engine.profile.timeout = 0.2
@@ -210,6 +213,8 @@ async def test_stop_cancels_a_run_that_outlasts_the_requests_deadline(store, mon
     assert not engine.jobs["balance"].running and jobs.finished <= 1
     error = store.scalar("SELECT error FROM poll_runs WHERE job = 'balance' ORDER BY id DESC")
     assert error.startswith("cancelled at stop")
+    await asyncio.sleep(0.1)  # the scheduler's end of the cancelled run
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]
 
 
 async def test_a_run_with_more_waiting_runs_again_at_once(store, monkeypatch):
