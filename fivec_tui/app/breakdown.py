@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Header, Static
 
-from ..api.carriers import NAMES
 from ..i18n import N_, _
 from ..when import parse_window, show_time
 from .base import StoreScreen
@@ -209,11 +208,13 @@ class BreakdownScreen(StoreScreen[Breakdown]):
         """Every column's cell of a row; ``on_rate``: the unusual mark on the rate (the
         week-ago column not shown)."""
         page = self.fivec.profile.slo.page_burn
-        label = _(NAMES[name]) if kind == "carrier" and name in NAMES else name
+        from ..store.breakdown import group_label
+
+        label = group_label(kind, name)
         week = "—" if not before else _percent(before["rate"])
         marked = Text(" !", "bold yellow") if mark else ""
         return {
-            "name": _name_cell(label or "—"),
+            "name": _name_cell(label),
             "sent": count(r["sent"]),
             "failed": Text(count(r["failed"]), "red" if r["failed"] else ""),
             "pending": count(r["pending"]),

@@ -203,7 +203,7 @@ def _say_rows(by: str, rows: dict[str, dict]) -> None:
     character takes two), carriers by their translated names."""
     from rich.cells import cell_len, set_cell_size
 
-    from ..api.carriers import NAMES
+    from ..store.breakdown import group_label
 
     def percent(value):
         return "—" if value is None else f"{value:.1%}"
@@ -214,12 +214,12 @@ def _say_rows(by: str, rows: dict[str, dict]) -> None:
     head = (_("name"), _("sent"), _("delivered"), _("failed"), _("pending"), _("rate"))
     table = [(*head, "p95", _("opt-outs"))]
     for name, r in rows.items():
-        label = _(NAMES[name]) if by == "carrier" and name in NAMES else visible(name)
+        label = group_label(by, visible(name))
         if cell_len(label) > 24:
             label = set_cell_size(label, 23) + "…"
         counts = map(str, (r["sent"], r["delivered"], r["failed"], r["pending"]))
         rate, p95 = percent(r["rate"]), seconds(r["latency_p95_s"])
-        table.append((label or "—", *counts, rate, p95, str(r["opt_outs"])))
+        table.append((label, *counts, rate, p95, str(r["opt_outs"])))
     widths = [max(cell_len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
         cells = [set_cell_size(row[0], widths[0])]

@@ -12,7 +12,8 @@ import itertools
 import math
 import time
 
-from ..api.carriers import CARRIERS
+from ..api.carriers import CARRIERS, NAMES
+from ..i18n import _
 from . import optouts, windows
 from .db import Store
 from .groups import names
@@ -75,6 +76,17 @@ def carriers(
                 | {name: burn(b.get(carrier), objective) for name, b in burns.items()}
             )
     return out
+
+
+def group_label(by: str, name: str) -> str:
+    """A breakdown row's name as people read it: a carrier's name, "no campaign" for the
+    messages of none (``0``), "none" for no signature or template; the name itself (outside
+    text: the caller escapes it) otherwise.  JSON keeps the ids."""
+    if by == "carrier" and name in NAMES:
+        return _(NAMES[name])
+    if by == "campaign" and name in ("0", ""):
+        return _("no campaign")
+    return name or _("none")
 
 
 def groups(store: Store, by: str, window_s: float, now: float | None = None) -> dict[str, dict]:

@@ -345,3 +345,13 @@ def test_one_misread_balance_is_not_the_whole_balance_spent(tmp_path):
     store.conn.execute("UPDATE balance SET remaining = 9000 WHERE remaining = 0")
     store.conn.execute("UPDATE balance SET remaining = 9500 WHERE remaining = 9848")
     assert breakdown.spent(store, 1_800_000_000 - 3600, 1_800_000_000) == 858  # spent, topped up
+
+
+def test_a_group_of_nothing_is_named_as_people_read_it():
+    """A newcomer read a campaign called ``0`` and an unnamed signature row: the messages
+    of no campaign, with no signature.  JSON keeps the ids."""
+    from fivec_tui.store.breakdown import group_label
+
+    assert group_label("campaign", "0") == "no campaign" and group_label("signature", "") == "none"
+    assert group_label("carrier", "mobile") == "China Mobile"
+    assert group_label("signature", "美联软通") == "美联软通"
