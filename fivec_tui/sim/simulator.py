@@ -13,6 +13,9 @@ from .server import SimServer
 from .state import Platform
 from .traffic import Traffic
 
+#: How long a stopping simulator lets requests in flight finish.
+SHUTDOWN_S = 1.0
+
 
 @dataclass(frozen=True)
 class DemoAccount:
@@ -59,7 +62,12 @@ class Simulator:
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> Simulator:
-        self._runner = web.AppRunner(self.server.app, access_log=None, handle_signals=False)
+        # A stopping simulator waits at most a second for the requests in flight (aiohttp's
+        # default is a minute): a poll still asking meanwhile (its TUI killed, both told at
+        # once) waited for answers until its own timeout, and the demo's exit with it.
+        self._runner = web.AppRunner(
+            self.server.app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_S
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
