@@ -181,6 +181,7 @@ def test_poll_all_once_keeps_each_account_apart(fleet_thread, tmp_path):
             env={**env_cli, "FIVEC_DB": str(data / f"{first.username}.db")},
         ).stdout
     )
+    assert json.loads(out.stdout)["at"] and one.pop("at")  # each form says when (once)
     assert stats[first.username] == one | {"error": None, "error_detail": None}
     assert stats["wrong"]["error"] == AUTH_ERROR and stats["wrong"]["sent"] == 0
     assert ": error:APIKEY or password error" in stats["wrong"]["error_detail"]
