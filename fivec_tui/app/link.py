@@ -185,9 +185,16 @@ class SyncLink:
     async def start(
         self, name: str, argv: list[str], env: dict[str, str], *, stdout: bool = False
     ) -> Child:
-        """Start ``argv`` as a child of this app (``name`` says which in logs)."""
+        """Start ``argv`` as a child of this app (``name`` says which in logs).  Once the app
+        is ending (:meth:`stop` has run: a hang-up during start-up), a child is not left
+        running: it would outlive the app, which then waited for it at its exit."""
+        if self.stopping:
+            raise RuntimeError(f"not started: the app is ending ({name})")
         child = Child(name, argv, env)
         await child.start(stdout=stdout)
+        if self.stopping:  # stop() ran while it started
+            await child.stop()
+            raise RuntimeError(f"not started: the app is ending ({name})")
         self.children.append(child)
         return child
 

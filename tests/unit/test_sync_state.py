@@ -5,6 +5,9 @@ as LIVE."""
 from __future__ import annotations
 
 import os
+import sys
+
+import pytest
 
 from fivec_tui.app.link import Poller, SyncLink
 from fivec_tui.i18n import use
@@ -51,3 +54,16 @@ def test_the_banner_note_names_the_disk_in_the_interfaces_language():
         assert note.startswith("磁盘已满：") or note.startswith("磁盘已满:"), note
     finally:
         use("en")
+
+
+async def test_a_child_asked_for_once_the_app_is_ending_is_never_left_running():
+    """A hang-up during the demo's start-up: the app stopped its children, then its start-up
+    started the history child, which outlived it, and the app's exit waited for it (one
+    hang-up test in twelve timed out)."""
+    link = SyncLink()
+    await link.stop()
+    with pytest.raises(RuntimeError, match="the app is ending"):
+        await link.start(
+            "history", [sys.executable, "-c", "import time; time.sleep(60)"], dict(os.environ)
+        )
+    assert link.children == []
