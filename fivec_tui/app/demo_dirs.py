@@ -21,6 +21,7 @@ import re
 import shutil
 import stat
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,8 +39,11 @@ OWNER = "owner"
 @contextlib.contextmanager
 def demo_dir() -> Iterator[Path]:
     """A new 0700 temporary directory owned by this process, removed at the end; the stale
-    ones of killed demos removed first."""
-    remove_stale()
+    ones of killed demos removed meanwhile, in a thread: the scan of the temporary directory
+    (thousands of entries on a shared box) is not what the first frame should wait for. Not
+    a daemon: the process ends once a removal begun is done, never with a directory half
+    removed and its owner file gone, which no later start would remove."""
+    threading.Thread(target=remove_stale, name="fivec-stale-demos").start()
     with tempfile.TemporaryDirectory(prefix=PREFIX, ignore_cleanup_errors=True) as tmp:
         with open_private(Path(tmp) / OWNER, "w", new=True, encoding="ascii") as fh:
             fh.write(f"{os.getpid()} {start_time(os.getpid()) or ''}\n")

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,9 @@ def test_a_sigkilled_owner_leaves_its_dir_and_the_next_demo_removes_it(base, mon
         return_code = 0
 
         def run(self) -> None:
+            for thread in threading.enumerate():  # the scan runs beside the app's start
+                if thread.name == "fivec-stale-demos":
+                    thread.join()
             seen.extend(path.name for path in base.iterdir())
 
     def fake_demo_app(scenario, seed, speed, db_dir, at):
@@ -108,3 +112,19 @@ def test_a_sigkilled_owner_leaves_its_dir_and_the_next_demo_removes_it(base, mon
     assert demo.run_demo("quiet", 0, 1.0) == 0
     assert left.name not in seen and len(seen) == 1  # only the new demo's, while it ran
     assert list(base.iterdir()) == []  # and that one gone with it
+
+
+def test_the_demo_starts_without_waiting_for_the_scan(base, monkeypatch):
+    """The scan of a temporary directory of thousands of entries runs beside the start."""
+    monkeypatch.setattr(tempfile, "tempdir", str(base))
+    scanning, go_on = threading.Event(), threading.Event()
+
+    def slow_scan() -> list:
+        scanning.set()
+        go_on.wait(10)
+        return []
+
+    monkeypatch.setattr(demo_dirs, "remove_stale", slow_scan)
+    with demo_dirs.demo_dir() as tmp:
+        assert scanning.wait(10) and not go_on.is_set() and tmp.is_dir()
+        go_on.set()
