@@ -33,7 +33,7 @@ from .keymap import unknown_ids
 from .link import Hosted, SyncEvents, SyncLink
 from .palette import PaletteActions
 from .terminal import driver_for
-from .textual_hooks import set_first_theme, set_scroll_bars, write_first_frame
+from .textual_hooks import set_scroll_bars
 from .themes import load_theme, remember_theme, remembered_theme, theme_files
 from .timetravel import BINDINGS as TIME_BINDINGS
 from .timetravel import TimeTravelActions, banner_state
@@ -87,8 +87,9 @@ WIDE = 100
 class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
     CSS_PATH = "fivec.tcss"
     TITLE = "fivec-tui"
+    #: Every screen but the first, the dashboard, which is the default screen (see
+    #: get_default_screen); :meth:`screens` lists them all.
     MODES = {
-        "dashboard": DashboardScreen,
         "replies": _later("replies", "RepliesScreen"),
         "messages": _later("messages", "MessagesScreen"),
         "send": _later("send", "SendScreen"),
@@ -160,6 +161,8 @@ class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
         if len(self.accounts) > 1:
             self.DEFAULT_MODE = "accounts"
         super().__init__()
+        if self.DEFAULT_MODE != "dashboard":
+            self.add_mode("dashboard", DashboardScreen)
         gc.set_threshold(*GC_THRESHOLDS)
         self.profile, self.store, self.client = profile, store, client
         #: Every account's client by name, the focused one's is ``client`` (made at startup).
@@ -185,7 +188,24 @@ class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
                 self.theme_errors.append(str(exc))
         set_scroll_bars()
         saved = remembered_theme()
-        set_first_theme(self, saved if saved in self.available_themes else "fivec-dark")
+        #: The theme as it is remembered: the first one is not written again (watch_theme).
+        self.saved_theme = saved if saved in self.available_themes else "fivec-dark"
+        self.theme = self.saved_theme
+
+    def get_default_screen(self) -> Screen:
+        """The dashboard, made as Textual makes its default screen, then named as a mode.
+
+        A mode's first screen made from MODES has Textual refresh the whole CSS (its
+        variables set again, every stylesheet parsed twice more) before the screen is styled
+        at all: ~10 ms of the first frame (``tests/bench/bench_ui.py``), for nothing, as the
+        default screen shows (this is how a bare Textual app starts)."""
+        self.add_mode("dashboard", DashboardScreen)
+        return DashboardScreen()
+
+    @classmethod
+    def screens(cls) -> dict[str, Callable[[], Screen]]:
+        """Every mode's screen, the dashboard's too."""
+        return {"dashboard": DashboardScreen, **cls.MODES}
 
     def on_mount(self) -> None:
         if self.config_keys:
@@ -206,7 +226,7 @@ class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
 
     def check_key_ids(self) -> None:
         """Say the ``[keys]`` ids no binding has (in a thread: it imports every screen)."""
-        modules = [getattr(make, "module", make.__module__) for make in self.MODES.values()]
+        modules = [getattr(make, "module", make.__module__) for make in self.screens().values()]
         for binding in unknown_ids(self.config_keys, type(self), modules):
             said = _("[keys] {binding}: no key has this id (? lists them)").format(binding=binding)
             self.call_from_thread(self.notify, said, severity="warning", timeout=30, markup=False)
@@ -273,12 +293,15 @@ class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
         self.frame.reset(event.size.height)
 
     def on_ready(self) -> None:
-        """The first layout is done: write the whole first frame now (see
-        :mod:`.textual_hooks`), then start what it does not need (the dashboard's tables,
-        the network) after it."""
+        """The first frame is written (whole, as the dashboard is the default screen: see
+        get_default_screen): start what it does not need (the dashboard's tables, the
+        network) after it."""
         self.first_frame_shown = True
-        write_first_frame(self.screen)
-        gc.enable()  # off while the process started (see fivec_tui.__main__.run)
+        if not gc.isenabled():  # off while the process started (fivec_tui.__main__.run):
+            # what it made is put out of its sight first, or the first collection, at the
+            # next allocation, would walk it all, the GIL held while the frame is written.
+            gc.freeze()
+            gc.enable()
         if isinstance(self.screen, DashboardScreen):
             self.call_after_refresh(self.screen.mount_lower)
         if self.startup:
@@ -301,7 +324,9 @@ class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
             gc.freeze()
 
     def watch_theme(self, theme: str) -> None:
-        remember_theme(theme)
+        if theme != self.saved_theme:
+            remember_theme(theme)
+            self.saved_theme = theme
 
     def banner(self, screen: Screen | None = None) -> Text:
         """The banner of every screen: the state (LIVE, paused, or the past moment and its
@@ -397,9 +422,10 @@ class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
         self.note, self.sync_state = hosted.note, hosted.state
         self.mutate_reactive(FivecApp.note)  # even when both are as before: the banners redraw
         await self.switch_mode("accounts")
-        for mode in self.MODES.keys() - {"accounts"}:  # made for the last account: made again
-            await self.remove_mode(mode)  # (a mode never entered has no screen to remove)
-            self.add_mode(mode, self.MODES[mode])
+        for mode, screen in self.screens().items():
+            if mode != "accounts":  # made for the last account: made again
+                await self.remove_mode(mode)  # (a mode never entered has no screen to remove)
+                self.add_mode(mode, screen)
         await self.switch_mode("dashboard")
 
     def alert(self, event: Event, account: str = "") -> None:

@@ -70,17 +70,20 @@ def cache_app(tmp_path, account: str = "u", **options):
 
 
 async def test_the_collector_is_back_on_once_the_first_frame_is_written(tmp_path):
-    """Off from the process's start (``fivec_tui.__main__.run``), on after the first frame."""
+    """Off from the process's start (``fivec_tui.__main__.run``), on after the first frame,
+    what start-up made frozen first (the first collection would walk it all)."""
     import gc
 
     app = cache_app(tmp_path)
     gc.disable()
+    frozen = gc.get_freeze_count()
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             assert await wait_for(lambda: app.first_frame_shown, pilot)
-            assert gc.isenabled()
+            assert gc.isenabled() and gc.get_freeze_count() > frozen
     finally:
         gc.enable()
+        gc.unfreeze()
 
 
 async def test_the_dashboard_is_styled_for_its_width_as_it_is_composed(tmp_path):
@@ -622,26 +625,3 @@ async def test_a_confirmation_title_shows_outside_text_inert(tmp_path):
         await pilot.pause()
         title = str(app.screen.query_one(Label).render())
         assert "Lock a\\x1b[2Jb?" in title and "\x1b" not in title
-
-
-async def test_the_first_theme_is_what_textuals_theme_watcher_sets(tmp_path, monkeypatch):
-    """``FivecApp._first_theme`` skips the watcher (two CSS parses at start) and calls
-    Textual's private ``_refresh_truecolor_filter`` itself: the classes and the ANSI filter it
-    leaves are those the watcher leaves when the theme is set later."""
-    monkeypatch.setattr("fivec_tui.app.app.remembered_theme", lambda: "fivec-light")
-    monkeypatch.setattr("fivec_tui.app.app.remember_theme", lambda name: None)
-    app = cache_app(tmp_path)
-
-    def state() -> tuple:
-        return set(app.classes), [(type(f), vars(f)) for f in app._filters]
-
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        first = state()
-        assert "-theme-fivec-light" in first[0] and "-light-mode" in first[0]
-        app.theme = "fivec-dark"
-        await pilot.pause()
-        assert state() != first
-        app.theme = "fivec-light"  # through the watcher
-        await pilot.pause()
-        assert state() == first
