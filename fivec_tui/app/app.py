@@ -22,11 +22,11 @@ from ..config import Profile
 from ..i18n import N_, _
 from ..store import Store
 from ..sync.diagnosis import REASONS
-from ..when import show_time, zone_label
+from ..when import zone_label
+from .account_focus import AccountFocus
 from .base import StoreScreen
 from .changed_cells import Frame
 from .dashboard import DashboardScreen
-from .events import AccountFocused
 from .format import safe_text
 from .keymap import checked as checked_keymap
 from .keymap import unknown_ids
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 
     from ..api.client import FivecClient
     from ..store.auditor import Auditor
-    from ..sync.alerts import Event
     from .demo import SimControl
 
 Startup = Callable[["FivecApp"], Awaitable[None]]
@@ -59,8 +58,6 @@ GC_THRESHOLDS = (700, 10, 1000)
 AFTER_FRAME_S = 0.2
 #: How each stream is read (``[profiles.NAME.streams]``), as the banner names it.
 STREAM_MODES = {"pull": N_("pull"), "push": N_("push"), "watch": N_("watch"), "off": N_("off")}
-#: The worker groups of the screens that act on the platform (a send, a bulk send, ...).
-ACTING = frozenset({"send", "bulk-send", "blacklist", "subaccounts"})
 
 
 def _later(module: str, name: str) -> Callable[[], Screen]:
@@ -77,14 +74,7 @@ def _later(module: str, name: str) -> Callable[[], Screen]:
     return make
 
 
-#: How long an alert's toast stays, (resolved, firing), on a narrow and on a wide terminal:
-#: at 80 columns a stack of them hid half of every screen for a minute (the Alerts screen
-#: and the bell keep them).
-TOAST_S = {False: (4, 10), True: (8, 30)}
-WIDE = 100
-
-
-class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
+class FivecApp(KeysInOrder, SyncEvents, AccountFocus, TimeTravelActions, PaletteActions, App):
     CSS_PATH = "fivec.tcss"
     TITLE = "fivec-tui"
     #: Every screen but the first, the dashboard, which is the default screen (see
@@ -390,67 +380,6 @@ class FivecApp(KeysInOrder, SyncEvents, TimeTravelActions, PaletteActions, App):
         self.paused = not self.paused
         self.notify(_("updates paused (p resumes)") if self.paused else _("updates resumed"))
         self.refresh_screen()
-
-    def action_accounts(self) -> None:
-        """The Accounts overview, when there are several accounts to overview."""
-        if len(self.accounts) > 1:
-            self.switch_mode("accounts")
-        elif self.simulator is not None:  # the demo: its own way to show several
-            self.notify(_("one account: fivec-tui demo --accounts 3 shows several"))
-        else:
-            self.notify(_("one account: start fivec-tui without --profile to see them all"))
-
-    def on_account_focused(self, message: AccountFocused) -> None:
-        if message.account in self.accounts:
-            self.run_worker(self.focus_account(message.account), group="focus", exclusive=True)
-
-    async def focus_account(self, name: str) -> None:
-        """Show ``name`` on every screen: its cache, client and sync state become the app's,
-        the screens are made anew (no filter or row of the last account stays), the dashboard.
-
-        Not while a send, bulk send or other action on the platform runs: making its screen
-        anew would cancel it halfway."""
-        if any(w.is_running and w.group in ACTING for w in self.workers):
-            self.notify(
-                _("an action on the platform is running: switch account once it is done"),
-                severity="warning",
-            )
-            return
-        hosted = self.accounts[name]
-        self.profile, self.store = hosted.profile, hosted.store
-        self.client = self.clients.get(name)
-        self.note, self.sync_state = hosted.note, hosted.state
-        self.mutate_reactive(FivecApp.note)  # even when both are as before: the banners redraw
-        await self.switch_mode("accounts")
-        for mode, screen in self.screens().items():
-            if mode != "accounts":  # made for the last account: made again
-                await self.remove_mode(mode)  # (a mode never entered has no screen to remove)
-                self.add_mode(mode, screen)
-        await self.switch_mode("dashboard")
-
-    def alert(self, event: Event, account: str = "") -> None:
-        """An alert event from the engine: a toast, and the terminal bell when it fires.
-
-        At a past moment the toast is marked NOW with its time: an alert firing now matters
-        to the person on call even while they read the past, so it is shown, never held
-        back, but never beside the past's numbers as if it were theirs."""
-        from ..sync.alerts import rule_name  # loaded by the event's class already
-
-        firing = event.state != "resolved"
-        if event.state == "firing":
-            self.bell()
-        title = (f"[{account}] " if account else "") + _("ALERT {state}: {rule}").format(
-            state=_(event.state), rule=rule_name(event.condition.rule)
-        )
-        if self.at is not None:
-            title = _("NOW {time}").format(time=show_time(event.at)) + " · " + title
-        self.notify(
-            event.condition.message,
-            title=title,
-            severity="error" if firing else "information",
-            timeout=TOAST_S[self.size.width >= WIDE][firing],
-            markup=False,
-        )
 
     async def ask_consent(self, username: str | None = None) -> bool:
         """The first destructive pull on an account asks; the answer is remembered."""

@@ -34,6 +34,7 @@ from ..store import Store
 from ..store.poller import job_health
 from ..sync.diagnosis import sync_state
 from ..text import visible
+from ..when import show_time
 from .events import AlertRaised, CacheChanged, SendDone, SubaccountsChanged, SyncStateChanged
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 
     from ..config import Profile
     from ..store.poller import JobHealth
+    from ..sync.alerts import Event
     from .app import FivecApp
 
 log = logging.getLogger("fivec_tui.app")
@@ -316,6 +318,13 @@ def alert_event(row: dict):
     return Event(state, condition, row["at"] or 0.0)
 
 
+#: How long an alert's toast stays, (resolved, firing), on a narrow and on a wide terminal:
+#: at 80 columns a stack of them hid half of every screen for a minute (the Alerts screen
+#: and the bell keep them).
+TOAST_S = {False: (4, 10), True: (8, 30)}
+WIDE = 100
+
+
 class SyncEvents:
     """What :class:`~.app.FivecApp` does with the watcher's messages and with the screens'
     news of the platform (a send, a sub-account changed), and how it stops what it started."""
@@ -335,6 +344,30 @@ class SyncEvents:
 
     def on_alert_raised(self: FivecApp, message: AlertRaised) -> None:
         self.alert(message.event, message.account if len(self.accounts) > 1 else "")
+
+    def alert(self: FivecApp, event: Event, account: str = "") -> None:
+        """An alert event from the engine: a toast, and the terminal bell when it fires.
+
+        At a past moment the toast is marked NOW with its time: an alert firing now matters
+        to the person on call even while they read the past, so it is shown, never held
+        back, but never beside the past's numbers as if it were theirs."""
+        from ..sync.alerts import rule_name  # loaded by the event's class already
+
+        firing = event.state != "resolved"
+        if event.state == "firing":
+            self.bell()
+        title = (f"[{account}] " if account else "") + _("ALERT {state}: {rule}").format(
+            state=_(event.state), rule=rule_name(event.condition.rule)
+        )
+        if self.at is not None:
+            title = _("NOW {time}").format(time=show_time(event.at)) + " · " + title
+        self.notify(
+            event.condition.message,
+            title=title,
+            severity="error" if firing else "information",
+            timeout=TOAST_S[self.size.width >= WIDE][firing],
+            markup=False,
+        )
 
     def on_sync_state_changed(self: FivecApp, message: SyncStateChanged) -> None:
         """An account's sync changed: its row, the banner when it is shown; a poller that

@@ -43,7 +43,7 @@ def test_a_negative_latency_keeps_its_sign():
 
 def test_the_feed_is_newest_arrival_first_whatever_the_platform_time_says():
     """Reports dated 2099 by a wrong clock sat at the top of the feed and pushed new ones out."""
-    from fivec_tui.app.dashboard import feed_of
+    from fivec_tui.app.dashboard_rows import feed_of
 
     future = {"id": 1, "reported_at": 4_102_000_000.0, "mobile": "1", "status": "DELIVRD"}
     reports = [
@@ -95,7 +95,7 @@ def test_the_feed_reads_the_newest_by_platform_time_not_the_last_stored(tmp_path
     """The demo's past, written after the live traffic, filled the feed with days-old reports
     shown by their time alone, as if they were today's (a newcomer's finding)."""
     from fivec_tui.api import Reply, Report
-    from fivec_tui.app.dashboard import DATED_AFTER_S, feed_of
+    from fivec_tui.app.dashboard_rows import DATED_AFTER_S, feed_of
     from fivec_tui.store import Store, ingest_items, queries
 
     now = float(int(time.time()))  # rows are cached now: their platform times around it
