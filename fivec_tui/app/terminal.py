@@ -102,6 +102,21 @@ class TerminalDriver(FrameWrites, LinuxDriver):
     """Textual's Linux driver, writing changed cells through an :class:`Output`."""
 
     output: Output | None = None
+    suspended = False
+
+    def suspend_application_mode(self) -> None:
+        self.suspended = True
+        super().suspend_application_mode()
+
+    def resume_application_mode(self) -> None:
+        """Only after a suspend (ctrl+z, then ``fg``). A terminal that hangs up sends SIGCONT
+        with its SIGHUP (the kernel's way with a session's leader and its foreground
+        group), which LinuxDriver takes for a resume: an app quitting as the SSH session
+        dropped started its input thread again on the dead terminal, where it spun on EOF
+        at full CPU and kept the process from ever exiting."""
+        if self.suspended:
+            self.suspended = False
+            super().resume_application_mode()
 
     def start_application_mode(self) -> None:
         self.frame.reset()

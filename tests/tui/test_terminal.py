@@ -6,6 +6,7 @@ import fcntl
 import os
 import pty
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -69,6 +70,24 @@ def test_demo_exits_when_its_terminal_hangs_up(tmp_path, attempt):
     proc, master, _ = demo_on_a_pty(tmp_path)
     os.close(master)  # the SSH session is gone: the kernel sends SIGHUP
     try:
+        assert proc.wait(timeout=15) is not None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_demo_quit_as_its_terminal_hangs_up_exits(tmp_path):
+    """ctrl+q, then the SSH session drops as the app gives the terminal back: the hang-up's
+    SIGCONT (sent with its SIGHUP) restarted the terminal's input on the dead terminal, a
+    thread that spun at full CPU and kept the process alive for good (a newcomer's finding)."""
+    proc, master, seen = demo_on_a_pty(tmp_path)
+    try:
+        os.write(master, b"\x11")  # ctrl+q
+        deadline = time.time() + 30
+        while b"\x1b[?1049l" not in seen and time.time() < deadline:  # the screen given back
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGCONT)  # as the hang-up sends it, then the terminal goes
+        os.close(master)
         assert proc.wait(timeout=15) is not None
     finally:
         if proc.poll() is None:
