@@ -26,6 +26,8 @@ import os
 
 from textual.scrollbar import ScrollBar, ScrollBarRender
 
+from ..text import visible
+
 HOOKS = ("driver", "scrollbars")
 ENV = "FIVEC_TEXTUAL_HOOKS"
 
@@ -41,7 +43,8 @@ def applies(name: str) -> bool:
         return False
     chosen = {part.strip() for part in setting.split(",")}
     if unknown := chosen - set(HOOKS):
-        log.warning("%s: unknown hooks %s ignored", ENV, ", ".join(sorted(unknown)))
+        said = visible(", ".join(sorted(unknown)))  # (its control characters not run)
+        log.warning("%s: unknown hooks %s ignored", ENV, said)
     return name in chosen
 
 

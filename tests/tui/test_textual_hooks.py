@@ -34,6 +34,11 @@ def test_the_switch_turns_hooks_on_and_off(monkeypatch, caplog):
     with caplog.at_level(logging.WARNING):
         assert applies("driver") and not applies("scrollbars")
     assert "unknown hooks first-frame" in caplog.text
+    caplog.clear()
+    monkeypatch.setenv(ENV, "driver,\x1b]0;pwned\x07")  # an outsider's: the title set
+    with caplog.at_level(logging.WARNING):
+        assert applies("driver")
+    assert "\x1b" not in caplog.text and "\\x1b]0;pwned\\x07" in caplog.text
 
 
 def profile() -> Profile:
