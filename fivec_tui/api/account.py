@@ -6,7 +6,9 @@ Kept apart from the HTTP client so that config, store and app can use it without
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 NODES = {
     "main": "m.5c.com.cn",
@@ -58,5 +60,20 @@ def resolve_base_url(node: str, https: bool = True) -> str:
     if value in NODES:
         return f"{'https' if https else 'http'}://{NODES[value]}"
     if value.startswith(("http://", "https://")):
+        _check_url(value, node)
         return value.rstrip("/")
     raise ValueError(f"unknown node {node!r}: use one of {', '.join(NODES)} or a full URL")
+
+
+def _check_url(value: str, node: str) -> None:
+    """A URL httpx would refuse (``http://[::1``, ``https://[zz]/``, a port past 65535) is
+    said here, as a config error, not as httpx's traceback at the first request."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (read for its check: not a number, or out of range)
+        if "[" in parts.netloc:
+            ipaddress.IPv6Address(parts.hostname or "")
+    except ValueError as exc:
+        raise ValueError(f"not a URL {node!r}: {exc}") from None
+    if not parts.hostname:
+        raise ValueError(f"no host in the URL {node!r}")

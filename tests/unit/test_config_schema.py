@@ -4,6 +4,7 @@ the key; unknown keys warned about; the source of every value kept for ``config 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 import subprocess
@@ -287,6 +288,9 @@ def test_env_and_flag_values_are_checked_like_the_files(tmp_path):
         load(path, env={"FIVEC_BASE_URL": "mars"})
     with pytest.raises(cfg.ConfigError, match=r"^--base-url: expected a node"):
         load(path, overrides={"base_url": "ftp://x"})
+    for url in ("http://[::1", "https://[zz]/", "http://x:99999", "http://"):  # httpx's
+        with pytest.raises(cfg.ConfigError, match=r"^FIVEC_BASE_URL: expected a node"):
+            load(path, env={"FIVEC_BASE_URL": url})  # traceback at the first request
     with pytest.raises(cfg.ConfigError, match=r"^FIVEC_PASSWORD_MD5: expected 32 hex") as caught:
         load(path, env={"FIVEC_PASSWORD_MD5": "xyz-secret"})
     assert "xyz-secret" not in str(caught.value)
@@ -406,3 +410,19 @@ def test_any_value_is_taken_or_refused_with_where_and_why(tmp_path, where, value
             assert value not in message
         return
     assert profile.name == "p"  # taken: the kind accepted it
+
+
+@pytest.mark.parametrize("name", ["../../../../tmp/evil", ".hidden", "pr\x1b[2Jod", "a\u202eb"])
+def test_a_profile_name_that_is_no_file_name_is_refused(tmp_path, name):
+    """A profile's name names its cache, lock and log: ``../../tmp/evil`` put them in /tmp
+    (an outsider's finding), a control character into file names and terminals."""
+    path = tmp_path / "c.toml"
+    path.write_text(f"[profiles.{json.dumps(name)}]\n", "utf-8")
+    path.chmod(0o600)
+    for how in ({"name": name}, {"env": {"FIVEC_PROFILE": name}}):
+        with pytest.raises(cfg.ConfigError, match="not a profile name") as caught:
+            cfg.load_profile(path, how.get("name"), env=how.get("env", {}))
+        assert "\x1b" not in str(caught.value) and "\u202e" not in str(caught.value)
+    with pytest.raises(cfg.ConfigError, match="not a profile name"):
+        cfg.validate_profile(name, {})
+    assert cfg.load_profile(path.with_name("none.toml"), "生产 1", env={}).name == "生产 1"
