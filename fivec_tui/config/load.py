@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from ..api import md5_hex, resolve_base_url
 from ..i18n import N_, _
+from ..text import visible
 from ..toml_file import Refused, read_toml
 from .kinds import FLAG, TEXT, TEXT_TABLE, ConfigError, Kind, Where, number
 from .paths import default_config_path
@@ -194,6 +195,7 @@ class ConfigFile:
         profiles = _table(where, "profiles", self.data.get("profiles", {}))
         default = where.check(TEXT, "default_profile", self.data.get("default_profile", ""))
         name = name or env.get("FIVEC_PROFILE") or default or "default"
+        check_profile_name(name)
         profile = Profile(name, warnings=list(self.warnings))
         table = profiles.get(name)
         if table is None and profiles and name != "default":
@@ -257,8 +259,22 @@ def load_profile(
     return read_config(path, env).profile(name, env=env, overrides=overrides)
 
 
+def check_profile_name(name: str) -> None:
+    """A profile's name names its cache, lock and log files: one that is not a plain file
+    name (``../../tmp/x``, a control character) would put them outside the 0700 data
+    directory or into a terminal's escape sequences."""
+    if not name or name.startswith(".") or any(c in "/\\" or not c.isprintable() for c in name):
+        raise ConfigError(
+            _(
+                "{name}: not a profile name (it names the cache's file): no /, \\, "
+                "control characters or leading dot"
+            ).format(name=visible(repr(name)))
+        )
+
+
 def validate_profile(name: str, values: dict[str, Any]) -> Profile:
     """The profile ``values`` (a ``[profiles.NAME]`` table) make; ConfigError if one is bad."""
+    check_profile_name(name)
     profile = Profile(name)
     reading = Reading("flags", profile.sources, profile.warnings)
     _apply(profile, reading.table(ProfileTable, values, Where(table=f"profiles.{name}")), "flags")
