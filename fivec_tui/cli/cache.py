@@ -168,7 +168,7 @@ def stats(ctx: Ctx, window, all_profiles, at, known_now, by, as_json) -> None:
 
     def headline(store, objective: float) -> dict:
         """What --json gives beside the summary (carriers, cost, baseline)."""
-        return breakdown.headline(store, seconds, now, known, objective)
+        return _iso_times(breakdown.headline(store, seconds, now, known, objective))
 
     if all_profiles:
         _stats_all(ctx, summary, headline, seconds, window, now, as_json)
@@ -182,6 +182,16 @@ def stats(ctx: Ctx, window, all_profiles, at, known_now, by, as_json) -> None:
         view = _("as known now") if known_now else _("as it was then")
         say(_("at {time}, {view}").format(time=show_full(when), view=view))
     _say_summary(s, window, now)
+
+
+def _iso_times(head: dict) -> dict:
+    """JSON says a moment in ISO 8601 with its offset: the cost's ``spent_since`` too (it
+    was the epoch's seconds, which a newcomer could not read against the docs)."""
+    for part in (head, head.get("baseline") or {}):
+        cost = part.get("cost") or {}
+        if cost.get("spent_since") is not None:
+            cost["spent_since"] = iso(cost["spent_since"])
+    return head
 
 
 def _objective(ctx: Ctx) -> float:

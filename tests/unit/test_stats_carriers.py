@@ -285,7 +285,10 @@ def test_stats_says_when_its_window_ends(cache, tmp_path):
 
 def test_spent_says_since_when_the_balance_was_first_seen_inside_the_window(tmp_path):
     """The demo's first hour: 'spent' from its first snapshot against the whole hour's
-    deliveries made each message look cheaper than a part (a newcomer's finding)."""
+    deliveries made each message look cheaper than a part (a newcomer's finding); in
+    --json as a moment, ISO 8601 (it was the epoch's seconds: another newcomer's)."""
+    from datetime import datetime
+
     from fivec_tui.api import Balance
     from fivec_tui.store import Store, breakdown
     from fivec_tui.store.balance import add_balance
@@ -298,6 +301,8 @@ def test_spent_says_since_when_the_balance_was_first_seen_inside_the_window(tmp_
     cost = breakdown.cost(store, 3600, now)
     assert cost["spent"] == 30 and cost["spent_since"] == first
     assert cost["per_delivered"] is None  # over part of the hour only: not told
+    got = stats(tmp_path / "b.db", tmp_path, "--window", "1h", clock=now)["cost"]
+    assert datetime.fromisoformat(got["spent_since"]).timestamp() == pytest.approx(first)
     store.conn.execute("UPDATE balance SET at = at - 7200 WHERE remaining = 1000")
     cost = breakdown.cost(store, 3600, now)
     assert cost["spent_since"] is None
