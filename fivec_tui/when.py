@@ -178,8 +178,16 @@ NOW_SLACK_S = 2.0
 
 def past(ts: float | None) -> float | None:
     """``ts`` when it is before now, else None: a moment to come, or now, is the live view
-    (the TUI's ``--at``, ``demo --at``, ``stats --at``)."""
+    (the TUI's ``--at`` and ``@``, ``demo --at``, ``stats --at``)."""
     return ts if ts is not None and ts < time.time() - NOW_SLACK_S else None
+
+
+def later_than_now(ts: float, now: float | None = None) -> str | None:
+    """What to say when ``ts``, asked for as a moment, is still to come (the live view is
+    shown: it was, in silence); None when it is not."""
+    if ts <= (time.time() if now is None else now) + NOW_SLACK_S:
+        return None
+    return _("{time} is later than now: the live numbers").format(time=show_full(ts))
 
 
 #: How far behind now a send's scheduled time may be: a clock a little behind, a minute typed

@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from ..i18n import N_, _
-from ..when import EARLIEST, parse_when, show_full, zone_label
+from ..when import EARLIEST, later_than_now, parse_when, show_full, zone_label
 
 if TYPE_CHECKING:
     from .app import FivecApp
@@ -76,6 +76,8 @@ class MomentDialog(ModalScreen[float | None]):
         except ValueError as exc:
             self.query_one("#moment-error", Static).update(Text(str(exc), "red"))
             return
+        if said := later_than_now(when, app.clock()):
+            app.notify(said)
         self.dismiss(None if when >= app.clock() else when)
 
     def action_cancel(self) -> None:

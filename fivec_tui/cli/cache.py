@@ -15,7 +15,7 @@ from ..i18n import _
 from ..private_files import UnsafePath, open_private, protected_files, refuse_protected, replacing
 from ..store.audit import FIELDS
 from ..text import visible
-from ..when import past, show_full
+from ..when import show_full
 from .common import (
     ConfigProblem,
     Ctx,
@@ -23,6 +23,7 @@ from .common import (
     emit,
     iso,
     json_option,
+    parse_moment,
     parse_when,
     parse_window,
     pass_ctx,
@@ -142,7 +143,7 @@ def stats(ctx: Ctx, window, all_profiles, at, known_now, by, as_json) -> None:
     if known_now and at is None:
         raise UsageError(_("--known-now is for --at: without it the summary is as known now"))
     seconds = parse_window(window)
-    when = past(parse_when(at).timestamp()) if at is not None else None  # later: live
+    when = parse_moment(at) if at is not None else None
     if by and all_profiles:
         raise UsageError(_("--by is for one profile, not with --all"))
     if by and by != "carrier" and when is not None:

@@ -135,6 +135,15 @@ def parse_when(value: str) -> datetime:
     return usage(whens.parse_when, value)
 
 
+def parse_moment(value: str) -> float | None:
+    """A WHEN of ``--at``: the moment, or None for the live view: ``now``, or a moment to
+    come, which is said (it was taken for live in silence)."""
+    moment = parse_when(value).timestamp()
+    if said := whens.later_than_now(moment):
+        tell(said, "yellow")
+    return whens.past(moment)
+
+
 def parse_window(value: str) -> float:
     return usage(whens.parse_window, value)
 

@@ -9,10 +9,9 @@ import sys
 import click
 
 from .. import i18n
-from .. import when as whens
 from ..i18n import N_, _
 from ..private_files import UnsafePath
-from .common import Ctx, Failed, choose_language, choose_zone, parse_when, reader_gone
+from .common import Ctx, Failed, choose_language, choose_zone, parse_moment, reader_gone
 
 #: Every command: its name, then the module and attribute that define it, and its line in
 #: the command list: one line at 80 columns in either language (Chinese has no spaces to
@@ -160,8 +159,7 @@ def main(ctx: click.Context, config, profile, base_url, db, lang, at, read_only)
     choose_language(lang, ctx.obj.config_path)
     choose_zone(ctx.obj.config_path)
     if at is not None:
-        moment = parse_when(at).timestamp()
-        ctx.obj.at = whens.past(moment)  # now or later: live
+        ctx.obj.at = parse_moment(at)
     if ctx.invoked_subcommand is None:
         from .run import exit_if_no_room
 

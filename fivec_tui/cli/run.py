@@ -10,10 +10,9 @@ from pathlib import Path
 
 import click
 
-from .. import when as whens
 from ..i18n import _
 from ..sim.scenario import SPEEDS
-from .common import Bounded, Ctx, UsageError, parse_when, pass_ctx, say, tell
+from .common import Bounded, Ctx, UsageError, parse_moment, pass_ctx, say, tell
 
 #: ``--speed`` of ``sim`` and ``demo``: the scenario's time multiplier, within its bounds.
 speed_option = click.option(
@@ -173,8 +172,7 @@ def demo(ctx: Ctx, scenario, seed, speed, accounts, at) -> None:
     # one app, whose accounts all follow the flag (``serve --demo`` passes it).
     FivecApp.actions_off = ctx.read_only
     try:
-        when = parse_when(at).timestamp() if at is not None else ctx.at  # or fivec-tui --at
-        when = whens.past(when)  # later: live
+        when = parse_moment(at) if at is not None else ctx.at  # or fivec-tui --at
         code = run_demo(scenario, seed, speed, accounts, when)
     except ScenarioError as exc:  # a scenario file that cannot be read: said, as by sim
         raise UsageError(str(exc)) from None

@@ -65,6 +65,14 @@ async def test_pick_a_moment(day_cache):
         await settle(pilot)
         assert app.at == T0 + 600 * 60
         assert "AT 2026-11-20 18:00:00 +08:00 · as it was then" in banner(app)
+        said = []
+        app.notify = lambda message, **_: said.append(message)
+        await pilot.press("@")
+        await pilot.pause()
+        await pilot.press(*"+2h", "enter")  # to come: live, and said (it was silent)
+        await settle(pilot)
+        assert app.at is None and "is later than now: the live numbers" in said[-1]
+        app.at = T0 + 600 * 60
         await pilot.press("@")
         await pilot.pause()
         await pilot.press("escape")  # cancelled: nothing changes
@@ -163,10 +171,13 @@ def test_fivec_tui_at_opens_at_that_moment(monkeypatch, tmp_path):
     monkeypatch.setattr(run, "run_tui", lambda ctx: seen.append(ctx.at) or 0)
     monkeypatch.setattr("time.time", lambda: DAY_NOW)
     env = {"FIVEC_CONFIG": empty_config(tmp_path / "none.toml")}
+    said = []
     for args in (["--at", "-2h"], ["--at", "+1h"], []):
         result = CliRunner().invoke(main, args, env=env)
         assert result.exit_code == 0, result.output
-    assert seen == [DAY_NOW - 7200, None, None]  # a moment to come is live
+        said.append("is later than now: the live numbers" in result.output)
+    assert seen == [DAY_NOW - 7200, None, None]  # a moment to come is live, and said so
+    assert said == [False, True, False]
     result = CliRunner().invoke(main, ["--at", "tomorrow"], env=env)
     assert result.exit_code == 2 and "yesterday 03:00" in result.output
 
