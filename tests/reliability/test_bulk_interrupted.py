@@ -32,7 +32,8 @@ async def test_a_campaign_killed_mid_send_shows_interrupted_and_resumes(tmp_path
     async with Simulator(scenario, seed=4, traffic=False) as sim:
         env = poll_env(sim)
         sim.server.faults = {"batch": {"timeout": 1.0, "hang_s": 5}}  # no answer before the kill
-        send = ["send", "--csv", str(path), "--content", CONTENT, "--rate", "100", "--yes"]
+        # two requests of 300: one in flight when killed, one never submitted
+        send = ["send", "--csv", str(path), "--content", CONTENT, "--rate", "300", "--yes"]
         proc = await start(env, *send, stderr=asyncio.subprocess.STDOUT)
         for _ in range(600):
             if sim.server.requests.get("batch", 0):
