@@ -1,7 +1,9 @@
-"""The CLI run in-process, on a simulator's account: what the CLI tests share."""
+"""The CLI on a simulator's account, run in-process or as a child: what the CLI tests share."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -35,3 +37,17 @@ def run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     """``fivec-tui ARGS`` with ``env``: exit code, stdout, stderr."""
     result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
+
+
+async def start(
+    env: dict[str, str], *args: str, stderr: int = asyncio.subprocess.PIPE
+) -> asyncio.subprocess.Process:
+    """``fivec-tui ARGS`` started as a child process with ``env``: no stdin, stdout piped,
+    stderr as asked (``PIPE``, ``STDOUT`` to read it with stdout, ``DEVNULL``)."""
+    return await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "fivec_tui", *args),
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=stderr,
+    )

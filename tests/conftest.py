@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 
 import pytest
 
@@ -24,6 +25,23 @@ async def sim():
     """A quiet simulator (no background traffic) on a free loopback port."""
     async with Simulator("quiet", seed=7, traffic=False) as s:
         yield s
+
+
+@pytest.fixture
+def reports_due():
+    """``await reports_due(sim)``: until every report ``sim`` (in the test's loop) holds back
+    for its delivery delay waits in its pull queue; polled for, rather than slept for."""
+
+    async def wait(simulator: Simulator, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            simulator.platform.release_due()
+            if not simulator.platform.pending_reports:
+                return
+            assert time.monotonic() < deadline, f"reports still held back after {timeout:.0f}s"
+            await asyncio.sleep(0.05)
+
+    return wait
 
 
 @pytest.fixture

@@ -51,6 +51,14 @@ CONFIG = (
 FEW = 8
 #: Memory a poller may peak at (VmHWM); it runs at about 60 MB.
 RSS_LIMIT_KB = 300 * 1024
+#: ``python -m fivec_tui`` with the backoff's first wait after an unreadable answer
+#: (:data:`fivec_tui.sync.backoff.UNREADABLE_FIRST_S`, 5 s) set to ``sys.argv[1]`` first: a
+#: case can fault for a few of those waits without waiting a few 5 s ones.
+FIRST_WAIT_SET = (
+    "import sys; from fivec_tui.sync import backoff; "
+    "backoff.UNREADABLE_FIRST_S = float(sys.argv.pop(1)); sys.argv[0] = 'fivec-tui'; "
+    "from fivec_tui.__main__ import run; run()"
+)
 
 
 def scenario() -> Scenario:
@@ -109,6 +117,8 @@ class Poller:
     subject to the disk faults the poller is under)."""
 
     env: dict[str, str]
+    #: The backoff's first wait after an unreadable answer, if not the product's.
+    unreadable_first_s: float | None = None
     proc: asyncio.subprocess.Process | None = None
     lines: list[str] = field(default_factory=list)
     _reader: asyncio.Task | None = None
@@ -116,7 +126,9 @@ class Poller:
     live: ClassVar[set[Poller]] = set()
 
     async def start(self, *args: str) -> Poller:
-        self.proc = await poll(self.env, *args, stdout=asyncio.subprocess.DEVNULL)
+        self.proc = await poll(
+            self.env, *args, stdout=asyncio.subprocess.DEVNULL, first_s=self.unreadable_first_s
+        )
         self._reader = asyncio.create_task(self._read(self.proc.stderr))
         Poller.live.add(self)
         return self
@@ -167,10 +179,14 @@ async def kill_left() -> None:
         Poller.live.discard(poller)
 
 
-async def poll(env: dict[str, str], *args: str, stdout=asyncio.subprocess.PIPE):
-    """``fivec-tui poll --yes ARGS`` started, its stderr (and by default stdout) piped."""
+async def poll(
+    env: dict[str, str], *args: str, stdout=asyncio.subprocess.PIPE, first_s: float | None = None
+):
+    """``fivec-tui poll --yes ARGS`` started, its stderr (and by default stdout) piped; with
+    ``first_s``, its first wait after an unreadable answer that (:data:`FIRST_WAIT_SET`)."""
+    main = ("-m", "fivec_tui") if first_s is None else ("-c", FIRST_WAIT_SET, str(first_s))
     return await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "fivec_tui", "poll", "--yes", *args),
+        *(sys.executable, *main, "poll", "--yes", *args),
         env=env,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=stdout,

@@ -1,5 +1,5 @@
 """A platform (or what stands in front of it) that answers 200 and then never finishes: a byte
-every second, or an endless stream.  Every command ends within its deadline, memory stays
+every half second, or an endless stream.  Every command ends within its deadline, memory stays
 bounded, the error says which, and a `poll` daemon stops on SIGTERM.
 
 The servers are tiny asyncio ones in a thread of the test.  Commands run as processes, each
@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-#: Each request's deadline in these tests (the profile's ``timeout``), and a send's.
-TIMEOUT_S, SEND_TIMEOUT_S = 2, 3
+#: Each request's deadline in these tests (the profile's ``timeout``), and a send's; a trickle
+#: sends a byte every TRICKLE_S, so that bytes keep coming well within every deadline.
+TIMEOUT_S, SEND_TIMEOUT_S, TRICKLE_S = 1, 3, 0.5
 CONFIG = f"[profiles.default]\ntimeout = {TIMEOUT_S}\nsend_timeout = {SEND_TIMEOUT_S}\n"
 #: Peak memory a command may reach whatever the answer: it runs at about 70 MB, and reads at
 #: most 64 MiB of an answer (a window of send records) before it gives up on it.
@@ -40,7 +41,8 @@ WRAPPED = (
 
 
 async def _serve(mode: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """Read one request, answer 200 chunked, then a byte a second or 1 MiB chunks forever."""
+    """Read one request, answer 200 chunked, then a byte every TRICKLE_S or 1 MiB chunks
+    forever."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")
         length = next(
@@ -59,7 +61,7 @@ async def _serve(mode: str, reader: asyncio.StreamReader, writer: asyncio.Stream
             if mode == "trickle":
                 writer.write(b"1\r\nx\r\n")
                 await writer.drain()
-                await asyncio.sleep(1)
+                await asyncio.sleep(TRICKLE_S)
             else:
                 writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 await writer.drain()

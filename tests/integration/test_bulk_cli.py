@@ -139,7 +139,7 @@ def test_an_unfinished_campaign_is_resumed_never_sent_again(env, tmp_path, sim_t
 
 
 def test_ctrl_c_pauses_after_the_request_in_flight(env, tmp_path, sim_thread):
-    path = csv_file(tmp_path, 800)
+    path = csv_file(tmp_path, 400)
     args = ["--csv", str(path), "--content", "通知" + SIGNED, "--rate", "100", "--yes", "--json"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "fivec_tui", "send", *args],
@@ -156,11 +156,11 @@ def test_ctrl_c_pauses_after_the_request_in_flight(env, tmp_path, sim_thread):
     assert proc.returncode == 1
     done = lines(out)[-1]
     assert done["state"] == "paused" and done["unknown"] == 0
-    assert 0 < done["accepted"] < 800 and done["accepted"] % 100 == 0
-    assert done["planned"] == 800 - done["accepted"]
+    assert 0 < done["accepted"] < 400 and done["accepted"] % 100 == 0
+    assert done["planned"] == 400 - done["accepted"]
     code, _, _ = run(env, "campaign", "resume", "1", "--yes")
     assert code == 0
-    assert len(sim_thread.platform.submissions) == 800
+    assert len(sim_thread.platform.submissions) == 400
     assert set(sim_thread.platform.submissions.values()) == {1}
 
 
@@ -193,7 +193,7 @@ def test_a_second_ctrl_c_stops_at_once_and_resume_settles_the_request_in_flight(
     env, tmp_path, sim_thread
 ):
     sim_thread.server.faults = {"send": {"latency_ms": 800}}  # a request is mostly in flight
-    path = csv_file(tmp_path, 800)
+    path = csv_file(tmp_path, 400)
     args = ["--csv", str(path), "--content", "通知" + SIGNED, "--rate", "100", "--yes", "--json"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "fivec_tui", "send", *args],
@@ -210,11 +210,11 @@ def test_a_second_ctrl_c_stops_at_once_and_resume_settles_the_request_in_flight(
     out, _ = proc.communicate(timeout=30)
     done = lines(out)[-1]
     assert proc.returncode == 1 and done["state"] == "paused"
-    assert done["unknown"] in (0, 100) and done["accepted"] + done["unknown"] < 800
+    assert done["unknown"] in (0, 100) and done["accepted"] + done["unknown"] < 400
     sim_thread.server.faults = {}
     code, out, _ = run(env, "campaign", "resume", "1", "--yes", "--settle-after", "0", "--json")
     assert code == 0
     settled = lines(out)[0]
     assert settled["sent"] + settled["unsent"] == done["unknown"]
-    assert len(sim_thread.platform.submissions) == 800
+    assert len(sim_thread.platform.submissions) == 400
     assert set(sim_thread.platform.submissions.values()) == {1}

@@ -14,6 +14,7 @@ from fivec_tui.store import Store, ingest_items
 from fivec_tui.store import campaigns as journal
 from fivec_tui.store.audit import Actor
 from fivec_tui.store.auditor import Auditor
+from fivec_tui.sync.bulk import pacer as pacing
 from fivec_tui.sync.bulk.pacer import Pacer
 from fivec_tui.sync.bulk.prepare import create, prepare
 from fivec_tui.sync.bulk.run import Runner
@@ -79,7 +80,10 @@ async def test_personalised_rows_go_out_under_the_demos_throughput_limit(sim, tm
     assert len(submissions(sim)) == 450 and set(submissions(sim).values()) == {1}
 
 
-async def test_throughput_exceeded_slows_down_and_resends_only_what_was_refused(sim, tmp_path):
+async def test_throughput_exceeded_slows_down_and_resends_only_what_was_refused(
+    sim, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(pacing, "THROTTLED_WAIT_S", 0.1)  # a second per refusal in the product
     store, cid = campaign(tmp_path, 1000, rate=100)  # 100 numbers a request: ten requests
     sim.server.faults = {"send": {"throttle": 0.5}}
     async with client_for(sim) as client:

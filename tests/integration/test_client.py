@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -49,9 +48,9 @@ async def test_template_scheduled_and_batch(client, sim):
     assert {m.content for m in sim.platform.messages.values()} >= {"one【x】", "two【x】"}
 
 
-async def test_reports_replies_records_billing(client, sim):
+async def test_reports_replies_records_billing(client, sim, reports_due):
     r = await client.send(["13800138000", "13900139000"], "hello【x】")
-    await asyncio.sleep(1.5)
+    await reports_due(sim)
     reports = parse_reports(await client.pull_reports_body())
     assert {(x.msgid, x.mobile) for x in reports} == {
         (r.msgid, "13800138000"),

@@ -76,7 +76,7 @@ async def test_keyword_block_and_missing_window(http, auth, sim):
     assert r.text == "error:Missing from parameter"
 
 
-async def test_report_served_exactly_once(http, auth, sim):
+async def test_report_served_exactly_once(http, auth, sim, reports_due):
     await http.get(
         "/api/send/index.php",
         params={
@@ -86,7 +86,7 @@ async def test_report_served_exactly_once(http, auth, sim):
             "content": "hi【x】",
         },
     )
-    await asyncio.sleep(1.5)
+    await reports_due(sim)
     first = (await http.get("/api/recv/index.php", params=auth)).text
     assert re.fullmatch(
         r"(\d{14},1[3-9]\d{9},[A-Z:0-9 ]+,\d{4}-\d\d-\d\d \d\d:\d\d:\d\d;){2}", first

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import time
 from datetime import UTC, datetime
@@ -213,12 +212,12 @@ def _profile(sim) -> Profile:
     return Profile("t", a.username, a.password_md5, a.apikey, base_url=sim.base_url)
 
 
-async def test_engine_pulls_everything_exactly_once(sim, client, store):
+async def test_engine_pulls_everything_exactly_once(sim, client, store, reports_due):
     sim.platform.scenario.delay_median = 0.05
     for i in range(30):
         await client.send([f"1380000{i:04d}", f"1390000{i:04d}"], f"m{i}【x】")
     sim.platform.add_reply("13800000001", "好的")
-    await asyncio.sleep(1.0)
+    await reports_due(sim)
     engine = Engine(_profile(sim), store, client, consent=True)
     counts = await engine.run_once()
     assert counts["records"] == 60 and counts["reports"] == 60
@@ -344,7 +343,7 @@ async def test_engine_waits_for_consent(sim, client, store):
     assert Engine(_profile(sim), store, client).consent  # remembered in the cache
 
 
-async def test_faults_back_off_then_catch_up(sim, client, store):
+async def test_faults_back_off_then_catch_up(sim, client, store, reports_due):
     engine = Engine(_profile(sim), store, client, consent=True)
     sim.server.faults = {"recv": {"http_5xx": 1.0}, "query": {"garbage": 1.0}}
     await engine.run_once()
@@ -352,7 +351,7 @@ async def test_faults_back_off_then_catch_up(sim, client, store):
     assert "HTTP 5" in engine.jobs["reports"].last_error
     sim.server.faults = {}
     await client.send(["13800138000"], "x【y】")
-    await asyncio.sleep(1.2)
+    await reports_due(sim)
     await engine.run_once()
     assert (
         engine.jobs["reports"].failures == 0 and store.scalar("SELECT count(*) FROM reports") == 1
@@ -418,14 +417,14 @@ def test_delivery_by_carrier_prefix(store):
 
 
 async def test_a_chunk_taken_that_cannot_be_journaled_is_held_and_stored_first(
-    sim, client, store, monkeypatch
+    sim, client, store, monkeypatch, reports_due
 ):
     """The journal write fails after the platform handed a chunk out (a quota, a disk that
     filled after the room check): the body is held, and the next run stores it before it
     takes anything more."""
     engine = Engine(_profile(sim), store, client, consent=True)
     await client.send(["13800138000", "13900139000"], "x【y】")
-    await asyncio.sleep(1.2)
+    await reports_due(sim)
     real = jobs.journal
     failing = {"left": 1}
 

@@ -16,7 +16,8 @@ import json
 import os
 import random
 import signal
-import sys
+
+from clirun import start
 
 from fivec_tui.sim import Simulator
 from fivec_tui.sim.scenario import load
@@ -25,19 +26,6 @@ from fivec_tui.store import Store
 KILLS = int(os.environ.get("FIVEC_BULK_KILLS", "10"))
 ROWS = 20_000
 CONTENT = "{name}您好，您的订单已发货【美联软通】"
-
-
-async def _cli(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "fivec_tui",
-        *args,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
 
 
 async def _request_in_flight(sim) -> None:
@@ -90,7 +78,9 @@ async def test_sigkill_and_resume_never_sends_twice(tmp_path, poll_env):
         resume = ["campaign", "resume", "1", "--yes", "--settle-after", "86400"]
         for kill in range(KILLS):
             started = db.exists() and _journal(db)
-            proc = await _cli(env, *(resume if started else send))
+            proc = await start(
+                env, *(resume if started else send), stderr=asyncio.subprocess.DEVNULL
+            )
             if kill == KILLS // 2:
                 await _request_in_flight(sim)  # at least one kill lands on an open request
             else:
@@ -105,7 +95,8 @@ async def test_sigkill_and_resume_never_sends_twice(tmp_path, poll_env):
         assert len(before) == ROWS
         went = {m for m in unknown if sim.platform.submissions.get(m)}
 
-        proc = await _cli(env, "campaign", "resume", "1", "--yes", "--settle-after", "0", "--json")
+        finish = ("campaign", "resume", "1", "--yes", "--settle-after", "0", "--json")
+        proc = await start(env, *finish, stderr=asyncio.subprocess.DEVNULL)
         out, _ = await proc.communicate()
         assert proc.returncode == 0, out[-2000:]
         events = [json.loads(line) for line in out.decode().splitlines()]

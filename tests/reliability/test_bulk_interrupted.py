@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import sys
+
+from clirun import start
 
 from fivec_tui.sim import Simulator
 from fivec_tui.sim.scenario import load
@@ -17,22 +18,9 @@ CONTENT = "{name}您好，您的订单已发货【美联软通】"
 
 
 async def _cli(env: dict[str, str], *args: str) -> tuple[int, str]:
-    proc = await _start(env, *args)
+    proc = await start(env, *args, stderr=asyncio.subprocess.STDOUT)
     out, _ = await proc.communicate()
     return proc.returncode, out.decode()
-
-
-async def _start(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "fivec_tui",
-        *args,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
 
 
 async def test_a_campaign_killed_mid_send_shows_interrupted_and_resumes(tmp_path, poll_env):
@@ -44,8 +32,9 @@ async def test_a_campaign_killed_mid_send_shows_interrupted_and_resumes(tmp_path
     async with Simulator(scenario, seed=4, traffic=False) as sim:
         env = poll_env(sim)
         sim.server.faults = {"batch": {"timeout": 1.0, "hang_s": 5}}  # no answer before the kill
-        send = ["send", "--csv", str(path), "--content", CONTENT, "--rate", "100", "--yes"]
-        proc = await _start(env, *send)
+        # two requests of 300: one in flight when killed, one never submitted
+        send = ["send", "--csv", str(path), "--content", CONTENT, "--rate", "300", "--yes"]
+        proc = await start(env, *send, stderr=asyncio.subprocess.STDOUT)
         for _ in range(600):
             if sim.server.requests.get("batch", 0):
                 break

@@ -18,6 +18,9 @@ import time
 from collections.abc import Awaitable, Callable
 
 HEADROOM = 0.95
+#: After ``Throughput Rate Exceeded`` the next request waits this long at least (settable for
+#: tests, which need not wait a second per refusal).
+THROTTLED_WAIT_S = 1.0
 
 
 class Pacer:
@@ -45,11 +48,12 @@ class Pacer:
         self._next = start + n / (self.rate * HEADROOM)
 
     def slow_down(self) -> None:
-        """The platform said too fast: half the rate, and wait a whole second before the next."""
+        """The platform said too fast: half the rate, and wait :data:`THROTTLED_WAIT_S` (a whole
+        second) before the next."""
         self.throttled += 1
         self._streak = 0
         self.rate = max(self.rate / 2, 1.0)
-        self._next = max(self._next, self.clock() + 1.0)
+        self._next = max(self._next, self.clock() + THROTTLED_WAIT_S)
 
     def accepted(self) -> None:
         self._streak += 1
