@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import shlex
 import sys
 import tempfile
@@ -71,6 +72,8 @@ def sim(host, port, scenario, seed, speed, accounts, faults, as_json, stop_on_eo
 
     from ..sim import ScenarioError, Simulator
     from ..sim.scenario import parse_faults
+    from ..sync.gate import Gate
+    from ..sync.httpd import Limits
     from ..sync.lifetime import stop_event
 
     token = secrets.token_urlsafe(24)
@@ -89,6 +92,8 @@ def sim(host, port, scenario, seed, speed, accounts, faults, as_json, stop_on_eo
         except ScenarioError as exc:
             raise UsageError(str(exc)) from None
         for simulator in simulators:
+            # on a shared box, any local user can reach the port: caps and a header timeout
+            simulator.gate = Gate("simulator", Limits(), logging.getLogger("fivec_tui.sim"))
             simulator.server.control_token = token
             for endpoint, table in injected.items():
                 simulator.server.faults.setdefault(endpoint, {}).update(table)

@@ -4,14 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from aiohttp import web
 
+from ..listener import Listener, Throttle
 from .scenario import Scenario, load
 from .server import SimServer
 from .state import Platform
 from .traffic import Traffic
+
+log = logging.getLogger("fivec_tui.sim")
+
+
+class Gate(Protocol):
+    """What admits connections for an aiohttp server (:class:`fivec_tui.sync.gate.Gate`)."""
+
+    middleware: Callable
+
+    async def start(self, host: str, port: int, protocol: Callable) -> int: ...
+
+    async def stop(self) -> None: ...
+
 
 #: How long a stopping simulator lets requests in flight finish.
 SHUTDOWN_S = 1.0
@@ -49,6 +67,12 @@ class Simulator:
         self.host, self.port = host, port
         self._traffic_enabled = traffic
         self._runner: web.AppRunner | None = None
+        #: What admits connections in aiohttp's place: a plain :class:`Listener` (calm when
+        #: descriptors run out), or a gate set before :meth:`start` (``fivec-tui sim`` sets
+        #: :class:`fivec_tui.sync.gate.Gate`: connection caps, a header timeout).
+        self.gate: Gate | None = None
+        self._listener: Listener | None = None
+        self._connecting: set[asyncio.Task] = set()
         self._task: asyncio.Task | None = None
 
     @property
@@ -65,20 +89,42 @@ class Simulator:
         # A stopping simulator waits at most a second for the requests in flight (aiohttp's
         # default is a minute): a poll still asking meanwhile (its TUI killed, both told at
         # once) waited for answers until its own timeout, and the demo's exit with it.
+        if self.gate is not None:
+            self.server.app.middlewares.insert(0, self.gate.middleware)
         self._runner = web.AppRunner(
             self.server.app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_S
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
+        if self.gate is not None:
+            self.port = await self.gate.start(self.host, self.port, self._runner.server)
+        else:
+            self._listener = Listener("simulator", self._accepted, lambda: False, Throttle(log))
+            self.port = await self._listener.start(self.host, self.port)
         if self._traffic_enabled:
             self._task = asyncio.create_task(self.traffic.run(), name="sim-traffic")
         return self
 
+    def _accepted(self, conn: socket.socket) -> None:
+        """A connection the listener accepted, served by aiohttp's server (through the loop's
+        public ``connect_accepted_socket``): aiohttp's own accept loop met a process out of
+        file descriptors with a traceback per try, 1,300 in 5 s at ``ulimit -n 64`` (an
+        outsider flooded the demo's simulator with idle connections)."""
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(loop.connect_accepted_socket(self._runner.server, conn))
+        self._connecting.add(task)
+        task.add_done_callback(self._connected)
+
+    def _connected(self, task: asyncio.Task) -> None:
+        self._connecting.discard(task)
+        if not task.cancelled() and task.exception() is not None:  # closed as it came
+            log.debug("simulator: a connection lost as it was accepted: %s", task.exception())
+
     async def stop(self) -> None:
+        if self.gate is not None:
+            await self.gate.stop()
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

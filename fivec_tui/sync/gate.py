@@ -2,7 +2,7 @@
 
 aiohttp has neither a header timeout nor connection caps: 1,107 idle connections took
 ``serve`` to its file limit, and the token holder's page never loaded.  :class:`Gate` listens
-in aiohttp's place (:class:`~.listener.Listener`, calm when descriptors run out) and counts
+in aiohttp's place (:class:`~fivec_tui.listener.Listener`, calm when descriptors run out) and counts
 each connection as it is accepted (:meth:`~.admission.Admission.arrive`): at most
 ``per_peer`` per address and ``total`` in all, the oldest idle connection closed to make
 room, else 503.  A connection is idle except while the application holds one of its requests
@@ -25,9 +25,9 @@ from collections.abc import Callable
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from ..listener import Listener, Throttle
 from .admission import Admission, Conn
 from .httpd import BUSY, Limits
-from .listener import Listener, Throttle
 
 SWEEP_S = 1.0  # how often connections idle past the header timeout are closed
 

@@ -55,8 +55,8 @@ from urllib.parse import unquote
 
 import h11
 
+from ..listener import Listener, Throttle
 from .admission import Admission, Conn
-from .listener import Listener, Throttle
 
 FD_RESERVE = 128  # the cache, the log, the HTTP clients' pools, the listening socket
 READ_SIZE = 16 * 1024

@@ -7,7 +7,7 @@ failure scheduling one more retry: the outsider saw 320,000 stderr lines in 15 s
 loop spun.  :class:`Listener` accepts itself instead: out of descriptors, it first asks its
 server to close one idle connection (``make_room``), and otherwise stops accepting for
 :data:`RETRY_S`; either way it says so in one log line a minute.  Every listening port of
-this package (push receiver, metrics, ``serve``) goes through it.
+this package (push receiver, metrics, ``serve``, the simulator) goes through it.
 
 :class:`Throttle` is the servers' rate-limited log.
 """
