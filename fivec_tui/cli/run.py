@@ -95,6 +95,8 @@ def sim(host, port, scenario, seed, speed, accounts, faults, as_json, stop_on_eo
             # on a shared box, any local user can reach the port: caps and a header timeout
             simulator.gate = Gate("simulator", Limits(), logging.getLogger("fivec_tui.sim"))
             simulator.server.control_token = token
+            if as_json:  # the demo's: credentials of its own, which it reads from the line
+                simulator.new_credentials()
             for endpoint, table in injected.items():
                 simulator.server.faults.setdefault(endpoint, {}).update(table)
         await running.start()

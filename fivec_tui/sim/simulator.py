@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
+import secrets
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,6 +82,17 @@ class Simulator:
         acct = self.scenario.account
         password = str(acct.get("password", ""))
         return DemoAccount(acct["username"], password, acct["password_md5"], acct["apikey"])
+
+    def new_credentials(self) -> None:
+        """A random password and apikey for its account, in place of the scenario's, which
+        anyone can read (the demo's: any local user reaching its port could drain its
+        reports or send as it)."""
+        acct = self.scenario.account
+        account = self.platform.accounts[acct["username"]]
+        acct["password"] = secrets.token_urlsafe(12)
+        account.password_md5 = hashlib.md5(acct["password"].encode()).hexdigest()
+        acct["password_md5"] = account.password_md5
+        acct["apikey"] = account.apikey = secrets.token_hex(16)
 
     @property
     def base_url(self) -> str:

@@ -42,7 +42,10 @@ def stop_event(requested: threading.Event | None, on_eof: bool = False) -> async
                 loop.remove_reader(fd)
                 stop.set()
 
-        loop.add_reader(fd, readable)
+        try:
+            loop.add_reader(fd, readable)
+        except PermissionError:  # a file or /dev/null, which epoll refuses: its end is now
+            stop.set()
     if requested is not None and requested.is_set():
         stop.set()
     return stop
