@@ -174,7 +174,8 @@ def demo_app(
                 app.refresh_screen()
 
             app.run_worker(filled(), name="history", group="history")
-        app.profile.base_url = account["base_url"]
+        app.profile.base_url = account["base_url"]  # and its credentials: its own, drawn
+        app.profile.password_md5, app.profile.apikey = account["password_md5"], account["apikey"]
         await asyncio.to_thread(write_config, tmp / "config.toml", [app.profile])
         await make_clients(app, [app.profile])
 
