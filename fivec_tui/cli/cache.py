@@ -91,11 +91,9 @@ EXPORT_FIELDS = {
 
 def _caches(ctx: Ctx):
     """``(profile name, its cache or None)`` for every profile, read-only (``--all``)."""
-    from ..store import Store
-
     for profile in ctx.all_profiles():
         path = ctx.cache_path(profile)
-        yield profile.name, Store(path, readonly=True) if path.exists() else None
+        yield profile.name, ctx.read_cache(path) if path.exists() else None
 
 
 @click.command(

@@ -347,12 +347,23 @@ class Ctx:
 
     def cache(self) -> Store:
         """The cache, read-only; a usage error when there is none yet."""
-        from ..store import Store
 
         path = self.db_path()
         if not path.exists():
             raise UsageError(_("no cache at {path}: run `fivec-tui poll` first").format(path=path))
-        return Store(path, readonly=True)
+        return self.read_cache(path)
+
+    @staticmethod
+    def read_cache(path: Path) -> Store:
+        """The cache at ``path``, read-only, its schema this version's (else Failed)."""
+        from ..store import Store
+        from ..store.integrity import schema_behind
+
+        store = Store(path, readonly=True)
+        if problem := schema_behind(path, store.conn):
+            store.close()
+            raise Failed(problem.line())
+        return store
 
     def journal(self) -> Store:
         """The cache, writable and brought up to date (the audit trail and the campaign

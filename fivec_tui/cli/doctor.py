@@ -124,7 +124,7 @@ def check_cache(db_path: Path, profile: cfg.Profile | None, fix: bool) -> Check:
         return Check("cache", "skipped", subject, _("no cache yet"))
     problem = cache_problem(db_path)
     if problem is None:
-        return Check("cache", "ok", subject, _("quick_check ok"))
+        return _writable_and_current(db_path, fix)
     if not problem.damaged:
         fix_it = _("move it away or make it a regular file of yours: a new cache is made there")
         return Check("cache", "problem", subject, problem.reason, fix_it)
@@ -141,6 +141,36 @@ def check_cache(db_path: Path, profile: cfg.Profile | None, fix: bool) -> Check:
             ).format(name=db_path.name),
         )
     return _rebuild(db_path, profile, damaged)
+
+
+def _writable_and_current(db_path: Path, fix: bool) -> Check:
+    """A sound cache that poll and the TUI can write (not on a read-only file system, its
+    directory theirs to write the journal's files in), its schema this version's; --fix
+    brings the schema up to date."""
+    from ..store import Store
+    from ..store.integrity import CacheBroken, schema_behind
+
+    subject = str(db_path)
+    if not all(os.access(p, os.W_OK) for p in (db_path, db_path.parent)):
+        reason = _("quick_check ok, but it cannot be written: poll and the TUI would fail")
+        fix_it = _("make the file and its directory writable by you (a read-only mount?)")
+        return Check("cache", "problem", subject, reason, fix_it)
+    try:
+        store = Store(db_path, readonly=True)
+        try:
+            behind = schema_behind(db_path, store.conn)
+        finally:
+            store.close()
+        if behind is not None and fix:
+            Store(db_path).close()  # a writer's open brings the schema up to date
+            fixed = _("quick_check ok; {reason}: brought up to date").format(reason=behind.reason)
+            return Check("cache", "fixed", subject, fixed)
+    except CacheBroken as exc:
+        return Check("cache", "problem", subject, exc.problem.reason)
+    if behind is not None:
+        fix_it = _("run `fivec-tui doctor --fix` (or `fivec-tui poll --once`) to bring it up")
+        return Check("cache", "problem", subject, behind.reason, fix_it)
+    return Check("cache", "ok", subject, _("quick_check ok"))
 
 
 def _rebuild(db_path: Path, profile: cfg.Profile | None, damaged: str) -> Check:

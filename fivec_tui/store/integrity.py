@@ -126,6 +126,18 @@ def cache_problem(path: str | Path) -> CacheProblem | None:
     return None
 
 
+def schema_behind(path: str | Path, conn: sqlite3.Connection) -> CacheProblem | None:
+    """The cache's schema is older than this version's (made by an earlier one, or whose
+    first migration failed: a full ``TMPDIR``): a read-only command met "no such table"
+    in it. A writer (``poll``, the TUI, ``doctor --fix``) brings it up to date."""
+    from .migrations import pending
+
+    if not (steps := pending(conn)):
+        return None
+    reason = _("its schema is {n} step(s) behind this version's").format(n=len(steps))
+    return CacheProblem(Path(path), reason, False)
+
+
 def ensure_sound(path: str | Path) -> None:
     """Raise :class:`CacheBroken` when :func:`cache_problem` finds one."""
     if problem := cache_problem(path):

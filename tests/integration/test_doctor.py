@@ -182,3 +182,37 @@ def test_a_lost_audit_key_and_anchor_are_named_with_what_to_do(env, monkeypatch)
     code, out = run(env, "--json")
     (problem,) = [c for c in json.loads(out)["checks"] if c["status"] == "problem"]
     assert code == 1 and problem["check"] == "audit" and "no audit anchor" in problem["detail"]
+
+
+def test_a_cache_whose_schema_is_behind_is_said_then_brought_up(env):
+    """A new cache whose migrations failed (a full TMPDIR) kept its WAL header and no
+    table: stats met "no such table: rollup" and doctor said "all well" (an outsider's
+    finding). Now stats says it in one line, doctor names it, --fix brings it up."""
+    import sqlite3
+
+    db = Path(env["FIVEC_DB"])
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.close()
+    os.chmod(db, 0o600)
+    code, _out, err = run_cli(env, "stats")
+    assert code == 1 and "schema is" in err and "behind this version" in err, err
+    assert "Traceback" not in err and "no such table" not in err
+    code, out = run(env)
+    assert code == 1 and "behind this version" in out and "doctor --fix" in out, out
+    code, out = run(env, "--fix")
+    assert "brought up to date" in out, out
+    assert run_cli(env, "stats")[0] == 0
+    assert run(env)[0] == 0
+
+
+def test_a_cache_that_cannot_be_written_is_a_problem(tmp_path, monkeypatch):
+    """On a read-only file system doctor said "quick_check ok ... all well" of a cache
+    poll and the TUI could not write (an outsider's finding)."""
+    db = tmp_path / "c.db"
+    Store(db).close()
+    assert doctor.check_cache(db, None, False).status == "ok"
+    monkeypatch.setattr(doctor.os, "access", lambda path, mode: Path(path) != db)
+    check = doctor.check_cache(db, None, True)
+    assert check.status == "problem" and "cannot be written" in check.detail
+    assert "writable" in check.fix
