@@ -57,9 +57,12 @@ def hour_of_traffic(
     first: int,
     pool: list[str],
     shaped: bool = True,
+    until: float = math.inf,
 ) -> tuple[list[Record], list[Report]]:
     """The messages sent in the hour from ``start`` (msgids from ``first`` on; ``shaped``:
-    as busy as its hour of the day) and their reports."""
+    as busy as its hour of the day) and their reports, none after ``until`` (the demo's
+    start: a message sent just before it was reported seconds in the future, at the top of
+    the live feed)."""
     hour = datetime.fromtimestamp(start, display_zone()).hour
     n = int(rng.gauss(1, 0.05) * rate * 3600 * (busy(hour) if shaped else 1))
     statuses, weights = list(plan.mix), list(plan.mix.values())
@@ -73,7 +76,7 @@ def hour_of_traffic(
         records.append(Record(user, msgid, (mobile,), text, _dt(sent)))
         delay = plan.delay_median * math.exp(rng.gauss(0, plan.delay_sigma))
         status = rng.choices(statuses, weights)[0]
-        reports.append(Report(msgid, mobile, status, _dt(float(int(sent + delay)))))
+        reports.append(Report(msgid, mobile, status, _dt(float(int(min(sent + delay, until))))))
     return records, reports
 
 
@@ -128,9 +131,9 @@ def fill(
         start = end - 3600 * (h + 1)
         if h in LIVE_HOURS and live > rate:  # as the live traffic, as far as a cache can take
             steady = min(live, LIVE_MAX)
-            records, reports = hour_of_traffic(plan, rng, start, steady, sent, pool, False)
+            records, reports = hour_of_traffic(plan, rng, start, steady, sent, pool, False, end)
         else:
-            records, reports = hour_of_traffic(plan, rng, start, rate, sent, pool)
+            records, reports = hour_of_traffic(plan, rng, start, rate, sent, pool, until=end)
         for i in range(0, len(records), SLICE):  # the poll's writes go between two slices
             part = [("records", records[i : i + SLICE]), ("reports", reports[i : i + SLICE])]
             ingest_together(store, part)  # never a moment without their reports

@@ -24,6 +24,8 @@ def test_the_past_is_cached_up_to_the_start(tmp_path):
         rows = store.query("SELECT min(sent_at) AS lo, max(sent_at) AS hi FROM records")[0]
         hour = UNTIL // 3600 * 3600
         assert rows["lo"] >= UNTIL - 8 * 86400 and UNTIL - 60 < rows["hi"] < UNTIL
+        # none reported after the start: the live feed showed them seconds in the future
+        assert store.scalar("SELECT max(reported_at) FROM reports") <= UNTIL
         last = queries.summary(store, 1200, UNTIL)  # the 20 minutes since the whole hour
         assert last.sent > 0.5 * 1200 * plan.traffic_rate * 2
         assert n == store.scalar("SELECT count(*) FROM records") > 8 * 24 * 0.02 * 3600 * 0.5
