@@ -36,6 +36,7 @@ from ..store.poller import (
     consented,
     destructive_streams,
     grant_consent,
+    job_health,
     start_health,
 )
 from . import backoff
@@ -165,6 +166,10 @@ class Engine:
         """Replay what a crash left unparsed, then schedule every enabled job in this loop.
         The cache's job health is this engine's from now on: its jobs, none run yet."""
         await asyncio.to_thread(replay, self.store)
+        earlier = await asyncio.to_thread(job_health, self.store)
+        for health in earlier:
+            if health.job in self.jobs:
+                self.jobs[health.job].earlier_success = health.last_success
         await asyncio.to_thread(start_health, self.store, [s.health() for s in self.jobs.values()])
         self._stopping = False
         self.scheduler = AsyncIOScheduler(logger=scheduler_log)

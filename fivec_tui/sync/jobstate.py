@@ -24,6 +24,10 @@ class JobState:
     interval: float
     last_run: float | None = None
     last_success: float | None = None
+    #: The last success an earlier poller wrote for this job (shown as "last ok" until this
+    #: one's first: the TUI said "never" of a cache pulled a minute before); its status and
+    #: its windows are this poller's own.
+    earlier_success: float | None = None
     last_error: str = ""
     failures: int = 0
     failing_since: float | None = None
@@ -58,7 +62,7 @@ class JobState:
             mode=self.mode,
             status=self.status,
             last_run=self.last_run,
-            last_success=self.last_success,
+            last_success=self.last_success or self.earlier_success,
             failures=self.failures,
             failing_since=self.failing_since,
             next_run=time.time() + self.backoff_s if self.failures else self.next_run,

@@ -327,3 +327,28 @@ async def test_an_unreadable_answer_is_kept_once(store, monkeypatch):
     kept = store.query("SELECT journal_id, stream, raw FROM unparsed")
     assert kept == [{"journal_id": None, "stream": "balance", "raw": page}]
     assert engine.jobs["balance"].last_error.startswith("unreadable answer (balance)")
+
+
+async def test_a_new_poller_shows_the_last_success_before_it(store, monkeypatch):
+    """A poll restarted (the TUI again, with a wrong password this time): its jobs' "last
+    ok" said "never" of a cache pulled a minute before (a newcomer's finding). It shows the
+    earlier poller's until its own first success; its status is its own ("degraded" here)."""
+    from fivec_tui.store.poller import job_health
+
+    jobs = Jobs()
+    first = engine_with(store, monkeypatch, jobs, interval=3600)
+    await first.start()
+    try:
+        assert await until(lambda: first.jobs["balance"].last_success is not None)
+    finally:
+        await first.stop()
+    before = {h.job: h.last_success for h in job_health(store)}["balance"]
+    second = engine_with(store, monkeypatch, jobs, interval=3600, fail=5)
+    await second.start()
+    try:
+        assert await until(lambda: second.jobs["balance"].failures >= 1)
+    finally:
+        await second.stop()
+    (balance,) = [h for h in job_health(store) if h.job == "balance"]
+    assert balance.last_success == before and balance.status == "degraded"
+    assert second.jobs["balance"].last_success is None  # its own windows start afresh
