@@ -80,7 +80,10 @@ def push_data(body: bytes, content_type: str, query: str = "") -> str:
 
 
 def _urlencoded_field(form: bytes) -> bytes | None:
-    """The last ``data`` field of an urlencoded form, percent-decoded, as bytes."""
+    """The last ``data`` field of an urlencoded form, percent-decoded, as bytes; a form of
+    more than :data:`MAX_PARTS` fields is refused as a multipart one is (413)."""
+    if form.count(b"&") >= MAX_PARTS:
+        raise FormError(413, f"more than {MAX_PARTS} parts")
     found = None
     for pair in form.split(b"&"):
         key, _, value = pair.partition(b"=")

@@ -277,6 +277,7 @@ def test_the_data_field_is_its_bytes_exactly(raw):
             400,
         ),  # nested
         (b"--b\r\n\r\n\r\n" * 1001 + b"--b--\r\n", "multipart/form-data; boundary=b", 413),
+        (b"x=1&" * 1000 + b"data=1", "", 413),  # urlencoded too (an outsider's finding)
     ],
 )
 def test_forms_that_cannot_be_read_are_refused(body, content_type, status):
