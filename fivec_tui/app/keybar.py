@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
 from textual.widget import Widget
 
 from ..i18n import _
 
 if TYPE_CHECKING:
-    from textual.binding import Binding
     from textual.screen import Screen
 
 
@@ -21,6 +22,22 @@ class Key(NamedTuple):
     description: str
     enabled: bool
     tooltip: str
+
+
+@cache
+def declared(cls: type) -> dict[str, int]:
+    """The place of each key the class ``cls`` (and its bases, Textual's first) binds, in
+    the order they declare them, and of each binding id, at its default key's place."""
+    keys: dict[str, int] = {}
+    ids: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        for b in vars(klass).get("BINDINGS", ()):
+            if isinstance(b, Binding):
+                first = b.key.split(",")[0].strip()
+                keys.setdefault(first, len(keys))
+                if b.id:
+                    ids[b.id] = first
+    return {**keys, **{bid: keys[k] for bid, k in ids.items()}}
 
 
 class KeyBar(Widget):
@@ -85,8 +102,18 @@ class KeyBar(Widget):
         first = {}  # an action bound to several keys shows its first, as on the footer
         for _key, b, on, tip in active.values():
             if b.show:
-                first.setdefault(b.action, key(b, on, tip))
-        shown = tuple(first.values())
+                first.setdefault(b.action, (b, key(b, on, tip)))
+        items = list(first.values())
+        # The app's keys in the order it declares them, each in its place even when remapped
+        # in [keys] (Textual lists a remapped key last, where 80 columns cut it).
+        places = declared(type(app))
+        slots = [i for i, (b, _k) in enumerate(items) if (b.id or b.key) in places]
+        ranked = sorted(
+            (items[i] for i in slots), key=lambda item: places[item[0].id or item[0].key]
+        )
+        for i, item in zip(slots, ranked, strict=True):
+            items[i] = item
+        shown = tuple(k for _b, k in items)
         palette = None
         if app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
             _key, b, on, tip = active[app.COMMAND_PALETTE_BINDING]

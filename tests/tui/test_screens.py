@@ -544,6 +544,9 @@ async def test_keys_remapped_in_config_show_and_work(tmp_path):
     async with app.run_test(size=(160, 24)) as pilot:
         assert await wait_for(lambda: " i Replies " in bar_text(app), pilot)
         assert " r Replies " not in bar_text(app)
+        # in its binding's place, not last, where 80 columns cut it (a newcomer's finding)
+        assert bar_text(app).index(" Dashboard ") < bar_text(app).index(" i Replies ")
+        assert bar_text(app).index(" i Replies ") < bar_text(app).index(" Messages ")
         await switch_to(pilot, "i", "replies")
         await pilot.press("d")
         assert await wait_for(lambda: app.current_mode == "dashboard", pilot)
