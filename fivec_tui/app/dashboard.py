@@ -148,8 +148,8 @@ class DashboardScreen(StoreScreen):
             update=False,
         )
         yield Header()
+        yield Banner(id="banner")  # above the scroll: LIVE, AUTH ERROR in sight when scrolled
         with VerticalScroll(id="dashboard"):
-            yield Banner(id="banner")
             yield Static(_(CAPTION), classes="caption", id="dashboard-caption")
             with Horizontal(id="rates"):
                 for i in range(len(WINDOWS)):

@@ -86,6 +86,22 @@ async def test_the_collector_is_back_on_once_the_first_frame_is_written(tmp_path
         gc.unfreeze()
 
 
+async def test_the_banner_stays_in_sight_when_the_dashboard_scrolls(tmp_path):
+    """At 80x24 PageDown took LIVE, AUTH ERROR or READ-ONLY off the screen with the banner
+    (a newcomer's finding): it stays above what scrolls, as on every other screen."""
+    from fivec_tui.app.widgets import Banner
+
+    app = cache_app(tmp_path, refresh_s=3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        scroll, banner = app.screen.query_one("#dashboard"), app.screen.query_one(Banner)
+        assert await wait_for(lambda: scroll.max_scroll_y > 0, pilot)
+        scroll.scroll_end(animate=False)
+        await pilot.pause(0.2)
+        assert scroll.scroll_y > 0
+        assert app.screen.get_widget_at(2, 1)[0] is banner
+
+
 async def test_the_dashboard_is_styled_for_its_width_as_it_is_composed(tmp_path):
     """Its breakpoint class (-narrow at 80 columns) is there when its widgets are first
     styled: set by Textual at the screen's first resize, it restyled them all again before
