@@ -122,15 +122,16 @@ class Simulator:
         public ``connect_accepted_socket``): aiohttp's own accept loop met a process out of
         file descriptors with a traceback per try, 1,300 in 5 s at ``ulimit -n 64`` (an
         outsider flooded the demo's simulator with idle connections)."""
-        loop = asyncio.get_running_loop()
-        task = loop.create_task(loop.connect_accepted_socket(self._runner.server, conn))
+        task = asyncio.get_running_loop().create_task(self._serve(conn))
         self._connecting.add(task)
-        task.add_done_callback(self._connected)
+        task.add_done_callback(self._connecting.discard)
 
-    def _connected(self, task: asyncio.Task) -> None:
-        self._connecting.discard(task)
-        if not task.cancelled() and task.exception() is not None:  # closed as it came
-            log.debug("simulator: a connection lost as it was accepted: %s", task.exception())
+    async def _serve(self, conn: socket.socket) -> None:
+        assert self._runner is not None
+        try:
+            await asyncio.get_running_loop().connect_accepted_socket(self._runner.server, conn)
+        except OSError:  # reset before its turn
+            conn.close()
 
     async def stop(self) -> None:
         if self.gate is not None:
